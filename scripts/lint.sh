@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Style and static-analysis gates, run by CTest: `lint.sh format|tidy BUILD_DIR`.
+set -euo pipefail
+mode=$1
+build_dir=$2
+cd "$(dirname "$0")/.."
+mapfile -t sources < <(git ls-files -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 2>/dev/null ||
+                       find src tests bench -name '*.cc' -o -name '*.h')
+case "$mode" in
+  format)
+    clang-format --dry-run --Werror "${sources[@]}"
+    echo "clang-format: ${#sources[@]} files clean"
+    ;;
+  tidy)
+    mapfile -t units < <(printf '%s\n' "${sources[@]}" | grep '\.cc$')
+    printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 \
+      clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' 2>/dev/null
+    echo "clang-tidy: ${#units[@]} files clean"
+    ;;
+  *)
+    echo "usage: lint.sh format|tidy BUILD_DIR" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,49 @@
+// The speech engine interface: text in a language's script in, IPA phonemes or PCM out.
+// The text front end (segmentation, kanji-to-kana) sits above it in Synthesizer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace swha::tts {
+
+struct VoiceSelection {
+  std::string espeak_voice;  // e.g. "en-us+f3"
+};
+
+struct SynthesisOptions {
+  double speed = 1.0;  // 0.5 .. 2.0, validated by the caller
+};
+
+struct PcmAudio {
+  int sample_rate = 0;
+  std::vector<int16_t> samples;  // mono
+  double DurationSeconds() const {
+    return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0;
+  }
+};
+
+// Implementations are thread-safe: any number of threads may call concurrently.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // IPA phonemes for `text`, clauses separated by a space. Empty if nothing is speakable.
+  virtual Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) = 0;
+  virtual Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
+                                      const SynthesisOptions& options) = 0;
+};
+
+struct EspeakEngineConfig {
+  // Parallel synthesis threads, each with a private copy of libespeak-ng; 0 = one per core.
+  int threads = 0;
+};
+
+// Creates the espeak-ng engine. Fails if libespeak-ng or its data cannot be loaded.
+Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EspeakEngineConfig& config);
+
+}  // namespace swha::tts

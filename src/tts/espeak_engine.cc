@@ -1,0 +1,266 @@
+// espeak-ng keeps its whole state (voice, parameters, output buffers) in process-wide globals,
+// so two threads can never synthesize at once through one copy of the library. Rather than
+// serialize every request behind one mutex, each worker thread loads its own private copy
+// with dlmopen(LM_ID_NEWLM): a separate link namespace gets separate globals, and synthesis
+// scales with cores. A copy is loaded by, and only ever called from, the thread that owns it
+// (glibc sets up the copy's thread-local state for that thread).
+#include <dlfcn.h>
+#include <pthread.h>
+#include <espeak-ng/espeak_ng.h>
+#include <espeak-ng/speak_lib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "tts/engine.h"
+
+namespace swha::tts {
+namespace {
+
+constexpr const char* kLibraryName = "libespeak-ng.so.1";
+// glibc allows 16 link namespaces, one of which is the main program's.
+constexpr int kMaxInstances = 15;
+constexpr int kDefaultWordsPerMinute = 175;
+
+// The one place espeak-ng's error codes become a Status.
+Status EspeakStatus(std::string_view what, int code) {
+  if (code == ENS_OK) return Status::Ok();
+  if (code == ENS_VOICE_NOT_FOUND) {
+    return Status::InvalidArgument(std::string(what) + ": espeak-ng voice not found");
+  }
+  return Status::Internal(std::string(what) + ": espeak-ng error " + std::to_string(code));
+}
+
+// One private copy of libespeak-ng. Not thread-safe: owned and used by one worker thread.
+class EspeakInstance {
+ public:
+  ~EspeakInstance() {
+    if (terminate_ != nullptr) terminate_();
+    // The handle is deliberately not dlclose'd: unloading a namespace's libc is unsafe.
+  }
+
+  static Result<std::unique_ptr<EspeakInstance>> Load(bool private_namespace) {
+    auto inst = std::unique_ptr<EspeakInstance>(new EspeakInstance());
+    void* h = private_namespace ? dlmopen(LM_ID_NEWLM, kLibraryName, RTLD_NOW | RTLD_LOCAL)
+                                : dlopen(kLibraryName, RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const char* err = dlerror();
+      return Status::Unavailable(std::string("cannot load ") + kLibraryName + ": " +
+                                 (err ? err : "unknown error"));
+    }
+    bool ok = true;
+    auto bind = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
+      ok = ok && fn != nullptr;
+    };
+    bind(inst->initialize_path_, "espeak_ng_InitializePath");
+    bind(inst->initialize_, "espeak_ng_Initialize");
+    bind(inst->initialize_output_, "espeak_ng_InitializeOutput");
+    bind(inst->get_sample_rate_, "espeak_ng_GetSampleRate");
+    bind(inst->set_callback_, "espeak_SetSynthCallback");
+    bind(inst->set_voice_, "espeak_ng_SetVoiceByName");
+    bind(inst->set_parameter_, "espeak_ng_SetParameter");
+    bind(inst->synth_, "espeak_ng_Synthesize");
+    bind(inst->text_to_phonemes_, "espeak_TextToPhonemes");
+    bind(inst->terminate_, "espeak_ng_Terminate");
+    if (!ok) return Status::Unavailable("libespeak-ng lacks an expected function");
+
+    inst->initialize_path_(nullptr);
+    espeak_ng_ERROR_CONTEXT context = nullptr;
+    SWHA_RETURN_IF_ERROR(EspeakStatus("initialize", inst->initialize_(&context)));
+    SWHA_RETURN_IF_ERROR(EspeakStatus(
+        "initialize output", inst->initialize_output_(ENOUTPUT_MODE_SYNCHRONOUS, 0, nullptr)));
+    inst->set_callback_(&EspeakInstance::OnSamples);
+    inst->sample_rate_ = inst->get_sample_rate_();
+    return inst;
+  }
+
+  Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) {
+    SWHA_RETURN_IF_ERROR(UseVoice(voice.espeak_voice));
+    const std::string input(text);  // espeak needs a NUL-terminated buffer
+    const void* cursor = input.c_str();
+    std::string out;
+    // espeak returns one clause per call and advances `cursor`, to null at the end.
+    while (cursor != nullptr) {
+      const char* clause = text_to_phonemes_(&cursor, espeakCHARS_UTF8, espeakPHONEMES_IPA);
+      if (clause == nullptr) break;
+      std::string_view c(clause);
+      while (!c.empty() && c.back() == ' ') c.remove_suffix(1);
+      if (c.empty()) continue;
+      if (!out.empty()) out += ' ';
+      out += c;
+    }
+    return out;
+  }
+
+  Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
+                              const SynthesisOptions& options) {
+    SWHA_RETURN_IF_ERROR(UseVoice(voice.espeak_voice));
+    const int rate = std::clamp(static_cast<int>(kDefaultWordsPerMinute * options.speed + 0.5),
+                                espeakRATE_MINIMUM, espeakRATE_MAXIMUM);
+    SWHA_RETURN_IF_ERROR(EspeakStatus("set rate", set_parameter_(espeakRATE, rate, 0)));
+    PcmAudio audio;
+    audio.sample_rate = sample_rate_;
+    const std::string input(text);
+    const int rc = synth_(input.c_str(), input.size() + 1, 0, POS_CHARACTER, 0,
+                          espeakCHARS_UTF8 | espeakENDPAUSE, nullptr, &audio.samples);
+    SWHA_RETURN_IF_ERROR(EspeakStatus("synthesize", rc));
+    return audio;
+  }
+
+ private:
+  EspeakInstance() = default;
+
+  Status UseVoice(const std::string& name) {
+    if (name == current_voice_) return Status::Ok();
+    current_voice_.clear();
+    SWHA_RETURN_IF_ERROR(EspeakStatus("set voice " + name, set_voice_(name.c_str())));
+    current_voice_ = name;
+    return Status::Ok();
+  }
+
+  // Called synchronously on the owning thread; user_data is the sample vector.
+  static int OnSamples(short* wav, int count, espeak_EVENT* events) {
+    if (wav == nullptr || count <= 0 || events == nullptr) return 0;
+    auto* samples = static_cast<std::vector<int16_t>*>(events->user_data);
+    if (samples != nullptr) samples->insert(samples->end(), wav, wav + count);
+    return 0;
+  }
+
+  decltype(&espeak_ng_InitializePath) initialize_path_ = nullptr;
+  decltype(&espeak_ng_Initialize) initialize_ = nullptr;
+  decltype(&espeak_ng_InitializeOutput) initialize_output_ = nullptr;
+  decltype(&espeak_ng_GetSampleRate) get_sample_rate_ = nullptr;
+  decltype(&espeak_SetSynthCallback) set_callback_ = nullptr;
+  decltype(&espeak_ng_SetVoiceByName) set_voice_ = nullptr;
+  decltype(&espeak_ng_SetParameter) set_parameter_ = nullptr;
+  decltype(&espeak_ng_Synthesize) synth_ = nullptr;
+  decltype(&espeak_TextToPhonemes) text_to_phonemes_ = nullptr;
+  decltype(&espeak_ng_Terminate) terminate_ = nullptr;
+  int sample_rate_ = 0;
+  std::string current_voice_;
+};
+
+// A pool of worker threads, each owning one EspeakInstance. Jobs queue FIFO.
+class EspeakEngine : public Engine {
+ public:
+  ~EspeakEngine() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+  static Result<std::unique_ptr<Engine>> Create(const EspeakEngineConfig& config) {
+    int wanted = config.threads > 0 ? config.threads
+                                    : static_cast<int>(std::thread::hardware_concurrency());
+    wanted = std::clamp(wanted, 1, kMaxInstances);
+    auto engine = std::unique_ptr<EspeakEngine>(new EspeakEngine());
+    for (int i = 0; i < wanted; ++i) {
+      std::promise<Status> started;
+      auto ready = started.get_future();
+      engine->workers_.emplace_back(
+          [e = engine.get(), &started] { e->WorkerMain(std::move(started)); });
+      Status s = ready.get();
+      if (!s.ok()) {
+        engine->workers_.back().join();
+        engine->workers_.pop_back();
+        if (engine->workers_.empty()) return s;
+        spdlog::warn("espeak-ng: running {} synthesis threads instead of {}: {}",
+                     engine->workers_.size(), wanted, s.message());
+        break;
+      }
+    }
+    return std::unique_ptr<Engine>(std::move(engine));
+  }
+
+  Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) override {
+    return Run<std::string>(
+        [&](EspeakInstance& inst) { return inst.Phonemize(text, voice); });
+  }
+
+  Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
+                              const SynthesisOptions& options) override {
+    return Run<PcmAudio>(
+        [&](EspeakInstance& inst) { return inst.Synthesize(text, voice, options); });
+  }
+
+ private:
+  using Job = std::function<void(EspeakInstance&)>;
+
+  EspeakEngine() = default;
+
+  template <typename T>
+  Result<T> Run(const std::function<Result<T>(EspeakInstance&)>& work) {
+    std::promise<Result<T>> done;
+    auto result = done.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back([&](EspeakInstance& inst) {
+        try {
+          done.set_value(work(inst));
+        } catch (const std::exception& e) {
+          done.set_value(Status::Internal(std::string("espeak-ng worker: ") + e.what()));
+        }
+      });
+    }
+    cv_.notify_one();
+    return result.get();
+  }
+
+  void WorkerMain(std::promise<Status> started) {
+    // Every copy, the first included, gets a namespace of its own, so it shares no state even
+    // with another user of libespeak-ng in this process.
+    auto inst = EspeakInstance::Load(/*private_namespace=*/true);
+    if (!inst.ok()) {
+      started.set_value(inst.status());
+      ForgetThreadSpecificValues();
+      return;
+    }
+    started.set_value(Status::Ok());
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) break;  // stopping, and nothing left to do
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job(**inst);
+    }
+    inst->reset();
+    ForgetThreadSpecificValues();
+  }
+
+  // Runs as the worker thread's last act. glibc keeps one array of thread-specific values per
+  // thread, shared by every link namespace, while each namespace numbers its own keys. Values
+  // stored by a private copy's libraries would be handed, at thread exit, to whatever destructor
+  // the main program registered under the same key number, so they are forgotten here first.
+  static void ForgetThreadSpecificValues() {
+    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) pthread_setspecific(key, nullptr);
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EspeakEngineConfig& config) {
+  return EspeakEngine::Create(config);
+}
+
+}  // namespace swha::tts

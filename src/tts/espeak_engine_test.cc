@@ -1,0 +1,214 @@
+// Runs the real espeak-ng engine (Debian's libespeak-ng): phonemes, audio, languages, speed
+// and concurrency.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "tts/engine.h"
+#include "tts/segmenter.h"
+#include "tts/synthesizer.h"
+#include "util/strings.h"
+
+namespace swha::tts {
+namespace {
+
+// Median fundamental frequency of the voiced 30 ms frames of a mono 16-bit WAV, by
+// autocorrelation over 70..400 Hz. Crude, but plenty to tell voices apart.
+double MedianPitchHz(const std::string& wav) {
+  const int rate = 22050;
+  std::vector<double> x;
+  for (size_t i = 44; i + 1 < wav.size(); i += 2) {
+    x.push_back(static_cast<int16_t>(static_cast<uint8_t>(wav[i]) |
+                                     static_cast<uint8_t>(wav[i + 1]) << 8));
+  }
+  const size_t frame = rate * 30 / 1000;
+  std::vector<double> pitches;
+  for (size_t start = 0; start + frame < x.size(); start += frame) {
+    double energy = 0;
+    for (size_t i = 0; i < frame; ++i) energy += x[start + i] * x[start + i];
+    if (energy / frame < 1e5) continue;  // silence or unvoiced
+    double best = 0;
+    int best_lag = 0;
+    for (int lag = rate / 400; lag <= rate / 70; ++lag) {
+      double c = 0;
+      for (size_t i = 0; i + lag < frame; ++i) c += x[start + i] * x[start + i + lag];
+      if (c > best) {
+        best = c;
+        best_lag = lag;
+      }
+    }
+    if (best > 0.3 * energy && best_lag > 0) pitches.push_back(static_cast<double>(rate) / best_lag);
+  }
+  if (pitches.empty()) return 0;
+  std::nth_element(pitches.begin(), pitches.begin() + pitches.size() / 2, pitches.end());
+  return pitches[pitches.size() / 2];
+}
+
+class EspeakEngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto engine = CreateEspeakEngine({.threads = 2});
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete engine_;
+    engine_ = nullptr;
+  }
+
+  static Result<std::vector<SynthesizedSegment>> Say(std::string text, std::string voice,
+                                                     std::string lang, double speed = 1.0) {
+    Synthesizer synth(engine_);
+    SynthesisRequest req;
+    req.text = std::move(text);
+    req.voice = std::move(voice);
+    req.language_code = std::move(lang);
+    req.speed = speed;
+    return synth.Synthesize(req);
+  }
+
+  static Engine* engine_;
+};
+
+Engine* EspeakEngineTest::engine_ = nullptr;
+
+TEST_F(EspeakEngineTest, EnglishPhonemesAndAudio) {
+  auto segs = Say("Hello world.", "af_heart", "a");
+  ASSERT_TRUE(segs.ok()) << segs.status().ToString();
+  ASSERT_EQ(segs->size(), 1u);
+  EXPECT_EQ((*segs)[0].graphemes, "Hello world.");
+  EXPECT_NE((*segs)[0].phonemes.find("wˈɜːld"), std::string::npos) << (*segs)[0].phonemes;
+  EXPECT_GT((*segs)[0].duration_seconds, 0.4);
+  EXPECT_LT((*segs)[0].duration_seconds, 3.0);
+  EXPECT_EQ((*segs)[0].wav.substr(0, 4), "RIFF");
+}
+
+TEST_F(EspeakEngineTest, MandarinIsReadAsMandarinNotEnglish) {
+  auto segs = Say("你好世界", "zf_xiaoxiao", "z");
+  ASSERT_TRUE(segs.ok()) << segs.status().ToString();
+  ASSERT_EQ(segs->size(), 1u);
+  const std::string& ph = (*segs)[0].phonemes;
+  // Debian's "cmn" voice says "n-i-three h-a-o-three" with English phonemes; we expect pinyin
+  // syllables with Mandarin tone numbers and no switch to English.
+  EXPECT_EQ(ph.find("(en)"), std::string::npos) << ph;
+  EXPECT_EQ(ph.find("θɹ"), std::string::npos) << ph;  // "three"
+  EXPECT_NE(ph.find("nˈi"), std::string::npos) << ph;
+  EXPECT_NE(ph.find("tɕ"), std::string::npos) << ph;  // 界 jiè
+  EXPECT_GT((*segs)[0].duration_seconds, 0.5);
+}
+
+TEST_F(EspeakEngineTest, JapaneseKanjiAreReadAsJapanese) {
+  auto segs = Say("日本語を話します", "jf_alpha", "j");
+  ASSERT_TRUE(segs.ok()) << segs.status().ToString();
+  ASSERT_EQ(segs->size(), 1u);
+  const std::string& ph = (*segs)[0].phonemes;
+  EXPECT_EQ((*segs)[0].graphemes, "日本語を話します");  // the text, not the kana
+  EXPECT_EQ(ph.find("(en)"), std::string::npos) << ph;
+  EXPECT_EQ(ph.find("tʃˈaɪniːz"), std::string::npos) << ph;  // "Chinese letter"
+  EXPECT_NE(ph.find("ŋɡ"), std::string::npos) << ph;         // nihongo
+  EXPECT_NE(ph.find("ɕimˈäsɯ"), std::string::npos) << ph;    // hanashimasu
+}
+
+TEST_F(EspeakEngineTest, EveryLanguageSpeaks) {
+  const std::vector<std::pair<std::string, std::string>> samples = {
+      {"a", "Good morning."},  {"b", "Good morning."},   {"e", "Buenos días."},
+      {"f", "Bonjour."},       {"h", "नमस्ते"},          {"i", "Buongiorno."},
+      {"j", "おはよう"},       {"p", "Bom dia."},        {"z", "早上好"}};
+  for (const auto& [lang, text] : samples) {
+    auto segs = Say(text, lang == "z" ? "zf_xiaobei" : "af_heart", lang);
+    ASSERT_TRUE(segs.ok()) << lang << ": " << segs.status().ToString();
+    EXPECT_GT((*segs)[0].duration_seconds, 0.2) << lang;
+    EXPECT_FALSE((*segs)[0].phonemes.empty()) << lang;
+  }
+}
+
+TEST_F(EspeakEngineTest, DifferentVoicesSoundDifferent) {
+  auto heart = Say("The same words, spoken slowly.", "af_heart", "a");
+  auto bella = Say("The same words, spoken slowly.", "af_bella", "a");
+  auto adam = Say("The same words, spoken slowly.", "am_adam", "a");
+  ASSERT_TRUE(heart.ok() && bella.ok() && adam.ok());
+  // Compared with EXPECT_TRUE so a failure does not print megabytes of audio.
+  EXPECT_TRUE((*heart)[0].wav != (*bella)[0].wav);
+  EXPECT_TRUE((*heart)[0].wav != (*adam)[0].wav);
+  EXPECT_TRUE((*bella)[0].wav != (*adam)[0].wav);
+  // espeak-ng is not bit-for-bit repeatable (its pitch flutter carries over between
+  // utterances), so differing bytes alone prove little; the voices' pitch must differ too.
+  const double f0_heart = MedianPitchHz((*heart)[0].wav);
+  const double f0_bella = MedianPitchHz((*bella)[0].wav);
+  const double f0_adam = MedianPitchHz((*adam)[0].wav);
+  EXPECT_GT(f0_heart, 1.3 * f0_adam) << f0_heart << " vs " << f0_adam;
+  EXPECT_GT(f0_bella, 1.3 * f0_adam) << f0_bella << " vs " << f0_adam;
+  EXPECT_GT(std::abs(f0_heart - f0_bella), 5.0) << f0_heart << " vs " << f0_bella;
+}
+
+TEST_F(EspeakEngineTest, SpeedChangesDuration) {
+  const std::string text = "This sentence is long enough to time the speaking rate properly.";
+  auto normal = Say(text, "af_heart", "a", 1.0);
+  auto fast = Say(text, "af_heart", "a", 2.0);
+  auto slow = Say(text, "af_heart", "a", 0.5);
+  ASSERT_TRUE(normal.ok() && fast.ok() && slow.ok());
+  EXPECT_LT((*fast)[0].duration_seconds, 0.7 * (*normal)[0].duration_seconds);
+  EXPECT_GT((*slow)[0].duration_seconds, 1.4 * (*normal)[0].duration_seconds);
+}
+
+TEST_F(EspeakEngineTest, RejectsBadInputNamingTheField) {
+  auto s = Say("hi", "af_nobody", "a");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("voice: ", 0), 0u) << s.status().message();
+  s = Say("hi", "af_heart", "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("language_code: ", 0), 0u);
+  s = Say("hi", "af_heart", "a", 2.5);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("speed: ", 0), 0u);
+  s = Say("... , .", "af_heart", "a");
+  ASSERT_FALSE(s.ok()) << (*s)[0].phonemes;
+  EXPECT_EQ(s.status().message(), "text: contains nothing speakable");
+}
+
+TEST_F(EspeakEngineTest, LongTextIsCutBelowThePhonemeLimit) {
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "This is sentence number " + std::to_string(i) + ". ";
+  auto segs = Say(text, "af_heart", "a");
+  ASSERT_TRUE(segs.ok());
+  EXPECT_GT(segs->size(), 1u);
+  for (const auto& s : *segs) EXPECT_LE(Utf8Length(s.phonemes), kMaxPhonemeChars);
+}
+
+TEST_F(EspeakEngineTest, ConcurrentCallersGetTheirOwnCorrectAudio) {
+  auto reference_en = Say("Concurrent English words.", "af_heart", "a");
+  auto reference_fr = Say("Des mots français.", "ff_siwis", "f");
+  ASSERT_TRUE(reference_en.ok() && reference_fr.ok());
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        auto got = t % 2 ? Say("Des mots français.", "ff_siwis", "f")
+                         : Say("Concurrent English words.", "af_heart", "a");
+        const auto& want = (t % 2 ? *reference_fr : *reference_en)[0];
+        // A voice or language leaking between threads changes the phonemes and the length.
+        if (!got.ok() || (*got)[0].phonemes != want.phonemes ||
+            std::abs((*got)[0].duration_seconds - want.duration_seconds) >
+                0.05 * want.duration_seconds) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST_F(EspeakEngineTest, EveryVoiceCanSpeakItsLanguage) {
+  for (const Voice& v : AllVoices()) {
+    auto segs = Say("1", std::string(v.name), std::string(1, v.language_code));
+    EXPECT_TRUE(segs.ok()) << v.name << ": " << segs.status().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace swha::tts

@@ -1,0 +1,46 @@
+#include "tts/wav.h"
+
+namespace swha::tts {
+namespace {
+
+void PutU16(std::string* out, uint16_t v) {
+  out->push_back(static_cast<char>(v & 0xFF));
+  out->push_back(static_cast<char>(v >> 8));
+}
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int shift = 0; shift < 32; shift += 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+}  // namespace
+
+std::string WavHeader(uint32_t data_bytes, int sample_rate, int channels) {
+  constexpr uint16_t kBitsPerSample = 16;
+  const uint16_t block_align = static_cast<uint16_t>(channels * kBitsPerSample / 8);
+  std::string h;
+  h.reserve(kWavHeaderBytes);
+  h += "RIFF";
+  PutU32(&h, 36 + data_bytes);  // everything after this field
+  h += "WAVE";
+  h += "fmt ";
+  PutU32(&h, 16);  // PCM fmt chunk size
+  PutU16(&h, 1);   // WAVE_FORMAT_PCM
+  PutU16(&h, static_cast<uint16_t>(channels));
+  PutU32(&h, static_cast<uint32_t>(sample_rate));
+  PutU32(&h, static_cast<uint32_t>(sample_rate) * block_align);  // byte rate
+  PutU16(&h, block_align);
+  PutU16(&h, kBitsPerSample);
+  h += "data";
+  PutU32(&h, data_bytes);
+  return h;
+}
+
+std::string EncodeWav(std::span<const int16_t> samples, int sample_rate, int channels) {
+  const auto data_bytes = static_cast<uint32_t>(samples.size() * sizeof(int16_t));
+  std::string out = WavHeader(data_bytes, sample_rate, channels);
+  out.reserve(kWavHeaderBytes + data_bytes);
+  for (int16_t s : samples) PutU16(&out, static_cast<uint16_t>(s));
+  return out;
+}
+
+}  // namespace swha::tts

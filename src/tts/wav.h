@@ -1,0 +1,18 @@
+// RIFF/WAVE encoding of 16-bit PCM.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace swha::tts {
+
+constexpr size_t kWavHeaderBytes = 44;
+
+// The canonical 44-byte header for `data_bytes` of 16-bit little-endian PCM.
+std::string WavHeader(uint32_t data_bytes, int sample_rate, int channels);
+
+// Header followed by the samples (interleaved if channels > 1), little-endian.
+std::string EncodeWav(std::span<const int16_t> samples, int sample_rate, int channels = 1);
+
+}  // namespace swha::tts

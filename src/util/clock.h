@@ -1,0 +1,43 @@
+// Time as a side effect: production code asks a Clock, tests inject a fixed or advancing one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace swha {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Wall-clock time, milliseconds since the Unix epoch (UTC).
+  virtual int64_t NowUnixMillis() const = 0;
+  int64_t NowUnixSeconds() const { return NowUnixMillis() / 1000; }
+  // The process-wide real clock. Thread-safe; never destroyed.
+  static Clock* Real();
+};
+
+// A clock that reads whatever the test sets. Not thread-safe for concurrent Set/Advance.
+class ManualClock : public Clock {
+ public:
+  explicit ManualClock(int64_t unix_millis) : now_ms_(unix_millis) {}
+  int64_t NowUnixMillis() const override { return now_ms_; }
+  void SetUnixMillis(int64_t ms) { now_ms_ = ms; }
+  void AdvanceSeconds(int64_t s) { now_ms_ += s * 1000; }
+
+ private:
+  int64_t now_ms_;
+};
+
+// Monotonic stopwatch for durations (processing_time, request logs).
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double ElapsedSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace swha

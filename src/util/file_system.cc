@@ -1,0 +1,200 @@
+#include "util/file_system.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/crypto.h"
+
+namespace swha {
+namespace {
+
+// The one place errno becomes a Status.
+Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
+  std::string msg(what);
+  msg += " ";
+  msg += path;
+  msg += ": ";
+  msg += std::strerror(err);
+  if (err == ENOENT || err == ENOTDIR) return Status::NotFound(msg);
+  if (err == EACCES || err == EPERM || err == ELOOP) return Status::PermissionDenied(msg);
+  return Status::IOError(msg);
+}
+
+FileInfo InfoFromStat(const struct stat& st) {
+  FileInfo info;
+  info.is_regular = S_ISREG(st.st_mode);
+  info.is_directory = S_ISDIR(st.st_mode);
+  info.is_symlink = S_ISLNK(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mtime_unix_seconds = st.st_mtim.tv_sec;
+  return info;
+}
+
+class PosixRandomAccessFile : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(int fd, uint64_t size, std::string path)
+      : fd_(fd), size_(size), path_(std::move(path)) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+  uint64_t Size() const override { return size_; }
+  Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    out->resize(n);
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::pread(fd_, out->data() + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("read", path_, errno);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    out->resize(done);
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t w = ::write(fd, data.data() + done, data.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write", path, errno);
+    }
+    done += static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+class PosixFileSystem : public FileSystem {
+ public:
+  Status CreateDirs(const std::string& path) override {
+    if (path.empty()) return Status::InvalidArgument("empty directory path");
+    std::string partial;
+    size_t pos = 0;
+    while (pos != std::string::npos) {
+      pos = path.find('/', pos + 1);
+      partial = path.substr(0, pos);
+      if (partial.empty()) continue;
+      if (::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST) {
+        return ErrnoStatus("mkdir", partial, errno);
+      }
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+    if (!S_ISDIR(st.st_mode)) return Status::IOError(path + " exists and is not a directory");
+    return Status::Ok();
+  }
+
+  Status WriteFileAtomic(const std::string& path, std::string_view data) override {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    const std::string tmp = JoinPath(dir, "." + base + ".tmp-" + crypto::RandomHex(6));
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) return ErrnoStatus("create", tmp, errno);
+    Status s = WriteAll(fd, data, tmp);
+    if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus("fsync", tmp, errno);
+    if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename", path, errno);
+    if (!s.ok()) ::unlink(tmp.c_str());
+    return s;
+  }
+
+  Result<std::string> ReadFile(const std::string& path) override {
+    auto file = OpenForRead(path);
+    if (!file.ok()) return file.status();
+    std::string out;
+    SWHA_RETURN_IF_ERROR((*file)->Read(0, (*file)->Size(), &out));
+    return out;
+  }
+
+  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return ErrnoStatus("open", path, errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      Status s = ErrnoStatus("fstat", path, errno);
+      ::close(fd);
+      return s;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Status::NotFound(path + " is not a regular file");
+    }
+    return std::unique_ptr<RandomAccessFile>(
+        new PosixRandomAccessFile(fd, static_cast<uint64_t>(st.st_size), path));
+  }
+
+  Result<FileInfo> Stat(const std::string& path) override {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+    return InfoFromStat(st);
+  }
+
+  Result<std::vector<DirEntry>> ListDir(const std::string& path) override {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return ErrnoStatus("opendir", path, errno);
+    std::vector<DirEntry> entries;
+    while (struct dirent* e = ::readdir(dir)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // raced
+      entries.push_back({std::move(name), InfoFromStat(st)});
+    }
+    ::closedir(dir);
+    return entries;
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus("unlink", path, errno);
+    return Status::Ok();
+  }
+
+  Status RemoveDir(const std::string& path) override {
+    if (::rmdir(path.c_str()) != 0) return ErrnoStatus("rmdir", path, errno);
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+FileSystem* FileSystem::Default() {
+  static PosixFileSystem* fs = new PosixFileSystem();  // intentionally leaked
+  return fs;
+}
+
+Status RemoveTree(FileSystem* fs, const std::string& path) {
+  auto info = fs->Stat(path);
+  if (!info.ok()) return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
+  if (!info->is_directory) return fs->RemoveFile(path);
+  Status first;
+  auto entries = fs->ListDir(path);
+  if (!entries.ok()) return entries.status();
+  for (const DirEntry& e : *entries) {
+    Status s = RemoveTree(fs, JoinPath(path, e.name));
+    if (first.ok() && !s.ok()) first = s;
+  }
+  Status s = fs->RemoveDir(path);
+  return first.ok() ? s : first;
+}
+
+std::string JoinPath(std::string_view a, std::string_view b) {
+  std::string out(a);
+  if (!out.empty() && out.back() != '/') out.push_back('/');
+  out.append(b);
+  return out;
+}
+
+}  // namespace swha
