@@ -1,1 +1,151 @@
-int main() { return 0; }
+// swha-tts: the service and its command-line tools in one binary.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "app/service.h"
+#include "config/dotenv.h"
+#include "config/settings.h"
+#include "tts/voice_catalog.h"
+#include "tts/wav.h"
+#include "util/file_system.h"
+
+namespace swha {
+namespace {
+
+// Environment, then .env in the working directory (the environment wins), then validation.
+Result<config::Settings> LoadConfiguration() {
+  FileSystem* fs = FileSystem::Default();
+  config::EnvMap dotenv;
+  SWHA_ASSIGN_OR_RETURN(dotenv, config::ReadDotEnvFile(fs, ".env"));
+  return config::LoadSettings(config::MergeEnvironment(config::ProcessEnvironment(), dotenv));
+}
+
+void ConfigureLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("swha");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "swha-tts: %s\n", s.message().c_str());
+  return 1;
+}
+
+int RunServe(config::Settings settings, const std::string& host, int port) {
+  if (!host.empty()) settings.host = host;
+  if (port >= 0) settings.port = port;
+  ConfigureLogging(settings.log_level);
+  if (Status s = config::EnsureSecretKey(&settings, FileSystem::Default()); !s.ok()) return Fail(s);
+
+  // Signals are taken by one thread with sigwait, so no handler runs inside library code.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto service = app::Service::Create(settings);
+  if (!service.ok()) return Fail(service.status());
+  auto port_bound = (*service)->Bind();
+  if (!port_bound.ok()) return Fail(port_bound.status());
+  spdlog::info("swha-tts {} listening on http://{}:{} (storage: local at {})", SWHA_VERSION,
+               settings.host, *port_bound, settings.audio_dir);
+  // Machine-readable line for scripts and tests that start us on port 0.
+  std::printf("LISTENING %s:%d\n", settings.host.c_str(), *port_bound);
+  std::fflush(stdout);
+
+  std::thread signal_waiter([&service, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {} received, shutting down", sig);
+    (*service)->Stop();
+  });
+  Status served = (*service)->Serve();
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wake it if we stopped on our own
+  signal_waiter.join();
+  if (!served.ok()) return Fail(served);
+  return 0;
+}
+
+int RunSay(const config::Settings& settings, const tts::SynthesisRequest& request,
+           const std::string& output) {
+  ConfigureLogging("warn");
+  auto engine = tts::CreateEspeakEngine({.threads = 1});
+  if (!engine.ok()) return Fail(engine.status());
+  tts::Synthesizer synthesizer(engine->get());
+  auto segments = synthesizer.Synthesize(request);
+  if (!segments.ok()) return Fail(segments.status());
+  // One file: the segments' samples back to back under one header.
+  std::string data;
+  double seconds = 0;
+  for (const auto& seg : *segments) {
+    data.append(seg.wav, tts::kWavHeaderBytes);
+    seconds += seg.duration_seconds;
+  }
+  std::string wav = tts::WavHeader(static_cast<uint32_t>(data.size()), 22050, 1) + data;
+  if (Status s = FileSystem::Default()->WriteFileAtomic(output, wav); !s.ok()) return Fail(s);
+  std::printf("wrote %s: %zu segment(s), %.2f s\n", output.c_str(), segments->size(), seconds);
+  (void)settings;
+  return 0;
+}
+
+int RunVoices() {
+  for (const tts::Language& l : tts::AllLanguages()) {
+    std::printf("%c  %s\n", l.code, std::string(l.name).c_str());
+    for (const tts::Voice& v : tts::AllVoices()) {
+      if (v.language_code != l.code) continue;
+      std::printf("   %-14s %s\n", std::string(v.name).c_str(),
+                  v.gender == tts::Gender::kFemale ? "female" : "male");
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace swha
+
+int main(int argc, char** argv) {
+  using namespace swha;
+  CLI::App cli{"swha-tts: text-to-speech HTTP service (espeak-ng; local or S3 storage)"};
+  cli.require_subcommand(1);
+
+  std::string host;
+  int port = -1;
+  auto* serve = cli.add_subcommand("serve", "Run the HTTP service (settings from env and .env)");
+  serve->add_option("--host", host, "Listen address (overrides HOST)");
+  serve->add_option("--port", port, "Listen port, 0 for any free port (overrides PORT)")
+      ->check(CLI::Range(0, 65535));
+
+  tts::SynthesisRequest say_request;
+  std::string output = "out.wav";
+  auto* say = cli.add_subcommand("say", "Synthesize text to a WAV file");
+  say->add_option("text", say_request.text, "Text to speak")->required();
+  say->add_option("--voice", say_request.voice, "Voice name (see `swha-tts voices`)");
+  say->add_option("--lang", say_request.language_code, "Language code: a b e f h i j p z");
+  say->add_option("--speed", say_request.speed, "Speaking rate, 0.5 to 2.0");
+  say->add_option("--split-pattern", say_request.split_pattern, "Regular expression to split at");
+  say->add_option("-o,--output", output, "Output WAV file");
+
+  cli.add_subcommand("voices", "List languages and voices");
+  cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  auto settings = LoadConfiguration();
+  if (!settings.ok()) return Fail(settings.status());
+  if (cli.got_subcommand("serve")) return RunServe(*settings, host, port);
+  if (cli.got_subcommand("say")) return RunSay(*settings, say_request, output);
+  if (cli.got_subcommand("voices")) return RunVoices();
+  if (cli.got_subcommand("config")) {
+    std::cout << settings->ToString();
+    return 0;
+  }
+  return 2;
+}

@@ -1,0 +1,534 @@
+#include "config/settings.h"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <utility>
+
+#include "util/crypto.h"
+#include "util/strings.h"
+
+namespace swha::config {
+namespace {
+
+using EnvMap = std::map<std::string, std::string>;
+
+constexpr std::string_view kRedacted = "<redacted>";
+constexpr std::string_view kUnset = "<unset>";
+constexpr size_t kMinSecretKeyLength = 16;
+// A generated key is 64 hex characters; a file holding much less was truncated or hand-made.
+constexpr size_t kMinKeyFileLength = 32;
+constexpr size_t kMaxValueInMessage = 64;
+
+constexpr std::string_view kBoolExpectation = "one of true, false, 1, 0, yes, no, on, off";
+constexpr std::string_view kUrlExpectation =
+    "an http:// or https:// URL with a host and no credentials, query or fragment";
+constexpr std::string_view kBucketExpectation =
+    "an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, beginning and "
+    "ending with a letter or digit, without \"..\", and not an IP address";
+constexpr std::string_view kRegionExpectation =
+    "a region name of lowercase letters, digits and hyphens, e.g. us-east-1";
+
+constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+constexpr std::array<std::string_view, 3> kAddressingStyles = {"auto", "path", "virtual"};
+constexpr std::array<std::string_view, 2> kSseModes = {"AES256", "aws:kms"};
+
+struct IntRule {
+  std::string_view var;
+  int64_t min;
+  int64_t max;
+  std::string_view note;  // unit or meaning, appended in parentheses
+};
+
+constexpr IntRule kPortRule{"PORT", 1, 65535, ""};
+constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "characters"};
+constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
+constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
+constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
+constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
+constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, 604800, "seconds"};
+// 7 days is also the SigV4 presigning limit; local URLs share it so both stores behave alike.
+constexpr IntRule kUrlExpiryRule{"url_expiry (from S3_PRESIGNED_URL_EXPIRY)", 1, 604800, "seconds"};
+
+// Control characters are escaped so that a value can neither split a log line nor forge one.
+std::string EscapeForDisplay(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string QuoteValue(std::string_view v) {
+  size_t n = Utf8SafePrefix(v, kMaxValueInMessage);
+  std::string out = "\"";
+  for (char c : v.substr(0, n)) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out += EscapeForDisplay(std::string_view(&c, 1));
+  }
+  if (n < v.size()) out += "...";
+  out.push_back('"');
+  return out;
+}
+
+Status Invalid(std::string_view var, std::string_view value, std::string_view expectation) {
+  std::string m(var);
+  m += "=" + QuoteValue(value) + " is invalid: expected ";
+  m += expectation;
+  return Status::InvalidArgument(std::move(m));
+}
+
+// For secrets, whose value must not reach a log through an error message.
+Status InvalidSecret(std::string_view var, std::string_view expectation) {
+  std::string m(var);
+  m += " is invalid (value not shown): expected ";
+  m += expectation;
+  return Status::InvalidArgument(std::move(m));
+}
+
+Status Required(std::string_view var, std::string_view condition) {
+  std::string m(var);
+  m += " is required when ";
+  m += condition;
+  return Status::InvalidArgument(std::move(m));
+}
+
+std::string IntExpectation(const IntRule& rule) {
+  std::string e = "an integer from " + std::to_string(rule.min) + " to " + std::to_string(rule.max);
+  if (!rule.note.empty()) {
+    e += " (";
+    e += rule.note;
+    e += ")";
+  }
+  return e;
+}
+
+std::string ChoiceExpectation(std::span<const std::string_view> allowed, bool allow_empty) {
+  std::string e = "one of ";
+  bool first = true;
+  for (std::string_view a : allowed) {
+    if (!first) e += ", ";
+    e += a;
+    first = false;
+  }
+  if (allow_empty) e += ", or empty for none";
+  return e;
+}
+
+template <typename T>
+Status CheckRange(const IntRule& rule, T value) {
+  if (std::cmp_less(value, rule.min) || std::cmp_greater(value, rule.max)) {
+    return Invalid(rule.var, std::to_string(value), IntExpectation(rule));
+  }
+  return Status::Ok();
+}
+
+bool IsOneOf(std::string_view v, std::span<const std::string_view> allowed) {
+  for (std::string_view a : allowed) {
+    if (v == a) return true;
+  }
+  return false;
+}
+
+bool HasSpaceOrControl(std::string_view v) {
+  for (char c : v) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+bool LooksLikeIpv4(std::string_view v) {
+  int groups = 0;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t dot = v.find('.', start);
+    std::string_view part = v.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (part.empty()) return false;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+    }
+    ++groups;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return groups == 4;
+}
+
+bool IsValidBucketName(std::string_view v) {
+  if (v.size() < 3 || v.size() > 63) return false;
+  for (char c : v) {
+    if (!IsLowerAlnum(c) && c != '.' && c != '-') return false;
+  }
+  if (!IsLowerAlnum(v.front()) || !IsLowerAlnum(v.back())) return false;
+  if (v.find("..") != std::string_view::npos) return false;
+  return !LooksLikeIpv4(v);
+}
+
+bool IsValidRegion(std::string_view v) {
+  if (v.empty() || v.size() > 64) return false;
+  for (char c : v) {
+    if (!IsLowerAlnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+// A base URL that paths are appended to, hence no query, fragment or trailing slash; no
+// credentials either, since the URL is logged.
+bool IsBaseUrl(std::string_view v) {
+  std::string lower = ToLower(v);
+  size_t rest;
+  if (lower.starts_with("http://")) {
+    rest = 7;
+  } else if (lower.starts_with("https://")) {
+    rest = 8;
+  } else {
+    return false;
+  }
+  if (HasSpaceOrControl(v) || v.find_first_of("?#") != std::string_view::npos) return false;
+  std::string_view after = v.substr(rest);
+  std::string_view authority = after.substr(0, after.find('/'));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+  return !v.ends_with('/');
+}
+
+std::string_view StripTrailingSlashes(std::string_view v) {
+  while (v.ends_with('/')) v.remove_suffix(1);
+  return v;
+}
+
+const std::string* Find(const EnvMap& env, std::string_view var) {
+  auto it = env.find(std::string(var));
+  return it == env.end() ? nullptr : &it->second;
+}
+
+void ReadString(const EnvMap& env, std::string_view var, std::string* field) {
+  if (const std::string* raw = Find(env, var)) *field = *raw;
+}
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, *out);
+  return ec == std::errc() && ptr == end;
+}
+
+template <typename T>
+Status ReadInt(const EnvMap& env, const IntRule& rule, T* field) {
+  const std::string* raw = Find(env, rule.var);
+  if (raw == nullptr) return Status::Ok();
+  int64_t v = 0;
+  // Range is checked before narrowing to T, so 4294975296 cannot wrap into a valid port.
+  if (!ParseInt(*raw, &v) || v < rule.min || v > rule.max) {
+    return Invalid(rule.var, *raw, IntExpectation(rule));
+  }
+  *field = static_cast<T>(v);
+  return Status::Ok();
+}
+
+Status ReadBool(const EnvMap& env, std::string_view var, bool* field) {
+  const std::string* raw = Find(env, var);
+  if (raw == nullptr) return Status::Ok();
+  std::string v = ToLower(*raw);
+  if (v == "true" || v == "1" || v == "yes" || v == "on") {
+    *field = true;
+  } else if (v == "false" || v == "0" || v == "no" || v == "off") {
+    *field = false;
+  } else {
+    return Invalid(var, *raw, kBoolExpectation);
+  }
+  return Status::Ok();
+}
+
+// Matches case-insensitively and stores the canonical spelling, so `INFO` and `aes256` work
+// but the rest of the program compares against one form.
+Status ReadChoice(const EnvMap& env, std::string_view var,
+                  std::span<const std::string_view> allowed, bool allow_empty, std::string* field) {
+  const std::string* raw = Find(env, var);
+  if (raw == nullptr) return Status::Ok();
+  if (raw->empty() && allow_empty) {
+    field->clear();
+    return Status::Ok();
+  }
+  std::string lower = ToLower(*raw);
+  for (std::string_view a : allowed) {
+    if (lower == ToLower(a)) {
+      *field = std::string(a);
+      return Status::Ok();
+    }
+  }
+  return Invalid(var, *raw, ChoiceExpectation(allowed, allow_empty));
+}
+
+// Empty stays empty (meaning "not configured"); Validate() decides whether that is allowed.
+Status ReadUrl(const EnvMap& env, std::string_view var, std::string* field) {
+  const std::string* raw = Find(env, var);
+  if (raw == nullptr) return Status::Ok();
+  std::string_view stripped = StripTrailingSlashes(*raw);
+  if (!raw->empty() && !IsBaseUrl(stripped)) return Invalid(var, *raw, kUrlExpectation);
+  *field = std::string(stripped);
+  return Status::Ok();
+}
+
+Status CheckUrl(std::string_view var, const std::string& value) {
+  if (value.empty()) return Status::Ok();
+  if (value.ends_with('/')) return Invalid(var, value, "a URL without a trailing slash");
+  if (!IsBaseUrl(value)) return Invalid(var, value, kUrlExpectation);
+  return Status::Ok();
+}
+
+std::string SecretForDisplay(const std::string& v) {
+  return std::string(v.empty() ? kUnset : kRedacted);
+}
+
+// Key IDs are not secret on their own, but the last 4 are enough to tell two apart.
+std::string MaskAccessKeyId(const std::string& v) {
+  if (v.empty()) return std::string(kUnset);
+  if (v.size() <= 4) return std::string(v.size(), '*');
+  return std::string(v.size() - 4, '*') + EscapeForDisplay(v.substr(v.size() - 4));
+}
+
+// Redacts the value of every `password=` (also catching libpq's `sslpassword=`), whether in a
+// URL query or a libpq keyword/value string.
+void RedactPasswordParameters(std::string* s) {
+  constexpr std::string_view kKey = "password=";
+  size_t from = 0;
+  while (true) {
+    std::string lower = ToLower(*s);
+    size_t pos = lower.find(kKey, from);
+    if (pos == std::string::npos) return;
+    size_t start = pos + kKey.size();
+    size_t end;
+    if (start < s->size() && (*s)[start] == '\'') {
+      end = s->find('\'', start + 1);
+      end = end == std::string::npos ? s->size() : end + 1;
+    } else {
+      end = s->find_first_of("& \t\n", start);
+      if (end == std::string::npos) end = s->size();
+    }
+    if (end > start) s->replace(start, end - start, kRedacted);
+    from = start + (end > start ? kRedacted.size() : 0);
+  }
+}
+
+}  // namespace
+
+std::string RedactDatabaseUrl(std::string_view url) {
+  std::string out(url);
+  size_t scheme_end = out.find("://");
+  if (scheme_end != std::string::npos) {
+    size_t start = scheme_end + 3;
+    // The last '@' rather than the first, since an unencoded password may itself contain '@'.
+    // If a query also contains '@', more than the password is hidden, which is the safe side.
+    size_t at = out.rfind('@');
+    if (at != std::string::npos && at > start) {
+      size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon + 1 < at) {
+        out.replace(colon + 1, at - colon - 1, kRedacted);
+      }
+    }
+  }
+  RedactPasswordParameters(&out);
+  return out;
+}
+
+Status Settings::Validate() const {
+  if (host.empty() || HasSpaceOrControl(host)) {
+    return Invalid("HOST", host, "a hostname or IP address to listen on");
+  }
+  SWHA_RETURN_IF_ERROR(CheckRange(kPortRule, port));
+  if (data_dir.empty()) return Invalid("DATA_DIR", data_dir, "a directory path");
+  SWHA_RETURN_IF_ERROR(CheckUrl("PUBLIC_BASE_URL", public_base_url));
+  SWHA_RETURN_IF_ERROR(CheckRange(kMaxTextLengthRule, max_text_length));
+  SWHA_RETURN_IF_ERROR(CheckRange(kMaxRequestBytesRule, max_request_bytes));
+  if (!secret_key.empty() && secret_key.size() < kMinSecretKeyLength) {
+    return InvalidSecret("SECRET_KEY",
+                         "at least 16 characters, or empty to use a key kept in DATA_DIR");
+  }
+  SWHA_RETURN_IF_ERROR(CheckRange(kEngineThreadsRule, engine_threads));
+  SWHA_RETURN_IF_ERROR(CheckRange(kHttpThreadsRule, http_threads));
+  if (!IsOneOf(log_level, kLogLevels)) {
+    return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));
+  }
+  SWHA_RETURN_IF_ERROR(CheckRange(kUrlExpiryRule, url_expiry));
+  SWHA_RETURN_IF_ERROR(CheckRange(kTokenExpiryRule, access_token_expire_minutes));
+  SWHA_RETURN_IF_ERROR(CheckUrl("SYNC_API_BASE_URL", sync_api_base_url));
+  if (!sync_api_key.empty() && sync_api_base_url.empty()) {
+    return Required("SYNC_API_BASE_URL", "SYNC_API_KEY is set");
+  }
+
+  SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, s3.presigned_url_expiry));
+  if (!IsValidRegion(s3.region)) return Invalid("AWS_REGION", s3.region, kRegionExpectation);
+  if (!s3.bucket_name.empty() && !IsValidBucketName(s3.bucket_name)) {
+    return Invalid("S3_BUCKET_NAME", s3.bucket_name, kBucketExpectation);
+  }
+  SWHA_RETURN_IF_ERROR(CheckUrl("S3_ENDPOINT_URL", s3.endpoint_url));
+  if (!IsOneOf(s3.addressing_style, kAddressingStyles)) {
+    return Invalid("S3_ADDRESSING_STYLE", s3.addressing_style,
+                   ChoiceExpectation(kAddressingStyles, false));
+  }
+  if (!s3.sse.empty() && !IsOneOf(s3.sse, kSseModes)) {
+    return Invalid("S3_SSE", s3.sse, ChoiceExpectation(kSseModes, true));
+  }
+  // A dotted bucket as a TLS host name does not match the *.s3 wildcard certificate.
+  if (s3.addressing_style == "virtual" && s3.bucket_name.find('.') != std::string::npos &&
+      !ToLower(s3.endpoint_url).starts_with("http://")) {
+    return Invalid("S3_ADDRESSING_STYLE", s3.addressing_style,
+                   "auto or path, since the bucket name contains dots and virtual-hosted "
+                   "HTTPS would fail certificate checks");
+  }
+  if (s3.use_s3_storage) {
+    if (s3.bucket_name.empty()) return Required("S3_BUCKET_NAME", "USE_S3_STORAGE is true");
+    if (!s3.access_key_id.empty() && s3.secret_access_key.empty()) {
+      return Required("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID is set");
+    }
+    if (s3.access_key_id.empty() && !s3.secret_access_key.empty()) {
+      return Required("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY is set");
+    }
+    if (s3.access_key_id.empty() && !s3.session_token.empty()) {
+      return Required("AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN is set");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Settings::ToString() const {
+  std::string out;
+  auto line = [&out](std::string_view name, std::string_view value) {
+    out += name;
+    out += '=';
+    out += value;
+    out += '\n';
+  };
+  auto text = [&line](std::string_view name, const std::string& v) {
+    line(name, EscapeForDisplay(v));
+  };
+  auto number = [&line](std::string_view name, auto v) { line(name, std::to_string(v)); };
+  auto flag = [&line](std::string_view name, bool v) { line(name, v ? "true" : "false"); };
+
+  text("HOST", host);
+  number("PORT", port);
+  text("DATA_DIR", data_dir);
+  text("AUDIO_DIR", audio_dir);
+  text("PUBLIC_BASE_URL", public_base_url);
+  number("MAX_TEXT_LENGTH", max_text_length);
+  number("MAX_REQUEST_BYTES", max_request_bytes);
+  line("SECRET_KEY", SecretForDisplay(secret_key));
+  number("ENGINE_THREADS", engine_threads);
+  number("HTTP_THREADS", http_threads);
+  text("LOG_LEVEL", log_level);
+  flag("KEEP_LOCAL_COPY", keep_local_copy);
+  number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
+  flag("ALLOW_ANONYMOUS", allow_anonymous);
+  text("DATABASE_URL", RedactDatabaseUrl(database_url));
+  line("SYNC_API_KEY", SecretForDisplay(sync_api_key));
+  text("SYNC_API_BASE_URL", sync_api_base_url);
+  flag("USE_S3_STORAGE", s3.use_s3_storage);
+  line("AWS_ACCESS_KEY_ID", MaskAccessKeyId(s3.access_key_id));
+  line("AWS_SECRET_ACCESS_KEY", SecretForDisplay(s3.secret_access_key));
+  line("AWS_SESSION_TOKEN", SecretForDisplay(s3.session_token));
+  text("AWS_REGION", s3.region);
+  text("AWS_PROFILE", s3.profile);
+  text("S3_BUCKET_NAME", s3.bucket_name);
+  number("S3_PRESIGNED_URL_EXPIRY", s3.presigned_url_expiry);
+  text("S3_ENDPOINT_URL", s3.endpoint_url);
+  text("S3_ADDRESSING_STYLE", s3.addressing_style);
+  text("S3_SSE", s3.sse);
+  return out;
+}
+
+Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
+  Settings s;
+  ReadString(env, "HOST", &s.host);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kPortRule, &s.port));
+  ReadString(env, "DATA_DIR", &s.data_dir);
+  ReadString(env, "AUDIO_DIR", &s.audio_dir);
+  SWHA_RETURN_IF_ERROR(ReadUrl(env, "PUBLIC_BASE_URL", &s.public_base_url));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxTextLengthRule, &s.max_text_length));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxRequestBytesRule, &s.max_request_bytes));
+  ReadString(env, "SECRET_KEY", &s.secret_key);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kEngineThreadsRule, &s.engine_threads));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kHttpThreadsRule, &s.http_threads));
+  SWHA_RETURN_IF_ERROR(ReadChoice(env, "LOG_LEVEL", kLogLevels, false, &s.log_level));
+  SWHA_RETURN_IF_ERROR(ReadBool(env, "KEEP_LOCAL_COPY", &s.keep_local_copy));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kTokenExpiryRule, &s.access_token_expire_minutes));
+  SWHA_RETURN_IF_ERROR(ReadBool(env, "ALLOW_ANONYMOUS", &s.allow_anonymous));
+  ReadString(env, "DATABASE_URL", &s.database_url);
+  ReadString(env, "SYNC_API_KEY", &s.sync_api_key);
+  SWHA_RETURN_IF_ERROR(ReadUrl(env, "SYNC_API_BASE_URL", &s.sync_api_base_url));
+
+  S3Settings& s3 = s.s3;
+  SWHA_RETURN_IF_ERROR(ReadBool(env, "USE_S3_STORAGE", &s3.use_s3_storage));
+  ReadString(env, "AWS_ACCESS_KEY_ID", &s3.access_key_id);
+  ReadString(env, "AWS_SECRET_ACCESS_KEY", &s3.secret_access_key);
+  ReadString(env, "AWS_SESSION_TOKEN", &s3.session_token);
+  // As in the AWS SDKs, an empty variable counts as unset.
+  std::string_view region_var = "AWS_REGION";
+  const std::string* region = Find(env, region_var);
+  if (region == nullptr || region->empty()) {
+    region_var = "AWS_DEFAULT_REGION";
+    region = Find(env, region_var);
+  }
+  if (region != nullptr && !region->empty()) {
+    if (!IsValidRegion(*region)) return Invalid(region_var, *region, kRegionExpectation);
+    s3.region = *region;
+  }
+  ReadString(env, "AWS_PROFILE", &s3.profile);
+  ReadString(env, "S3_BUCKET_NAME", &s3.bucket_name);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kPresignedExpiryRule, &s3.presigned_url_expiry));
+  SWHA_RETURN_IF_ERROR(ReadUrl(env, "S3_ENDPOINT_URL", &s3.endpoint_url));
+  SWHA_RETURN_IF_ERROR(
+      ReadChoice(env, "S3_ADDRESSING_STYLE", kAddressingStyles, false, &s3.addressing_style));
+  SWHA_RETURN_IF_ERROR(ReadChoice(env, "S3_SSE", kSseModes, true, &s3.sse));
+
+  s.url_expiry = s3.presigned_url_expiry;
+  if (s.audio_dir.empty()) s.audio_dir = JoinPath(s.data_dir, "audio");
+  SWHA_RETURN_IF_ERROR(s.Validate());
+  return s;
+}
+
+Status EnsureSecretKey(Settings* settings, FileSystem* fs) {
+  if (!settings->secret_key.empty()) {
+    settings->secret_key_source = "env";
+    return Status::Ok();
+  }
+  const std::string path = JoinPath(settings->data_dir, "secret_key");
+  Result<std::string> existing = fs->ReadFile(path);
+  if (existing.ok()) {
+    // Trimmed so that a key file edited by hand (with a trailing newline) still matches.
+    std::string_view key = TrimWhitespace(*existing);
+    if (key.size() < kMinKeyFileLength) {
+      return Status::InvalidArgument(
+          path +
+          " holds a secret key shorter than 32 characters; set SECRET_KEY, or delete the "
+          "file to have a new key generated (signed URLs already issued stop working)");
+    }
+    settings->secret_key = std::string(key);
+    settings->secret_key_source = "file";
+    return Status::Ok();
+  }
+  if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status().WithContext("reading the secret key");
+  }
+  SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings->data_dir));
+  std::string key = crypto::RandomHex(32);
+  SWHA_RETURN_IF_ERROR(fs->WriteFileAtomic(path, key + "\n"));
+  settings->secret_key = std::move(key);
+  settings->secret_key_source = "generated";
+  return Status::Ok();
+}
+
+}  // namespace swha::config

@@ -1,0 +1,86 @@
+// Service configuration: a plain struct with the seed's environment-variable names and
+// defaults, loaded and validated once at start-up. After that it is read-only, so it may be
+// shared between threads without locking.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "util/file_system.h"
+#include "util/status.h"
+
+namespace swha::config {
+
+struct S3Settings {
+  bool use_s3_storage = false;                    // USE_S3_STORAGE
+  std::string access_key_id;                      // AWS_ACCESS_KEY_ID (shown masked)
+  std::string secret_access_key;                  // AWS_SECRET_ACCESS_KEY (secret)
+  std::string session_token;                      // AWS_SESSION_TOKEN (secret)
+  std::string region = "us-east-1";               // AWS_REGION, else AWS_DEFAULT_REGION
+  std::string profile = "default";                // AWS_PROFILE
+  std::string bucket_name = "swha-audio-bucket";  // S3_BUCKET_NAME
+  int presigned_url_expiry = 3600;                // S3_PRESIGNED_URL_EXPIRY, seconds
+  std::string endpoint_url;               // S3_ENDPOINT_URL; empty means AWS. No trailing '/'.
+  std::string addressing_style = "auto";  // S3_ADDRESSING_STYLE: auto | path | virtual
+  std::string sse;                        // S3_SSE: "" | AES256 | aws:kms
+};
+
+struct Settings {
+  std::string host = "127.0.0.1";   // HOST
+  int port = 8000;                  // PORT
+  std::string data_dir = "./data";  // DATA_DIR
+  // AUDIO_DIR. Empty means <data_dir>/audio; LoadSettings() fills that in.
+  std::string audio_dir;
+  // PUBLIC_BASE_URL, for absolute links in responses. Empty means relative links.
+  // No trailing '/'.
+  std::string public_base_url;
+  size_t max_text_length = 5000;       // MAX_TEXT_LENGTH, in characters
+  size_t max_request_bytes = 1048576;  // MAX_REQUEST_BYTES
+  std::string secret_key;              // SECRET_KEY (secret); see EnsureSecretKey()
+  // Where secret_key came from: "env", "file" or "generated"; empty until EnsureSecretKey().
+  std::string secret_key_source;
+  int engine_threads = 0;          // ENGINE_THREADS; 0 means one per CPU core
+  int http_threads = 16;           // HTTP_THREADS
+  std::string log_level = "info";  // LOG_LEVEL: trace | debug | info | warn | error | off
+  // Lifetime of signed local URLs, in seconds. Has no variable of its own: LoadSettings()
+  // copies s3.presigned_url_expiry, so a link lives as long whichever storage served it.
+  int url_expiry = 3600;
+  bool keep_local_copy = true;                            // KEEP_LOCAL_COPY
+  int access_token_expire_minutes = 30;                   // ACCESS_TOKEN_EXPIRE_MINUTES
+  bool allow_anonymous = true;                            // ALLOW_ANONYMOUS
+  std::string database_url;                               // DATABASE_URL (its password is secret)
+  std::string sync_api_key;                               // SYNC_API_KEY (secret)
+  std::string sync_api_base_url = "https://api.sync.so";  // SYNC_API_BASE_URL
+  S3Settings s3;
+
+  // Checks every range and cross-field rule. The message is one line naming the variable and
+  // what is allowed; it never contains a secret.
+  Status Validate() const;
+
+  // One `NAME=value` line per variable. Secrets appear as <redacted> when set and <unset> when
+  // empty; the password in DATABASE_URL is replaced by <redacted>; AWS_ACCESS_KEY_ID keeps only
+  // its last 4 characters.
+  std::string ToString() const;
+};
+
+// Builds Settings from `env` (usually MergeEnvironment(ProcessEnvironment(), .env)), falling
+// back to the defaults above for absent variables, then calls Validate(). Unknown variables
+// are ignored. An invalid value yields InvalidArgument with one line such as
+//   PORT="abc" is invalid: expected an integer from 1 to 65535
+// where the value is left out for secret variables.
+Result<Settings> LoadSettings(const std::map<std::string, std::string>& env);
+
+// Makes sure settings->secret_key is set, so signed URLs survive restarts: SECRET_KEY if given,
+// else <data_dir>/secret_key, else a new random key written there (creating data_dir).
+// A key file shorter than 32 characters is an error rather than silently replaced, since
+// replacing it would invalidate every URL already handed out.
+// REQUIRES: only one process initialises a given data_dir at a time.
+Status EnsureSecretKey(Settings* settings, FileSystem* fs);
+
+// Replaces the password in a database URL (`scheme://user:PASS@host/db`, a `password=` query
+// parameter, or a libpq `password=...` keyword) with <redacted>; anything else is unchanged.
+std::string RedactDatabaseUrl(std::string_view url);
+
+}  // namespace swha::config

@@ -1,0 +1,57 @@
+#include "http/errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+namespace swha::http {
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 422;
+    case StatusCode::kBadRequest: return 400;
+    case StatusCode::kTooLarge: return 413;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kIOError: return 500;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+Response ErrorResponse(int http_status, std::string_view detail) {
+  return Response::Json(http_status, {{"detail", detail}});
+}
+
+Response ErrorResponse(const Status& status) {
+  const int http_status = HttpStatusFor(status.code());
+  if (http_status >= 500) {
+    spdlog::error("request failed: {}", status.ToString());
+    return ErrorResponse(http_status, http_status == 503 ? "Service temporarily unavailable"
+                                                         : "Internal server error");
+  }
+  return ErrorResponse(http_status, status.message());
+}
+
+Response ValidationError(std::string_view location, std::string_view field, std::string_view msg,
+                         std::string_view type) {
+  nlohmann::json item = {{"loc", {location, field}}, {"msg", msg}, {"type", type}};
+  return Response::Json(422, {{"detail", nlohmann::json::array({item})}});
+}
+
+Response ErrorFromStatus(const Status& status, std::string_view location) {
+  if (status.code() != StatusCode::kInvalidArgument) return ErrorResponse(status);
+  const std::string& m = status.message();
+  const size_t colon = m.find(": ");
+  bool is_field = colon != std::string::npos && colon > 0;
+  for (size_t i = 0; is_field && i < colon; ++i) {
+    is_field = std::islower(static_cast<unsigned char>(m[i])) || m[i] == '_';
+  }
+  if (!is_field) return ErrorResponse(status);
+  return ValidationError(location, m.substr(0, colon), m.substr(colon + 2));
+}
+
+}  // namespace swha::http

@@ -1,0 +1,31 @@
+// The error catalogue: every error the API returns is built here, as FastAPI-style JSON
+// {"detail": ...} with one status code per kind, so clients of the original keep working.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/router.h"
+#include "util/status.h"
+
+namespace swha::http {
+
+// StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404,
+// PermissionDenied 403, Unauthenticated 401, Unavailable 503, IOError/Internal 500.
+int HttpStatusFor(StatusCode code);
+
+// {"detail": message}. Internal and I/O errors are logged here and answered with a generic
+// message: paths and library errors are not for clients.
+Response ErrorResponse(const Status& status);
+Response ErrorResponse(int http_status, std::string_view detail);
+
+// 422 in FastAPI's shape: {"detail": [{"loc": [location, field], "msg": ..., "type": ...}]}.
+// `location` is "body" or "query".
+Response ValidationError(std::string_view location, std::string_view field, std::string_view msg,
+                         std::string_view type = "value_error");
+
+// For an InvalidArgument whose message starts "field: " (the convention of tts/ and config/):
+// a ValidationError on that field; any other status goes through ErrorResponse.
+Response ErrorFromStatus(const Status& status, std::string_view location);
+
+}  // namespace swha::http

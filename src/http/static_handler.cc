@@ -1,0 +1,115 @@
+// GET /static/audio/<session>/<file>?expires=..&signature=..: signed local audio, with Range.
+#include <charconv>
+#include <optional>
+
+#include "http/api.h"
+#include "http/errors.h"
+#include "storage/session_id.h"
+
+namespace swha::http {
+namespace {
+
+struct ByteRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+
+// Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n". Returns nullopt for a header to ignore
+// (malformed, or several ranges: RFC 9110 lets a server answer those with the whole file), and
+// sets *unsatisfiable when the range lies wholly past the end.
+std::optional<ByteRange> ParseRange(std::string_view header, uint64_t size, bool* unsatisfiable) {
+  *unsatisfiable = false;
+  constexpr std::string_view kUnit = "bytes=";
+  if (header.substr(0, kUnit.size()) != kUnit) return std::nullopt;
+  std::string_view spec = header.substr(kUnit.size());
+  if (spec.find(',') != std::string_view::npos) return std::nullopt;
+  const size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto parse = [](std::string_view s, uint64_t* v) {
+    if (s.empty()) return false;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return ec == std::errc() && end == s.data() + s.size();
+  };
+  const std::string_view a = spec.substr(0, dash);
+  const std::string_view b = spec.substr(dash + 1);
+  uint64_t first = 0;
+  uint64_t last = 0;
+  if (a.empty()) {  // suffix: the last n bytes
+    uint64_t n = 0;
+    if (!parse(b, &n)) return std::nullopt;
+    if (n == 0 || size == 0) {
+      *unsatisfiable = true;
+      return std::nullopt;
+    }
+    first = n >= size ? 0 : size - n;
+    last = size - 1;
+  } else {
+    if (!parse(a, &first)) return std::nullopt;
+    if (b.empty()) {
+      last = size == 0 ? 0 : size - 1;
+    } else if (!parse(b, &last) || last < first) {
+      return std::nullopt;
+    }
+    if (first >= size) {
+      *unsatisfiable = true;
+      return std::nullopt;
+    }
+    last = std::min(last, size - 1);
+  }
+  return ByteRange{first, last};
+}
+
+}  // namespace
+
+Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
+  const std::string& session = req.path_params.at("session_id");
+  const std::string& filename = req.path_params.at("filename");
+  // Only names this service mints are looked up, so "..", encoded dots, absolute paths and
+  // anything else outside AUDIO_DIR never reach the filesystem.
+  if (!storage::IsValidSessionId(session) || !storage::IsValidSegmentFilename(filename)) {
+    return ErrorResponse(404, "Not Found");
+  }
+  Status signature = ctx.signer->Verify(session, filename, req.Query("expires").value_or(""),
+                                        req.Query("signature").value_or(""),
+                                        ctx.clock->NowUnixSeconds());
+  if (!signature.ok()) return ErrorResponse(403, "Forbidden: " + signature.message());
+
+  auto file = ctx.store->OpenSegment(session, filename);
+  if (!file.ok()) {
+    if (file.status().code() == StatusCode::kNotFound ||
+        file.status().code() == StatusCode::kPermissionDenied) {
+      return ErrorResponse(404, "Not Found");
+    }
+    return ErrorResponse(file.status());
+  }
+  const uint64_t size = (*file)->Size();
+  Response res;
+  res.content_type = "audio/wav";
+  res.headers.emplace_back("Accept-Ranges", "bytes");
+  res.headers.emplace_back("Cache-Control", "private, max-age=300");
+
+  uint64_t first = 0;
+  uint64_t length = size;
+  if (auto range_header = req.Header("range")) {
+    bool unsatisfiable = false;
+    auto range = ParseRange(*range_header, size, &unsatisfiable);
+    if (unsatisfiable) {
+      Response r = ErrorResponse(416, "Range Not Satisfiable");
+      r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+      return r;
+    }
+    if (range) {
+      first = range->first;
+      length = range->last - range->first + 1;
+      res.status = 206;
+      res.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                                    std::to_string(range->last) + "/" +
+                                                    std::to_string(size));
+    }
+  }
+  Status read = (*file)->Read(first, length, &res.body);
+  if (!read.ok()) return ErrorResponse(read);
+  return res;
+}
+
+}  // namespace swha::http

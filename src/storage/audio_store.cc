@@ -1,0 +1,88 @@
+#include "storage/audio_store.h"
+
+#include "storage/session_id.h"
+
+namespace swha::storage {
+
+AudioStore::AudioStore(FileSystem* fs, const Clock* clock, const LocalUrlSigner* signer,
+                       std::string audio_dir)
+    : fs_(fs), clock_(clock), signer_(signer), audio_dir_(std::move(audio_dir)) {}
+
+Result<StoredSession> AudioStore::Publish(const std::string& session_id,
+                                          const std::vector<SegmentFile>& files,
+                                          int64_t url_expiry_seconds) {
+  if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
+  const std::string dir = JoinPath(audio_dir_, session_id);
+  SWHA_RETURN_IF_ERROR(fs_->CreateDirs(dir));
+  for (const SegmentFile& f : files) {
+    Status s = fs_->WriteFileAtomic(JoinPath(dir, f.filename), f.bytes);
+    if (!s.ok()) {
+      (void)RemoveTree(fs_, dir);  // never leave a partial session behind
+      return s;
+    }
+  }
+  const int64_t expires = clock_->NowUnixSeconds() + url_expiry_seconds;
+  StoredSession session;
+  session.storage_type = "local";
+  for (const SegmentFile& f : files) {
+    StoredSegment seg;
+    seg.filename = f.filename;
+    seg.local_url = signer_->SignedUrl(session_id, f.filename, expires);
+    seg.expires_at = static_cast<double>(expires);
+    seg.storage_type = "local";
+    session.segments.push_back(std::move(seg));
+  }
+  return session;
+}
+
+Result<std::unique_ptr<RandomAccessFile>> AudioStore::OpenSegment(const std::string& session_id,
+                                                                  const std::string& filename) {
+  const std::string dir = JoinPath(audio_dir_, session_id);
+  auto info = fs_->Stat(dir);
+  if (!info.ok()) return info.status();
+  if (!info->is_directory) return Status::NotFound("no such session");  // symlinks included
+  return fs_->OpenForRead(JoinPath(dir, filename));
+}
+
+LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix) {
+  LocalCleanupResult result;
+  auto sessions = fs_->ListDir(audio_dir_);
+  if (!sessions.ok()) {
+    if (sessions.status().code() != StatusCode::kNotFound) {
+      result.errors.push_back(sessions.status().message());
+    }
+    return result;
+  }
+  for (const DirEntry& session : *sessions) {
+    // Only what this service wrote: a session directory, never a symlink or a stray file.
+    if (!session.info.is_directory || !IsValidSessionId(session.name)) continue;
+    const std::string dir = JoinPath(audio_dir_, session.name);
+    auto files = fs_->ListDir(dir);
+    if (!files.ok()) {
+      result.errors.push_back(files.status().message());
+      continue;
+    }
+    size_t remaining = files->size();
+    for (const DirEntry& file : *files) {
+      if (!file.info.is_regular || file.info.mtime_unix_seconds >= cutoff_unix) continue;
+      Status s = fs_->RemoveFile(JoinPath(dir, file.name));
+      if (s.ok()) {
+        ++result.files_removed;
+        --remaining;
+      } else {
+        result.errors.push_back(s.message());
+      }
+    }
+    if (remaining == 0) {
+      Status s = fs_->RemoveDir(dir);
+      if (s.ok()) {
+        ++result.sessions_removed;
+      } else if (s.code() != StatusCode::kNotFound) {
+        result.errors.push_back(s.message());
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace swha::storage

@@ -1,0 +1,57 @@
+#include "storage/session_id.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "util/crypto.h"
+
+namespace swha::storage {
+namespace {
+
+bool AllOf(std::string_view s, int (*pred)(int)) {
+  for (char c : s) {
+    if (!pred(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+int IsLowerHex(int c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }
+int IsOwnerChar(int c) { return std::isalnum(c) || c == '-'; }
+
+}  // namespace
+
+std::string NewSessionId(const Clock& clock, std::string_view owner) {
+  return std::to_string(clock.NowUnixMillis()) + "_" + std::string(owner) + "_" +
+         crypto::RandomHex(16);
+}
+
+bool IsValidSessionId(std::string_view id) {
+  const size_t first = id.find('_');
+  const size_t last = id.rfind('_');
+  if (first == std::string_view::npos || first == last) return false;
+  const std::string_view millis = id.substr(0, first);
+  const std::string_view owner = id.substr(first + 1, last - first - 1);
+  const std::string_view random = id.substr(last + 1);
+  return !millis.empty() && millis.size() <= 16 && AllOf(millis, &isdigit) && !owner.empty() &&
+         owner.size() <= 64 && AllOf(owner, &IsOwnerChar) && random.size() == 32 &&
+         AllOf(random, &IsLowerHex);
+}
+
+bool IsValidSegmentFilename(std::string_view name) {
+  constexpr std::string_view kPrefix = "segment_";
+  constexpr std::string_view kSuffix = ".wav";
+  if (name.size() < kPrefix.size() + 3 + kSuffix.size()) return false;
+  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
+  if (name.substr(name.size() - kSuffix.size()) != kSuffix) return false;
+  const std::string_view digits =
+      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+  return digits.size() <= 5 && AllOf(digits, &isdigit);
+}
+
+std::string SegmentFilename(int index) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "segment_%03d.wav", index);
+  return buf;
+}
+
+}  // namespace swha::storage

@@ -1,0 +1,22 @@
+// Session ids keep the original's shape, "<unix-ms>_<user id or anonymous>", and add 128 random
+// bits so that no one can guess another user's session (the original's were enumerable).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/clock.h"
+
+namespace swha::storage {
+
+// `owner` is a user id ("123") or "anonymous".
+std::string NewSessionId(const Clock& clock, std::string_view owner);
+
+// Only ids of exactly that shape (digits, owner of [A-Za-z0-9-], 32 hex digits) are accepted
+// anywhere a path is built from one.
+bool IsValidSessionId(std::string_view id);
+// "segment_000.wav" .. "segment_99999.wav".
+bool IsValidSegmentFilename(std::string_view name);
+std::string SegmentFilename(int index);
+
+}  // namespace swha::storage
