@@ -1,0 +1,172 @@
+#include "tests/support/server_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "util/file_system.h"
+
+namespace swha::testing {
+namespace {
+
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> env = {
+      {"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}};
+  for (const auto& [k, v] : extra) env[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string MakeTempDir() {
+  char tmpl[] = "/tmp/swha-test-XXXXXX";
+  char* dir = mkdtemp(tmpl);
+  if (dir == nullptr) std::abort();
+  return dir;
+}
+
+void RemoveDirRecursively(const std::string& path) {
+  if (path.rfind("/tmp/swha-test-", 0) != 0) return;  // never anything else
+  (void)RemoveTree(FileSystem::Default(), path);
+}
+
+ServerProcess::~ServerProcess() {
+  Stop();
+  if (owns_data_dir_) RemoveDirRecursively(data_dir_);
+}
+
+Status ServerProcess::Start(const ServerOptions& options) {
+  if (pid_ > 0) return Status::Internal("already started");
+  data_dir_ = options.data_dir;
+  if (data_dir_.empty()) {
+    data_dir_ = MakeTempDir();
+    owns_data_dir_ = true;
+  }
+  const std::string working_dir = options.working_dir.empty() ? data_dir_ : options.working_dir;
+  log_path_ = data_dir_ + "/server.log";
+  const std::string stdout_path = data_dir_ + "/server.stdout";
+  std::map<std::string, std::string> env = options.env;
+  env.emplace("DATA_DIR", data_dir_);
+  env.emplace("LOG_LEVEL", "info");
+
+  std::vector<std::string> env_strings = ChildEnvironment(env);
+  std::vector<std::string> args = {options.binary, "serve", "--port", "0"};
+  pid_ = fork();
+  if (pid_ < 0) return Status::Internal("fork failed");
+  if (pid_ == 0) {
+    int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || chdir(working_dir.c_str()) != 0) _exit(127);
+    dup2(out, 1);
+    dup2(err, 2);
+    auto argv = CStrings(args);
+    auto envp = CStrings(env_strings);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string out = ReadWholeFile(stdout_path);
+    const size_t at = out.find("LISTENING ");
+    const size_t eol = at == std::string::npos ? std::string::npos : out.find('\n', at);
+    if (eol != std::string::npos) {
+      const std::string addr = out.substr(at + 10, eol - at - 10);
+      port_ = std::atoi(addr.substr(addr.rfind(':') + 1).c_str());
+      return Status::Ok();
+    }
+    int wstatus = 0;
+    if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+      pid_ = -1;
+      return Status::Unavailable("swha-tts exited during start-up: " + ReadLog());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Stop();
+  return Status::Unavailable("swha-tts did not start within 30 s: " + ReadLog());
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int wstatus = -1;
+  for (int i = 0; i < 1000; ++i) {
+    if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+      pid_ = -1;
+      return wstatus;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &wstatus, 0);
+  pid_ = -1;
+  return wstatus;
+}
+
+std::string ServerProcess::ReadLog() const { return ReadWholeFile(log_path_); }
+
+long ServerProcess::ResidentKiB() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& working_dir) {
+  CommandResult result;
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return result;
+  std::vector<std::string> argv_strings = {binary};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> env_strings = ChildEnvironment(env);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
+    auto argv = CStrings(argv_strings);
+    auto envp = CStrings(env_strings);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buf, sizeof(buf))) > 0) result.output.append(buf, n);
+  close(pipe_fds[0]);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  return result;
+}
+
+}  // namespace swha::testing

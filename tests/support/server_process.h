@@ -1,0 +1,66 @@
+// Starts the real swha-tts binary as a child process on a free loopback port, for black-box
+// tests and benchmarks. The child gets a fresh data directory unless the caller supplies one.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace swha::testing {
+
+struct ServerOptions {
+  std::string binary = SWHA_BINARY;  // compile definition set by CMake
+  // Extra environment for the child, on top of a minimal clean one (PATH, HOME, LANG).
+  std::map<std::string, std::string> env;
+  // Data directory; empty = a new temporary directory, removed by the destructor.
+  std::string data_dir;
+  std::string working_dir;  // empty = data_dir (so no stray .env is picked up)
+};
+
+// Not thread-safe; one owner.
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Spawns `swha-tts serve --port 0` and waits (up to 30 s) for its "LISTENING host:port" line.
+  Status Start(const ServerOptions& options);
+  // SIGTERM, then SIGKILL after 10 s; returns the exit status as from waitpid (or -1).
+  int Stop();
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string audio_dir() const { return data_dir_ + "/audio"; }
+  // Everything the child wrote to stderr so far (its log).
+  std::string ReadLog() const;
+  // Resident set size of the child, from /proc/<pid>/status, in KiB.
+  long ResidentKiB() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = -1;
+  std::string data_dir_;
+  bool owns_data_dir_ = false;
+  std::string log_path_;
+};
+
+// Runs the binary with `args` and `env` to completion; returns exit code, stdout+stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& working_dir);
+
+std::string MakeTempDir();
+void RemoveDirRecursively(const std::string& path);
+
+}  // namespace swha::testing
