@@ -1,0 +1,115 @@
+#include "storage/audio_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include <atomic>
+
+#include "storage/session_id.h"
+
+namespace swha::storage {
+namespace {
+
+// Fails the n-th atomic write (1-based) with an I/O error, like a full disk.
+class FailingWritesFileSystem : public FileSystemWrapper {
+ public:
+  FailingWritesFileSystem(FileSystem* target, int fail_at)
+      : FileSystemWrapper(target), fail_at_(fail_at) {}
+  Status WriteFileAtomic(const std::string& p, std::string_view d) override {
+    if (++writes_ == fail_at_) return Status::IOError("injected: no space left on device");
+    return FileSystemWrapper::WriteFileAtomic(p, d);
+  }
+
+ private:
+  int fail_at_;
+  std::atomic<int> writes_{0};
+};
+
+class AudioStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swha-store-test-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    audio_dir_ = root_ + "/audio";
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  std::vector<SegmentFile> ThreeFiles() {
+    return {{"segment_000.wav", "aaa"}, {"segment_001.wav", "bbbb"}, {"segment_002.wav", "cc"}};
+  }
+
+  std::string root_;
+  std::string audio_dir_;
+  ManualClock clock_{1'700'000'000'000};
+  LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
+};
+
+TEST_F(AudioStoreTest, PublishWritesEveryFileAndSignsUrls) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  auto session = store.Publish(id, ThreeFiles(), 60);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  ASSERT_EQ(session->segments.size(), 3u);
+  EXPECT_EQ(session->storage_type, "local");
+  EXPECT_EQ(*session->segments[1].local_url, signer_.SignedUrl(id, "segment_001.wav", 1'700'000'060));
+  EXPECT_EQ(*session->segments[1].expires_at, 1'700'000'060.0);
+  EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_001.wav"), "bbbb");
+  auto listing = FileSystem::Default()->ListDir(audio_dir_ + "/" + id);
+  EXPECT_EQ(listing->size(), 3u);  // no temporary files left behind
+}
+
+TEST_F(AudioStoreTest, AFailedWriteLeavesNoPartialSession) {
+  FailingWritesFileSystem fs(FileSystem::Default(), /*fail_at=*/2);
+  AudioStore store(&fs, &clock_, &signer_, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  auto session = store.Publish(id, ThreeFiles(), 60);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(FileSystem::Default()->Stat(audio_dir_ + "/" + id).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(AudioStoreTest, OpenSegmentRefusesSymlinks) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(id, ThreeFiles(), 60).ok());
+  auto file = store.OpenSegment(id, "segment_000.wav");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ((*file)->Size(), 3u);
+
+  const std::string linked_session = NewSessionId(clock_, "anonymous");
+  ASSERT_EQ(symlink((audio_dir_ + "/" + id).c_str(), (audio_dir_ + "/" + linked_session).c_str()), 0);
+  EXPECT_FALSE(store.OpenSegment(linked_session, "segment_000.wav").ok());
+
+  ASSERT_EQ(symlink("/etc/passwd", (audio_dir_ + "/" + id + "/segment_009.wav").c_str()), 0);
+  EXPECT_FALSE(store.OpenSegment(id, "segment_009.wav").ok());
+}
+
+TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string old_id = NewSessionId(clock_, "anonymous");
+  const std::string new_id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(old_id, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(new_id, ThreeFiles(), 60).ok());
+  const timeval old_times[2] = {{1000, 0}, {1000, 0}};
+  for (const auto& f : ThreeFiles()) {
+    ASSERT_EQ(utimes((audio_dir_ + "/" + old_id + "/" + f.filename).c_str(), old_times), 0);
+  }
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  EXPECT_EQ(result.files_removed, 3);
+  EXPECT_EQ(result.sessions_removed, 1);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + old_id).ok());
+  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + new_id)->size(), 3u);
+}
+
+TEST_F(AudioStoreTest, CleanupOfAMissingDirectoryIsNotAnError) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, root_ + "/nowhere");
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  EXPECT_EQ(result.files_removed, 0);
+  EXPECT_TRUE(result.errors.empty());
+}
+
+}  // namespace
+}  // namespace swha::storage

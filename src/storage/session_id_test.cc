@@ -1,0 +1,41 @@
+#include "storage/session_id.h"
+
+#include <gtest/gtest.h>
+
+namespace swha::storage {
+namespace {
+
+TEST(SessionIdTest, KeepsTheOriginalShapePlusRandomSuffix) {
+  ManualClock clock(1703123456789);
+  const std::string id = NewSessionId(clock, "anonymous");
+  EXPECT_EQ(id.rfind("1703123456789_anonymous_", 0), 0u);
+  EXPECT_EQ(id.size(), std::string("1703123456789_anonymous_").size() + 32);
+  EXPECT_TRUE(IsValidSessionId(id));
+  EXPECT_NE(id, NewSessionId(clock, "anonymous"));
+  EXPECT_TRUE(IsValidSessionId(NewSessionId(clock, "123")));
+}
+
+TEST(SessionIdTest, RejectsAnythingElse) {
+  for (const char* bad : {"", "..", "../etc", "1703123456789_anonymous",
+                          "1703123456789_anonymous_0123456789ABCDEF0123456789abcdef",
+                          "1703123456789_anon/ymous_0123456789abcdef0123456789abcdef",
+                          "1703123456789_.._0123456789abcdef0123456789abcdef",
+                          "x703123456789_anonymous_0123456789abcdef0123456789abcdef",
+                          "/1703123456789_anonymous_0123456789abcdef0123456789abcdef"}) {
+    EXPECT_FALSE(IsValidSessionId(bad)) << bad;
+  }
+}
+
+TEST(SessionIdTest, SegmentFilenames) {
+  EXPECT_EQ(SegmentFilename(0), "segment_000.wav");
+  EXPECT_EQ(SegmentFilename(1234), "segment_1234.wav");
+  EXPECT_TRUE(IsValidSegmentFilename("segment_000.wav"));
+  EXPECT_FALSE(IsValidSegmentFilename("segment_00.wav"));
+  EXPECT_FALSE(IsValidSegmentFilename("segment_000.wav/.."));
+  EXPECT_FALSE(IsValidSegmentFilename("..%2fsecret_key"));
+  EXPECT_FALSE(IsValidSegmentFilename("segment_abc.wav"));
+  EXPECT_FALSE(IsValidSegmentFilename("secret_key"));
+}
+
+}  // namespace
+}  // namespace swha::storage
