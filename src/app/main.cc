@@ -1,8 +1,9 @@
 // swha-tts: the service and its command-line tools in one binary.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -68,7 +69,7 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
     (*service)->Stop();
   });
   Status served = (*service)->Serve();
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wake it if we stopped on our own
+  kill(getpid(), SIGTERM);  // wakes the waiter if we stopped on our own; the signal is blocked
   signal_waiter.join();
   if (!served.ok()) return Fail(served);
   return 0;
@@ -112,7 +113,9 @@ int RunVoices() {
 }  // namespace swha
 
 int main(int argc, char** argv) {
-  using namespace swha;
+  using swha::Fail;
+  using swha::LoadConfiguration;
+  namespace tts = swha::tts;
   CLI::App cli{"swha-tts: text-to-speech HTTP service (espeak-ng; local or S3 storage)"};
   cli.require_subcommand(1);
 
@@ -140,9 +143,9 @@ int main(int argc, char** argv) {
 
   auto settings = LoadConfiguration();
   if (!settings.ok()) return Fail(settings.status());
-  if (cli.got_subcommand("serve")) return RunServe(*settings, host, port);
-  if (cli.got_subcommand("say")) return RunSay(*settings, say_request, output);
-  if (cli.got_subcommand("voices")) return RunVoices();
+  if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
+  if (cli.got_subcommand("say")) return swha::RunSay(*settings, say_request, output);
+  if (cli.got_subcommand("voices")) return swha::RunVoices();
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();
     return 0;

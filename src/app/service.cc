@@ -16,8 +16,8 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEspeakEngine({.threads = s.engine_threads}));
   service->synthesizer_ = std::make_unique<tts::Synthesizer>(service->engine_.get());
   service->signer_ = std::make_unique<storage::LocalUrlSigner>(s.secret_key, s.public_base_url);
-  service->store_ = std::make_unique<storage::AudioStore>(fs, Clock::Real(),
-                                                          service->signer_.get(), s.audio_dir);
+  service->store_ =
+      std::make_unique<storage::AudioStore>(fs, Clock::Real(), service->signer_.get(), s.audio_dir);
   service->context_ = http::ApiContext{&s, service->synthesizer_.get(), service->store_.get(),
                                        service->signer_.get(), Clock::Real()};
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));

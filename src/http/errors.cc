@@ -16,7 +16,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kUnavailable: return 503;
-    case StatusCode::kIOError: return 500;
+    case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;
   }
   return 500;

@@ -9,9 +9,13 @@ namespace {
 
 Router MakeRouter() {
   return Router({
-      {"GET", "/items/{id}", [](const Request& r) { return Response::Json(200, {{"id", r.path_params.at("id")}}); }},
+      {"GET", "/items/{id}",
+       [](const Request& r) {
+         return Response::Json(200, {{"id", r.path_params.at("id")}});
+       }},
       {"POST", "/items/{id}", [](const Request&) { return Response::Json(201, {}); }},
-      {"GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); }},
+      {"GET", "/boom",
+       [](const Request&) -> Response { throw std::runtime_error("secret detail"); }},
   });
 }
 
@@ -63,10 +67,12 @@ TEST(ErrorsTest, CatalogueMapsEveryCode) {
 }
 
 TEST(ErrorsTest, FieldStatusesBecomeFastApiValidationErrors) {
-  Response r = ErrorFromStatus(Status::InvalidArgument("speed: must be between 0.5 and 2.0"), "body");
+  Response r =
+      ErrorFromStatus(Status::InvalidArgument("speed: must be between 0.5 and 2.0"), "body");
   EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(r.body,
-            R"({"detail":[{"loc":["body","speed"],"msg":"must be between 0.5 and 2.0","type":"value_error"}]})");
+  EXPECT_EQ(
+      r.body,
+      R"({"detail":[{"loc":["body","speed"],"msg":"must be between 0.5 and 2.0","type":"value_error"}]})");
   Response io = ErrorFromStatus(Status::IOError("write /srv/private/path: disk full"), "body");
   EXPECT_EQ(io.status, 500);
   EXPECT_EQ(io.body.find("/srv/private"), std::string::npos);

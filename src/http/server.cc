@@ -57,7 +57,7 @@ struct HttpServer::Impl {
     const_cast<httplib::Request&>(req).ranges.clear();
     res.status = response.status;
     for (auto& [k, v] : response.headers) res.set_header(k, v);
-    res.set_content(std::move(response.body), response.content_type);
+    res.set_content(response.body, response.content_type);
   }
 };
 
@@ -87,24 +87,24 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   s.Patch(".*", handle);
   s.Options(".*", handle);
   // Errors raised inside httplib (413 body too large, 400 malformed request) have no body yet.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string detail = LibraryErrorDetail(res.status);
-    // httplib refuses a POST that has neither Content-Length nor chunked encoding (as sent by
-    // `curl -X POST` without -d); say how to fix it.
-    if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
-        !req.has_header("Transfer-Encoding")) {
-      detail = "POST requests need a body or a Content-Length header (Content-Length: 0)";
-    }
-    Response r = ErrorResponse(res.status, detail);
-    res.set_content(r.body, r.content_type);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string detail = LibraryErrorDetail(res.status);
+        // httplib refuses a POST that has neither Content-Length nor chunked encoding (as sent by
+        // `curl -X POST` without -d); say how to fix it.
+        if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
+            !req.has_header("Transfer-Encoding")) {
+          detail = "POST requests need a body or a Content-Length header (Content-Length: 0)";
+        }
+        Response r = ErrorResponse(res.status, detail);
+        res.set_content(r.body, r.content_type);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - request_start)
-                          .count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start)
+            .count();
     // The path only: query strings carry URL signatures.
     spdlog::info("{} {} {} {:.1f}ms", req.method, req.path, res.status, ms);
   });
@@ -116,9 +116,9 @@ Result<int> HttpServer::Bind() {
   const auto& c = impl_->config;
   int port = c.port;
   if (port == 0) {
-    port = impl_->server.bind_to_any_port(c.host.c_str());
+    port = impl_->server.bind_to_any_port(c.host);
     if (port < 0) return Status::Unavailable("cannot bind " + c.host + " to any port");
-  } else if (!impl_->server.bind_to_port(c.host.c_str(), port)) {
+  } else if (!impl_->server.bind_to_port(c.host, port)) {
     return Status::Unavailable("cannot listen on " + c.host + ":" + std::to_string(port) +
                                " (in use, or not an address of this machine)");
   }
@@ -128,7 +128,8 @@ Result<int> HttpServer::Bind() {
 
 Status HttpServer::Serve() {
   if (impl_->bound_port < 0) return Status::Internal("Serve() before Bind()");
-  if (!impl_->server.listen_after_bind()) return Status::Unavailable("server stopped with an error");
+  if (!impl_->server.listen_after_bind())
+    return Status::Unavailable("server stopped with an error");
   return Status::Ok();
 }
 

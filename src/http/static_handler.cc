@@ -69,9 +69,9 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
   if (!storage::IsValidSessionId(session) || !storage::IsValidSegmentFilename(filename)) {
     return ErrorResponse(404, "Not Found");
   }
-  Status signature = ctx.signer->Verify(session, filename, req.Query("expires").value_or(""),
-                                        req.Query("signature").value_or(""),
-                                        ctx.clock->NowUnixSeconds());
+  Status signature =
+      ctx.signer->Verify(session, filename, req.Query("expires").value_or(""),
+                         req.Query("signature").value_or(""), ctx.clock->NowUnixSeconds());
   if (!signature.ok()) return ErrorResponse(403, "Forbidden: " + signature.message());
 
   auto file = ctx.store->OpenSegment(session, filename);

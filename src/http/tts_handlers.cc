@@ -269,14 +269,13 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
 
 Response HandleS3Info(const ApiContext& ctx, const Request&) {
   const auto& s3 = ctx.settings->s3;
-  return Response::Json(200, {{"s3_enabled", false},
-                              {"use_s3_storage", s3.use_s3_storage},
-                              {"bucket_name", s3.bucket_name},
-                              {"region", s3.region},
-                              {"endpoint_url", s3.endpoint_url.empty()
-                                                   ? json(nullptr)
-                                                   : json(s3.endpoint_url)},
-                              {"default_expiry", s3.presigned_url_expiry}});
+  return Response::Json(
+      200, {{"s3_enabled", false},
+            {"use_s3_storage", s3.use_s3_storage},
+            {"bucket_name", s3.bucket_name},
+            {"region", s3.region},
+            {"endpoint_url", s3.endpoint_url.empty() ? json(nullptr) : json(s3.endpoint_url)},
+            {"default_expiry", s3.presigned_url_expiry}});
 }
 
 Response HandleCleanup(const ApiContext& ctx, const Request& req) {
@@ -317,8 +316,8 @@ Response HandleVoices(const ApiContext&, const Request&) {
                        {"language_code", std::string(1, v.language_code)},
                        {"gender", v.gender == tts::Gender::kFemale ? "female" : "male"}});
   }
-  return Response::Json(200, {{"voices", names}, {"total_count", names.size()},
-                              {"details", details}});
+  return Response::Json(200,
+                        {{"voices", names}, {"total_count", names.size()}, {"details", details}});
 }
 
 Response HandleLanguages(const ApiContext&, const Request&) {
@@ -328,7 +327,8 @@ Response HandleLanguages(const ApiContext&, const Request&) {
 }
 
 Response HandleHealth(const ApiContext&, const Request&) {
-  return Response::Json(200, {{"status", "ok"}, {"version", SWHA_VERSION}, {"engine", "espeak-ng"}});
+  return Response::Json(200,
+                        {{"status", "ok"}, {"version", SWHA_VERSION}, {"engine", "espeak-ng"}});
 }
 
 }  // namespace swha::http

@@ -52,8 +52,7 @@ class AudioStore {
   // returns the error, so a session is either complete or absent. URLs expire after
   // `url_expiry_seconds`.
   Result<StoredSession> Publish(const std::string& session_id,
-                                const std::vector<SegmentFile>& files,
-                                int64_t url_expiry_seconds);
+                                const std::vector<SegmentFile>& files, int64_t url_expiry_seconds);
 
   // REQUIRES: ids already validated by the caller (IsValidSessionId / IsValidSegmentFilename).
   // Refuses symlinks anywhere below AUDIO_DIR.

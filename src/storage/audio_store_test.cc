@@ -52,7 +52,8 @@ TEST_F(AudioStoreTest, PublishWritesEveryFileAndSignsUrls) {
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   ASSERT_EQ(session->segments.size(), 3u);
   EXPECT_EQ(session->storage_type, "local");
-  EXPECT_EQ(*session->segments[1].local_url, signer_.SignedUrl(id, "segment_001.wav", 1'700'000'060));
+  EXPECT_EQ(*session->segments[1].local_url,
+            signer_.SignedUrl(id, "segment_001.wav", 1'700'000'060));
   EXPECT_EQ(*session->segments[1].expires_at, 1'700'000'060.0);
   EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_001.wav"), "bbbb");
   auto listing = FileSystem::Default()->ListDir(audio_dir_ + "/" + id);
@@ -79,7 +80,8 @@ TEST_F(AudioStoreTest, OpenSegmentRefusesSymlinks) {
   EXPECT_EQ((*file)->Size(), 3u);
 
   const std::string linked_session = NewSessionId(clock_, "anonymous");
-  ASSERT_EQ(symlink((audio_dir_ + "/" + id).c_str(), (audio_dir_ + "/" + linked_session).c_str()), 0);
+  ASSERT_EQ(symlink((audio_dir_ + "/" + id).c_str(), (audio_dir_ + "/" + linked_session).c_str()),
+            0);
   EXPECT_FALSE(store.OpenSegment(linked_session, "segment_000.wav").ok());
 
   ASSERT_EQ(symlink("/etc/passwd", (audio_dir_ + "/" + id + "/segment_009.wav").c_str()), 0);

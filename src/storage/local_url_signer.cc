@@ -41,8 +41,8 @@ Status LocalUrlSigner::Verify(std::string_view session_id, std::string_view file
     return Status::PermissionDenied("this URL is not signed: expires and signature are required");
   }
   int64_t expires_unix = 0;
-  const auto [end, ec] = std::from_chars(expires.data(), expires.data() + expires.size(),
-                                         expires_unix);
+  const auto [end, ec] =
+      std::from_chars(expires.data(), expires.data() + expires.size(), expires_unix);
   if (ec != std::errc() || end != expires.data() + expires.size() || expires_unix < 0) {
     return Status::PermissionDenied("malformed expires");
   }

@@ -13,7 +13,8 @@ constexpr char kSession[] = "1703123456789_anonymous_0123456789abcdef0123456789a
 // HMAC(SECRET_KEY, "swha-tts local audio URL v1") over "GET\n<path>\n<expires>".
 TEST(LocalUrlSignerTest, SignatureFollowsTheDocumentedScheme) {
   LocalUrlSigner signer("a-secret-key-for-tests", "");
-  const std::string key = crypto::HmacSha256("a-secret-key-for-tests", "swha-tts local audio URL v1");
+  const std::string key =
+      crypto::HmacSha256("a-secret-key-for-tests", "swha-tts local audio URL v1");
   const std::string expected = crypto::HexEncode(crypto::HmacSha256(
       key, std::string("GET\n/static/audio/") + kSession + "/segment_000.wav\n1700000000"));
   EXPECT_EQ(signer.Signature(kSession, "segment_000.wav", 1700000000), expected);
@@ -24,7 +25,8 @@ TEST(LocalUrlSignerTest, SignatureFollowsTheDocumentedScheme) {
 
 TEST(LocalUrlSignerTest, PublicBaseUrlPrefixesUrls) {
   LocalUrlSigner signer("a-secret-key-for-tests", "https://tts.example.com");
-  EXPECT_EQ(signer.SignedUrl(kSession, "segment_001.wav", 5).rfind("https://tts.example.com/static/audio/", 0),
+  EXPECT_EQ(signer.SignedUrl(kSession, "segment_001.wav", 5)
+                .rfind("https://tts.example.com/static/audio/", 0),
             0u);
 }
 

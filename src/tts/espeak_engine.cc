@@ -5,12 +5,13 @@
 // scales with cores. A copy is loaded by, and only ever called from, the thread that owns it
 // (glibc sets up the copy's thread-local state for that thread).
 #include <dlfcn.h>
-#include <pthread.h>
 #include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -103,8 +104,9 @@ class EspeakInstance {
   Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
                               const SynthesisOptions& options) {
     SWHA_RETURN_IF_ERROR(UseVoice(voice.espeak_voice));
-    const int rate = std::clamp(static_cast<int>(kDefaultWordsPerMinute * options.speed + 0.5),
-                                espeakRATE_MINIMUM, espeakRATE_MAXIMUM);
+    const int rate =
+        std::clamp(static_cast<int>(std::lround(kDefaultWordsPerMinute * options.speed)),
+                   espeakRATE_MINIMUM, espeakRATE_MAXIMUM);
     SWHA_RETURN_IF_ERROR(EspeakStatus("set rate", set_parameter_(espeakRATE, rate, 0)));
     PcmAudio audio;
     audio.sample_rate = sample_rate_;
@@ -161,8 +163,8 @@ class EspeakEngine : public Engine {
   }
 
   static Result<std::unique_ptr<Engine>> Create(const EspeakEngineConfig& config) {
-    int wanted = config.threads > 0 ? config.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency());
+    int wanted =
+        config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
     wanted = std::clamp(wanted, 1, kMaxInstances);
     auto engine = std::unique_ptr<EspeakEngine>(new EspeakEngine());
     for (int i = 0; i < wanted; ++i) {
@@ -184,8 +186,7 @@ class EspeakEngine : public Engine {
   }
 
   Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) override {
-    return Run<std::string>(
-        [&](EspeakInstance& inst) { return inst.Phonemize(text, voice); });
+    return Run<std::string>([&](EspeakInstance& inst) { return inst.Phonemize(text, voice); });
   }
 
   Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,

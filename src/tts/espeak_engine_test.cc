@@ -21,8 +21,8 @@ double MedianPitchHz(const std::string& wav) {
   const int rate = 22050;
   std::vector<double> x;
   for (size_t i = 44; i + 1 < wav.size(); i += 2) {
-    x.push_back(static_cast<int16_t>(static_cast<uint8_t>(wav[i]) |
-                                     static_cast<uint8_t>(wav[i + 1]) << 8));
+    x.push_back(
+        static_cast<int16_t>(static_cast<uint8_t>(wav[i]) | static_cast<uint8_t>(wav[i + 1]) << 8));
   }
   const size_t frame = rate * 30 / 1000;
   std::vector<double> pitches;
@@ -40,7 +40,8 @@ double MedianPitchHz(const std::string& wav) {
         best_lag = lag;
       }
     }
-    if (best > 0.3 * energy && best_lag > 0) pitches.push_back(static_cast<double>(rate) / best_lag);
+    if (best > 0.3 * energy && best_lag > 0)
+      pitches.push_back(static_cast<double>(rate) / best_lag);
   }
   if (pitches.empty()) return 0;
   std::nth_element(pitches.begin(), pitches.begin() + pitches.size() / 2, pitches.end());
@@ -114,9 +115,9 @@ TEST_F(EspeakEngineTest, JapaneseKanjiAreReadAsJapanese) {
 
 TEST_F(EspeakEngineTest, EveryLanguageSpeaks) {
   const std::vector<std::pair<std::string, std::string>> samples = {
-      {"a", "Good morning."},  {"b", "Good morning."},   {"e", "Buenos días."},
-      {"f", "Bonjour."},       {"h", "नमस्ते"},          {"i", "Buongiorno."},
-      {"j", "おはよう"},       {"p", "Bom dia."},        {"z", "早上好"}};
+      {"a", "Good morning."}, {"b", "Good morning."}, {"e", "Buenos días."},
+      {"f", "Bonjour."},      {"h", "नमस्ते"},          {"i", "Buongiorno."},
+      {"j", "おはよう"},      {"p", "Bom dia."},      {"z", "早上好"}};
   for (const auto& [lang, text] : samples) {
     auto segs = Say(text, lang == "z" ? "zf_xiaobei" : "af_heart", lang);
     ASSERT_TRUE(segs.ok()) << lang << ": " << segs.status().ToString();
@@ -184,6 +185,7 @@ TEST_F(EspeakEngineTest, ConcurrentCallersGetTheirOwnCorrectAudio) {
   ASSERT_TRUE(reference_en.ok() && reference_fr.ok());
   std::atomic<int> mismatches{0};
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {

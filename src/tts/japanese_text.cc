@@ -37,7 +37,6 @@ bool IsJapaneseScript(char32_t c) {
          (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xFF00 && c <= 0xFFEF);
 }
 
-
 // REQUIRES: the caller holds the kakasi mutex.
 Result<std::string> ConvertRun(std::string_view run) {
   std::string euc;

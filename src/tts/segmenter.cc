@@ -1,6 +1,7 @@
 #include "tts/segmenter.h"
 
 #include <optional>
+#include <utility>
 
 #include "util/strings.h"
 
@@ -11,7 +12,6 @@ namespace {
 enum class Level { kSentence, kClause, kComma, kWord, kCharacter };
 
 Level Next(Level l) { return static_cast<Level>(static_cast<int>(l) + 1); }
-
 
 bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000; }
 
@@ -28,10 +28,8 @@ bool EndsUnit(Level level, char32_t c, bool followed_by_space) {
     case Level::kComma:
       if (c == U'、' || c == U'，' || c == U'—') return true;
       return followed_by_space && c == ',';
-    case Level::kWord:
-      return IsSpace(c);
-    case Level::kCharacter:
-      return true;
+    case Level::kWord: return IsSpace(c);
+    case Level::kCharacter: return true;
   }
   return false;
 }
@@ -97,20 +95,21 @@ class Segmenter {
         run_phonemes = std::move(candidate_phonemes);
         continue;
       }
-      SWHA_RETURN_IF_ERROR(Flush(run_begin, run_end, std::move(run_phonemes), level, out));
+      SWHA_RETURN_IF_ERROR(
+          Flush(run_begin, run_end, std::exchange(run_phonemes, std::nullopt), level, out));
       run_begin = units[k].data();
       run_end = candidate_end;
-      run_phonemes.reset();
     }
     return Flush(run_begin, run_end, std::move(run_phonemes), level, out);
   }
 
  private:
-  Status Flush(const char* begin, const char* end, std::optional<std::string> phonemes,
-               Level level, std::vector<TextSegment>* out) {
+  Status Flush(const char* begin, const char* end, std::optional<std::string> phonemes, Level level,
+               std::vector<TextSegment>* out) {
     std::string_view run(begin, static_cast<size_t>(end - begin));
     if (!phonemes.has_value()) return Fit(run, Next(level), out);
-    if (!phonemes->empty()) out->push_back({std::string(TrimWhitespace(run)), std::move(*phonemes)});
+    if (!phonemes->empty())
+      out->push_back({std::string(TrimWhitespace(run)), std::move(*phonemes)});
     return Status::Ok();
   }
 

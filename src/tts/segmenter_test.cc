@@ -11,7 +11,8 @@ namespace {
 Result<std::string> CountingPhonemes(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c)) && !std::ispunct(static_cast<unsigned char>(c))) {
+    if (!std::isspace(static_cast<unsigned char>(c)) &&
+        !std::ispunct(static_cast<unsigned char>(c))) {
       out += 'x';
     }
   }

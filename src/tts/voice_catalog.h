@@ -14,16 +14,16 @@ namespace swha::tts {
 enum class Gender { kFemale, kMale };
 
 struct Language {
-  char code;                  // Kokoro's one-letter code: a b e f h i j p z
-  std::string_view name;      // "American English"
-  std::string_view espeak;    // espeak-ng voice of that language, e.g. "en-us"
+  char code;                // Kokoro's one-letter code: a b e f h i j p z
+  std::string_view name;    // "American English"
+  std::string_view espeak;  // espeak-ng voice of that language, e.g. "en-us"
 };
 
 struct Voice {
-  std::string_view name;      // Kokoro name, e.g. "af_heart"
-  char language_code;         // first letter of the name
-  Gender gender;              // second letter: f or m
-  std::string_view variant;   // espeak-ng voice variant, e.g. "f3"
+  std::string_view name;     // Kokoro name, e.g. "af_heart"
+  char language_code;        // first letter of the name
+  Gender gender;             // second letter: f or m
+  std::string_view variant;  // espeak-ng voice variant, e.g. "f3"
 };
 
 // The espeak-ng voice that renders `voice` speaking `language`: "<language voice>+<variant>".

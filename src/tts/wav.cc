@@ -9,7 +9,8 @@ void PutU16(std::string* out, uint16_t v) {
 }
 
 void PutU32(std::string* out, uint32_t v) {
-  for (int shift = 0; shift < 32; shift += 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 0; shift < 32; shift += 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 }  // namespace

@@ -177,7 +177,8 @@ FileSystem* FileSystem::Default() {
 
 Status RemoveTree(FileSystem* fs, const std::string& path) {
   auto info = fs->Stat(path);
-  if (!info.ok()) return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
+  if (!info.ok())
+    return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
   if (!info->is_directory) return fs->RemoveFile(path);
   Status first;
   auto entries = fs->ListDir(path);

@@ -34,12 +34,18 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status BadRequest(std::string m) { return {StatusCode::kBadRequest, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
@@ -62,7 +68,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result built from an OK status has no value");
   }
@@ -91,16 +97,19 @@ class [[nodiscard]] Result {
 #define SWHA_CONCAT(a, b) SWHA_CONCAT_INNER(a, b)
 
 // Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define SWHA_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    ::swha::Status swha_status_ = (expr);       \
+#define SWHA_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::swha::Status swha_status_ = (expr);        \
     if (!swha_status_.ok()) return swha_status_; \
   } while (0)
 
 // Evaluates `rexpr` (a Result<T>); on error returns its Status, else moves the value into `lhs`.
 #define SWHA_ASSIGN_OR_RETURN(lhs, rexpr) \
   SWHA_ASSIGN_OR_RETURN_IMPL(SWHA_CONCAT(swha_result_, __LINE__), lhs, rexpr)
+// `tmp` names a variable and `lhs` may be a declaration: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define SWHA_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                               \
-  if (!tmp.ok()) return tmp.status();               \
+  if (!(tmp).ok()) return (tmp).status();           \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
