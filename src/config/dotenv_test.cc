@@ -164,7 +164,9 @@ TEST_F(DotEnvFileTest, MissingFileIsEmpty) {
 
 TEST_F(DotEnvFileTest, ReadsAndParses) {
   const std::string path = JoinPath(dir_, ".env");
-  ASSERT_TRUE(FileSystem::Default()->WriteFileAtomic(path, "export PORT=8123 # dev\n").ok());
+  ASSERT_TRUE(FileSystem::Default()
+                  ->WriteFileAtomic(path, "export PORT=8123 # dev\n", Durability::kSync)
+                  .ok());
   Result<EnvMap> r = ReadDotEnvFile(FileSystem::Default(), path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, (EnvMap{{"PORT", "8123"}}));
@@ -172,7 +174,8 @@ TEST_F(DotEnvFileTest, ReadsAndParses) {
 
 TEST_F(DotEnvFileTest, ParseErrorNamesFileAndLine) {
   const std::string path = JoinPath(dir_, ".env");
-  ASSERT_TRUE(FileSystem::Default()->WriteFileAtomic(path, "A=1\nbroken\n").ok());
+  ASSERT_TRUE(
+      FileSystem::Default()->WriteFileAtomic(path, "A=1\nbroken\n", Durability::kSync).ok());
   Result<EnvMap> r = ReadDotEnvFile(FileSystem::Default(), path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);

@@ -525,7 +525,7 @@ Status EnsureSecretKey(Settings* settings, FileSystem* fs) {
   }
   SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings->data_dir));
   std::string key = crypto::RandomHex(32);
-  SWHA_RETURN_IF_ERROR(fs->WriteFileAtomic(path, key + "\n"));
+  SWHA_RETURN_IF_ERROR(fs->WriteFileAtomic(path, key + "\n", Durability::kSync));
   settings->secret_key = std::move(key);
   settings->secret_key_source = "generated";
   return Status::Ok();

@@ -446,7 +446,7 @@ TEST_F(EnsureSecretKeyTest, SecretKeyFromEnvironmentIsKeptAndNoFileWritten) {
 TEST_F(EnsureSecretKeyTest, ShortKeyFileIsAnError) {
   FileSystem* fs = FileSystem::Default();
   ASSERT_TRUE(fs->CreateDirs(settings_.data_dir).ok());
-  ASSERT_TRUE(fs->WriteFileAtomic(KeyPath(), "short-key\n").ok());
+  ASSERT_TRUE(fs->WriteFileAtomic(KeyPath(), "short-key\n", Durability::kSync).ok());
   Status s = EnsureSecretKey(&settings_, fs);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(KeyPath()), std::string::npos) << s.message();
@@ -460,7 +460,7 @@ TEST_F(EnsureSecretKeyTest, HandWrittenKeyFileIsTrimmed) {
   FileSystem* fs = FileSystem::Default();
   ASSERT_TRUE(fs->CreateDirs(settings_.data_dir).ok());
   const std::string key(40, 'k');
-  ASSERT_TRUE(fs->WriteFileAtomic(KeyPath(), "  " + key + "\r\n").ok());
+  ASSERT_TRUE(fs->WriteFileAtomic(KeyPath(), "  " + key + "\r\n", Durability::kSync).ok());
   ASSERT_TRUE(EnsureSecretKey(&settings_, fs).ok());
   EXPECT_EQ(settings_.secret_key, key);
   EXPECT_EQ(settings_.secret_key_source, "file");
@@ -469,7 +469,7 @@ TEST_F(EnsureSecretKeyTest, HandWrittenKeyFileIsTrimmed) {
 class FailingWriteFileSystem : public FileSystemWrapper {
  public:
   FailingWriteFileSystem() : FileSystemWrapper(FileSystem::Default()) {}
-  Status WriteFileAtomic(const std::string& path, std::string_view) override {
+  Status WriteFileAtomic(const std::string& path, std::string_view, Durability) override {
     return Status::IOError("write " + path + ": No space left on device");
   }
 };

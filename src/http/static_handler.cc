@@ -1,10 +1,13 @@
 // GET /static/audio/<session>/<file>?expires=..&signature=..: signed local audio, with Range.
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <optional>
 
 #include "http/api.h"
 #include "http/errors.h"
 #include "storage/session_id.h"
+#include "tts/wav.h"
 
 namespace swha::http {
 namespace {
@@ -83,6 +86,13 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(file.status());
   }
   const uint64_t size = (*file)->Size();
+  std::string header;
+  Status header_read = (*file)->Read(0, tts::kWavHeaderBytes, &header);
+  if (!header_read.ok()) return ErrorResponse(header_read);
+  if (!tts::IsCompleteWav(header, size)) {
+    spdlog::warn("incomplete audio file {}/{} (size {}): not served", session, filename, size);
+    return ErrorResponse(404, "Not Found");
+  }
   Response res;
   res.content_type = "audio/wav";
   res.headers.emplace_back("Accept-Ranges", "bytes");

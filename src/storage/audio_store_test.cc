@@ -16,9 +16,9 @@ class FailingWritesFileSystem : public FileSystemWrapper {
  public:
   FailingWritesFileSystem(FileSystem* target, int fail_at)
       : FileSystemWrapper(target), fail_at_(fail_at) {}
-  Status WriteFileAtomic(const std::string& p, std::string_view d) override {
+  Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
     if (++writes_ == fail_at_) return Status::IOError("injected: no space left on device");
-    return FileSystemWrapper::WriteFileAtomic(p, d);
+    return FileSystemWrapper::WriteFileAtomic(p, d, u);
   }
 
  private:

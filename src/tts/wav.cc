@@ -36,6 +36,18 @@ std::string WavHeader(uint32_t data_bytes, int sample_rate, int channels) {
   return h;
 }
 
+bool IsCompleteWav(std::string_view header, uint64_t file_size) {
+  if (header.size() < kWavHeaderBytes || header.substr(0, 4) != "RIFF" ||
+      header.substr(8, 4) != "WAVE" || header.substr(36, 4) != "data") {
+    return false;
+  }
+  uint32_t data_bytes = 0;
+  for (int i = 3; i >= 0; --i) {
+    data_bytes = (data_bytes << 8) | static_cast<unsigned char>(header[40 + i]);
+  }
+  return file_size == kWavHeaderBytes + static_cast<uint64_t>(data_bytes);
+}
+
 std::string EncodeWav(std::span<const int16_t> samples, int sample_rate, int channels) {
   const auto data_bytes = static_cast<uint32_t>(samples.size() * sizeof(int16_t));
   std::string out = WavHeader(data_bytes, sample_rate, channels);

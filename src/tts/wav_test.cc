@@ -43,5 +43,15 @@ TEST(WavTest, MonoHeaderFieldsAreConsistent) {
   EXPECT_EQ(u32(40), 44100u);
 }
 
+TEST(WavTest, CompletenessComesFromTheHeader) {
+  const std::vector<int16_t> samples(100, 7);
+  const std::string wav = EncodeWav(samples, 22050);
+  EXPECT_TRUE(IsCompleteWav(wav, wav.size()));
+  EXPECT_FALSE(IsCompleteWav(wav, wav.size() - 1));
+  EXPECT_FALSE(IsCompleteWav(wav, 0));
+  EXPECT_FALSE(IsCompleteWav(wav.substr(0, 20), wav.size()));
+  EXPECT_FALSE(IsCompleteWav(std::string(44, '\0'), 44));
+}
+
 }  // namespace
 }  // namespace swha::tts

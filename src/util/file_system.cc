@@ -96,7 +96,8 @@ class PosixFileSystem : public FileSystem {
     return Status::Ok();
   }
 
-  Status WriteFileAtomic(const std::string& path, std::string_view data) override {
+  Status WriteFileAtomic(const std::string& path, std::string_view data,
+                         Durability durability) override {
     const size_t slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -104,7 +105,9 @@ class PosixFileSystem : public FileSystem {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) return ErrnoStatus("create", tmp, errno);
     Status s = WriteAll(fd, data, tmp);
-    if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus("fsync", tmp, errno);
+    if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {
+      s = ErrnoStatus("fsync", tmp, errno);
+    }
     if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
     if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename", path, errno);
     if (!s.ok()) ::unlink(tmp.c_str());

@@ -36,6 +36,15 @@ class RandomAccessFile {
   virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
 };
 
+// Whether WriteFileAtomic waits for the data to reach the disk.
+enum class Durability {
+  // fsync before the rename: after a power failure the file is whole or absent.
+  kSync,
+  // No fsync: atomic against process crashes and concurrent readers (temp file + rename), but
+  // after a power failure the file may be empty or short; readers must check completeness.
+  kNoSync,
+};
+
 // Implementations are thread-safe.
 class FileSystem {
  public:
@@ -43,9 +52,10 @@ class FileSystem {
 
   // mkdir -p with mode 0750.
   virtual Status CreateDirs(const std::string& path) = 0;
-  // Writes `data` to a temporary file in the same directory, fsyncs it and renames it over
-  // `path`, so readers see either nothing or the whole file, even after a crash.
-  virtual Status WriteFileAtomic(const std::string& path, std::string_view data) = 0;
+  // Writes `data` to a temporary file in the same directory and renames it over `path`, so
+  // readers see either nothing or the whole file; see Durability for power failures.
+  virtual Status WriteFileAtomic(const std::string& path, std::string_view data,
+                                 Durability durability) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
   // Opens a regular file; refuses symlinks (O_NOFOLLOW) so nothing outside a tree leaks.
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) = 0;
@@ -64,8 +74,8 @@ class FileSystemWrapper : public FileSystem {
  public:
   explicit FileSystemWrapper(FileSystem* target) : target_(target) {}
   Status CreateDirs(const std::string& p) override { return target_->CreateDirs(p); }
-  Status WriteFileAtomic(const std::string& p, std::string_view d) override {
-    return target_->WriteFileAtomic(p, d);
+  Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
+    return target_->WriteFileAtomic(p, d, u);
   }
   Result<std::string> ReadFile(const std::string& p) override { return target_->ReadFile(p); }
   Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& p) override {
