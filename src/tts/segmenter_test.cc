@@ -79,6 +79,21 @@ TEST(SegmenterTest, EverySegmentRespectsTheLimit) {
   EXPECT_EQ(rejoined, text);
 }
 
+TEST(SegmenterTest, LongUnbrokenTextNeedsFewEngineCalls) {
+  int calls = 0;
+  auto counting = [&calls](std::string_view text) {
+    ++calls;
+    return CountingPhonemes(text);
+  };
+  auto regex = Regex::Compile("\\n+");
+  auto segs = SegmentText(std::string(5000, 'x'), *regex, counting, 50);
+  ASSERT_TRUE(segs.ok());
+  EXPECT_EQ(segs->size(), 100u);
+  for (const TextSegment& s : *segs) EXPECT_EQ(s.graphemes, std::string(50, 'x'));
+  // 100 segments, each found by doubling and bisecting: far below one call per character.
+  EXPECT_LT(calls, 2000) << calls;
+}
+
 TEST(SegmenterTest, DoesNotCutInsideDecimalNumbers) {
   EXPECT_EQ(Graphemes("pi is 3.14 ok. next one.", "\\n+", 12),
             (std::vector<std::string>{"pi is 3.14 ok.", "next one."}));
