@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev sox wrk
+  libgtest-dev libgmock-dev sox wrk python3-botocore
 )
 
 missing=()
