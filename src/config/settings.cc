@@ -51,7 +51,6 @@ constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
 constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, 604800, "seconds"};
 // 7 days is also the SigV4 presigning limit; local URLs share it so both stores behave alike.
-constexpr IntRule kUrlExpiryRule{"url_expiry (from S3_PRESIGNED_URL_EXPIRY)", 1, 604800, "seconds"};
 
 // Control characters are escaped so that a value can neither split a log line nor forge one.
 std::string EscapeForDisplay(std::string_view v) {
@@ -363,7 +362,6 @@ Status Settings::Validate() const {
   if (!IsOneOf(log_level, kLogLevels)) {
     return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));
   }
-  SWHA_RETURN_IF_ERROR(CheckRange(kUrlExpiryRule, url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kTokenExpiryRule, access_token_expire_minutes));
   SWHA_RETURN_IF_ERROR(CheckUrl("SYNC_API_BASE_URL", sync_api_base_url));
   if (!sync_api_key.empty() && sync_api_base_url.empty()) {
@@ -494,7 +492,6 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
       ReadChoice(env, "S3_ADDRESSING_STYLE", kAddressingStyles, false, &s3.addressing_style));
   SWHA_RETURN_IF_ERROR(ReadChoice(env, "S3_SSE", kSseModes, true, &s3.sse));
 
-  s.url_expiry = s3.presigned_url_expiry;
   if (s.audio_dir.empty()) s.audio_dir = JoinPath(s.data_dir, "audio");
   SWHA_RETURN_IF_ERROR(s.Validate());
   return s;

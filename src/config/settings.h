@@ -44,9 +44,6 @@ struct Settings {
   int engine_threads = 0;          // ENGINE_THREADS; 0 means one per CPU core
   int http_threads = 16;           // HTTP_THREADS
   std::string log_level = "info";  // LOG_LEVEL: trace | debug | info | warn | error | off
-  // Lifetime of signed local URLs, in seconds. Has no variable of its own: LoadSettings()
-  // copies s3.presigned_url_expiry, so a link lives as long whichever storage served it.
-  int url_expiry = 3600;
   bool keep_local_copy = true;                            // KEEP_LOCAL_COPY
   int access_token_expire_minutes = 30;                   // ACCESS_TOKEN_EXPIRE_MINUTES
   bool allow_anonymous = true;                            // ALLOW_ANONYMOUS

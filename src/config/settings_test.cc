@@ -42,7 +42,6 @@ TEST(SettingsTest, EveryDefault) {
   EXPECT_EQ(s.engine_threads, 0);
   EXPECT_EQ(s.http_threads, 16);
   EXPECT_EQ(s.log_level, "info");
-  EXPECT_EQ(s.url_expiry, 3600);
   EXPECT_TRUE(s.keep_local_copy);
   EXPECT_EQ(s.access_token_expire_minutes, 30);
   EXPECT_TRUE(s.allow_anonymous);
@@ -117,7 +116,6 @@ TEST(SettingsTest, EveryVariableIsRead) {
   EXPECT_EQ(s.s3.profile, "prod");
   EXPECT_EQ(s.s3.bucket_name, "my.bucket-1");
   EXPECT_EQ(s.s3.presigned_url_expiry, 604800);
-  EXPECT_EQ(s.url_expiry, 604800);
   EXPECT_EQ(s.s3.endpoint_url, "http://minio:9000");
   EXPECT_EQ(s.s3.addressing_style, "path");
   EXPECT_EQ(s.s3.sse, "aws:kms");
@@ -180,7 +178,6 @@ TEST(SettingsTest, IntegerRangesAreInclusive) {
                         {"ACCESS_TOKEN_EXPIRE_MINUTES", "1"},
                         {"S3_PRESIGNED_URL_EXPIRY", "1"}});
   EXPECT_EQ(lo.port, 1);
-  EXPECT_EQ(lo.url_expiry, 1);
   Settings hi = LoadOk({{"PORT", "65535"},
                         {"MAX_TEXT_LENGTH", "1000000"},
                         {"MAX_REQUEST_BYTES", "104857600"},
