@@ -91,7 +91,8 @@ int RunSay(const config::Settings& settings, const tts::SynthesisRequest& reques
     seconds += seg.duration_seconds;
   }
   std::string wav = tts::WavHeader(static_cast<uint32_t>(data.size()), 22050, 1) + data;
-  if (Status s = FileSystem::Default()->WriteFileAtomic(output, wav, Durability::kSync); !s.ok()) return Fail(s);
+  if (Status s = FileSystem::Default()->WriteFileAtomic(output, wav, Durability::kSync); !s.ok())
+    return Fail(s);
   std::printf("wrote %s: %zu segment(s), %.2f s\n", output.c_str(), segments->size(), seconds);
   (void)settings;
   return 0;
