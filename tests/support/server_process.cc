@@ -23,12 +23,19 @@ std::vector<std::string> ChildEnvironment(const std::map<std::string, std::strin
       {"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}};
   for (const auto& [k, v] : extra) env[k] = v;
   std::vector<std::string> out;
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    std::string entry = k;
+    entry += '=';
+    entry += v;
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 
 std::vector<char*> CStrings(std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (std::string& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
@@ -96,7 +103,8 @@ Status ServerProcess::Start(const ServerOptions& options) {
     const size_t eol = at == std::string::npos ? std::string::npos : out.find('\n', at);
     if (eol != std::string::npos) {
       const std::string addr = out.substr(at + 10, eol - at - 10);
-      port_ = std::atoi(addr.substr(addr.rfind(':') + 1).c_str());
+      port_ = static_cast<int>(std::strtol(addr.substr(addr.rfind(':') + 1).c_str(), nullptr, 10));
+      if (port_ <= 0) return Status::Internal("unexpected LISTENING line: " + addr);
       return Status::Ok();
     }
     int wstatus = 0;
@@ -133,7 +141,7 @@ long ServerProcess::ResidentKiB() const {
   std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
   }
   return -1;
 }
