@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -93,8 +94,7 @@ class SigV4Signer {
   // token, X-Amz-SignedHeaders) then "&X-Amz-Signature=...". The payload is UNSIGNED-PAYLOAD;
   // signed headers are host plus request.headers, which the client must then send.
   Result<std::string> PresignQuery(const SigningRequest& request, int64_t now_unix,
-                                   int64_t expires_seconds,
-                                   SignatureTrace* trace = nullptr) const;
+                                   int64_t expires_seconds, SignatureTrace* trace = nullptr) const;
 
   // The stages, exposed for tests. CanonicalRequest signs exactly `request.headers` plus host;
   // the Sign methods add their own fields before calling it.

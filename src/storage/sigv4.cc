@@ -1,0 +1,423 @@
+#include "storage/sigv4.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "util/crypto.h"
+#include "util/strings.h"
+
+namespace swha::storage {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kTerminator = "aws4_request";
+constexpr size_t kMaxCachedKeys = 4;  // a few days around today, for skew at midnight
+
+// Set by the signer itself, so a caller's copy would be signed twice or contradict ours.
+constexpr std::string_view kReservedHeaders[] = {"authorization", "host", "x-amz-content-sha256",
+                                                 "x-amz-date", "x-amz-security-token"};
+// Query authentication parameters, compared case-insensitively.
+constexpr std::string_view kReservedQueryKeys[] = {
+    "x-amz-algorithm", "x-amz-credential",    "x-amz-date",          "x-amz-expires",
+    "x-amz-signature", "x-amz-signedheaders", "x-amz-security-token"};
+
+// "20130524" from "20130524T000000Z".
+std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0, 8); }
+
+// ASCII only, whatever the C locale says.
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string AsciiLowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+// RFC 9110 token characters, the only ones a header name may hold.
+bool IsTokenChar(unsigned char c) {
+  return IsUnreserved(c) ||
+         std::string_view("!#$%&'*+^`|").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool IsValidToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsTokenChar(static_cast<unsigned char>(c));
+  });
+}
+
+// Visible ASCII without '/': what may sit in a host or a credential scope field.
+bool IsScopeField(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 0x7F && c != '/'; });
+}
+
+bool IsLowerHex64(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// AWS's Trimall: no leading or trailing white space, and each inner run of it becomes one
+// space. White space here is what HTTP allows in a field value: space and tab.
+std::string TrimAll(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  bool pending_space = false;
+  for (char c : value) {
+    if (c == ' ' || c == '\t') {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+Status ValidateHeaderValue(std::string_view name, std::string_view value) {
+  for (char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) {
+      return Status::InvalidArgument("header " + QuoteForMessage(name) +
+                                     " has a control character in its value");
+    }
+  }
+  return Status::Ok();
+}
+
+// Checks what any canonical request needs; the Sign methods add their own checks.
+Status ValidateRequest(const SigningRequest& request) {
+  if (request.method.empty() || !std::all_of(request.method.begin(), request.method.end(),
+                                             [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return Status::InvalidArgument("method must be uppercase letters, got " +
+                                   QuoteForMessage(request.method));
+  }
+  if (!IsScopeField(request.host)) {
+    return Status::InvalidArgument("host must be non-empty visible ASCII without '/', got " +
+                                   QuoteForMessage(request.host));
+  }
+  if (!request.path.empty() && request.path[0] != '/') {
+    return Status::InvalidArgument("path must start with '/', got " +
+                                   QuoteForMessage(request.path));
+  }
+  // S3 keys are UTF-8; anything else would be signed but then refused or misread by S3.
+  if (!IsValidUtf8(request.path)) return Status::InvalidArgument("path is not valid UTF-8");
+  for (const auto& [key, value] : request.query) {
+    if (!IsValidUtf8(key) || !IsValidUtf8(value)) {
+      return Status::InvalidArgument("query parameter " + QuoteForMessage(key) +
+                                     " is not valid UTF-8");
+    }
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (!IsValidToken(name)) {
+      return Status::InvalidArgument("invalid header name " + QuoteForMessage(name));
+    }
+    if (AsciiLowercase(name) == "host") {
+      return Status::InvalidArgument("the host header comes from SigningRequest::host");
+    }
+    SWHA_RETURN_IF_ERROR(ValidateHeaderValue(name, value));
+  }
+  if (request.payload_sha256_hex != kUnsignedPayload && !IsLowerHex64(request.payload_sha256_hex)) {
+    return Status::InvalidArgument(
+        "payload_sha256_hex must be 64 lowercase hex digits or UNSIGNED-PAYLOAD, got " +
+        QuoteForMessage(request.payload_sha256_hex));
+  }
+  return Status::Ok();
+}
+
+Status RejectReservedHeaders(const SigningRequest& request) {
+  for (const auto& [name, value] : request.headers) {
+    const std::string lower = AsciiLowercase(name);
+    for (std::string_view reserved : kReservedHeaders) {
+      if (lower == reserved) {
+        return Status::InvalidArgument("header " + QuoteForMessage(name) + " is set by the signer");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateConfig(const AwsCredentials& credentials, std::string_view region,
+                      std::string_view service) {
+  if (!IsScopeField(credentials.access_key_id)) {
+    return Status::InvalidArgument("AWS access key id must be non-empty visible ASCII without '/'");
+  }
+  if (credentials.secret_access_key.empty()) {
+    return Status::InvalidArgument("AWS secret access key is empty");
+  }
+  if (!ValidateHeaderValue("x-amz-security-token", credentials.session_token).ok()) {
+    return Status::InvalidArgument("AWS session token has a control character");
+  }
+  if (!IsScopeField(region)) {
+    return Status::InvalidArgument("AWS region must be non-empty visible ASCII without '/', got " +
+                                   QuoteForMessage(region));
+  }
+  if (!IsScopeField(service)) {
+    return Status::InvalidArgument("AWS service must be non-empty visible ASCII without '/', got " +
+                                   QuoteForMessage(service));
+  }
+  return Status::Ok();
+}
+
+// Canonical headers ("name:value\n" each) and the signed-header list ("a;b;c"). Repeated
+// names are merged into one line, their values joined by ',' in the order given.
+std::pair<std::string, std::string> CanonicalHeaders(const SigningRequest& request) {
+  std::map<std::string, std::string> merged;
+  merged.emplace("host", TrimAll(request.host));
+  for (const auto& [name, value] : request.headers) {
+    auto [it, inserted] = merged.try_emplace(AsciiLowercase(name), TrimAll(value));
+    if (!inserted) {
+      it->second += ',';
+      it->second += TrimAll(value);
+    }
+  }
+  std::string canonical;
+  std::string signed_headers;
+  for (const auto& [name, value] : merged) {
+    canonical += name;
+    canonical += ':';
+    canonical += value;
+    canonical += '\n';
+    if (!signed_headers.empty()) signed_headers += ';';
+    signed_headers += name;
+  }
+  return {std::move(canonical), std::move(signed_headers)};
+}
+
+// REQUIRES: ValidateRequest(request).ok()
+std::string BuildCanonicalRequest(const SigningRequest& request) {
+  const auto [canonical_headers, signed_headers] = CanonicalHeaders(request);
+  std::string out = request.method;
+  out += '\n';
+  out += S3CanonicalUri(request.path);
+  out += '\n';
+  out += S3CanonicalQueryString(request.query);
+  out += '\n';
+  out += canonical_headers;
+  out += '\n';
+  out += signed_headers;
+  out += '\n';
+  out += request.payload_sha256_hex;
+  return out;
+}
+
+}  // namespace
+
+std::string S3UriEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (IsUnreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string S3CanonicalUri(std::string_view raw_path) {
+  if (raw_path.empty()) return "/";
+  return S3UriEncode(raw_path, /*keep_slash=*/true);
+}
+
+std::string S3CanonicalQueryString(const KeyValueList& query) {
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(query.size());
+  for (const auto& [key, value] : query) {
+    encoded.emplace_back(S3UriEncode(key, false), S3UriEncode(value, false));
+  }
+  std::sort(encoded.begin(), encoded.end());  // by encoded key, then encoded value
+  std::string out;
+  for (const auto& [key, value] : encoded) {
+    if (!out.empty()) out += '&';
+    out += key;
+    out += '=';
+    out += value;
+  }
+  return out;
+}
+
+Result<std::string> FormatAmzDate(int64_t unix_seconds) {
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  if (unix_seconds < 0 || unix_seconds >= kYear10000) {
+    return Status::InvalidArgument("signing time must be in years 1970..9999, got " +
+                                   std::to_string(unix_seconds));
+  }
+  const std::chrono::sys_seconds time{std::chrono::seconds{unix_seconds}};
+  const auto day = std::chrono::floor<std::chrono::days>(time);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{time - day};
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return std::string(buf);
+}
+
+SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::string service)
+    : credentials_(std::move(credentials)),
+      region_(std::move(region)),
+      service_(std::move(service)),
+      config_status_(ValidateConfig(credentials_, region_, service_)) {}
+
+Result<std::string> SigV4Signer::CanonicalRequest(const SigningRequest& request) {
+  SWHA_RETURN_IF_ERROR(ValidateRequest(request));
+  return BuildCanonicalRequest(request);
+}
+
+std::string SigV4Signer::CredentialScope(std::string_view date) const {
+  std::string scope(date);
+  scope += '/';
+  scope += region_;
+  scope += '/';
+  scope += service_;
+  scope += '/';
+  scope += kTerminator;
+  return scope;
+}
+
+std::string SigV4Signer::StringToSign(std::string_view amz_date,
+                                      std::string_view canonical_request) const {
+  std::string out(kAlgorithm);
+  out += '\n';
+  out += amz_date;
+  out += '\n';
+  out += CredentialScope(amz_date.substr(0, 8));
+  out += '\n';
+  out += crypto::HexEncode(crypto::Sha256(canonical_request));
+  return out;
+}
+
+std::string SigV4Signer::SigningKey(std::string_view date) const {
+  const std::string scope = CredentialScope(date);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = key_cache_.find(scope); it != key_cache_.end()) return it->second;
+  }
+  // Derived outside the lock: four HMACs are cheap, and a race only computes the same key twice.
+  std::string key = crypto::HmacSha256("AWS4" + credentials_.secret_access_key, date);
+  key = crypto::HmacSha256(key, region_);
+  key = crypto::HmacSha256(key, service_);
+  key = crypto::HmacSha256(key, kTerminator);
+  std::lock_guard<std::mutex> lock(mu_);
+  key_cache_.emplace(scope, key);
+  // Scopes start with the date, so the first entries are the oldest.
+  while (key_cache_.size() > kMaxCachedKeys) key_cache_.erase(key_cache_.begin());
+  return key;
+}
+
+size_t SigV4Signer::CachedSigningKeyCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return key_cache_.size();
+}
+
+Result<SignatureTrace> SigV4Signer::Sign(const SigningRequest& request,
+                                         const std::string& amz_date) const {
+  SignatureTrace trace;
+  SWHA_ASSIGN_OR_RETURN(trace.canonical_request, CanonicalRequest(request));
+  trace.string_to_sign = StringToSign(amz_date, trace.canonical_request);
+  trace.signature =
+      crypto::HexEncode(crypto::HmacSha256(SigningKey(ScopeDate(amz_date)), trace.string_to_sign));
+  return trace;
+}
+
+Result<KeyValueList> SigV4Signer::SignHeaders(const SigningRequest& request, int64_t now_unix,
+                                              SignatureTrace* trace) const {
+  SWHA_RETURN_IF_ERROR(config_status_);
+  SWHA_RETURN_IF_ERROR(RejectReservedHeaders(request));
+  SWHA_ASSIGN_OR_RETURN(const std::string amz_date, FormatAmzDate(now_unix));
+
+  KeyValueList added = {{"x-amz-content-sha256", request.payload_sha256_hex},
+                        {"x-amz-date", amz_date}};
+  if (!credentials_.session_token.empty()) {
+    added.emplace_back("x-amz-security-token", credentials_.session_token);
+  }
+  SigningRequest signed_request = request;
+  signed_request.headers.insert(signed_request.headers.end(), added.begin(), added.end());
+  SWHA_ASSIGN_OR_RETURN(SignatureTrace result, Sign(signed_request, amz_date));
+
+  const std::string signed_headers = CanonicalHeaders(signed_request).second;
+  std::string authorization(kAlgorithm);
+  authorization +=
+      " Credential=" + credentials_.access_key_id + '/' + CredentialScope(ScopeDate(amz_date));
+  authorization += ", SignedHeaders=" + signed_headers;
+  authorization += ", Signature=" + result.signature;
+
+  KeyValueList headers;
+  headers.emplace_back("Authorization", std::move(authorization));
+  headers.insert(headers.end(), added.begin(), added.end());
+  if (trace != nullptr) *trace = std::move(result);
+  return headers;
+}
+
+Result<std::string> SigV4Signer::PresignQuery(const SigningRequest& request, int64_t now_unix,
+                                              int64_t expires_seconds,
+                                              SignatureTrace* trace) const {
+  SWHA_RETURN_IF_ERROR(config_status_);
+  if (expires_seconds < 1 || expires_seconds > kMaxPresignExpirySeconds) {
+    return Status::InvalidArgument(
+        "presigned URL expiry must be between 1 and 604800 seconds (7 days), got " +
+        std::to_string(expires_seconds));
+  }
+  if (!request.payload_sha256_hex.empty() && request.payload_sha256_hex != kUnsignedPayload) {
+    return Status::InvalidArgument("a presigned URL cannot sign a payload hash; leave it empty");
+  }
+  SWHA_RETURN_IF_ERROR(RejectReservedHeaders(request));
+  for (const auto& [key, value] : request.query) {
+    const std::string lower = AsciiLowercase(key);
+    for (std::string_view reserved : kReservedQueryKeys) {
+      if (lower == reserved) {
+        return Status::InvalidArgument("query parameter " + QuoteForMessage(key) +
+                                       " is set by the signer");
+      }
+    }
+  }
+  // Presigned URLs are shared and stored, so a key repeated with two values (which is
+  // ambiguous to most URL parsers) is refused rather than signed.
+  {
+    std::vector<std::string_view> keys;
+    keys.reserve(request.query.size());
+    for (const auto& kv : request.query) keys.push_back(kv.first);
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
+      return Status::InvalidArgument("a presigned URL cannot repeat a query parameter");
+    }
+  }
+  SWHA_ASSIGN_OR_RETURN(const std::string amz_date, FormatAmzDate(now_unix));
+
+  SigningRequest signed_request = request;
+  signed_request.payload_sha256_hex = std::string(kUnsignedPayload);
+  const std::string signed_headers = CanonicalHeaders(signed_request).second;
+  KeyValueList& query = signed_request.query;
+  query.emplace_back("X-Amz-Algorithm", std::string(kAlgorithm));
+  query.emplace_back("X-Amz-Credential",
+                     credentials_.access_key_id + '/' + CredentialScope(ScopeDate(amz_date)));
+  query.emplace_back("X-Amz-Date", amz_date);
+  query.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+  if (!credentials_.session_token.empty()) {
+    query.emplace_back("X-Amz-Security-Token", credentials_.session_token);
+  }
+  query.emplace_back("X-Amz-SignedHeaders", signed_headers);
+  SWHA_ASSIGN_OR_RETURN(SignatureTrace result, Sign(signed_request, amz_date));
+
+  std::string out = S3CanonicalQueryString(query);
+  out += "&X-Amz-Signature=";
+  out += result.signature;
+  if (trace != nullptr) *trace = std::move(result);
+  return out;
+}
+
+}  // namespace swha::storage
