@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
@@ -19,14 +20,20 @@ std::string Lowercase(std::string s) {
   return s;
 }
 
-Request ToRequest(const httplib::Request& in) {
+constexpr int kListenBacklog = 1024;
+
+Request ToRequest(const httplib::Request& in, std::string body) {
   Request out;
   out.method = in.method;
   out.path = in.path;
   for (const auto& [k, v] : in.params) out.query.emplace(k, v);
   for (const auto& [k, v] : in.headers) out.headers.emplace(Lowercase(k), v);
-  out.body = in.body;
+  out.body = std::move(body);
   return out;
+}
+
+bool HasBodyFraming(const httplib::Request& req) {
+  return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
 }
 
 std::string LibraryErrorDetail(int status) {
@@ -48,10 +55,43 @@ struct HttpServer::Impl {
   std::shared_ptr<const Router> router;
   httplib::Server server;
   int bound_port = -1;
+  int listen_fd = -1;  // set by the socket-options hook during Bind()
 
-  void Handle(const httplib::Request& req, httplib::Response& res) {
-    Request request = ToRequest(req);
-    Response response = router->Dispatch(request);
+  // Reads the body through httplib's streaming reader so that MAX_REQUEST_BYTES holds for
+  // chunked bodies too (httplib 0.11 only limits bodies with a Content-Length), and so that
+  // form-encoded bodies are neither parsed into parameters nor capped at httplib's 8 KiB.
+  void HandleWithBody(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) {
+    std::string body;
+    bool too_large = false;
+    const bool complete = reader([&](const char* data, size_t length) {
+      if (body.size() + length > config.max_request_bytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (!complete) {
+      // httplib itself sets 413 when a Content-Length exceeds the payload limit.
+      too_large = too_large || res.status == 413;
+      Write(req,
+            too_large ? ErrorResponse(413, "Request body too large")
+                      : ErrorResponse(400, "Request body could not be read"),
+            res);
+      // What is left of the body is still on the wire: the connection cannot be reused.
+      res.set_header("Connection", "close");
+      return;
+    }
+    Handle(req, std::move(body), res);
+  }
+
+  void Handle(const httplib::Request& req, std::string body, httplib::Response& res) {
+    Request request = ToRequest(req, std::move(body));
+    Write(req, router->Dispatch(request), res);
+  }
+
+  static void Write(const httplib::Request& req, Response response, httplib::Response& res) {
     // The handlers implement Range themselves (with 416 for unsatisfiable ranges); httplib 0.11
     // would otherwise cut every response, even an error body, by the request's Range header.
     const_cast<httplib::Request&>(req).ranges.clear();
@@ -72,32 +112,45 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   s.set_keep_alive_max_count(1000);
   s.set_read_timeout(30, 0);
   s.set_write_timeout(30, 0);
-  s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  auto handle = [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-    impl->Handle(req, res);
+  s.set_pre_routing_handler(
+      [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+        request_start = std::chrono::steady_clock::now();
+        // A POST with neither Content-Length nor chunked encoding (`curl -X POST` without -d) has
+        // no body (RFC 9112 section 6.3); httplib 0.11 would instead read until the client closes.
+        if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+            !HasBodyFraming(req)) {
+          impl->Handle(req, "", res);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  Impl* impl = impl_.get();
+  auto handle = [impl](const httplib::Request& req, httplib::Response& res) {
+    impl->Handle(req, req.body, res);
+  };
+  auto handle_with_body = [impl](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
+    impl->HandleWithBody(req, res, reader);
   };
   // Every method reaches the one Router, which knows 404 from 405.
   s.Get(".*", handle);
-  s.Post(".*", handle);
-  s.Put(".*", handle);
+  s.Post(".*", handle_with_body);
+  s.Put(".*", handle_with_body);
   s.Delete(".*", handle);
-  s.Patch(".*", handle);
+  s.Patch(".*", handle_with_body);
   s.Options(".*", handle);
+  // httplib 0.11 hard-codes a listen backlog of 5, which drops connections in a burst of
+  // clients; the socket is remembered here and its backlog raised after bind.
+  s.set_socket_options([impl](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    impl->listen_fd = sock;
+  });
   // Errors raised inside httplib (413 body too large, 400 malformed request) have no body yet.
   s.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        std::string detail = LibraryErrorDetail(res.status);
-        // httplib refuses a POST that has neither Content-Length nor chunked encoding (as sent by
-        // `curl -X POST` without -d); say how to fix it.
-        if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
-            !req.has_header("Transfer-Encoding")) {
-          detail = "POST requests need a body or a Content-Length header (Content-Length: 0)";
-        }
-        Response r = ErrorResponse(res.status, detail);
+        Response r = ErrorResponse(res.status, LibraryErrorDetail(res.status));
         res.set_content(r.body, r.content_type);
         return httplib::Server::HandlerResponse::Handled;
       }));
@@ -122,6 +175,7 @@ Result<int> HttpServer::Bind() {
     return Status::Unavailable("cannot listen on " + c.host + ":" + std::to_string(port) +
                                " (in use, or not an address of this machine)");
   }
+  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
   impl_->bound_port = port;
   return port;
 }

@@ -13,7 +13,8 @@ Result<StoredSession> AudioStore::Publish(const std::string& session_id,
                                           int64_t url_expiry_seconds) {
   if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
   const std::string dir = JoinPath(audio_dir_, session_id);
-  SWHA_RETURN_IF_ERROR(fs_->CreateDirs(dir));
+  // Any failure here is the server's, whatever errno said: a 500, never a 404 naming a path.
+  if (Status s = fs_->CreateDirs(dir); !s.ok()) return Status::IOError(s.message());
   for (const SegmentFile& f : files) {
     // No fsync: it would cost more than synthesizing a sentence (about 4 ms against 3 ms
     // here), audio can be made again, and a file cut short by a power failure is caught when
@@ -21,7 +22,7 @@ Result<StoredSession> AudioStore::Publish(const std::string& session_id,
     Status s = fs_->WriteFileAtomic(JoinPath(dir, f.filename), f.bytes, Durability::kNoSync);
     if (!s.ok()) {
       (void)RemoveTree(fs_, dir);  // never leave a partial session behind
-      return s;
+      return Status::IOError(s.message());
     }
   }
   const int64_t expires = clock_->NowUnixSeconds() + url_expiry_seconds;
@@ -76,7 +77,10 @@ LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix) {
         result.errors.push_back(s.message());
       }
     }
-    if (remaining == 0) {
+    // An empty directory is removed only if this pass emptied it or it is old itself: a fresh,
+    // still empty one belongs to a generation that is about to write its first file.
+    const bool emptied_here = remaining == 0 && remaining < files->size();
+    if (remaining == 0 && (emptied_here || session.info.mtime_unix_seconds < cutoff_unix)) {
       Status s = fs_->RemoveDir(dir);
       if (s.ok()) {
         ++result.sessions_removed;

@@ -106,6 +106,15 @@ TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
   EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + new_id)->size(), 3u);
 }
 
+TEST_F(AudioStoreTest, CleanupLeavesAFreshEmptySessionBeingWritten) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(FileSystem::Default()->CreateDirs(audio_dir_ + "/" + id).ok());
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  EXPECT_EQ(result.sessions_removed, 0);
+  EXPECT_TRUE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+}
+
 TEST_F(AudioStoreTest, CleanupOfAMissingDirectoryIsNotAnError) {
   AudioStore store(FileSystem::Default(), &clock_, &signer_, root_ + "/nowhere");
   LocalCleanupResult result = store.RemoveLocalOlderThan(2000);

@@ -102,7 +102,7 @@ class PosixFileSystem : public FileSystem {
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     const std::string tmp = JoinPath(dir, "." + base + ".tmp-" + crypto::RandomHex(6));
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return ErrnoStatus("create", tmp, errno);
     Status s = WriteAll(fd, data, tmp);
     if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {

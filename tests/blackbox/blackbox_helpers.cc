@@ -52,7 +52,7 @@ std::string_view QueryValue(std::string_view query, std::string_view name) {
 
 }  // namespace
 
-SharedServer::SharedServer(testing::ServerOptions options) {
+SharedServer::SharedServer(const testing::ServerOptions& options) {
   start_status_ = process_.Start(options);
 }
 
@@ -76,6 +76,15 @@ httplib::Result PostJson(httplib::Client& client, std::string_view path, const j
 
 httplib::Result PostRaw(httplib::Client& client, std::string_view path, const std::string& body) {
   return client.Post(std::string(path), body, "application/json");
+}
+
+std::string StrCat(std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
 }
 
 std::string UrlEncode(std::string_view value) {
@@ -150,7 +159,8 @@ WavInfo ParseWav(std::string_view b) {
     info.error = "data is not a whole number of frames";
     return info;
   }
-  info.duration_seconds = static_cast<double>(info.data_bytes / frame) / info.sample_rate;
+  const uint32_t frames = info.data_bytes / frame;
+  info.duration_seconds = static_cast<double>(frames) / info.sample_rate;
   info.valid = true;
   return info;
 }
@@ -340,7 +350,9 @@ RawResponse SendRawRequest(int port, std::string_view request, std::chrono::mill
       if (data.size() >= end_of_head + 4 + length) {
         out.body = data.substr(end_of_head + 4, length);
         out.complete = true;
-        if (out.head.size() > 12) out.status = std::atoi(out.head.c_str() + 9);
+        if (out.head.size() > 12) {
+          out.status = static_cast<int>(std::strtol(out.head.c_str() + 9, nullptr, 10));
+        }
         break;
       }
     }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -32,7 +33,7 @@ constexpr std::string_view kGenerateSimplePath = "/api/v1/tts/generate-simple";
 // TearDownTestSuite. Tests call CheckStarted() first so that a failed start fails each test.
 class SharedServer {
  public:
-  explicit SharedServer(testing::ServerOptions options);
+  explicit SharedServer(const testing::ServerOptions& options);
   ~SharedServer();
   SharedServer(const SharedServer&) = delete;
   SharedServer& operator=(const SharedServer&) = delete;
@@ -69,6 +70,9 @@ json ParseJson(const std::string& body);
 // POST with a JSON body and Content-Type: application/json.
 httplib::Result PostJson(httplib::Client& client, std::string_view path, const json& body);
 httplib::Result PostRaw(httplib::Client& client, std::string_view path, const std::string& body);
+
+// The concatenation of `parts`, in one allocation.
+std::string StrCat(std::initializer_list<std::string_view> parts);
 
 // application/x-www-form-urlencoded style escaping of a query value.
 std::string UrlEncode(std::string_view value);

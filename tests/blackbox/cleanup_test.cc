@@ -51,7 +51,7 @@ TEST_F(CleanupTest, RemovesOldSessionsFileByFileAndKeepsFreshOnes) {
   ASSERT_EQ(old_files.size(), 3u);
   const std::vector<std::string> fresh_files = ListNames(fresh_dir);
   for (const std::string& name : old_files) {
-    ASSERT_TRUE(Backdate(old_dir + "/" + name, NowUnixSeconds() - kTenDays)) << name;
+    ASSERT_TRUE(Backdate(StrCat({old_dir, "/", name}), NowUnixSeconds() - kTenDays)) << name;
   }
 
   auto res = client_->Post("/api/v1/tts/cleanup?days_old=7");

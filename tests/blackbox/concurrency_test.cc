@@ -30,6 +30,7 @@ TEST(ConcurrencyTest, TwentySimultaneousGenerateRequestsAllSucceed) {
   std::vector<Outcome> outcomes(kRequests);
   std::latch start_together(kRequests);
   std::vector<std::thread> threads;
+  threads.reserve(kRequests);
   for (int i = 0; i < kRequests; ++i) {
     threads.emplace_back([&, i] {
       const json body = {{"text", "Request number " + numbers[i] + " is speaking. It has " +

@@ -77,7 +77,8 @@ TEST_F(GenerateTest, HappyPathHasEveryContractFieldAndPlayableAudio) {
     EXPECT_EQ(seg.at("filename"), filename);
     ASSERT_TRUE(seg.at("local_url").is_string());
     const std::string url = seg.at("local_url");
-    EXPECT_EQ(url.rfind("/static/audio/" + session + "/" + filename + "?expires=", 0), 0u) << url;
+    EXPECT_EQ(url.rfind(StrCat({"/static/audio/", session, "/", filename, "?expires="}), 0), 0u)
+        << url;
     EXPECT_NE(url.find("&signature="), std::string::npos) << url;
     EXPECT_TRUE(seg.at("presigned_url").is_null());
     EXPECT_TRUE(seg.at("s3_key").is_null());

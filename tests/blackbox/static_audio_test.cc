@@ -91,34 +91,34 @@ TEST_F(StaticAudioTest, PathTraversalNeverLeavesAudioDir) {
   const AudioUrl& u = urls[0];
   const std::string q = "?expires=" + u.expires + "&signature=" + u.signature;
   const std::string s = "/static/audio/" + u.session_id;
-  for (const std::string& path : {
-           std::string("/static/audio/../secret_key"),
-           std::string("/static/audio/../../secret_key"),
-           std::string("/static/audio/%2e%2e/%2e%2e/etc/passwd"),
-           std::string("/static/audio/%2e%2e/secret_key"),
-           std::string("/static/audio/..%2f..%2fsecret_key"),
-           s + "/..%2fsecret_key",
-           s + "/..%2f..%2fsecret_key" + q,
-           s + "/../../secret_key",
-           s + "/%2e%2e/%2e%2e/secret_key",
-           s + "/..%2f" + u.session_id + "%2fsegment_000.wav",
-           std::string("/static/audio//etc/passwd"),
-           std::string("/static/audio/%2fetc%2fpasswd"),
-           std::string("/static/audio/%2Fetc/passwd"),
-           s + "/%2fetc%2fpasswd",
-           s + "/%2fetc%2fpasswd" + q,
-           std::string("/static/audio/") + *data_dir_ + "/secret_key",
-           std::string("/static/audio/%2F") + (*data_dir_).substr(1) + "%2Fsecret_key",
-           std::string("/static/audio/secret_key"),
-           std::string("/static/audio/audio/../secret_key"),
-           std::string("/static/audio/.%2e/.%2e/etc/passwd"),
-           std::string("/static/audio/%252e%252e/%252e%252e/etc/passwd"),
-           s + "/segment_000.wav%00.txt" + q,
-           s + "/segment_000.wav/..%2f..%2f..%2fsecret_key" + q,
-           s + "/./segment_000.wav",
-       }) {
-    ExpectRefused(path);
-  }
+  const std::string& d = *data_dir_;
+  const std::vector<std::string> paths = {
+      "/static/audio/../secret_key",
+      "/static/audio/../../secret_key",
+      "/static/audio/%2e%2e/%2e%2e/etc/passwd",
+      "/static/audio/%2e%2e/secret_key",
+      "/static/audio/..%2f..%2fsecret_key",
+      StrCat({s, "/..%2fsecret_key"}),
+      StrCat({s, "/..%2f..%2fsecret_key", q}),
+      StrCat({s, "/../../secret_key"}),
+      StrCat({s, "/%2e%2e/%2e%2e/secret_key"}),
+      StrCat({s, "/..%2f", u.session_id, "%2fsegment_000.wav"}),
+      "/static/audio//etc/passwd",
+      "/static/audio/%2fetc%2fpasswd",
+      "/static/audio/%2Fetc/passwd",
+      StrCat({s, "/%2fetc%2fpasswd"}),
+      StrCat({s, "/%2fetc%2fpasswd", q}),
+      StrCat({"/static/audio/", d, "/secret_key"}),
+      StrCat({"/static/audio/%2F", d.substr(1), "%2Fsecret_key"}),
+      "/static/audio/secret_key",
+      "/static/audio/audio/../secret_key",
+      "/static/audio/.%2e/.%2e/etc/passwd",
+      "/static/audio/%252e%252e/%252e%252e/etc/passwd",
+      StrCat({s, "/segment_000.wav%00.txt", q}),
+      StrCat({s, "/segment_000.wav/..%2f..%2f..%2fsecret_key", q}),
+      StrCat({s, "/./segment_000.wav"}),
+  };
+  for (const std::string& path : paths) ExpectRefused(path);
   // The genuine URL still works, so the refusals above are not a broken server.
   EXPECT_EQ(StatusOf(u.Build()), 200);
 }
@@ -165,7 +165,7 @@ TEST_F(StaticAudioTest, SegmentFileSymlinkIsRefusedEvenWithAValidSignature) {
       {"segment_000.wav", "segment_099.wav"},
   };
   for (const auto& [target, name] : links) {
-    ASSERT_EQ(symlink(target.c_str(), (dir + "/" + name).c_str()), 0) << name;
+    ASSERT_EQ(symlink(target.c_str(), StrCat({dir, "/", name}).c_str()), 0) << name;
     ExpectRefused(SignLocalUrl(kSecretKey, urls[0].session_id, name, expires));
   }
   EXPECT_EQ(StatusOf(urls[0].Build()), 200);

@@ -83,6 +83,8 @@ Status ServerProcess::Start(const ServerOptions& options) {
 
   std::vector<std::string> env_strings = ChildEnvironment(env);
   std::vector<std::string> args = {options.binary, "serve", "--port", "0"};
+  // A previous server on the same data directory left its LISTENING line here.
+  std::remove(stdout_path.c_str());
   pid_ = fork();
   if (pid_ < 0) return Status::Internal("fork failed");
   if (pid_ == 0) {
