@@ -91,12 +91,12 @@ struct HttpServer::Impl {
     Write(req, router->Dispatch(request), res);
   }
 
-  static void Write(const httplib::Request& req, Response response, httplib::Response& res) {
+  static void Write(const httplib::Request& req, const Response& response, httplib::Response& res) {
     // The handlers implement Range themselves (with 416 for unsatisfiable ranges); httplib 0.11
     // would otherwise cut every response, even an error body, by the request's Range header.
     const_cast<httplib::Request&>(req).ranges.clear();
     res.status = response.status;
-    for (auto& [k, v] : response.headers) res.set_header(k, v);
+    for (const auto& [k, v] : response.headers) res.set_header(k, v);
     res.set_content(response.body, response.content_type);
   }
 };
