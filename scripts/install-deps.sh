@@ -12,6 +12,8 @@ packages=(
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore
+  # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh)
+  ceph-mon ceph-osd ceph-mgr radosgw ceph-common
 )
 
 missing=()

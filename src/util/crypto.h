@@ -10,7 +10,13 @@ namespace swha::crypto {
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 
+// Raw 16-byte MD5 digest. Only for integrity headers such as S3's Content-MD5, never for
+// anything that must resist an attacker.
+std::string Md5(std::string_view data);
+
 std::string HexEncode(std::string_view bytes);  // lowercase
+// Standard base64 (RFC 4648 section 4) with padding.
+std::string Base64Encode(std::string_view bytes);
 
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -1,0 +1,65 @@
+// HTTP as an injectable side effect: the S3 client sends every request through an
+// HttpTransport, so a test can replace the network with scripted responses (503s, timeouts,
+// malformed XML) and production uses libcurl. libcurl's CURLcode is translated into a Status
+// in http_transport.cc and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/status.h"
+
+namespace swha::storage {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // "GET", "HEAD", "PUT", "POST", "DELETE"
+  // Absolute, already encoded: "http://127.0.0.1:9000/bucket/key?list-type=2". The transport
+  // sends it as is and sets Host from it.
+  std::string url;
+  HttpHeaders headers;  // sent in this order; no Host, no Content-Length (derived from body)
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;  // names lowercased, values trimmed, in arrival order
+  std::string body;     // empty for HEAD
+
+  // The first value of the header `lowercase_name`, or "" when absent.
+  std::string Header(std::string_view lowercase_name) const;
+};
+
+// Implementations are thread-safe: Send may be called from many threads at once.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Any HTTP status, including 4xx and 5xx, is a successful Send. A failure to connect, a
+  // timeout or a broken connection is Unavailable (retrying may help); a URL that cannot be
+  // sent is InvalidArgument. Never follows redirects. Messages name the method and the URL
+  // without its query string, which may carry a signature.
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+struct CurlOptions {
+  int64_t connect_timeout_ms = 3000;
+  int64_t total_timeout_ms = 30000;  // the whole exchange, body included
+  // Idle easy handles (each holding its open connections) kept for reuse; more concurrent
+  // Sends than this still work, their extra handles are closed afterwards.
+  size_t max_idle_handles = 16;
+};
+
+// A libcurl transport. It reuses connections through a pool of easy handles, never uses
+// signals (CURLOPT_NOSIGNAL, so it is safe in a multithreaded server), and only speaks
+// http and https.
+std::unique_ptr<HttpTransport> CreateCurlTransport(const CurlOptions& options = {});
+
+// "scheme://host/path" without the query string or fragment, for messages and logs.
+std::string RedactUrl(std::string_view url);
+
+}  // namespace swha::storage

@@ -1,0 +1,553 @@
+#include "storage/s3_client.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <pugixml.hpp>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "config/settings.h"
+#include "storage/s3_codec.h"
+#include "util/crypto.h"
+#include "util/strings.h"
+
+namespace swha::storage {
+
+namespace {
+
+constexpr size_t kMaxKeyBytes = 1024;           // S3's limit on an object key
+constexpr size_t kMaxUserMetadataBytes = 2048;  // S3's limit on all x-amz-meta-* together
+constexpr size_t kDeleteBatchSize = 1000;       // S3's limit per DeleteObjects request
+constexpr size_t kMaxServerMessageBytes = 300;  // of S3's <Message>, in our messages
+constexpr std::string_view kMetaPrefix = "x-amz-meta-";
+
+// Error codes the AWS SDKs' standard retry mode treats as throttling or transient, whatever
+// the HTTP status (RequestTimeout comes as a 400, for instance).
+bool IsRetryableCode(std::string_view code) {
+  static constexpr std::array<std::string_view, 13> kCodes = {
+      "SlowDown",
+      "Throttling",
+      "ThrottlingException",
+      "RequestLimitExceeded",
+      "RequestThrottled",
+      "TooManyRequestsException",
+      "ProvisionedThroughputExceededException",
+      "RequestTimeout",
+      "RequestTimeoutException",
+      "PriorRequestNotComplete",
+      "BandwidthLimitExceeded",
+      "EC2ThrottledException",
+      "TransactionInProgressException",
+  };
+  return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
+}
+
+struct S3ErrorBody {
+  std::string code;
+  std::string message;
+  std::string request_id;
+};
+
+// <Error><Code/><Message/><RequestId/></Error>. Anything else (HEAD has no body; a proxy may
+// answer with HTML) yields empty fields. Other fields S3 adds, such as the StringToSign of a
+// SignatureDoesNotMatch, are deliberately ignored.
+S3ErrorBody ParseErrorBody(std::string_view body) {
+  S3ErrorBody out;
+  if (body.empty()) return out;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) return out;
+  const pugi::xml_node error = doc.child("Error");
+  out.code = error.child_value("Code");
+  out.message = error.child_value("Message");
+  out.request_id = error.child_value("RequestId");
+  return out;
+}
+
+// A code for bodiless answers (HEAD, or a proxy's HTML), so messages always have one.
+std::string CodeForStatus(int status) {
+  switch (status) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 429: return "TooManyRequests";
+    case 500: return "InternalError";
+    case 502: return "BadGateway";
+    case 503: return "ServiceUnavailable";
+    case 504: return "GatewayTimeout";
+    default: return "HTTP" + std::to_string(status);
+  }
+}
+
+std::string StripQuotes(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+bool ParseUint64(std::string_view text, uint64_t* out) {
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool IsTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsPrintableAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+Status ValidateKey(std::string_view op, std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("S3 " + std::string(op) + ": empty key");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::InvalidArgument("S3 " + std::string(op) + ": key longer than 1024 bytes");
+  }
+  return Status::Ok();
+}
+
+std::string ErrorSubject(std::string_view op, std::string_view key) {
+  std::string s = "S3 " + std::string(op);
+  if (!key.empty()) s += " " + std::string(key);
+  return s;
+}
+
+void DefaultSleep(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+double DefaultRandom() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+// Scheme, authority and base path of an endpoint URL; the scheme's default port is dropped so
+// that the signed Host equals the one libcurl sends.
+struct Endpoint {
+  std::string scheme;
+  std::string host;
+  std::string base_path;
+};
+
+Result<Endpoint> ParseEndpoint(std::string_view url) {
+  const std::string bad = "S3 endpoint_url " + QuoteForMessage(url, 200) + ": ";
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return Status::InvalidArgument(bad + "missing scheme");
+  Endpoint e;
+  e.scheme = ToLower(url.substr(0, sep));
+  if (e.scheme != "http" && e.scheme != "https") {
+    return Status::InvalidArgument(bad + "scheme must be http or https");
+  }
+  std::string_view rest = url.substr(sep + 3);
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (authority.empty()) return Status::InvalidArgument(bad + "missing host");
+  if (authority.find_first_of("@?#") != std::string_view::npos ||
+      path.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument(bad + "only scheme://host[:port][/path] is allowed");
+  }
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  const std::string_view default_port = e.scheme == "http" ? ":80" : ":443";
+  const size_t bracket = authority.rfind(']');
+  if (authority.ends_with(default_port) &&
+      (bracket == std::string_view::npos || bracket < authority.size() - default_port.size())) {
+    authority.remove_suffix(default_port.size());
+  }
+  e.host = ToLower(authority);
+  e.base_path = std::string(path);
+  return e;
+}
+
+// Virtual-hosted style needs a bucket that is a valid DNS label sequence; dots would also
+// break the wildcard TLS certificate, so auto falls back to path style for them.
+bool IsVirtualHostableBucket(std::string_view bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  return std::all_of(
+             bucket.begin(), bucket.end(),
+             [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }) &&
+         bucket.front() != '-' && bucket.back() != '-';
+}
+
+std::string AwsRegionalHost(std::string_view region) {
+  if (region == "us-east-1") return "s3.amazonaws.com";
+  std::string host = "s3." + std::string(region) + ".amazonaws.com";
+  if (region.starts_with("cn-")) host += ".cn";
+  return host;
+}
+
+}  // namespace
+
+S3ClientConfig S3ClientConfig::FromSettings(const config::S3Settings& settings) {
+  S3ClientConfig c;
+  c.endpoint_url = settings.endpoint_url;
+  c.region = settings.region;
+  c.bucket = settings.bucket_name;
+  c.addressing_style = settings.addressing_style;
+  c.credentials = {settings.access_key_id, settings.secret_access_key, settings.session_token};
+  c.sse = settings.sse;
+  return c;
+}
+
+Status S3ClientConfig::Validate() const {
+  if (bucket.empty()) return Status::InvalidArgument("S3 bucket: must not be empty");
+  if (bucket.size() > 255 || bucket.find('/') != std::string::npos) {
+    return Status::InvalidArgument("S3 bucket " + QuoteForMessage(bucket) +
+                                   ": at most 255 characters, no '/'");
+  }
+  if (region.empty() || region.find('/') != std::string::npos) {
+    return Status::InvalidArgument("S3 region " + QuoteForMessage(region) +
+                                   ": must be non-empty, no '/'");
+  }
+  const std::string style = ToLower(addressing_style);
+  if (style != "auto" && style != "path" && style != "virtual") {
+    return Status::InvalidArgument("S3 addressing_style " + QuoteForMessage(addressing_style) +
+                                   ": must be auto, path or virtual");
+  }
+  if (!sse.empty() && sse != "AES256" && sse != "aws:kms") {
+    return Status::InvalidArgument("S3 sse " + QuoteForMessage(sse) +
+                                   ": must be empty, AES256 or aws:kms");
+  }
+  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+    return Status::InvalidArgument("S3 credentials: access key id and secret are required");
+  }
+  if (!endpoint_url.empty()) {
+    auto endpoint = ParseEndpoint(endpoint_url);
+    if (!endpoint.ok()) return endpoint.status();
+  }
+  return Status::Ok();
+}
+
+std::string S3ClientConfig::ToString() const {
+  const std::string& id = credentials.access_key_id;
+  const std::string shown_id = id.size() > 4 ? id.substr(0, 4) + "..." : std::string("***");
+  return "S3ClientConfig{endpoint_url=" + (endpoint_url.empty() ? "<aws>" : endpoint_url) +
+         ", region=" + region + ", bucket=" + bucket + ", addressing_style=" + addressing_style +
+         ", sse=" + sse + ", access_key_id=" + shown_id + ", secret_access_key=***" +
+         (credentials.session_token.empty() ? "" : ", session_token=***") + "}";
+}
+
+// Everything that differs between operations.
+struct S3Client::Call {
+  std::string_view op;   // "PutObject", ... for messages
+  std::string_view key;  // the key or prefix for messages; may be empty
+  std::string method;
+  std::string path;      // raw, unencoded
+  KeyValueList query;    // raw
+  KeyValueList headers;  // signed and sent
+  std::string_view body;
+};
+
+Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTransport* transport,
+                                                   const Clock* clock, RetryPolicy retry) {
+  SWHA_RETURN_IF_ERROR(config.Validate());
+  if (transport == nullptr || clock == nullptr) {
+    return Status::InvalidArgument("S3Client: transport and clock are required");
+  }
+  if (retry.max_attempts < 1) retry.max_attempts = 1;
+  if (!retry.sleep) retry.sleep = DefaultSleep;
+  if (!retry.random) retry.random = DefaultRandom;
+
+  const std::string style = ToLower(config.addressing_style);
+  Endpoint endpoint;
+  if (config.endpoint_url.empty()) {
+    endpoint = {"https", AwsRegionalHost(config.region), ""};
+  } else {
+    SWHA_ASSIGN_OR_RETURN(endpoint, ParseEndpoint(config.endpoint_url));
+  }
+  const bool virtual_hosted =
+      style == "virtual" ||
+      (style == "auto" && config.endpoint_url.empty() && IsVirtualHostableBucket(config.bucket));
+  std::string host = virtual_hosted ? config.bucket + "." + endpoint.host : endpoint.host;
+  return std::unique_ptr<S3Client>(new S3Client(
+      std::move(config), transport, clock, std::move(retry), std::move(endpoint.scheme),
+      std::move(host), std::move(endpoint.base_path), virtual_hosted));
+}
+
+S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock* clock,
+                   RetryPolicy retry, std::string scheme, std::string host, std::string base_path,
+                   bool virtual_hosted)
+    : config_(std::move(config)),
+      transport_(transport),
+      clock_(clock),
+      retry_(std::move(retry)),
+      signer_(config_.credentials, config_.region),
+      scheme_(std::move(scheme)),
+      host_(std::move(host)),
+      base_path_(std::move(base_path)),
+      virtual_hosted_(virtual_hosted) {}
+
+std::string S3Client::BaseUrl() const { return scheme_ + "://" + host_; }
+
+std::string S3Client::BucketPath() const {
+  return virtual_hosted_ ? base_path_ + "/" : base_path_ + "/" + config_.bucket;
+}
+
+std::string S3Client::ObjectPath(std::string_view key) const {
+  return virtual_hosted_ ? base_path_ + "/" + std::string(key)
+                         : base_path_ + "/" + config_.bucket + "/" + std::string(key);
+}
+
+Status S3ErrorStatus(std::string_view op, std::string_view key, const HttpResponse& response) {
+  S3ErrorBody error = ParseErrorBody(response.body);
+  if (error.code.empty()) error.code = CodeForStatus(response.status);
+  if (error.request_id.empty()) error.request_id = response.Header("x-amz-request-id");
+  std::string message = ErrorSubject(op, key) + ": " + error.code;
+  if (!error.message.empty()) {
+    message +=
+        ": " + error.message.substr(0, Utf8SafePrefix(error.message, kMaxServerMessageBytes));
+  }
+  message += " (";
+  if (!error.request_id.empty()) message += "request id " + error.request_id + ", ";
+  message += "HTTP " + std::to_string(response.status) + ")";
+
+  const int s = response.status;
+  if (s == 404 || error.code == "NoSuchKey" || error.code == "NoSuchBucket") {
+    return Status::NotFound(std::move(message));
+  }
+  if (s == 401 || s == 403) return Status::PermissionDenied(std::move(message));
+  if (s == 400) return Status::InvalidArgument(std::move(message));
+  if (s >= 500 || s == 429) return Status::Unavailable(std::move(message));
+  return Status::Internal(std::move(message));
+}
+
+bool IsRetryableS3Error(const HttpResponse& response) {
+  const int s = response.status;
+  if (s == 500 || s == 502 || s == 503 || s == 504) return true;
+  return IsRetryableCode(ParseErrorBody(response.body).code);
+}
+
+Result<HttpResponse> S3Client::SendOnce(const Call& call, const std::string& payload_sha256) const {
+  SigningRequest signing;
+  signing.method = call.method;
+  signing.host = host_;
+  signing.path = call.path;
+  signing.query = call.query;
+  signing.headers = call.headers;
+  signing.payload_sha256_hex = payload_sha256;
+  // Signed per attempt: a retry after a long back-off must not carry a stale x-amz-date.
+  SWHA_ASSIGN_OR_RETURN(KeyValueList auth, signer_.SignHeaders(signing, clock_->NowUnixSeconds()));
+
+  HttpRequest request;
+  request.method = call.method;
+  request.url = BaseUrl() + S3CanonicalUri(call.path);
+  if (!call.query.empty()) request.url += "?" + S3CanonicalQueryString(call.query);
+  request.headers = call.headers;
+  request.headers.insert(request.headers.end(), auth.begin(), auth.end());
+  request.body = std::string(call.body);
+  return transport_->Send(request);
+}
+
+Result<HttpResponse> S3Client::Execute(const Call& call) const {
+  const std::string payload_sha256 = crypto::HexEncode(crypto::Sha256(call.body));
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpResponse> sent = SendOnce(call, payload_sha256);
+    Status failure;
+    bool retryable = false;
+    if (!sent.ok()) {
+      failure = sent.status().WithContext(ErrorSubject(call.op, call.key));
+      retryable = sent.status().code() == StatusCode::kUnavailable;
+    } else if (sent->status >= 200 && sent->status < 300) {
+      return sent;
+    } else {
+      failure = S3ErrorStatus(call.op, call.key, *sent);
+      retryable = IsRetryableS3Error(*sent);
+    }
+    if (!retryable) return failure;
+    if (attempt >= retry_.max_attempts) {
+      if (attempt == 1) return failure;
+      return Status(failure.code(), failure.message() + " [gave up after " +
+                                        std::to_string(attempt) + " attempts]");
+    }
+    const double cap =
+        std::min(retry_.base_delay_seconds * std::pow(2.0, attempt - 1), retry_.max_delay_seconds);
+    retry_.sleep(std::clamp(retry_.random(), 0.0, 1.0) * cap);
+  }
+}
+
+Status S3Client::PutObject(std::string_view key, std::string_view body,
+                           std::string_view content_type,
+                           const std::map<std::string, std::string>& metadata) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey("PutObject", key));
+  Call call{"PutObject", key, "PUT", ObjectPath(key), {}, {}, body};
+  if (!content_type.empty()) call.headers.emplace_back("Content-Type", std::string(content_type));
+  size_t metadata_bytes = 0;
+  for (const auto& [name, value] : metadata) {
+    if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar) ||
+        !IsPrintableAscii(value)) {
+      return Status::InvalidArgument(ErrorSubject("PutObject", key) + ": metadata " +
+                                     QuoteForMessage(name) +
+                                     ": names must be HTTP tokens and values printable ASCII");
+    }
+    metadata_bytes += name.size() + value.size();
+    call.headers.emplace_back(std::string(kMetaPrefix) + ToLower(name), value);
+  }
+  if (metadata_bytes > kMaxUserMetadataBytes) {
+    return Status::InvalidArgument(ErrorSubject("PutObject", key) +
+                                   ": user metadata exceeds S3's 2 KiB limit");
+  }
+  if (!config_.sse.empty()) call.headers.emplace_back("x-amz-server-side-encryption", config_.sse);
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  (void)response;
+  return Status::Ok();
+}
+
+Result<ObjectInfo> S3Client::HeadObject(std::string_view key) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey("HeadObject", key));
+  const Call call{"HeadObject", key, "HEAD", ObjectPath(key), {}, {}, {}};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  ObjectInfo info;
+  if (!ParseUint64(response.Header("content-length"), &info.size)) {
+    return Status::Internal(ErrorSubject("HeadObject", key) + ": no valid Content-Length");
+  }
+  info.content_type = response.Header("content-type");
+  info.etag = StripQuotes(response.Header("etag"));
+  const std::string last_modified = response.Header("last-modified");
+  if (auto t = ParseHttpDate(last_modified); t.has_value()) {
+    info.last_modified = *t;
+  } else {
+    return Status::Internal(ErrorSubject("HeadObject", key) + ": bad Last-Modified " +
+                            QuoteForMessage(last_modified));
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (name.starts_with(kMetaPrefix)) info.metadata[name.substr(kMetaPrefix.size())] = value;
+  }
+  return info;
+}
+
+Result<std::string> S3Client::GetObject(std::string_view key) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey("GetObject", key));
+  const Call call{"GetObject", key, "GET", ObjectPath(key), {}, {}, {}};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  return std::move(response.body);
+}
+
+Status S3Client::DeleteObject(std::string_view key) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey("DeleteObject", key));
+  const Call call{"DeleteObject", key, "DELETE", ObjectPath(key), {}, {}, {}};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  (void)response;
+  return Status::Ok();
+}
+
+Result<std::vector<DeleteError>> S3Client::DeleteObjects(
+    const std::vector<std::string>& keys) const {
+  std::vector<DeleteError> errors;
+  for (size_t begin = 0; begin < keys.size(); begin += kDeleteBatchSize) {
+    const size_t end = std::min(keys.size(), begin + kDeleteBatchSize);
+    // Quiet mode: S3 lists only the failures, which keeps 1,000-key answers small.
+    std::string body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+    for (size_t i = begin; i < end; ++i) {
+      SWHA_RETURN_IF_ERROR(ValidateKey("DeleteObjects", keys[i]));
+      body += "<Object><Key>" + XmlEscape(keys[i]) + "</Key></Object>";
+    }
+    body += "</Delete>";
+    // S3 requires Content-MD5 (or a flexible checksum) on DeleteObjects.
+    const Call call{"DeleteObjects",
+                    config_.bucket,
+                    "POST",
+                    BucketPath(),
+                    {{"delete", ""}},
+                    {{"Content-MD5", crypto::Base64Encode(crypto::Md5(body))},
+                     {"Content-Type", "application/xml"}},
+                    body};
+    SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+    pugi::xml_document doc;
+    if (!doc.load_buffer(response.body.data(), response.body.size())) {
+      return Status::Internal(ErrorSubject("DeleteObjects", config_.bucket) +
+                              ": unparsable DeleteResult");
+    }
+    for (const pugi::xml_node error : doc.child("DeleteResult").children("Error")) {
+      errors.push_back(
+          {error.child_value("Key"), error.child_value("Code"), error.child_value("Message")});
+    }
+  }
+  return errors;
+}
+
+Result<std::vector<ListedObject>> S3Client::ListObjectsV2(std::string_view prefix) const {
+  const std::string subject = config_.bucket + "/" + std::string(prefix);
+  std::vector<ListedObject> objects;
+  std::string token;
+  std::set<std::string> seen_tokens;  // a server repeating a token would loop forever
+  while (true) {
+    Call call{"ListObjectsV2", subject, "GET", BucketPath(), {{"list-type", "2"}}, {}, {}};
+    // Keys come back percent-encoded, so keys with characters XML 1.0 cannot carry still list.
+    call.query.emplace_back("encoding-type", "url");
+    if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+
+    pugi::xml_document doc;
+    const pugi::xml_node result = doc.load_buffer(response.body.data(), response.body.size())
+                                      ? doc.child("ListBucketResult")
+                                      : pugi::xml_node();
+    if (!result) {
+      return Status::Internal(ErrorSubject("ListObjectsV2", subject) +
+                              ": unparsable ListBucketResult");
+    }
+    // Servers that ignore encoding-type say so by leaving EncodingType out.
+    const bool url_encoded = std::string_view(result.child_value("EncodingType")) == "url";
+    for (const pugi::xml_node contents : result.children("Contents")) {
+      ListedObject object;
+      object.key = contents.child_value("Key");
+      if (url_encoded) {
+        std::string decoded;
+        if (!UrlDecode(object.key, &decoded, /*plus_as_space=*/true)) {
+          return Status::Internal(ErrorSubject("ListObjectsV2", subject) +
+                                  ": bad url-encoded key " + QuoteForMessage(object.key));
+        }
+        object.key = std::move(decoded);
+      }
+      const std::string_view size = contents.child_value("Size");
+      const std::string_view modified = contents.child_value("LastModified");
+      const std::optional<int64_t> seconds = ParseIso8601Utc(modified);
+      if (!ParseUint64(size, &object.size) || !seconds.has_value()) {
+        return Status::Internal(ErrorSubject("ListObjectsV2", subject) + ": bad Size " +
+                                QuoteForMessage(size) + " or LastModified " +
+                                QuoteForMessage(modified) + " for " + QuoteForMessage(object.key));
+      }
+      object.last_modified = *seconds;
+      object.etag = StripQuotes(contents.child_value("ETag"));
+      objects.push_back(std::move(object));
+    }
+    if (std::string_view(result.child_value("IsTruncated")) != "true") return objects;
+    token = result.child_value("NextContinuationToken");
+    if (token.empty() || !seen_tokens.insert(token).second) {
+      return Status::Internal(ErrorSubject("ListObjectsV2", subject) +
+                              ": truncated page without a new NextContinuationToken");
+    }
+  }
+}
+
+Status S3Client::HeadBucket() const {
+  const Call call{"HeadBucket", config_.bucket, "HEAD", BucketPath(), {}, {}, {}};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  (void)response;
+  return Status::Ok();
+}
+
+Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey("PresignGet", key));
+  SigningRequest signing;
+  signing.method = "GET";
+  signing.host = host_;
+  signing.path = ObjectPath(key);
+  SWHA_ASSIGN_OR_RETURN(std::string query,
+                        signer_.PresignQuery(signing, clock_->NowUnixSeconds(), expires_seconds));
+  return BaseUrl() + S3CanonicalUri(signing.path) + "?" + query;
+}
+
+}  // namespace swha::storage

@@ -1,0 +1,146 @@
+// A small S3 client: the object operations swha-tts needs, signed with our SigV4 signer and
+// sent through an injected HttpTransport, with the AWS SDKs' "standard" retry behaviour.
+// Works against AWS and S3-compatible servers (Ceph RGW, MinIO). No AWS SDK.
+//
+// Errors: S3's XML error bodies become messages of the form
+//   "S3 <op> <key>: <Code>: <Message> (request id <id>, HTTP <status>)"
+// with codes 404/NoSuchKey/NoSuchBucket -> NotFound, 403 -> PermissionDenied,
+// 400 -> InvalidArgument, 5xx/429 and transport failures -> Unavailable, anything else ->
+// Internal. No message ever contains the secret key, a signature or a presigned URL.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/http_transport.h"
+#include "storage/sigv4.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace swha::config {
+struct S3Settings;
+}
+
+namespace swha::storage {
+
+struct S3ClientConfig {
+  std::string endpoint_url;  // "" = AWS; else "http(s)://host[:port][/base]", no trailing '/'
+  std::string region = "us-east-1";
+  std::string bucket;
+  // auto | path | virtual (any case). auto: virtual-hosted on AWS when the bucket name allows
+  // it, path style for any other endpoint (most S3-compatible servers lack wildcard DNS).
+  std::string addressing_style = "auto";
+  AwsCredentials credentials;
+  std::string sse;  // "" | "AES256" | "aws:kms": x-amz-server-side-encryption on PutObject
+
+  static S3ClientConfig FromSettings(const config::S3Settings& settings);
+  // One line naming the field and what is allowed; never contains a secret.
+  Status Validate() const;
+  // For logs: the secret and session token are masked, the access key id shortened.
+  std::string ToString() const;
+};
+
+// The AWS SDKs' standard mode: up to `max_attempts` attempts, waiting
+// random() * min(base * 2^(attempt-1), max) seconds after a retryable failure.
+struct RetryPolicy {
+  int max_attempts = 3;
+  double base_delay_seconds = 1.0;
+  double max_delay_seconds = 20.0;
+  // Both must be thread-safe. Empty: std::this_thread::sleep_for, and a uniform [0, 1)
+  // generator seeded from std::random_device (one per thread).
+  std::function<void(double seconds)> sleep;
+  std::function<double()> random;
+};
+
+struct ObjectInfo {
+  uint64_t size = 0;
+  std::string content_type;
+  int64_t last_modified = 0;                    // unix seconds, UTC
+  std::string etag;                             // without the surrounding quotes
+  std::map<std::string, std::string> metadata;  // x-amz-meta-* with the prefix dropped, lowercase
+};
+
+struct ListedObject {
+  std::string key;
+  uint64_t size = 0;
+  int64_t last_modified = 0;  // unix seconds, UTC
+  std::string etag;           // without the surrounding quotes
+};
+
+// One key that DeleteObjects could not delete.
+struct DeleteError {
+  std::string key;
+  std::string code;  // S3's error code, e.g. "AccessDenied"
+  std::string message;
+};
+
+// Thread-safe: the configuration is immutable after Create, the signer and the transport are
+// thread-safe, and each call keeps its state on its own stack.
+class S3Client {
+ public:
+  // `transport` and `clock` are not owned and must outlive the client. Returns
+  // InvalidArgument when config.Validate() fails.
+  static Result<std::unique_ptr<S3Client>> Create(S3ClientConfig config, HttpTransport* transport,
+                                                  const Clock* clock, RetryPolicy retry = {});
+
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  // Metadata names must be HTTP tokens and values printable ASCII (S3 would mangle anything
+  // else); names are sent lowercased. S3's 2 KiB limit on user metadata is checked here.
+  Status PutObject(std::string_view key, std::string_view body, std::string_view content_type,
+                   const std::map<std::string, std::string>& metadata = {}) const;
+  Result<ObjectInfo> HeadObject(std::string_view key) const;
+  Result<std::string> GetObject(std::string_view key) const;
+  // Succeeds when the key is absent too (S3 semantics).
+  Status DeleteObject(std::string_view key) const;
+  // Deletes in batches of at most 1,000 keys. The Status fails only when a whole batch
+  // failed; keys that S3 refused one by one are returned.
+  Result<std::vector<DeleteError>> DeleteObjects(const std::vector<std::string>& keys) const;
+  // Every object whose key starts with `prefix`, following continuation tokens over all pages,
+  // in S3's order (UTF-8 binary order of the keys).
+  Result<std::vector<ListedObject>> ListObjectsV2(std::string_view prefix) const;
+  // OK when the bucket exists and these credentials may use it.
+  Status HeadBucket() const;
+  // A GET URL valid for `expires_seconds` (1..604800) from now; signing is local, no request.
+  Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds) const;
+
+  // "scheme://host" and the raw (unencoded) path of `key`; exposed for tests.
+  std::string BaseUrl() const;
+  std::string ObjectPath(std::string_view key) const;
+  const std::string& host() const { return host_; }
+  bool virtual_hosted() const { return virtual_hosted_; }
+
+ private:
+  struct Call;  // one logical operation: what to sign and send, and how to name it in errors
+
+  S3Client(S3ClientConfig config, HttpTransport* transport, const Clock* clock, RetryPolicy retry,
+           std::string scheme, std::string host, std::string base_path, bool virtual_hosted);
+
+  // Signs and sends `call`, retrying per the policy; a non-2xx answer becomes a Status.
+  Result<HttpResponse> Execute(const Call& call) const;
+  Result<HttpResponse> SendOnce(const Call& call, const std::string& payload_sha256) const;
+  std::string BucketPath() const;
+
+  const S3ClientConfig config_;
+  HttpTransport* const transport_;
+  const Clock* const clock_;
+  const RetryPolicy retry_;
+  const SigV4Signer signer_;
+  const std::string scheme_;     // "http" or "https"
+  const std::string host_;       // Host header, port only when not the scheme's default
+  const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
+  const bool virtual_hosted_;
+};
+
+// Exposed for tests: S3's error for one response, as described at the top of this file.
+Status S3ErrorStatus(std::string_view op, std::string_view key, const HttpResponse& response);
+// Whether a failed attempt is worth repeating (5xx, throttling codes, transport failures).
+bool IsRetryableS3Error(const HttpResponse& response);
+
+}  // namespace swha::storage
