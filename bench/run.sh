@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
+# Results and how to read them: docs/performance.md.
+#
+#   bash bench/run.sh                      # all four benchmarks
+#   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
+#   BENCHMARKS="overhead memory" bash bench/run.sh
+#
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all four, in order),
+# QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
+# 120, 0 = do not wait). Benchmarks share the machine's cores with anything else running;
+# each one reports how many cores other processes kept busy meanwhile ("other cores").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=${BUILD_DIR:-build}
+benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling}
+quiet_wait=${QUIET_WAIT:-120}
+
+# Someone else may be building in the same directory: retry a failed build a few times.
+for attempt in 1 2 3 4; do
+  if cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+     ninja -C "$build_dir" swha_bench swha-tts; then
+    break
+  fi
+  if ((attempt == 4)); then
+    echo "run.sh: build failed" >&2
+    exit 1
+  fi
+  echo "run.sh: build failed (a concurrent build?); retrying in 15 s" >&2
+  sleep 15
+done
+
+# Run copies of the two binaries, so a rebuild in $build_dir during the run cannot swap the
+# server out from under a benchmark.
+snapshot=$(mktemp -d /tmp/swha-bench-XXXXXX)
+log="$snapshot/output.txt"
+trap 'rm -rf "$snapshot"' EXIT
+cp "$build_dir/swha_bench" "$build_dir/swha-tts" "$snapshot/"
+
+# Share of all cores that was idle over one second, in percent.
+idle_percent() {
+  local a b
+  read -r -a a < <(head -1 /proc/stat)
+  sleep 1
+  read -r -a b < <(head -1 /proc/stat)
+  local busy=0 idle=0 i d
+  for i in 1 2 3 4 5 6 7 8; do
+    d=$((b[i] - a[i]))
+    if ((i == 4 || i == 5)); then idle=$((idle + d)); else busy=$((busy + d)); fi
+  done
+  echo $((100 * idle / (busy + idle > 0 ? busy + idle : 1)))
+}
+
+wait_for_quiet() {
+  local waited=0 idle
+  idle=$(idle_percent)
+  while ((idle < 90 && waited < quiet_wait)); do
+    ((waited == 0)) && echo "run.sh: machine busy (${idle}% idle); waiting up to ${quiet_wait} s"
+    sleep 4
+    waited=$((waited + 5))
+    idle=$(idle_percent)
+  done
+  echo "run.sh: ${idle}% idle before the benchmark"
+}
+
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
+src_state=$(git diff --quiet HEAD -- src 2>/dev/null && echo "clean" || echo "src/ modified")
+{
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown) ($src_state)"
+  echo "machine: nproc=$(nproc), $cpu_model, $(uname -sr)"
+  echo "build:   $build_type ($build_dir), $(c++ --version | head -1)"
+} | tee "$log"
+
+status=0
+for b in $benchmarks; do
+  echo
+  ((quiet_wait > 0)) && wait_for_quiet
+  "$snapshot/swha_bench" "$b" --binary "$snapshot/swha-tts" "$@" | tee -a "$log" || status=1
+done
+
+echo
+echo "== summary"
+head -4 "$log"
+{
+  printf 'benchmark\tmetric\tvalue\ttarget\tverdict\n'
+  grep '^SUMMARY' "$log" | cut -f2-
+} | column -t -s $'\t'
+exit $status
