@@ -75,8 +75,7 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   return 0;
 }
 
-int RunSay(const config::Settings& settings, const tts::SynthesisRequest& request,
-           const std::string& output) {
+int RunSay(const tts::SynthesisRequest& request, const std::string& output) {
   ConfigureLogging("warn");
   auto engine = tts::CreateEspeakEngine({.threads = 1});
   if (!engine.ok()) return Fail(engine.status());
@@ -90,11 +89,11 @@ int RunSay(const config::Settings& settings, const tts::SynthesisRequest& reques
     data.append(seg.wav, tts::kWavHeaderBytes);
     seconds += seg.duration_seconds;
   }
-  std::string wav = tts::WavHeader(static_cast<uint32_t>(data.size()), 22050, 1) + data;
+  std::string wav =
+      tts::WavHeader(static_cast<uint32_t>(data.size()), segments->front().sample_rate, 1) + data;
   if (Status s = FileSystem::Default()->WriteFileAtomic(output, wav, Durability::kSync); !s.ok())
     return Fail(s);
   std::printf("wrote %s: %zu segment(s), %.2f s\n", output.c_str(), segments->size(), seconds);
-  (void)settings;
   return 0;
 }
 
@@ -145,7 +144,7 @@ int main(int argc, char** argv) {
   auto settings = LoadConfiguration();
   if (!settings.ok()) return Fail(settings.status());
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
-  if (cli.got_subcommand("say")) return swha::RunSay(*settings, say_request, output);
+  if (cli.got_subcommand("say")) return swha::RunSay(say_request, output);
   if (cli.got_subcommand("voices")) return swha::RunVoices();
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();

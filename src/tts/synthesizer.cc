@@ -62,6 +62,7 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
     s.graphemes = std::move(seg.graphemes);
     s.phonemes = std::move(seg.phonemes);
     s.duration_seconds = pcm.DurationSeconds();
+    s.sample_rate = pcm.sample_rate;
     s.wav = EncodeWav(pcm.samples, pcm.sample_rate);
     out.push_back(std::move(s));
   }

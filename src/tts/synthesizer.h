@@ -29,6 +29,7 @@ struct SynthesizedSegment {
   std::string phonemes;
   std::string wav;  // complete RIFF/WAVE file
   double duration_seconds = 0;
+  int sample_rate = 0;
 };
 
 // Thread-safe if the engine is.
