@@ -24,6 +24,8 @@
 #include <thread>
 
 namespace swha::blackbox {
+
+SharedServer* DefaultServerTest::server_ = nullptr;
 namespace {
 
 uint16_t ReadLe16(std::string_view b, size_t at) {

@@ -64,6 +64,23 @@ class ScopedTempDir {
 // A client for 127.0.0.1:port with generous timeouts (synthesis on a loaded machine is slow).
 std::unique_ptr<httplib::Client> MakeClient(int port);
 
+// A suite that shares one server started with default settings; each test gets a new client.
+class DefaultServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new SharedServer({}); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(server_->started()) << server_->start_error();
+    client_ = MakeClient(server_->port());
+  }
+
+  static SharedServer* server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
 // Parses a body; a value for which is_discarded() holds when it is not JSON.
 json ParseJson(const std::string& body);
 

@@ -7,18 +7,8 @@
 namespace swha::blackbox {
 namespace {
 
-class CatalogueTest : public ::testing::Test {
+class CatalogueTest : public DefaultServerTest {
  protected:
-  static void SetUpTestSuite() { server_ = new SharedServer({}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->start_error();
-    client_ = MakeClient(server_->port());
-  }
-
   // GETs `path`, expecting 200 and a JSON object.
   json GetJson(const std::string& path) {
     auto res = client_->Get(path);
@@ -32,12 +22,7 @@ class CatalogueTest : public ::testing::Test {
     EXPECT_TRUE(body.is_object()) << res->body;
     return body;
   }
-
-  static SharedServer* server_;
-  std::unique_ptr<httplib::Client> client_;
 };
-
-SharedServer* CatalogueTest::server_ = nullptr;
 
 TEST_F(CatalogueTest, VoicesListsTheFiftyFourKokoroVoices) {
   const json body = GetJson("/api/v1/tts/voices");

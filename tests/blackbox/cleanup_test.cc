@@ -19,26 +19,12 @@ bool Backdate(const std::string& path, int64_t unix_seconds) {
   return lutimes(path.c_str(), times) == 0;
 }
 
-class CleanupTest : public ::testing::Test {
+class CleanupTest : public DefaultServerTest {
  protected:
-  static void SetUpTestSuite() { server_ = new SharedServer({}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->start_error();
-    client_ = MakeClient(server_->port());
-  }
   static std::string SessionDir(const json& body) {
     return server_->process().audio_dir() + "/" + body.at("session_id").get<std::string>();
   }
-
-  static SharedServer* server_;
-  std::unique_ptr<httplib::Client> client_;
 };
-
-SharedServer* CleanupTest::server_ = nullptr;
 
 TEST_F(CleanupTest, RemovesOldSessionsFileByFileAndKeepsFreshOnes) {
   auto old_session =

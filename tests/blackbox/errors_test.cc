@@ -49,16 +49,11 @@ namespace {
   return ::testing::AssertionSuccess();
 }
 
-class ApiErrorsTest : public ::testing::Test {
+class ApiErrorsTest : public DefaultServerTest {
  protected:
-  static void SetUpTestSuite() { server_ = new SharedServer({}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->start_error();
-    client_ = MakeClient(server_->port());
+    DefaultServerTest::SetUp();
+    if (HasFatalFailure()) return;
     sessions_before_ = SessionCount();
   }
 
@@ -68,12 +63,8 @@ class ApiErrorsTest : public ::testing::Test {
   }
   httplib::Result Post(const json& body) { return PostJson(*client_, kGeneratePath, body); }
 
-  static SharedServer* server_;
-  std::unique_ptr<httplib::Client> client_;
   int sessions_before_ = 0;
 };
-
-SharedServer* ApiErrorsTest::server_ = nullptr;
 
 TEST_F(ApiErrorsTest, MalformedJsonIs400WithJsonDetail) {
   for (const std::string body : {"{\"text\": \"Hello\"", "{text: 'Hello'}", "",

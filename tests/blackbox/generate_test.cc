@@ -15,23 +15,7 @@ namespace {
 const json kTwoSentences = {{"text", "Hello world! This is the second sentence."},
                             {"split_pattern", "[.!?]\\s+"}};
 
-class GenerateTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new SharedServer({}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->start_error();
-    client_ = MakeClient(server_->port());
-  }
-
-  static SharedServer* server_;
-  std::unique_ptr<httplib::Client> client_;
-};
-
-SharedServer* GenerateTest::server_ = nullptr;
+class GenerateTest : public DefaultServerTest {};
 
 TEST_F(GenerateTest, HappyPathHasEveryContractFieldAndPlayableAudio) {
   const int64_t before = NowUnixSeconds();
