@@ -64,7 +64,8 @@ class ScopedTempDir {
 // A client for 127.0.0.1:port with generous timeouts (synthesis on a loaded machine is slow).
 std::unique_ptr<httplib::Client> MakeClient(int port);
 
-// A suite that shares one server started with default settings; each test gets a new client.
+// A suite that shares one server (default settings unless the suite hides SetUpTestSuite);
+// each test gets a new client.
 class DefaultServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new SharedServer({}); }

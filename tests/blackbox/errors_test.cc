@@ -255,28 +255,16 @@ TEST_F(ApiErrorsTest, ServerKeepsServingAfterBadRequests) {
 }
 
 // A server with small limits, to test them cheaply.
-class ApiLimitsTest : public ::testing::Test {
+class ApiLimitsTest : public DefaultServerTest {
  protected:
+  // Hides DefaultServerTest's: the same shared server, with small limits.
   static void SetUpTestSuite() {
     testing::ServerOptions options;
     options.env = {{"MAX_TEXT_LENGTH", "50"}, {"MAX_REQUEST_BYTES", "2048"}};
     server_ = new SharedServer(options);
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(server_->started()) << server_->start_error();
-    client_ = MakeClient(server_->port());
-  }
   static int SessionCount() { return CountEntries(server_->process().audio_dir()); }
-
-  static SharedServer* server_;
-  std::unique_ptr<httplib::Client> client_;
 };
-
-SharedServer* ApiLimitsTest::server_ = nullptr;
 
 std::string Repeat(std::string_view s, int n) {
   std::string out;
