@@ -440,6 +440,7 @@ std::string Settings::ToString() const {
   line("AWS_SESSION_TOKEN", SecretForDisplay(s3.session_token));
   text("AWS_REGION", s3.region);
   text("AWS_PROFILE", s3.profile);
+  text("AWS_SHARED_CREDENTIALS_FILE", s3.shared_credentials_file);
   text("S3_BUCKET_NAME", s3.bucket_name);
   number("S3_PRESIGNED_URL_EXPIRY", s3.presigned_url_expiry);
   text("S3_ENDPOINT_URL", s3.endpoint_url);
@@ -485,6 +486,13 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
     s3.region = *region;
   }
   ReadString(env, "AWS_PROFILE", &s3.profile);
+  ReadString(env, "AWS_SHARED_CREDENTIALS_FILE", &s3.shared_credentials_file);
+  if (s3.shared_credentials_file.empty()) {
+    const std::string* home = Find(env, "HOME");
+    if (home != nullptr && !home->empty()) {
+      s3.shared_credentials_file = JoinPath(JoinPath(*home, ".aws"), "credentials");
+    }
+  }
   ReadString(env, "S3_BUCKET_NAME", &s3.bucket_name);
   SWHA_RETURN_IF_ERROR(ReadInt(env, kPresignedExpiryRule, &s3.presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(ReadUrl(env, "S3_ENDPOINT_URL", &s3.endpoint_url));

@@ -20,6 +20,9 @@ struct S3Settings {
   std::string session_token;                      // AWS_SESSION_TOKEN (secret)
   std::string region = "us-east-1";               // AWS_REGION, else AWS_DEFAULT_REGION
   std::string profile = "default";                // AWS_PROFILE
+  // AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials (LoadSettings fills it in); read
+  // for the profile's keys only when AWS_ACCESS_KEY_ID is unset.
+  std::string shared_credentials_file;
   std::string bucket_name = "swha-audio-bucket";  // S3_BUCKET_NAME
   int presigned_url_expiry = 3600;                // S3_PRESIGNED_URL_EXPIRY, seconds
   std::string endpoint_url;               // S3_ENDPOINT_URL; empty means AWS. No trailing '/'.

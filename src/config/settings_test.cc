@@ -54,6 +54,7 @@ TEST(SettingsTest, EveryDefault) {
   EXPECT_EQ(s.s3.session_token, "");
   EXPECT_EQ(s.s3.region, "us-east-1");
   EXPECT_EQ(s.s3.profile, "default");
+  EXPECT_EQ(s.s3.shared_credentials_file, "");  // no HOME in this environment
   EXPECT_EQ(s.s3.bucket_name, "swha-audio-bucket");
   EXPECT_EQ(s.s3.presigned_url_expiry, 3600);
   EXPECT_EQ(s.s3.endpoint_url, "");
@@ -244,6 +245,14 @@ TEST(SettingsTest, EmptyBucketOnlyWithoutS3) {
             "S3_BUCKET_NAME is required when USE_S3_STORAGE is true");
 }
 
+TEST(SettingsTest, SharedCredentialsFileFollowsHomeUnlessNamed) {
+  EXPECT_EQ(LoadOk({{"HOME", "/home/ana"}}).s3.shared_credentials_file,
+            "/home/ana/.aws/credentials");
+  EXPECT_EQ(LoadOk({{"HOME", "/home/ana"}, {"AWS_SHARED_CREDENTIALS_FILE", "/etc/swha/creds"}})
+                .s3.shared_credentials_file,
+            "/etc/swha/creds");
+}
+
 TEST(SettingsTest, S3CredentialsComeInPairs) {
   LoadOk({{"USE_S3_STORAGE", "true"}});  // credentials from the profile or instance role
   LoadOk({{"USE_S3_STORAGE", "true"},
@@ -374,6 +383,7 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
                            "AWS_SESSION_TOKEN=<unset>",
                            "AWS_REGION=us-east-1",
                            "AWS_PROFILE=default",
+                           "AWS_SHARED_CREDENTIALS_FILE=",
                            "S3_BUCKET_NAME=swha-audio-bucket",
                            "S3_PRESIGNED_URL_EXPIRY=3600",
                            "S3_ENDPOINT_URL=",
