@@ -14,12 +14,12 @@
 namespace swha::config {
 
 struct S3Settings {
-  bool use_s3_storage = false;                    // USE_S3_STORAGE
-  std::string access_key_id;                      // AWS_ACCESS_KEY_ID (shown masked)
-  std::string secret_access_key;                  // AWS_SECRET_ACCESS_KEY (secret)
-  std::string session_token;                      // AWS_SESSION_TOKEN (secret)
-  std::string region = "us-east-1";               // AWS_REGION, else AWS_DEFAULT_REGION
-  std::string profile = "default";                // AWS_PROFILE
+  bool use_s3_storage = false;       // USE_S3_STORAGE
+  std::string access_key_id;         // AWS_ACCESS_KEY_ID (shown masked)
+  std::string secret_access_key;     // AWS_SECRET_ACCESS_KEY (secret)
+  std::string session_token;         // AWS_SESSION_TOKEN (secret)
+  std::string region = "us-east-1";  // AWS_REGION, else AWS_DEFAULT_REGION
+  std::string profile = "default";   // AWS_PROFILE
   // AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials (LoadSettings fills it in); read
   // for the profile's keys only when AWS_ACCESS_KEY_ID is unset.
   std::string shared_credentials_file;
