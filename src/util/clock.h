@@ -1,6 +1,7 @@
 // Time as a side effect: production code asks a Clock, tests inject a fixed or advancing one.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -16,16 +17,16 @@ class Clock {
   static Clock* Real();
 };
 
-// A clock that reads whatever the test sets. Not thread-safe for concurrent Set/Advance.
+// A clock that reads whatever the test sets. Thread-safe.
 class ManualClock : public Clock {
  public:
   explicit ManualClock(int64_t unix_millis) : now_ms_(unix_millis) {}
-  int64_t NowUnixMillis() const override { return now_ms_; }
-  void SetUnixMillis(int64_t ms) { now_ms_ = ms; }
-  void AdvanceSeconds(int64_t s) { now_ms_ += s * 1000; }
+  int64_t NowUnixMillis() const override { return now_ms_.load(); }
+  void SetUnixMillis(int64_t ms) { now_ms_.store(ms); }
+  void AdvanceSeconds(int64_t s) { now_ms_.fetch_add(s * 1000); }
 
  private:
-  int64_t now_ms_;
+  std::atomic<int64_t> now_ms_;
 };
 
 // Monotonic stopwatch for durations (processing_time, request logs).

@@ -1,0 +1,43 @@
+// A fixed set of worker threads running submitted tasks in order of submission. It bounds how
+// much of one kind of work (S3 uploads) runs at once across the whole process.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace swha {
+
+class ThreadPool {
+ public:
+  // REQUIRES: threads >= 1.
+  explicit ThreadPool(size_t threads);
+  // Runs every task already submitted, then joins the workers.
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Thread-safe. The task must not throw.
+  void Submit(std::function<void()> task);
+
+  // Runs fn(0) .. fn(n-1) on the pool and returns when all have finished. Thread-safe; must
+  // not be called from one of this pool's own tasks (it would wait for itself).
+  void RunAll(size_t n, const std::function<void(size_t)>& fn);
+
+  size_t size() const { return workers_.size(); }
+
+ private:
+  void WorkerLoop();
+
+  std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace swha
