@@ -48,6 +48,18 @@ Result<std::unique_ptr<RandomAccessFile>> AudioStore::OpenSegment(const std::str
   return fs_->OpenForRead(JoinPath(dir, filename));
 }
 
+Status AudioStore::RemoveSegment(const std::string& session_id, const std::string& filename) {
+  const std::string dir = JoinPath(audio_dir_, session_id);
+  SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, filename)));
+  auto left = fs_->ListDir(dir);
+  if (left.ok() && left->empty()) {
+    // A concurrent removal of the last other segment may get there first; both are fine.
+    Status s = fs_->RemoveDir(dir);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  return Status::Ok();
+}
+
 LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix) {
   LocalCleanupResult result;
   auto sessions = fs_->ListDir(audio_dir_);

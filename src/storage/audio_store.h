@@ -1,5 +1,5 @@
-// Where synthesized audio goes: written atomically under AUDIO_DIR/<session>/, then handed back
-// as URLs. (S3 upload and presigning plug in here; each segment reports its own storage.)
+// Where synthesized audio goes first: written atomically under AUDIO_DIR/<session>/, then handed
+// back as signed local URLs. S3AudioStore (s3_audio_store.h) may then move segments to S3.
 #pragma once
 
 #include <cstdint>
@@ -58,6 +58,10 @@ class AudioStore {
   // Refuses symlinks anywhere below AUDIO_DIR.
   Result<std::unique_ptr<RandomAccessFile>> OpenSegment(const std::string& session_id,
                                                         const std::string& filename);
+
+  // Removes one segment file (once it is safely elsewhere), and the session directory if that
+  // left it empty. REQUIRES: ids already validated, as for OpenSegment.
+  Status RemoveSegment(const std::string& session_id, const std::string& filename);
 
   // Removes segment files last modified before `cutoff_unix`, and session directories left
   // empty. Counts files, not directories.

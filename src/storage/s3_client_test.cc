@@ -549,6 +549,13 @@ TEST_F(S3ClientTest, PresignGetBuildsAFullUrlWithoutSending) {
 
 // --- Codec ------------------------------------------------------------------------------------
 
+TEST(S3CodecTest, FormatsIso8601RoundTrip) {
+  EXPECT_EQ(FormatIso8601Utc(k20261124), "2026-11-24T05:02:33Z");
+  EXPECT_EQ(FormatIso8601Utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso8601Utc(951782400), "2000-02-29T00:00:00Z");  // leap day
+  EXPECT_EQ(ParseIso8601Utc(FormatIso8601Utc(k20261124)), k20261124);
+}
+
 TEST(S3CodecTest, LastModifiedIso8601) {
   EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33.000Z"), k20261124);
   EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33Z"), k20261124);

@@ -14,6 +14,9 @@ namespace swha::storage {
 // "Z" or "+00:00"). Returns unix seconds, the fraction dropped; nullopt when malformed.
 std::optional<int64_t> ParseIso8601Utc(std::string_view text);
 
+// The reverse, whole seconds: "2026-11-24T05:02:33Z". For years 1970..9999.
+std::string FormatIso8601Utc(int64_t unix_seconds);
+
 // RFC 7231 IMF-fixdate, as in Last-Modified: "Wed, 12 Oct 2009 17:50:00 GMT".
 std::optional<int64_t> ParseHttpDate(std::string_view text);
 

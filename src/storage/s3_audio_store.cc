@@ -1,0 +1,286 @@
+#include "storage/s3_audio_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "storage/s3_codec.h"
+#include "util/strings.h"
+
+namespace swha::storage {
+namespace {
+
+constexpr std::string_view kContentType = "audio/wav";
+constexpr size_t kMaxCachedUrls = 10000;
+// A cached URL is handed out again until this close to its expiry: a tenth of its lifetime,
+// at most five minutes, so a caller never gets a URL that is about to die.
+constexpr int64_t kMaxReuseMarginSeconds = 300;
+
+// Failures that say S3 (or our access to it) is not working, as opposed to one request that
+// S3 refused for its own content; only the former make S3 be skipped for a while.
+bool MeansS3IsDown(const Status& s) {
+  return s.code() != StatusCode::kInvalidArgument && s.code() != StatusCode::kTooLarge;
+}
+
+// As Python's str(float) writes the speed the original stored: "1.0", "0.75".
+std::string FormatSpeed(double speed) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), speed);
+  std::string out(buf, ec == std::errc() ? end : buf);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
+
+// Base letters of U+00C0..U+00FF and U+0100..U+017F; '?' marks a letter spelled with two
+// (see kLigatures) or a sign with no letter (dropped).
+constexpr std::string_view kLatin1Letters = "AAAAAA?CEEEEIIIIDNOOOOO?OUUUUY??aaaaaa?ceeeeiiiidnooooo?ouuuuy?y";
+constexpr std::string_view kLatinExtendedA =
+    "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi??JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo??RrRrRrSs"
+    "SsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+
+// The ASCII spelling of one code point, or "" to drop it.
+std::string_view AsciiFor(char32_t c) {
+  struct Spelling {
+    char32_t code_point;
+    std::string_view ascii;
+  };
+  static constexpr Spelling kSpellings[] = {
+      {0xC6, "AE"},   {0xE6, "ae"},  {0xDE, "Th"},   {0xFE, "th"},   {0xDF, "ss"},
+      {0x132, "IJ"},  {0x133, "ij"}, {0x152, "OE"},  {0x153, "oe"},  {0x2018, "'"},
+      {0x2019, "'"},  {0x201A, "'"}, {0x2032, "'"},  {0x201C, "\""}, {0x201D, "\""},
+      {0x201E, "\""}, {0xAB, "\""},  {0xBB, "\""},   {0x2033, "\""}, {0x2013, "-"},
+      {0x2014, "-"},  {0x2212, "-"}, {0x2026, "..."}};
+  for (const Spelling& s : kSpellings) {
+    if (s.code_point == c) return s.ascii;
+  }
+  auto letter = [](std::string_view table, size_t i) -> std::string_view {
+    return table[i] == '?' ? std::string_view() : table.substr(i, 1);
+  };
+  if (c >= 0xC0 && c <= 0xFF) return letter(kLatin1Letters, c - 0xC0);
+  if (c >= 0x100 && c <= 0x17F) return letter(kLatinExtendedA, c - 0x100);
+  return {};
+}
+
+bool IsUnicodeSpace(char32_t c) {
+  return c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x3000;
+}
+
+}  // namespace
+
+std::string FoldToAsciiMetadata(std::string_view text, size_t max_chars) {
+  std::string out;
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size() && out.size() < max_chars;) {
+    size_t len = 1;
+    const char32_t c = DecodeUtf8At(text, i, &len);
+    i += len;
+    std::string_view ascii;
+    char one = 0;
+    if (c < 0x80) {
+      if (c <= 0x20 || c == 0x7F) {  // controls and whitespace become one space
+        pending_space = true;
+        continue;
+      }
+      one = static_cast<char>(c);
+      ascii = std::string_view(&one, 1);
+    } else if (IsUnicodeSpace(c)) {
+      pending_space = true;
+      continue;
+    } else {
+      ascii = AsciiFor(c);
+      if (ascii.empty()) continue;
+    }
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    out += ascii;
+  }
+  if (out.size() > max_chars) out.resize(max_chars);
+  return out;
+}
+
+S3AudioStore::S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe,
+                           AudioStore* local, const Clock* clock, S3AudioStoreOptions options)
+    : client_(std::move(client)),
+      probe_(std::move(probe)),
+      local_(local),
+      clock_(clock),
+      options_(options),
+      uploads_(std::max<size_t>(1, options.max_concurrent_uploads)) {}
+
+std::string S3AudioStore::OwnerPrefix(std::string_view owner) {
+  if (owner == "anonymous") return "audio/anonymous/";
+  return "audio/users/" + std::string(owner) + "/";
+}
+
+std::string S3AudioStore::ObjectKey(std::string_view owner, std::string_view session_id,
+                                    std::string_view filename) {
+  return OwnerPrefix(owner) + std::string(session_id) + "/" + std::string(filename);
+}
+
+bool S3AudioStore::ShouldAttempt() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return availability_.available || clock_->NowUnixSeconds() >= availability_.retry_at_unix;
+}
+
+void S3AudioStore::RecordSuccess() {
+  std::lock_guard<std::mutex> lock(mu_);
+  availability_ = S3Availability{};
+}
+
+void S3AudioStore::RecordFailure(const Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  availability_.available = false;
+  availability_.last_error = status.message();
+  availability_.retry_at_unix =
+      clock_->NowUnixSeconds() + static_cast<int64_t>(std::ceil(options_.recheck_after_seconds));
+}
+
+S3Availability S3AudioStore::availability() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return availability_;
+}
+
+Status S3AudioStore::UploadOne(const SessionDescription& d, const SegmentFile& file, size_t index,
+                               const std::string& key) const {
+  const std::map<std::string, std::string> metadata = {
+      {"session-id", d.session_id},
+      {"user-id", d.owner},
+      {"generated-at", FormatIso8601Utc(clock_->NowUnixSeconds())},
+      {"filename", file.filename},
+      {"voice", d.voice},
+      {"language-code", d.language_code},
+      {"speed", FormatSpeed(d.speed)},
+      {"segment-index", std::to_string(index)},
+      {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
+  return client_->PutObject(key, file.bytes, kContentType, metadata);
+}
+
+void S3AudioStore::Upload(const SessionDescription& description,
+                          const std::vector<SegmentFile>& files, int64_t expiry_seconds,
+                          StoredSession* session) {
+  session->storage_type = "local";
+  if (files.empty()) return;
+  if (!ShouldAttempt()) {
+    const S3Availability a = availability();
+    session->warnings.push_back(
+        "S3 is unavailable (last error: " + a.last_error + "); audio stored locally. S3 is tried " +
+        "again from " + FormatIso8601Utc(a.retry_at_unix));
+    return;
+  }
+  std::vector<std::string> keys(files.size());
+  std::vector<Status> results(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    keys[i] = ObjectKey(description.owner, description.session_id, files[i].filename);
+  }
+  uploads_.RunAll(files.size(), [&](size_t i) {
+    results[i] = UploadOne(description, files[i], i, keys[i]);
+  });
+
+  size_t in_s3 = 0;
+  const Status* down = nullptr;
+  for (size_t i = 0; i < files.size(); ++i) {
+    StoredSegment& seg = session->segments[i];
+    if (!results[i].ok()) {
+      if (down == nullptr && MeansS3IsDown(results[i])) down = &results[i];
+      session->warnings.push_back(files[i].filename + ": S3 upload failed (" +
+                                  results[i].message() + "); stored locally");
+      continue;
+    }
+    int64_t expires_at = 0;
+    Result<std::string> url = Presign(keys[i], expiry_seconds, &expires_at);
+    if (!url.ok()) {
+      session->warnings.push_back(files[i].filename + ": uploaded to S3 but not presigned (" +
+                                  url.status().message() + "); stored locally");
+      continue;
+    }
+    seg.s3_key = keys[i];
+    seg.presigned_url = *std::move(url);
+    seg.expires_at = static_cast<double>(expires_at);
+    seg.storage_type = "s3";
+    ++in_s3;
+    if (!options_.keep_local_copy) {
+      Status removed = local_->RemoveSegment(description.session_id, files[i].filename);
+      // A copy that could not be removed is still served; say where it is rather than hide it.
+      if (removed.ok()) {
+        seg.local_url.reset();
+      } else {
+        session->warnings.push_back(files[i].filename + ": local copy not removed (" +
+                                    removed.message() + ")");
+      }
+    }
+  }
+  if (down != nullptr) {
+    RecordFailure(*down);
+  } else {
+    RecordSuccess();
+  }
+  if (in_s3 == files.size()) session->storage_type = "s3";
+}
+
+Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_seconds,
+                                          int64_t* expires_at_unix) {
+  const int64_t now = clock_->NowUnixSeconds();
+  auto cache_key = std::make_pair(std::string(key), expiry_seconds);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = presign_cache_.find(cache_key);
+    if (it != presign_cache_.end() && now < it->second.reuse_until) {
+      *expires_at_unix = it->second.expires_at;
+      return it->second.url;
+    }
+  }
+  SWHA_ASSIGN_OR_RETURN(std::string url, client_->PresignGet(key, expiry_seconds));
+  CachedUrl entry{url, now + expiry_seconds,
+                  now + expiry_seconds - std::min(kMaxReuseMarginSeconds, expiry_seconds / 10)};
+  *expires_at_unix = entry.expires_at;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (presign_cache_.size() >= kMaxCachedUrls) {
+    std::erase_if(presign_cache_, [now](const auto& kv) { return kv.second.reuse_until <= now; });
+    if (presign_cache_.size() >= kMaxCachedUrls) presign_cache_.clear();
+  }
+  presign_cache_.insert_or_assign(std::move(cache_key), std::move(entry));
+  return url;
+}
+
+Status S3AudioStore::CheckReachable() {
+  Status s = probe_->HeadBucket();
+  if (s.ok()) {
+    RecordSuccess();
+  } else if (MeansS3IsDown(s)) {
+    RecordFailure(s);
+  }
+  return s;
+}
+
+S3CleanupResult S3AudioStore::RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix) {
+  S3CleanupResult result;
+  Result<std::vector<ListedObject>> listed = client_->ListObjectsV2(prefix);
+  if (!listed.ok()) {
+    result.errors.push_back(listed.status().message());
+    return result;
+  }
+  result.objects_listed = static_cast<int64_t>(listed->size());
+  std::vector<std::string> old_keys;
+  for (const ListedObject& o : *listed) {
+    if (o.last_modified < cutoff_unix) old_keys.push_back(o.key);
+  }
+  // One DeleteObjects call per batch, so the count stays exact when a later batch fails.
+  constexpr size_t kBatch = 1000;
+  for (size_t begin = 0; begin < old_keys.size(); begin += kBatch) {
+    const size_t end = std::min(old_keys.size(), begin + kBatch);
+    const std::vector<std::string> batch(old_keys.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         old_keys.begin() + static_cast<std::ptrdiff_t>(end));
+    Result<std::vector<DeleteError>> refused = client_->DeleteObjects(batch);
+    if (!refused.ok()) {
+      result.errors.push_back(refused.status().message());
+      continue;
+    }
+    result.objects_deleted += static_cast<int64_t>(batch.size() - refused->size());
+    for (const DeleteError& e : *refused) {
+      result.errors.push_back(e.key + ": " + e.code + ": " + e.message);
+    }
+  }
+  return result;
+}
+
+}  // namespace swha::storage

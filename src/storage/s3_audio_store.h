@@ -1,0 +1,120 @@
+// The S3 half of audio storage. A session is always written locally first (AudioStore); this
+// class then uploads its segments concurrently, presigns them, and tells each segment where it
+// ended up. Failure is honest and per segment: a segment whose upload failed keeps its signed
+// local URL and says "local", and the session is "s3" only when every segment is.
+//
+// Whether S3 is reachable is never decided once: after a failed upload S3 is skipped for
+// `recheck_after_seconds` (so a dead endpoint does not cost every request its retries), then
+// tried again by the next request; a service started while S3 was down uses S3 once it is back.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/audio_store.h"
+#include "storage/s3_client.h"
+#include "util/clock.h"
+#include "util/status.h"
+#include "util/thread_pool.h"
+
+namespace swha::storage {
+
+struct S3AudioStoreOptions {
+  size_t max_concurrent_uploads = 8;  // across the whole process
+  double recheck_after_seconds = 5;   // how long S3 is skipped after a failure
+  bool keep_local_copy = true;        // false: the local file goes once its upload succeeded
+};
+
+// What the uploads' x-amz-meta-* metadata describes (the original's fields).
+struct SessionDescription {
+  std::string owner;  // user id, or "anonymous"
+  std::string session_id;
+  std::string voice;
+  std::string language_code;
+  double speed = 1.0;
+  std::vector<std::string> graphemes;  // per segment, same order as the files
+};
+
+struct S3Availability {
+  bool available = true;  // false while S3 is being skipped after a failure
+  std::string last_error;  // "" when the last attempt succeeded
+  int64_t retry_at_unix = 0;  // when S3 is next tried, while unavailable
+};
+
+struct S3CleanupResult {
+  int64_t objects_listed = 0;
+  int64_t objects_deleted = 0;
+  std::vector<std::string> errors;  // one line each; never a secret
+};
+
+// Thread-safe.
+class S3AudioStore {
+ public:
+  // `client` makes the uploads (with retries); `probe` is the same bucket with a single attempt,
+  // for live checks. `local` and `clock` are borrowed and must outlive this object.
+  S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe,
+               AudioStore* local, const Clock* clock, S3AudioStoreOptions options);
+
+  // "audio/users/<owner>/<session>/<file>", or "audio/anonymous/<session>/<file>".
+  static std::string ObjectKey(std::string_view owner, std::string_view session_id,
+                               std::string_view filename);
+  // The prefix under which ObjectKey puts every session of `owner`.
+  static std::string OwnerPrefix(std::string_view owner);
+
+  // Uploads `files` (already in `session`, stored locally) and updates `session` in place:
+  // per segment s3_key, presigned_url (valid `expiry_seconds`), expires_at, storage_type; the
+  // session's storage_type; a warning for every segment left local, and why.
+  void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
+              int64_t expiry_seconds, StoredSession* session);
+
+  // A presigned GET URL for `key`. The same (key, expiry) within one window returns the same URL
+  // until shortly before it expires; `expires_at_unix` receives its real expiry.
+  Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
+                              int64_t* expires_at_unix);
+
+  // A live HeadBucket (one attempt); its outcome also updates availability().
+  Status CheckReachable();
+  S3Availability availability() const;
+
+  // Deletes every object under `prefix` whose LastModified (UTC) is before `cutoff_unix`,
+  // listing every page and deleting in batches of 1,000.
+  S3CleanupResult RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix);
+
+  const S3Client& client() const { return *client_; }
+
+ private:
+  struct CachedUrl {
+    std::string url;
+    int64_t expires_at = 0;
+    int64_t reuse_until = 0;
+  };
+
+  bool ShouldAttempt();
+  void RecordSuccess();
+  void RecordFailure(const Status& status);
+  Status UploadOne(const SessionDescription& description, const SegmentFile& file, size_t index,
+                   const std::string& key) const;
+
+  const std::unique_ptr<S3Client> client_;
+  const std::unique_ptr<S3Client> probe_;
+  AudioStore* const local_;
+  const Clock* const clock_;
+  const S3AudioStoreOptions options_;
+  ThreadPool uploads_;
+
+  mutable std::mutex mu_;  // guards the two below
+  S3Availability availability_;
+  std::map<std::pair<std::string, int64_t>, CachedUrl> presign_cache_;
+};
+
+// The graphemes metadata value: letters with diacritics folded to their base letter, anything
+// else outside printable ASCII dropped, whitespace runs made one space, at most 100 characters.
+std::string FoldToAsciiMetadata(std::string_view text, size_t max_chars = 100);
+
+}  // namespace swha::storage
