@@ -33,7 +33,8 @@ std::string FormatSpeed(double speed) {
 
 // Base letters of U+00C0..U+00FF and U+0100..U+017F; '?' marks a letter spelled with two
 // (see kLigatures) or a sign with no letter (dropped).
-constexpr std::string_view kLatin1Letters = "AAAAAA?CEEEEIIIIDNOOOOO?OUUUUY??aaaaaa?ceeeeiiiidnooooo?ouuuuy?y";
+constexpr std::string_view kLatin1Letters =
+    "AAAAAA?CEEEEIIIIDNOOOOO?OUUUUY??aaaaaa?ceeeeiiiidnooooo?ouuuuy?y";
 constexpr std::string_view kLatinExtendedA =
     "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi??JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo??RrRrRrSs"
     "SsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
@@ -45,11 +46,10 @@ std::string_view AsciiFor(char32_t c) {
     std::string_view ascii;
   };
   static constexpr Spelling kSpellings[] = {
-      {0xC6, "AE"},   {0xE6, "ae"},  {0xDE, "Th"},   {0xFE, "th"},   {0xDF, "ss"},
-      {0x132, "IJ"},  {0x133, "ij"}, {0x152, "OE"},  {0x153, "oe"},  {0x2018, "'"},
-      {0x2019, "'"},  {0x201A, "'"}, {0x2032, "'"},  {0x201C, "\""}, {0x201D, "\""},
-      {0x201E, "\""}, {0xAB, "\""},  {0xBB, "\""},   {0x2033, "\""}, {0x2013, "-"},
-      {0x2014, "-"},  {0x2212, "-"}, {0x2026, "..."}};
+      {0xC6, "AE"},   {0xE6, "ae"},   {0xDE, "Th"},   {0xFE, "th"},   {0xDF, "ss"},   {0x132, "IJ"},
+      {0x133, "ij"},  {0x152, "OE"},  {0x153, "oe"},  {0x2018, "'"},  {0x2019, "'"},  {0x201A, "'"},
+      {0x2032, "'"},  {0x201C, "\""}, {0x201D, "\""}, {0x201E, "\""}, {0xAB, "\""},   {0xBB, "\""},
+      {0x2033, "\""}, {0x2013, "-"},  {0x2014, "-"},  {0x2212, "-"},  {0x2026, "..."}};
   for (const Spelling& s : kSpellings) {
     if (s.code_point == c) return s.ascii;
   }
@@ -74,6 +74,7 @@ std::string FoldToAsciiMetadata(std::string_view text, size_t max_chars) {
     size_t len = 1;
     const char32_t c = DecodeUtf8At(text, i, &len);
     i += len;
+    if (c >= 0x80 && len == 1) continue;  // not UTF-8: dropped, never guessed as Latin-1
     std::string_view ascii;
     char one = 0;
     if (c < 0x80) {
@@ -162,9 +163,9 @@ void S3AudioStore::Upload(const SessionDescription& description,
   if (files.empty()) return;
   if (!ShouldAttempt()) {
     const S3Availability a = availability();
-    session->warnings.push_back(
-        "S3 is unavailable (last error: " + a.last_error + "); audio stored locally. S3 is tried " +
-        "again from " + FormatIso8601Utc(a.retry_at_unix));
+    session->warnings.push_back("S3 is unavailable (last error: " + a.last_error +
+                                "); audio stored locally. S3 is tried " + "again from " +
+                                FormatIso8601Utc(a.retry_at_unix));
     return;
   }
   std::vector<std::string> keys(files.size());
@@ -172,9 +173,8 @@ void S3AudioStore::Upload(const SessionDescription& description,
   for (size_t i = 0; i < files.size(); ++i) {
     keys[i] = ObjectKey(description.owner, description.session_id, files[i].filename);
   }
-  uploads_.RunAll(files.size(), [&](size_t i) {
-    results[i] = UploadOne(description, files[i], i, keys[i]);
-  });
+  uploads_.RunAll(files.size(),
+                  [&](size_t i) { results[i] = UploadOne(description, files[i], i, keys[i]); });
 
   size_t in_s3 = 0;
   const Status* down = nullptr;

@@ -42,8 +42,8 @@ struct SessionDescription {
 };
 
 struct S3Availability {
-  bool available = true;  // false while S3 is being skipped after a failure
-  std::string last_error;  // "" when the last attempt succeeded
+  bool available = true;      // false while S3 is being skipped after a failure
+  std::string last_error;     // "" when the last attempt succeeded
   int64_t retry_at_unix = 0;  // when S3 is next tried, while unavailable
 };
 
@@ -58,8 +58,8 @@ class S3AudioStore {
  public:
   // `client` makes the uploads (with retries); `probe` is the same bucket with a single attempt,
   // for live checks. `local` and `clock` are borrowed and must outlive this object.
-  S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe,
-               AudioStore* local, const Clock* clock, S3AudioStoreOptions options);
+  S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe, AudioStore* local,
+               const Clock* clock, S3AudioStoreOptions options);
 
   // "audio/users/<owner>/<session>/<file>", or "audio/anonymous/<session>/<file>".
   static std::string ObjectKey(std::string_view owner, std::string_view session_id,

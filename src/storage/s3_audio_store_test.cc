@@ -1,0 +1,273 @@
+#include "storage/s3_audio_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "storage/session_id.h"
+#include "util/file_system.h"
+
+namespace swha::storage {
+namespace {
+
+constexpr int64_t kNow = 1'795'496'553;  // 2026-11-24T05:02:33Z
+
+// An in-memory stand-in for S3's object PUT (everything else answers 200): it keeps what was
+// put, by URL path, and fails on demand — every request (S3 down) or PUTs to matching paths.
+class FakeS3 : public HttpTransport {
+ public:
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_;
+    if (down_) return Status::Unavailable("connect " + RedactUrl(request.url) + ": refused");
+    HttpResponse r;
+    const std::string path = RedactUrl(request.url);
+    if (request.method == "PUT" && !fail_puts_containing_.empty() &&
+        path.find(fail_puts_containing_) != std::string::npos) {
+      r.status = 500;
+      r.body = "<Error><Code>InternalError</Code><Message>injected</Message></Error>";
+      return r;
+    }
+    r.status = 200;
+    if (request.method == "PUT") puts_[path] = request;
+    return r;
+  }
+  void set_down(bool down) {
+    std::lock_guard<std::mutex> lock(mu_);
+    down_ = down;
+  }
+  void FailPutsContaining(std::string s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_puts_containing_ = std::move(s);
+  }
+  int requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  std::map<std::string, HttpRequest> puts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return puts_;
+  }
+
+ private:
+  std::mutex mu_;
+  bool down_ = false;
+  std::string fail_puts_containing_;
+  int requests_ = 0;
+  std::map<std::string, HttpRequest> puts_;
+};
+
+std::string Header(const HttpRequest& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "<missing>";
+}
+
+class S3AudioStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swha-s3store-test-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    local_ = std::make_unique<AudioStore>(FileSystem::Default(), &clock_, &signer_, root_);
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  std::unique_ptr<S3AudioStore> MakeStore(S3AudioStoreOptions options = {}) {
+    S3ClientConfig config;
+    config.endpoint_url = "http://127.0.0.1:9";
+    config.bucket = "audio-bucket";
+    config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    RetryPolicy retry;
+    retry.sleep = [](double) {};
+    retry.random = [] { return 0.0; };
+    auto client = S3Client::Create(config, &s3_, &clock_, retry);
+    retry.max_attempts = 1;
+    auto probe = S3Client::Create(config, &s3_, &clock_, retry);
+    EXPECT_TRUE(client.ok() && probe.ok());
+    return std::make_unique<S3AudioStore>(std::move(*client), std::move(*probe), local_.get(),
+                                          &clock_, options);
+  }
+
+  // Publishes three segments locally, then hands them to `store`, as the TTS flow does.
+  StoredSession PublishAndUpload(S3AudioStore* store, int64_t expiry = 7200) {
+    session_id_ = NewSessionId(clock_, "anonymous");
+    auto session = local_->Publish(session_id_, files_, 3600);
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    SessionDescription d{"anonymous", session_id_,
+                         "af_heart",  "a",
+                         1.25,        {"Hello world!", "Ça va? Très bien — merci…", "你好 mixed"}};
+    store->Upload(d, files_, expiry, &*session);
+    return *session;
+  }
+
+  bool LocalFileExists(const std::string& filename) {
+    return FileSystem::Default()->Stat(JoinPath(JoinPath(root_, session_id_), filename)).ok();
+  }
+
+  ManualClock clock_{kNow * 1000};
+  LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
+  FakeS3 s3_;
+  std::string root_;
+  std::unique_ptr<AudioStore> local_;
+  std::string session_id_;
+  const std::vector<SegmentFile> files_ = {
+      {"segment_000.wav", "RIFF-zero"}, {"segment_001.wav", "RIFF-one"}, {"segment_002.wav", "2"}};
+};
+
+TEST_F(S3AudioStoreTest, EverySegmentInS3WithTheOriginalsKeysAndMetadata) {
+  auto store = MakeStore();
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.storage_type, "s3");
+  EXPECT_TRUE(s.warnings.empty());
+  auto puts = s3_.puts();
+  ASSERT_EQ(puts.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const StoredSegment& seg = s.segments[i];
+    const std::string key = "audio/anonymous/" + session_id_ + "/" + files_[i].filename;
+    EXPECT_EQ(seg.storage_type, "s3");
+    EXPECT_EQ(seg.s3_key, key);
+    ASSERT_TRUE(seg.presigned_url.has_value());
+    EXPECT_TRUE(seg.presigned_url->starts_with("http://127.0.0.1:9/audio-bucket/" + key + "?"))
+        << *seg.presigned_url;
+    EXPECT_NE(seg.presigned_url->find("X-Amz-Expires=7200"), std::string::npos);
+    EXPECT_EQ(seg.expires_at, static_cast<double>(kNow + 7200));
+    EXPECT_TRUE(seg.local_url.has_value());  // KEEP_LOCAL_COPY defaults to true
+    EXPECT_TRUE(LocalFileExists(files_[i].filename));
+
+    const HttpRequest& put = puts.at("http://127.0.0.1:9/audio-bucket/" + key);
+    EXPECT_EQ(put.body, files_[i].bytes);
+    EXPECT_EQ(Header(put, "Content-Type"), "audio/wav");
+    EXPECT_EQ(Header(put, "x-amz-meta-session-id"), session_id_);
+    EXPECT_EQ(Header(put, "x-amz-meta-user-id"), "anonymous");
+    EXPECT_EQ(Header(put, "x-amz-meta-generated-at"), "2026-11-24T05:02:33Z");
+    EXPECT_EQ(Header(put, "x-amz-meta-filename"), files_[i].filename);
+    EXPECT_EQ(Header(put, "x-amz-meta-voice"), "af_heart");
+    EXPECT_EQ(Header(put, "x-amz-meta-language-code"), "a");
+    EXPECT_EQ(Header(put, "x-amz-meta-speed"), "1.25");
+    EXPECT_EQ(Header(put, "x-amz-meta-segment-index"), std::to_string(i));
+  }
+  EXPECT_EQ(Header(puts.begin()->second, "x-amz-meta-graphemes"), "Hello world!");
+  EXPECT_EQ(Header(std::next(puts.begin())->second, "x-amz-meta-graphemes"),
+            "Ca va? Tres bien - merci...");
+  EXPECT_EQ(Header(std::prev(puts.end())->second, "x-amz-meta-graphemes"), "mixed");
+}
+
+TEST_F(S3AudioStoreTest, WithoutLocalCopyTheLocalUrlIsNullAndTheFilesGone) {
+  auto store = MakeStore({.keep_local_copy = false});
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.storage_type, "s3");
+  for (const StoredSegment& seg : s.segments) {
+    EXPECT_FALSE(seg.local_url.has_value()) << seg.filename;
+    EXPECT_FALSE(LocalFileExists(seg.filename)) << seg.filename;
+  }
+  EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok());
+}
+
+TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) {
+  auto store = MakeStore({.keep_local_copy = false});
+  s3_.FailPutsContaining("segment_001");
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.storage_type, "local");
+  EXPECT_EQ(s.segments[0].storage_type, "s3");
+  EXPECT_EQ(s.segments[2].storage_type, "s3");
+  const StoredSegment& failed = s.segments[1];
+  EXPECT_EQ(failed.storage_type, "local");
+  EXPECT_FALSE(failed.s3_key.has_value());
+  EXPECT_FALSE(failed.presigned_url.has_value());
+  ASSERT_TRUE(failed.local_url.has_value());  // never a dangling link: its file is still there
+  EXPECT_TRUE(LocalFileExists("segment_001.wav"));
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 upload failed"), std::string::npos);
+  EXPECT_NE(s.warnings[0].find("InternalError"), std::string::npos);
+  EXPECT_EQ(s3_.requests(), 2 + 3);  // the failing PUT was tried three times
+}
+
+TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
+  auto store = MakeStore({.recheck_after_seconds = 5});
+  s3_.set_down(true);
+  StoredSession first = PublishAndUpload(store.get());
+  EXPECT_EQ(first.storage_type, "local");
+  EXPECT_EQ(first.warnings.size(), 3u);
+  for (const StoredSegment& seg : first.segments) EXPECT_TRUE(seg.local_url.has_value());
+  EXPECT_FALSE(store->availability().available);
+  EXPECT_NE(store->availability().last_error.find("refused"), std::string::npos);
+  const int after_first = s3_.requests();
+
+  // Within the window: no request at all, one warning that says why and until when.
+  clock_.AdvanceSeconds(4);
+  StoredSession skipped = PublishAndUpload(store.get());
+  EXPECT_EQ(skipped.storage_type, "local");
+  EXPECT_EQ(s3_.requests(), after_first);
+  ASSERT_EQ(skipped.warnings.size(), 1u);
+  EXPECT_NE(skipped.warnings[0].find("S3 is unavailable"), std::string::npos);
+  EXPECT_NE(skipped.warnings[0].find("2026-11-24T05:02:38Z"), std::string::npos);
+
+  // S3 is back and the window has passed: the next session goes to S3.
+  s3_.set_down(false);
+  clock_.AdvanceSeconds(1);
+  StoredSession back = PublishAndUpload(store.get());
+  EXPECT_EQ(back.storage_type, "s3");
+  EXPECT_TRUE(store->availability().available);
+}
+
+TEST_F(S3AudioStoreTest, LiveCheckUpdatesAvailability) {
+  auto store = MakeStore();
+  s3_.set_down(true);
+  EXPECT_EQ(store->CheckReachable().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s3_.requests(), 1);  // the probe makes one attempt only
+  EXPECT_FALSE(store->availability().available);
+  s3_.set_down(false);
+  EXPECT_TRUE(store->CheckReachable().ok());
+  EXPECT_TRUE(store->availability().available);
+}
+
+TEST_F(S3AudioStoreTest, PresignedUrlsAreReusedUntilShortlyBeforeTheyExpire) {
+  auto store = MakeStore();
+  int64_t expires = 0;
+  auto first = store->Presign("audio/anonymous/s/segment_000.wav", 3600, &expires);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(expires, kNow + 3600);
+
+  clock_.AdvanceSeconds(3299);  // 301 s left: still outside the 300 s margin
+  auto again = store->Presign("audio/anonymous/s/segment_000.wav", 3600, &expires);
+  EXPECT_EQ(*again, *first);
+  EXPECT_EQ(expires, kNow + 3600);  // the real expiry of the URL handed out
+
+  auto other_expiry = store->Presign("audio/anonymous/s/segment_000.wav", 60, &expires);
+  EXPECT_NE(*other_expiry, *first);
+
+  clock_.AdvanceSeconds(1);  // inside the margin: a fresh URL
+  auto fresh = store->Presign("audio/anonymous/s/segment_000.wav", 3600, &expires);
+  EXPECT_NE(*fresh, *first);
+  EXPECT_EQ(expires, kNow + 3300 + 3600);
+  EXPECT_EQ(s3_.requests(), 0);  // presigning is local
+}
+
+TEST(S3AudioStoreKeysTest, SeedLayout) {
+  EXPECT_EQ(S3AudioStore::ObjectKey("anonymous", "1_anonymous_ab", "segment_000.wav"),
+            "audio/anonymous/1_anonymous_ab/segment_000.wav");
+  EXPECT_EQ(S3AudioStore::ObjectKey("123", "1_123_ab", "segment_002.wav"),
+            "audio/users/123/1_123_ab/segment_002.wav");
+  EXPECT_EQ(S3AudioStore::OwnerPrefix("123"), "audio/users/123/");
+}
+
+TEST(FoldToAsciiMetadataTest, FoldsDropsCollapsesAndCaps) {
+  EXPECT_EQ(FoldToAsciiMetadata("Crème brûlée für Zoë, Łódź, Œuvre, straße"),
+            "Creme brulee fur Zoe, Lodz, OEuvre, strasse");
+  EXPECT_EQ(FoldToAsciiMetadata("“Quoted” ‘single’ – dash"), "\"Quoted\" 'single' - dash");
+  EXPECT_EQ(FoldToAsciiMetadata("  line one\n\n\tline\x7Ftwo  "), "line one line two");
+  EXPECT_EQ(FoldToAsciiMetadata("日本語を話します"), "");
+  EXPECT_EQ(FoldToAsciiMetadata("a\xC2\xA0"
+                                "b"),
+            "a b");  // no-break space
+  EXPECT_EQ(FoldToAsciiMetadata(std::string(150, 'x')), std::string(100, 'x'));
+  EXPECT_EQ(FoldToAsciiMetadata("ab…", 4), "ab..");    // the cap holds inside a spelling too
+  EXPECT_EQ(FoldToAsciiMetadata("\xFF\xFEok"), "ok");  // invalid UTF-8 is dropped
+}
+
+}  // namespace
+}  // namespace swha::storage
