@@ -56,8 +56,8 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   if (!service.ok()) return Fail(service.status());
   auto port_bound = (*service)->Bind();
   if (!port_bound.ok()) return Fail(port_bound.status());
-  spdlog::info("swha-tts {} listening on http://{}:{} (storage: local at {})", SWHA_VERSION,
-               settings.host, *port_bound, settings.audio_dir);
+  spdlog::info("swha-tts {} listening on http://{}:{} (storage: {})", SWHA_VERSION, settings.host,
+               *port_bound, (*service)->StorageSummary());
   // Machine-readable line for scripts and tests that start us on port 0.
   std::printf("LISTENING %s:%d\n", settings.host.c_str(), *port_bound);
   std::fflush(stdout);

@@ -1,5 +1,8 @@
 #include "app/service.h"
 
+#include <spdlog/spdlog.h>
+
+#include "storage/aws_credentials.h"
 #include "util/clock.h"
 #include "util/file_system.h"
 
@@ -20,10 +23,59 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
       std::make_unique<storage::AudioStore>(fs, Clock::Real(), service->signer_.get(), s.audio_dir);
   service->context_ = http::ApiContext{&s, service->synthesizer_.get(), service->store_.get(),
                                        service->signer_.get(), Clock::Real()};
+  if (s.s3.use_s3_storage) service->SetUpS3();
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));
   service->server_ = std::make_unique<http::HttpServer>(
       http::ServerConfig{s.host, s.port, s.http_threads, s.max_request_bytes}, router);
   return service;
+}
+
+void Service::SetUpS3() {
+  const config::S3Settings& s3 = settings_.s3;
+  auto resolved = storage::ResolveS3Config(s3, FileSystem::Default());
+  if (!resolved.ok()) {
+    context_.s3_setup_error = resolved.status().message();
+    spdlog::error("S3 storage is off: {}", context_.s3_setup_error);
+    return;
+  }
+  s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,
+                                                .total_timeout_ms = s3.request_timeout_ms,
+                                                .max_idle_handles = 64});
+  auto client = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real());
+  auto probe = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(),
+                                         {.max_attempts = 1});
+  if (!client.ok() || !probe.ok()) {
+    context_.s3_setup_error = (client.ok() ? probe : client).status().message();
+    spdlog::error("S3 storage is off: {}", context_.s3_setup_error);
+    return;
+  }
+  s3_store_ = std::make_unique<storage::S3AudioStore>(
+      std::move(*client), std::move(*probe), store_.get(), Clock::Real(),
+      storage::S3AudioStoreOptions{
+          .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
+          .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
+          .keep_local_copy = settings_.keep_local_copy});
+  context_.s3 = s3_store_.get();
+  context_.s3_credentials_source = resolved->credentials_source;
+  spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
+               resolved->credentials_source);
+  // Only logged: availability is re-checked by every request, never decided here.
+  if (Status reachable = s3_store_->CheckReachable(); reachable.ok()) {
+    spdlog::info("S3 bucket {} is reachable", s3.bucket_name);
+  } else {
+    spdlog::warn("S3 is not reachable now ({}); audio stays local until it is",
+                 reachable.message());
+  }
+}
+
+std::string Service::StorageSummary() const {
+  std::string local = "local at " + settings_.audio_dir;
+  if (!settings_.s3.use_s3_storage) return local;
+  if (s3_store_ == nullptr) return local + " (S3 is off: " + context_.s3_setup_error + ")";
+  return "S3 bucket " + settings_.s3.bucket_name + " at " +
+         (settings_.s3.endpoint_url.empty() ? "AWS " + settings_.s3.region
+                                            : settings_.s3.endpoint_url) +
+         ", written to " + local + " first";
 }
 
 }  // namespace swha::app

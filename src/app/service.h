@@ -7,7 +7,9 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "storage/audio_store.h"
+#include "storage/http_transport.h"
 #include "storage/local_url_signer.h"
+#include "storage/s3_audio_store.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
 
@@ -22,14 +24,22 @@ class Service {
   Status Serve() { return server_->Serve(); }
   void Stop() { server_->Stop(); }
 
+  // One line for the start-up log: where audio goes ("local at DIR", "S3 bucket B at E (...)").
+  std::string StorageSummary() const;
+
  private:
   Service() = default;
+  // Sets up S3 when USE_S3_STORAGE is true; a failure is kept in context_.s3_setup_error and
+  // reported with every request, never fatal, so the service still serves from local storage.
+  void SetUpS3();
 
   config::Settings settings_;
   std::unique_ptr<tts::Engine> engine_;
   std::unique_ptr<tts::Synthesizer> synthesizer_;
   std::unique_ptr<storage::LocalUrlSigner> signer_;
   std::unique_ptr<storage::AudioStore> store_;
+  std::unique_ptr<storage::HttpTransport> s3_transport_;
+  std::unique_ptr<storage::S3AudioStore> s3_store_;
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

@@ -50,6 +50,10 @@ constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per C
 constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
 constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, 604800, "seconds"};
+constexpr IntRule kMaxUploadsRule{"S3_MAX_CONCURRENT_UPLOADS", 1, 64, ""};
+constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
+constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
+constexpr IntRule kRequestTimeoutRule{"S3_REQUEST_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 // 7 days is also the SigV4 presigning limit; local URLs share it so both stores behave alike.
 
 // Control characters are escaped so that a value can neither split a log line nor forge one.
@@ -369,6 +373,10 @@ Status Settings::Validate() const {
   }
 
   SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, s3.presigned_url_expiry));
+  SWHA_RETURN_IF_ERROR(CheckRange(kMaxUploadsRule, s3.max_concurrent_uploads));
+  SWHA_RETURN_IF_ERROR(CheckRange(kRecheckRule, s3.recheck_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kConnectTimeoutRule, s3.connect_timeout_ms));
+  SWHA_RETURN_IF_ERROR(CheckRange(kRequestTimeoutRule, s3.request_timeout_ms));
   if (!IsValidRegion(s3.region)) return Invalid("AWS_REGION", s3.region, kRegionExpectation);
   if (!s3.bucket_name.empty() && !IsValidBucketName(s3.bucket_name)) {
     return Invalid("S3_BUCKET_NAME", s3.bucket_name, kBucketExpectation);
@@ -446,6 +454,10 @@ std::string Settings::ToString() const {
   text("S3_ENDPOINT_URL", s3.endpoint_url);
   text("S3_ADDRESSING_STYLE", s3.addressing_style);
   text("S3_SSE", s3.sse);
+  number("S3_MAX_CONCURRENT_UPLOADS", s3.max_concurrent_uploads);
+  number("S3_RECHECK_SECONDS", s3.recheck_seconds);
+  number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
+  number("S3_REQUEST_TIMEOUT_MS", s3.request_timeout_ms);
   return out;
 }
 
@@ -499,6 +511,10 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(
       ReadChoice(env, "S3_ADDRESSING_STYLE", kAddressingStyles, false, &s3.addressing_style));
   SWHA_RETURN_IF_ERROR(ReadChoice(env, "S3_SSE", kSseModes, true, &s3.sse));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxUploadsRule, &s3.max_concurrent_uploads));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kRecheckRule, &s3.recheck_seconds));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kConnectTimeoutRule, &s3.connect_timeout_ms));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kRequestTimeoutRule, &s3.request_timeout_ms));
 
   if (s.audio_dir.empty()) s.audio_dir = JoinPath(s.data_dir, "audio");
   SWHA_RETURN_IF_ERROR(s.Validate());

@@ -245,6 +245,22 @@ TEST(SettingsTest, EmptyBucketOnlyWithoutS3) {
             "S3_BUCKET_NAME is required when USE_S3_STORAGE is true");
 }
 
+TEST(SettingsTest, S3TuningRanges) {
+  Settings s = LoadOk({{"S3_MAX_CONCURRENT_UPLOADS", "16"},
+                       {"S3_RECHECK_SECONDS", "2"},
+                       {"S3_CONNECT_TIMEOUT_MS", "500"},
+                       {"S3_REQUEST_TIMEOUT_MS", "5000"}});
+  EXPECT_EQ(s.s3.max_concurrent_uploads, 16);
+  EXPECT_EQ(s.s3.recheck_seconds, 2);
+  EXPECT_EQ(s.s3.connect_timeout_ms, 500);
+  EXPECT_EQ(s.s3.request_timeout_ms, 5000);
+  EXPECT_EQ(LoadError({{"S3_MAX_CONCURRENT_UPLOADS", "0"}}, "S3_MAX_CONCURRENT_UPLOADS"),
+            "S3_MAX_CONCURRENT_UPLOADS=\"0\" is invalid: expected an integer from 1 to 64");
+  LoadError({{"S3_RECHECK_SECONDS", "0"}}, "S3_RECHECK_SECONDS");
+  LoadError({{"S3_CONNECT_TIMEOUT_MS", "abc"}}, "S3_CONNECT_TIMEOUT_MS");
+  LoadError({{"S3_REQUEST_TIMEOUT_MS", "999"}}, "S3_REQUEST_TIMEOUT_MS");
+}
+
 TEST(SettingsTest, SharedCredentialsFileFollowsHomeUnlessNamed) {
   EXPECT_EQ(LoadOk({{"HOME", "/home/ana"}}).s3.shared_credentials_file,
             "/home/ana/.aws/credentials");
@@ -388,7 +404,11 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
                            "S3_PRESIGNED_URL_EXPIRY=3600",
                            "S3_ENDPOINT_URL=",
                            "S3_ADDRESSING_STYLE=auto",
-                           "S3_SSE="}) {
+                           "S3_SSE=",
+                           "S3_MAX_CONCURRENT_UPLOADS=8",
+                           "S3_RECHECK_SECONDS=10",
+                           "S3_CONNECT_TIMEOUT_MS=3000",
+                           "S3_REQUEST_TIMEOUT_MS=30000"}) {
     EXPECT_NE(out.find("\n" + std::string(line) + "\n"), std::string::npos) << line << "\n" << out;
   }
 }

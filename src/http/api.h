@@ -7,6 +7,7 @@
 #include "http/router.h"
 #include "storage/audio_store.h"
 #include "storage/local_url_signer.h"
+#include "storage/s3_audio_store.h"
 #include "tts/synthesizer.h"
 #include "util/clock.h"
 
@@ -19,6 +20,11 @@ struct ApiContext {
   storage::AudioStore* store = nullptr;
   const storage::LocalUrlSigner* signer = nullptr;
   const Clock* clock = nullptr;
+  // Set when USE_S3_STORAGE is true and S3 could be configured (it may still be unreachable).
+  storage::S3AudioStore* s3 = nullptr;
+  // When USE_S3_STORAGE is true but s3 is null: why (e.g. no credentials). Never a secret.
+  std::string s3_setup_error;
+  std::string s3_credentials_source;  // "environment" or "shared credentials file ..."
 };
 
 // Every route of the service, in one table (routes.cc).

@@ -105,11 +105,14 @@ std::optional<Response> CheckTextLength(const ApiContext& ctx, std::string_view 
   return std::nullopt;
 }
 
+// Whose audio this is: the user id once requests are authenticated; "anonymous" until then.
+constexpr std::string_view kOwner = "anonymous";
+
 Result<Generation> Generate(const ApiContext& ctx, const GenerationInput& in) {
   Stopwatch watch;
   Generation g;
   SWHA_ASSIGN_OR_RETURN(g.segments, ctx.synthesizer->Synthesize(in.synthesis));
-  g.session_id = storage::NewSessionId(*ctx.clock, "anonymous");
+  g.session_id = storage::NewSessionId(*ctx.clock, kOwner);
   std::vector<storage::SegmentFile> files;
   files.reserve(g.segments.size());
   for (const auto& seg : g.segments) {
@@ -117,7 +120,16 @@ Result<Generation> Generate(const ApiContext& ctx, const GenerationInput& in) {
   }
   SWHA_ASSIGN_OR_RETURN(g.stored, ctx.store->Publish(g.session_id, files, in.url_expiry_seconds));
   if (in.use_s3 && ctx.settings->s3.use_s3_storage) {
-    g.stored.warnings.push_back("S3 storage is not available in this build; audio stored locally");
+    if (ctx.s3 == nullptr) {
+      g.stored.warnings.push_back("S3 storage is off (" + ctx.s3_setup_error +
+                                  "); audio stored locally");
+    } else {
+      storage::SessionDescription description{std::string(kOwner), g.session_id,
+                                              in.synthesis.voice,  in.synthesis.language_code,
+                                              in.synthesis.speed,  {}};
+      for (const auto& seg : g.segments) description.graphemes.push_back(seg.graphemes);
+      ctx.s3->Upload(description, files, in.url_expiry_seconds, &g.stored);
+    }
   }
   g.processing_time = watch.ElapsedSeconds();
   return g;
@@ -269,13 +281,29 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
 
 Response HandleS3Info(const ApiContext& ctx, const Request&) {
   const auto& s3 = ctx.settings->s3;
-  return Response::Json(
-      200, {{"s3_enabled", false},
-            {"use_s3_storage", s3.use_s3_storage},
-            {"bucket_name", s3.bucket_name},
-            {"region", s3.region},
-            {"endpoint_url", s3.endpoint_url.empty() ? json(nullptr) : json(s3.endpoint_url)},
-            {"default_expiry", s3.presigned_url_expiry}});
+  json out = {{"use_s3_storage", s3.use_s3_storage},
+              {"bucket_name", s3.bucket_name},
+              {"region", s3.region},
+              {"endpoint_url", s3.endpoint_url.empty() ? json(nullptr) : json(s3.endpoint_url)},
+              {"addressing_style", s3.addressing_style},
+              {"default_expiry", s3.presigned_url_expiry},
+              {"keep_local_copy", ctx.settings->keep_local_copy},
+              {"s3_enabled", false},
+              {"reachable", nullptr},
+              {"error", nullptr}};
+  if (!s3.use_s3_storage) return Response::Json(200, out);
+  if (ctx.s3 == nullptr) {
+    out["error"] = ctx.s3_setup_error;
+    return Response::Json(200, out);
+  }
+  out["credentials_source"] = ctx.s3_credentials_source;
+  Stopwatch watch;
+  const Status reachable = ctx.s3->CheckReachable();  // live, one attempt
+  out["check_ms"] = std::round(watch.ElapsedSeconds() * 10000) / 10;
+  out["reachable"] = reachable.ok();
+  out["s3_enabled"] = reachable.ok();
+  if (!reachable.ok()) out["error"] = reachable.message();
+  return Response::Json(200, out);
 }
 
 Response HandleCleanup(const ApiContext& ctx, const Request& req) {
@@ -289,21 +317,46 @@ Response HandleCleanup(const ApiContext& ctx, const Request& req) {
       days_old = *n;
     }
   }
-  if (auto v = req.Query("cleanup_s3"); v && !ParseBool(*v)) {
-    errors.Add("cleanup_s3", "must be a boolean", "type_error");
+  bool cleanup_s3 = true;
+  if (auto v = req.Query("cleanup_s3")) {
+    if (auto b = ParseBool(*v)) {
+      cleanup_s3 = *b;
+    } else {
+      errors.Add("cleanup_s3", "must be a boolean", "type_error");
+    }
   }
   if (!errors.empty()) return errors.ToResponse();
 
+  // Both ages are compared in UTC unix seconds: file mtimes and S3's LastModified alike.
   const int64_t cutoff = ctx.clock->NowUnixSeconds() - days_old * 86400;
-  storage::LocalCleanupResult local = ctx.store->RemoveLocalOlderThan(cutoff);
+  storage::LocalCleanupResult local = ctx.store->RemoveLocalOlderThan(cutoff, kOwner);
   json out = {{"message", "Cleanup completed"},
               {"local_files_cleaned", local.files_removed},
               {"local_sessions_removed", local.sessions_removed},
               {"s3_files_cleaned", 0}};
+  bool failed = false;
   if (!local.errors.empty()) {
-    out["message"] = "Cleanup completed with errors";
+    failed = true;
     out["local_cleanup_errors"] = local.errors.size();
+    out["local_cleanup_error"] = local.errors.front();
   }
+  if (cleanup_s3 && ctx.settings->s3.use_s3_storage) {
+    if (ctx.s3 == nullptr) {
+      failed = true;
+      out["s3_cleanup_error"] = "S3 storage is off: " + ctx.s3_setup_error;
+    } else {
+      storage::S3CleanupResult s3 =
+          ctx.s3->RemoveOlderThan(storage::S3AudioStore::OwnerPrefix(kOwner), cutoff);
+      out["s3_files_cleaned"] = s3.objects_deleted;
+      out["s3_files_examined"] = s3.objects_listed;
+      if (!s3.errors.empty()) {
+        failed = true;
+        out["s3_cleanup_error"] = s3.errors.front();
+        out["s3_cleanup_errors"] = s3.errors.size();
+      }
+    }
+  }
+  if (failed) out["message"] = "Cleanup completed with errors";
   return Response::Json(200, out);
 }
 

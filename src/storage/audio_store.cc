@@ -60,7 +60,7 @@ Status AudioStore::RemoveSegment(const std::string& session_id, const std::strin
   return Status::Ok();
 }
 
-LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix) {
+LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix, std::string_view owner) {
   LocalCleanupResult result;
   auto sessions = fs_->ListDir(audio_dir_);
   if (!sessions.ok()) {
@@ -71,7 +71,7 @@ LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix) {
   }
   for (const DirEntry& session : *sessions) {
     // Only what this service wrote: a session directory, never a symlink or a stray file.
-    if (!session.info.is_directory || !IsValidSessionId(session.name)) continue;
+    if (!session.info.is_directory || SessionOwner(session.name) != owner) continue;
     const std::string dir = JoinPath(audio_dir_, session.name);
     auto files = fs_->ListDir(dir);
     if (!files.ok()) {

@@ -63,9 +63,9 @@ class AudioStore {
   // left it empty. REQUIRES: ids already validated, as for OpenSegment.
   Status RemoveSegment(const std::string& session_id, const std::string& filename);
 
-  // Removes segment files last modified before `cutoff_unix`, and session directories left
-  // empty. Counts files, not directories.
-  LocalCleanupResult RemoveLocalOlderThan(int64_t cutoff_unix);
+  // Removes the segment files of `owner`'s sessions last modified before `cutoff_unix`, and
+  // session directories left empty. Counts files, not directories.
+  LocalCleanupResult RemoveLocalOlderThan(int64_t cutoff_unix, std::string_view owner);
 
   const std::string& audio_dir() const { return audio_dir_; }
 

@@ -98,7 +98,7 @@ TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
   for (const auto& f : ThreeFiles()) {
     ASSERT_EQ(utimes((audio_dir_ + "/" + old_id + "/" + f.filename).c_str(), old_times), 0);
   }
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
   EXPECT_EQ(result.files_removed, 3);
   EXPECT_EQ(result.sessions_removed, 1);
   EXPECT_TRUE(result.errors.empty());
@@ -106,18 +106,48 @@ TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
   EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + new_id)->size(), 3u);
 }
 
+TEST_F(AudioStoreTest, CleanupTouchesOnlyTheCallersSessions) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string mine = NewSessionId(clock_, "anonymous");
+  const std::string theirs = NewSessionId(clock_, "123");
+  ASSERT_TRUE(store.Publish(mine, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(theirs, ThreeFiles(), 60).ok());
+  const timeval old_times[2] = {{1000, 0}, {1000, 0}};
+  for (const std::string& id : {mine, theirs}) {
+    for (const auto& f : ThreeFiles()) {
+      ASSERT_EQ(utimes((audio_dir_ + "/" + id + "/" + f.filename).c_str(), old_times), 0);
+    }
+  }
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
+  EXPECT_EQ(result.files_removed, 3);
+  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + mine).ok());
+  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + theirs)->size(), 3u);
+}
+
+TEST_F(AudioStoreTest, RemoveSegmentDropsTheDirectoryWithItsLastFile) {
+  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(id, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.RemoveSegment(id, "segment_000.wav").ok());
+  ASSERT_TRUE(store.RemoveSegment(id, "segment_001.wav").ok());
+  EXPECT_TRUE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+  ASSERT_TRUE(store.RemoveSegment(id, "segment_002.wav").ok());
+  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+  EXPECT_EQ(store.RemoveSegment(id, "segment_002.wav").code(), StatusCode::kNotFound);
+}
+
 TEST_F(AudioStoreTest, CleanupLeavesAFreshEmptySessionBeingWritten) {
   AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
   ASSERT_TRUE(FileSystem::Default()->CreateDirs(audio_dir_ + "/" + id).ok());
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
   EXPECT_EQ(result.sessions_removed, 0);
   EXPECT_TRUE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
 }
 
 TEST_F(AudioStoreTest, CleanupOfAMissingDirectoryIsNotAnError) {
   AudioStore store(FileSystem::Default(), &clock_, &signer_, root_ + "/nowhere");
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000);
+  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
   EXPECT_EQ(result.files_removed, 0);
   EXPECT_TRUE(result.errors.empty());
 }

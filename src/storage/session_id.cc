@@ -37,6 +37,12 @@ bool IsValidSessionId(std::string_view id) {
          AllOf(random, &IsLowerHex);
 }
 
+std::string_view SessionOwner(std::string_view id) {
+  if (!IsValidSessionId(id)) return {};
+  const size_t first = id.find('_');
+  return id.substr(first + 1, id.rfind('_') - first - 1);
+}
+
 bool IsValidSegmentFilename(std::string_view name) {
   constexpr std::string_view kPrefix = "segment_";
   constexpr std::string_view kSuffix = ".wav";

@@ -15,6 +15,8 @@ std::string NewSessionId(const Clock& clock, std::string_view owner);
 // Only ids of exactly that shape (digits, owner of [A-Za-z0-9-], 32 hex digits) are accepted
 // anywhere a path is built from one.
 bool IsValidSessionId(std::string_view id);
+// The owner part of a valid id ("anonymous", "123"); "" for an invalid one.
+std::string_view SessionOwner(std::string_view id);
 // "segment_000.wav" .. "segment_99999.wav".
 bool IsValidSegmentFilename(std::string_view name);
 std::string SegmentFilename(int index);

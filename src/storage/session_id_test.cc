@@ -13,6 +13,9 @@ TEST(SessionIdTest, KeepsTheOriginalShapePlusRandomSuffix) {
   EXPECT_TRUE(IsValidSessionId(id));
   EXPECT_NE(id, NewSessionId(clock, "anonymous"));
   EXPECT_TRUE(IsValidSessionId(NewSessionId(clock, "123")));
+  EXPECT_EQ(SessionOwner(NewSessionId(clock, "123")), "123");
+  EXPECT_EQ(SessionOwner(NewSessionId(clock, "anonymous")), "anonymous");
+  EXPECT_EQ(SessionOwner("1_anonymous_short"), "");
 }
 
 TEST(SessionIdTest, RejectsAnythingElse) {
