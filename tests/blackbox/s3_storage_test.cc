@@ -1,0 +1,293 @@
+// The TTS flow with USE_S3_STORAGE=true against a real S3 server (Ceph RADOS Gateway, started
+// here on its own ports): presigned URLs that serve the exact audio, the original's keys and
+// metadata, cleanup by age, KEEP_LOCAL_COPY=false, and honest local fallback while the gateway
+// is down, with S3 used again once it is back. One CTest test runs the whole suite in order
+// (the last test stops and restarts the gateway). If the gateway cannot start, every test
+// fails: nothing here is ever skipped.
+#include <thread>
+
+#include "blackbox_helpers.h"
+#include "storage/http_transport.h"
+#include "storage/s3_client.h"
+#include "tests/support/rgw_server.h"
+#include "util/clock.h"
+
+namespace swha::blackbox {
+namespace {
+
+constexpr int kRgwPort = 17581;
+constexpr int kMonPort = 16890;
+constexpr std::string_view kAnonymousPrefix = "audio/anonymous/";
+const json kSeedRequest = {{"text", "Hello world!\nThis is the second line.\nAnd a third one."},
+                           {"voice", "af_heart"},
+                           {"language_code", "a"},
+                           {"use_s3", true},
+                           {"presigned_url_expiry", 7200}};
+
+std::map<std::string, std::string> ServiceEnv(const testing::RgwEndpoint& rgw,
+                                              std::map<std::string, std::string> extra = {}) {
+  std::map<std::string, std::string> env = rgw.AsEnv();
+  env["USE_S3_STORAGE"] = "true";
+  env["S3_RECHECK_SECONDS"] = "1";
+  for (auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+class S3StorageTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    rgw_ = new testing::RgwServer(kRgwPort, kMonPort);
+    rgw_status_ = new Status(rgw_->Start());
+    if (!rgw_status_->ok()) return;
+    server_ = new SharedServer({.env = ServiceEnv(rgw_->endpoint())});
+    transport_ = storage::CreateCurlTransport().release();
+    storage::S3ClientConfig config;
+    config.endpoint_url = rgw_->endpoint().endpoint_url;
+    config.bucket = rgw_->endpoint().bucket;
+    config.credentials = {rgw_->endpoint().access_key_id, rgw_->endpoint().secret_access_key, ""};
+    auto client = storage::S3Client::Create(config, transport_, Clock::Real());
+    if (client.ok()) s3_ = client->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete s3_;
+    delete transport_;
+    delete rgw_;
+    delete rgw_status_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(rgw_status_->ok()) << rgw_status_->message();
+    ASSERT_TRUE(server_->started()) << server_->start_error();
+    ASSERT_NE(s3_, nullptr);
+    client_ = MakeClient(server_->port());
+  }
+
+  // GET of an absolute http://127.0.0.1:PORT/... URL (a presigned one), with no credentials.
+  static httplib::Result FetchAbsolute(const std::string& url) {
+    const std::string rest = url.substr(std::string_view("http://").size());
+    const size_t slash = rest.find('/');
+    const std::string host_port = rest.substr(0, slash);
+    const int port = std::stoi(host_port.substr(host_port.find(':') + 1));
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c.Get(rest.substr(slash));
+  }
+
+  size_t CountObjects(std::string_view prefix) {
+    auto listed = s3_->ListObjectsV2(prefix);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    return listed.ok() ? listed->size() : 0;
+  }
+
+  // Every segment in S3 under the seed's key, its presigned URL serving the same bytes as its
+  // local URL, and S3 holding the original's metadata.
+  void ExpectStoredInS3(const json& r, bool keep_local_copy) {
+    ASSERT_EQ(r["storage_type"], "s3") << r.dump(2);
+    EXPECT_TRUE(r["warnings"].empty()) << r.dump(2);
+    const std::string session = r["session_id"];
+    const int64_t now = NowUnixSeconds();
+    for (size_t i = 0; i < r["audio_segments"].size(); ++i) {
+      const json& seg = r["audio_segments"][i];
+      const std::string filename = seg["filename"];
+      const std::string key = StrCat({kAnonymousPrefix, session, "/", filename});
+      EXPECT_EQ(seg["storage_type"], "s3");
+      EXPECT_EQ(seg["s3_key"], key);
+      ASSERT_TRUE(seg["presigned_url"].is_string()) << seg.dump();
+      const std::string url = seg["presigned_url"];
+      EXPECT_EQ(r["audio_files"][i], url);
+      EXPECT_NE(url.find("X-Amz-Expires=7200"), std::string::npos) << url;
+      EXPECT_NEAR(seg["expires_at"].get<double>(), static_cast<double>(now + 7200), 30);
+
+      auto fetched = FetchAbsolute(url);
+      ASSERT_TRUE(fetched) << url;
+      ASSERT_EQ(fetched->status, 200) << fetched->body;
+      EXPECT_TRUE(IsSpeechWav(fetched->body, 0.3, 10));
+      if (keep_local_copy) {
+        auto local = Download(*client_, seg["local_url"]);
+        ASSERT_TRUE(local.has_value());
+        EXPECT_EQ(*local, fetched->body) << "S3 and the local copy differ for " << key;
+      } else {
+        EXPECT_TRUE(seg["local_url"].is_null()) << seg.dump();
+      }
+
+      auto info = s3_->HeadObject(key);
+      ASSERT_TRUE(info.ok()) << info.status().ToString();
+      EXPECT_EQ(info->size, fetched->body.size());
+      EXPECT_EQ(info->content_type, "audio/wav");
+      EXPECT_EQ(info->metadata["session-id"], session);
+      EXPECT_EQ(info->metadata["user-id"], "anonymous");
+      EXPECT_EQ(info->metadata["filename"], seg["filename"]);
+      EXPECT_EQ(info->metadata["voice"], "af_heart");
+      EXPECT_EQ(info->metadata["language-code"], "a");
+      EXPECT_EQ(info->metadata["speed"], "1.0");
+      EXPECT_EQ(info->metadata["segment-index"], std::to_string(i));
+      EXPECT_EQ(info->metadata["graphemes"], seg["graphemes"]);
+      EXPECT_EQ(info->metadata["generated-at"].size(), 20u) << info->metadata["generated-at"];
+    }
+  }
+
+  static testing::RgwServer* rgw_;
+  static Status* rgw_status_;
+  static SharedServer* server_;
+  static storage::HttpTransport* transport_;
+  static storage::S3Client* s3_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+testing::RgwServer* S3StorageTest::rgw_ = nullptr;
+Status* S3StorageTest::rgw_status_ = nullptr;
+SharedServer* S3StorageTest::server_ = nullptr;
+storage::HttpTransport* S3StorageTest::transport_ = nullptr;
+storage::S3Client* S3StorageTest::s3_ = nullptr;
+
+TEST_F(S3StorageTest, SeedRequestGivesPresignedUrlsServingTheExactBytes) {
+  auto r = Generate(*client_, kSeedRequest);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ((*r)["total_segments"], 3);
+  ExpectStoredInS3(*r, /*keep_local_copy=*/true);
+  EXPECT_EQ((*r)["expires_at"], (*r)["audio_segments"][0]["expires_at"]);
+}
+
+TEST_F(S3StorageTest, TamperedOrForeignPresignedUrlIsRefusedByS3) {
+  auto r = Generate(*client_, kSeedRequest);
+  ASSERT_TRUE(r.has_value());
+  std::string url = (*r)["audio_files"][0];
+  const size_t sig = url.find("X-Amz-Signature=") + std::string_view("X-Amz-Signature=").size();
+  url[sig] = url[sig] == '0' ? '1' : '0';
+  auto tampered = FetchAbsolute(url);
+  ASSERT_TRUE(tampered);
+  EXPECT_EQ(tampered->status, 403);
+  // The signature covers the key: segment 0's signature does not open segment 1.
+  std::string other = (*r)["audio_files"][1];
+  const std::string first = (*r)["audio_files"][0];
+  other = other.substr(0, other.find("X-Amz-Signature=")) +
+          first.substr(first.find("X-Amz-Signature="));
+  auto foreign = FetchAbsolute(other);
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+}
+
+TEST_F(S3StorageTest, GenerateSimpleAndOptingOut) {
+  auto res =
+      client_->Post(WithQuery(kGenerateSimplePath, {{"text", "Hello there."}, {"use_s3", "true"}}));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json simple = ParseJson(res->body);
+  EXPECT_EQ(simple["storage_type"], "s3");
+  const std::string first = simple["first_audio_url"];
+  EXPECT_EQ(first, simple["audio_segments"][0]["presigned_url"]);
+  auto fetched = FetchAbsolute(first);
+  ASSERT_TRUE(fetched);
+  EXPECT_EQ(fetched->status, 200);
+  EXPECT_NE(first.find("X-Amz-Expires=3600"), std::string::npos);  // the configured default
+
+  auto local = Generate(*client_, {{"text", "Stay here."}, {"use_s3", false}});
+  ASSERT_TRUE(local.has_value());
+  EXPECT_EQ((*local)["storage_type"], "local");
+  EXPECT_TRUE((*local)["warnings"].empty());
+  EXPECT_TRUE((*local)["audio_segments"][0]["s3_key"].is_null());
+  EXPECT_EQ(CountObjects(StrCat({kAnonymousPrefix, (*local)["session_id"].get<std::string>()})),
+            0u);
+}
+
+TEST_F(S3StorageTest, S3InfoChecksTheBucketLiveAndHidesSecrets) {
+  auto res = client_->Get("/api/v1/tts/s3-info");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json info = ParseJson(res->body);
+  EXPECT_EQ(info["s3_enabled"], true) << res->body;
+  EXPECT_EQ(info["reachable"], true);
+  EXPECT_EQ(info["use_s3_storage"], true);
+  EXPECT_EQ(info["bucket_name"], rgw_->endpoint().bucket);
+  EXPECT_EQ(info["endpoint_url"], rgw_->endpoint().endpoint_url);
+  EXPECT_EQ(info["default_expiry"], 3600);
+  EXPECT_EQ(info["credentials_source"], "environment");
+  EXPECT_EQ(res->body.find(rgw_->endpoint().secret_access_key), std::string::npos);
+  EXPECT_EQ(server_->process().ReadLog().find(rgw_->endpoint().secret_access_key),
+            std::string::npos);
+}
+
+TEST_F(S3StorageTest, CleanupDeletesTheCallersOldObjectsOnly) {
+  ASSERT_TRUE(Generate(*client_, kSeedRequest).has_value());
+  // Someone else's object, which an anonymous cleanup must not touch.
+  const std::string foreign =
+      "audio/users/42/1_42_00000000000000000000000000000000/segment_000.wav";
+  ASSERT_TRUE(s3_->PutObject(foreign, MakeWav("x"), "audio/wav").ok());
+  const size_t mine = CountObjects(kAnonymousPrefix);
+  ASSERT_GE(mine, 3u);
+
+  auto fresh =
+      client_->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "1"}, {"cleanup_s3", "true"}}));
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->status, 200) << fresh->body;
+  EXPECT_EQ(ParseJson(fresh->body)["s3_files_cleaned"], 0) << fresh->body;
+  EXPECT_EQ(CountObjects(kAnonymousPrefix), mine);
+
+  // LastModified has whole seconds: wait until every object is strictly older than "now".
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto old =
+      client_->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "0"}, {"cleanup_s3", "true"}}));
+  ASSERT_TRUE(old);
+  ASSERT_EQ(old->status, 200) << old->body;
+  json out = ParseJson(old->body);
+  EXPECT_EQ(out["s3_files_cleaned"], mine) << old->body;
+  EXPECT_EQ(out["message"], "Cleanup completed") << old->body;
+  EXPECT_FALSE(out.contains("s3_cleanup_error")) << old->body;
+  EXPECT_GE(out["local_files_cleaned"].get<int>(), 3);
+  EXPECT_EQ(CountObjects(kAnonymousPrefix), 0u);
+  EXPECT_TRUE(s3_->HeadObject(foreign).ok());
+  ASSERT_TRUE(s3_->DeleteObject(foreign).ok());
+}
+
+TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
+  SharedServer no_copy({.env = ServiceEnv(rgw_->endpoint(), {{"KEEP_LOCAL_COPY", "false"}})});
+  ASSERT_TRUE(no_copy.started()) << no_copy.start_error();
+  auto client = MakeClient(no_copy.port());
+  auto r = Generate(*client, kSeedRequest);
+  ASSERT_TRUE(r.has_value());
+  std::swap(client_, client);
+  ExpectStoredInS3(*r, /*keep_local_copy=*/false);
+  EXPECT_EQ(CountEntries(no_copy.process().audio_dir()), 0)
+      << "local files remain after a successful upload with KEEP_LOCAL_COPY=false";
+}
+
+// Last: it stops the gateway.
+TEST_F(S3StorageTest, HonestLocalFallbackWhileS3IsDownThenS3AgainWhenBack) {
+  ASSERT_TRUE(rgw_->Stop().ok());
+  auto down = Generate(*client_, kSeedRequest);
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ((*down)["storage_type"], "local");
+  ASSERT_FALSE((*down)["warnings"].empty());
+  EXPECT_NE((*down)["warnings"][0].get<std::string>().find("S3"), std::string::npos);
+  for (size_t i = 0; i < (*down)["audio_segments"].size(); ++i) {
+    const json& seg = (*down)["audio_segments"][i];
+    EXPECT_EQ(seg["storage_type"], "local");
+    EXPECT_TRUE(seg["presigned_url"].is_null());
+    EXPECT_TRUE(seg["s3_key"].is_null());
+    EXPECT_EQ((*down)["audio_files"][i], seg["local_url"]);
+    auto audio = Download(*client_, seg["local_url"]);
+    ASSERT_TRUE(audio.has_value());
+    EXPECT_TRUE(IsSpeechWav(*audio, 0.3, 10));
+  }
+  auto info = client_->Get("/api/v1/tts/s3-info");
+  ASSERT_TRUE(info);
+  json i = ParseJson(info->body);
+  EXPECT_EQ(i["reachable"], false) << info->body;
+  EXPECT_EQ(i["s3_enabled"], false);
+  EXPECT_TRUE(i["error"].is_string());
+
+  ASSERT_TRUE(rgw_->Start().ok());
+  // The service was never restarted: it must find S3 again by itself (S3_RECHECK_SECONDS=1).
+  std::optional<json> back;
+  const bool in_s3 = WaitFor(
+      [&] {
+        back = Generate(*client_, kSeedRequest);
+        return back.has_value() && (*back)["storage_type"] == "s3";
+      },
+      std::chrono::seconds(30));
+  ASSERT_TRUE(in_s3) << (back ? back->dump(2) : "no response");
+  ExpectStoredInS3(*back, /*keep_local_copy=*/true);
+}
+
+}  // namespace
+}  // namespace swha::blackbox

@@ -1,0 +1,105 @@
+#include "tests/support/rgw_server.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/server_process.h"
+
+namespace swha::testing {
+namespace {
+
+std::string ScriptPath() {
+  return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "scripts" /
+          "s3-test-server.sh")
+      .lexically_normal()
+      .string();
+}
+
+// Runs `command` through the shell; returns its stdout and its exit status.
+std::string Shell(const std::string& command, int* exit_code) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    *exit_code = -1;
+    return out;
+  }
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string Tail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string all = ss.str();
+  return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> RgwEndpoint::AsEnv() const {
+  return {{"S3_ENDPOINT_URL", endpoint_url},
+          {"AWS_ACCESS_KEY_ID", access_key_id},
+          {"AWS_SECRET_ACCESS_KEY", secret_access_key},
+          {"S3_BUCKET_NAME", bucket},
+          {"AWS_REGION", "us-east-1"}};
+}
+
+RgwServer::RgwServer(int s3_port, int mon_port)
+    : s3_port_(s3_port), mon_port_(mon_port), dir_(MakeTempDir() + "/rgw") {}
+
+RgwServer::~RgwServer() {
+  (void)Stop();
+  RemoveDirRecursively(std::filesystem::path(dir_).parent_path().string());
+}
+
+Status RgwServer::Start() {
+  const std::string log = dir_ + ".log";
+  int exit_code = 0;
+  const std::string out = Shell("S3_TEST_PORT=" + std::to_string(s3_port_) +
+                                    " CEPH_MON_PORT=" + std::to_string(mon_port_) + " bash '" +
+                                    ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'",
+                                &exit_code);
+  // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...
+  std::string line = out;
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  line = line.substr(line.rfind('\n') == std::string::npos ? 0 : line.rfind('\n') + 1);
+  std::map<std::string, std::string> vars;
+  std::istringstream words(line);
+  for (std::string word; words >> word;) {
+    const size_t eq = word.find('=');
+    if (eq != std::string::npos) vars[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  if (exit_code != 0 || vars.count("S3_ENDPOINT_URL") == 0) {
+    return Status::Unavailable("s3-test-server.sh start " + dir_ + " failed (exit " +
+                               std::to_string(exit_code) + "); end of its log:\n" +
+                               Tail(log, 3000));
+  }
+  endpoint_ = {vars["S3_ENDPOINT_URL"], vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"],
+               vars["S3_BUCKET_NAME"]};
+  started_once_ = true;
+  return Status::Ok();
+}
+
+Status RgwServer::Stop() {
+  if (!started_once_) return Status::Ok();
+  int exit_code = 0;
+  const std::string out = Shell("bash '" + ScriptPath() + "' stop '" + dir_ + "' 2>&1", &exit_code);
+  if (exit_code != 0) {
+    return Status::Internal("s3-test-server.sh stop failed (exit " + std::to_string(exit_code) +
+                            "): " + out);
+  }
+  return Status::Ok();
+}
+
+}  // namespace swha::testing

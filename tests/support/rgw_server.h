@@ -1,0 +1,52 @@
+// A real S3 server for tests and benchmarks: a throw-away Ceph RADOS Gateway started with
+// scripts/s3-test-server.sh on loopback ports of the caller's choosing (so suites running in
+// parallel do not collide). Starting fails loudly; nothing here ever skips.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "util/status.h"
+
+namespace swha::testing {
+
+struct RgwEndpoint {
+  std::string endpoint_url;  // http://127.0.0.1:PORT
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string bucket;
+
+  // The service's variables for this server: S3_ENDPOINT_URL, AWS_*, S3_BUCKET_NAME,
+  // AWS_REGION.
+  std::map<std::string, std::string> AsEnv() const;
+};
+
+// Not thread-safe; one owner.
+class RgwServer {
+ public:
+  // Uses a new directory under /tmp; nothing runs until Start().
+  RgwServer(int s3_port, int mon_port);
+  // Stops the daemons and removes the directory.
+  ~RgwServer();
+  RgwServer(const RgwServer&) = delete;
+  RgwServer& operator=(const RgwServer&) = delete;
+
+  // Starts the cluster, or restarts a stopped one, and waits until S3 answers. The error says
+  // why and carries the end of the script's log.
+  Status Start();
+  // Stops every daemon (the S3 port then refuses connections). Objects do not survive a
+  // restart (the OSD keeps them in memory); the bucket is made again by Start().
+  Status Stop();
+
+  const RgwEndpoint& endpoint() const { return endpoint_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  int s3_port_;
+  int mon_port_;
+  std::string dir_;
+  RgwEndpoint endpoint_;
+  bool started_once_ = false;
+};
+
+}  // namespace swha::testing
