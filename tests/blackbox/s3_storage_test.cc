@@ -24,12 +24,12 @@ const json kSeedRequest = {{"text", "Hello world!\nThis is the second line.\nAnd
                            {"use_s3", true},
                            {"presigned_url_expiry", 7200}};
 
-std::map<std::string, std::string> ServiceEnv(const testing::RgwEndpoint& rgw,
-                                              std::map<std::string, std::string> extra = {}) {
+std::map<std::string, std::string> ServiceEnv(
+    const testing::RgwEndpoint& rgw, const std::map<std::string, std::string>& extra = {}) {
   std::map<std::string, std::string> env = rgw.AsEnv();
   env["USE_S3_STORAGE"] = "true";
   env["S3_RECHECK_SECONDS"] = "1";
-  for (auto& [k, v] : extra) env[k] = v;
+  for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }
 
