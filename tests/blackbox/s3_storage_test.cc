@@ -80,8 +80,8 @@ class S3StorageTest : public ::testing::Test {
   }
 
   // Every segment in S3 under the seed's key, its presigned URL serving the same bytes as its
-  // local URL, and S3 holding the original's metadata.
-  void ExpectStoredInS3(const json& r, bool keep_local_copy) {
+  // local URL on `service` (the server that made it), and S3 holding the original's metadata.
+  void ExpectStoredInS3(httplib::Client& service, const json& r, bool keep_local_copy) {
     ASSERT_EQ(r["storage_type"], "s3") << r.dump(2);
     EXPECT_TRUE(r["warnings"].empty()) << r.dump(2);
     const std::string session = r["session_id"];
@@ -103,7 +103,7 @@ class S3StorageTest : public ::testing::Test {
       ASSERT_EQ(fetched->status, 200) << fetched->body;
       EXPECT_TRUE(IsSpeechWav(fetched->body, 0.3, 10));
       if (keep_local_copy) {
-        auto local = Download(*client_, seg["local_url"]);
+        auto local = Download(service, seg["local_url"]);
         ASSERT_TRUE(local.has_value());
         EXPECT_EQ(*local, fetched->body) << "S3 and the local copy differ for " << key;
       } else {
@@ -144,7 +144,7 @@ TEST_F(S3StorageTest, SeedRequestGivesPresignedUrlsServingTheExactBytes) {
   auto r = Generate(*client_, kSeedRequest);
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ((*r)["total_segments"], 3);
-  ExpectStoredInS3(*r, /*keep_local_copy=*/true);
+  ExpectStoredInS3(*client_, *r, /*keep_local_copy=*/true);
   EXPECT_EQ((*r)["expires_at"], (*r)["audio_segments"][0]["expires_at"]);
 }
 
@@ -245,8 +245,7 @@ TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
   auto client = MakeClient(no_copy.port());
   auto r = Generate(*client, kSeedRequest);
   ASSERT_TRUE(r.has_value());
-  std::swap(client_, client);
-  ExpectStoredInS3(*r, /*keep_local_copy=*/false);
+  ExpectStoredInS3(*client, *r, /*keep_local_copy=*/false);
   EXPECT_EQ(CountEntries(no_copy.process().audio_dir()), 0)
       << "local files remain after a successful upload with KEEP_LOCAL_COPY=false";
 }
@@ -276,17 +275,27 @@ TEST_F(S3StorageTest, HonestLocalFallbackWhileS3IsDownThenS3AgainWhenBack) {
   EXPECT_EQ(i["s3_enabled"], false);
   EXPECT_TRUE(i["error"].is_string());
 
+  // A second service started while S3 is down: the original decided "no S3" for good here.
+  SharedServer born_while_down({.env = ServiceEnv(rgw_->endpoint())});
+  ASSERT_TRUE(born_while_down.started()) << born_while_down.start_error();
+  auto late_client = MakeClient(born_while_down.port());
+  auto late_down = Generate(*late_client, kSeedRequest);
+  ASSERT_TRUE(late_down.has_value());
+  EXPECT_EQ((*late_down)["storage_type"], "local");
+
   ASSERT_TRUE(rgw_->Start().ok());
-  // The service was never restarted: it must find S3 again by itself (S3_RECHECK_SECONDS=1).
-  std::optional<json> back;
-  const bool in_s3 = WaitFor(
-      [&] {
-        back = Generate(*client_, kSeedRequest);
-        return back.has_value() && (*back)["storage_type"] == "s3";
-      },
-      std::chrono::seconds(30));
-  ASSERT_TRUE(in_s3) << (back ? back->dump(2) : "no response");
-  ExpectStoredInS3(*back, /*keep_local_copy=*/true);
+  // Neither service was restarted: each must find S3 again by itself (S3_RECHECK_SECONDS=1).
+  for (httplib::Client* client : {client_.get(), late_client.get()}) {
+    std::optional<json> back;
+    const bool in_s3 = WaitFor(
+        [&] {
+          back = Generate(*client, kSeedRequest);
+          return back.has_value() && (*back)["storage_type"] == "s3";
+        },
+        std::chrono::seconds(30));
+    ASSERT_TRUE(in_s3) << (back ? back->dump(2) : "no response");
+    ExpectStoredInS3(*client, *back, /*keep_local_copy=*/true);
+  }
 }
 
 }  // namespace
