@@ -539,15 +539,24 @@ Status S3Client::HeadBucket() const {
   return Status::Ok();
 }
 
-Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds) const {
-  SWHA_RETURN_IF_ERROR(ValidateKey("PresignGet", key));
+Result<std::string> S3Client::Presign(std::string_view op, std::string_view method,
+                                      std::string_view key, int64_t expires_seconds) const {
+  SWHA_RETURN_IF_ERROR(ValidateKey(op, key));
   SigningRequest signing;
-  signing.method = "GET";
+  signing.method = std::string(method);
   signing.host = host_;
   signing.path = ObjectPath(key);
   SWHA_ASSIGN_OR_RETURN(std::string query,
                         signer_.PresignQuery(signing, clock_->NowUnixSeconds(), expires_seconds));
   return BaseUrl() + S3CanonicalUri(signing.path) + "?" + query;
+}
+
+Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds) const {
+  return Presign("PresignGet", "GET", key, expires_seconds);
+}
+
+Result<std::string> S3Client::PresignPut(std::string_view key, int64_t expires_seconds) const {
+  return Presign("PresignPut", "PUT", key, expires_seconds);
 }
 
 }  // namespace swha::storage

@@ -109,6 +109,9 @@ class S3Client {
   Status HeadBucket() const;
   // A GET URL valid for `expires_seconds` (1..604800) from now; signing is local, no request.
   Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds) const;
+  // The same for a PUT of the object (an upload by whoever holds the URL; only the host is
+  // signed, so the uploader chooses the body and its Content-Type).
+  Result<std::string> PresignPut(std::string_view key, int64_t expires_seconds) const;
 
   // "scheme://host" and the raw (unencoded) path of `key`; exposed for tests.
   std::string BaseUrl() const;
@@ -126,6 +129,8 @@ class S3Client {
   Result<HttpResponse> Execute(const Call& call) const;
   Result<HttpResponse> SendOnce(const Call& call, const std::string& payload_sha256) const;
   std::string BucketPath() const;
+  Result<std::string> Presign(std::string_view op, std::string_view method, std::string_view key,
+                              int64_t expires_seconds) const;
 
   const S3ClientConfig config_;
   HttpTransport* const transport_;

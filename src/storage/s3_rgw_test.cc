@@ -210,6 +210,31 @@ TEST_F(S3RgwTest, PresignedGetWorksAndTamperingOrExpiryIsRefused) {
   EXPECT_EQ(expired->status, 403) << expired->body;
 }
 
+TEST_F(S3RgwTest, PresignedPutUploadsAndIsBoundToItsMethod) {
+  const std::string key = "presign/put me+1.wav";
+  const std::string body = RandomBinary(3000);
+  auto url = client().PresignPut(key, 600);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  auto put = transport_->Send({"PUT", *url, {{"Content-Type", "audio/wav"}}, body});
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->status, 200) << put->body;
+  auto stored = client().GetObject(key);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_TRUE(*stored == body);
+
+  // The method is signed: the PUT URL does not read, and a GET URL does not write.
+  auto get_with_put_url = transport_->Send({"GET", *url, {}, ""});
+  ASSERT_TRUE(get_with_put_url.ok());
+  EXPECT_EQ(get_with_put_url->status, 403);
+  auto get_url = client().PresignGet(key, 600);
+  ASSERT_TRUE(get_url.ok());
+  auto put_with_get_url = transport_->Send({"PUT", *get_url, {}, "overwritten"});
+  ASSERT_TRUE(put_with_get_url.ok());
+  EXPECT_EQ(put_with_get_url->status, 403);
+  EXPECT_TRUE(*client().GetObject(key) == body);
+  EXPECT_EQ(client().PresignPut(key, 604801).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(S3RgwTest, ListsAndDeletesOverManyPages) {
   constexpr int kKeys = 1500;
   std::vector<std::string> keys;
