@@ -1,5 +1,7 @@
 #include "storage/s3_audio_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -125,11 +127,15 @@ bool S3AudioStore::ShouldAttempt() {
 
 void S3AudioStore::RecordSuccess() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!availability_.available) spdlog::info("S3 is available again");
   availability_ = S3Availability{};
 }
 
 void S3AudioStore::RecordFailure(const Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Logged once per outage and again whenever a re-check fails, not once per request.
+  spdlog::warn("S3 unavailable, audio stays local for {} s: {}", options_.recheck_after_seconds,
+               status.message());
   availability_.available = false;
   availability_.last_error = status.message();
   availability_.retry_at_unix =
