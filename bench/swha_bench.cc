@@ -9,10 +9,15 @@
 //   swha_bench memory           server RSS after 1,000 and 5,000 requests
 //   swha_bench engine-scaling   in-process engine with 2 threads: 1 vs. 2 caller threads
 //   swha_bench all              the four, in that order
+//   swha_bench presign          S3Client::PresignGet vs. botocore, URLs/s on one thread
+//   swha_bench s3-upload        S3AudioStore::Upload of a 10-segment session, 10 uploads at
+//                               once vs. 1 (needs a gateway: S3_ENDPOINT_URL etc.; run.sh
+//                               starts one)
 //
 // Options: --requests N (per measured run), --rounds N, --text "...", --server-env KEY=VALUE
 // (repeatable; extra environment for the server, e.g. HTTP_THREADS or LD_PRELOAD for what-if
-// experiments), --binary PATH (the swha-tts to start; default: the one built alongside).
+// experiments), --binary PATH (the swha-tts to start; default: the one built alongside),
+// --s3-delay-ms N (s3-upload: N ms more per round trip to the gateway, through a proxy).
 // Every output line that starts with "SUMMARY\t" is one row of the table bench/run.sh prints.
 #include <httplib.h>
 #include <spdlog/fmt/fmt.h>
@@ -41,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "tests/support/server_process.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
@@ -49,40 +55,12 @@
 namespace swha::bench {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
-constexpr const char* kSentence =
-    "The quick brown fox jumps over the lazy dog near the river bank.";
-constexpr const char* kShortSentence = "Hello there, this is a short test.";
-constexpr const char* kGeneratePath = "/api/v1/tts/generate";
-constexpr int kDefaultHttpThreads = 16;  // the server's HTTP_THREADS default (README)
-
-struct Args {
-  std::string command;
-  int requests = 0;  // 0: the benchmark's default
-  int rounds = 0;    // 0: the benchmark's default
-  std::string text;  // empty: the benchmark's default
-  // --server-env KEY=VALUE: extra environment for every server started (the benchmark's own
-  // settings, such as ENGINE_THREADS=1 for overhead, take precedence).
-  std::map<std::string, std::string> server_env;
-  std::string binary;  // --binary: the swha-tts to start; empty = the one built alongside
-};
-
-int OrDefault(int value, int fallback) { return value > 0 ? value : fallback; }
-
-// The leading integer of `s` (after blanks), or `fallback` if there is none.
-long long ParseInteger(std::string_view s, long long fallback) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && end != s.data() ? v : fallback;
-}
-
 // Servers this process started; Die() stops them, so a failed run leaves no child behind.
 std::mutex running_servers_mu;
 std::vector<testing::ServerProcess*> running_servers;  // GUARDED_BY(running_servers_mu)
 
-// Ends the benchmark (from any thread): stops the servers, removes their data, exits 2.
+}  // namespace
+
 [[noreturn]] void Die(const std::string& what) {
   std::fflush(stdout);
   std::fprintf(stderr, "swha_bench: %s\n", what.c_str());
@@ -96,122 +74,13 @@ std::vector<testing::ServerProcess*> running_servers;  // GUARDED_BY(running_ser
   std::_Exit(2);
 }
 
-template <typename T>
-T Must(Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.status().ToString());
-  return std::move(result).value();
-}
+namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Statistics and reporting
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-// Nearest-rank percentile (p in 0..100).
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-
-double MsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
-}
-
-// One row of the summary table: benchmark, metric, measured value, target, verdict.
-void Summary(const std::string& bench, const std::string& metric, const std::string& value,
-             const std::string& target = "-", const std::string& verdict = "-") {
-  fmt::print("SUMMARY\t{}\t{}\t{}\t{}\t{}\n", bench, metric, value, target, verdict);
-  std::fflush(stdout);
-}
-
-std::string Verdict(bool met) { return met ? "met" : "MISSED"; }
-
-// CPU time (user+system) of this process, in seconds.
-double SelfCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// CPU time (user+system) of another process, from /proc/<pid>/stat, in seconds.
-double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0.0;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  // After "pid (comm) ", field 3 (state) comes first; utime and stime are fields 14 and 15.
-  long long utime = 0;
-  long long stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = ParseInteger(field, 0);
-    if (i == 15) stime = ParseInteger(field, 0);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// CPU time the whole machine spent busy (everything but idle and iowait), in seconds.
-double MachineBusySeconds() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  in >> cpu;  // "cpu": the sum over all cores
-  long long total = 0;
-  long long idle = 0;
-  long long v = 0;
-  for (int i = 0; i < 8 && in >> v; ++i) {  // user nice system idle iowait irq softirq steal
-    total += v;
-    if (i == 3 || i == 4) idle += v;
-  }
-  return static_cast<double>(total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// How many cores other processes kept busy while a benchmark ran: the machine's busy time
-// less this process's and the server's, over the wall time. Near 0 on a quiet machine; when
-// it is not, the benchmark shared the cores and its numbers say so.
-class OtherLoadMeter {
- public:
-  explicit OtherLoadMeter(pid_t server = -1) : server_(server) { Reset(); }
-  void Reset() {
-    start_ = SteadyClock::now();
-    machine0_ = MachineBusySeconds();
-    self0_ = SelfCpuSeconds();
-    server0_ = server_ > 0 ? ProcessCpuSeconds(server_) : 0.0;
-  }
-  double OtherCores() const {
-    const double wall = MsSince(start_) / 1000.0;
-    const double server = server_ > 0 ? ProcessCpuSeconds(server_) - server0_ : 0.0;
-    const double other = (MachineBusySeconds() - machine0_) - (SelfCpuSeconds() - self0_) - server;
-    return std::max(0.0, other / wall);
-  }
-
- private:
-  pid_t server_;
-  SteadyClock::time_point start_;
-  double machine0_ = 0;
-  double self0_ = 0;
-  double server0_ = 0;
-};
-
-// The 1-, 5- and 15-minute load averages: other work on the machine shows up here.
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-void PrintLoad(const char* when) { fmt::print("   load average {}: {}\n", when, LoadAverage()); }
+constexpr const char* kSentence =
+    "The quick brown fox jumps over the lazy dog near the river bank.";
+constexpr const char* kShortSentence = "Hello there, this is a short test.";
+constexpr const char* kGeneratePath = "/api/v1/tts/generate";
+constexpr int kDefaultHttpThreads = 16;  // the server's HTTP_THREADS default (README)
 
 // Selected "Key: N kB" lines of /proc/<pid>/status.
 std::map<std::string, long> ProcessMemoryKiB(pid_t pid) {
@@ -822,8 +691,9 @@ int PositiveArg(const std::string& flag, const std::string& value) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: swha_bench overhead|throughput|memory|engine-scaling|all "
-      "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH]\n");
+      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload "
+      "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
+      "[--s3-delay-ms N]\n");
 }
 
 int Main(int argc, char** argv) {
@@ -841,6 +711,8 @@ int Main(int argc, char** argv) {
       args.rounds = PositiveArg(a, value());
     } else if (a == "--text") {
       args.text = value();
+    } else if (a == "--s3-delay-ms") {
+      args.s3_delay_ms = PositiveArg(a, value());
     } else if (a == "--binary") {
       args.binary = value();
     } else if (a == "--server-env") {
@@ -859,10 +731,9 @@ int Main(int argc, char** argv) {
     }
   }
   const std::map<std::string, std::function<int(const Args&)>> commands = {
-      {"overhead", RunOverhead},
-      {"throughput", RunThroughput},
-      {"memory", RunMemory},
-      {"engine-scaling", RunEngineScaling},
+      {"overhead", RunOverhead}, {"throughput", RunThroughput},
+      {"memory", RunMemory},     {"engine-scaling", RunEngineScaling},
+      {"presign", RunPresign},   {"s3-upload", RunS3Upload},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);

@@ -1,0 +1,96 @@
+// What every swha_bench benchmark shares: its arguments, how it fails, statistics, the load
+// meter and the SUMMARY rows that bench/run.sh collects. The server benchmarks live in
+// swha_bench.cc, the S3 ones in s3_bench.cc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/status.h"
+
+namespace swha::bench {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct Args {
+  std::string command;
+  int requests = 0;  // 0: the benchmark's default
+  int rounds = 0;    // 0: the benchmark's default
+  std::string text;  // empty: the benchmark's default
+  // --server-env KEY=VALUE: extra environment for every server started (the benchmark's own
+  // settings, such as ENGINE_THREADS=1 for overhead, take precedence).
+  std::map<std::string, std::string> server_env;
+  std::string binary;  // --binary: the swha-tts to start; empty = the one built alongside
+  // --s3-delay-ms N (s3-upload): added to every round trip to the gateway by a delaying proxy.
+  int s3_delay_ms = 0;
+};
+
+int OrDefault(int value, int fallback);
+
+// The leading integer of `s` (after blanks), or `fallback` if there is none.
+long long ParseInteger(std::string_view s, long long fallback);
+
+// Ends the benchmark (from any thread): stops the servers it started, removes their data, and
+// exits with status 2. Defined in swha_bench.cc, which owns the servers.
+[[noreturn]] void Die(const std::string& what);
+
+template <typename T>
+T Must(Result<T> result, const std::string& what) {
+  if (!result.ok()) Die(what + ": " + result.status().ToString());
+  return std::move(result).value();
+}
+
+double Median(std::vector<double> v);
+// Nearest-rank percentile (p in 0..100).
+double Percentile(std::vector<double> v, double p);
+double MsSince(SteadyClock::time_point start);
+
+// One row of the summary table: benchmark, metric, measured value, target, verdict.
+void Summary(const std::string& bench, const std::string& metric, const std::string& value,
+             const std::string& target = "-", const std::string& verdict = "-");
+std::string Verdict(bool met);
+
+// CPU time (user+system) of this process, in seconds.
+double SelfCpuSeconds();
+// CPU time (user+system) of another process, from /proc/<pid>/stat, in seconds; 0 if gone.
+double ProcessCpuSeconds(pid_t pid);
+// CPU time the whole machine spent busy (everything but idle and iowait), in seconds.
+double MachineBusySeconds();
+
+// How many cores other processes kept busy while a benchmark ran: the machine's busy time
+// less this process's and the benchmark's own servers', over the wall time. Near 0 on a quiet
+// machine; when it is not, the benchmark shared the cores and its numbers say so.
+class OtherLoadMeter {
+ public:
+  explicit OtherLoadMeter(pid_t server = -1);
+  explicit OtherLoadMeter(std::vector<pid_t> servers);
+  void Reset();
+  double OtherCores() const;
+  // Cores the servers kept busy since Reset().
+  double ServerCores() const;
+
+ private:
+  double ServersCpuSeconds() const;
+
+  std::vector<pid_t> servers_;
+  SteadyClock::time_point start_;
+  double machine0_ = 0;
+  double self0_ = 0;
+  double servers0_ = 0;
+};
+
+// The 1-, 5- and 15-minute load averages: other work on the machine shows up here.
+std::string LoadAverage();
+void PrintLoad(const char* when);
+
+// The S3 benchmarks (s3_bench.cc).
+int RunPresign(const Args& args);
+int RunS3Upload(const Args& args);
+
+}  // namespace swha::bench

@@ -1,0 +1,670 @@
+// The S3 benchmarks of swha_bench (docs/performance.md):
+//
+//   presign     S3Client::PresignGet on one thread vs. botocore's generate_presigned_url in a
+//               python3 child (bench/botocore_presign.py), path-style and AWS virtual-hosted;
+//               plus the raw cost of the SHA-256 and HMAC calls a URL cannot do without.
+//   s3-upload   S3AudioStore::Upload of a 10-segment session against a real gateway (the
+//               S3_* variables; bench/run.sh starts one) with max_concurrent_uploads 10 vs. 1.
+//               --s3-delay-ms N puts a proxy in front of the gateway that holds every chunk
+//               N/2 ms in each direction, i.e. N ms more per round trip.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/fmt/fmt.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_common.h"
+#include "storage/audio_store.h"
+#include "storage/http_transport.h"
+#include "storage/local_url_signer.h"
+#include "storage/s3_audio_store.h"
+#include "storage/s3_client.h"
+#include "storage/session_id.h"
+#include "storage/sigv4.h"
+#include "tts/wav.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+#include "util/file_system.h"
+
+namespace swha::bench {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// presign
+
+// AWS's documented example credentials: signing is local, nothing is sent anywhere.
+constexpr const char* kExampleAccessKey = "AKIAIOSFODNN7EXAMPLE";
+constexpr const char* kExampleSecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+constexpr const char* kPresignBucket = "swha-bench";
+constexpr const char* kPathStyleEndpoint = "http://127.0.0.1:9000";
+constexpr int64_t kPresignExpiry = 3600;
+
+// Everything each timed call produced is folded in here and printed, so the compiler cannot
+// drop the work.
+uint64_t sink = 0;
+
+void Consume(const std::string& s) {
+  sink = sink * 31 + s.size() + static_cast<unsigned char>(s.empty() ? 0 : s[s.size() / 2]);
+}
+
+// Calls `fn` in batches until at least `seconds` have passed; returns calls per second.
+template <typename Fn>
+double CallsPerSecond(const Fn& fn, double seconds) {
+  constexpr int kBatch = 256;
+  int64_t calls = 0;
+  const auto start = SteadyClock::now();
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < kBatch; ++i) fn();
+    calls += kBatch;
+    elapsed = MsSince(start) / 1000.0;
+  } while (elapsed < seconds);
+  return static_cast<double>(calls) / elapsed;
+}
+
+std::unique_ptr<storage::S3Client> PresignClient(const std::string& endpoint,
+                                                 const std::string& style,
+                                                 storage::HttpTransport* transport) {
+  storage::S3ClientConfig config;
+  config.endpoint_url = endpoint;
+  config.region = "us-east-1";
+  config.bucket = kPresignBucket;
+  config.addressing_style = style;
+  config.credentials = {kExampleAccessKey, kExampleSecretKey, ""};
+  return Must(storage::S3Client::Create(config, transport, Clock::Real()), "S3 client");
+}
+
+// The source directory's bench/, where botocore_presign.py lives (__FILE__ is absolute in
+// this CMake build).
+std::filesystem::path BenchSourceDir() { return std::filesystem::path(__FILE__).parent_path(); }
+
+struct BotocoreRates {
+  std::string version;
+  std::map<std::string, std::vector<double>> per_second;  // style -> one rate per round
+  std::map<std::string, std::string> example;             // style -> one URL
+};
+
+// One round of bench/botocore_presign.py (both styles), added to `*out` as round `round`.
+void RunBotocore(const std::string& key, double seconds, int round, BotocoreRates* out) {
+  const std::string command = fmt::format(
+      "python3 '{}' --seconds {} --rounds 1 --key '{}' --bucket {} --access-key {} "
+      "--secret-key {} --endpoint-url {} --expires {}",
+      (BenchSourceDir() / "botocore_presign.py").string(), seconds, key, kPresignBucket,
+      kExampleAccessKey, kExampleSecretKey, kPathStyleEndpoint, kPresignExpiry);
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) Die("cannot run python3");
+  std::string line;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) {
+    line += buf.data();
+    if (line.empty() || line.back() != '\n') continue;
+    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    line.clear();
+    if (json.is_discarded()) continue;
+    const std::string style = json.value("style", "");
+    if (json.contains("example")) {
+      out->example[style] = json.value("example", "");
+      out->version = json.value("botocore", "");
+    } else {
+      const double rate = json.value("per_second", 0.0);
+      fmt::print("   botocore {:<7} round {}: {:>9.0f} URLs/s\n", style, round, rate);
+      out->per_second[style].push_back(rate);
+    }
+  }
+  const int status = pclose(pipe);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    Die(fmt::format("botocore_presign.py failed (exit {}); is python3-botocore installed?",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  }
+}
+
+// CPU time (user+system) of the children this process has waited for (the python3 runs).
+double ChildrenCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// SHA-256 compression calls for a message of `bytes` (padding included).
+int Sha256Blocks(size_t bytes) { return static_cast<int>((bytes + 8) / 64 + 1); }
+
+}  // namespace
+
+int RunPresign(const Args& args) {
+  const int rounds = OrDefault(args.rounds, 5);
+  const double seconds = 1.0;
+  const std::string session = storage::NewSessionId(*Clock::Real(), "anonymous");
+  const std::string key = storage::S3AudioStore::ObjectKey("anonymous", session, "segment_000.wav");
+  fmt::print(
+      "== presign: presigned GET URLs per second on one thread, {} rounds of >= {:.0f} s per "
+      "side and style, alternating (median reported); botocore in a python3 child\n   key: {}\n",
+      rounds, seconds, key);
+  PrintLoad("at start");
+
+  auto transport = storage::CreateCurlTransport();  // required by S3Client; never used here
+  struct Style {
+    std::string name;
+    std::unique_ptr<storage::S3Client> client;
+    std::vector<double> rates;
+  };
+  std::vector<Style> styles;
+  styles.push_back({"path", PresignClient(kPathStyleEndpoint, "path", transport.get()), {}});
+  styles.push_back({"virtual", PresignClient("", "virtual", transport.get()), {}});
+
+  for (Style& s : styles) {  // warm-up: the signing key cache, allocator, branch predictors
+    for (int i = 0; i < 2000; ++i) Consume(Must(s.client->PresignGet(key, kPresignExpiry), "x"));
+  }
+  // Each round: ours (both styles) then a python3 child (both styles, after its own warm-up),
+  // so that whatever else the machine does meanwhile hits both sides alike.
+  const double machine0 = MachineBusySeconds();
+  const double mine0 = SelfCpuSeconds() + ChildrenCpuSeconds();
+  const auto start = SteadyClock::now();
+  BotocoreRates boto;
+  for (int r = 0; r < rounds; ++r) {
+    for (Style& s : styles) {
+      const storage::S3Client& client = *s.client;
+      const double rate = CallsPerSecond(
+          [&] {
+            Result<std::string> url = client.PresignGet(key, kPresignExpiry);
+            if (!url.ok()) Die("PresignGet: " + url.status().ToString());
+            Consume(*url);
+          },
+          seconds);
+      fmt::print("   ours     {:<7} round {}: {:>9.0f} URLs/s\n", s.name, r + 1, rate);
+      s.rates.push_back(rate);
+    }
+    RunBotocore(key, seconds, r + 1, &boto);
+  }
+  const double other_cores = std::max(0.0, (MachineBusySeconds() - machine0) -
+                                               (SelfCpuSeconds() + ChildrenCpuSeconds() - mine0)) /
+                             (MsSince(start) / 1000.0);
+
+  // The floor: what one URL cannot avoid, given the signing key (cached by our signer; botocore
+  // derives it anew for every URL): SHA-256 of the canonical request, then HMAC-SHA256 of the
+  // string to sign, through the same crypto:: calls the signer makes.
+  const storage::SigV4Signer signer({kExampleAccessKey, kExampleSecretKey, ""}, "us-east-1");
+  storage::SigningRequest request;
+  request.method = "GET";
+  request.host = styles[0].client->host();
+  request.path = styles[0].client->ObjectPath(key);
+  storage::SignatureTrace trace;
+  Must(signer.PresignQuery(request, Clock::Real()->NowUnixSeconds(), kPresignExpiry, &trace),
+       "PresignQuery");
+  const std::string signing_key = signer.SigningKey(trace.string_to_sign.substr(17, 8));
+  const std::string& canonical = trace.canonical_request;
+  const std::string& to_sign = trace.string_to_sign;
+  auto floor_call = [&] {
+    Consume(crypto::Sha256(canonical));
+    Consume(crypto::HmacSha256(signing_key, to_sign));
+  };
+  auto derive_key = [&] {  // the 4-HMAC chain botocore runs for every URL
+    std::string k = crypto::HmacSha256(std::string("AWS4") + kExampleSecretKey, "20261124");
+    k = crypto::HmacSha256(k, "us-east-1");
+    k = crypto::HmacSha256(k, "s3");
+    Consume(crypto::HmacSha256(k, "aws4_request"));
+  };
+  // Bulk SHA-256 speed: the compression function alone, no per-call set-up.
+  const std::string mebibyte(1 << 20, 'x');
+  std::vector<double> floor_rates;
+  std::vector<double> derive_rates;
+  std::vector<double> bulk_mib;
+  for (int r = 0; r < rounds; ++r) {
+    floor_rates.push_back(CallsPerSecond(floor_call, seconds / 2));
+    derive_rates.push_back(CallsPerSecond(derive_key, seconds / 2));
+    bulk_mib.push_back(CallsPerSecond([&] { Consume(crypto::Sha256(mebibyte)); }, seconds / 4));
+  }
+  // Compressions per URL: SHA-256(canonical) + HMAC's inner (key block + string) and outer
+  // (key block + inner digest) hashes.
+  const int blocks = Sha256Blocks(canonical.size()) + Sha256Blocks(64 + to_sign.size()) + 2;
+  const double block_us = 1e6 / (Median(bulk_mib) * (1 << 20) / 64.0);
+
+  const std::string url_path = Must(styles[0].client->PresignGet(key, kPresignExpiry), "url");
+  const std::string url_virtual = Must(styles[1].client->PresignGet(key, kPresignExpiry), "url");
+  fmt::print(
+      "   example (ours, path):         {}\n   example (botocore, path):     {}\n"
+      "   example (ours, virtual):      {}\n   example (botocore, virtual):  {}\n",
+      url_path, boto.example["path"], url_virtual, boto.example["virtual"]);
+  fmt::print(
+      "   canonical request {} bytes, string to sign {} bytes: {} SHA-256 compressions per URL\n",
+      canonical.size(), to_sign.size(), blocks);
+
+  const double floor_us = 1e6 / Median(floor_rates);
+  const double derive_us = 1e6 / Median(derive_rates);
+  for (const Style& s : styles) {
+    const double ours = Median(s.rates);
+    const double theirs = Median(boto.per_second[s.name]);
+    const double ratio = ours / theirs;
+    const double ours_us = 1e6 / ours;
+    fmt::print(
+        "   {:<7}: ours {:.0f} URLs/s ({:.2f} us/URL), botocore {} {:.0f} URLs/s ({:.1f} "
+        "us/URL): {:.0f}x (target >= 100x)\n",
+        s.name, ours, ours_us, boto.version, theirs, 1e6 / theirs, ratio);
+    Summary("presign", fmt::format("{}: ours, URLs/s", s.name), fmt::format("{:.0f}", ours));
+    Summary("presign", fmt::format("{}: botocore {}, URLs/s", s.name, boto.version),
+            fmt::format("{:.0f}", theirs));
+    Summary("presign", fmt::format("{}: ours / botocore", s.name), fmt::format("{:.0f}x", ratio),
+            ">= 100x", Verdict(ratio >= 100));
+    Summary("presign", fmt::format("{}: ours / floor (time per URL)", s.name),
+            fmt::format("{:.1f}x ({:.2f} / {:.2f} us)", ours_us / floor_us, ours_us, floor_us));
+  }
+  fmt::print(
+      "   floor: SHA-256(canonical request) + HMAC(string to sign) = {:.2f} us/URL through "
+      "crypto::; the same {} compressions at bulk speed = {:.2f} us ({:.3f} us per 64-byte "
+      "block); deriving the signing key (4 HMACs, which our signer caches and botocore does "
+      "not) = {:.2f} us\n   other processes (the python3 children included) kept {:.2f} cores "
+      "busy; sink {}\n",
+      floor_us, blocks, blocks * block_us, block_us, derive_us, other_cores, sink % 1000);
+  Summary("presign", "floor: SHA-256 + HMAC per URL, us", fmt::format("{:.2f}", floor_us));
+  Summary("presign", "  of which compressions at bulk speed, us",
+          fmt::format("{:.2f} ({} blocks)", blocks * block_us, blocks));
+  Summary("presign", "signing-key derivation (cached by ours), us",
+          fmt::format("{:.2f}", derive_us));
+  Summary("presign", "other processes' load, cores", fmt::format("{:.2f}", other_cores));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// s3-upload
+
+namespace {
+
+constexpr int kSegments = 10;
+constexpr int kSampleRate = 22050;  // espeak-ng's, 16-bit mono
+
+std::string EnvOrDie(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    Die(
+        fmt::format("s3-upload needs {} (and S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
+                    "AWS_SECRET_ACCESS_KEY, S3_BUCKET_NAME); bench/run.sh starts a gateway",
+                    name));
+  }
+  return v;
+}
+
+// Ten WAVs the size of espeak-ng sentences: 2.2 to 2.8 s at 22050 Hz, 16-bit mono (97 to
+// 124 KB). A voiced-sounding tone with noise, so no two segments are alike.
+std::vector<storage::SegmentFile> MakeSegments() {
+  std::vector<storage::SegmentFile> files;
+  uint32_t rng = 12345;
+  for (int i = 0; i < kSegments; ++i) {
+    const auto samples_n = static_cast<size_t>((2.2 + 0.6 * i / (kSegments - 1)) * kSampleRate);
+    std::vector<int16_t> samples(samples_n);
+    for (size_t t = 0; t < samples_n; ++t) {
+      rng = rng * 1664525u + 1013904223u;
+      const double phase = 2 * M_PI * (110.0 + 10 * i) * static_cast<double>(t) / kSampleRate;
+      const double noise = static_cast<double>(rng >> 16) / 65536.0 - 0.5;
+      samples[t] =
+          static_cast<int16_t>(6000 * std::sin(phase) + 2000 * std::sin(3 * phase) + 1500 * noise);
+    }
+    files.push_back({storage::SegmentFilename(i), tts::EncodeWav(samples, kSampleRate)});
+  }
+  return files;
+}
+
+// A TCP proxy on 127.0.0.1 that holds every chunk it forwards for `one_way` before passing it
+// on, in both directions: the round trip to the upstream gets 2 * one_way longer, as on a real
+// network, while the bytes stay exactly as sent (signatures still verify). It stands in for
+// `tc qdisc ... netem delay`, which this machine's kernel lacks (sch_netem is not built).
+class DelayProxy {
+ public:
+  DelayProxy(int upstream_port, std::chrono::microseconds one_way)
+      : upstream_port_(upstream_port), one_way_(one_way) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (listen_fd_ < 0 || bind(listen_fd_, Addr(&addr), sizeof(addr)) != 0 ||
+        listen(listen_fd_, 64) != 0 || getsockname(listen_fd_, Addr(&addr), &len) != 0) {
+      Die("delay proxy: cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(addr.sin_port);
+    threads_.emplace_back([this] { AcceptLoop(); });
+  }
+
+  ~DelayProxy() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      shutdown(listen_fd_, SHUT_RDWR);
+      for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
+    }
+    // Threads may still be added by a connection being accepted; join until none are left.
+    for (;;) {
+      std::vector<std::thread> threads;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        threads.swap(threads_);
+      }
+      if (threads.empty()) break;
+      for (std::thread& t : threads) t.join();
+    }
+    close(listen_fd_);
+  }
+
+  DelayProxy(const DelayProxy&) = delete;
+  DelayProxy& operator=(const DelayProxy&) = delete;
+
+  int port() const { return port_; }
+
+ private:
+  static sockaddr* Addr(sockaddr_in* a) { return reinterpret_cast<sockaddr*>(a); }
+
+  // One direction of one connection: chunks waiting for their release time.
+  struct Pipe {
+    std::mutex mu;
+    std::condition_variable ready;
+    std::deque<std::pair<SteadyClock::time_point, std::string>> chunks;  // GUARDED_BY(mu)
+    bool eof = false;                                                    // GUARDED_BY(mu)
+  };
+
+  // Both sockets of one proxied connection; closed when the last of its four threads ends.
+  struct Connection {
+    Connection(DelayProxy* proxy, int client, int upstream) : proxy(proxy), fds{client, upstream} {}
+    ~Connection() {
+      std::lock_guard<std::mutex> lock(proxy->mu_);
+      for (int fd : fds) {
+        std::erase(proxy->open_fds_, fd);
+        close(fd);
+      }
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    DelayProxy* proxy;
+    std::array<int, 2> fds;
+    Pipe to_upstream;
+    Pipe to_client;
+  };
+
+  void AcceptLoop() {
+    for (;;) {
+      const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) return;  // shut down
+      const int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+      if (upstream < 0 || connect(upstream, Addr(&addr), sizeof(addr)) != 0) {
+        close(client);
+        if (upstream >= 0) close(upstream);
+        continue;
+      }
+      const int one = 1;
+      setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      setsockopt(upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) {
+        close(client);
+        close(upstream);
+        return;
+      }
+      open_fds_.push_back(client);
+      open_fds_.push_back(upstream);
+      auto c = std::make_shared<Connection>(this, client, upstream);
+      threads_.emplace_back([this, c] { Read(c->fds[0], &c->to_upstream); });
+      threads_.emplace_back([this, c] { Write(c->fds[1], c->fds[0], &c->to_upstream); });
+      threads_.emplace_back([this, c] { Read(c->fds[1], &c->to_client); });
+      threads_.emplace_back([this, c] { Write(c->fds[0], c->fds[1], &c->to_client); });
+    }
+  }
+
+  void Read(int from, Pipe* pipe) const {
+    std::string buf(256 * 1024, '\0');
+    for (;;) {
+      const ssize_t n = recv(from, buf.data(), buf.size(), 0);
+      std::lock_guard<std::mutex> lock(pipe->mu);
+      if (n <= 0) {
+        pipe->eof = true;
+        pipe->ready.notify_one();
+        return;
+      }
+      pipe->chunks.emplace_back(SteadyClock::now() + one_way_,
+                                buf.substr(0, static_cast<size_t>(n)));
+      pipe->ready.notify_one();
+    }
+  }
+
+  // Sends each chunk at its release time; passes the end of the stream on after the data.
+  static void Write(int to, int from, Pipe* pipe) {
+    for (;;) {
+      std::pair<SteadyClock::time_point, std::string> chunk;
+      {
+        std::unique_lock<std::mutex> lock(pipe->mu);
+        pipe->ready.wait(lock, [&] { return !pipe->chunks.empty() || pipe->eof; });
+        if (pipe->chunks.empty()) {
+          shutdown(to, SHUT_WR);
+          return;
+        }
+        chunk = std::move(pipe->chunks.front());
+        pipe->chunks.pop_front();
+      }
+      std::this_thread::sleep_until(chunk.first);
+      for (size_t sent = 0; sent < chunk.second.size();) {
+        const ssize_t n =
+            send(to, chunk.second.data() + sent, chunk.second.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {  // the receiver is gone: stop reading what it would never get
+          shutdown(from, SHUT_RDWR);
+          return;
+        }
+        sent += static_cast<size_t>(n);
+      }
+    }
+  }
+
+  const int upstream_port_;
+  const std::chrono::microseconds one_way_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::mutex mu_;
+  bool stopping_ = false;             // GUARDED_BY(mu_)
+  std::vector<int> open_fds_;         // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;  // GUARDED_BY(mu_)
+};
+
+// The gateway's daemons (pid files in S3_TEST_DIR, if set), whose CPU is the benchmark's own.
+std::vector<pid_t> GatewayPids() {
+  std::vector<pid_t> pids;
+  const char* dir = std::getenv("S3_TEST_DIR");
+  if (dir == nullptr) return pids;
+  for (const char* name : {"mon.a", "osd.0", "client.rgw"}) {
+    std::ifstream in(std::filesystem::path(dir) / (std::string(name) + ".pid"));
+    long long pid = 0;
+    if (in >> pid && pid > 0) pids.push_back(static_cast<pid_t>(pid));
+  }
+  return pids;
+}
+
+struct UploadStore {
+  std::string name;
+  std::unique_ptr<storage::S3AudioStore> store;
+  std::vector<double> ms;  // one per session
+  std::vector<double> round_medians;
+  double cpu_ms = 0;  // this process's CPU, summed over sessions
+};
+
+}  // namespace
+
+int RunS3Upload(const Args& args) {
+  const int sessions = OrDefault(args.requests, 10);  // per mode and round
+  const int rounds = OrDefault(args.rounds, 6);
+  storage::S3ClientConfig config;
+  config.endpoint_url = EnvOrDie("S3_ENDPOINT_URL");
+  config.bucket = EnvOrDie("S3_BUCKET_NAME");
+  config.credentials = {EnvOrDie("AWS_ACCESS_KEY_ID"), EnvOrDie("AWS_SECRET_ACCESS_KEY"), ""};
+  config.addressing_style = "path";
+  const std::string direct_endpoint = config.endpoint_url;
+
+  std::unique_ptr<DelayProxy> proxy;
+  std::string label = "loopback";
+  if (args.s3_delay_ms > 0) {
+    const size_t colon = direct_endpoint.rfind(':');
+    const auto port = static_cast<int>(ParseInteger(direct_endpoint.substr(colon + 1), 0));
+    if (colon == std::string::npos || port <= 0 ||
+        direct_endpoint.find("127.0.0.1") == std::string::npos) {
+      Die("--s3-delay-ms needs S3_ENDPOINT_URL=http://127.0.0.1:PORT");
+    }
+    proxy = std::make_unique<DelayProxy>(port, std::chrono::microseconds(args.s3_delay_ms * 500));
+    config.endpoint_url = fmt::format("http://127.0.0.1:{}", proxy->port());
+    label = fmt::format("+{} ms RTT", args.s3_delay_ms);
+  }
+  const std::vector<storage::SegmentFile> files = MakeSegments();
+  size_t bytes = 0;
+  for (const auto& f : files) bytes += f.bytes.size();
+  fmt::print(
+      "== s3-upload ({}): S3AudioStore::Upload of a {}-segment session ({} KB of WAV, {}-{} KB "
+      "each), max_concurrent_uploads 10 vs. 1, {} sessions per mode x {} rounds (alternating)\n"
+      "   gateway: {}{}\n",
+      label, kSegments, bytes / 1000, files.front().bytes.size() / 1000,
+      files.back().bytes.size() / 1000, sessions, rounds, direct_endpoint,
+      proxy ? fmt::format(" through a delaying proxy on port {} ({} ms each way)", proxy->port(),
+                          args.s3_delay_ms / 2.0)
+            : "");
+  PrintLoad("at start");
+
+  auto transport = storage::CreateCurlTransport();
+  const std::string tmp =
+      std::filesystem::temp_directory_path() / fmt::format("swha-bench-s3-{}", getpid());
+  const storage::LocalUrlSigner url_signer("bench-secret-bench-secret-bench-secret",
+                                           "http://127.0.0.1:8000");
+  storage::AudioStore local(FileSystem::Default(), Clock::Real(), &url_signer, tmp);
+  auto make_client = [&](int attempts) {
+    storage::RetryPolicy retry;
+    retry.max_attempts = attempts;
+    return Must(storage::S3Client::Create(config, transport.get(), Clock::Real(), retry),
+                "S3 client");
+  };
+  const auto cleaner = make_client(3);
+  // Round-trip time as the client sees it: a HeadBucket, on a warm connection.
+  std::vector<double> head_ms;
+  for (int i = 0; i < 30; ++i) {
+    const auto t0 = SteadyClock::now();
+    if (Status s = cleaner->HeadBucket(); !s.ok()) Die("HeadBucket: " + s.ToString());
+    if (i >= 5) head_ms.push_back(MsSince(t0));
+  }
+  fmt::print("   HeadBucket round trip: p50 {:.2f} ms, min {:.2f} ms\n", Median(head_ms),
+             *std::min_element(head_ms.begin(), head_ms.end()));
+
+  std::array<UploadStore, 2> stores;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    storage::S3AudioStoreOptions options;
+    options.max_concurrent_uploads = i == 0 ? 10 : 1;
+    stores[i].name = i == 0 ? "concurrent (10)" : "sequential (1)";
+    stores[i].store = std::make_unique<storage::S3AudioStore>(make_client(3), make_client(1),
+                                                              &local, Clock::Real(), options);
+  }
+
+  storage::SessionDescription description;
+  description.owner = "anonymous";
+  description.voice = "af_heart";
+  description.language_code = "a";
+  for (int i = 0; i < kSegments; ++i) {
+    description.graphemes.push_back(fmt::format(
+        "Sentence {} of the benchmark: the quick brown fox jumps over the lazy dog.", i + 1));
+  }
+  // One session: untimed set-up, the timed Upload, then (untimed) its objects deleted so the
+  // in-memory OSD does not fill up.
+  auto upload_session = [&](UploadStore& s) {
+    description.session_id = storage::NewSessionId(*Clock::Real(), "anonymous");
+    storage::StoredSession session;
+    session.storage_type = "local";
+    for (const auto& f : files) {
+      storage::StoredSegment seg;
+      seg.filename = f.filename;
+      seg.local_url = "http://127.0.0.1:8000/local/" + f.filename;
+      seg.storage_type = "local";
+      session.segments.push_back(std::move(seg));
+    }
+    const double cpu0 = SelfCpuSeconds();
+    const auto t0 = SteadyClock::now();
+    s.store->Upload(description, files, 3600, &session);
+    const double ms = MsSince(t0);
+    s.cpu_ms += (SelfCpuSeconds() - cpu0) * 1000;
+    if (session.storage_type != "s3" || !session.warnings.empty()) {
+      Die("upload left segments local: " +
+          (session.warnings.empty() ? std::string("?") : session.warnings.front()));
+    }
+    std::vector<std::string> keys;
+    for (const auto& seg : session.segments) keys.push_back(*seg.s3_key);
+    auto errors = Must(cleaner->DeleteObjects(keys), "DeleteObjects");
+    if (!errors.empty()) Die("DeleteObjects: " + errors.front().key + ": " + errors.front().code);
+    return ms;
+  };
+
+  for (UploadStore& s : stores) {  // warm-up: connections opened, gateway caches filled
+    for (int i = 0; i < 3; ++i) upload_session(s);
+    s.cpu_ms = 0;
+  }
+  OtherLoadMeter meter(GatewayPids());
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<double> round_ms[2];
+    // Alternate which mode goes first, and interleave sessions, so drift hits both alike.
+    for (int i = 0; i < sessions; ++i) {
+      for (int k = 0; k < 2; ++k) {
+        const size_t which = static_cast<size_t>((k + r) % 2);
+        const double ms = upload_session(stores[which]);
+        stores[which].ms.push_back(ms);
+        round_ms[which].push_back(ms);
+      }
+    }
+    for (size_t k = 0; k < 2; ++k) stores[k].round_medians.push_back(Median(round_ms[k]));
+    fmt::print("   round {}: concurrent p50 {:.1f} ms, sequential p50 {:.1f} ms, ratio {:.3f}\n",
+               r + 1, stores[0].round_medians.back(), stores[1].round_medians.back(),
+               stores[0].round_medians.back() / stores[1].round_medians.back());
+  }
+  const double gateway_cores = meter.ServerCores();
+  const double other_cores = meter.OtherCores();
+  const int total = sessions * rounds;
+  for (const UploadStore& s : stores) {
+    fmt::print(
+        "   {:<16}: p50 {:>7.1f} ms, p10 {:>7.1f}, p90 {:>7.1f}, min {:>7.1f} per session "
+        "({} sessions); client CPU {:.1f} ms/session\n",
+        s.name, Median(s.ms), Percentile(s.ms, 10), Percentile(s.ms, 90),
+        *std::min_element(s.ms.begin(), s.ms.end()), total, s.cpu_ms / total);
+  }
+  const double ratio = Median(stores[0].ms) / Median(stores[1].ms);
+  fmt::print(
+      "   concurrent / sequential = {:.3f} (target <= 0.4); gateway kept {:.2f} cores busy, "
+      "other processes {:.2f}{}\n",
+      ratio, gateway_cores, other_cores,
+      GatewayPids().empty() ? " (S3_TEST_DIR unset: the gateway counts as other)" : "");
+  const std::string m = label + ": ";
+  Summary("s3-upload", m + "HeadBucket round trip p50, ms", fmt::format("{:.2f}", Median(head_ms)));
+  for (const UploadStore& s : stores) {
+    Summary("s3-upload", m + s.name + ", ms/session p50 (p90)",
+            fmt::format("{:.1f} ({:.1f})", Median(s.ms), Percentile(s.ms, 90)));
+  }
+  Summary("s3-upload", m + "concurrent / sequential", fmt::format("{:.2f}x", ratio), "<= 0.4x",
+          Verdict(ratio <= 0.4));
+  Summary("s3-upload", m + "gateway / other processes' load, cores",
+          fmt::format("{:.2f} / {:.2f}", gateway_cores, other_cores));
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  return 0;
+}
+
+}  // namespace swha::bench
