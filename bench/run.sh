@@ -2,20 +2,32 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all four benchmarks
+#   bash bench/run.sh                      # all six benchmarks
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
+#   BENCHMARKS="presign s3-upload" bash bench/run.sh
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all four, in order),
+# Benchmarks: overhead throughput memory engine-scaling (the server and the engine), presign
+# (S3Client::PresignGet vs. botocore; needs python3-botocore, installed with apt-get if
+# missing) and s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1). s3-upload starts
+# a throw-away Ceph RADOS Gateway (scripts/s3-test-server.sh) in a temporary directory and
+# stops it on exit, and runs twice: over plain loopback, then through swha_bench's delaying
+# proxy, which adds S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do
+# this in the kernel, but this machine's kernel has no sch_netem).
+#
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all six, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
-# 120, 0 = do not wait). Benchmarks share the machine's cores with anything else running;
-# each one reports how many cores other processes kept busy meanwhile ("other cores").
+# 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
+# CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
+# machine's cores with anything else running; each one reports how many cores other processes
+# kept busy meanwhile ("other cores").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling}
+benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload}
 quiet_wait=${QUIET_WAIT:-120}
+s3_delay_ms=${S3_DELAY_MS:-10}
 
 # Someone else may be building in the same directory: retry a failed build a few times.
 for attempt in 1 2 3 4; do
@@ -35,7 +47,35 @@ done
 # server out from under a benchmark.
 snapshot=$(mktemp -d /tmp/swha-bench-XXXXXX)
 log="$snapshot/output.txt"
-trap 'rm -rf "$snapshot"' EXIT
+rgw_dir=""
+cleanup() {
+  if [ -n "$rgw_dir" ]; then
+    S3_TEST_QUIET=1 bash scripts/s3-test-server.sh stop "$rgw_dir" >/dev/null 2>&1 ||
+      echo "run.sh: could not stop the gateway in $rgw_dir" >&2
+  fi
+  rm -rf "$snapshot"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The S3 gateway for s3-upload, started once, on first use; its S3_* variables are exported
+# for swha_bench, and S3_TEST_DIR tells it where the daemons' pid files are.
+start_gateway() {
+  [ -n "$rgw_dir" ] && return 0
+  rgw_dir="$snapshot/rgw"
+  local env_line
+  env_line=$(S3_TEST_PORT=${S3_TEST_PORT:-17541} CEPH_MON_PORT=${CEPH_MON_PORT:-16850} \
+    S3_TEST_QUIET=1 bash scripts/s3-test-server.sh start "$rgw_dir" | tail -n 1)
+  set -a
+  eval "$env_line"
+  S3_TEST_DIR=$rgw_dir
+  set +a
+  echo "run.sh: gateway up at $S3_ENDPOINT_URL"
+}
+
+if [[ " $benchmarks " == *" presign "* ]] && ! python3 -c 'import botocore' 2>/dev/null; then
+  apt-get install -y --no-install-recommends python3-botocore >/dev/null
+fi
 cp "$build_dir/swha_bench" "$build_dir/swha-tts" "$snapshot/"
 
 # Share of all cores that was idle over one second, in percent.
@@ -77,6 +117,18 @@ src_state=$(git diff --quiet HEAD -- src 2>/dev/null && echo "clean" || echo "sr
 status=0
 for b in $benchmarks; do
   echo
+  if [ "$b" = s3-upload ]; then
+    start_gateway
+    ((quiet_wait > 0)) && wait_for_quiet
+    "$snapshot/swha_bench" s3-upload "$@" | tee -a "$log" || status=1
+    if ((s3_delay_ms > 0)); then
+      echo
+      ((quiet_wait > 0)) && wait_for_quiet
+      "$snapshot/swha_bench" s3-upload --s3-delay-ms "$s3_delay_ms" "$@" | tee -a "$log" ||
+        status=1
+    fi
+    continue
+  fi
   ((quiet_wait > 0)) && wait_for_quiet
   "$snapshot/swha_bench" "$b" --binary "$snapshot/swha-tts" "$@" | tee -a "$log" || status=1
 done
