@@ -274,7 +274,7 @@ int RunPresign(const Args& args) {
       "   floor: SHA-256(canonical request) + HMAC(string to sign) = {:.2f} us/URL through "
       "crypto::; the same {} compressions at bulk speed = {:.2f} us ({:.3f} us per 64-byte "
       "block); deriving the signing key (4 HMACs, which our signer caches and botocore does "
-      "not) = {:.2f} us\n   other processes (the python3 children included) kept {:.2f} cores "
+      "not) = {:.2f} us\n   other processes (not the python3 children) kept {:.2f} cores "
       "busy; sink {}\n",
       floor_us, blocks, blocks * block_us, block_us, derive_us, other_cores, sink % 1000);
   Summary("presign", "floor: SHA-256 + HMAC per URL, us", fmt::format("{:.2f}", floor_us));
