@@ -285,9 +285,10 @@ S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock*
       scheme_(std::move(scheme)),
       host_(std::move(host)),
       base_path_(std::move(base_path)),
-      virtual_hosted_(virtual_hosted) {}
+      virtual_hosted_(virtual_hosted),
+      base_url_(scheme_ + "://" + host_) {}
 
-std::string S3Client::BaseUrl() const { return scheme_ + "://" + host_; }
+std::string S3Client::BaseUrl() const { return base_url_; }
 
 std::string S3Client::BucketPath() const {
   return virtual_hosted_ ? base_path_ + "/" : base_path_ + "/" + config_.bucket;
@@ -546,9 +547,7 @@ Result<std::string> S3Client::Presign(std::string_view op, std::string_view meth
   signing.method = std::string(method);
   signing.host = host_;
   signing.path = ObjectPath(key);
-  SWHA_ASSIGN_OR_RETURN(std::string query,
-                        signer_.PresignQuery(signing, clock_->NowUnixSeconds(), expires_seconds));
-  return BaseUrl() + S3CanonicalUri(signing.path) + "?" + query;
+  return signer_.PresignUrl(signing, base_url_, clock_->NowUnixSeconds(), expires_seconds);
 }
 
 Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds) const {

@@ -141,6 +141,7 @@ class S3Client {
   const std::string host_;       // Host header, port only when not the scheme's default
   const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
   const bool virtual_hosted_;
+  const std::string base_url_;  // "scheme://host"
 };
 
 // Exposed for tests: S3's error for one response, as described at the top of this file.

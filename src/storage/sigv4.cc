@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <tuple>
 
 #include "util/crypto.h"
 #include "util/strings.h"
@@ -92,8 +94,9 @@ Status ValidateHeaderValue(std::string_view name, std::string_view value) {
   return Status::Ok();
 }
 
-// Checks what any canonical request needs; the Sign methods add their own checks.
-Status ValidateRequest(const SigningRequest& request) {
+// Checks what any canonical request needs apart from the payload hash; the Sign methods add
+// their own checks.
+Status ValidateRequestExceptPayload(const SigningRequest& request) {
   if (request.method.empty() || !std::all_of(request.method.begin(), request.method.end(),
                                              [](char c) { return c >= 'A' && c <= 'Z'; })) {
     return Status::InvalidArgument("method must be uppercase letters, got " +
@@ -124,6 +127,11 @@ Status ValidateRequest(const SigningRequest& request) {
     }
     SWHA_RETURN_IF_ERROR(ValidateHeaderValue(name, value));
   }
+  return Status::Ok();
+}
+
+Status ValidateRequest(const SigningRequest& request) {
+  SWHA_RETURN_IF_ERROR(ValidateRequestExceptPayload(request));
   if (request.payload_sha256_hex != kUnsignedPayload && !IsLowerHex64(request.payload_sha256_hex)) {
     return Status::InvalidArgument(
         "payload_sha256_hex must be 64 lowercase hex digits or UNSIGNED-PAYLOAD, got " +
@@ -210,20 +218,24 @@ std::string BuildCanonicalRequest(const SigningRequest& request) {
 
 }  // namespace
 
-std::string S3UriEncode(std::string_view s, bool keep_slash) {
+void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
+  out->reserve(out->size() + s.size() * 3);
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(ch);
+      out->push_back(ch);
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
+      out->push_back('%');
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xF]);
     }
   }
+}
+
+std::string S3UriEncode(std::string_view s, bool keep_slash) {
+  std::string out;
+  S3UriEncodeAppend(s, keep_slash, &out);
   return out;
 }
 
@@ -259,19 +271,36 @@ Result<std::string> FormatAmzDate(int64_t unix_seconds) {
   const auto day = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{time - day};
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return std::string(buf);
+  // Digits written by hand: snprintf would cost more than the rest of a presigned URL's text.
+  std::string out = "00000000T000000Z";
+  auto put = [&out](size_t end, unsigned value) {
+    for (size_t i = end; value > 0; value /= 10) out[--i] = static_cast<char>('0' + value % 10);
+  };
+  put(4, static_cast<unsigned>(static_cast<int>(ymd.year())));
+  put(6, static_cast<unsigned>(ymd.month()));
+  put(8, static_cast<unsigned>(ymd.day()));
+  put(11, static_cast<unsigned>(hms.hours().count()));
+  put(13, static_cast<unsigned>(hms.minutes().count()));
+  put(15, static_cast<unsigned>(hms.seconds().count()));
+  return out;
 }
 
 SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::string service)
     : credentials_(std::move(credentials)),
       region_(std::move(region)),
       service_(std::move(service)),
-      config_status_(ValidateConfig(credentials_, region_, service_)) {}
+      config_status_(ValidateConfig(credentials_, region_, service_)) {
+  // The parts of every presigned query that do not change from one URL to the next.
+  query_credential_prefix_ = "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=";
+  S3UriEncodeAppend(credentials_.access_key_id, false, &query_credential_prefix_);
+  query_credential_prefix_ += "%2F";
+  S3UriEncodeAppend(CredentialScope("").substr(1), false, &query_scope_suffix_);
+  query_scope_suffix_.insert(0, "%2F");
+  if (!credentials_.session_token.empty()) {
+    query_security_token_ = "&X-Amz-Security-Token=";
+    S3UriEncodeAppend(credentials_.session_token, false, &query_security_token_);
+  }
+}
 
 Result<std::string> SigV4Signer::CanonicalRequest(const SigningRequest& request) {
   SWHA_RETURN_IF_ERROR(ValidateRequest(request));
@@ -302,21 +331,25 @@ std::string SigV4Signer::StringToSign(std::string_view amz_date,
 }
 
 std::string SigV4Signer::SigningKey(std::string_view date) const {
-  const std::string scope = CredentialScope(date);
+  const crypto::Digest256 key = SigningKeyDigest(date);
+  return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
+crypto::Digest256 SigV4Signer::SigningKeyDigest(std::string_view date) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = key_cache_.find(scope); it != key_cache_.end()) return it->second;
+    if (auto it = key_cache_.find(date); it != key_cache_.end()) return it->second;
   }
   // Derived outside the lock: four HMACs are cheap, and a race only computes the same key twice.
   std::string key = crypto::HmacSha256("AWS4" + credentials_.secret_access_key, date);
   key = crypto::HmacSha256(key, region_);
   key = crypto::HmacSha256(key, service_);
-  key = crypto::HmacSha256(key, kTerminator);
+  const crypto::Digest256 derived = crypto::HmacSha256Of(key, {kTerminator});
   std::lock_guard<std::mutex> lock(mu_);
-  key_cache_.emplace(scope, key);
-  // Scopes start with the date, so the first entries are the oldest.
+  key_cache_.emplace(date, derived);
+  // Keys are dates, so the first entries are the oldest.
   while (key_cache_.size() > kMaxCachedKeys) key_cache_.erase(key_cache_.begin());
-  return key;
+  return derived;
 }
 
 size_t SigV4Signer::CachedSigningKeyCount() const {
@@ -366,6 +399,18 @@ Result<KeyValueList> SigV4Signer::SignHeaders(const SigningRequest& request, int
 Result<std::string> SigV4Signer::PresignQuery(const SigningRequest& request, int64_t now_unix,
                                               int64_t expires_seconds,
                                               SignatureTrace* trace) const {
+  return Presign(request, now_unix, expires_seconds, trace, std::nullopt);
+}
+
+Result<std::string> SigV4Signer::PresignUrl(const SigningRequest& request,
+                                            std::string_view url_base, int64_t now_unix,
+                                            int64_t expires_seconds) const {
+  return Presign(request, now_unix, expires_seconds, nullptr, url_base);
+}
+
+Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t now_unix,
+                                         int64_t expires_seconds, SignatureTrace* trace,
+                                         std::optional<std::string_view> url_base) const {
   SWHA_RETURN_IF_ERROR(config_status_);
   if (expires_seconds < 1 || expires_seconds > kMaxPresignExpirySeconds) {
     return Status::InvalidArgument(
@@ -396,27 +441,93 @@ Result<std::string> SigV4Signer::PresignQuery(const SigningRequest& request, int
       return Status::InvalidArgument("a presigned URL cannot repeat a query parameter");
     }
   }
+  SWHA_RETURN_IF_ERROR(ValidateRequestExceptPayload(request));
   SWHA_ASSIGN_OR_RETURN(const std::string amz_date, FormatAmzDate(now_unix));
 
-  SigningRequest signed_request = request;
-  signed_request.payload_sha256_hex = std::string(kUnsignedPayload);
-  const std::string signed_headers = CanonicalHeaders(signed_request).second;
-  KeyValueList& query = signed_request.query;
-  query.emplace_back("X-Amz-Algorithm", std::string(kAlgorithm));
-  query.emplace_back("X-Amz-Credential",
-                     credentials_.access_key_id + '/' + CredentialScope(ScopeDate(amz_date)));
-  query.emplace_back("X-Amz-Date", amz_date);
-  query.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
-  if (!credentials_.session_token.empty()) {
-    query.emplace_back("X-Amz-Security-Token", credentials_.session_token);
+  // Written out rather than through Sign(): a presigned URL is often made per segment per
+  // request, and this path builds each string once (see docs/performance.md). The botocore
+  // oracle and AWS's worked example check it like the header path.
+  const std::string scope = CredentialScope(ScopeDate(amz_date));
+  std::string canonical_headers;
+  std::string signed_headers;
+  if (request.headers.empty()) {
+    canonical_headers = "host:" + TrimAll(request.host) + "\n";
+    signed_headers = "host";
+  } else {
+    std::tie(canonical_headers, signed_headers) = CanonicalHeaders(request);
   }
-  query.emplace_back("X-Amz-SignedHeaders", signed_headers);
-  SWHA_ASSIGN_OR_RETURN(SignatureTrace result, Sign(signed_request, amz_date));
+  std::string query;
+  if (request.query.empty()) {
+    // Only the signer's own parameters, whose canonical order is the order below.
+    query.reserve(query_credential_prefix_.size() + 8 + query_scope_suffix_.size() + 64 +
+                  query_security_token_.size() + signed_headers.size() * 3);
+    query += query_credential_prefix_;
+    query += ScopeDate(amz_date);
+    query += query_scope_suffix_;
+    query += "&X-Amz-Date=";
+    query += amz_date;
+    query += "&X-Amz-Expires=";
+    query += std::to_string(expires_seconds);
+    query += query_security_token_;
+    query += "&X-Amz-SignedHeaders=";
+    S3UriEncodeAppend(signed_headers, false, &query);
+  } else {
+    KeyValueList auth;
+    auth.reserve(6);
+    auth.emplace_back("X-Amz-Algorithm", kAlgorithm);
+    auth.emplace_back("X-Amz-Credential", credentials_.access_key_id + '/' + scope);
+    auth.emplace_back("X-Amz-Date", amz_date);
+    auth.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+    if (!credentials_.session_token.empty()) {
+      auth.emplace_back("X-Amz-Security-Token", credentials_.session_token);
+    }
+    auth.emplace_back("X-Amz-SignedHeaders", signed_headers);
+    KeyValueList all = request.query;
+    all.insert(all.end(), auth.begin(), auth.end());
+    query = S3CanonicalQueryString(all);
+  }
 
-  std::string out = S3CanonicalQueryString(query);
+  const std::string canonical_uri = S3CanonicalUri(request.path);
+  std::string canonical_request;
+  canonical_request.reserve(request.method.size() + canonical_uri.size() + query.size() +
+                            canonical_headers.size() + signed_headers.size() + 24);
+  canonical_request += request.method;
+  canonical_request += '\n';
+  canonical_request += canonical_uri;
+  canonical_request += '\n';
+  canonical_request += query;
+  canonical_request += '\n';
+  canonical_request += canonical_headers;
+  canonical_request += '\n';
+  canonical_request += signed_headers;
+  canonical_request += '\n';
+  canonical_request += kUnsignedPayload;
+
+  char hex[64];
+  crypto::HexEncodeTo(crypto::Sha256Of({canonical_request}), hex);
+  const std::string_view request_hash(hex, sizeof(hex));
+  const crypto::Digest256 key = SigningKeyDigest(ScopeDate(amz_date));
+  const crypto::Digest256 signature =
+      crypto::HmacSha256Of({reinterpret_cast<const char*>(key.data()), key.size()},
+                           {kAlgorithm, "\n", amz_date, "\n", scope, "\n", request_hash});
+  if (trace != nullptr) {
+    trace->canonical_request = canonical_request;
+    trace->string_to_sign = StringToSign(amz_date, canonical_request);
+  }
+  crypto::HexEncodeTo(signature, hex);
+
+  std::string out;
+  out.reserve((url_base ? url_base->size() + canonical_uri.size() + 1 : 0) + query.size() + 17 +
+              sizeof(hex));
+  if (url_base) {
+    out += *url_base;
+    out += canonical_uri;
+    out += '?';
+  }
+  out += query;
   out += "&X-Amz-Signature=";
-  out += result.signature;
-  if (trace != nullptr) *trace = std::move(result);
+  out.append(hex, sizeof(hex));
+  if (trace != nullptr) trace->signature.assign(hex, sizeof(hex));
   return out;
 }
 

@@ -12,11 +12,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "util/crypto.h"
 #include "util/status.h"
 
 namespace swha::storage {
@@ -58,6 +60,8 @@ constexpr int64_t kMaxPresignExpirySeconds = 604800;  // 7 days, S3's limit
 // S3's URI encoding: A-Za-z0-9-._~ kept, every other byte %XX with uppercase hex (so ' ' is
 // %20 and '+' is %2B); '/' kept only when `keep_slash`. Independent of the C locale.
 std::string S3UriEncode(std::string_view s, bool keep_slash);
+// The same, appended to `*out`.
+void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out);
 
 // The encoded path for the request line and the canonical request: "/" when empty.
 std::string S3CanonicalUri(std::string_view raw_path);
@@ -95,6 +99,10 @@ class SigV4Signer {
   // signed headers are host plus request.headers, which the client must then send.
   Result<std::string> PresignQuery(const SigningRequest& request, int64_t now_unix,
                                    int64_t expires_seconds, SignatureTrace* trace = nullptr) const;
+  // The whole URL: `url_base` ("https://host"), the encoded path, '?', then PresignQuery's
+  // string. Built in one allocation, since the service makes one per segment.
+  Result<std::string> PresignUrl(const SigningRequest& request, std::string_view url_base,
+                                 int64_t now_unix, int64_t expires_seconds) const;
 
   // The stages, exposed for tests. CanonicalRequest signs exactly `request.headers` plus host;
   // the Sign methods add their own fields before calling it.
@@ -102,23 +110,34 @@ class SigV4Signer {
   // `amz_date` as from FormatAmzDate.
   std::string StringToSign(std::string_view amz_date, std::string_view canonical_request) const;
   // HMAC chain "AWS4"+secret -> date -> region -> service -> "aws4_request" (32 raw bytes),
-  // from a small cache keyed by (date, region, service). `date` is "YYYYMMDD".
+  // from a small cache keyed by date (region and service are fixed per signer). `date` is
+  // "YYYYMMDD".
   std::string SigningKey(std::string_view date) const;
   size_t CachedSigningKeyCount() const;
 
  private:
   Result<SignatureTrace> Sign(const SigningRequest& request, const std::string& amz_date) const;
   std::string CredentialScope(std::string_view date) const;
+  crypto::Digest256 SigningKeyDigest(std::string_view date) const;
+  Result<std::string> Presign(const SigningRequest& request, int64_t now_unix,
+                              int64_t expires_seconds, SignatureTrace* trace,
+                              std::optional<std::string_view> url_base) const;
 
   const AwsCredentials credentials_;
   const std::string region_;
   const std::string service_;
   const Status config_status_;  // why these credentials/scope cannot sign, or OK
+  // Encoded, precomputed pieces of the presigned query (set by the constructor):
+  // "X-Amz-Algorithm=...&X-Amz-Credential=<key id>%2F", "%2F<region>%2F<service>%2Faws4_request"
+  // and "&X-Amz-Security-Token=<token>" (empty without a token).
+  std::string query_credential_prefix_;
+  std::string query_scope_suffix_;
+  std::string query_security_token_;
 
   mutable std::mutex mu_;
-  // Credential scope "date/region/service/aws4_request" -> signing key; the oldest dates are
-  // evicted first, so a long-running process keeps only a few.
-  mutable std::map<std::string, std::string, std::less<>> key_cache_;  // GUARDED_BY(mu_)
+  // Scope date "YYYYMMDD" -> signing key; the oldest dates are evicted first, so a
+  // long-running process keeps only a few.
+  mutable std::map<std::string, crypto::Digest256, std::less<>> key_cache_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace swha::storage

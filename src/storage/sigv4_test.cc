@@ -203,6 +203,11 @@ TEST(SigV4AwsExamplesTest, PresignedGetObject) {
   // UNSIGNED-PAYLOAD spelled out is the same request.
   request.payload_sha256_hex = "UNSIGNED-PAYLOAD";
   EXPECT_EQ(ExampleSigner().PresignQuery(request, k20130524, 86400).value(), *query);
+  // The whole URL, as on the page.
+  EXPECT_EQ(ExampleSigner()
+                .PresignUrl(request, "https://examplebucket.s3.amazonaws.com", k20130524, 86400)
+                .value(),
+            "https://examplebucket.s3.amazonaws.com/test.txt?" + *query);
 }
 
 TEST(SigV4EncodingTest, OnlyUnreservedBytesSurvive) {

@@ -2,32 +2,96 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 namespace swha::crypto {
 
-std::string Sha256(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+namespace {
+
+constexpr size_t kSha256BlockBytes = 64;
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+const EVP_MD* Sha256Algorithm() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // never freed
+  return md;
+}
+
+// A digest context per thread, reused: re-initialising it with the same algorithm allocates
+// nothing.
+EVP_MD_CTX* ThreadDigestContext() {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+// SHA-256 of a prefix block followed by `pieces`. OpenSSL reports failure only when it cannot
+// allocate, which the context above already did; a failed digest aborts rather than signs
+// with garbage.
+Digest256 Sha256Pieces(std::string_view prefix, std::initializer_list<std::string_view> pieces) {
+  EVP_MD_CTX* ctx = ThreadDigestContext();
+  Digest256 out{};
+  unsigned int length = 0;
+  bool ok = ctx != nullptr && Sha256Algorithm() != nullptr &&
+            EVP_DigestInit_ex2(ctx, Sha256Algorithm(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1;
+  for (std::string_view piece : pieces) {
+    ok = ok && EVP_DigestUpdate(ctx, piece.data(), piece.size()) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx, out.data(), &length) == 1 && length == out.size();
+  if (!ok) {
+    std::fputs("fatal: OpenSSL SHA-256 failed\n", stderr);
+    std::abort();
+  }
   return out;
 }
 
+std::string_view AsView(const Digest256& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+}  // namespace
+
+Digest256 Sha256Of(std::initializer_list<std::string_view> pieces) {
+  return Sha256Pieces({}, pieces);
+}
+
+// RFC 2104, written out so that it can use the reusable context above.
+Digest256 HmacSha256Of(std::string_view key, std::initializer_list<std::string_view> pieces) {
+  std::array<char, kSha256BlockBytes> block{};
+  if (key.size() > kSha256BlockBytes) {
+    const Digest256 hashed = Sha256Pieces(key, {});
+    std::copy(hashed.begin(), hashed.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
+  }
+  std::array<char, kSha256BlockBytes> pad{};
+  for (size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<char>(block[i] ^ 0x36);
+  const Digest256 inner = Sha256Pieces({pad.data(), pad.size()}, pieces);
+  for (size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<char>(block[i] ^ 0x5c);
+  return Sha256Pieces({pad.data(), pad.size()}, {AsView(inner)});
+}
+
+void HexEncodeTo(const Digest256& digest, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (uint8_t byte : digest) {
+    *out++ = kDigits[byte >> 4];
+    *out++ = kDigits[byte & 0xF];
+  }
+}
+
+std::string Sha256(std::string_view data) { return std::string(AsView(Sha256Of({data}))); }
+
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       reinterpret_cast<unsigned char*>(out.data()), &len);
-  out.resize(len);
-  return out;
+  return std::string(AsView(HmacSha256Of(key, {data})));
 }
 
 std::string Md5(std::string_view data) {

@@ -21,6 +21,38 @@ TEST(CryptoTest, HmacSha256MatchesRfc4231) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// FIPS 180-2 B.2 (two blocks), and RFC 4231 cases 6 and 7 (a key longer than a block, which
+// HMAC hashes first), through the piecewise functions the signer uses.
+TEST(CryptoTest, PiecewiseDigestsMatchPublishedVectors) {
+  char hex[64];
+  HexEncodeTo(Sha256Of({"abcdbcdecdefdefgefghfghighijhijk", "ijkljklmklmnlmnomnopnopq"}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  HexEncodeTo(Sha256Of({}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+  const std::string long_key(131, '\xaa');
+  HexEncodeTo(
+      HmacSha256Of(long_key, {"Test Using Larger Than ", "Block-Size Key - Hash Key First"}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexEncode(HmacSha256(long_key,
+                                 "This is a test using a larger than block-size key and a larger "
+                                 "than block-size data. The key needs to be hashed before being "
+                                 "used by the HMAC algorithm.")),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  HexEncodeTo(HmacSha256Of("Jefe", {"what do ya", " want ", "", "for nothing?"}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The block-size boundary: 64 key bytes are used as they are, 65 are hashed first
+  // (expected values from Python's hmac module).
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(64, 'k'), "m")),
+            "3b7a8d453e76edb519238a515105a57508d0f169f480ebeee120a9e7803289fa");
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(65, 'k'), "m")),
+            "c2d7d4c2256ddb097409ec0c67e1d58fa1a007fc6932cac0d892a525d08af7cc");
+}
+
 TEST(CryptoTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
