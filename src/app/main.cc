@@ -7,8 +7,11 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include "app/s3_commands.h"
 #include "app/service.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
@@ -109,6 +112,56 @@ int RunVoices() {
   return 0;
 }
 
+// The S3 tools' subcommands and what was typed for them.
+struct S3Commands {
+  CLI::App* s3 = nullptr;
+  CLI::App* check = nullptr;
+  CLI::App* ls = nullptr;
+  CLI::App* info = nullptr;
+  CLI::App* rm = nullptr;
+  CLI::App* presign = nullptr;
+  std::string prefix;
+  std::string key;
+  std::optional<std::string> expires;
+};
+
+void AddS3Commands(CLI::App* cli, S3Commands* c) {
+  c->s3 = cli->add_subcommand(
+      "s3", "S3 tools (bucket and credentials from the settings; any USE_S3_STORAGE)");
+  c->s3->require_subcommand(1);
+  c->check = c->s3->add_subcommand(
+      "check", "Test the S3 setup: configuration, bucket, upload, presigned URL, info, cleanup");
+  c->ls = c->s3->add_subcommand("ls", "List objects (all pages): last modified, size, key");
+  c->ls->add_option("prefix", c->prefix, "Only keys starting with this");
+  c->info = c->s3->add_subcommand("info", "Show an object's size, type, date, ETag, metadata");
+  c->info->add_option("key", c->key, "Object key")->required();
+  c->rm = c->s3->add_subcommand("rm", "Delete one object");
+  c->rm->add_option("key", c->key, "Object key")->required();
+  c->presign = cli->add_subcommand("presign", "Print a presigned S3 GET URL for an object");
+  c->presign->add_option("key", c->key, "Object key")->required();
+  c->presign
+      ->add_option("--expires", c->expires,
+                   "Seconds the URL stays valid, 1 to 604800 "
+                   "(default: S3_PRESIGNED_URL_EXPIRY)")
+      ->type_name("SECONDS");
+}
+
+// REQUIRES: one of c's subcommands was parsed.
+int RunS3Command(const S3Commands& c, const config::S3Settings& settings) {
+  std::unique_ptr<storage::HttpTransport> transport = app::CreateToolTransport(settings);
+  const app::S3ToolEnv env{.transport = transport.get(),
+                           .clock = Clock::Real(),
+                           .fs = FileSystem::Default(),
+                           .retry = app::ToolRetryPolicy(),
+                           .out = &std::cout,
+                           .err = &std::cerr};
+  if (c.presign->parsed()) return app::RunPresign(settings, c.key, c.expires, env);
+  if (c.check->parsed()) return app::RunS3Check(settings, env);
+  if (c.ls->parsed()) return app::RunS3List(settings, c.prefix, env);
+  if (c.info->parsed()) return app::RunS3Info(settings, c.key, env);
+  return app::RunS3Remove(settings, c.key, env);
+}
+
 }  // namespace
 }  // namespace swha
 
@@ -138,14 +191,22 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("voices", "List languages and voices");
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+  swha::S3Commands s3_commands;
+  swha::AddS3Commands(&cli, &s3_commands);
 
   CLI11_PARSE(cli, argc, argv);
 
   auto settings = LoadConfiguration();
+  if (!settings.ok() && s3_commands.check->parsed()) {
+    return swha::app::ReportS3CheckConfigurationError(settings.status(), &std::cout);
+  }
   if (!settings.ok()) return Fail(settings.status());
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
   if (cli.got_subcommand("say")) return swha::RunSay(say_request, output);
   if (cli.got_subcommand("voices")) return swha::RunVoices();
+  if (cli.got_subcommand("s3") || cli.got_subcommand("presign")) {
+    return swha::RunS3Command(s3_commands, settings->s3);
+  }
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();
     return 0;
