@@ -3,22 +3,17 @@
 // metadata and pages listings at 1,000 keys. The suite starts one gateway on its own ports and
 // stops it at the end. If the gateway cannot start, every test fails: CI never skips S3.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "storage/http_transport.h"
 #include "storage/s3_client.h"
 #include "storage/s3_codec.h"
+#include "tests/support/s3_test_server.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 
@@ -27,38 +22,8 @@ namespace {
 
 // Fixed ports, away from the script's defaults (17480/16789), so this suite can run beside a
 // developer's own test cluster.
-constexpr char kServerEnv[] = "S3_TEST_PORT=17481 CEPH_MON_PORT=16790 S3_TEST_QUIET=0";
-
-std::string ScriptPath() {
-  return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "scripts" /
-          "s3-test-server.sh")
-      .lexically_normal()
-      .string();
-}
-
-// Runs `command` through the shell; returns its stdout, and its exit status in `*exit_code`.
-std::string RunCommand(const std::string& command, int* exit_code) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    *exit_code = -1;
-    return out;
-  }
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
-std::string Tail(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string all = ss.str();
-  return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
-}
+constexpr int kS3Port = 17481;
+constexpr int kMonPort = 16790;
 
 // Counts the listing requests, to prove the 1,500-key listing really spans pages.
 class CountingTransport : public HttpTransport {
@@ -77,36 +42,18 @@ class CountingTransport : public HttpTransport {
 class S3RgwTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = "/tmp/swha-s3t-" + std::to_string(getpid());
-    const std::string log = dir_ + ".log";
-    const Stopwatch watch;
-    int exit_code = 0;
-    const std::string out = RunCommand(std::string(kServerEnv) + " bash '" + ScriptPath() +
-                                           "' start '" + dir_ + "' 2>'" + log + "'",
-                                       &exit_code);
-    // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...
-    std::string line = out;
-    while (!line.empty() && line.back() == '\n') line.pop_back();
-    line = line.substr(line.rfind('\n') == std::string::npos ? 0 : line.rfind('\n') + 1);
-    std::map<std::string, std::string> vars;
-    std::istringstream words(line);
-    for (std::string word; words >> word;) {
-      const size_t eq = word.find('=');
-      if (eq != std::string::npos) vars[word.substr(0, eq)] = word.substr(eq + 1);
-    }
-    if (exit_code != 0 || vars.count("S3_ENDPOINT_URL") == 0) {
-      setup_error_ = "s3-test-server.sh start " + dir_ + " failed (exit " +
-                     std::to_string(exit_code) + "); end of its stderr:\n" + Tail(log, 3000);
+    server_ = new testing::S3TestServer();
+    if (Status started = server_->Start("rgw", kS3Port, kMonPort); !started.ok()) {
+      setup_error_ = started.message();
       return;
     }
-    std::fprintf(stderr, "RGW started in %.1f s at %s\n", watch.ElapsedSeconds(),
-                 vars["S3_ENDPOINT_URL"].c_str());
+    const testing::S3TestServerEnv& env = server_->env();
     S3ClientConfig& config = config_;
-    config.endpoint_url = vars["S3_ENDPOINT_URL"];
+    config.endpoint_url = env.endpoint_url;
     config.region = "us-east-1";
-    config.bucket = vars["S3_BUCKET_NAME"];
+    config.bucket = env.bucket;
     config.addressing_style = "path";
-    config.credentials = {vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"], ""};
+    config.credentials = {env.access_key_id, env.secret_access_key, ""};
     transport_ = new CountingTransport(CreateCurlTransport());
     auto client = S3Client::Create(config, transport_, Clock::Real());
     if (!client.ok()) {
@@ -121,27 +68,22 @@ class S3RgwTest : public ::testing::Test {
     client_ = nullptr;
     delete transport_;
     transport_ = nullptr;
-    const Stopwatch watch;
-    int exit_code = 0;
-    RunCommand("bash '" + ScriptPath() + "' stop '" + dir_ + "' >/dev/null 2>&1", &exit_code);
-    std::fprintf(stderr, "RGW stopped in %.1f s (exit %d)\n", watch.ElapsedSeconds(), exit_code);
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-    std::filesystem::remove(dir_ + ".log", ignored);
+    delete server_;  // stops the gateway
+    server_ = nullptr;
   }
 
   void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
 
   S3Client& client() { return *client_; }
 
-  static std::string dir_;
+  static testing::S3TestServer* server_;
   static std::string setup_error_;
   static S3ClientConfig config_;
   static CountingTransport* transport_;
   static S3Client* client_;
 };
 
-std::string S3RgwTest::dir_;
+testing::S3TestServer* S3RgwTest::server_ = nullptr;
 std::string S3RgwTest::setup_error_;
 S3ClientConfig S3RgwTest::config_;
 CountingTransport* S3RgwTest::transport_ = nullptr;

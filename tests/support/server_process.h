@@ -60,6 +60,16 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
                          const std::map<std::string, std::string>& env,
                          const std::string& working_dir);
 
+// Like RunCommand, with stdout and stderr kept apart.
+struct SplitCommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+SplitCommandResult RunCommandSplit(const std::string& binary, const std::vector<std::string>& args,
+                                   const std::map<std::string, std::string>& env,
+                                   const std::string& working_dir);
+
 std::string MakeTempDir();
 void RemoveDirRecursively(const std::string& path);
 
