@@ -107,7 +107,10 @@ std::string CompareInfo(const storage::ObjectInfo& info, size_t size,
     if (it == info.metadata.end()) {
       add("metadata " + name + " missing");
     } else if (it->second != value) {
-      add("metadata " + name + " \"" + it->second + "\", uploaded \"" + value + "\"");
+      std::string what = "metadata " + name;
+      what += " \"" + it->second + "\", uploaded \"";
+      what += value + "\"";
+      add(what);
     }
   }
   return diff;

@@ -388,8 +388,9 @@ TEST_F(S3CliTest, LsInfoPresignRmRoundTrip) {
       << info.out;
   EXPECT_NE(info.out.find("\nlast-modified: " + date + "\n"), std::string::npos) << info.out;
   for (const auto& [name, value] : metadata) {
-    EXPECT_NE(info.out.find("\nx-amz-meta-" + name + ": " + value + "\n"), std::string::npos)
-        << info.out;
+    std::string line = "\nx-amz-meta-" + name;
+    line += ": " + value + "\n";
+    EXPECT_NE(info.out.find(line), std::string::npos) << info.out;
   }
 
   // presign: the URL alone on stdout; a plain GET returns the exact bytes.
