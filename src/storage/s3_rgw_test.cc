@@ -13,7 +13,7 @@
 #include "storage/http_transport.h"
 #include "storage/s3_client.h"
 #include "storage/s3_codec.h"
-#include "tests/support/s3_test_server.h"
+#include "tests/support/rgw_server.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 
@@ -42,18 +42,21 @@ class CountingTransport : public HttpTransport {
 class S3RgwTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new testing::S3TestServer();
-    if (Status started = server_->Start("rgw", kS3Port, kMonPort); !started.ok()) {
+    server_ = new testing::RgwServer(kS3Port, kMonPort);
+    const Stopwatch watch;
+    if (Status started = server_->Start(); !started.ok()) {
       setup_error_ = started.message();
       return;
     }
-    const testing::S3TestServerEnv& env = server_->env();
+    const testing::RgwEndpoint& rgw = server_->endpoint();
+    std::fprintf(stderr, "RGW started in %.1f s at %s\n", watch.ElapsedSeconds(),
+                 rgw.endpoint_url.c_str());
     S3ClientConfig& config = config_;
-    config.endpoint_url = env.endpoint_url;
+    config.endpoint_url = rgw.endpoint_url;
     config.region = "us-east-1";
-    config.bucket = env.bucket;
+    config.bucket = rgw.bucket;
     config.addressing_style = "path";
-    config.credentials = {env.access_key_id, env.secret_access_key, ""};
+    config.credentials = {rgw.access_key_id, rgw.secret_access_key, ""};
     transport_ = new CountingTransport(CreateCurlTransport());
     auto client = S3Client::Create(config, transport_, Clock::Real());
     if (!client.ok()) {
@@ -68,22 +71,24 @@ class S3RgwTest : public ::testing::Test {
     client_ = nullptr;
     delete transport_;
     transport_ = nullptr;
-    delete server_;  // stops the gateway
+    const Stopwatch watch;
+    delete server_;  // stops the gateway and removes its directory
     server_ = nullptr;
+    std::fprintf(stderr, "RGW stopped in %.1f s\n", watch.ElapsedSeconds());
   }
 
   void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
 
   S3Client& client() { return *client_; }
 
-  static testing::S3TestServer* server_;
+  static testing::RgwServer* server_;
   static std::string setup_error_;
   static S3ClientConfig config_;
   static CountingTransport* transport_;
   static S3Client* client_;
 };
 
-testing::S3TestServer* S3RgwTest::server_ = nullptr;
+testing::RgwServer* S3RgwTest::server_ = nullptr;
 std::string S3RgwTest::setup_error_;
 S3ClientConfig S3RgwTest::config_;
 CountingTransport* S3RgwTest::transport_ = nullptr;

@@ -1,5 +1,5 @@
 // The S3 command-line tools (`s3 check|ls|info|rm`, `presign`) run as commands against a real
-// Ceph RADOS Gateway that this suite starts once (tests/support/s3_test_server.h) on its own
+// Ceph RADOS Gateway that this suite starts once (tests/support/rgw_server.h) on its own
 // ports. If the gateway cannot start, the S3CliTest cases fail: CI never skips S3. The
 // S3CliOfflineTest cases need no gateway (a closed port, missing credentials, bad arguments).
 // CMakeLists.txt runs both suites as one CTest test, `s3.cli`.
@@ -16,7 +16,7 @@
 #include "storage/http_transport.h"
 #include "storage/s3_client.h"
 #include "tests/blackbox/blackbox_helpers.h"
-#include "tests/support/s3_test_server.h"
+#include "tests/support/rgw_server.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 
@@ -235,10 +235,10 @@ TEST_F(S3CliOfflineTest, HelpForEveryCommand) {
 class S3CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new testing::S3TestServer();
-    start_status_ = server_->Start("cli", kS3Port, kMonPort);
+    server_ = new testing::RgwServer(kS3Port, kMonPort);
+    start_status_ = server_->Start();
     if (!start_status_.ok()) return;
-    const testing::S3TestServerEnv& s3 = server_->env();
+    const testing::RgwEndpoint& s3 = server_->endpoint();
     storage::S3ClientConfig config;
     config.endpoint_url = s3.endpoint_url;
     config.bucket = s3.bucket;
@@ -261,14 +261,11 @@ class S3CliTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(start_status_.ok()) << start_status_.message(); }
 
-  const std::string& secret() const { return server_->env().secret_access_key; }
+  const std::string& secret() const { return server_->endpoint().secret_access_key; }
   std::map<std::string, std::string> Env() const {
-    const testing::S3TestServerEnv& s3 = server_->env();
-    return {{"S3_ENDPOINT_URL", s3.endpoint_url},
-            {"S3_BUCKET_NAME", s3.bucket},
-            {"AWS_ACCESS_KEY_ID", s3.access_key_id},
-            {"AWS_SECRET_ACCESS_KEY", s3.secret_access_key},
-            {"HOME", home_.path()}};
+    std::map<std::string, std::string> env = server_->endpoint().AsEnv();
+    env["HOME"] = home_.path();  // empty: no ~/.aws/credentials
+    return env;
   }
   testing::SplitCommandResult Run(const std::vector<std::string>& args) { return Run(args, Env()); }
   testing::SplitCommandResult Run(const std::vector<std::string>& args,
@@ -283,7 +280,7 @@ class S3CliTest : public ::testing::Test {
   // A unique prefix per test, so tests do not see each other's objects.
   static std::string UniquePrefix() { return "cli-test/" + crypto::RandomHex(8) + "/"; }
 
-  static testing::S3TestServer* server_;
+  static testing::RgwServer* server_;
   static Status start_status_;
   static storage::HttpTransport* transport_;
   static storage::S3Client* client_;
@@ -291,7 +288,7 @@ class S3CliTest : public ::testing::Test {
   ScopedTempDir home_;
 };
 
-testing::S3TestServer* S3CliTest::server_ = nullptr;
+testing::RgwServer* S3CliTest::server_ = nullptr;
 Status S3CliTest::start_status_;
 storage::HttpTransport* S3CliTest::transport_ = nullptr;
 storage::S3Client* S3CliTest::client_ = nullptr;
@@ -304,7 +301,7 @@ TEST_F(S3CliTest, CheckPassesEveryStepAndLeavesNothingBehind) {
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(lines[i].rfind(std::string("PASS ") + kSteps[i] + ": ", 0), 0U) << lines[i];
   }
-  EXPECT_NE(lines[0].find("endpoint " + server_->env().endpoint_url), std::string::npos);
+  EXPECT_NE(lines[0].find("endpoint " + server_->endpoint().endpoint_url), std::string::npos);
   EXPECT_NE(lines[0].find("path-style addressing (S3_ADDRESSING_STYLE=auto)"), std::string::npos)
       << lines[0];
   EXPECT_NE(lines[2].find("9 metadata fields"), std::string::npos) << lines[2];
