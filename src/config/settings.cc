@@ -277,19 +277,42 @@ Status ReadChoice(const EnvMap& env, std::string_view var,
 }
 
 // Empty stays empty (meaning "not configured"); Validate() decides whether that is allowed.
+// A URL for an error message: any user:password@ before the host is replaced, since URLs
+// (refused for carrying credentials, among other things) must not put a password in a log.
+std::string UrlForMessage(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    // No scheme: whatever precedes an '@' may still be a password.
+    const size_t at = url.find('@');
+    if (at == std::string_view::npos) return std::string(url);
+    return "<redacted>" + std::string(url.substr(at));
+  }
+  const size_t authority = scheme_end + 3;
+  const size_t authority_end = url.find_first_of("/?#", authority);
+  const std::string_view host_part = url.substr(authority, authority_end - authority);
+  const size_t at = host_part.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, authority)) + "<redacted>" +
+         std::string(url.substr(authority + at));
+}
+
 Status ReadUrl(const EnvMap& env, std::string_view var, std::string* field) {
   const std::string* raw = Find(env, var);
   if (raw == nullptr) return Status::Ok();
   std::string_view stripped = StripTrailingSlashes(*raw);
-  if (!raw->empty() && !IsBaseUrl(stripped)) return Invalid(var, *raw, kUrlExpectation);
+  if (!raw->empty() && !IsBaseUrl(stripped)) {
+    return Invalid(var, UrlForMessage(*raw), kUrlExpectation);
+  }
   *field = std::string(stripped);
   return Status::Ok();
 }
 
 Status CheckUrl(std::string_view var, const std::string& value) {
   if (value.empty()) return Status::Ok();
-  if (value.ends_with('/')) return Invalid(var, value, "a URL without a trailing slash");
-  if (!IsBaseUrl(value)) return Invalid(var, value, kUrlExpectation);
+  if (value.ends_with('/')) {
+    return Invalid(var, UrlForMessage(value), "a URL without a trailing slash");
+  }
+  if (!IsBaseUrl(value)) return Invalid(var, UrlForMessage(value), kUrlExpectation);
   return Status::Ok();
 }
 

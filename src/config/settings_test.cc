@@ -245,6 +245,17 @@ TEST(SettingsTest, EmptyBucketOnlyWithoutS3) {
             "S3_BUCKET_NAME is required when USE_S3_STORAGE is true");
 }
 
+TEST(SettingsTest, RefusedUrlNeverEchoesItsPassword) {
+  for (const char* var : {"S3_ENDPOINT_URL", "SYNC_API_BASE_URL", "PUBLIC_BASE_URL"}) {
+    for (const char* url : {"http://user:hunter2@minio:9000", "https://user:hunter2@h/p?q#f",
+                            "user:hunter2@minio:9000", "http://a@b:hunter2@host"}) {
+      const std::string m = LoadError({{var, url}}, var);
+      EXPECT_EQ(m.find("hunter2"), std::string::npos) << m;
+      EXPECT_NE(m.find("<redacted>"), std::string::npos) << m;
+    }
+  }
+}
+
 TEST(SettingsTest, S3TuningRanges) {
   Settings s = LoadOk({{"S3_MAX_CONCURRENT_UPLOADS", "16"},
                        {"S3_RECHECK_SECONDS", "2"},
