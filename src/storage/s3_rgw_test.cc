@@ -51,14 +51,9 @@ class S3RgwTest : public ::testing::Test {
     const testing::RgwEndpoint& rgw = server_->endpoint();
     std::fprintf(stderr, "RGW started in %.1f s at %s\n", watch.ElapsedSeconds(),
                  rgw.endpoint_url.c_str());
-    S3ClientConfig& config = config_;
-    config.endpoint_url = rgw.endpoint_url;
-    config.region = "us-east-1";
-    config.bucket = rgw.bucket;
-    config.addressing_style = "path";
-    config.credentials = {rgw.access_key_id, rgw.secret_access_key, ""};
+    config_ = rgw.ClientConfig();
     transport_ = new CountingTransport(CreateCurlTransport());
-    auto client = S3Client::Create(config, transport_, Clock::Real());
+    auto client = S3Client::Create(config_, transport_, Clock::Real());
     if (!client.ok()) {
       setup_error_ = client.status().ToString();
       return;

@@ -199,21 +199,29 @@ std::pair<std::string, std::string> CanonicalHeaders(const SigningRequest& reque
   return {std::move(canonical), std::move(signed_headers)};
 }
 
+// The canonical request from its parts, each already canonical.
+std::string JoinCanonicalRequest(std::string_view method, std::string_view canonical_uri,
+                                 std::string_view canonical_query,
+                                 std::string_view canonical_headers,
+                                 std::string_view signed_headers, std::string_view payload_hash) {
+  std::string out;
+  out.reserve(method.size() + canonical_uri.size() + canonical_query.size() +
+              canonical_headers.size() + signed_headers.size() + payload_hash.size() + 5);
+  for (std::string_view part :
+       {method, canonical_uri, canonical_query, canonical_headers, signed_headers}) {
+    out += part;
+    out += '\n';
+  }
+  out += payload_hash;
+  return out;
+}
+
 // REQUIRES: ValidateRequest(request).ok()
 std::string BuildCanonicalRequest(const SigningRequest& request) {
   const auto [canonical_headers, signed_headers] = CanonicalHeaders(request);
-  std::string out = request.method;
-  out += '\n';
-  out += S3CanonicalUri(request.path);
-  out += '\n';
-  out += S3CanonicalQueryString(request.query);
-  out += '\n';
-  out += canonical_headers;
-  out += '\n';
-  out += signed_headers;
-  out += '\n';
-  out += request.payload_sha256_hex;
-  return out;
+  return JoinCanonicalRequest(request.method, S3CanonicalUri(request.path),
+                              S3CanonicalQueryString(request.query), canonical_headers,
+                              signed_headers, request.payload_sha256_hex);
 }
 
 }  // namespace
@@ -488,20 +496,8 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   }
 
   const std::string canonical_uri = S3CanonicalUri(request.path);
-  std::string canonical_request;
-  canonical_request.reserve(request.method.size() + canonical_uri.size() + query.size() +
-                            canonical_headers.size() + signed_headers.size() + 24);
-  canonical_request += request.method;
-  canonical_request += '\n';
-  canonical_request += canonical_uri;
-  canonical_request += '\n';
-  canonical_request += query;
-  canonical_request += '\n';
-  canonical_request += canonical_headers;
-  canonical_request += '\n';
-  canonical_request += signed_headers;
-  canonical_request += '\n';
-  canonical_request += kUnsignedPayload;
+  const std::string canonical_request = JoinCanonicalRequest(
+      request.method, canonical_uri, query, canonical_headers, signed_headers, kUnsignedPayload);
 
   char hex[64];
   crypto::HexEncodeTo(crypto::Sha256Of({canonical_request}), hex);

@@ -238,13 +238,9 @@ class S3CliTest : public ::testing::Test {
     server_ = new testing::RgwServer(kS3Port, kMonPort);
     start_status_ = server_->Start();
     if (!start_status_.ok()) return;
-    const testing::RgwEndpoint& s3 = server_->endpoint();
-    storage::S3ClientConfig config;
-    config.endpoint_url = s3.endpoint_url;
-    config.bucket = s3.bucket;
-    config.credentials = {s3.access_key_id, s3.secret_access_key, ""};
     transport_ = storage::CreateCurlTransport().release();
-    auto client = storage::S3Client::Create(config, transport_, Clock::Real());
+    auto client =
+        storage::S3Client::Create(server_->endpoint().ClientConfig(), transport_, Clock::Real());
     if (!client.ok()) {
       start_status_ = client.status();
       return;

@@ -41,11 +41,8 @@ class S3StorageTest : public ::testing::Test {
     if (!rgw_status_->ok()) return;
     server_ = new SharedServer({.env = ServiceEnv(rgw_->endpoint())});
     transport_ = storage::CreateCurlTransport().release();
-    storage::S3ClientConfig config;
-    config.endpoint_url = rgw_->endpoint().endpoint_url;
-    config.bucket = rgw_->endpoint().bucket;
-    config.credentials = {rgw_->endpoint().access_key_id, rgw_->endpoint().secret_access_key, ""};
-    auto client = storage::S3Client::Create(config, transport_, Clock::Real());
+    auto client =
+        storage::S3Client::Create(rgw_->endpoint().ClientConfig(), transport_, Clock::Real());
     if (client.ok()) s3_ = client->release();
   }
   static void TearDownTestSuite() {

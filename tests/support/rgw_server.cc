@@ -55,6 +55,16 @@ std::map<std::string, std::string> RgwEndpoint::AsEnv() const {
           {"AWS_REGION", "us-east-1"}};
 }
 
+storage::S3ClientConfig RgwEndpoint::ClientConfig() const {
+  storage::S3ClientConfig config;
+  config.endpoint_url = endpoint_url;
+  config.region = "us-east-1";
+  config.bucket = bucket;
+  config.addressing_style = "path";
+  config.credentials = {access_key_id, secret_access_key, ""};
+  return config;
+}
+
 RgwServer::RgwServer(int s3_port, int mon_port)
     : s3_port_(s3_port), mon_port_(mon_port), dir_(MakeTempDir() + "/rgw") {}
 

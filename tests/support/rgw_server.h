@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "storage/s3_client.h"
 #include "util/status.h"
 
 namespace swha::testing {
@@ -19,6 +20,8 @@ struct RgwEndpoint {
   // The service's variables for this server: S3_ENDPOINT_URL, AWS_*, S3_BUCKET_NAME,
   // AWS_REGION.
   std::map<std::string, std::string> AsEnv() const;
+  // A client configuration for this server (path style, us-east-1).
+  storage::S3ClientConfig ClientConfig() const;
 };
 
 // Not thread-safe; one owner.

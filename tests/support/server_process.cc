@@ -148,12 +148,16 @@ long ServerProcess::ResidentKiB() const {
   return -1;
 }
 
-CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env,
-                         const std::string& working_dir) {
-  CommandResult result;
+namespace {
+
+// Runs `binary` to completion with its stdout in `*out`; its stderr goes to `err_fd`, or into
+// `*out` too when err_fd is -1. Returns the exit code, -1 when it did not exit normally or
+// could not be started.
+int RunChild(const std::string& binary, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env, const std::string& working_dir,
+             int err_fd, std::string* out) {
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return result;
+  if (pipe(pipe_fds) != 0) return -1;
   std::vector<std::string> argv_strings = {binary};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = ChildEnvironment(env);
@@ -161,7 +165,7 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
   if (pid == 0) {
     close(pipe_fds[0]);
     dup2(pipe_fds[1], 1);
-    dup2(pipe_fds[1], 2);
+    dup2(err_fd >= 0 ? err_fd : pipe_fds[1], 2);
     if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
     auto argv = CStrings(argv_strings);
     auto envp = CStrings(env_strings);
@@ -171,11 +175,20 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
   close(pipe_fds[1]);
   char buf[4096];
   ssize_t n;
-  while ((n = read(pipe_fds[0], buf, sizeof(buf))) > 0) result.output.append(buf, n);
+  while ((n = read(pipe_fds[0], buf, sizeof(buf))) > 0) out->append(buf, n);
   close(pipe_fds[0]);
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
-  result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+}
+
+}  // namespace
+
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& working_dir) {
+  CommandResult result;
+  result.exit_code = RunChild(binary, args, env, working_dir, -1, &result.output);
   return result;
 }
 
@@ -188,34 +201,10 @@ SplitCommandResult RunCommandSplit(const std::string& binary, const std::vector<
   const int err_fd = mkstemp(err_path);
   if (err_fd < 0) return result;
   unlink(err_path);
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) {
-    close(err_fd);
-    return result;
-  }
-  std::vector<std::string> argv_strings = {binary};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<std::string> env_strings = ChildEnvironment(env);
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipe_fds[0]);
-    dup2(pipe_fds[1], 1);
-    dup2(err_fd, 2);
-    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
-    auto argv = CStrings(argv_strings);
-    auto envp = CStrings(env_strings);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
+  result.exit_code = RunChild(binary, args, env, working_dir, err_fd, &result.out);
+  lseek(err_fd, 0, SEEK_SET);
   char buf[4096];
   ssize_t n;
-  while ((n = read(pipe_fds[0], buf, sizeof(buf))) > 0) result.out.append(buf, n);
-  close(pipe_fds[0]);
-  int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
-  result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  lseek(err_fd, 0, SEEK_SET);
   while ((n = read(err_fd, buf, sizeof(buf))) > 0) result.err.append(buf, n);
   close(err_fd);
   return result;
