@@ -34,8 +34,11 @@ void Service::SetUpS3() {
   const config::S3Settings& s3 = settings_.s3;
   auto resolved = storage::ResolveS3Config(s3, FileSystem::Default());
   if (!resolved.ok()) {
-    context_.s3_setup_error = resolved.status().message();
-    spdlog::error("S3 storage is off: {}", context_.s3_setup_error);
+    // The detail names files and OS errors: the log gets it, callers get what to do.
+    spdlog::error("S3 storage is off: {}", resolved.status().message());
+    context_.s3_setup_error =
+        "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put the "
+        "AWS_PROFILE section in the shared credentials file (details in the server log)";
     return;
   }
   s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,

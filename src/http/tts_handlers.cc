@@ -1,4 +1,6 @@
 // /api/v1/tts/*: the original's endpoints, with its field names and types.
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -337,8 +339,11 @@ Response HandleCleanup(const ApiContext& ctx, const Request& req) {
   bool failed = false;
   if (!local.errors.empty()) {
     failed = true;
+    // The errors name server paths: logged, and only counted in the answer.
+    for (const std::string& e : local.errors) spdlog::warn("cleanup: {}", e);
     out["local_cleanup_errors"] = local.errors.size();
-    out["local_cleanup_error"] = local.errors.front();
+    out["local_cleanup_error"] = std::to_string(local.errors.size()) +
+                                 " local file(s) could not be removed (details in the server log)";
   }
   if (cleanup_s3 && ctx.settings->s3.use_s3_storage) {
     if (ctx.s3 == nullptr) {

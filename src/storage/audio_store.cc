@@ -62,6 +62,11 @@ Status AudioStore::RemoveSegment(const std::string& session_id, const std::strin
 
 LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix, std::string_view owner) {
   LocalCleanupResult result;
+  // SessionOwner() is "" for anything that is not a session directory: never match that.
+  if (owner.empty()) {
+    result.errors.push_back("cleanup needs an owner");
+    return result;
+  }
   auto sessions = fs_->ListDir(audio_dir_);
   if (!sessions.ok()) {
     if (sessions.status().code() != StatusCode::kNotFound) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 
@@ -17,12 +18,6 @@ constexpr size_t kMaxCachedUrls = 10000;
 // A cached URL is handed out again until this close to its expiry: a tenth of its lifetime,
 // at most five minutes, so a caller never gets a URL that is about to die.
 constexpr int64_t kMaxReuseMarginSeconds = 300;
-
-// Failures that say S3 (or our access to it) is not working, as opposed to one request that
-// S3 refused for its own content; only the former make S3 be skipped for a while.
-bool MeansS3IsDown(const Status& s) {
-  return s.code() != StatusCode::kInvalidArgument && s.code() != StatusCode::kTooLarge;
-}
 
 // As Python's str(float) writes the speed the original stored: "1.0", "0.75".
 std::string FormatSpeed(double speed) {
@@ -120,26 +115,40 @@ std::string S3AudioStore::ObjectKey(std::string_view owner, std::string_view ses
   return OwnerPrefix(owner) + std::string(session_id) + "/" + std::string(filename);
 }
 
-bool S3AudioStore::ShouldAttempt() {
+std::optional<S3Availability> S3AudioStore::BeginAttempt(int64_t* started_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  return availability_.available || clock_->NowUnixSeconds() >= availability_.retry_at_unix;
+  const int64_t now_ms = clock_->NowUnixMillis();
+  *started_ms = now_ms;
+  if (availability_.available) return std::nullopt;
+  if (now_ms / 1000 < availability_.retry_at_unix) return availability_;
+  // This request re-checks S3; the others keep skipping it until it has an answer (or until
+  // another window has passed, should it hang).
+  availability_.retry_at_unix = now_ms / 1000 + RecheckSeconds();
+  return std::nullopt;
 }
 
-void S3AudioStore::RecordSuccess() {
+void S3AudioStore::RecordOutcome(int64_t started_ms, size_t uploaded, const Status* failure) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!availability_.available) spdlog::info("S3 is available again");
-  availability_ = S3Availability{};
-}
-
-void S3AudioStore::RecordFailure(const Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  if (uploaded > 0) {
+    // S3 works (a single refused object says nothing about S3 as a whole), unless a failure
+    // was seen after this attempt began: an old success must not end a newer outage.
+    if (availability_.available || started_ms < last_failure_ms_) return;
+    spdlog::info("S3 is available again");
+    availability_ = S3Availability{};
+    return;
+  }
+  if (failure == nullptr) return;
   // Logged once per outage and again whenever a re-check fails, not once per request.
-  spdlog::warn("S3 unavailable, audio stays local for {} s: {}", options_.recheck_after_seconds,
-               status.message());
+  spdlog::warn("S3 unavailable, audio stays local for {} s: {}", RecheckSeconds(),
+               failure->message());
+  last_failure_ms_ = clock_->NowUnixMillis();
   availability_.available = false;
-  availability_.last_error = status.message();
-  availability_.retry_at_unix =
-      clock_->NowUnixSeconds() + static_cast<int64_t>(std::ceil(options_.recheck_after_seconds));
+  availability_.last_error = failure->message();
+  availability_.retry_at_unix = last_failure_ms_ / 1000 + RecheckSeconds();
+}
+
+int64_t S3AudioStore::RecheckSeconds() const {
+  return static_cast<int64_t>(std::ceil(options_.recheck_after_seconds));
 }
 
 S3Availability S3AudioStore::availability() const {
@@ -167,11 +176,11 @@ void S3AudioStore::Upload(const SessionDescription& description,
                           StoredSession* session) {
   session->storage_type = "local";
   if (files.empty()) return;
-  if (!ShouldAttempt()) {
-    const S3Availability a = availability();
-    session->warnings.push_back("S3 is unavailable (last error: " + a.last_error +
-                                "); audio stored locally. S3 is tried " + "again from " +
-                                FormatIso8601Utc(a.retry_at_unix));
+  int64_t started_ms = 0;
+  if (std::optional<S3Availability> down = BeginAttempt(&started_ms)) {
+    session->warnings.push_back("S3 is unavailable (last error: " + down->last_error +
+                                "); audio stored locally. S3 is tried again from " +
+                                FormatIso8601Utc(down->retry_at_unix));
     return;
   }
   std::vector<std::string> keys(files.size());
@@ -179,19 +188,30 @@ void S3AudioStore::Upload(const SessionDescription& description,
   for (size_t i = 0; i < files.size(); ++i) {
     keys[i] = ObjectKey(description.owner, description.session_id, files[i].filename);
   }
-  uploads_.RunAll(files.size(),
-                  [&](size_t i) { results[i] = UploadOne(description, files[i], i, keys[i]); });
+  // Once one segment found S3 unreachable (after its retries), the segments still queued do not
+  // each spend their own retries finding out again.
+  std::atomic<bool> unreachable{false};
+  uploads_.RunAll(files.size(), [&](size_t i) {
+    if (unreachable.load()) {
+      results[i] = Status::Unavailable("not attempted: S3 was unreachable for an earlier segment");
+      return;
+    }
+    results[i] = UploadOne(description, files[i], i, keys[i]);
+    if (results[i].code() == StatusCode::kUnavailable) unreachable.store(true);
+  });
 
   size_t in_s3 = 0;
-  const Status* down = nullptr;
+  size_t uploaded = 0;
+  const Status* first_failure = nullptr;
   for (size_t i = 0; i < files.size(); ++i) {
     StoredSegment& seg = session->segments[i];
     if (!results[i].ok()) {
-      if (down == nullptr && MeansS3IsDown(results[i])) down = &results[i];
+      if (first_failure == nullptr) first_failure = &results[i];
       session->warnings.push_back(files[i].filename + ": S3 upload failed (" +
                                   results[i].message() + "); stored locally");
       continue;
     }
+    ++uploaded;
     int64_t expires_at = 0;
     Result<std::string> url = Presign(keys[i], expiry_seconds, &expires_at);
     if (!url.ok()) {
@@ -215,11 +235,7 @@ void S3AudioStore::Upload(const SessionDescription& description,
       }
     }
   }
-  if (down != nullptr) {
-    RecordFailure(*down);
-  } else {
-    RecordSuccess();
-  }
+  RecordOutcome(started_ms, uploaded, first_failure);
   if (in_s3 == files.size()) session->storage_type = "s3";
 }
 
@@ -249,12 +265,17 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
 }
 
 Status S3AudioStore::CheckReachable() {
-  Status s = probe_->HeadBucket();
-  if (s.ok()) {
-    RecordSuccess();
-  } else if (MeansS3IsDown(s)) {
-    RecordFailure(s);
+  const int64_t now_ms = clock_->NowUnixMillis();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (probe_checked_ms_ != 0 && now_ms - probe_checked_ms_ < kProbeCacheMillis) {
+      return probe_result_;
+    }
   }
+  Status s = probe_->HeadBucket();
+  std::lock_guard<std::mutex> lock(mu_);
+  probe_result_ = s;
+  probe_checked_ms_ = now_ms;
   return s;
 }
 

@@ -3,9 +3,10 @@
 // ended up. Failure is honest and per segment: a segment whose upload failed keeps its signed
 // local URL and says "local", and the session is "s3" only when every segment is.
 //
-// Whether S3 is reachable is never decided once: after a failed upload S3 is skipped for
-// `recheck_after_seconds` (so a dead endpoint does not cost every request its retries), then
-// tried again by the next request; a service started while S3 was down uses S3 once it is back.
+// Whether S3 is reachable is never decided once: after a session none of whose segments could
+// be uploaded, S3 is skipped for `recheck_after_seconds` (so a dead endpoint does not cost every
+// request its retries), then one request tries it again while the others keep skipping; a
+// service started while S3 was down uses S3 once it is back.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +79,9 @@ class S3AudioStore {
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
                               int64_t* expires_at_unix);
 
-  // A live HeadBucket (one attempt); its outcome also updates availability().
+  // A live HeadBucket (one attempt), for s3-info; the answer is reused for 2 s so that callers
+  // cannot turn it into a flood. It does not change availability(), which only uploads decide
+  // (a bucket that answers HEAD may still refuse PUTs).
   Status CheckReachable();
   S3Availability availability() const;
 
@@ -95,9 +98,13 @@ class S3AudioStore {
     int64_t reuse_until = 0;
   };
 
-  bool ShouldAttempt();
-  void RecordSuccess();
-  void RecordFailure(const Status& status);
+  static constexpr int64_t kProbeCacheMillis = 2000;
+
+  // nullopt: go ahead (`*started_ms` is when); else S3 is being skipped, and why.
+  std::optional<S3Availability> BeginAttempt(int64_t* started_ms);
+  // After a session's uploads: S3 is up if any segment got there, down if none did.
+  void RecordOutcome(int64_t started_ms, size_t uploaded, const Status* failure);
+  int64_t RecheckSeconds() const;
   Status UploadOne(const SessionDescription& description, const SegmentFile& file, size_t index,
                    const std::string& key) const;
 
@@ -108,8 +115,11 @@ class S3AudioStore {
   const S3AudioStoreOptions options_;
   ThreadPool uploads_;
 
-  mutable std::mutex mu_;  // guards the two below
+  mutable std::mutex mu_;  // guards everything below
   S3Availability availability_;
+  int64_t last_failure_ms_ = 0;
+  Status probe_result_;
+  int64_t probe_checked_ms_ = 0;
   std::map<std::pair<std::string, int64_t>, CachedUrl> presign_cache_;
 };
 

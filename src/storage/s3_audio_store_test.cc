@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -20,16 +21,26 @@ constexpr int64_t kNow = 1'795'496'553;  // 2026-11-24T05:02:33Z
 class FakeS3 : public HttpTransport {
  public:
   Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     ++requests_;
     if (down_) return Status::Unavailable("connect " + RedactUrl(request.url) + ": refused");
     HttpResponse r;
     const std::string path = RedactUrl(request.url);
     if (request.method == "PUT" && !fail_puts_containing_.empty() &&
         path.find(fail_puts_containing_) != std::string::npos) {
-      r.status = 500;
-      r.body = "<Error><Code>InternalError</Code><Message>injected</Message></Error>";
+      r.status = fail_status_;
+      const char* code = fail_status_ == 400   ? "ExpiredToken"
+                         : fail_status_ == 403 ? "AccessDenied"
+                                               : "InternalError";
+      r.body = std::string("<Error><Code>") + code + "</Code><Message>injected</Message></Error>";
       return r;
+    }
+    if (request.method == "PUT" && on_put_) {
+      auto hook = std::move(on_put_);  // once
+      on_put_ = nullptr;
+      lock.unlock();
+      hook();
+      lock.lock();
     }
     r.status = 200;
     if (request.method == "PUT") puts_[path] = request;
@@ -39,9 +50,15 @@ class FakeS3 : public HttpTransport {
     std::lock_guard<std::mutex> lock(mu_);
     down_ = down;
   }
-  void FailPutsContaining(std::string s) {
+  void FailPutsContaining(std::string s, int status = 500) {
     std::lock_guard<std::mutex> lock(mu_);
     fail_puts_containing_ = std::move(s);
+    fail_status_ = status;
+  }
+  // Runs `hook` (without the lock) during the next successful PUT, before it is stored.
+  void OnNextPut(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_put_ = std::move(hook);
   }
   int requests() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -56,6 +73,8 @@ class FakeS3 : public HttpTransport {
   std::mutex mu_;
   bool down_ = false;
   std::string fail_puts_containing_;
+  int fail_status_ = 500;
+  std::function<void()> on_put_;
   int requests_ = 0;
   std::map<std::string, HttpRequest> puts_;
 };
@@ -169,7 +188,7 @@ TEST_F(S3AudioStoreTest, WithoutLocalCopyTheLocalUrlIsNullAndTheFilesGone) {
 
 TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) {
   auto store = MakeStore({.keep_local_copy = false});
-  s3_.FailPutsContaining("segment_001");
+  s3_.FailPutsContaining("segment_001", 403);  // e.g. a bucket policy refusing this one key
   StoredSession s = PublishAndUpload(store.get());
   EXPECT_EQ(s.storage_type, "local");
   EXPECT_EQ(s.segments[0].storage_type, "s3");
@@ -182,8 +201,19 @@ TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) 
   EXPECT_TRUE(LocalFileExists("segment_001.wav"));
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 upload failed"), std::string::npos);
+  EXPECT_NE(s.warnings[0].find("AccessDenied"), std::string::npos);
+  EXPECT_EQ(s3_.requests(), 3);                  // a 403 is not retried
+  EXPECT_TRUE(store->availability().available);  // two segments got there: S3 works
+}
+
+TEST_F(S3AudioStoreTest, ServerErrorsAreRetriedThreeTimes) {
+  auto store = MakeStore({.max_concurrent_uploads = 1});
+  s3_.FailPutsContaining("segment_002", 500);
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.segments[2].storage_type, "local");
+  EXPECT_EQ(s3_.requests(), 2 + 3);
+  ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("InternalError"), std::string::npos);
-  EXPECT_EQ(s3_.requests(), 2 + 3);  // the failing PUT was tried three times
 }
 
 TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
@@ -214,15 +244,58 @@ TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
   EXPECT_TRUE(store->availability().available);
 }
 
-TEST_F(S3AudioStoreTest, LiveCheckUpdatesAvailability) {
+TEST_F(S3AudioStoreTest, LiveCheckIsOneAttemptReusedBrieflyAndLeavesAvailabilityAlone) {
   auto store = MakeStore();
   s3_.set_down(true);
   EXPECT_EQ(store->CheckReachable().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(s3_.requests(), 1);  // the probe makes one attempt only
-  EXPECT_FALSE(store->availability().available);
+  EXPECT_EQ(s3_.requests(), 1);                  // the probe makes one attempt only
+  EXPECT_TRUE(store->availability().available);  // only uploads decide that
   s3_.set_down(false);
+  EXPECT_EQ(store->CheckReachable().code(), StatusCode::kUnavailable);  // the same answer for 2 s
+  EXPECT_EQ(s3_.requests(), 1);
+  clock_.AdvanceSeconds(2);
   EXPECT_TRUE(store->CheckReachable().ok());
-  EXPECT_TRUE(store->availability().available);
+  EXPECT_EQ(s3_.requests(), 2);
+}
+
+TEST_F(S3AudioStoreTest, SegmentsQueuedBehindAnUnreachableS3AreNotAttempted) {
+  auto store = MakeStore({.max_concurrent_uploads = 1});
+  s3_.set_down(true);
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.storage_type, "local");
+  EXPECT_EQ(s3_.requests(), 3);  // segment 0's three attempts, then nothing more
+  ASSERT_EQ(s.warnings.size(), 3u);
+  EXPECT_NE(s.warnings[2].find("not attempted"), std::string::npos) << s.warnings[2];
+}
+
+TEST_F(S3AudioStoreTest, EveryUploadRefusedMeansDownWhateverTheCode) {
+  // Expired temporary credentials answer 400 to every PUT: S3 is unusable, not one bad object.
+  auto store = MakeStore();
+  s3_.FailPutsContaining("segment_", 400);
+  EXPECT_EQ(PublishAndUpload(store.get()).storage_type, "local");
+  EXPECT_FALSE(store->availability().available);
+  EXPECT_NE(store->availability().last_error.find("ExpiredToken"), std::string::npos);
+}
+
+TEST_F(S3AudioStoreTest, OneRequestRechecksWhileTheOthersKeepSkipping) {
+  auto store = MakeStore({.recheck_after_seconds = 5});
+  s3_.set_down(true);
+  PublishAndUpload(store.get());
+  s3_.set_down(false);
+  clock_.AdvanceSeconds(5);
+  // While the first request after the window is still uploading, another one arrives.
+  std::optional<StoredSession> concurrent;
+  s3_.OnNextPut([&] {
+    StoredSession other = *local_->Publish(NewSessionId(clock_, "anonymous"), files_, 60);
+    store->Upload({"anonymous", "x", "af_heart", "a", 1.0, {}}, files_, 60, &other);
+    concurrent = other;
+  });
+  EXPECT_EQ(PublishAndUpload(store.get()).storage_type, "s3");
+  ASSERT_TRUE(concurrent.has_value());
+  EXPECT_EQ(concurrent->storage_type, "local");
+  ASSERT_EQ(concurrent->warnings.size(), 1u);
+  EXPECT_NE(concurrent->warnings[0].find("S3 is unavailable"), std::string::npos);
+  EXPECT_TRUE(store->availability().available);  // the re-check succeeded
 }
 
 TEST_F(S3AudioStoreTest, PresignedUrlsAreReusedUntilShortlyBeforeTheyExpire) {

@@ -22,14 +22,17 @@ struct MdCtxDeleter {
 };
 
 const EVP_MD* Sha256Algorithm() {
-  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // never freed
-  return md;
+  // Fetched once and never freed; should the fetch fail, the implicitly fetched EVP_sha256()
+  // still works (only slower), so a failure is never cached into every later call.
+  static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return fetched != nullptr ? fetched : EVP_sha256();
 }
 
 // A digest context per thread, reused: re-initialising it with the same algorithm allocates
 // nothing.
 EVP_MD_CTX* ThreadDigestContext() {
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx;
+  if (ctx == nullptr) ctx.reset(EVP_MD_CTX_new());  // retried if an allocation failed
   return ctx.get();
 }
 
@@ -40,8 +43,7 @@ Digest256 Sha256Pieces(std::string_view prefix, std::initializer_list<std::strin
   EVP_MD_CTX* ctx = ThreadDigestContext();
   Digest256 out{};
   unsigned int length = 0;
-  bool ok = ctx != nullptr && Sha256Algorithm() != nullptr &&
-            EVP_DigestInit_ex2(ctx, Sha256Algorithm(), nullptr) == 1 &&
+  bool ok = ctx != nullptr && EVP_DigestInit_ex2(ctx, Sha256Algorithm(), nullptr) == 1 &&
             EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1;
   for (std::string_view piece : pieces) {
     ok = ok && EVP_DigestUpdate(ctx, piece.data(), piece.size()) == 1;

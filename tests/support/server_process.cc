@@ -157,11 +157,16 @@ int RunChild(const std::string& binary, const std::vector<std::string>& args,
              const std::map<std::string, std::string>& env, const std::string& working_dir,
              int err_fd, std::string* out) {
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return -1;
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;  // dup2 below clears it for the child's 1, 2
   std::vector<std::string> argv_strings = {binary};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = ChildEnvironment(env);
   pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return -1;
+  }
   if (pid == 0) {
     close(pipe_fds[0]);
     dup2(pipe_fds[1], 1);
@@ -198,7 +203,7 @@ SplitCommandResult RunCommandSplit(const std::string& binary, const std::vector<
   SplitCommandResult result;
   // stdout through a pipe, stderr into an unlinked temporary file: no second pipe to drain.
   char err_path[] = "/tmp/swha-cmd-stderr-XXXXXX";
-  const int err_fd = mkstemp(err_path);
+  const int err_fd = mkostemp(err_path, O_CLOEXEC);
   if (err_fd < 0) return result;
   unlink(err_path);
   result.exit_code = RunChild(binary, args, env, working_dir, err_fd, &result.out);
