@@ -226,12 +226,15 @@ void S3AudioStore::Upload(const SessionDescription& description,
     ++in_s3;
     if (!options_.keep_local_copy) {
       Status removed = local_->RemoveSegment(description.session_id, files[i].filename);
-      // A copy that could not be removed is still served; say where it is rather than hide it.
+      // A copy that could not be removed is still served, so its local_url stays; the error
+      // names a server path, so it goes to the log only.
       if (removed.ok()) {
         seg.local_url.reset();
       } else {
-        session->warnings.push_back(files[i].filename + ": local copy not removed (" +
-                                    removed.message() + ")");
+        spdlog::warn("local copy of {}/{} not removed: {}", description.session_id,
+                     files[i].filename, removed.message());
+        session->warnings.push_back(files[i].filename +
+                                    ": local copy could not be removed; still served locally");
       }
     }
   }
