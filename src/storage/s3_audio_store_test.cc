@@ -186,6 +186,30 @@ TEST_F(S3AudioStoreTest, WithoutLocalCopyTheLocalUrlIsNullAndTheFilesGone) {
   EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok());
 }
 
+// A file system whose deletes fail, like a read-only remount.
+class UndeletableFileSystem : public FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  Status RemoveFile(const std::string& path) override {
+    return Status::IOError("unlink " + path + ": Read-only file system");
+  }
+};
+
+TEST_F(S3AudioStoreTest, ALocalCopyThatCannotBeRemovedKeepsItsUrl) {
+  UndeletableFileSystem fs(FileSystem::Default());
+  local_ = std::make_unique<AudioStore>(&fs, &clock_, &signer_, root_);
+  auto store = MakeStore({.keep_local_copy = false});
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.storage_type, "s3");
+  ASSERT_EQ(s.warnings.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(s.segments[i].local_url.has_value());  // the file is still there, and served
+    EXPECT_TRUE(LocalFileExists(files_[i].filename));
+    EXPECT_NE(s.warnings[i].find("could not be removed"), std::string::npos);
+    EXPECT_EQ(s.warnings[i].find(root_), std::string::npos) << "a server path in " << s.warnings[i];
+  }
+}
+
 TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) {
   auto store = MakeStore({.keep_local_copy = false});
   s3_.FailPutsContaining("segment_001", 403);  // e.g. a bucket policy refusing this one key
