@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/aws_credentials.h"
+#include "storage/s3_audio_store.h"
 #include "storage/s3_codec.h"
 #include "tts/wav.h"
 #include "util/crypto.h"
@@ -166,16 +167,10 @@ int RunS3Check(const config::S3Settings& settings, const S3ToolEnv& env) {
   const std::string session_id = crypto::RandomHex(16);
   const std::string key = "audio/_swha-check/" + session_id + "/check.wav";
   const std::string wav = CheckWav();
-  const std::map<std::string, std::string> metadata = {
-      {"session-id", session_id},
-      {"user-id", "swha-check"},
-      {"generated-at", storage::FormatIso8601Utc(env.clock->NowUnixSeconds())},
-      {"filename", "check.wav"},
-      {"voice", "af_heart"},
-      {"language-code", "a"},
-      {"speed", "1.0"},
-      {"segment-index", "0"},
-      {"graphemes", "swha-tts S3 check"}};
+  // The service's own metadata, so the check exercises exactly what uploads send.
+  const std::map<std::string, std::string> metadata = storage::SegmentMetadata(
+      {"swha-check", session_id, "af_heart", "a", 1.0, {"swha-tts S3 check"}}, "check.wav", 0,
+      env.clock->NowUnixSeconds());
   bool uploaded = false;
   if (!bucket_ok) {
     steps.Skip(kUpload, kBucket);

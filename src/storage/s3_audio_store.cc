@@ -156,19 +156,24 @@ S3Availability S3AudioStore::availability() const {
   return availability_;
 }
 
+std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
+                                                   std::string_view filename, size_t index,
+                                                   int64_t now_unix) {
+  return {{"session-id", d.session_id},
+          {"user-id", d.owner},
+          {"generated-at", FormatIso8601Utc(now_unix)},
+          {"filename", std::string(filename)},
+          {"voice", d.voice},
+          {"language-code", d.language_code},
+          {"speed", FormatSpeed(d.speed)},
+          {"segment-index", std::to_string(index)},
+          {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
+}
+
 Status S3AudioStore::UploadOne(const SessionDescription& d, const SegmentFile& file, size_t index,
                                const std::string& key) const {
-  const std::map<std::string, std::string> metadata = {
-      {"session-id", d.session_id},
-      {"user-id", d.owner},
-      {"generated-at", FormatIso8601Utc(clock_->NowUnixSeconds())},
-      {"filename", file.filename},
-      {"voice", d.voice},
-      {"language-code", d.language_code},
-      {"speed", FormatSpeed(d.speed)},
-      {"segment-index", std::to_string(index)},
-      {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
-  return client_->PutObject(key, file.bytes, kContentType, metadata);
+  return client_->PutObject(key, file.bytes, kContentType,
+                            SegmentMetadata(d, file.filename, index, clock_->NowUnixSeconds()));
 }
 
 void S3AudioStore::Upload(const SessionDescription& description,

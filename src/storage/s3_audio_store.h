@@ -89,8 +89,6 @@ class S3AudioStore {
   // listing every page and deleting in batches of 1,000.
   S3CleanupResult RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix);
 
-  const S3Client& client() const { return *client_; }
-
  private:
   struct CachedUrl {
     std::string url;
@@ -122,6 +120,13 @@ class S3AudioStore {
   int64_t probe_checked_ms_ = 0;
   std::map<std::pair<std::string, int64_t>, CachedUrl> presign_cache_;
 };
+
+// The x-amz-meta-* fields (names without the prefix) of segment `index` (`filename`) of the
+// session `d`, written at `now_unix`: the original's session-id, user-id, generated-at,
+// filename, voice, language-code, speed, segment-index and graphemes.
+std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
+                                                   std::string_view filename, size_t index,
+                                                   int64_t now_unix);
 
 // The graphemes metadata value: letters with diacritics folded to their base letter, anything
 // else outside printable ASCII dropped, whitespace runs made one space, at most 100 characters.
