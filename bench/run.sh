@@ -8,12 +8,12 @@
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
 #
 # Benchmarks: overhead throughput memory engine-scaling (the server and the engine), presign
-# (S3Client::PresignGet vs. botocore; needs python3-botocore, installed with apt-get if
-# missing) and s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1). s3-upload starts
-# a throw-away Ceph RADOS Gateway (scripts/s3-test-server.sh) in a temporary directory and
-# stops it on exit, and runs twice: over plain loopback, then through swha_bench's delaying
-# proxy, which adds S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do
-# this in the kernel, but this machine's kernel has no sch_netem).
+# (S3Client::PresignGet vs. botocore; python3-botocore comes from scripts/install-deps.sh) and
+# s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1). s3-upload starts a throw-away
+# Ceph RADOS Gateway (scripts/s3-test-server.sh) in a temporary directory and stops it on exit,
+# and runs twice: over plain loopback, then through swha_bench's delaying proxy, which adds
+# S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
+# but this machine's kernel has no sch_netem).
 #
 # Environment: BUILD_DIR (default: build), BENCHMARKS (default: all six, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
@@ -74,7 +74,8 @@ start_gateway() {
 }
 
 if [[ " $benchmarks " == *" presign "* ]] && ! python3 -c 'import botocore' 2>/dev/null; then
-  apt-get install -y --no-install-recommends python3-botocore >/dev/null
+  echo "run.sh: missing package python3-botocore: scripts/install-deps.sh should have installed it" >&2
+  exit 1
 fi
 cp "$build_dir/swha_bench" "$build_dir/swha-tts" "$snapshot/"
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything swha-tts needs to build, run and test, from Debian 12's packages only.
 # Idempotent: apt-get skips what is already installed. Must run as root (or with sudo).
+# This is the only place that installs: tests and benchmarks that find a tool missing fail,
+# naming the package, rather than install it while other suites run.
 set -euo pipefail
 
 packages=(
@@ -12,8 +14,11 @@ packages=(
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore
-  # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh)
-  ceph-mon ceph-osd ceph-mgr radosgw ceph-common
+  # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
+  # also needs curl and iproute2's `ss`)
+  ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2
+  # scripts/fresh-machine-check.sh: a bare Debian 12 to run the README's commands in
+  debootstrap
 )
 
 missing=()

@@ -3,7 +3,7 @@
 # cluster (one monitor, one in-memory "memstore" OSD) with a RADOS Gateway serving the S3 API on
 # 127.0.0.1 only, from Debian 12's own packages. See docs/s3-test-server.md.
 #
-#   bash scripts/s3-test-server.sh start  DIR   # install (if missing), create or restart, wait;
+#   bash scripts/s3-test-server.sh start  DIR   # create or restart, wait;
 #                                              # last line, shell-sourceable: S3_ENDPOINT_URL=...
 #                                              # AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...
 #                                              # S3_BUCKET_NAME=...
@@ -12,9 +12,9 @@
 #   bash scripts/s3-test-server.sh env    DIR   # just the line above (exit 1 if never started)
 #
 # Everything (ceph.conf, keyring, mon store, OSD data, logs, pid files, admin sockets) lives under
-# DIR; nothing in /etc/ceph or /var/lib/ceph is read or written. Run as root (it installs with
-# apt-get; the daemons run as root). start on a DIR whose cluster was stopped restarts it with
-# its data. If start fails, it stops what it started and leaves the logs in DIR/log.
+# DIR; nothing in /etc/ceph or /var/lib/ceph is read or written. Run as root (the daemons run
+# as root); the packages come from scripts/install-deps.sh. start on a DIR whose cluster was
+# stopped restarts it with its data. If start fails, it stops what it started and leaves the logs in DIR/log.
 # Environment, all optional:
 #   S3_TEST_PORT      S3 (radosgw) port on 127.0.0.1; default: the first free one from 17480
 #   CEPH_MON_PORT     monitor port on 127.0.0.1;      default: the first free one from 16789
@@ -79,19 +79,17 @@ rgw_admin() { timeout "$TIMEOUT" radosgw-admin -c "$CONF" -n client.admin "$@"; 
 
 # ---- packages ----------------------------------------------------------------------------------
 
-install_packages() {
+# Fails, naming the package, when something the gateway needs is not installed: installing is
+# scripts/install-deps.sh's job, never the tests' (parallel suites would race for dpkg's lock).
+require_packages() {
   local missing=() p
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   command -v curl >/dev/null || missing+=(curl)
   command -v ss >/dev/null || missing+=(iproute2)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}) and not root"
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  [ ${#missing[@]} -eq 0 ] ||
+    die "missing package(s) ${missing[*]}: scripts/install-deps.sh should have installed them"
 }
 
 # ---- ports -------------------------------------------------------------------------------------
@@ -321,7 +319,7 @@ on_start_exit() {
 
 cmd_start() {
   local t0=$SECONDS
-  install_packages
+  require_packages
   local mon_port s3_port fsid endpoint ak sk bucket
   ak=${S3_TEST_ACCESS_KEY:-SWHATESTACCESSKEY001}
   sk=${S3_TEST_SECRET_KEY:-swhaTestSecretKey0000000000000000000000001}
