@@ -34,12 +34,12 @@ done
 # The first Debian archive (not its security suite) among this machine's apt sources.
 mirror() {
   {
-    grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
-    grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}'
-  } | grep -v -- '-security' | head -n 1
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}'
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      sed -nE 's/^deb (\[[^]]*\] )?([^ ]+).*/\2/p'
+  } | awk '!/-security/ {print; exit}'
 }
-MIRROR=$(mirror)
+MIRROR=$(mirror || true)
 [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}"
 
 WORK=${FRESH_CHECK_DIR:-$(mktemp -d /var/tmp/swha-fresh.XXXXXX)}
