@@ -549,9 +549,7 @@ int RunS3Upload(const Args& args) {
   auto transport = storage::CreateCurlTransport();
   const std::string tmp =
       std::filesystem::temp_directory_path() / fmt::format("swha-bench-s3-{}", getpid());
-  const storage::LocalUrlSigner url_signer("bench-secret-bench-secret-bench-secret",
-                                           "http://127.0.0.1:8000");
-  storage::AudioStore local(FileSystem::Default(), Clock::Real(), &url_signer, tmp);
+  storage::AudioStore local(FileSystem::Default(), tmp);
   auto make_client = [&](int attempts) {
     storage::RetryPolicy retry;
     retry.max_attempts = attempts;
@@ -591,20 +589,17 @@ int RunS3Upload(const Args& args) {
   auto upload_session = [&](UploadStore& s) {
     description.session_id = storage::NewSessionId(*Clock::Real(), "anonymous");
     storage::StoredSession session;
-    session.storage_type = "local";
     for (const auto& f : files) {
-      storage::StoredSegment seg;
-      seg.filename = f.filename;
-      seg.local_url = "http://127.0.0.1:8000/local/" + f.filename;
-      seg.storage_type = "local";
-      session.segments.push_back(std::move(seg));
+      session.segments.push_back({f.filename, storage::Location::kLocal, {}});
     }
     const double cpu0 = SelfCpuSeconds();
     const auto t0 = SteadyClock::now();
-    s.store->Upload(description, files, 3600, &session);
+    s.store->Upload(description, files, &session);
     const double ms = MsSince(t0);
     s.cpu_ms += (SelfCpuSeconds() - cpu0) * 1000;
-    if (session.storage_type != "s3" || !session.warnings.empty()) {
+    const bool all_in_s3 = std::all_of(session.segments.begin(), session.segments.end(),
+                                       [](const auto& seg) { return storage::InS3(seg.location); });
+    if (!all_in_s3 || !session.warnings.empty()) {
       Die("upload left segments local: " +
           (session.warnings.empty() ? std::string("?") : session.warnings.front()));
     }

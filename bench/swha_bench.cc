@@ -101,7 +101,7 @@ std::map<std::string, long> ProcessMemoryKiB(pid_t pid) {
 // The engine, in process
 
 std::unique_ptr<tts::Engine> MakeEngine(int threads) {
-  return Must(tts::CreateEspeakEngine({.threads = threads}), "espeak engine");
+  return Must(tts::CreateEngine({.threads = threads}), "espeak engine");
 }
 
 // What the Synthesizer (and so the server) uses for the default voice af_heart.

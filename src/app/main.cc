@@ -15,6 +15,7 @@
 #include "app/service.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
+#include "storage/limits.h"
 #include "tts/voice_catalog.h"
 #include "tts/wav.h"
 #include "util/file_system.h"
@@ -80,7 +81,7 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
 
 int RunSay(const tts::SynthesisRequest& request, const std::string& output) {
   ConfigureLogging("warn");
-  auto engine = tts::CreateEspeakEngine({.threads = 1});
+  auto engine = tts::CreateEngine({.threads = 1});
   if (!engine.ok()) return Fail(engine.status());
   tts::Synthesizer synthesizer(engine->get());
   auto segments = synthesizer.Synthesize(request);
@@ -141,8 +142,10 @@ void AddS3Commands(CLI::App* cli, S3Commands* c) {
   c->presign->add_option("key", c->key, "Object key")->required();
   c->presign
       ->add_option("--expires", c->expires,
-                   "Seconds the URL stays valid, 1 to 604800 "
-                   "(default: S3_PRESIGNED_URL_EXPIRY)")
+                   "Seconds the URL stays valid, 1 to " +
+                       std::to_string(storage::kMaxUrlExpirySeconds) +
+                       " "
+                       "(default: S3_PRESIGNED_URL_EXPIRY)")
       ->type_name("SECONDS");
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/aws_credentials.h"
+#include "storage/limits.h"
 #include "storage/s3_audio_store.h"
 #include "storage/s3_codec.h"
 #include "tts/wav.h"
@@ -19,7 +20,6 @@ namespace {
 
 using storage::S3Client;
 
-constexpr int64_t kMaxPresignSeconds = 604800;  // SigV4's limit: 7 days
 constexpr int64_t kCheckUrlExpirySeconds = 300;
 constexpr char kCheckContentType[] = "audio/wav";
 
@@ -295,9 +295,9 @@ int RunPresign(const config::S3Settings& settings, std::string_view key,
     const char* end = begin + expires->size();
     auto [ptr, ec] = std::from_chars(begin, end, seconds);
     if (expires->empty() || ec != std::errc() || ptr != end || seconds < 1 ||
-        seconds > kMaxPresignSeconds) {
+        seconds > storage::kMaxUrlExpirySeconds) {
       *env.err << "swha-tts: --expires \"" << *expires
-               << "\" is invalid: expected an integer from 1 to " << kMaxPresignSeconds
+               << "\" is invalid: expected an integer from 1 to " << storage::kMaxUrlExpirySeconds
                << " seconds (7 days, S3's limit)\n";
       return 2;
     }

@@ -16,14 +16,28 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
 
   FileSystem* fs = FileSystem::Default();
   SWHA_RETURN_IF_ERROR(fs->CreateDirs(s.audio_dir).WithContext("AUDIO_DIR"));
-  SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEspeakEngine({.threads = s.engine_threads}));
+  SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEngine({.type = tts::EngineType::kEspeakNg,
+                                                             .threads = s.engine_threads}));
   service->synthesizer_ = std::make_unique<tts::Synthesizer>(service->engine_.get());
   service->signer_ = std::make_unique<storage::LocalUrlSigner>(s.secret_key, s.public_base_url);
-  service->store_ =
-      std::make_unique<storage::AudioStore>(fs, Clock::Real(), service->signer_.get(), s.audio_dir);
-  service->context_ = http::ApiContext{&s, service->synthesizer_.get(), service->store_.get(),
-                                       service->signer_.get(), Clock::Real()};
+  service->store_ = std::make_unique<storage::AudioStore>(fs, s.audio_dir);
+  service->storage_.local = service->store_.get();
+  service->storage_.signer = service->signer_.get();
+  service->storage_.use_s3_storage = s.s3.use_s3_storage;
   if (s.s3.use_s3_storage) service->SetUpS3();
+
+  const Clock* clock = Clock::Real();
+  service->minter_ = std::make_unique<service::UrlMinter>(&service->storage_, clock);
+  service->generation_ = std::make_unique<service::GenerationService>(
+      service::GenerationLimits{.max_text_length = s.max_text_length,
+                                .default_url_expiry_seconds = s.s3.presigned_url_expiry},
+      service->synthesizer_.get(), &service->storage_, service->minter_.get(), clock);
+  service->sessions_ = std::make_unique<service::SessionService>(&service->storage_, clock);
+  service->context_ = http::ApiContext{.settings = &s,
+                                       .generation = service->generation_.get(),
+                                       .sessions = service->sessions_.get(),
+                                       .storage = &service->storage_,
+                                       .clock = clock};
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));
   service->server_ = std::make_unique<http::HttpServer>(
       http::ServerConfig{s.host, s.port, s.http_threads, s.max_request_bytes}, router);
@@ -36,7 +50,7 @@ void Service::SetUpS3() {
   if (!resolved.ok()) {
     // The detail names files and OS errors: the log gets it, callers get what to do.
     spdlog::error("S3 storage is off: {}", resolved.status().message());
-    context_.s3_setup_error =
+    storage_.s3_setup_error =
         "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put the "
         "AWS_PROFILE section in the shared credentials file (details in the server log)";
     return;
@@ -48,8 +62,8 @@ void Service::SetUpS3() {
   auto probe = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(),
                                          {.max_attempts = 1});
   if (!client.ok() || !probe.ok()) {
-    context_.s3_setup_error = (client.ok() ? probe : client).status().message();
-    spdlog::error("S3 storage is off: {}", context_.s3_setup_error);
+    storage_.s3_setup_error = (client.ok() ? probe : client).status().message();
+    spdlog::error("S3 storage is off: {}", storage_.s3_setup_error);
     return;
   }
   s3_store_ = std::make_unique<storage::S3AudioStore>(
@@ -58,8 +72,8 @@ void Service::SetUpS3() {
           .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
           .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
           .keep_local_copy = settings_.keep_local_copy});
-  context_.s3 = s3_store_.get();
-  context_.s3_credentials_source = resolved->credentials_source;
+  storage_.s3 = s3_store_.get();
+  storage_.s3_credentials_source = resolved->credentials_kind;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
                resolved->credentials_source);
   // Only logged: availability is re-checked by every request, never decided here.
@@ -74,7 +88,7 @@ void Service::SetUpS3() {
 std::string Service::StorageSummary() const {
   std::string local = "local at " + settings_.audio_dir;
   if (!settings_.s3.use_s3_storage) return local;
-  if (s3_store_ == nullptr) return local + " (S3 is off: " + context_.s3_setup_error + ")";
+  if (s3_store_ == nullptr) return local + " (S3 is off: " + storage_.s3_setup_error + ")";
   return "S3 bucket " + settings_.s3.bucket_name + " at " +
          (settings_.s3.endpoint_url.empty() ? "AWS " + settings_.s3.region
                                             : settings_.s3.endpoint_url) +

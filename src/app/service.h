@@ -6,6 +6,10 @@
 #include "config/settings.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "service/generation_service.h"
+#include "service/session_service.h"
+#include "service/storage_backends.h"
+#include "service/url_minter.h"
 #include "storage/audio_store.h"
 #include "storage/http_transport.h"
 #include "storage/local_url_signer.h"
@@ -29,7 +33,7 @@ class Service {
 
  private:
   Service() = default;
-  // Sets up S3 when USE_S3_STORAGE is true; a failure is kept in context_.s3_setup_error and
+  // Sets up S3 when USE_S3_STORAGE is true; a failure is kept in storage_.s3_setup_error and
   // reported with every request, never fatal, so the service still serves from local storage.
   void SetUpS3();
 
@@ -40,6 +44,10 @@ class Service {
   std::unique_ptr<storage::AudioStore> store_;
   std::unique_ptr<storage::HttpTransport> s3_transport_;
   std::unique_ptr<storage::S3AudioStore> s3_store_;
+  service::StorageBackends storage_;
+  std::unique_ptr<service::UrlMinter> minter_;
+  std::unique_ptr<service::GenerationService> generation_;
+  std::unique_ptr<service::SessionService> sessions_;
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

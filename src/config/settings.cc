@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "storage/limits.h"
 #include "util/crypto.h"
 #include "util/strings.h"
 
@@ -43,13 +44,15 @@ struct IntRule {
   std::string_view note;  // unit or meaning, appended in parentheses
 };
 
+constexpr size_t kMaxEnvironmentLength = 64;
 constexpr IntRule kPortRule{"PORT", 1, 65535, ""};
 constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "characters"};
 constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
 constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
-constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, 604800, "seconds"};
+constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, storage::kMaxUrlExpirySeconds,
+                                       "seconds"};
 constexpr IntRule kMaxUploadsRule{"S3_MAX_CONCURRENT_UPLOADS", 1, 64, ""};
 constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
 constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
@@ -389,6 +392,11 @@ Status Settings::Validate() const {
   if (!IsOneOf(log_level, kLogLevels)) {
     return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));
   }
+  if (environment.empty() || environment.size() > kMaxEnvironmentLength ||
+      HasSpaceOrControl(environment)) {
+    return Invalid("ENVIRONMENT", environment,
+                   "a label of 1 to 64 characters without spaces, e.g. production");
+  }
   SWHA_RETURN_IF_ERROR(CheckRange(kTokenExpiryRule, access_token_expire_minutes));
   SWHA_RETURN_IF_ERROR(CheckUrl("SYNC_API_BASE_URL", sync_api_base_url));
   if (!sync_api_key.empty() && sync_api_base_url.empty()) {
@@ -459,6 +467,7 @@ std::string Settings::ToString() const {
   number("ENGINE_THREADS", engine_threads);
   number("HTTP_THREADS", http_threads);
   text("LOG_LEVEL", log_level);
+  text("ENVIRONMENT", environment);
   flag("KEEP_LOCAL_COPY", keep_local_copy);
   number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
   flag("ALLOW_ANONYMOUS", allow_anonymous);
@@ -497,6 +506,7 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadInt(env, kEngineThreadsRule, &s.engine_threads));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kHttpThreadsRule, &s.http_threads));
   SWHA_RETURN_IF_ERROR(ReadChoice(env, "LOG_LEVEL", kLogLevels, false, &s.log_level));
+  ReadString(env, "ENVIRONMENT", &s.environment);
   SWHA_RETURN_IF_ERROR(ReadBool(env, "KEEP_LOCAL_COPY", &s.keep_local_copy));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kTokenExpiryRule, &s.access_token_expire_minutes));
   SWHA_RETURN_IF_ERROR(ReadBool(env, "ALLOW_ANONYMOUS", &s.allow_anonymous));

@@ -48,14 +48,15 @@ struct Settings {
   std::string secret_key;              // SECRET_KEY (secret); see EnsureSecretKey()
   // Where secret_key came from: "env", "file" or "generated"; empty until EnsureSecretKey().
   std::string secret_key_source;
-  int engine_threads = 0;                // ENGINE_THREADS; 0 means one per CPU core
-  int http_threads = 16;                 // HTTP_THREADS
-  std::string log_level = "info";        // LOG_LEVEL: trace | debug | info | warn | error | off
-  bool keep_local_copy = true;           // KEEP_LOCAL_COPY
-  int access_token_expire_minutes = 30;  // ACCESS_TOKEN_EXPIRE_MINUTES
-  bool allow_anonymous = true;           // ALLOW_ANONYMOUS
-  std::string database_url;              // DATABASE_URL (its password is secret)
-  std::string sync_api_key;              // SYNC_API_KEY (secret)
+  int engine_threads = 0;                   // ENGINE_THREADS; 0 means one per CPU core
+  int http_threads = 16;                    // HTTP_THREADS
+  std::string log_level = "info";           // LOG_LEVEL: trace | debug | info | warn | error | off
+  std::string environment = "development";  // ENVIRONMENT, reported by /health (a label)
+  bool keep_local_copy = true;              // KEEP_LOCAL_COPY
+  int access_token_expire_minutes = 30;     // ACCESS_TOKEN_EXPIRE_MINUTES
+  bool allow_anonymous = true;              // ALLOW_ANONYMOUS
+  std::string database_url;                 // DATABASE_URL (its password is secret)
+  std::string sync_api_key;                 // SYNC_API_KEY (secret)
   std::string sync_api_base_url = "https://api.sync.so";  // SYNC_API_BASE_URL
   S3Settings s3;
 

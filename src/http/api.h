@@ -5,26 +5,22 @@
 
 #include "config/settings.h"
 #include "http/router.h"
-#include "storage/audio_store.h"
-#include "storage/local_url_signer.h"
-#include "storage/s3_audio_store.h"
-#include "tts/synthesizer.h"
+#include "service/generation_service.h"
+#include "service/session_service.h"
+#include "service/storage_backends.h"
 #include "util/clock.h"
 
 namespace swha::http {
 
-// What the handlers reach; every pointer is borrowed and outlives the server.
+// What the handlers reach; every pointer is borrowed and outlives the server. Handlers parse,
+// call a service and format; only the signed-audio download reads storage itself.
 struct ApiContext {
   const config::Settings* settings = nullptr;
-  const tts::Synthesizer* synthesizer = nullptr;
-  storage::AudioStore* store = nullptr;
-  const storage::LocalUrlSigner* signer = nullptr;
+  const service::GenerationService* generation = nullptr;
+  const service::SessionService* sessions = nullptr;
+  // For /static/audio: the signer checks the URL, the local store serves the file.
+  const service::StorageBackends* storage = nullptr;
   const Clock* clock = nullptr;
-  // Set when USE_S3_STORAGE is true and S3 could be configured (it may still be unreachable).
-  storage::S3AudioStore* s3 = nullptr;
-  // When USE_S3_STORAGE is true but s3 is null: why (e.g. no credentials). Never a secret.
-  std::string s3_setup_error;
-  std::string s3_credentials_source;  // "environment" or "shared credentials file ..."
 };
 
 // Every route of the service, in one table (routes.cc).
@@ -38,6 +34,7 @@ Response HandleCleanup(const ApiContext& ctx, const Request& req);
 Response HandleVoices(const ApiContext& ctx, const Request& req);
 Response HandleLanguages(const ApiContext& ctx, const Request& req);
 Response HandleHealth(const ApiContext& ctx, const Request& req);
+Response HandleRoot(const ApiContext& ctx, const Request& req);
 Response HandleStaticAudio(const ApiContext& ctx, const Request& req);
 
 }  // namespace swha::http

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 namespace swha::http {
 
 int HttpStatusFor(StatusCode code) {
@@ -13,6 +11,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kBadRequest: return 400;
     case StatusCode::kTooLarge: return 413;
     case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kUnavailable: return 503;
@@ -43,15 +42,10 @@ Response ValidationError(std::string_view location, std::string_view field, std:
 }
 
 Response ErrorFromStatus(const Status& status, std::string_view location) {
-  if (status.code() != StatusCode::kInvalidArgument) return ErrorResponse(status);
-  const std::string& m = status.message();
-  const size_t colon = m.find(": ");
-  bool is_field = colon != std::string::npos && colon > 0;
-  for (size_t i = 0; is_field && i < colon; ++i) {
-    is_field = std::islower(static_cast<unsigned char>(m[i])) || m[i] == '_';
+  if (status.code() != StatusCode::kInvalidArgument || status.field().empty()) {
+    return ErrorResponse(status);
   }
-  if (!is_field) return ErrorResponse(status);
-  return ValidationError(location, m.substr(0, colon), m.substr(colon + 2));
+  return ValidationError(location, status.field(), status.message());
 }
 
 }  // namespace swha::http

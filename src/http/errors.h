@@ -10,7 +10,7 @@
 
 namespace swha::http {
 
-// StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404,
+// StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404, AlreadyExists 409,
 // PermissionDenied 403, Unauthenticated 401, Unavailable 503, IOError/Internal 500.
 int HttpStatusFor(StatusCode code);
 
@@ -24,8 +24,8 @@ Response ErrorResponse(int http_status, std::string_view detail);
 Response ValidationError(std::string_view location, std::string_view field, std::string_view msg,
                          std::string_view type = "value_error");
 
-// For an InvalidArgument whose message starts "field: " (the convention of tts/ and config/):
-// a ValidationError on that field; any other status goes through ErrorResponse.
+// For an InvalidField status: a ValidationError on that field; any other status goes through
+// ErrorResponse.
 Response ErrorFromStatus(const Status& status, std::string_view location);
 
 }  // namespace swha::http

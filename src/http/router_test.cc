@@ -68,11 +68,15 @@ TEST(ErrorsTest, CatalogueMapsEveryCode) {
 
 TEST(ErrorsTest, FieldStatusesBecomeFastApiValidationErrors) {
   Response r =
-      ErrorFromStatus(Status::InvalidArgument("speed: must be between 0.5 and 2.0"), "body");
+      ErrorFromStatus(Status::InvalidField("speed", "must be between 0.5 and 2.0"), "body");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(
       r.body,
       R"({"detail":[{"loc":["body","speed"],"msg":"must be between 0.5 and 2.0","type":"value_error"}]})");
+  // The field is typed, never read out of a message.
+  Response plain = ErrorFromStatus(Status::InvalidArgument("speed: looks like a field"), "body");
+  EXPECT_EQ(plain.status, 422);
+  EXPECT_EQ(plain.body, R"({"detail":"speed: looks like a field"})");
   Response io = ErrorFromStatus(Status::IOError("write /srv/private/path: disk full"), "body");
   EXPECT_EQ(io.status, 500);
   EXPECT_EQ(io.body.find("/srv/private"), std::string::npos);

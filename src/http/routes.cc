@@ -7,6 +7,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
     return [&ctx, handler](const Request& req) { return handler(ctx, req); };
   };
   return {
+      {"GET", "/", bind(&HandleRoot)},
       {"GET", "/health", bind(&HandleHealth)},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate)},
       {"POST", "/api/v1/tts/generate-simple", bind(&HandleGenerateSimple)},

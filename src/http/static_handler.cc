@@ -73,11 +73,11 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(404, "Not Found");
   }
   Status signature =
-      ctx.signer->Verify(session, filename, req.Query("expires").value_or(""),
-                         req.Query("signature").value_or(""), ctx.clock->NowUnixSeconds());
+      ctx.storage->signer->Verify(session, filename, req.Query("expires").value_or(""),
+                                  req.Query("signature").value_or(""), ctx.clock->NowUnixSeconds());
   if (!signature.ok()) return ErrorResponse(403, "Forbidden: " + signature.message());
 
-  auto file = ctx.store->OpenSegment(session, filename);
+  auto file = ctx.storage->local->OpenSegment(session, filename);
   if (!file.ok()) {
     if (file.status().code() == StatusCode::kNotFound ||
         file.status().code() == StatusCode::kPermissionDenied) {

@@ -1,24 +1,17 @@
 // /api/v1/tts/*: the original's endpoints, with its field names and types.
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <cmath>
 #include <optional>
 
 #include "http/api.h"
 #include "http/errors.h"
-#include "storage/session_id.h"
 #include "tts/voice_catalog.h"
-#include "util/regex.h"
 #include "util/strings.h"
 
 namespace swha::http {
 namespace {
 
 using nlohmann::json;
-
-constexpr int64_t kMaxUrlExpirySeconds = 604800;  // S3's limit for presigned URLs: 7 days
-constexpr int64_t kMaxCleanupDays = 36500;
 
 // Collects every field error of a request, as FastAPI does, for one 422 response.
 class FieldErrors {
@@ -27,26 +20,14 @@ class FieldErrors {
   void Add(std::string_view field, std::string_view msg, std::string_view type = "value_error") {
     items_.push_back({{"loc", {location_, field}}, {"msg", msg}, {"type", type}});
   }
+  // REQUIRES: s is an InvalidField status.
+  void Add(const Status& s) { Add(s.field(), s.message()); }
   bool empty() const { return items_.empty(); }
   Response ToResponse() const { return Response::Json(422, {{"detail", items_}}); }
 
  private:
   std::string location_;
   json items_ = json::array();
-};
-
-// What a generate call asks for, after parsing and validation.
-struct GenerationInput {
-  tts::SynthesisRequest synthesis;
-  bool use_s3 = true;
-  int64_t url_expiry_seconds = 0;
-};
-
-struct Generation {
-  std::string session_id;
-  std::vector<tts::SynthesizedSegment> segments;
-  storage::StoredSession stored;
-  double processing_time = 0;
 };
 
 std::optional<bool> ParseBool(std::string_view s) {
@@ -70,108 +51,50 @@ std::optional<double> ParseDouble(std::string_view s) {
   return v;
 }
 
-// Checks the fields whose rules do not depend on their source (JSON body or query string).
-void ValidateCommon(const ApiContext& ctx, GenerationInput* in, FieldErrors* errors,
-                    std::optional<int64_t> expiry) {
-  auto& s = in->synthesis;
-  if (TrimWhitespace(s.text).empty()) errors->Add("text", "must not be empty");
-  if (auto v = tts::FindVoice(s.voice); !v.ok()) errors->Add("voice", v.status().message());
-  if (auto l = tts::FindLanguage(s.language_code); !l.ok()) {
-    errors->Add("language_code", l.status().message());
-  }
-  if (Status sp = tts::ValidateSpeed(s.speed); !sp.ok()) {
-    errors->Add("speed", "must be between 0.5 and 2.0");
-  }
-  if (auto r = Regex::Compile(s.split_pattern); !r.ok()) {
-    errors->Add("split_pattern", r.status().message());
-  }
-  // null or 0 means "the configured default", as in the original.
-  const int64_t fallback = ctx.settings->s3.presigned_url_expiry;
-  if (!expiry.has_value() || *expiry == 0) {
-    in->url_expiry_seconds = fallback;
-  } else if (*expiry < 1 || *expiry > kMaxUrlExpirySeconds) {
-    errors->Add("presigned_url_expiry", "must be between 1 and 604800 seconds (7 days)");
-  } else {
-    in->url_expiry_seconds = *expiry;
-  }
+// Until accounts exist, every caller is anonymous.
+service::Principal CallerOf(const Request&) { return service::Principal::Anonymous(); }
+
+// Validates `in` (after its fields parsed with the right types) and creates the session:
+// field errors as one 422, other failures through the error catalogue.
+Result<service::Session> ValidateAndCreate(const ApiContext& ctx, const Request& req,
+                                           const service::GenerationRequest& in,
+                                           FieldErrors* errors) {
+  for (const Status& e : ctx.generation->Validate(in)) errors->Add(e);
+  if (!errors->empty()) return Status::InvalidArgument("invalid fields");
+  return ctx.generation->Create(CallerOf(req), in);
 }
 
-// The text limit is a size limit (413), checked before any other work.
-std::optional<Response> CheckTextLength(const ApiContext& ctx, std::string_view text) {
-  const size_t chars = Utf8Length(text);
-  if (chars > ctx.settings->max_text_length) {
-    return ErrorResponse(413, "text is " + std::to_string(chars) +
-                                  " characters long; the limit is " +
-                                  std::to_string(ctx.settings->max_text_length));
-  }
-  return std::nullopt;
+template <typename T>
+json OptionalJson(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
 }
-
-// Whose audio this is: the user id once requests are authenticated; "anonymous" until then.
-constexpr std::string_view kOwner = "anonymous";
-
-Result<Generation> Generate(const ApiContext& ctx, const GenerationInput& in) {
-  Stopwatch watch;
-  Generation g;
-  SWHA_ASSIGN_OR_RETURN(g.segments, ctx.synthesizer->Synthesize(in.synthesis));
-  g.session_id = storage::NewSessionId(*ctx.clock, kOwner);
-  std::vector<storage::SegmentFile> files;
-  files.reserve(g.segments.size());
-  for (const auto& seg : g.segments) {
-    files.push_back({storage::SegmentFilename(seg.index), seg.wav});
-  }
-  SWHA_ASSIGN_OR_RETURN(g.stored, ctx.store->Publish(g.session_id, files, in.url_expiry_seconds));
-  if (in.use_s3 && ctx.settings->s3.use_s3_storage) {
-    if (ctx.s3 == nullptr) {
-      g.stored.warnings.push_back("S3 storage is off (" + ctx.s3_setup_error +
-                                  "); audio stored locally");
-    } else {
-      storage::SessionDescription description{std::string(kOwner), g.session_id,
-                                              in.synthesis.voice,  in.synthesis.language_code,
-                                              in.synthesis.speed,  {}};
-      for (const auto& seg : g.segments) description.graphemes.push_back(seg.graphemes);
-      ctx.s3->Upload(description, files, in.url_expiry_seconds, &g.stored);
-    }
-  }
-  g.processing_time = watch.ElapsedSeconds();
-  return g;
-}
-
-json OptionalJson(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
-json OptionalJson(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 // The fields both generate endpoints return.
-json CommonResponse(const Generation& g) {
+json CommonResponse(const service::Session& session) {
   json audio_files = json::array();
   json segments = json::array();
-  std::optional<double> earliest_expiry;
-  for (size_t i = 0; i < g.segments.size(); ++i) {
-    const auto& synth = g.segments[i];
-    const auto& stored = g.stored.segments[i];
-    audio_files.push_back(stored.presigned_url ? *stored.presigned_url : *stored.local_url);
-    segments.push_back({{"index", synth.index},
-                        {"graphemes", synth.graphemes},
-                        {"phonemes", synth.phonemes},
-                        {"filename", stored.filename},
-                        {"local_url", OptionalJson(stored.local_url)},
-                        {"presigned_url", OptionalJson(stored.presigned_url)},
-                        {"s3_key", OptionalJson(stored.s3_key)},
-                        {"expires_at", OptionalJson(stored.expires_at)},
-                        {"storage_type", stored.storage_type},
-                        {"duration", synth.duration_seconds}});
-    if (stored.expires_at && (!earliest_expiry || *stored.expires_at < *earliest_expiry)) {
-      earliest_expiry = stored.expires_at;
-    }
+  for (const service::Segment& seg : session.segments) {
+    audio_files.push_back(OptionalJson(seg.PreferredUrl()));
+    segments.push_back({{"index", seg.index},
+                        {"graphemes", seg.graphemes},
+                        {"phonemes", seg.phonemes},
+                        {"filename", seg.stored.filename},
+                        {"local_url", OptionalJson(seg.local_url)},
+                        {"presigned_url", OptionalJson(seg.presigned_url)},
+                        {"s3_key", OptionalJson(seg.stored.s3_key)},
+                        {"expires_at", OptionalJson(seg.expires_at)},
+                        {"storage_type", storage::StorageTypeName(seg.stored.location)},
+                        {"duration", seg.duration_seconds}});
   }
   return {{"message", "Speech generated successfully"},
           {"audio_files", audio_files},
           {"audio_segments", segments},
-          {"total_segments", g.segments.size()},
-          {"processing_time", g.processing_time},
-          {"storage_type", g.stored.storage_type},
-          {"session_id", g.session_id},
-          {"expires_at", OptionalJson(earliest_expiry)},
-          {"warnings", g.stored.warnings}};
+          {"total_segments", session.segments.size()},
+          {"processing_time", session.processing_time},
+          {"storage_type", session.StorageType()},
+          {"session_id", session.session_id},
+          {"expires_at", OptionalJson(session.EarliestExpiry())},
+          {"warnings", session.warnings}};
 }
 
 }  // namespace
@@ -181,7 +104,7 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   if (body.is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
   if (!body.is_object()) return ValidationError("body", "body", "must be a JSON object");
 
-  GenerationInput in;
+  service::GenerationRequest in;
   FieldErrors errors("body");
   auto& s = in.synthesis;
   auto string_field = [&](const char* name, std::string* out, bool required) {
@@ -194,7 +117,9 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
     *out = it->get<std::string>();
   };
   string_field("text", &s.text, /*required=*/true);
-  if (auto too_long = CheckTextLength(ctx, s.text)) return *too_long;
+  if (Status length = ctx.generation->CheckTextLength(s.text); !length.ok()) {
+    return ErrorResponse(length);
+  }
   string_field("voice", &s.voice, false);
   string_field("language_code", &s.language_code, false);
   string_field("split_pattern", &s.split_pattern, false);
@@ -212,27 +137,25 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
       errors.Add("use_s3", "must be a boolean", "type_error");
     }
   }
-  std::optional<int64_t> expiry;
   if (auto it = body.find("presigned_url_expiry"); it != body.end() && !it->is_null()) {
     if (it->is_number_integer()) {
-      expiry = it->get<int64_t>();
+      in.url_expiry_seconds = it->get<int64_t>();
     } else {
       errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
     }
   }
-  if (errors.empty()) ValidateCommon(ctx, &in, &errors, expiry);
   if (!errors.empty()) return errors.ToResponse();
-
-  auto g = Generate(ctx, in);
-  if (!g.ok()) return ErrorFromStatus(g.status(), "body");
-  json out = CommonResponse(*g);
+  auto session = ValidateAndCreate(ctx, req, in, &errors);
+  if (!errors.empty()) return errors.ToResponse();
+  if (!session.ok()) return ErrorFromStatus(session.status(), "body");
+  json out = CommonResponse(*session);
   out["language_code"] = s.language_code;
   out["voice"] = s.voice;
   return Response::Json(200, out);
 }
 
 Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
-  GenerationInput in;
+  service::GenerationRequest in;
   FieldErrors errors("query");
   auto& s = in.synthesis;
   auto text = req.Query("text");
@@ -245,7 +168,9 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
     return errors.ToResponse();
   }
   s.text = *text;
-  if (auto too_long = CheckTextLength(ctx, s.text)) return *too_long;
+  if (Status length = ctx.generation->CheckTextLength(s.text); !length.ok()) {
+    return ErrorResponse(length);
+  }
   if (auto v = req.Query("voice")) s.voice = *v;
   if (auto l = req.Query("language_code")) s.language_code = *l;
   if (auto v = req.Query("speed")) {
@@ -263,26 +188,25 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
       errors.Add("use_s3", "must be a boolean", "type_error");
     }
   }
-  std::optional<int64_t> expiry;
   if (auto v = req.Query("presigned_url_expiry"); v && !v->empty()) {
     if (auto n = ParseInt(*v)) {
-      expiry = *n;
+      in.url_expiry_seconds = *n;
     } else {
       errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
     }
   }
-  if (errors.empty()) ValidateCommon(ctx, &in, &errors, expiry);
   if (!errors.empty()) return errors.ToResponse();
-
-  auto g = Generate(ctx, in);
-  if (!g.ok()) return ErrorFromStatus(g.status(), "query");
-  json out = CommonResponse(*g);
+  auto session = ValidateAndCreate(ctx, req, in, &errors);
+  if (!errors.empty()) return errors.ToResponse();
+  if (!session.ok()) return ErrorFromStatus(session.status(), "query");
+  json out = CommonResponse(*session);
   out["first_audio_url"] = out["audio_files"].empty() ? json(nullptr) : out["audio_files"][0];
   return Response::Json(200, out);
 }
 
 Response HandleS3Info(const ApiContext& ctx, const Request&) {
   const auto& s3 = ctx.settings->s3;
+  const service::S3Check check = ctx.sessions->CheckS3();
   json out = {{"use_s3_storage", s3.use_s3_storage},
               {"bucket_name", s3.bucket_name},
               {"region", s3.region},
@@ -290,78 +214,56 @@ Response HandleS3Info(const ApiContext& ctx, const Request&) {
               {"addressing_style", s3.addressing_style},
               {"default_expiry", s3.presigned_url_expiry},
               {"keep_local_copy", ctx.settings->keep_local_copy},
-              {"s3_enabled", false},
-              {"reachable", nullptr},
-              {"error", nullptr}};
-  if (!s3.use_s3_storage) return Response::Json(200, out);
-  if (ctx.s3 == nullptr) {
-    out["error"] = ctx.s3_setup_error;
-    return Response::Json(200, out);
+              {"s3_enabled", check.reachable},
+              {"reachable", check.configured ? json(check.reachable) : json(nullptr)},
+              {"error", OptionalJson(check.error)}};
+  if (check.configured) {
+    out["credentials_source"] = check.credentials_source;
+    out["check_ms"] = check.check_ms;
   }
-  out["credentials_source"] = ctx.s3_credentials_source;
-  Stopwatch watch;
-  const Status reachable = ctx.s3->CheckReachable();  // live, one attempt
-  out["check_ms"] = std::round(watch.ElapsedSeconds() * 10000) / 10;
-  out["reachable"] = reachable.ok();
-  out["s3_enabled"] = reachable.ok();
-  if (!reachable.ok()) out["error"] = reachable.message();
   return Response::Json(200, out);
 }
 
 Response HandleCleanup(const ApiContext& ctx, const Request& req) {
   FieldErrors errors("query");
-  int64_t days_old = 7;
+  service::CleanupRequest in;
   if (auto v = req.Query("days_old")) {
-    auto n = ParseInt(*v);
-    if (!n || *n < 0 || *n > kMaxCleanupDays) {
-      errors.Add("days_old", "must be an integer from 0 to 36500");
+    if (auto n = ParseInt(*v)) {
+      in.days_old = *n;
     } else {
-      days_old = *n;
+      errors.Add("days_old",
+                 "must be an integer from 0 to " + std::to_string(service::kMaxCleanupDays));
     }
   }
-  bool cleanup_s3 = true;
   if (auto v = req.Query("cleanup_s3")) {
     if (auto b = ParseBool(*v)) {
-      cleanup_s3 = *b;
+      in.cleanup_s3 = *b;
     } else {
       errors.Add("cleanup_s3", "must be a boolean", "type_error");
     }
   }
   if (!errors.empty()) return errors.ToResponse();
+  auto report = ctx.sessions->Cleanup(CallerOf(req), in);
+  if (!report.ok()) return ErrorFromStatus(report.status(), "query");
 
-  // Both ages are compared in UTC unix seconds: file mtimes and S3's LastModified alike.
-  const int64_t cutoff = ctx.clock->NowUnixSeconds() - days_old * 86400;
-  storage::LocalCleanupResult local = ctx.store->RemoveLocalOlderThan(cutoff, kOwner);
-  json out = {{"message", "Cleanup completed"},
-              {"local_files_cleaned", local.files_removed},
-              {"local_sessions_removed", local.sessions_removed},
-              {"s3_files_cleaned", 0}};
-  bool failed = false;
-  if (!local.errors.empty()) {
-    failed = true;
-    // The errors name server paths: logged, and only counted in the answer.
-    for (const std::string& e : local.errors) spdlog::warn("cleanup: {}", e);
-    out["local_cleanup_errors"] = local.errors.size();
-    out["local_cleanup_error"] = std::to_string(local.errors.size()) +
+  const std::string message =
+      "Cleanup completed for files older than " + std::to_string(in.days_old) + " days";
+  json out = {{"message", report->failed() ? message + " (with errors)" : message},
+              {"local_files_cleaned", report->local_files_removed},
+              {"local_sessions_removed", report->local_sessions_removed},
+              {"s3_files_cleaned", report->s3_objects_deleted}};
+  if (report->local_errors > 0) {
+    out["local_cleanup_errors"] = report->local_errors;
+    out["local_cleanup_error"] = std::to_string(report->local_errors) +
                                  " local file(s) could not be removed (details in the server log)";
   }
-  if (cleanup_s3 && ctx.settings->s3.use_s3_storage) {
-    if (ctx.s3 == nullptr) {
-      failed = true;
-      out["s3_cleanup_error"] = "S3 storage is off: " + ctx.s3_setup_error;
-    } else {
-      storage::S3CleanupResult s3 =
-          ctx.s3->RemoveOlderThan(storage::S3AudioStore::OwnerPrefix(kOwner), cutoff);
-      out["s3_files_cleaned"] = s3.objects_deleted;
-      out["s3_files_examined"] = s3.objects_listed;
-      if (!s3.errors.empty()) {
-        failed = true;
-        out["s3_cleanup_error"] = s3.errors.front();
-        out["s3_cleanup_errors"] = s3.errors.size();
-      }
-    }
+  if (report->s3_attempted && report->s3_objects_listed > 0) {
+    out["s3_files_examined"] = report->s3_objects_listed;
   }
-  if (failed) out["message"] = "Cleanup completed with errors";
+  if (!report->s3_errors.empty()) {
+    out["s3_cleanup_error"] = report->s3_errors.front();
+    out["s3_cleanup_errors"] = report->s3_errors.size();
+  }
   return Response::Json(200, out);
 }
 
@@ -379,14 +281,23 @@ Response HandleVoices(const ApiContext&, const Request&) {
 }
 
 Response HandleLanguages(const ApiContext&, const Request&) {
-  json out = json::object();
-  for (const tts::Language& l : tts::AllLanguages()) out[std::string(1, l.code)] = l.name;
-  return Response::Json(200, out);
+  json languages = json::object();
+  for (const tts::Language& l : tts::AllLanguages()) languages[std::string(1, l.code)] = l.name;
+  return Response::Json(200, {{"languages", languages}, {"total_count", languages.size()}});
 }
 
-Response HandleHealth(const ApiContext&, const Request&) {
-  return Response::Json(200,
-                        {{"status", "ok"}, {"version", SWHA_VERSION}, {"engine", "espeak-ng"}});
+Response HandleHealth(const ApiContext& ctx, const Request&) {
+  return Response::Json(200, {{"status", "healthy"},
+                              {"version", SWHA_VERSION},
+                              {"environment", ctx.settings->environment},
+                              {"engine", "espeak-ng"}});
+}
+
+Response HandleRoot(const ApiContext&, const Request&) {
+  return Response::Json(200, {{"message", "swha-tts: text-to-speech API"},
+                              {"version", SWHA_VERSION},
+                              {"docs", "/docs"},
+                              {"health", "/health"}});
 }
 
 }  // namespace swha::http

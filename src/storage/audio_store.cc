@@ -4,13 +4,11 @@
 
 namespace swha::storage {
 
-AudioStore::AudioStore(FileSystem* fs, const Clock* clock, const LocalUrlSigner* signer,
-                       std::string audio_dir)
-    : fs_(fs), clock_(clock), signer_(signer), audio_dir_(std::move(audio_dir)) {}
+AudioStore::AudioStore(FileSystem* fs, std::string audio_dir)
+    : fs_(fs), audio_dir_(std::move(audio_dir)) {}
 
 Result<StoredSession> AudioStore::Publish(const std::string& session_id,
-                                          const std::vector<SegmentFile>& files,
-                                          int64_t url_expiry_seconds) {
+                                          const std::vector<SegmentFile>& files) {
   if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
   const std::string dir = JoinPath(audio_dir_, session_id);
   // Any failure here is the server's, whatever errno said: a 500, never a 404 naming a path.
@@ -25,17 +23,8 @@ Result<StoredSession> AudioStore::Publish(const std::string& session_id,
       return Status::IOError(s.message());
     }
   }
-  const int64_t expires = clock_->NowUnixSeconds() + url_expiry_seconds;
   StoredSession session;
-  session.storage_type = "local";
-  for (const SegmentFile& f : files) {
-    StoredSegment seg;
-    seg.filename = f.filename;
-    seg.local_url = signer_->SignedUrl(session_id, f.filename, expires);
-    seg.expires_at = static_cast<double>(expires);
-    seg.storage_type = "local";
-    session.segments.push_back(std::move(seg));
-  }
+  for (const SegmentFile& f : files) session.segments.push_back({f.filename, Location::kLocal, {}});
   return session;
 }
 

@@ -1,15 +1,14 @@
-// Where synthesized audio goes first: written atomically under AUDIO_DIR/<session>/, then handed
-// back as signed local URLs. S3AudioStore (s3_audio_store.h) may then move segments to S3.
+// Where synthesized audio goes first: written atomically under AUDIO_DIR/<session>/.
+// S3AudioStore (s3_audio_store.h) may then copy or move segments to S3.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "storage/local_url_signer.h"
-#include "util/clock.h"
 #include "util/file_system.h"
 #include "util/status.h"
 
@@ -20,19 +19,23 @@ struct SegmentFile {
   std::string bytes;
 };
 
+// Where a segment's audio is kept. URLs are not stored: they are minted when handed out
+// (service/url_minter.h), local signing and S3 presigning alike.
+enum class Location { kLocal, kS3, kLocalAndS3 };
+inline bool HasLocalCopy(Location l) { return l != Location::kS3; }
+inline bool InS3(Location l) { return l != Location::kLocal; }
+// The original's storage_type: "s3" when S3 holds the segment, else "local".
+inline std::string_view StorageTypeName(Location l) { return InS3(l) ? "s3" : "local"; }
+
 struct StoredSegment {
-  std::string filename;
-  std::optional<std::string> local_url;
-  std::optional<std::string> presigned_url;
-  std::optional<std::string> s3_key;
-  std::optional<double> expires_at;  // unix seconds of the URL handed out
-  std::string storage_type;          // "local" or "s3"
+  std::string filename;  // segment_NNN.wav
+  Location location = Location::kLocal;
+  std::optional<std::string> s3_key;  // set exactly when InS3(location)
 };
 
 struct StoredSession {
   std::vector<StoredSegment> segments;
-  std::string storage_type;  // "s3" only when every segment is in S3
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // for the caller: why a segment is not where it was asked
 };
 
 struct LocalCleanupResult {
@@ -45,14 +48,12 @@ struct LocalCleanupResult {
 class AudioStore {
  public:
   // Borrowed pointers must outlive the store.
-  AudioStore(FileSystem* fs, const Clock* clock, const LocalUrlSigner* signer,
-             std::string audio_dir);
+  AudioStore(FileSystem* fs, std::string audio_dir);
 
   // Writes every file of a new session; if any write fails, removes what was written and
-  // returns the error, so a session is either complete or absent. URLs expire after
-  // `url_expiry_seconds`.
+  // returns the error, so a session is either complete or absent.
   Result<StoredSession> Publish(const std::string& session_id,
-                                const std::vector<SegmentFile>& files, int64_t url_expiry_seconds);
+                                const std::vector<SegmentFile>& files);
 
   // REQUIRES: ids already validated by the caller (IsValidSessionId / IsValidSegmentFilename).
   // Refuses symlinks anywhere below AUDIO_DIR.
@@ -71,8 +72,6 @@ class AudioStore {
 
  private:
   FileSystem* fs_;
-  const Clock* clock_;
-  const LocalUrlSigner* signer_;
   std::string audio_dir_;
 };
 

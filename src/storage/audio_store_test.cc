@@ -42,19 +42,18 @@ class AudioStoreTest : public ::testing::Test {
   std::string root_;
   std::string audio_dir_;
   ManualClock clock_{1'700'000'000'000};
-  LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
 };
 
-TEST_F(AudioStoreTest, PublishWritesEveryFileAndSignsUrls) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+TEST_F(AudioStoreTest, PublishWritesEveryFileAndSaysItIsLocal) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
-  auto session = store.Publish(id, ThreeFiles(), 60);
+  auto session = store.Publish(id, ThreeFiles());
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   ASSERT_EQ(session->segments.size(), 3u);
-  EXPECT_EQ(session->storage_type, "local");
-  EXPECT_EQ(*session->segments[1].local_url,
-            signer_.SignedUrl(id, "segment_001.wav", 1'700'000'060));
-  EXPECT_EQ(*session->segments[1].expires_at, 1'700'000'060.0);
+  EXPECT_EQ(session->segments[1].filename, "segment_001.wav");
+  EXPECT_EQ(session->segments[1].location, Location::kLocal);
+  EXPECT_FALSE(session->segments[1].s3_key.has_value());
+  EXPECT_TRUE(session->warnings.empty());
   EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_001.wav"), "bbbb");
   auto listing = FileSystem::Default()->ListDir(audio_dir_ + "/" + id);
   EXPECT_EQ(listing->size(), 3u);  // no temporary files left behind
@@ -62,9 +61,9 @@ TEST_F(AudioStoreTest, PublishWritesEveryFileAndSignsUrls) {
 
 TEST_F(AudioStoreTest, AFailedWriteLeavesNoPartialSession) {
   FailingWritesFileSystem fs(FileSystem::Default(), /*fail_at=*/2);
-  AudioStore store(&fs, &clock_, &signer_, audio_dir_);
+  AudioStore store(&fs, audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
-  auto session = store.Publish(id, ThreeFiles(), 60);
+  auto session = store.Publish(id, ThreeFiles());
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(session.status().code(), StatusCode::kIOError);
   EXPECT_EQ(FileSystem::Default()->Stat(audio_dir_ + "/" + id).status().code(),
@@ -72,9 +71,9 @@ TEST_F(AudioStoreTest, AFailedWriteLeavesNoPartialSession) {
 }
 
 TEST_F(AudioStoreTest, OpenSegmentRefusesSymlinks) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
-  ASSERT_TRUE(store.Publish(id, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(id, ThreeFiles()).ok());
   auto file = store.OpenSegment(id, "segment_000.wav");
   ASSERT_TRUE(file.ok());
   EXPECT_EQ((*file)->Size(), 3u);
@@ -89,11 +88,11 @@ TEST_F(AudioStoreTest, OpenSegmentRefusesSymlinks) {
 }
 
 TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string old_id = NewSessionId(clock_, "anonymous");
   const std::string new_id = NewSessionId(clock_, "anonymous");
-  ASSERT_TRUE(store.Publish(old_id, ThreeFiles(), 60).ok());
-  ASSERT_TRUE(store.Publish(new_id, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(old_id, ThreeFiles()).ok());
+  ASSERT_TRUE(store.Publish(new_id, ThreeFiles()).ok());
   const timeval old_times[2] = {{1000, 0}, {1000, 0}};
   for (const auto& f : ThreeFiles()) {
     ASSERT_EQ(utimes((audio_dir_ + "/" + old_id + "/" + f.filename).c_str(), old_times), 0);
@@ -107,11 +106,11 @@ TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
 }
 
 TEST_F(AudioStoreTest, CleanupTouchesOnlyTheCallersSessions) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string mine = NewSessionId(clock_, "anonymous");
   const std::string theirs = NewSessionId(clock_, "123");
-  ASSERT_TRUE(store.Publish(mine, ThreeFiles(), 60).ok());
-  ASSERT_TRUE(store.Publish(theirs, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(mine, ThreeFiles()).ok());
+  ASSERT_TRUE(store.Publish(theirs, ThreeFiles()).ok());
   const timeval old_times[2] = {{1000, 0}, {1000, 0}};
   for (const std::string& id : {mine, theirs}) {
     for (const auto& f : ThreeFiles()) {
@@ -125,9 +124,9 @@ TEST_F(AudioStoreTest, CleanupTouchesOnlyTheCallersSessions) {
 }
 
 TEST_F(AudioStoreTest, RemoveSegmentDropsTheDirectoryWithItsLastFile) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
-  ASSERT_TRUE(store.Publish(id, ThreeFiles(), 60).ok());
+  ASSERT_TRUE(store.Publish(id, ThreeFiles()).ok());
   ASSERT_TRUE(store.RemoveSegment(id, "segment_000.wav").ok());
   ASSERT_TRUE(store.RemoveSegment(id, "segment_001.wav").ok());
   EXPECT_TRUE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
@@ -137,7 +136,7 @@ TEST_F(AudioStoreTest, RemoveSegmentDropsTheDirectoryWithItsLastFile) {
 }
 
 TEST_F(AudioStoreTest, CleanupLeavesAFreshEmptySessionBeingWritten) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, audio_dir_);
+  AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
   ASSERT_TRUE(FileSystem::Default()->CreateDirs(audio_dir_ + "/" + id).ok());
   LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
@@ -146,7 +145,7 @@ TEST_F(AudioStoreTest, CleanupLeavesAFreshEmptySessionBeingWritten) {
 }
 
 TEST_F(AudioStoreTest, CleanupOfAMissingDirectoryIsNotAnError) {
-  AudioStore store(FileSystem::Default(), &clock_, &signer_, root_ + "/nowhere");
+  AudioStore store(FileSystem::Default(), root_ + "/nowhere");
   LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
   EXPECT_EQ(result.files_removed, 0);
   EXPECT_TRUE(result.errors.empty());

@@ -50,7 +50,7 @@ Result<AwsCredentials> ParseSharedCredentials(std::string_view text, std::string
 }
 
 Result<ResolvedS3Config> ResolveS3Config(const config::S3Settings& settings, FileSystem* fs) {
-  ResolvedS3Config out{S3ClientConfig::FromSettings(settings), "environment"};
+  ResolvedS3Config out{S3ClientConfig::FromSettings(settings), "environment", "environment"};
   if (!settings.access_key_id.empty()) return out;
   const std::string& path = settings.shared_credentials_file;
   const std::string where = "shared credentials file " + path + " [" + settings.profile + "]";
@@ -71,6 +71,7 @@ Result<ResolvedS3Config> ResolveS3Config(const config::S3Settings& settings, Fil
   }
   out.config.credentials = *std::move(credentials);
   out.credentials_source = where;
+  out.credentials_kind = "shared credentials file";
   return out;
 }
 

@@ -27,6 +27,9 @@ struct ResolvedS3Config {
   S3ClientConfig config;
   // For people, never a secret: "environment" or "shared credentials file <path> [<profile>]".
   std::string credentials_source;
+  // The same as a kind, without the server's paths (for API answers): "environment" or
+  // "shared credentials file".
+  std::string credentials_kind;
 };
 
 // S3ClientConfig::FromSettings, with the credentials taken from the shared credentials file

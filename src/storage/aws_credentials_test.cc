@@ -77,6 +77,7 @@ TEST_F(ResolveS3ConfigTest, EnvironmentWinsOverTheFile) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->config.credentials.access_key_id, "AKIDENV");
   EXPECT_EQ(r->credentials_source, "environment");
+  EXPECT_EQ(r->credentials_kind, "environment");
 }
 
 TEST_F(ResolveS3ConfigTest, FileProfileWhenTheEnvironmentHasNone) {
@@ -87,6 +88,7 @@ TEST_F(ResolveS3ConfigTest, FileProfileWhenTheEnvironmentHasNone) {
   EXPECT_EQ(r->config.credentials.session_token, "token==");
   EXPECT_EQ(r->config.bucket, "b");
   EXPECT_EQ(r->credentials_source, "shared credentials file " + path_ + " [prod]");
+  EXPECT_EQ(r->credentials_kind, "shared credentials file");  // no server path
 }
 
 TEST_F(ResolveS3ConfigTest, NoCredentialsAnywhereSaysWhereItLooked) {

@@ -177,9 +177,7 @@ Status S3AudioStore::UploadOne(const SessionDescription& d, const SegmentFile& f
 }
 
 void S3AudioStore::Upload(const SessionDescription& description,
-                          const std::vector<SegmentFile>& files, int64_t expiry_seconds,
-                          StoredSession* session) {
-  session->storage_type = "local";
+                          const std::vector<SegmentFile>& files, StoredSession* session) {
   if (files.empty()) return;
   int64_t started_ms = 0;
   if (std::optional<S3Availability> down = BeginAttempt(&started_ms)) {
@@ -205,7 +203,6 @@ void S3AudioStore::Upload(const SessionDescription& description,
     if (results[i].code() == StatusCode::kUnavailable) unreachable.store(true);
   });
 
-  size_t in_s3 = 0;
   size_t uploaded = 0;
   const Status* first_failure = nullptr;
   for (size_t i = 0; i < files.size(); ++i) {
@@ -217,24 +214,14 @@ void S3AudioStore::Upload(const SessionDescription& description,
       continue;
     }
     ++uploaded;
-    int64_t expires_at = 0;
-    Result<std::string> url = Presign(keys[i], expiry_seconds, &expires_at);
-    if (!url.ok()) {
-      session->warnings.push_back(files[i].filename + ": uploaded to S3 but not presigned (" +
-                                  url.status().message() + "); stored locally");
-      continue;
-    }
     seg.s3_key = keys[i];
-    seg.presigned_url = *std::move(url);
-    seg.expires_at = static_cast<double>(expires_at);
-    seg.storage_type = "s3";
-    ++in_s3;
+    seg.location = Location::kLocalAndS3;
     if (!options_.keep_local_copy) {
       Status removed = local_->RemoveSegment(description.session_id, files[i].filename);
-      // A copy that could not be removed is still served, so its local_url stays; the error
+      // A copy that could not be removed is still served, so it stays a location; the error
       // names a server path, so it goes to the log only.
       if (removed.ok()) {
-        seg.local_url.reset();
+        seg.location = Location::kS3;
       } else {
         spdlog::warn("local copy of {}/{} not removed: {}", description.session_id,
                      files[i].filename, removed.message());
@@ -244,7 +231,6 @@ void S3AudioStore::Upload(const SessionDescription& description,
     }
   }
   RecordOutcome(started_ms, uploaded, first_failure);
-  if (in_s3 == files.size()) session->storage_type = "s3";
 }
 
 Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_seconds,

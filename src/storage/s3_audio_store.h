@@ -1,7 +1,7 @@
 // The S3 half of audio storage. A session is always written locally first (AudioStore); this
-// class then uploads its segments concurrently, presigns them, and tells each segment where it
-// ended up. Failure is honest and per segment: a segment whose upload failed keeps its signed
-// local URL and says "local", and the session is "s3" only when every segment is.
+// class then uploads its segments concurrently and tells each segment where it ended up.
+// Failure is honest and per segment: a segment whose upload failed stays local (and is handed
+// out with a signed local URL), and the session is "s3" only when every segment is.
 //
 // Whether S3 is reachable is never decided once: after a session none of whose segments could
 // be uploaded, S3 is skipped for `recheck_after_seconds` (so a dead endpoint does not cost every
@@ -68,11 +68,12 @@ class S3AudioStore {
   // The prefix under which ObjectKey puts every session of `owner`.
   static std::string OwnerPrefix(std::string_view owner);
 
-  // Uploads `files` (already in `session`, stored locally) and updates `session` in place:
-  // per segment s3_key, presigned_url (valid `expiry_seconds`), expires_at, storage_type; the
-  // session's storage_type; a warning for every segment left local, and why.
+  // Uploads `files` (already in `session`, stored locally) and updates `session` in place: each
+  // uploaded segment gets its s3_key and location (kS3 once its local copy is gone, when
+  // keep_local_copy is false); every segment left local gets a warning saying why.
+  // REQUIRES: session->segments[i] is files[i].
   void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
-              int64_t expiry_seconds, StoredSession* session);
+              StoredSession* session);
 
   // A presigned GET URL for `key`. The same (key, expiry) within one window returns the same URL
   // until shortly before it expires; `expires_at_unix` receives its real expiry.

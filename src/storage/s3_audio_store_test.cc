@@ -86,12 +86,20 @@ std::string Header(const HttpRequest& r, std::string_view name) {
   return "<missing>";
 }
 
+// The original's session-wide storage_type: "s3" only when every segment is in S3.
+std::string SessionType(const StoredSession& s) {
+  for (const StoredSegment& seg : s.segments) {
+    if (!InS3(seg.location)) return "local";
+  }
+  return "s3";
+}
+
 class S3AudioStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/swha-s3store-test-XXXXXX";
     root_ = mkdtemp(tmpl);
-    local_ = std::make_unique<AudioStore>(FileSystem::Default(), &clock_, &signer_, root_);
+    local_ = std::make_unique<AudioStore>(FileSystem::Default(), root_);
   }
   void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
 
@@ -112,14 +120,14 @@ class S3AudioStoreTest : public ::testing::Test {
   }
 
   // Publishes three segments locally, then hands them to `store`, as the TTS flow does.
-  StoredSession PublishAndUpload(S3AudioStore* store, int64_t expiry = 7200) {
+  StoredSession PublishAndUpload(S3AudioStore* store) {
     session_id_ = NewSessionId(clock_, "anonymous");
-    auto session = local_->Publish(session_id_, files_, 3600);
+    auto session = local_->Publish(session_id_, files_);
     EXPECT_TRUE(session.ok()) << session.status().ToString();
     SessionDescription d{"anonymous", session_id_,
                          "af_heart",  "a",
                          1.25,        {"Hello world!", "Ça va? Très bien — merci…", "你好 mixed"}};
-    store->Upload(d, files_, expiry, &*session);
+    store->Upload(d, files_, &*session);
     return *session;
   }
 
@@ -128,7 +136,6 @@ class S3AudioStoreTest : public ::testing::Test {
   }
 
   ManualClock clock_{kNow * 1000};
-  LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
   FakeS3 s3_;
   std::string root_;
   std::unique_ptr<AudioStore> local_;
@@ -140,21 +147,16 @@ class S3AudioStoreTest : public ::testing::Test {
 TEST_F(S3AudioStoreTest, EverySegmentInS3WithTheOriginalsKeysAndMetadata) {
   auto store = MakeStore();
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.storage_type, "s3");
+  EXPECT_EQ(SessionType(s), "s3");
   EXPECT_TRUE(s.warnings.empty());
   auto puts = s3_.puts();
   ASSERT_EQ(puts.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     const StoredSegment& seg = s.segments[i];
     const std::string key = "audio/anonymous/" + session_id_ + "/" + files_[i].filename;
-    EXPECT_EQ(seg.storage_type, "s3");
+    EXPECT_EQ(StorageTypeName(seg.location), "s3");
     EXPECT_EQ(seg.s3_key, key);
-    ASSERT_TRUE(seg.presigned_url.has_value());
-    EXPECT_TRUE(seg.presigned_url->starts_with("http://127.0.0.1:9/audio-bucket/" + key + "?"))
-        << *seg.presigned_url;
-    EXPECT_NE(seg.presigned_url->find("X-Amz-Expires=7200"), std::string::npos);
-    EXPECT_EQ(seg.expires_at, static_cast<double>(kNow + 7200));
-    EXPECT_TRUE(seg.local_url.has_value());  // KEEP_LOCAL_COPY defaults to true
+    EXPECT_EQ(seg.location, Location::kLocalAndS3);  // KEEP_LOCAL_COPY defaults to true
     EXPECT_TRUE(LocalFileExists(files_[i].filename));
 
     const HttpRequest& put = puts.at("http://127.0.0.1:9/audio-bucket/" + key);
@@ -175,12 +177,12 @@ TEST_F(S3AudioStoreTest, EverySegmentInS3WithTheOriginalsKeysAndMetadata) {
   EXPECT_EQ(Header(std::prev(puts.end())->second, "x-amz-meta-graphemes"), "mixed");
 }
 
-TEST_F(S3AudioStoreTest, WithoutLocalCopyTheLocalUrlIsNullAndTheFilesGone) {
+TEST_F(S3AudioStoreTest, WithoutLocalCopyTheSegmentsAreOnlyInS3AndTheFilesGone) {
   auto store = MakeStore({.keep_local_copy = false});
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.storage_type, "s3");
+  EXPECT_EQ(SessionType(s), "s3");
   for (const StoredSegment& seg : s.segments) {
-    EXPECT_FALSE(seg.local_url.has_value()) << seg.filename;
+    EXPECT_EQ(seg.location, Location::kS3) << seg.filename;
     EXPECT_FALSE(LocalFileExists(seg.filename)) << seg.filename;
   }
   EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok());
@@ -195,15 +197,16 @@ class UndeletableFileSystem : public FileSystemWrapper {
   }
 };
 
-TEST_F(S3AudioStoreTest, ALocalCopyThatCannotBeRemovedKeepsItsUrl) {
+TEST_F(S3AudioStoreTest, ALocalCopyThatCannotBeRemovedStaysALocation) {
   UndeletableFileSystem fs(FileSystem::Default());
-  local_ = std::make_unique<AudioStore>(&fs, &clock_, &signer_, root_);
+  local_ = std::make_unique<AudioStore>(&fs, root_);
   auto store = MakeStore({.keep_local_copy = false});
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.storage_type, "s3");
+  EXPECT_EQ(SessionType(s), "s3");
   ASSERT_EQ(s.warnings.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_TRUE(s.segments[i].local_url.has_value());  // the file is still there, and served
+    // The file is still there, so it is still served.
+    EXPECT_EQ(s.segments[i].location, Location::kLocalAndS3);
     EXPECT_TRUE(LocalFileExists(files_[i].filename));
     EXPECT_NE(s.warnings[i].find("could not be removed"), std::string::npos);
     EXPECT_EQ(s.warnings[i].find(root_), std::string::npos) << "a server path in " << s.warnings[i];
@@ -214,14 +217,13 @@ TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) 
   auto store = MakeStore({.keep_local_copy = false});
   s3_.FailPutsContaining("segment_001", 403);  // e.g. a bucket policy refusing this one key
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.storage_type, "local");
-  EXPECT_EQ(s.segments[0].storage_type, "s3");
-  EXPECT_EQ(s.segments[2].storage_type, "s3");
+  EXPECT_EQ(SessionType(s), "local");
+  EXPECT_EQ(StorageTypeName(s.segments[0].location), "s3");
+  EXPECT_EQ(StorageTypeName(s.segments[2].location), "s3");
   const StoredSegment& failed = s.segments[1];
-  EXPECT_EQ(failed.storage_type, "local");
+  EXPECT_EQ(StorageTypeName(failed.location), "local");
   EXPECT_FALSE(failed.s3_key.has_value());
-  EXPECT_FALSE(failed.presigned_url.has_value());
-  ASSERT_TRUE(failed.local_url.has_value());  // never a dangling link: its file is still there
+  EXPECT_EQ(failed.location, Location::kLocal);  // never a dangling link: its file is still there
   EXPECT_TRUE(LocalFileExists("segment_001.wav"));
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 upload failed"), std::string::npos);
@@ -234,7 +236,7 @@ TEST_F(S3AudioStoreTest, ServerErrorsAreRetriedThreeTimes) {
   auto store = MakeStore({.max_concurrent_uploads = 1});
   s3_.FailPutsContaining("segment_002", 500);
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.segments[2].storage_type, "local");
+  EXPECT_EQ(StorageTypeName(s.segments[2].location), "local");
   EXPECT_EQ(s3_.requests(), 2 + 3);
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("InternalError"), std::string::npos);
@@ -244,9 +246,9 @@ TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
   auto store = MakeStore({.recheck_after_seconds = 5});
   s3_.set_down(true);
   StoredSession first = PublishAndUpload(store.get());
-  EXPECT_EQ(first.storage_type, "local");
+  EXPECT_EQ(SessionType(first), "local");
   EXPECT_EQ(first.warnings.size(), 3u);
-  for (const StoredSegment& seg : first.segments) EXPECT_TRUE(seg.local_url.has_value());
+  for (const StoredSegment& seg : first.segments) EXPECT_EQ(seg.location, Location::kLocal);
   EXPECT_FALSE(store->availability().available);
   EXPECT_NE(store->availability().last_error.find("refused"), std::string::npos);
   const int after_first = s3_.requests();
@@ -254,7 +256,7 @@ TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
   // Within the window: no request at all, one warning that says why and until when.
   clock_.AdvanceSeconds(4);
   StoredSession skipped = PublishAndUpload(store.get());
-  EXPECT_EQ(skipped.storage_type, "local");
+  EXPECT_EQ(SessionType(skipped), "local");
   EXPECT_EQ(s3_.requests(), after_first);
   ASSERT_EQ(skipped.warnings.size(), 1u);
   EXPECT_NE(skipped.warnings[0].find("S3 is unavailable"), std::string::npos);
@@ -264,7 +266,7 @@ TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {
   s3_.set_down(false);
   clock_.AdvanceSeconds(1);
   StoredSession back = PublishAndUpload(store.get());
-  EXPECT_EQ(back.storage_type, "s3");
+  EXPECT_EQ(SessionType(back), "s3");
   EXPECT_TRUE(store->availability().available);
 }
 
@@ -286,7 +288,7 @@ TEST_F(S3AudioStoreTest, SegmentsQueuedBehindAnUnreachableS3AreNotAttempted) {
   auto store = MakeStore({.max_concurrent_uploads = 1});
   s3_.set_down(true);
   StoredSession s = PublishAndUpload(store.get());
-  EXPECT_EQ(s.storage_type, "local");
+  EXPECT_EQ(SessionType(s), "local");
   EXPECT_EQ(s3_.requests(), 3);  // segment 0's three attempts, then nothing more
   ASSERT_EQ(s.warnings.size(), 3u);
   EXPECT_NE(s.warnings[2].find("not attempted"), std::string::npos) << s.warnings[2];
@@ -296,7 +298,7 @@ TEST_F(S3AudioStoreTest, EveryUploadRefusedMeansDownWhateverTheCode) {
   // Expired temporary credentials answer 400 to every PUT: S3 is unusable, not one bad object.
   auto store = MakeStore();
   s3_.FailPutsContaining("segment_", 400);
-  EXPECT_EQ(PublishAndUpload(store.get()).storage_type, "local");
+  EXPECT_EQ(SessionType(PublishAndUpload(store.get())), "local");
   EXPECT_FALSE(store->availability().available);
   EXPECT_NE(store->availability().last_error.find("ExpiredToken"), std::string::npos);
 }
@@ -310,13 +312,13 @@ TEST_F(S3AudioStoreTest, OneRequestRechecksWhileTheOthersKeepSkipping) {
   // While the first request after the window is still uploading, another one arrives.
   std::optional<StoredSession> concurrent;
   s3_.OnNextPut([&] {
-    StoredSession other = *local_->Publish(NewSessionId(clock_, "anonymous"), files_, 60);
-    store->Upload({"anonymous", "x", "af_heart", "a", 1.0, {}}, files_, 60, &other);
+    StoredSession other = *local_->Publish(NewSessionId(clock_, "anonymous"), files_);
+    store->Upload({"anonymous", "x", "af_heart", "a", 1.0, {}}, files_, &other);
     concurrent = other;
   });
-  EXPECT_EQ(PublishAndUpload(store.get()).storage_type, "s3");
+  EXPECT_EQ(SessionType(PublishAndUpload(store.get())), "s3");
   ASSERT_TRUE(concurrent.has_value());
-  EXPECT_EQ(concurrent->storage_type, "local");
+  EXPECT_EQ(SessionType(*concurrent), "local");
   ASSERT_EQ(concurrent->warnings.size(), 1u);
   EXPECT_NE(concurrent->warnings[0].find("S3 is unavailable"), std::string::npos);
   EXPECT_TRUE(store->availability().available);  // the re-check succeeded

@@ -421,9 +421,9 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
                                          std::optional<std::string_view> url_base) const {
   SWHA_RETURN_IF_ERROR(config_status_);
   if (expires_seconds < 1 || expires_seconds > kMaxPresignExpirySeconds) {
-    return Status::InvalidArgument(
-        "presigned URL expiry must be between 1 and 604800 seconds (7 days), got " +
-        std::to_string(expires_seconds));
+    return Status::InvalidArgument("presigned URL expiry must be between 1 and " +
+                                   std::to_string(kMaxPresignExpirySeconds) +
+                                   " seconds (7 days), got " + std::to_string(expires_seconds));
   }
   if (!request.payload_sha256_hex.empty() && request.payload_sha256_hex != kUnsignedPayload) {
     return Status::InvalidArgument("a presigned URL cannot sign a payload hash; leave it empty");

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/limits.h"
 #include "util/crypto.h"
 #include "util/status.h"
 
@@ -55,7 +56,7 @@ struct SignatureTrace {
 };
 
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-constexpr int64_t kMaxPresignExpirySeconds = 604800;  // 7 days, S3's limit
+constexpr int64_t kMaxPresignExpirySeconds = kMaxUrlExpirySeconds;  // 7 days, S3's limit
 
 // S3's URI encoding: A-Za-z0-9-._~ kept, every other byte %XX with uppercase hex (so ' ' is
 // %20 and '+' is %2B); '/' kept only when `keep_slash`. Independent of the C locale.

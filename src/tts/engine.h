@@ -38,12 +38,22 @@ class Engine {
                                       const SynthesisOptions& options) = 0;
 };
 
-struct EspeakEngineConfig {
-  // Parallel synthesis threads, each with a private copy of libespeak-ng; 0 = one per core.
+// The engines there are; chosen explicitly, never guessed from which settings are present.
+enum class EngineType { kEspeakNg };
+std::string_view EngineTypeName(EngineType type);  // "espeak-ng"
+
+struct EngineConfig {
+  EngineType type = EngineType::kEspeakNg;
+  // Parallel synthesis threads (for espeak-ng, each with a private copy of the library);
+  // 0 = one per core.
   int threads = 0;
 };
 
-// Creates the espeak-ng engine. Fails if libespeak-ng or its data cannot be loaded.
-Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EspeakEngineConfig& config);
+// The one factory: creates the engine `config.type` names. Fails if it cannot be loaded.
+Result<std::unique_ptr<Engine>> CreateEngine(const EngineConfig& config);
+
+// One per engine, called by CreateEngine (espeak_engine.cc). Fails if libespeak-ng or its data
+// cannot be loaded.
+Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EngineConfig& config);
 
 }  // namespace swha::tts

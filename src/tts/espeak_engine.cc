@@ -33,8 +33,11 @@ constexpr int kDefaultWordsPerMinute = 175;
 // The one place espeak-ng's error codes become a Status.
 Status EspeakStatus(std::string_view what, int code) {
   if (code == ENS_OK) return Status::Ok();
+  // Voices are chosen from our own catalogue, so a missing one is a broken install (the
+  // espeak-ng-data package), never the caller's input: a 500, not a 422.
   if (code == ENS_VOICE_NOT_FOUND) {
-    return Status::InvalidArgument(std::string(what) + ": espeak-ng voice not found");
+    return Status::Internal(std::string(what) +
+                            ": espeak-ng voice not found (is espeak-ng-data installed?)");
   }
   return Status::Internal(std::string(what) + ": espeak-ng error " + std::to_string(code));
 }
@@ -162,7 +165,7 @@ class EspeakEngine : public Engine {
     for (std::thread& t : workers_) t.join();
   }
 
-  static Result<std::unique_ptr<Engine>> Create(const EspeakEngineConfig& config) {
+  static Result<std::unique_ptr<Engine>> Create(const EngineConfig& config) {
     int wanted =
         config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
     wanted = std::clamp(wanted, 1, kMaxInstances);
@@ -260,7 +263,7 @@ class EspeakEngine : public Engine {
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EspeakEngineConfig& config) {
+Result<std::unique_ptr<Engine>> CreateEspeakEngine(const EngineConfig& config) {
   return EspeakEngine::Create(config);
 }
 

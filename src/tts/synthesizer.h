@@ -38,14 +38,15 @@ class Synthesizer {
   // `engine` must outlive the Synthesizer.
   explicit Synthesizer(Engine* engine) : engine_(engine) {}
 
-  // InvalidArgument names the offending field ("voice: ...", "text: ...").
+  // A caller's mistake is an InvalidField naming the field ("voice", "text", "split_pattern");
+  // an engine fault is Internal.
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
 
  private:
   Engine* engine_;
 };
 
-// Checks what Synthesize checks, without synthesizing; each message starts with the field name.
+// The speed rule Synthesize applies: InvalidField("speed") outside kMinSpeed..kMaxSpeed.
 Status ValidateSpeed(double speed);
 
 }  // namespace swha::tts

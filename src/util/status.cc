@@ -9,6 +9,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kBadRequest: return "BAD_REQUEST";
     case StatusCode::kTooLarge: return "TOO_LARGE";
     case StatusCode::kNotFound: return "NOT_FOUND";
+    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
     case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
     case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
     case StatusCode::kUnavailable: return "UNAVAILABLE";
@@ -31,7 +32,14 @@ Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return {code_, std::move(m)};
+  Status out(code_, std::move(m));
+  out.field_ = field_;
+  return out;
+}
+
+Status Status::WithField(std::string_view field) const {
+  if (code_ != StatusCode::kInvalidArgument || !field_.empty()) return *this;
+  return InvalidField(std::string(field), message_);
 }
 
 }  // namespace swha

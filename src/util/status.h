@@ -19,6 +19,7 @@ enum class StatusCode {
   kBadRequest,        // request cannot be parsed at all (400)
   kTooLarge,          // input exceeds a configured limit (413)
   kNotFound,          // (404)
+  kAlreadyExists,     // a unique value is taken (409)
   kPermissionDenied,  // signature missing/invalid/expired (403)
   kUnauthenticated,   // (401)
   kUnavailable,       // a dependency is down; retrying may help (503)
@@ -37,9 +38,19 @@ class [[nodiscard]] Status {
   static Status InvalidArgument(std::string m) {
     return {StatusCode::kInvalidArgument, std::move(m)};
   }
+  // InvalidArgument about one named input field ("voice", "split_pattern"): the HTTP layer turns
+  // it into a 422 naming that field without reading the message.
+  static Status InvalidField(std::string field, std::string m) {
+    Status s(StatusCode::kInvalidArgument, std::move(m));
+    s.field_ = std::move(field);
+    return s;
+  }
   static Status BadRequest(std::string m) { return {StatusCode::kBadRequest, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+  static Status AlreadyExists(std::string m) {
+    return {StatusCode::kAlreadyExists, std::move(m)};
+  }
   static Status PermissionDenied(std::string m) {
     return {StatusCode::kPermissionDenied, std::move(m)};
   }
@@ -53,15 +64,20 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The input field an InvalidArgument is about; empty when it is about no single field.
+  const std::string& field() const { return field_; }
   // "CODE: message", for logs and CLI output.
   std::string ToString() const;
 
-  // Returns a copy whose message is prefixed with `context: `.
+  // Returns a copy whose message is prefixed with `context: ` (the field, if any, is kept).
   Status WithContext(std::string_view context) const;
+  // An InvalidArgument without a field gets `field`; any other status is returned unchanged.
+  Status WithField(std::string_view field) const;
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::string field_;
 };
 
 // Holds either a value or a non-OK Status.

@@ -1,4 +1,5 @@
 // The read-only endpoints: voices, languages, s3-info and health.
+#include <map>
 #include <set>
 #include <string>
 
@@ -43,17 +44,27 @@ TEST_F(CatalogueTest, VoicesListsTheFiftyFourKokoroVoices) {
   }
 }
 
+// The original's shape: {"languages": {code: name}, "total_count": 9}.
 TEST_F(CatalogueTest, LanguagesMapsTheNineCodesToNames) {
   const json body = GetJson("/api/v1/tts/languages");
-  EXPECT_EQ(body.size(), 9u) << body.dump();
-  for (const char* code : {"a", "b", "e", "f", "h", "i", "j", "p", "z"}) {
-    ASSERT_TRUE(body.contains(code)) << code;
-    ASSERT_TRUE(body.at(code).is_string());
-    EXPECT_FALSE(body.at(code).get<std::string>().empty());
+  ASSERT_TRUE(body.contains("languages") && body.at("languages").is_object()) << body.dump();
+  ASSERT_TRUE(body.at("total_count").is_number_integer()) << body.dump();
+  EXPECT_EQ(body.at("total_count"), 9);
+  const json& languages = body.at("languages");
+  EXPECT_EQ(languages.size(), 9u) << body.dump();
+  const std::map<std::string, std::string> expected = {{"a", "American English"},
+                                                       {"b", "British English"},
+                                                       {"e", "Spanish"},
+                                                       {"f", "French"},
+                                                       {"h", "Hindi"},
+                                                       {"i", "Italian"},
+                                                       {"j", "Japanese"},
+                                                       {"p", "Brazilian Portuguese"},
+                                                       {"z", "Mandarin Chinese"}};
+  for (const auto& [code, name] : expected) {
+    ASSERT_TRUE(languages.contains(code)) << code;
+    EXPECT_EQ(languages.at(code), name) << code;
   }
-  EXPECT_NE(body.at("a").get<std::string>().find("English"), std::string::npos);
-  EXPECT_NE(body.at("z").get<std::string>().find("Chinese"), std::string::npos);
-  EXPECT_NE(body.at("j").get<std::string>().find("Japanese"), std::string::npos);
 }
 
 TEST_F(CatalogueTest, S3InfoReportsConfigurationWithoutSecrets) {
@@ -70,9 +81,20 @@ TEST_F(CatalogueTest, S3InfoReportsConfigurationWithoutSecrets) {
   EXPECT_EQ(dump.find("secret"), std::string::npos) << dump;
 }
 
-TEST_F(CatalogueTest, HealthSaysOk) {
+// The original's shape: clients check status == "healthy".
+TEST_F(CatalogueTest, HealthSaysHealthyWithVersionAndEnvironment) {
   const json body = GetJson("/health");
-  EXPECT_EQ(body.at("status"), "ok");
+  EXPECT_EQ(body.at("status"), "healthy") << body.dump();
+  ASSERT_TRUE(body.at("version").is_string()) << body.dump();
+  EXPECT_FALSE(body.at("version").get<std::string>().empty());
+  EXPECT_EQ(body.at("environment"), "development") << body.dump();
+}
+
+TEST_F(CatalogueTest, RootWelcomesApiClients) {
+  const json body = GetJson("/");
+  ASSERT_TRUE(body.at("message").is_string()) << body.dump();
+  ASSERT_TRUE(body.at("version").is_string()) << body.dump();
+  ASSERT_TRUE(body.at("docs").is_string()) << body.dump();
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST_F(CleanupTest, RemovesOldSessionsFileByFileAndKeepsFreshOnes) {
   ASSERT_TRUE(body.at("local_files_cleaned").is_number_integer());
   EXPECT_EQ(body.at("local_files_cleaned"), old_files.size());
   EXPECT_EQ(body.at("s3_files_cleaned"), 0);
-  EXPECT_TRUE(body.at("message").is_string());
+  EXPECT_EQ(body.at("message"), "Cleanup completed for files older than 7 days");
   EXPECT_FALSE(body.contains("s3_cleanup_error"));
 
   struct stat st {};

@@ -179,7 +179,7 @@ TEST_F(ApiErrorsTest, TextWithNothingSpeakableIs422) {
 
 TEST_F(ApiErrorsTest, UnknownRouteIs404Json) {
   EXPECT_TRUE(IsJsonError(client_->Get("/api/v1/tts/nothing-here"), 404));
-  EXPECT_TRUE(IsJsonError(client_->Get("/"), 404));
+  EXPECT_TRUE(IsJsonError(client_->Get("/nothing-here"), 404));
   EXPECT_TRUE(IsJsonError(client_->Post("/api/v1/tts/generatee", "{}", "application/json"), 404));
   EXPECT_TRUE(IsJsonError(client_->Get("/static/audio"), 404));
   ExpectNoNewSession();

@@ -228,7 +228,7 @@ TEST_F(S3StorageTest, CleanupDeletesTheCallersOldObjectsOnly) {
   ASSERT_EQ(old->status, 200) << old->body;
   json out = ParseJson(old->body);
   EXPECT_EQ(out["s3_files_cleaned"], mine) << old->body;
-  EXPECT_EQ(out["message"], "Cleanup completed") << old->body;
+  EXPECT_EQ(out["message"], "Cleanup completed for files older than 0 days") << old->body;
   EXPECT_FALSE(out.contains("s3_cleanup_error")) << old->body;
   EXPECT_GE(out["local_files_cleaned"].get<int>(), 3);
   EXPECT_EQ(CountObjects(kAnonymousPrefix), 0u);

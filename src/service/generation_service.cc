@@ -1,0 +1,101 @@
+#include "service/generation_service.h"
+
+#include "storage/limits.h"
+#include "storage/session_id.h"
+#include "tts/voice_catalog.h"
+#include "util/regex.h"
+#include "util/strings.h"
+
+namespace swha::service {
+
+Status GenerationService::CheckTextLength(std::string_view text) const {
+  const size_t chars = Utf8Length(text);
+  if (chars <= limits_.max_text_length) return Status::Ok();
+  return Status::TooLarge("text is " + std::to_string(chars) + " characters long; the limit is " +
+                          std::to_string(limits_.max_text_length));
+}
+
+std::vector<Status> GenerationService::Validate(const GenerationRequest& request) const {
+  std::vector<Status> errors;
+  const tts::SynthesisRequest& s = request.synthesis;
+  if (TrimWhitespace(s.text).empty())
+    errors.push_back(Status::InvalidField("text", "must not be empty"));
+  if (auto v = tts::FindVoice(s.voice); !v.ok()) errors.push_back(v.status().WithField("voice"));
+  if (auto l = tts::FindLanguage(s.language_code); !l.ok()) {
+    errors.push_back(l.status().WithField("language_code"));
+  }
+  if (Status speed = tts::ValidateSpeed(s.speed); !speed.ok()) errors.push_back(speed);
+  if (auto r = Regex::Compile(s.split_pattern); !r.ok()) {
+    errors.push_back(r.status().WithField("split_pattern"));
+  }
+  if (const auto& e = request.url_expiry_seconds;
+      e && *e != 0 && (*e < 1 || *e > storage::kMaxUrlExpirySeconds)) {
+    errors.push_back(Status::InvalidField("presigned_url_expiry",
+                                          "must be between 1 and " +
+                                              std::to_string(storage::kMaxUrlExpirySeconds) +
+                                              " seconds (7 days)"));
+  }
+  return errors;
+}
+
+int64_t GenerationService::UrlExpiry(const GenerationRequest& request) const {
+  const auto& e = request.url_expiry_seconds;
+  return e && *e != 0 ? *e : limits_.default_url_expiry_seconds;
+}
+
+Result<Session> GenerationService::Create(const Principal& principal,
+                                          const GenerationRequest& request) const {
+  SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
+  if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
+  Stopwatch watch;
+  const tts::SynthesisRequest& synthesis = request.synthesis;
+  std::vector<tts::SynthesizedSegment> synthesized;
+  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(synthesis));
+
+  Session session;
+  session.owner = principal.OwnerTag();
+  session.session_id = storage::NewSessionId(*clock_, session.owner);
+  session.created_at = clock_->NowUnixSeconds();
+  session.voice = synthesis.voice;
+  session.language_code = synthesis.language_code;
+  session.speed = synthesis.speed;
+  session.split_pattern = synthesis.split_pattern;
+  session.text_length = Utf8Length(synthesis.text);
+
+  std::vector<storage::SegmentFile> files;
+  files.reserve(synthesized.size());
+  for (tts::SynthesizedSegment& seg : synthesized) {
+    files.push_back({storage::SegmentFilename(seg.index), std::move(seg.wav)});
+  }
+  storage::StoredSession stored;
+  SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));
+  if (request.use_s3 && storage_->use_s3_storage) {
+    if (storage_->s3 == nullptr) {
+      stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
+                                "); audio stored locally");
+    } else {
+      storage::SessionDescription description{session.owner,   session.session_id,
+                                              synthesis.voice, synthesis.language_code,
+                                              synthesis.speed, {}};
+      for (const auto& seg : synthesized) description.graphemes.push_back(seg.graphemes);
+      storage_->s3->Upload(description, files, &stored);
+    }
+  }
+  session.warnings = std::move(stored.warnings);
+  for (size_t i = 0; i < synthesized.size(); ++i) {
+    tts::SynthesizedSegment& synth = synthesized[i];
+    Segment seg;
+    seg.index = synth.index;
+    seg.graphemes = std::move(synth.graphemes);
+    seg.phonemes = std::move(synth.phonemes);
+    seg.duration_seconds = synth.duration_seconds;
+    seg.byte_size = static_cast<int64_t>(files[i].bytes.size());
+    seg.stored = std::move(stored.segments[i]);
+    session.segments.push_back(std::move(seg));
+  }
+  minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
+  session.processing_time = watch.ElapsedSeconds();
+  return session;
+}
+
+}  // namespace swha::service

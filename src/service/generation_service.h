@@ -1,0 +1,66 @@
+// The generate use case: text → segments → local files → S3 (when asked and configured) →
+// URLs. Shared by the HTTP API and anything else that makes sessions; knows no HTTP.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "service/session.h"
+#include "service/storage_backends.h"
+#include "service/url_minter.h"
+#include "tts/synthesizer.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace swha::service {
+
+struct GenerationRequest {
+  tts::SynthesisRequest synthesis;
+  bool use_s3 = true;  // honoured only when USE_S3_STORAGE is on
+  // How long the URLs handed back live; nullopt or 0 mean the configured default (as in the
+  // original).
+  std::optional<int64_t> url_expiry_seconds;
+};
+
+struct GenerationLimits {
+  size_t max_text_length = 5000;              // MAX_TEXT_LENGTH, characters
+  int64_t default_url_expiry_seconds = 3600;  // S3_PRESIGNED_URL_EXPIRY
+};
+
+// Thread-safe.
+class GenerationService {
+ public:
+  // Borrowed pointers must outlive the service.
+  GenerationService(GenerationLimits limits, const tts::Synthesizer* synthesizer,
+                    const StorageBackends* storage, const UrlMinter* minter, const Clock* clock)
+      : limits_(limits),
+        synthesizer_(synthesizer),
+        storage_(storage),
+        minter_(minter),
+        clock_(clock) {}
+
+  // TooLarge when `text` is over the limit. A size limit, checked before any other work.
+  Status CheckTextLength(std::string_view text) const;
+  // Every field error of `request` (an InvalidField each), as FastAPI reports them all; empty
+  // when the request is valid.
+  std::vector<Status> Validate(const GenerationRequest& request) const;
+
+  // Synthesizes `request` for `principal` and stores it: written locally (all or nothing), then
+  // uploaded to S3 segment by segment when asked and configured; URLs minted for the request's
+  // expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the server's own is
+  // Internal or IOError and names no field.
+  Result<Session> Create(const Principal& principal, const GenerationRequest& request) const;
+
+ private:
+  int64_t UrlExpiry(const GenerationRequest& request) const;
+
+  const GenerationLimits limits_;
+  const tts::Synthesizer* synthesizer_;
+  const StorageBackends* storage_;
+  const UrlMinter* minter_;
+  const Clock* clock_;
+};
+
+}  // namespace swha::service

@@ -1,0 +1,180 @@
+#include "service/generation_service.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "service/session_service.h"
+#include "storage/session_id.h"
+#include "util/file_system.h"
+
+namespace swha::service {
+namespace {
+
+constexpr int64_t kNow = 1'795'496'553;
+
+// A deterministic engine: one phoneme string and 240 samples of silence per call, or `fault`.
+class StubEngine : public tts::Engine {
+ public:
+  Result<std::string> Phonemize(std::string_view, const tts::VoiceSelection&) override {
+    if (!fault.ok()) return fault;
+    return std::string("həlˈoʊ");
+  }
+  Result<tts::PcmAudio> Synthesize(std::string_view, const tts::VoiceSelection&,
+                                   const tts::SynthesisOptions&) override {
+    if (!fault.ok()) return fault;
+    return tts::PcmAudio{24000, std::vector<int16_t>(240, 0)};
+  }
+  Status fault;
+};
+
+class GenerationServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swha-generation-test-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    storage_.local = &local_;
+    storage_.signer = &signer_;
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  static GenerationRequest Request(std::string text) {
+    GenerationRequest r;
+    r.synthesis.text = std::move(text);
+    r.synthesis.split_pattern = "[.]\\s*";
+    return r;
+  }
+  bool SessionDirExists(const std::string& id) {
+    return FileSystem::Default()->Stat(JoinPath(root_, id)).ok();
+  }
+
+  std::string root_;
+  ManualClock clock_{kNow * 1000};
+  StubEngine engine_;
+  tts::Synthesizer synthesizer_{&engine_};
+  storage::LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
+  storage::AudioStore local_{FileSystem::Default(), "/nonexistent"};
+  StorageBackends storage_;
+  UrlMinter minter_{&storage_, &clock_};
+  GenerationService service_{{.max_text_length = 100, .default_url_expiry_seconds = 600},
+                             &synthesizer_,
+                             &storage_,
+                             &minter_,
+                             &clock_};
+};
+
+TEST_F(GenerationServiceTest, CreateStoresEverySegmentAndMintsSignedLocalUrls) {
+  local_ = storage::AudioStore(FileSystem::Default(), root_);
+  auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_TRUE(storage::IsValidSessionId(session->session_id));
+  EXPECT_EQ(storage::SessionOwner(session->session_id), "anonymous");
+  EXPECT_EQ(session->owner, "anonymous");
+  EXPECT_EQ(session->created_at, kNow);
+  EXPECT_EQ(session->text_length, 16u);
+  ASSERT_EQ(session->segments.size(), 3u);
+  EXPECT_EQ(session->StorageType(), "local");
+  EXPECT_TRUE(session->warnings.empty());
+  for (const Segment& seg : session->segments) {
+    EXPECT_EQ(seg.stored.location, storage::Location::kLocal);
+    EXPECT_EQ(seg.byte_size, 44 + 480);  // WAV header + 240 16-bit samples
+    ASSERT_TRUE(seg.local_url.has_value());
+    EXPECT_EQ(*seg.local_url, signer_.SignedUrl(session->session_id, seg.stored.filename,
+                                                kNow + 600));  // the configured default
+    EXPECT_EQ(seg.PreferredUrl(), seg.local_url);
+    EXPECT_FALSE(seg.presigned_url.has_value());
+    EXPECT_EQ(seg.expires_at, kNow + 600);
+  }
+  EXPECT_EQ(session->EarliestExpiry(), kNow + 600);
+  EXPECT_TRUE(SessionDirExists(session->session_id));
+}
+
+TEST_F(GenerationServiceTest, TheRequestsExpiryWinsAndZeroMeansTheDefault) {
+  local_ = storage::AudioStore(FileSystem::Default(), root_);
+  GenerationRequest r = Request("Hello.");
+  r.url_expiry_seconds = 42;
+  EXPECT_EQ(service_.Create(Principal::Anonymous(), r)->segments[0].expires_at, kNow + 42);
+  r.url_expiry_seconds = 0;
+  EXPECT_EQ(service_.Create(Principal::Anonymous(), r)->segments[0].expires_at, kNow + 600);
+}
+
+TEST_F(GenerationServiceTest, ValidateNamesEveryBadFieldAtOnce) {
+  GenerationRequest r = Request("  ");
+  r.synthesis.voice = "zz_nobody";
+  r.synthesis.language_code = "x";
+  r.synthesis.speed = 3;
+  r.synthesis.split_pattern = "(";
+  r.url_expiry_seconds = storage::kMaxUrlExpirySeconds + 1;
+  std::vector<std::string> fields;
+  for (const Status& e : service_.Validate(r)) {
+    EXPECT_EQ(e.code(), StatusCode::kInvalidArgument);
+    fields.push_back(e.field());
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"text", "voice", "language_code", "speed",
+                                              "split_pattern", "presigned_url_expiry"}));
+  r = Request("fine");
+  r.url_expiry_seconds = storage::kMaxUrlExpirySeconds;
+  EXPECT_TRUE(service_.Validate(r).empty());
+}
+
+TEST_F(GenerationServiceTest, TextOverTheLimitIsTooLargeBeforeAnythingElse) {
+  auto r = service_.Create(Principal::Anonymous(), Request(std::string(101, 'a')));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kTooLarge);
+  EXPECT_TRUE(service_.CheckTextLength(std::string(100, 'a')).ok());
+}
+
+TEST_F(GenerationServiceTest, AnEngineFaultIsTheServersAndStoresNothing) {
+  local_ = storage::AudioStore(FileSystem::Default(), root_);
+  engine_.fault = Status::Internal("espeak-ng voice not found");
+  auto r = service_.Create(Principal::Anonymous(), Request("Hello."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(r.status().field(), "");
+  EXPECT_TRUE(FileSystem::Default()->ListDir(root_)->empty());
+}
+
+TEST_F(GenerationServiceTest, S3AskedForButNotSetUpIsAWarningAndTheAudioStaysLocal) {
+  local_ = storage::AudioStore(FileSystem::Default(), root_);
+  storage_.use_s3_storage = true;
+  storage_.s3_setup_error = "no S3 credentials";
+  auto session = service_.Create(Principal::Anonymous(), Request("Hello."));
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->StorageType(), "local");
+  ASSERT_EQ(session->warnings.size(), 1u);
+  EXPECT_NE(session->warnings[0].find("no S3 credentials"), std::string::npos);
+  EXPECT_TRUE(session->segments[0].local_url.has_value());
+}
+
+TEST_F(GenerationServiceTest, AUsersSessionCarriesTheirId) {
+  local_ = storage::AudioStore(FileSystem::Default(), root_);
+  auto session = service_.Create({.user_id = 42}, Request("Hello."));
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(storage::SessionOwner(session->session_id), "42");
+  EXPECT_EQ(session->owner, "42");
+}
+
+TEST_F(GenerationServiceTest, MinterWarnsForSegmentsInAnS3ThatIsNotConfigured) {
+  std::vector<Segment> segments(2);
+  segments[0].stored = {"segment_000.wav", storage::Location::kS3, "audio/anonymous/s/0"};
+  segments[1].stored = {"segment_001.wav", storage::Location::kLocalAndS3, "audio/anonymous/s/1"};
+  std::vector<std::string> warnings;
+  minter_.Mint(storage::NewSessionId(clock_, "anonymous"), 60, &segments, &warnings);
+  EXPECT_FALSE(segments[0].PreferredUrl().has_value());  // nothing it could be fetched with
+  EXPECT_TRUE(segments[1].local_url.has_value());
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("segment_000.wav: in S3, but S3 is not configured"),
+            std::string::npos);
+  EXPECT_NE(warnings[1].find("served locally"), std::string::npos);
+}
+
+TEST_F(GenerationServiceTest, CleanupRefusesAnAgeOutOfRange) {
+  SessionService sessions(&storage_, &clock_);
+  auto r = sessions.Cleanup(Principal::Anonymous(), {.days_old = kMaxCleanupDays + 1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "days_old");
+  r = sessions.Cleanup(Principal::Anonymous(), {.days_old = -1});
+  EXPECT_EQ(r.status().field(), "days_old");
+}
+
+}  // namespace
+}  // namespace swha::service

@@ -1,0 +1,62 @@
+// What the service layer hands out: a session of synthesized segments, each with where its
+// audio is kept and the URLs minted for it. Knows no HTTP and no storage backend.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/audio_store.h"
+
+namespace swha::service {
+
+// Who is asking. Until accounts exist every caller is anonymous.
+struct Principal {
+  std::optional<int64_t> user_id;  // nullopt: anonymous
+  bool is_superuser = false;
+
+  static Principal Anonymous() { return {}; }
+  // The owner part of session ids and S3 keys: the user id, or "anonymous".
+  std::string OwnerTag() const;
+};
+
+struct Segment {
+  int index = 0;
+  std::string graphemes;
+  std::string phonemes;
+  double duration_seconds = 0;
+  int64_t byte_size = 0;
+  storage::StoredSegment stored;  // filename, location, s3_key
+  // Minted when handed out (UrlMinter), never stored.
+  std::optional<std::string> local_url;
+  std::optional<std::string> presigned_url;
+  std::optional<int64_t> expires_at;  // of the URL a client should fetch (PreferredUrl)
+
+  // The URL a client should fetch: the presigned one when the segment is in S3, else local.
+  const std::optional<std::string>& PreferredUrl() const {
+    return presigned_url ? presigned_url : local_url;
+  }
+};
+
+struct Session {
+  std::string session_id;
+  std::string owner;  // Principal::OwnerTag() of its creator
+  int64_t created_at = 0;
+  std::string voice;
+  std::string language_code;
+  double speed = 1.0;
+  std::string split_pattern;
+  size_t text_length = 0;  // characters; the text itself is never kept
+  std::vector<Segment> segments;
+  std::vector<std::string> warnings;
+  double processing_time = 0;
+
+  // The original's session-wide storage_type: "s3" only when every segment is in S3.
+  std::string_view StorageType() const;
+  // The earliest expiry among the segments' URLs; nullopt when none has a URL.
+  std::optional<int64_t> EarliestExpiry() const;
+};
+
+}  // namespace swha::service

@@ -1,0 +1,35 @@
+#include "service/url_minter.h"
+
+namespace swha::service {
+
+void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
+                     std::vector<Segment>* segments, std::vector<std::string>* warnings) const {
+  const int64_t local_expiry = clock_->NowUnixSeconds() + expiry_seconds;
+  for (Segment& seg : *segments) {
+    const storage::StoredSegment& stored = seg.stored;
+    seg.local_url.reset();
+    seg.presigned_url.reset();
+    seg.expires_at.reset();
+    if (storage::HasLocalCopy(stored.location)) {
+      seg.local_url = storage_->signer->SignedUrl(session_id, stored.filename, local_expiry);
+      seg.expires_at = local_expiry;
+    }
+    if (!storage::InS3(stored.location) || !stored.s3_key) continue;
+    if (storage_->s3 == nullptr) {
+      warnings->push_back(stored.filename + ": in S3, but S3 is not configured now" +
+                          (seg.local_url ? "; served locally" : ""));
+      continue;
+    }
+    int64_t expires_at = 0;
+    Result<std::string> url = storage_->s3->Presign(*stored.s3_key, expiry_seconds, &expires_at);
+    if (!url.ok()) {
+      warnings->push_back(stored.filename + ": not presigned (" + url.status().message() + ")" +
+                          (seg.local_url ? "; served locally" : ""));
+      continue;
+    }
+    seg.presigned_url = *std::move(url);
+    seg.expires_at = expires_at;
+  }
+}
+
+}  // namespace swha::service

@@ -1,0 +1,33 @@
+// Mints the URLs a client fetches audio with, when they are handed out (never stored): an S3
+// presigned URL for a segment in S3, a signed local URL for one with a local copy.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "service/session.h"
+#include "service/storage_backends.h"
+#include "util/clock.h"
+
+namespace swha::service {
+
+// Thread-safe.
+class UrlMinter {
+ public:
+  // Borrowed pointers must outlive the minter.
+  UrlMinter(const StorageBackends* storage, const Clock* clock)
+      : storage_(storage), clock_(clock) {}
+
+  // Fills every segment's local_url, presigned_url and expires_at with URLs valid for
+  // `expiry_seconds` (1..kMaxUrlExpirySeconds). A segment that cannot be given a URL it can be
+  // fetched with (in S3 only, S3 not configured now) gets none, and a warning says so.
+  void Mint(const std::string& session_id, int64_t expiry_seconds, std::vector<Segment>* segments,
+            std::vector<std::string>* warnings) const;
+
+ private:
+  const StorageBackends* storage_;
+  const Clock* clock_;
+};
+
+}  // namespace swha::service
