@@ -12,6 +12,7 @@ packages=(
   # libraries
   libcpp-httplib-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
+  libsqlite3-dev libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which

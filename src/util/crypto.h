@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,11 @@ std::string Md5(std::string_view data);
 std::string HexEncode(std::string_view bytes);  // lowercase
 // Standard base64 (RFC 4648 section 4) with padding.
 std::string Base64Encode(std::string_view bytes);
+// base64url (RFC 4648 section 5) without padding, as JWTs use it.
+std::string Base64UrlEncode(std::string_view bytes);
+// The inverse; nullopt for padding, any other character, an impossible length, or non-zero
+// leftover bits (so a token has exactly one spelling).
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

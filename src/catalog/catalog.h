@@ -1,0 +1,101 @@
+// What the service remembers: users, their API keys, and every session it made with its
+// segments (never the text itself). One interface; SQLite (embedded, the default) implements
+// it here, and every implementation passes the same tests (catalog_test.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/audio_store.h"
+#include "util/status.h"
+
+namespace swha::catalog {
+
+struct User {
+  int64_t id = 0;
+  std::string username;
+  std::string email;
+  std::optional<std::string> full_name;
+  std::optional<std::string> bio;
+  std::string password_hash;  // argon2id, libsodium's string form; never leaves the service
+  bool is_active = true;
+  bool is_superuser = false;
+  // Raised on every password change; tokens carry the value they were issued under, so a
+  // change ends every token issued before it.
+  int64_t token_version = 0;
+  int64_t created_at = 0;  // unix seconds
+  std::optional<int64_t> updated_at;
+};
+
+struct SegmentRecord {
+  int index = 0;
+  std::string filename;
+  std::string graphemes;
+  std::string phonemes;
+  double duration_seconds = 0;
+  int64_t byte_size = 0;
+  std::string sha256_hex;  // of the stored file
+  storage::Location location = storage::Location::kLocal;
+  std::optional<std::string> s3_key;
+};
+
+struct SessionRecord {
+  std::string session_id;
+  std::string owner;  // user id as text, or "anonymous"
+  int64_t created_at_ms = 0;
+  std::string voice;
+  std::string language_code;
+  double speed = 1.0;
+  std::string split_pattern;
+  int64_t text_length = 0;  // characters
+  std::vector<SegmentRecord> segments;
+};
+
+struct SessionPage {
+  std::vector<SessionRecord> sessions;     // newest first
+  std::optional<std::string> next_cursor;  // nullopt on the last page
+};
+
+// Error contract: NotFound for a missing row, AlreadyExists for a unique value taken (the
+// message names the column), InvalidArgument for a malformed cursor, Unavailable when the
+// database cannot be reached, Internal for anything else. Messages never hold a password,
+// a hash or a connection string. Implementations are thread-safe.
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+
+  // Users. Usernames and emails are unique regardless of letter case.
+  virtual Result<User> CreateUser(const User& user) = 0;  // id, created_at assigned
+  virtual Result<User> FindUserById(int64_t id) = 0;
+  virtual Result<User> FindUserByUsername(std::string_view username) = 0;
+  // Writes every field of `user` (found by id) and sets updated_at to `now_unix`.
+  virtual Result<User> UpdateUser(const User& user, int64_t now_unix) = 0;
+  virtual Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) = 0;
+  virtual Status DeleteUser(int64_t id) = 0;
+
+  // Sessions. Recorded once their audio is stored; removed after their audio.
+  virtual Status RecordSession(const SessionRecord& session) = 0;
+  virtual Result<SessionRecord> GetSession(std::string_view session_id) = 0;
+  // `owner`'s sessions, newest first, `limit` at a time; `cursor` from the previous page.
+  // Stable under concurrent inserts: a page never repeats or skips an older session.
+  virtual Result<SessionPage> ListSessions(std::string_view owner, int limit,
+                                           std::optional<std::string_view> cursor) = 0;
+  // Sessions created before `cutoff_ms`: `owner`'s only, or everyone's when nullopt.
+  virtual Result<std::vector<SessionRecord>> SessionsCreatedBefore(
+      std::optional<std::string_view> owner, int64_t cutoff_ms) = 0;
+  // NotFound when it is not there (any more): of concurrent deletes, exactly one succeeds.
+  virtual Status DeleteSession(std::string_view session_id) = 0;
+};
+
+// SQLite at `path` (WAL, busy timeout, foreign keys on), migrated to the current schema.
+// FailedPrecondition-like Internal error when the file's schema is newer than this binary's.
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path);
+
+// The schema version this binary writes.
+int LatestSchemaVersion();
+
+}  // namespace swha::catalog

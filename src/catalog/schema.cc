@@ -1,0 +1,134 @@
+#include "catalog/schema.h"
+
+#include <array>
+#include <string>
+
+#include "catalog/catalog.h"
+
+namespace swha::catalog {
+namespace {
+
+// Usernames and emails are unique whatever their letter case, through an index on lower(),
+// which both dialects support. Sessions keep a surrogate `id` so that listing pages are keyed
+// on insertion order.
+constexpr std::string_view kV1Sqlite = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL,
+  email TEXT NOT NULL,
+  full_name TEXT,
+  bio TEXT,
+  password_hash TEXT NOT NULL,
+  is_active INTEGER NOT NULL DEFAULT 1,
+  is_superuser INTEGER NOT NULL DEFAULT 0,
+  token_version INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER
+);
+CREATE UNIQUE INDEX users_username ON users (lower(username));
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  voice TEXT NOT NULL,
+  language_code TEXT NOT NULL,
+  speed REAL NOT NULL,
+  split_pattern TEXT NOT NULL,
+  text_length INTEGER NOT NULL
+);
+CREATE INDEX sessions_owner ON sessions (owner, id);
+CREATE INDEX sessions_created ON sessions (created_at_ms);
+CREATE TABLE segments (
+  session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  graphemes TEXT NOT NULL,
+  phonemes TEXT NOT NULL,
+  duration REAL NOT NULL,
+  byte_size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  location TEXT NOT NULL,
+  s3_key TEXT,
+  PRIMARY KEY (session_id, idx)
+);
+)sql";
+
+constexpr std::string_view kV1Postgres = R"sql(
+CREATE TABLE users (
+  id BIGSERIAL PRIMARY KEY,
+  username TEXT NOT NULL,
+  email TEXT NOT NULL,
+  full_name TEXT,
+  bio TEXT,
+  password_hash TEXT NOT NULL,
+  is_active BOOLEAN NOT NULL DEFAULT TRUE,
+  is_superuser BOOLEAN NOT NULL DEFAULT FALSE,
+  token_version BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT
+);
+CREATE UNIQUE INDEX users_username ON users (lower(username));
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+CREATE TABLE sessions (
+  id BIGSERIAL PRIMARY KEY,
+  session_id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  voice TEXT NOT NULL,
+  language_code TEXT NOT NULL,
+  speed DOUBLE PRECISION NOT NULL,
+  split_pattern TEXT NOT NULL,
+  text_length BIGINT NOT NULL
+);
+CREATE INDEX sessions_owner ON sessions (owner, id);
+CREATE INDEX sessions_created ON sessions (created_at_ms);
+CREATE TABLE segments (
+  session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  graphemes TEXT NOT NULL,
+  phonemes TEXT NOT NULL,
+  duration DOUBLE PRECISION NOT NULL,
+  byte_size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  location TEXT NOT NULL,
+  s3_key TEXT,
+  PRIMARY KEY (session_id, idx)
+);
+)sql";
+
+constexpr std::array kMigrations = {Migration{1, kV1Sqlite, kV1Postgres}};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+Status CheckSchemaNotNewer(int64_t version) {
+  if (version <= LatestSchemaVersion()) return Status::Ok();
+  return Status::Internal("the catalog database has schema version " + std::to_string(version) +
+                          ", newer than this swha-tts knows (" +
+                          std::to_string(LatestSchemaVersion()) +
+                          "): it was written by a newer release; upgrade swha-tts");
+}
+
+std::string_view LocationName(storage::Location location) {
+  switch (location) {
+    case storage::Location::kLocal: return "local";
+    case storage::Location::kS3: return "s3";
+    case storage::Location::kLocalAndS3: return "local+s3";
+  }
+  return "local";
+}
+
+Result<storage::Location> ParseLocationName(std::string_view name) {
+  if (name == "local") return storage::Location::kLocal;
+  if (name == "s3") return storage::Location::kS3;
+  if (name == "local+s3") return storage::Location::kLocalAndS3;
+  return Status::Internal("unknown segment location in the catalog: " + std::string(name));
+}
+
+}  // namespace swha::catalog

@@ -1,0 +1,434 @@
+// The embedded catalog: one SQLite connection behind a mutex. Each call is a few small
+// statements, so serializing them costs less than a pool would, and WAL mode lets other
+// processes (the CLI) read while the service writes.
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "catalog/catalog.h"
+#include "catalog/schema.h"
+
+namespace swha::catalog {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// The one place SQLite's result codes become a Status.
+Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const int primary = rc & 0xFF;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Status::AlreadyExists(std::string(what) + ": " + detail);
+  }
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN) {
+    return Status::Unavailable(std::string(what) + ": " + detail);
+  }
+  return Status::Internal(std::string(what) + ": " + detail);
+}
+
+// A prepared statement, finalized on scope exit. Binding is 1-based, as in SQLite.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Status prepared() const { return SqliteStatus(db_, rc_, "prepare"); }
+  Statement& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& Bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  Statement& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int i, const std::optional<std::string>& v) {
+    if (v) return Bind(i, std::string_view(*v));
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  Statement& Bind(int i, const std::optional<int64_t>& v) {
+    if (v) return Bind(i, *v);
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // SQLITE_ROW → true, SQLITE_DONE → false, anything else an error.
+  Result<bool> Step(std::string_view what) {
+    SWHA_RETURN_IF_ERROR(prepared());
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteStatus(db_, sqlite3_extended_errcode(db_), what);
+  }
+  Status Run(std::string_view what) {
+    auto r = Step(what);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+  }
+  std::optional<std::string> OptionalText(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return Text(col);
+  }
+  std::optional<int64_t> OptionalInt(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return Int(col);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+constexpr std::string_view kUserColumns =
+    "id, username, email, full_name, bio, password_hash, is_active, is_superuser, "
+    "token_version, created_at, updated_at";
+
+User ReadUser(const Statement& s) {
+  User u;
+  u.id = s.Int(0);
+  u.username = s.Text(1);
+  u.email = s.Text(2);
+  u.full_name = s.OptionalText(3);
+  u.bio = s.OptionalText(4);
+  u.password_hash = s.Text(5);
+  u.is_active = s.Int(6) != 0;
+  u.is_superuser = s.Int(7) != 0;
+  u.token_version = s.Int(8);
+  u.created_at = s.Int(9);
+  u.updated_at = s.OptionalInt(10);
+  return u;
+}
+
+constexpr std::string_view kSessionColumns =
+    "id, session_id, owner, created_at_ms, voice, language_code, speed, split_pattern, "
+    "text_length";
+
+SessionRecord ReadSession(const Statement& s) {
+  SessionRecord r;
+  r.session_id = s.Text(1);
+  r.owner = s.Text(2);
+  r.created_at_ms = s.Int(3);
+  r.voice = s.Text(4);
+  r.language_code = s.Text(5);
+  r.speed = s.Double(6);
+  r.split_pattern = s.Text(7);
+  r.text_length = s.Int(8);
+  return r;
+}
+
+class SqliteCatalog : public Catalog {
+ public:
+  explicit SqliteCatalog(sqlite3* db) : db_(db) {}
+  ~SqliteCatalog() override { sqlite3_close_v2(db_); }
+
+  Status Exec(std::string_view sql, std::string_view what) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error);
+    sqlite3_free(error);
+    return SqliteStatus(db_, rc == SQLITE_OK ? rc : sqlite3_extended_errcode(db_), what);
+  }
+
+  // Applies every migration newer than the file's version, in one transaction.
+  Status Migrate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    SWHA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "migrate"));
+    Status s = MigrateLocked();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", "migrate");
+      return s;
+    }
+    return Exec("COMMIT", "migrate");
+  }
+
+  Result<User> CreateUser(const User& user) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "INSERT INTO users (username, email, full_name, bio, password_hash, is_active, "
+                "is_superuser, token_version, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "RETURNING id");
+    s.Bind(1, std::string_view(user.username))
+        .Bind(2, std::string_view(user.email))
+        .Bind(3, user.full_name)
+        .Bind(4, user.bio)
+        .Bind(5, std::string_view(user.password_hash))
+        .Bind(6, int64_t{user.is_active})
+        .Bind(7, int64_t{user.is_superuser})
+        .Bind(8, user.token_version)
+        .Bind(9, user.created_at);
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("create user"));
+    if (!row) return Status::Internal("create user: no id returned");
+    User out = user;
+    out.id = s.Int(0);
+    return out;
+  }
+
+  Result<User> FindUserById(int64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = ?");
+    s.Bind(1, id);
+    return OneUser(&s);
+  }
+
+  Result<User> FindUserByUsername(std::string_view username) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "SELECT " + std::string(kUserColumns) +
+                         " FROM users WHERE lower(username) = lower(?)");
+    s.Bind(1, username);
+    return OneUser(&s);
+  }
+
+  Result<User> UpdateUser(const User& user, int64_t now_unix) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "UPDATE users SET username = ?, email = ?, full_name = ?, bio = ?, "
+                "password_hash = ?, is_active = ?, is_superuser = ?, token_version = ?, "
+                "updated_at = ? WHERE id = ?");
+    s.Bind(1, std::string_view(user.username))
+        .Bind(2, std::string_view(user.email))
+        .Bind(3, user.full_name)
+        .Bind(4, user.bio)
+        .Bind(5, std::string_view(user.password_hash))
+        .Bind(6, int64_t{user.is_active})
+        .Bind(7, int64_t{user.is_superuser})
+        .Bind(8, user.token_version)
+        .Bind(9, now_unix)
+        .Bind(10, user.id);
+    SWHA_RETURN_IF_ERROR(s.Run("update user"));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("User not found");
+    User out = user;
+    out.updated_at = now_unix;
+    return out;
+  }
+
+  Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY id LIMIT ? OFFSET ?");
+    s.Bind(1, limit).Bind(2, skip);
+    std::vector<User> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list users"));
+      if (!row) return out;
+      out.push_back(ReadUser(s));
+    }
+  }
+
+  Status DeleteUser(int64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "DELETE FROM users WHERE id = ?");
+    s.Bind(1, id);
+    SWHA_RETURN_IF_ERROR(s.Run("delete user"));
+    return sqlite3_changes(db_) == 0 ? Status::NotFound("User not found") : Status::Ok();
+  }
+
+  Status RecordSession(const SessionRecord& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SWHA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "record session"));
+    Status s = RecordSessionLocked(r);
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", "record session");
+      return s;
+    }
+    return Exec("COMMIT", "record session");
+  }
+
+  Result<SessionRecord> GetSession(std::string_view session_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE session_id = ?");
+    s.Bind(1, session_id);
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("get session"));
+    if (!row) return Status::NotFound("Session not found");
+    SessionRecord r = ReadSession(s);
+    SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
+    return r;
+  }
+
+  Result<SessionPage> ListSessions(std::string_view owner, int limit,
+                                   std::optional<std::string_view> cursor) override {
+    int64_t before = INT64_MAX;
+    if (cursor) {
+      char* end = nullptr;
+      const std::string text(*cursor);
+      before = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || before <= 0) {
+        return Status::InvalidField("cursor", "not a cursor this service handed out");
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "SELECT " + std::string(kSessionColumns) +
+                         " FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
+    SessionPage page;
+    int64_t last_id = 0;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list sessions"));
+      if (!row) break;
+      if (static_cast<int>(page.sessions.size()) == limit) {
+        page.next_cursor = std::to_string(last_id);
+        break;
+      }
+      last_id = s.Int(0);
+      page.sessions.push_back(ReadSession(s));
+    }
+    for (SessionRecord& r : page.sessions) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
+    return page;
+  }
+
+  Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view> owner,
+                                                           int64_t cutoff_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "SELECT " + std::string(kSessionColumns) +
+                         " FROM sessions WHERE created_at_ms < ? AND (? IS NULL OR owner = ?)"
+                         " ORDER BY id");
+    s.Bind(1, cutoff_ms);
+    const std::optional<std::string> owner_text =
+        owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
+    s.Bind(2, owner_text).Bind(3, owner_text);
+    std::vector<SessionRecord> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("old sessions"));
+      if (!row) break;
+      out.push_back(ReadSession(s));
+    }
+    for (SessionRecord& r : out) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
+    return out;
+  }
+
+  Status DeleteSession(std::string_view session_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "DELETE FROM sessions WHERE session_id = ?");
+    s.Bind(1, session_id);
+    SWHA_RETURN_IF_ERROR(s.Run("delete session"));
+    return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+ private:
+  // REQUIRES: mu_ held, inside a transaction.
+  Status MigrateLocked() {
+    SWHA_RETURN_IF_ERROR(
+        Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", "migrate"));
+    int64_t version = 0;
+    {
+      Statement s(db_, "SELECT max(version) FROM schema_version");
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("migrate"));
+      if (row && !s.IsNull(0)) version = s.Int(0);
+    }
+    SWHA_RETURN_IF_ERROR(CheckSchemaNotNewer(version));
+    for (const Migration& m : Migrations()) {
+      if (m.version <= version) continue;
+      SWHA_RETURN_IF_ERROR(Exec(m.sqlite, "migration " + std::to_string(m.version)));
+      Statement s(db_, "INSERT INTO schema_version (version) VALUES (?)");
+      s.Bind(1, int64_t{m.version});
+      SWHA_RETURN_IF_ERROR(s.Run("migrate"));
+    }
+    return Status::Ok();
+  }
+
+  // REQUIRES: mu_ held.
+  Result<User> OneUser(Statement* s) {
+    SWHA_ASSIGN_OR_RETURN(bool row, s->Step("find user"));
+    if (!row) return Status::NotFound("User not found");
+    return ReadUser(*s);
+  }
+
+  // REQUIRES: mu_ held, inside a transaction.
+  Status RecordSessionLocked(const SessionRecord& r) {
+    Statement s(db_,
+                "INSERT INTO sessions (session_id, owner, created_at_ms, voice, language_code, "
+                "speed, split_pattern, text_length) VALUES (?,?,?,?,?,?,?,?)");
+    s.Bind(1, std::string_view(r.session_id))
+        .Bind(2, std::string_view(r.owner))
+        .Bind(3, r.created_at_ms)
+        .Bind(4, std::string_view(r.voice))
+        .Bind(5, std::string_view(r.language_code))
+        .Bind(6, r.speed)
+        .Bind(7, std::string_view(r.split_pattern))
+        .Bind(8, r.text_length);
+    SWHA_RETURN_IF_ERROR(s.Run("record session"));
+    for (const SegmentRecord& seg : r.segments) {
+      Statement g(db_,
+                  "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
+                  "duration, byte_size, sha256, location, s3_key) VALUES (?,?,?,?,?,?,?,?,?,?)");
+      g.Bind(1, std::string_view(r.session_id))
+          .Bind(2, int64_t{seg.index})
+          .Bind(3, std::string_view(seg.filename))
+          .Bind(4, std::string_view(seg.graphemes))
+          .Bind(5, std::string_view(seg.phonemes))
+          .Bind(6, seg.duration_seconds)
+          .Bind(7, seg.byte_size)
+          .Bind(8, std::string_view(seg.sha256_hex))
+          .Bind(9, LocationName(seg.location))
+          .Bind(10, seg.s3_key);
+      SWHA_RETURN_IF_ERROR(g.Run("record segment"));
+    }
+    return Status::Ok();
+  }
+
+  // REQUIRES: mu_ held.
+  Status LoadSegmentsLocked(SessionRecord* r) {
+    Statement s(db_,
+                "SELECT idx, filename, graphemes, phonemes, duration, byte_size, sha256, "
+                "location, s3_key FROM segments WHERE session_id = ? ORDER BY idx");
+    s.Bind(1, std::string_view(r->session_id));
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("load segments"));
+      if (!row) return Status::Ok();
+      SegmentRecord seg;
+      seg.index = static_cast<int>(s.Int(0));
+      seg.filename = s.Text(1);
+      seg.graphemes = s.Text(2);
+      seg.phonemes = s.Text(3);
+      seg.duration_seconds = s.Double(4);
+      seg.byte_size = s.Int(5);
+      seg.sha256_hex = s.Text(6);
+      SWHA_ASSIGN_OR_RETURN(seg.location, ParseLocationName(s.Text(7)));
+      seg.s3_key = s.OptionalText(8);
+      r->segments.push_back(std::move(seg));
+    }
+  }
+
+  std::mutex mu_;
+  sqlite3* const db_;  // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteStatus(db, rc, "open the catalog database");
+    sqlite3_close_v2(db);
+    return s;
+  }
+  auto catalog = std::make_unique<SqliteCatalog>(db);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // NORMAL is durable in WAL mode except for the last commits before a power failure, which
+  // lose sessions whose audio was not fsynced either (docs/decisions.md).
+  for (std::string_view pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"}) {
+    SWHA_RETURN_IF_ERROR(catalog->Exec(pragma, "configure the catalog database"));
+  }
+  SWHA_RETURN_IF_ERROR(catalog->Migrate());
+  return std::unique_ptr<Catalog>(std::move(catalog));
+}
+
+}  // namespace swha::catalog
