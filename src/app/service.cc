@@ -8,6 +8,19 @@
 
 namespace swha::app {
 
+Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings) {
+  if (!settings.database_url.empty()) {
+    return Status::InvalidArgument(
+        "DATABASE_URL is set, but this build keeps its catalog in SQLite only (PostgreSQL is "
+        "not available yet): unset DATABASE_URL");
+  }
+  SWHA_RETURN_IF_ERROR(
+      FileSystem::Default()->CreateDirs(settings.data_dir).WithContext("DATA_DIR"));
+  auto catalog = catalog::OpenSqliteCatalog(JoinPath(settings.data_dir, "swha.db"));
+  if (!catalog.ok()) return catalog.status().WithContext("catalog");
+  return catalog;
+}
+
 Result<std::unique_ptr<Service>> Service::Create(const config::Settings& settings) {
   if (settings.secret_key.empty()) return Status::Internal("SECRET_KEY is not set");
   auto service = std::unique_ptr<Service>(new Service());
@@ -26,16 +39,26 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->storage_.use_s3_storage = s.s3.use_s3_storage;
   if (s.s3.use_s3_storage) service->SetUpS3();
 
+  SWHA_ASSIGN_OR_RETURN(service->catalog_, OpenCatalog(s));
+  catalog::Catalog* catalog = service->catalog_.get();
+
   const Clock* clock = Clock::Real();
   service->minter_ = std::make_unique<service::UrlMinter>(&service->storage_, clock);
   service->generation_ = std::make_unique<service::GenerationService>(
       service::GenerationLimits{.max_text_length = s.max_text_length,
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
-      service->synthesizer_.get(), &service->storage_, service->minter_.get(), clock);
-  service->sessions_ = std::make_unique<service::SessionService>(&service->storage_, clock);
+      service->synthesizer_.get(), &service->storage_, catalog, service->minter_.get(), clock);
+  service->sessions_ = std::make_unique<service::SessionService>(&service->storage_, catalog,
+                                                                 service->minter_.get(), clock);
+  service->accounts_ = std::make_unique<service::AccountService>(
+      service::AccountConfig{.token_key = service::DeriveTokenKey(s.secret_key),
+                             .token_lifetime_seconds = int64_t{s.access_token_expire_minutes} * 60,
+                             .allow_anonymous = s.allow_anonymous},
+      catalog, clock);
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .sessions = service->sessions_.get(),
+                                       .accounts = service->accounts_.get(),
                                        .storage = &service->storage_,
                                        .clock = clock};
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));

@@ -3,9 +3,11 @@
 
 #include <memory>
 
+#include "catalog/catalog.h"
 #include "config/settings.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/session_service.h"
 #include "service/storage_backends.h"
@@ -18,6 +20,9 @@
 #include "tts/synthesizer.h"
 
 namespace swha::app {
+
+// The catalog the settings name: DATABASE_URL, else SQLite at $DATA_DIR/swha.db.
+Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings);
 
 class Service {
  public:
@@ -44,10 +49,12 @@ class Service {
   std::unique_ptr<storage::AudioStore> store_;
   std::unique_ptr<storage::HttpTransport> s3_transport_;
   std::unique_ptr<storage::S3AudioStore> s3_store_;
+  std::unique_ptr<catalog::Catalog> catalog_;
   service::StorageBackends storage_;
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;
+  std::unique_ptr<service::AccountService> accounts_;
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

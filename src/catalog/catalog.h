@@ -60,9 +60,9 @@ struct SessionPage {
   std::optional<std::string> next_cursor;  // nullopt on the last page
 };
 
-// Error contract: NotFound for a missing row, AlreadyExists for a unique value taken (the
-// message names the column), InvalidArgument for a malformed cursor, Unavailable when the
-// database cannot be reached, Internal for anything else. Messages never hold a password,
+// Error contract: NotFound for a missing row, AlreadyExists for a unique value taken (its
+// field() is "username" or "email" for users), InvalidArgument for a malformed cursor, Unavailable
+// when the database cannot be reached, Internal for anything else. Messages never hold a password,
 // a hash or a connection string. Implementations are thread-safe.
 class Catalog {
  public:

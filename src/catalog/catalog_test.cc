@@ -101,9 +101,11 @@ TEST_F(SqliteCatalogTest, UsernamesAndEmailsAreUniqueWhateverTheirCase) {
   User same_name = NewUser("BOB");
   same_name.email = "other@example.com";
   EXPECT_EQ(catalog_->CreateUser(same_name).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->CreateUser(same_name).status().field(), "username");
   User same_email = NewUser("robert");
   same_email.email = "Bob@Example.com";
   EXPECT_EQ(catalog_->CreateUser(same_email).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->CreateUser(same_email).status().field(), "email");
 }
 
 TEST_F(SqliteCatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) {

@@ -14,13 +14,20 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+// Which unique value a constraint error is about, from the index SQLite names.
+std::string UniqueColumnOf(std::string_view detail) {
+  if (detail.find("users_email") != std::string_view::npos) return "email";
+  if (detail.find("users_username") != std::string_view::npos) return "username";
+  return "";
+}
+
 // The one place SQLite's result codes become a Status.
 Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
   const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const int primary = rc & 0xFF;
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return Status::AlreadyExists(std::string(what) + ": " + detail);
+    return Status::AlreadyExists(std::string(what) + ": " + detail, UniqueColumnOf(detail));
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN) {
     return Status::Unavailable(std::string(what) + ": " + detail);

@@ -5,6 +5,7 @@
 
 #include "config/settings.h"
 #include "http/router.h"
+#include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/session_service.h"
 #include "service/storage_backends.h"
@@ -18,10 +19,16 @@ struct ApiContext {
   const config::Settings* settings = nullptr;
   const service::GenerationService* generation = nullptr;
   const service::SessionService* sessions = nullptr;
+  const service::AccountService* accounts = nullptr;
   // For /static/audio: the signer checks the URL, the local store serves the file.
   const service::StorageBackends* storage = nullptr;
   const Clock* clock = nullptr;
 };
+
+// Who is calling: the principal the Authorization header names (anonymous without one), then
+// admitted: Unauthenticated "Not authenticated" for anonymous callers when `require_user` or
+// when ALLOW_ANONYMOUS is off (account_handlers.cc).
+Result<service::Principal> Caller(const ApiContext& ctx, const Request& req, bool require_user);
 
 // Every route of the service, in one table (routes.cc).
 std::vector<Route> BuildRouteTable(const ApiContext& ctx);
@@ -36,5 +43,16 @@ Response HandleLanguages(const ApiContext& ctx, const Request& req);
 Response HandleHealth(const ApiContext& ctx, const Request& req);
 Response HandleRoot(const ApiContext& ctx, const Request& req);
 Response HandleStaticAudio(const ApiContext& ctx, const Request& req);
+// Sessions (session_handlers.cc).
+Response HandleListSessions(const ApiContext& ctx, const Request& req);
+Response HandleGetSession(const ApiContext& ctx, const Request& req);
+Response HandleDeleteSession(const ApiContext& ctx, const Request& req);
+// Accounts (account_handlers.cc).
+Response HandleRegister(const ApiContext& ctx, const Request& req);
+Response HandleLoginForm(const ApiContext& ctx, const Request& req);
+Response HandleLoginJson(const ApiContext& ctx, const Request& req);
+Response HandleGetMe(const ApiContext& ctx, const Request& req);
+Response HandleUpdateMe(const ApiContext& ctx, const Request& req);
+Response HandleChangePassword(const ApiContext& ctx, const Request& req);
 
 }  // namespace swha::http

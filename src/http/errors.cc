@@ -22,7 +22,10 @@ int HttpStatusFor(StatusCode code) {
 }
 
 Response ErrorResponse(int http_status, std::string_view detail) {
-  return Response::Json(http_status, {{"detail", detail}});
+  Response r = Response::Json(http_status, {{"detail", detail}});
+  // RFC 6750: a 401 names the scheme that would be accepted.
+  if (http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
 }
 
 Response ErrorResponse(const Status& status) {

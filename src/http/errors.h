@@ -10,13 +10,15 @@
 
 namespace swha::http {
 
-// StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404, AlreadyExists 409,
-// PermissionDenied 403, Unauthenticated 401, Unavailable 503, IOError/Internal 500.
+// StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404,
+// AlreadyExists 409, PermissionDenied 403, Unauthenticated 401, Unavailable 503, IOError/Internal
+// 500.
 int HttpStatusFor(StatusCode code);
 
 // {"detail": message}. Internal and I/O errors are logged here and answered with a generic
 // message: paths and library errors are not for clients.
 Response ErrorResponse(const Status& status);
+// A 401 carries `WWW-Authenticate: Bearer`.
 Response ErrorResponse(int http_status, std::string_view detail);
 
 // 422 in FastAPI's shape: {"detail": [{"loc": [location, field], "msg": ..., "type": ...}]}.

@@ -15,6 +15,15 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"POST", "/api/v1/tts/cleanup", bind(&HandleCleanup)},
       {"GET", "/api/v1/tts/voices", bind(&HandleVoices)},
       {"GET", "/api/v1/tts/languages", bind(&HandleLanguages)},
+      {"GET", "/api/v1/tts/sessions", bind(&HandleListSessions)},
+      {"GET", "/api/v1/tts/sessions/{session_id}", bind(&HandleGetSession)},
+      {"DELETE", "/api/v1/tts/sessions/{session_id}", bind(&HandleDeleteSession)},
+      {"POST", "/api/v1/auth/register", bind(&HandleRegister)},
+      {"POST", "/api/v1/auth/login", bind(&HandleLoginForm)},
+      {"POST", "/api/v1/auth/login-json", bind(&HandleLoginJson)},
+      {"GET", "/api/v1/users/me", bind(&HandleGetMe)},
+      {"PUT", "/api/v1/users/me", bind(&HandleUpdateMe)},
+      {"POST", "/api/v1/users/me/password", bind(&HandleChangePassword)},
       {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio)},
   };
 }

@@ -1,10 +1,9 @@
 // /api/v1/tts/*: the original's endpoints, with its field names and types.
-#include <charconv>
-#include <cmath>
 #include <optional>
 
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/params.h"
 #include "tts/voice_catalog.h"
 #include "util/strings.h"
 
@@ -13,64 +12,20 @@ namespace {
 
 using nlohmann::json;
 
-// Collects every field error of a request, as FastAPI does, for one 422 response.
-class FieldErrors {
- public:
-  explicit FieldErrors(std::string location) : location_(std::move(location)) {}
-  void Add(std::string_view field, std::string_view msg, std::string_view type = "value_error") {
-    items_.push_back({{"loc", {location_, field}}, {"msg", msg}, {"type", type}});
-  }
-  // REQUIRES: s is an InvalidField status.
-  void Add(const Status& s) { Add(s.field(), s.message()); }
-  bool empty() const { return items_.empty(); }
-  Response ToResponse() const { return Response::Json(422, {{"detail", items_}}); }
-
- private:
-  std::string location_;
-  json items_ = json::array();
-};
-
-std::optional<bool> ParseBool(std::string_view s) {
-  const std::string v = ToLower(s);
-  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  return std::nullopt;
-}
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<double> ParseDouble(std::string_view s) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-// Until accounts exist, every caller is anonymous.
-service::Principal CallerOf(const Request&) { return service::Principal::Anonymous(); }
-
 // Validates `in` (after its fields parsed with the right types) and creates the session:
 // field errors as one 422, other failures through the error catalogue.
-Result<service::Session> ValidateAndCreate(const ApiContext& ctx, const Request& req,
+Result<service::Session> ValidateAndCreate(const ApiContext& ctx, const service::Principal& caller,
                                            const service::GenerationRequest& in,
                                            FieldErrors* errors) {
   for (const Status& e : ctx.generation->Validate(in)) errors->Add(e);
   if (!errors->empty()) return Status::InvalidArgument("invalid fields");
-  return ctx.generation->Create(CallerOf(req), in);
+  return ctx.generation->Create(caller, in);
 }
 
-template <typename T>
-json OptionalJson(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
+}  // namespace
 
 // The fields both generate endpoints return.
-json CommonResponse(const service::Session& session) {
+json SessionJson(const service::Session& session) {
   json audio_files = json::array();
   json segments = json::array();
   for (const service::Segment& seg : session.segments) {
@@ -84,7 +39,9 @@ json CommonResponse(const service::Session& session) {
                         {"s3_key", OptionalJson(seg.stored.s3_key)},
                         {"expires_at", OptionalJson(seg.expires_at)},
                         {"storage_type", storage::StorageTypeName(seg.stored.location)},
-                        {"duration", seg.duration_seconds}});
+                        {"duration", seg.duration_seconds},
+                        {"size_bytes", seg.byte_size},
+                        {"sha256", seg.sha256_hex}});
   }
   return {{"message", "Speech generated successfully"},
           {"audio_files", audio_files},
@@ -93,13 +50,17 @@ json CommonResponse(const service::Session& session) {
           {"processing_time", session.processing_time},
           {"storage_type", session.StorageType()},
           {"session_id", session.session_id},
+          {"created_at", FormatIso8601Utc(session.created_at_ms / 1000)},
+          {"voice", session.voice},
+          {"language_code", session.language_code},
+          {"speed", session.speed},
           {"expires_at", OptionalJson(session.EarliestExpiry())},
           {"warnings", session.warnings}};
 }
 
-}  // namespace
-
 Response HandleGenerate(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/false);
+  if (!caller.ok()) return ErrorResponse(caller.status());
   json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
   if (!body.is_object()) return ValidationError("body", "body", "must be a JSON object");
@@ -145,16 +106,15 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
     }
   }
   if (!errors.empty()) return errors.ToResponse();
-  auto session = ValidateAndCreate(ctx, req, in, &errors);
+  auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
   if (!session.ok()) return ErrorFromStatus(session.status(), "body");
-  json out = CommonResponse(*session);
-  out["language_code"] = s.language_code;
-  out["voice"] = s.voice;
-  return Response::Json(200, out);
+  return Response::Json(200, SessionJson(*session));
 }
 
 Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/false);
+  if (!caller.ok()) return ErrorResponse(caller.status());
   service::GenerationRequest in;
   FieldErrors errors("query");
   auto& s = in.synthesis;
@@ -196,15 +156,18 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
     }
   }
   if (!errors.empty()) return errors.ToResponse();
-  auto session = ValidateAndCreate(ctx, req, in, &errors);
+  auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
   if (!session.ok()) return ErrorFromStatus(session.status(), "query");
-  json out = CommonResponse(*session);
+  json out = SessionJson(*session);
   out["first_audio_url"] = out["audio_files"].empty() ? json(nullptr) : out["audio_files"][0];
   return Response::Json(200, out);
 }
 
-Response HandleS3Info(const ApiContext& ctx, const Request&) {
+Response HandleS3Info(const ApiContext& ctx, const Request& req) {
+  if (auto caller = Caller(ctx, req, /*require_user=*/false); !caller.ok()) {
+    return ErrorResponse(caller.status());
+  }
   const auto& s3 = ctx.settings->s3;
   const service::S3Check check = ctx.sessions->CheckS3();
   json out = {{"use_s3_storage", s3.use_s3_storage},
@@ -243,7 +206,9 @@ Response HandleCleanup(const ApiContext& ctx, const Request& req) {
     }
   }
   if (!errors.empty()) return errors.ToResponse();
-  auto report = ctx.sessions->Cleanup(CallerOf(req), in);
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto report = ctx.sessions->Cleanup(*caller, in);
   if (!report.ok()) return ErrorFromStatus(report.status(), "query");
 
   const std::string message =
@@ -257,9 +222,7 @@ Response HandleCleanup(const ApiContext& ctx, const Request& req) {
     out["local_cleanup_error"] = std::to_string(report->local_errors) +
                                  " local file(s) could not be removed (details in the server log)";
   }
-  if (report->s3_attempted && report->s3_objects_listed > 0) {
-    out["s3_files_examined"] = report->s3_objects_listed;
-  }
+  if (report->sessions_kept > 0) out["sessions_kept_for_s3"] = report->sessions_kept;
   if (!report->s3_errors.empty()) {
     out["s3_cleanup_error"] = report->s3_errors.front();
     out["s3_cleanup_errors"] = report->s3_errors.size();

@@ -1,8 +1,10 @@
 #include "service/generation_service.h"
 
+#include "service/session_service.h"
 #include "storage/limits.h"
 #include "storage/session_id.h"
 #include "tts/voice_catalog.h"
+#include "util/crypto.h"
 #include "util/regex.h"
 #include "util/strings.h"
 
@@ -55,7 +57,7 @@ Result<Session> GenerationService::Create(const Principal& principal,
   Session session;
   session.owner = principal.OwnerTag();
   session.session_id = storage::NewSessionId(*clock_, session.owner);
-  session.created_at = clock_->NowUnixSeconds();
+  session.created_at_ms = clock_->NowUnixMillis();
   session.voice = synthesis.voice;
   session.language_code = synthesis.language_code;
   session.speed = synthesis.speed;
@@ -90,8 +92,13 @@ Result<Session> GenerationService::Create(const Principal& principal,
     seg.phonemes = std::move(synth.phonemes);
     seg.duration_seconds = synth.duration_seconds;
     seg.byte_size = static_cast<int64_t>(files[i].bytes.size());
+    seg.sha256_hex = crypto::HexEncode(crypto::Sha256(files[i].bytes));
     seg.stored = std::move(stored.segments[i]);
     session.segments.push_back(std::move(seg));
+  }
+  if (Status recorded = catalog_->RecordSession(ToRecord(session)); !recorded.ok()) {
+    RemoveStoredAudio(*storage_, session);
+    return recorded;
   }
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
   session.processing_time = watch.ElapsedSeconds();

@@ -34,10 +34,12 @@ class GenerationService {
  public:
   // Borrowed pointers must outlive the service.
   GenerationService(GenerationLimits limits, const tts::Synthesizer* synthesizer,
-                    const StorageBackends* storage, const UrlMinter* minter, const Clock* clock)
+                    const StorageBackends* storage, catalog::Catalog* catalog,
+                    const UrlMinter* minter, const Clock* clock)
       : limits_(limits),
         synthesizer_(synthesizer),
         storage_(storage),
+        catalog_(catalog),
         minter_(minter),
         clock_(clock) {}
 
@@ -48,9 +50,10 @@ class GenerationService {
   std::vector<Status> Validate(const GenerationRequest& request) const;
 
   // Synthesizes `request` for `principal` and stores it: written locally (all or nothing), then
-  // uploaded to S3 segment by segment when asked and configured; URLs minted for the request's
-  // expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the server's own is
-  // Internal or IOError and names no field.
+  // uploaded to S3 segment by segment when asked and configured, then recorded in the catalog
+  // (a session whose record fails is removed again: no audio without a row); URLs minted for
+  // the request's expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the
+  // server's own is Internal or IOError and names no field.
   Result<Session> Create(const Principal& principal, const GenerationRequest& request) const;
 
  private:
@@ -59,6 +62,7 @@ class GenerationService {
   const GenerationLimits limits_;
   const tts::Synthesizer* synthesizer_;
   const StorageBackends* storage_;
+  catalog::Catalog* catalog_;
   const UrlMinter* minter_;
   const Clock* clock_;
 };

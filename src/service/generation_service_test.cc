@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "catalog/catalog_wrapper.h"
 #include "service/session_service.h"
 #include "storage/session_id.h"
+#include "util/crypto.h"
 #include "util/file_system.h"
 
 namespace swha::service {
@@ -27,11 +29,31 @@ class StubEngine : public tts::Engine {
   Status fault;
 };
 
+std::string MakeTempDir() {
+  char tmpl[] = "/tmp/swha-generation-test-XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+std::unique_ptr<catalog::Catalog> MustOpen(const std::string& path) {
+  auto catalog = catalog::OpenSqliteCatalog(path);
+  EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
+  return catalog.ok() ? std::move(*catalog) : nullptr;
+}
+
+// The real catalog, whose RecordSession fails on demand.
+class FaultyCatalog : public catalog::CatalogWrapper {
+ public:
+  using CatalogWrapper::CatalogWrapper;
+  Status RecordSession(const catalog::SessionRecord& r) override {
+    if (!record_fault.ok()) return record_fault;
+    return CatalogWrapper::RecordSession(r);
+  }
+  Status record_fault;
+};
+
 class GenerationServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/swha-generation-test-XXXXXX";
-    root_ = mkdtemp(tmpl);
     storage_.local = &local_;
     storage_.signer = &signer_;
   }
@@ -44,32 +66,38 @@ class GenerationServiceTest : public ::testing::Test {
     return r;
   }
   bool SessionDirExists(const std::string& id) {
-    return FileSystem::Default()->Stat(JoinPath(root_, id)).ok();
+    return FileSystem::Default()->Stat(JoinPath(root_ + "/audio", id)).ok();
+  }
+  size_t SessionDirs() {
+    auto entries = FileSystem::Default()->ListDir(root_ + "/audio");
+    return entries.ok() ? entries->size() : 0;
   }
 
-  std::string root_;
+  const std::string root_ = MakeTempDir();
   ManualClock clock_{kNow * 1000};
   StubEngine engine_;
   tts::Synthesizer synthesizer_{&engine_};
   storage::LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
-  storage::AudioStore local_{FileSystem::Default(), "/nonexistent"};
+  storage::AudioStore local_{FileSystem::Default(), root_ + "/audio"};
   StorageBackends storage_;
+  std::unique_ptr<catalog::Catalog> sqlite_ = MustOpen(root_ + "/swha.db");
+  FaultyCatalog catalog_{sqlite_.get()};
   UrlMinter minter_{&storage_, &clock_};
   GenerationService service_{{.max_text_length = 100, .default_url_expiry_seconds = 600},
                              &synthesizer_,
                              &storage_,
+                             &catalog_,
                              &minter_,
                              &clock_};
 };
 
 TEST_F(GenerationServiceTest, CreateStoresEverySegmentAndMintsSignedLocalUrls) {
-  local_ = storage::AudioStore(FileSystem::Default(), root_);
   auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   EXPECT_TRUE(storage::IsValidSessionId(session->session_id));
   EXPECT_EQ(storage::SessionOwner(session->session_id), "anonymous");
   EXPECT_EQ(session->owner, "anonymous");
-  EXPECT_EQ(session->created_at, kNow);
+  EXPECT_EQ(session->created_at_ms, kNow * 1000);
   EXPECT_EQ(session->text_length, 16u);
   ASSERT_EQ(session->segments.size(), 3u);
   EXPECT_EQ(session->StorageType(), "local");
@@ -86,10 +114,28 @@ TEST_F(GenerationServiceTest, CreateStoresEverySegmentAndMintsSignedLocalUrls) {
   }
   EXPECT_EQ(session->EarliestExpiry(), kNow + 600);
   EXPECT_TRUE(SessionDirExists(session->session_id));
+
+  // Recorded, with what the catalog keeps of each segment.
+  auto record = sqlite_->GetSession(session->session_id);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->owner, "anonymous");
+  EXPECT_EQ(record->text_length, 16);
+  ASSERT_EQ(record->segments.size(), 3u);
+  const std::string bytes = *FileSystem::Default()->ReadFile(
+      root_ + "/audio/" + session->session_id + "/segment_001.wav");
+  EXPECT_EQ(record->segments[1].sha256_hex, crypto::HexEncode(crypto::Sha256(bytes)));
+  EXPECT_EQ(record->segments[1].location, storage::Location::kLocal);
+}
+
+TEST_F(GenerationServiceTest, ASessionThatCannotBeRecordedLeavesNoAudio) {
+  catalog_.record_fault = Status::Unavailable("injected: database is down");
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(SessionDirs(), 0u);  // no audio without a row
 }
 
 TEST_F(GenerationServiceTest, TheRequestsExpiryWinsAndZeroMeansTheDefault) {
-  local_ = storage::AudioStore(FileSystem::Default(), root_);
   GenerationRequest r = Request("Hello.");
   r.url_expiry_seconds = 42;
   EXPECT_EQ(service_.Create(Principal::Anonymous(), r)->segments[0].expires_at, kNow + 42);
@@ -124,17 +170,15 @@ TEST_F(GenerationServiceTest, TextOverTheLimitIsTooLargeBeforeAnythingElse) {
 }
 
 TEST_F(GenerationServiceTest, AnEngineFaultIsTheServersAndStoresNothing) {
-  local_ = storage::AudioStore(FileSystem::Default(), root_);
   engine_.fault = Status::Internal("espeak-ng voice not found");
   auto r = service_.Create(Principal::Anonymous(), Request("Hello."));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
   EXPECT_EQ(r.status().field(), "");
-  EXPECT_TRUE(FileSystem::Default()->ListDir(root_)->empty());
+  EXPECT_EQ(SessionDirs(), 0u);
 }
 
 TEST_F(GenerationServiceTest, S3AskedForButNotSetUpIsAWarningAndTheAudioStaysLocal) {
-  local_ = storage::AudioStore(FileSystem::Default(), root_);
   storage_.use_s3_storage = true;
   storage_.s3_setup_error = "no S3 credentials";
   auto session = service_.Create(Principal::Anonymous(), Request("Hello."));
@@ -146,7 +190,6 @@ TEST_F(GenerationServiceTest, S3AskedForButNotSetUpIsAWarningAndTheAudioStaysLoc
 }
 
 TEST_F(GenerationServiceTest, AUsersSessionCarriesTheirId) {
-  local_ = storage::AudioStore(FileSystem::Default(), root_);
   auto session = service_.Create({.user_id = 42}, Request("Hello."));
   ASSERT_TRUE(session.ok());
   EXPECT_EQ(storage::SessionOwner(session->session_id), "42");
@@ -168,7 +211,7 @@ TEST_F(GenerationServiceTest, MinterWarnsForSegmentsInAnS3ThatIsNotConfigured) {
 }
 
 TEST_F(GenerationServiceTest, CleanupRefusesAnAgeOutOfRange) {
-  SessionService sessions(&storage_, &clock_);
+  SessionService sessions(&storage_, &catalog_, &minter_, &clock_);
   auto r = sessions.Cleanup(Principal::Anonymous(), {.days_old = kMaxCleanupDays + 1});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().field(), "days_old");

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "storage/audio_store.h"
 
 namespace swha::service {
@@ -18,6 +19,7 @@ struct Principal {
   bool is_superuser = false;
 
   static Principal Anonymous() { return {}; }
+  bool anonymous() const { return !user_id.has_value(); }
   // The owner part of session ids and S3 keys: the user id, or "anonymous".
   std::string OwnerTag() const;
 };
@@ -28,6 +30,7 @@ struct Segment {
   std::string phonemes;
   double duration_seconds = 0;
   int64_t byte_size = 0;
+  std::string sha256_hex;         // of the stored file
   storage::StoredSegment stored;  // filename, location, s3_key
   // Minted when handed out (UrlMinter), never stored.
   std::optional<std::string> local_url;
@@ -43,7 +46,7 @@ struct Segment {
 struct Session {
   std::string session_id;
   std::string owner;  // Principal::OwnerTag() of its creator
-  int64_t created_at = 0;
+  int64_t created_at_ms = 0;
   std::string voice;
   std::string language_code;
   double speed = 1.0;
@@ -58,5 +61,9 @@ struct Session {
   // The earliest expiry among the segments' URLs; nullopt when none has a URL.
   std::optional<int64_t> EarliestExpiry() const;
 };
+
+// The catalog's form of a session and back (URLs, warnings and timing are not kept).
+catalog::SessionRecord ToRecord(const Session& session);
+Session FromRecord(catalog::SessionRecord record);
 
 }  // namespace swha::service

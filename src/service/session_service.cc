@@ -2,9 +2,81 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace swha::service {
+
+DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session) {
+  DeleteReport report;
+  std::vector<std::string> keys;
+  for (const Segment& seg : session.segments) {
+    const storage::StoredSegment& stored = seg.stored;
+    if (storage::HasLocalCopy(stored.location)) {
+      Status s = storage.local->RemoveSegment(session.session_id, stored.filename);
+      if (s.ok() || s.code() == StatusCode::kNotFound) {
+        report.local_files_removed += s.ok() ? 1 : 0;
+      } else {
+        spdlog::warn("delete {}/{}: {}", session.session_id, stored.filename, s.message());
+        report.local_failures.push_back(stored.filename + ": local file not removed");
+      }
+    }
+    if (storage::InS3(stored.location) && stored.s3_key) keys.push_back(*stored.s3_key);
+  }
+  if (keys.empty()) return report;
+  if (storage.s3 == nullptr) {
+    report.s3_failures.push_back(std::to_string(keys.size()) +
+                                 " S3 object(s) not removed: S3 is not configured now");
+    return report;
+  }
+  report.s3_failures = storage.s3->RemoveObjects(keys);
+  report.s3_objects_removed = static_cast<int64_t>(keys.size() - report.s3_failures.size());
+  return report;
+}
+
+Result<Session> SessionService::FindOwned(const Principal& principal,
+                                          std::string_view session_id) const {
+  const Status not_found = Status::NotFound("Session not found");
+  if (principal.anonymous()) return Status::Unauthenticated("Not authenticated");
+  auto record = catalog_->GetSession(session_id);
+  if (!record.ok())
+    return record.status().code() == StatusCode::kNotFound ? not_found : record.status();
+  if (record->owner != principal.OwnerTag()) return not_found;
+  return FromRecord(*std::move(record));
+}
+
+Result<SessionListing> SessionService::List(const Principal& principal, int limit,
+                                            std::optional<std::string_view> cursor) const {
+  if (principal.anonymous()) return Status::Unauthenticated("Not authenticated");
+  if (limit < 1 || limit > kMaxSessionPageSize) {
+    return Status::InvalidField(
+        "limit", "must be an integer from 1 to " + std::to_string(kMaxSessionPageSize));
+  }
+  catalog::SessionPage page;
+  SWHA_ASSIGN_OR_RETURN(page, catalog_->ListSessions(principal.OwnerTag(), limit, cursor));
+  SessionListing out;
+  for (catalog::SessionRecord& r : page.sessions) out.sessions.push_back(FromRecord(std::move(r)));
+  out.next_cursor = std::move(page.next_cursor);
+  return out;
+}
+
+Result<Session> SessionService::Get(const Principal& principal, std::string_view session_id,
+                                    int64_t url_expiry_seconds) const {
+  Session session;
+  SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
+  minter_->Mint(session.session_id, url_expiry_seconds, &session.segments, &session.warnings);
+  return session;
+}
+
+Result<DeleteReport> SessionService::Delete(const Principal& principal,
+                                            std::string_view session_id) const {
+  Session session;
+  SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
+  DeleteReport report = RemoveStoredAudio(*storage_, session);
+  if (!report.complete()) return report;
+  SWHA_RETURN_IF_ERROR(catalog_->DeleteSession(session.session_id));
+  return report;
+}
 
 Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
                                               const CleanupRequest& request) const {
@@ -12,26 +84,43 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
     return Status::InvalidField("days_old",
                                 "must be an integer from 0 to " + std::to_string(kMaxCleanupDays));
   }
-  const std::string owner = principal.OwnerTag();
-  // Both ages are compared in UTC unix seconds: file mtimes and S3's LastModified alike.
-  const int64_t cutoff = clock_->NowUnixSeconds() - request.days_old * 86400;
+  if (principal.anonymous()) return Status::Unauthenticated("Not authenticated");
+  // A superuser cleans everyone's sessions, anonymous ones included; a user only their own.
+  const std::optional<std::string> owner =
+      principal.is_superuser ? std::nullopt : std::optional<std::string>(principal.OwnerTag());
+  const int64_t cutoff_ms = clock_->NowUnixMillis() - request.days_old * 86'400'000;
+  std::vector<catalog::SessionRecord> old;
+  SWHA_ASSIGN_OR_RETURN(old, catalog_->SessionsCreatedBefore(owner, cutoff_ms));
   CleanupReport report;
-  storage::LocalCleanupResult local = storage_->local->RemoveLocalOlderThan(cutoff, owner);
-  report.local_files_removed = local.files_removed;
-  report.local_sessions_removed = local.sessions_removed;
-  report.local_errors = static_cast<int64_t>(local.errors.size());
-  for (const std::string& e : local.errors) spdlog::warn("cleanup: {}", e);
-  if (!request.cleanup_s3 || !storage_->use_s3_storage) return report;
-  report.s3_attempted = true;
-  if (storage_->s3 == nullptr) {
-    report.s3_errors.push_back("S3 storage is off: " + storage_->s3_setup_error);
-    return report;
+  report.s3_attempted = request.cleanup_s3 && storage_->use_s3_storage;
+  for (catalog::SessionRecord& record : old) {
+    Session session = FromRecord(std::move(record));
+    const bool has_s3_copy =
+        std::any_of(session.segments.begin(), session.segments.end(),
+                    [](const Segment& seg) { return storage::InS3(seg.stored.location); });
+    // Without cleanup_s3 a session with S3 copies stays whole, so the catalog never describes
+    // copies that are gone.
+    if (has_s3_copy && !request.cleanup_s3) {
+      ++report.sessions_kept;
+      continue;
+    }
+    DeleteReport removed = RemoveStoredAudio(*storage_, session);
+    report.local_files_removed += removed.local_files_removed;
+    report.s3_objects_deleted += removed.s3_objects_removed;
+    report.s3_objects_listed += has_s3_copy ? static_cast<int64_t>(session.segments.size()) : 0;
+    report.local_failures.insert(report.local_failures.end(), removed.local_failures.begin(),
+                                 removed.local_failures.end());
+    report.s3_errors.insert(report.s3_errors.end(), removed.s3_failures.begin(),
+                            removed.s3_failures.end());
+    if (!removed.complete()) continue;  // the row stays: what is left is not forgotten
+    Status deleted = catalog_->DeleteSession(session.session_id);
+    if (deleted.ok()) {
+      ++report.local_sessions_removed;
+    } else if (deleted.code() != StatusCode::kNotFound) {  // a concurrent delete got there first
+      return deleted;
+    }
   }
-  storage::S3CleanupResult s3 =
-      storage_->s3->RemoveOlderThan(storage::S3AudioStore::OwnerPrefix(owner), cutoff);
-  report.s3_objects_deleted = s3.objects_deleted;
-  report.s3_objects_listed = s3.objects_listed;
-  report.s3_errors = std::move(s3.errors);
+  report.local_errors = static_cast<int64_t>(report.local_failures.size());
   return report;
 }
 

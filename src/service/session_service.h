@@ -1,5 +1,6 @@
-// Use cases on sessions that already exist: cleanup by age, and the storage's live state.
-// Knows no HTTP.
+// Use cases on sessions that already exist: list, fetch with fresh URLs, delete, clean up by
+// age; and the storage's live state. Every session is its owner's alone: another user's is
+// NotFound, never PermissionDenied, so its id is not confirmed. Knows no HTTP.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "service/session.h"
 #include "service/storage_backends.h"
+#include "service/url_minter.h"
 #include "util/clock.h"
 #include "util/status.h"
 
@@ -16,6 +18,29 @@ namespace swha::service {
 
 // The oldest cleanup cutoff accepted, in days (a century).
 inline constexpr int64_t kMaxCleanupDays = 36500;
+// Sessions per page of a listing: the default and the most one page may ask for.
+inline constexpr int kDefaultSessionPageSize = 20;
+inline constexpr int kMaxSessionPageSize = 100;
+
+struct SessionListing {
+  std::vector<Session> sessions;  // newest first, without URLs
+  std::optional<std::string> next_cursor;
+};
+
+// What deleting one session removed, and what it could not (the row then stays, so nothing
+// is forgotten and the delete can be tried again).
+struct DeleteReport {
+  int64_t local_files_removed = 0;
+  int64_t s3_objects_removed = 0;
+  // One line each; no server paths, no secrets.
+  std::vector<std::string> local_failures;
+  std::vector<std::string> s3_failures;
+  bool complete() const { return local_failures.empty() && s3_failures.empty(); }
+};
+
+// Removes every stored copy of `session`'s segments (local files, S3 objects); an already
+// absent copy counts as removed. Used by deletes and by a generate whose record failed.
+DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session);
 
 struct CleanupRequest {
   int64_t days_old = 7;  // 0..kMaxCleanupDays: audio last modified longer ago than this goes
@@ -24,11 +49,12 @@ struct CleanupRequest {
 
 struct CleanupReport {
   int64_t local_files_removed = 0;
-  int64_t local_sessions_removed = 0;
-  // Local removals that failed; their details (server paths) are logged, not reported.
+  int64_t local_sessions_removed = 0;  // sessions removed whole: audio and catalog row
   int64_t local_errors = 0;
+  std::vector<std::string> local_failures;  // no server paths (those are logged)
   int64_t s3_objects_deleted = 0;
-  int64_t s3_objects_listed = 0;
+  int64_t s3_objects_listed = 0;       // S3 copies among the sessions examined
+  int64_t sessions_kept = 0;           // left whole: they have S3 copies and cleanup_s3 was false
   std::vector<std::string> s3_errors;  // never a secret
   bool s3_attempted = false;
 
@@ -47,19 +73,37 @@ struct S3Check {
 class SessionService {
  public:
   // Borrowed pointers must outlive the service.
-  SessionService(const StorageBackends* storage, const Clock* clock)
-      : storage_(storage), clock_(clock) {}
+  SessionService(const StorageBackends* storage, catalog::Catalog* catalog, const UrlMinter* minter,
+                 const Clock* clock)
+      : storage_(storage), catalog_(catalog), minter_(minter), clock_(clock) {}
 
-  // Removes `principal`'s audio older than request.days_old days: local files, and S3 objects
-  // (compared by LastModified, UTC) when asked and S3 is on. InvalidField("days_old") when out
-  // of range. Failures to remove are counted in the report, never hidden.
+  // `principal`'s sessions, newest first. Unauthenticated for an anonymous principal (anonymous
+  // sessions are listed by nobody); InvalidField "limit" / "cursor".
+  Result<SessionListing> List(const Principal& principal, int limit,
+                              std::optional<std::string_view> cursor) const;
+  // One session with URLs freshly minted for `url_expiry_seconds` (presigned in S3, signed
+  // locally otherwise).
+  Result<Session> Get(const Principal& principal, std::string_view session_id,
+                      int64_t url_expiry_seconds) const;
+  // Removes the audio first and the row last; NotFound when it is not (or no longer) there.
+  Result<DeleteReport> Delete(const Principal& principal, std::string_view session_id) const;
+
+  // Removes the sessions made more than request.days_old days ago, audio first and catalog row
+  // last: `principal`'s own, or everyone's (anonymous ones included) for a superuser.
+  // Unauthenticated for an anonymous principal; InvalidField("days_old") out of range. A
+  // session whose audio could not all be removed keeps its row and is counted as an error.
   Result<CleanupReport> Cleanup(const Principal& principal, const CleanupRequest& request) const;
 
   // A live check of the bucket (one attempt, reused for 2 s) when S3 is on; else not configured.
   S3Check CheckS3() const;
 
  private:
+  // The session, when `principal` owns it; NotFound otherwise.
+  Result<Session> FindOwned(const Principal& principal, std::string_view session_id) const;
+
   const StorageBackends* storage_;
+  catalog::Catalog* catalog_;
+  const UrlMinter* minter_;
   const Clock* clock_;
 };
 

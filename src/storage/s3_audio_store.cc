@@ -273,6 +273,18 @@ Status S3AudioStore::CheckReachable() {
   return s;
 }
 
+std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::string>& keys) {
+  std::vector<std::string> errors;
+  if (keys.empty()) return errors;
+  Result<std::vector<DeleteError>> refused = client_->DeleteObjects(keys);
+  if (!refused.ok()) {
+    for (const std::string& key : keys) errors.push_back(key + ": " + refused.status().message());
+    return errors;
+  }
+  for (const DeleteError& e : *refused) errors.push_back(e.key + ": " + e.code + ": " + e.message);
+  return errors;
+}
+
 S3CleanupResult S3AudioStore::RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix) {
   S3CleanupResult result;
   Result<std::vector<ListedObject>> listed = client_->ListObjectsV2(prefix);

@@ -90,6 +90,10 @@ class S3AudioStore {
   // listing every page and deleting in batches of 1,000.
   S3CleanupResult RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix);
 
+  // Deletes `keys` (at most 1,000, one DeleteObjects call); an absent key counts as deleted,
+  // as S3 does. Returns one line per key that could not be deleted.
+  std::vector<std::string> RemoveObjects(const std::vector<std::string>& keys);
+
  private:
   struct CachedUrl {
     std::string url;

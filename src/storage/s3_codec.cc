@@ -72,19 +72,6 @@ std::optional<int64_t> ParseIso8601Utc(std::string_view text) {
   return UnixSecondsFromCivil(year, month, day, hour, minute, second);
 }
 
-std::string FormatIso8601Utc(int64_t unix_seconds) {
-  const std::chrono::sys_seconds time{std::chrono::seconds{unix_seconds}};
-  const auto day = std::chrono::floor<std::chrono::days>(time);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{time - day};
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 std::optional<int64_t> ParseHttpDate(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};

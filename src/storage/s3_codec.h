@@ -8,14 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "util/clock.h"
+
 namespace swha::storage {
 
 // ISO 8601 in UTC as S3 writes it in XML: "2026-11-24T05:02:33.000Z" (fraction optional,
 // "Z" or "+00:00"). Returns unix seconds, the fraction dropped; nullopt when malformed.
 std::optional<int64_t> ParseIso8601Utc(std::string_view text);
 
-// The reverse, whole seconds: "2026-11-24T05:02:33Z". For years 1970..9999.
-std::string FormatIso8601Utc(int64_t unix_seconds);
+// The reverse is ::swha::FormatIso8601Utc (util/clock.h).
+using ::swha::FormatIso8601Utc;
 
 // RFC 7231 IMF-fixdate, as in Last-Modified: "Wed, 12 Oct 2009 17:50:00 GMT".
 std::optional<int64_t> ParseHttpDate(std::string_view text);

@@ -1,5 +1,8 @@
 #include "util/clock.h"
 
+#include <chrono>
+#include <cstdio>
+
 namespace swha {
 namespace {
 
@@ -17,6 +20,19 @@ class RealClock : public Clock {
 Clock* Clock::Real() {
   static RealClock* clock = new RealClock();  // intentionally leaked: usable during shutdown
   return clock;
+}
+
+std::string FormatIso8601Utc(int64_t unix_seconds) {
+  const std::chrono::sys_seconds time{std::chrono::seconds{unix_seconds}};
+  const auto day = std::chrono::floor<std::chrono::days>(time);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{time - day};
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
 }
 
 }  // namespace swha

@@ -4,8 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace swha {
+
+// ISO 8601 in UTC, whole seconds: "2026-11-24T05:02:33Z". For years 1970..9999.
+std::string FormatIso8601Utc(int64_t unix_seconds);
 
 class Clock {
  public:

@@ -48,8 +48,11 @@ class [[nodiscard]] Status {
   static Status BadRequest(std::string m) { return {StatusCode::kBadRequest, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status AlreadyExists(std::string m) {
-    return {StatusCode::kAlreadyExists, std::move(m)};
+  // `field`: which unique value is taken ("email"), when known.
+  static Status AlreadyExists(std::string m, std::string field = "") {
+    Status s(StatusCode::kAlreadyExists, std::move(m));
+    s.field_ = std::move(field);
+    return s;
   }
   static Status PermissionDenied(std::string m) {
     return {StatusCode::kPermissionDenied, std::move(m)};
@@ -64,7 +67,8 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
-  // The input field an InvalidArgument is about; empty when it is about no single field.
+  // The input field an InvalidArgument (or the value an AlreadyExists) is about; empty when it
+  // is about no single field.
   const std::string& field() const { return field_; }
   // "CODE: message", for logs and CLI output.
   std::string ToString() const;

@@ -223,18 +223,33 @@ std::optional<AudioUrl> ParseAudioUrl(std::string_view url) {
   return out;
 }
 
+namespace {
+
+std::string Hex(const unsigned char* bytes, unsigned int length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return Hex(digest, length);
+}
+
+std::string HexSha256(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return Hex(digest, length);
 }
 
 std::string SignLocalUrl(std::string_view secret_key, std::string_view session_id,
@@ -430,6 +445,38 @@ std::optional<json> Generate(httplib::Client& client, const json& body) {
     return std::nullopt;
   }
   return parsed;
+}
+
+std::string SignUp(httplib::Client& client, const std::string& username) {
+  auto registered = PostJson(
+      client, "/api/v1/auth/register",
+      {{"username", username}, {"email", username + "@example.com"}, {"password", kTestPassword}});
+  if (!registered || registered->status != 200) {
+    ADD_FAILURE() << "register " << username << ": "
+                  << (registered ? registered->body : httplib::to_string(registered.error()));
+    return "";
+  }
+  const std::string form = StrCat({"grant_type=password&username=", UrlEncode(username),
+                                   "&password=", UrlEncode(kTestPassword)});
+  auto login = client.Post("/api/v1/auth/login", form, "application/x-www-form-urlencoded");
+  if (!login || login->status != 200) {
+    ADD_FAILURE() << "login " << username << ": "
+                  << (login ? login->body : httplib::to_string(login.error()));
+    return "";
+  }
+  const json body = ParseJson(login->body);
+  if (!body.is_object() || body.value("token_type", "") != "bearer" ||
+      !body.contains("access_token") || !body.at("access_token").is_string()) {
+    ADD_FAILURE() << "login " << username << ": unexpected body " << login->body;
+    return "";
+  }
+  return body.at("access_token").get<std::string>();
+}
+
+std::unique_ptr<httplib::Client> MakeClientFor(int port, const std::string& token) {
+  auto client = MakeClient(port);
+  client->set_bearer_token_auth(token);
+  return client;
 }
 
 std::optional<std::string> Download(httplib::Client& client, const std::string& url) {

@@ -131,6 +131,7 @@ std::optional<AudioUrl> ParseAudioUrl(std::string_view url);
 
 // Lowercase hex HMAC-SHA256, computed with OpenSSL directly (independently of the service).
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
+std::string HexSha256(std::string_view data);
 // The URL the service would hand out for `secret_key`, computed from the documented scheme:
 // key = HMAC(SECRET_KEY, "swha-tts local audio URL v1"),
 // signature = HMAC(key, "GET\n/static/audio/<session>/<file>\n<expires>").
@@ -172,6 +173,17 @@ std::optional<int> ListenBacklog(int port);
 // Generates speech and returns the parsed response, failing the current test (fatally, via
 // the returned nullopt plus an ADD_FAILURE) when the status is not 200.
 std::optional<json> Generate(httplib::Client& client, const json& body);
+
+// The password SignUp gives every account.
+constexpr std::string_view kTestPassword = "correct-horse-42";
+
+// Registers `username` (email <username>@example.com, kTestPassword) and signs in with the
+// OAuth2 password form, as the original's clients do; returns the access token, or "" after
+// ADD_FAILURE.
+std::string SignUp(httplib::Client& client, const std::string& username);
+
+// A client for the server at `port` that sends `Authorization: Bearer <token>` on every request.
+std::unique_ptr<httplib::Client> MakeClientFor(int port, const std::string& token);
 
 // Downloads a local_url; returns nullopt (after ADD_FAILURE) unless the status is 200.
 std::optional<std::string> Download(httplib::Client& client, const std::string& url);

@@ -204,36 +204,83 @@ TEST_F(S3StorageTest, S3InfoChecksTheBucketLiveAndHidesSecrets) {
             std::string::npos);
 }
 
-TEST_F(S3StorageTest, CleanupDeletesTheCallersOldObjectsOnly) {
-  ASSERT_TRUE(Generate(*client_, kSeedRequest).has_value());
-  // Someone else's object, which an anonymous cleanup must not touch.
-  const std::string foreign =
-      "audio/users/42/1_42_00000000000000000000000000000000/segment_000.wav";
-  ASSERT_TRUE(s3_->PutObject(foreign, MakeWav("x"), "audio/wav").ok());
-  const size_t mine = CountObjects(kAnonymousPrefix);
+// A user's cleanup deletes their sessions' objects (from the catalog, by when each session was
+// made) and nothing else: not another user's, not an anonymous session's. The session is then
+// gone from the catalog too.
+TEST_F(S3StorageTest, CleanupDeletesTheCallersSessionsOnly) {
+  const std::string token = SignUp(*client_, "s3-cleanup-user");
+  ASSERT_FALSE(token.empty());
+  auto user = MakeClientFor(server_->port(), token);
+  auto made = Generate(*user, kSeedRequest);
+  ASSERT_TRUE(made.has_value());
+  const std::string session = made->at("session_id").get<std::string>();
+  const std::string id =
+      session.substr(session.find('_') + 1, session.rfind('_') - session.find('_') - 1);
+  const std::string my_prefix = StrCat({"audio/users/", id, "/"});
+  const size_t mine = CountObjects(my_prefix);
   ASSERT_GE(mine, 3u);
+  ASSERT_TRUE(Generate(*client_, kSeedRequest).has_value());  // anonymous: not the user's
+  const size_t anonymous = CountObjects(kAnonymousPrefix);
+  // Someone else's object, which this user's cleanup must not touch.
+  const std::string foreign =
+      "audio/users/424242/1_424242_00000000000000000000000000000000/segment_000.wav";
+  ASSERT_TRUE(s3_->PutObject(foreign, MakeWav("x"), "audio/wav").ok());
 
   auto fresh =
-      client_->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "1"}, {"cleanup_s3", "true"}}));
+      user->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "1"}, {"cleanup_s3", "true"}}));
   ASSERT_TRUE(fresh);
   ASSERT_EQ(fresh->status, 200) << fresh->body;
   EXPECT_EQ(ParseJson(fresh->body)["s3_files_cleaned"], 0) << fresh->body;
-  EXPECT_EQ(CountObjects(kAnonymousPrefix), mine);
+  EXPECT_EQ(CountObjects(my_prefix), mine);
 
-  // LastModified has whole seconds: wait until every object is strictly older than "now".
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   auto old =
-      client_->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "0"}, {"cleanup_s3", "true"}}));
+      user->Post(WithQuery("/api/v1/tts/cleanup", {{"days_old", "0"}, {"cleanup_s3", "true"}}));
   ASSERT_TRUE(old);
   ASSERT_EQ(old->status, 200) << old->body;
   json out = ParseJson(old->body);
   EXPECT_EQ(out["s3_files_cleaned"], mine) << old->body;
   EXPECT_EQ(out["message"], "Cleanup completed for files older than 0 days") << old->body;
   EXPECT_FALSE(out.contains("s3_cleanup_error")) << old->body;
-  EXPECT_GE(out["local_files_cleaned"].get<int>(), 3);
-  EXPECT_EQ(CountObjects(kAnonymousPrefix), 0u);
+  EXPECT_EQ(out["local_files_cleaned"], mine);
+  EXPECT_EQ(CountObjects(my_prefix), 0u);
+  EXPECT_EQ(CountObjects(kAnonymousPrefix), anonymous);
   EXPECT_TRUE(s3_->HeadObject(foreign).ok());
   ASSERT_TRUE(s3_->DeleteObject(foreign).ok());
+  auto row = user->Get("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, 404) << row->body;
+}
+
+// GET /sessions/{id} presigns every segment again, in one batch, for the expiry asked for; a
+// DELETE removes the objects and the row.
+TEST_F(S3StorageTest, ASessionIsFetchedWithFreshPresignedUrlsAndDeletedWhole) {
+  const std::string token = SignUp(*client_, "s3-session-user");
+  ASSERT_FALSE(token.empty());
+  auto user = MakeClientFor(server_->port(), token);
+  auto made = Generate(*user, kSeedRequest);
+  ASSERT_TRUE(made.has_value());
+  const std::string session = made->at("session_id").get<std::string>();
+  auto fetched = user->Get("/api/v1/tts/sessions/" + session + "?presigned_url_expiry=900");
+  ASSERT_TRUE(fetched);
+  ASSERT_EQ(fetched->status, 200) << fetched->body;
+  const json body = ParseJson(fetched->body);
+  EXPECT_EQ(body["storage_type"], "s3");
+  ASSERT_EQ(body["audio_files"].size(), made->at("audio_files").size());
+  for (size_t i = 0; i < body["audio_files"].size(); ++i) {
+    const std::string url = body["audio_files"][i].get<std::string>();
+    EXPECT_NE(url.find("X-Amz-Expires=900"), std::string::npos) << url;
+    auto direct = FetchAbsolute(url);
+    ASSERT_TRUE(direct) << url;
+    ASSERT_EQ(direct->status, 200) << url;
+    EXPECT_EQ(HexSha256(direct->body), body["audio_segments"][i]["sha256"]) << i;
+  }
+  auto deleted = user->Delete("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(deleted);
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(ParseJson(deleted->body)["s3_objects_removed"], body["audio_files"].size());
+  for (const json& seg : body["audio_segments"]) {
+    EXPECT_FALSE(s3_->HeadObject(seg["s3_key"].get<std::string>()).ok());
+  }
 }
 
 TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {

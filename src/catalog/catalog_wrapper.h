@@ -1,0 +1,48 @@
+// Forwards every call to another Catalog; tests subclass it and override what should fail
+// (LevelDB's EnvWrapper pattern).
+#pragma once
+
+#include "catalog/catalog.h"
+
+namespace swha::catalog {
+
+class CatalogWrapper : public Catalog {
+ public:
+  // `target` is borrowed and must outlive the wrapper.
+  explicit CatalogWrapper(Catalog* target) : target_(target) {}
+
+  Result<User> CreateUser(const User& user) override { return target_->CreateUser(user); }
+  Result<User> FindUserById(int64_t id) override { return target_->FindUserById(id); }
+  Result<User> FindUserByUsername(std::string_view username) override {
+    return target_->FindUserByUsername(username);
+  }
+  Result<User> UpdateUser(const User& user, int64_t now_unix) override {
+    return target_->UpdateUser(user, now_unix);
+  }
+  Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
+    return target_->ListUsers(skip, limit);
+  }
+  Status DeleteUser(int64_t id) override { return target_->DeleteUser(id); }
+  Status RecordSession(const SessionRecord& session) override {
+    return target_->RecordSession(session);
+  }
+  Result<SessionRecord> GetSession(std::string_view session_id) override {
+    return target_->GetSession(session_id);
+  }
+  Result<SessionPage> ListSessions(std::string_view owner, int limit,
+                                   std::optional<std::string_view> cursor) override {
+    return target_->ListSessions(owner, limit, cursor);
+  }
+  Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view> owner,
+                                                           int64_t cutoff_ms) override {
+    return target_->SessionsCreatedBefore(owner, cutoff_ms);
+  }
+  Status DeleteSession(std::string_view session_id) override {
+    return target_->DeleteSession(session_id);
+  }
+
+ private:
+  Catalog* target_;
+};
+
+}  // namespace swha::catalog

@@ -1,0 +1,215 @@
+#include "service/account_service.h"
+
+#include "auth/jwt.h"
+#include "auth/password.h"
+#include "util/crypto.h"
+#include "util/strings.h"
+
+namespace swha::service {
+namespace {
+
+bool IsUsernameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+std::optional<Status> UsernameError(std::string_view u) {
+  if (u.size() < kMinUsernameLength || u.size() > kMaxUsernameLength) {
+    return Status::InvalidField("username", "must be 3 to 50 characters long");
+  }
+  for (char c : u) {
+    if (!IsUsernameChar(c)) {
+      return Status::InvalidField("username", "may hold only letters, digits, '_', '.' and '-'");
+    }
+  }
+  return std::nullopt;
+}
+
+// A syntactic check, as the original's EmailStr does in spirit: one '@', a non-empty local
+// part, a dotted domain of letters, digits and hyphens, no spaces or control characters.
+std::optional<Status> EmailError(std::string_view e) {
+  const Status bad = Status::InvalidField("email", "is not a valid email address");
+  if (e.size() > kMaxEmailLength) {
+    return Status::InvalidField("email", "must be at most 255 characters long");
+  }
+  const size_t at = e.find('@');
+  if (at == std::string_view::npos || at == 0 || e.find('@', at + 1) != std::string_view::npos) {
+    return bad;
+  }
+  for (char c : e.substr(0, at)) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F || c == '"' || c == '(' || c == ')' ||
+        c == ',' || c == ':' || c == ';' || c == '<' || c == '>' || c == '[' || c == '\\' ||
+        c == ']') {
+      return bad;
+    }
+  }
+  const std::string_view domain = e.substr(at + 1);
+  if (domain.empty() || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
+      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+    return bad;
+  }
+  for (char c : domain) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.';
+    if (!ok) return bad;
+  }
+  return std::nullopt;
+}
+
+std::optional<Status> PasswordError(std::string_view field, std::string_view p) {
+  const size_t chars = Utf8Length(p);
+  if (chars < kMinPasswordLength || chars > kMaxPasswordLength || !IsValidUtf8(p)) {
+    return Status::InvalidField(std::string(field), "must be 8 to 128 characters long");
+  }
+  return std::nullopt;
+}
+
+std::optional<Status> TextError(std::string_view field, const std::optional<std::string>& v,
+                                size_t max_chars) {
+  if (!v) return std::nullopt;
+  if (!IsValidUtf8(*v) || Utf8Length(*v) > max_chars) {
+    return Status::InvalidField(std::string(field),
+                                "must be at most " + std::to_string(max_chars) + " characters");
+  }
+  return std::nullopt;
+}
+
+Status NotAuthenticated() { return Status::Unauthenticated("Not authenticated"); }
+Status InvalidCredentials() {
+  return Status::Unauthenticated("Invalid authentication credentials");
+}
+
+}  // namespace
+
+std::string DeriveTokenKey(std::string_view secret_key) {
+  return crypto::HmacSha256(secret_key, "swha-tts access tokens v1");
+}
+
+std::vector<Status> AccountService::ValidateRegistration(const Registration& r) const {
+  std::vector<Status> errors;
+  for (auto e :
+       {UsernameError(r.username), EmailError(r.email), PasswordError("password", r.password),
+        TextError("full_name", r.full_name, kMaxFullNameLength),
+        TextError("bio", r.bio, kMaxBioLength)}) {
+    if (e) errors.push_back(*e);
+  }
+  return errors;
+}
+
+Result<catalog::User> AccountService::Register(const Registration& r) const {
+  if (auto errors = ValidateRegistration(r); !errors.empty()) return errors.front();
+  catalog::User user;
+  user.username = r.username;
+  user.email = r.email;
+  user.full_name = r.full_name;
+  user.bio = r.bio;
+  user.is_superuser = r.is_superuser;
+  user.created_at = clock_->NowUnixSeconds();
+  SWHA_ASSIGN_OR_RETURN(user.password_hash, auth::HashPassword(r.password));
+  auto created = catalog_->CreateUser(user);
+  if (created.status().code() == StatusCode::kAlreadyExists) {
+    return Status::BadRequest("Email or username already registered");
+  }
+  return created;
+}
+
+AccessToken AccountService::IssueToken(const catalog::User& user,
+                                       std::optional<int64_t> lifetime_seconds) const {
+  const int64_t now = clock_->NowUnixSeconds();
+  AccessToken t;
+  t.expires_at = now + lifetime_seconds.value_or(config_.token_lifetime_seconds);
+  t.token =
+      auth::IssueAccessToken(config_.token_key, {user.id, now, t.expires_at, user.token_version});
+  return t;
+}
+
+Result<AccessToken> AccountService::Login(std::string_view username,
+                                          std::string_view password) const {
+  const Status wrong = Status::Unauthenticated("Incorrect username or password");
+  auto user = catalog_->FindUserByUsername(username);
+  if (!user.ok()) {
+    if (user.status().code() != StatusCode::kNotFound) return user.status();
+    auth::SpendPasswordCheckTime(password);
+    return wrong;
+  }
+  if (!auth::VerifyPassword(password, user->password_hash)) return wrong;
+  if (!user->is_active) return Status::BadRequest("Inactive user");
+  return IssueToken(*user);
+}
+
+Result<Principal> AccountService::Authenticate(
+    std::optional<std::string_view> authorization) const {
+  if (!authorization) return Principal::Anonymous();
+  const std::string_view value = TrimWhitespace(*authorization);
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size() || ToLower(value.substr(0, kScheme.size())) != kScheme) {
+    return NotAuthenticated();
+  }
+  const std::string_view token = TrimWhitespace(value.substr(kScheme.size()));
+  auto claims = auth::VerifyAccessToken(config_.token_key, token, clock_->NowUnixSeconds());
+  if (!claims.ok()) return InvalidCredentials();
+  auto user = catalog_->FindUserById(claims->user_id);
+  if (!user.ok()) {
+    if (user.status().code() == StatusCode::kNotFound) {
+      return Status::Unauthenticated("User not found");
+    }
+    return user.status();
+  }
+  if (claims->token_version != user->token_version) return InvalidCredentials();
+  if (!user->is_active) return Status::BadRequest("Inactive user");
+  return Principal{.user_id = user->id, .is_superuser = user->is_superuser};
+}
+
+Result<Principal> AccountService::Admit(const Principal& principal, bool require_user) const {
+  if (principal.user_id || (config_.allow_anonymous && !require_user)) return principal;
+  return NotAuthenticated();
+}
+
+Result<catalog::User> AccountService::CurrentUser(const Principal& principal) const {
+  if (!principal.user_id) return NotAuthenticated();
+  auto user = catalog_->FindUserById(*principal.user_id);
+  if (user.status().code() == StatusCode::kNotFound) {
+    return Status::Unauthenticated("User not found");
+  }
+  return user;
+}
+
+Result<catalog::User> AccountService::UpdateProfile(const Principal& principal,
+                                                    const ProfileChange& change) const {
+  catalog::User user;
+  SWHA_ASSIGN_OR_RETURN(user, CurrentUser(principal));
+  if (change.username) {
+    if (auto e = UsernameError(*change.username)) return *e;
+    user.username = *change.username;
+  }
+  if (change.email) {
+    if (auto e = EmailError(*change.email)) return *e;
+    user.email = *change.email;
+  }
+  if (auto e = TextError("full_name", change.full_name, kMaxFullNameLength)) return *e;
+  if (auto e = TextError("bio", change.bio, kMaxBioLength)) return *e;
+  if (change.full_name) user.full_name = change.full_name;
+  if (change.bio) user.bio = change.bio;
+  auto updated = catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+  if (updated.status().code() == StatusCode::kAlreadyExists) {
+    return Status::BadRequest(updated.status().field() == "email" ? "Email already taken"
+                                                                  : "Username already taken");
+  }
+  return updated;
+}
+
+Status AccountService::ChangePassword(const Principal& principal, std::string_view current,
+                                      std::string_view replacement) const {
+  catalog::User user;
+  SWHA_ASSIGN_OR_RETURN(user, CurrentUser(principal));
+  if (auto e = PasswordError("new_password", replacement)) return *e;
+  if (!auth::VerifyPassword(current, user.password_hash)) {
+    return Status::BadRequest("Incorrect password");
+  }
+  SWHA_ASSIGN_OR_RETURN(user.password_hash, auth::HashPassword(replacement));
+  ++user.token_version;
+  auto updated = catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+  return updated.ok() ? Status::Ok() : updated.status();
+}
+
+}  // namespace swha::service

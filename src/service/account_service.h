@@ -1,0 +1,104 @@
+// Accounts: registration, login, access tokens, and who a request's Authorization header
+// names. Compatible with the original's messages; knows no HTTP.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "service/session.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace swha::service {
+
+// Limits on account fields; one constant each.
+inline constexpr size_t kMinUsernameLength = 3;
+inline constexpr size_t kMaxUsernameLength = 50;
+inline constexpr size_t kMaxEmailLength = 255;
+inline constexpr size_t kMinPasswordLength = 8;
+inline constexpr size_t kMaxPasswordLength = 128;
+inline constexpr size_t kMaxFullNameLength = 100;
+inline constexpr size_t kMaxBioLength = 1000;
+
+struct Registration {
+  std::string username;
+  std::string email;
+  std::string password;
+  std::optional<std::string> full_name;
+  std::optional<std::string> bio;
+  bool is_superuser = false;  // only the operator's CLI sets this
+};
+
+// A change to one's own profile; absent fields stay as they are.
+struct ProfileChange {
+  std::optional<std::string> username;
+  std::optional<std::string> email;
+  std::optional<std::string> full_name;
+  std::optional<std::string> bio;
+};
+
+struct AccessToken {
+  std::string token;
+  int64_t expires_at = 0;
+};
+
+struct AccountConfig {
+  std::string token_key;                  // derived from SECRET_KEY (DeriveTokenKey)
+  int64_t token_lifetime_seconds = 1800;  // ACCESS_TOKEN_EXPIRE_MINUTES
+  bool allow_anonymous = true;            // ALLOW_ANONYMOUS
+};
+
+// The HMAC key for access tokens: a key of its own derived from SECRET_KEY, so that the raw
+// secret signs nothing directly and instances sharing SECRET_KEY accept each other's tokens.
+std::string DeriveTokenKey(std::string_view secret_key);
+
+// Thread-safe.
+class AccountService {
+ public:
+  // Borrowed pointers must outlive the service.
+  AccountService(AccountConfig config, catalog::Catalog* catalog, const Clock* clock)
+      : config_(std::move(config)), catalog_(catalog), clock_(clock) {}
+
+  // Every field error (an InvalidField each); empty when valid.
+  std::vector<Status> ValidateRegistration(const Registration& r) const;
+  // BadRequest "Email or username already registered" when either is taken.
+  Result<catalog::User> Register(const Registration& r) const;
+
+  // Unauthenticated "Incorrect username or password" (taking as long whether or not the user
+  // exists); BadRequest "Inactive user".
+  Result<AccessToken> Login(std::string_view username, std::string_view password) const;
+  // A token for `user`, valid for `lifetime_seconds` (the configured lifetime when nullopt).
+  AccessToken IssueToken(const catalog::User& user,
+                         std::optional<int64_t> lifetime_seconds = std::nullopt) const;
+
+  // Who an Authorization header value names. No header: anonymous. Anything but
+  // "Bearer <token>": Unauthenticated "Not authenticated". A refused token (signature, alg,
+  // expiry, subject, issued before the last password change): Unauthenticated
+  // "Invalid authentication credentials"; an unknown user: Unauthenticated "User not found";
+  // an inactive one: BadRequest "Inactive user".
+  Result<Principal> Authenticate(std::optional<std::string_view> authorization) const;
+  // Unauthenticated "Not authenticated" for an anonymous principal when anonymous use is off
+  // (or `require_user`); else the principal.
+  Result<Principal> Admit(const Principal& principal, bool require_user) const;
+
+  // The signed-in user's record. REQUIRES: principal.user_id.
+  Result<catalog::User> CurrentUser(const Principal& principal) const;
+  // BadRequest "Username already taken" / "Email already taken"; field errors as InvalidField.
+  Result<catalog::User> UpdateProfile(const Principal& principal,
+                                      const ProfileChange& change) const;
+  // BadRequest "Incorrect password" when `current` is wrong; every token issued before is
+  // refused afterwards.
+  Status ChangePassword(const Principal& principal, std::string_view current,
+                        std::string_view replacement) const;
+
+ private:
+  const AccountConfig config_;
+  catalog::Catalog* catalog_;
+  const Clock* clock_;
+};
+
+}  // namespace swha::service

@@ -1,0 +1,262 @@
+// Accounts and the session catalog as the original's clients use them: register, log in with
+// the OAuth2 form, generate with the token, fetch the audio, list, fetch and delete sessions;
+// and what one user can never do to another's.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "tests/blackbox/blackbox_helpers.h"
+
+namespace swha::blackbox {
+namespace {
+
+class AccountsTest : public DefaultServerTest {
+ protected:
+  std::unique_ptr<httplib::Client> NewUser(const std::string& name) {
+    const std::string token = SignUp(*client_, name);
+    EXPECT_FALSE(token.empty());
+    return MakeClientFor(server_->port(), token);
+  }
+  // Expects `res` to be a JSON error with `status` and, when given, that detail.
+  static void ExpectError(const httplib::Result& res, int status, std::string_view detail = "") {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << res->body;
+    const json body = ParseJson(res->body);
+    ASSERT_TRUE(body.is_object() && body.contains("detail")) << res->body;
+    if (!detail.empty()) EXPECT_EQ(body.at("detail"), detail) << res->body;
+    if (status == 401) EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+  }
+};
+
+TEST_F(AccountsTest, TheOriginalsFlowWorksUnchanged) {
+  auto registered = PostJson(*client_, "/api/v1/auth/register",
+                             {{"username", "flow-alice"},
+                              {"email", "flow-alice@example.com"},
+                              {"password", "s3cret-passw0rd"},
+                              {"full_name", "Alice"}});
+  ASSERT_TRUE(registered);
+  ASSERT_EQ(registered->status, 200) << registered->body;
+  const json user = ParseJson(registered->body);
+  ASSERT_TRUE(user.at("id").is_number_integer()) << registered->body;
+  EXPECT_EQ(user.at("username"), "flow-alice");
+  EXPECT_EQ(user.at("email"), "flow-alice@example.com");
+  EXPECT_EQ(user.at("full_name"), "Alice");
+  EXPECT_TRUE(user.at("bio").is_null());
+  EXPECT_EQ(user.at("is_active"), true);
+  EXPECT_EQ(user.at("is_superuser"), false);
+  EXPECT_TRUE(user.at("profile_image").is_null());
+  EXPECT_TRUE(user.at("created_at").is_string());
+  EXPECT_TRUE(user.at("updated_at").is_null());
+  EXPECT_EQ(registered->body.find("s3cret"), std::string::npos);
+  EXPECT_EQ(registered->body.find("argon2"), std::string::npos);
+
+  auto login = client_->Post("/api/v1/auth/login", "username=flow-alice&password=s3cret-passw0rd",
+                             "application/x-www-form-urlencoded");
+  ASSERT_TRUE(login);
+  ASSERT_EQ(login->status, 200) << login->body;
+  const json grant = ParseJson(login->body);
+  EXPECT_EQ(grant.at("token_type"), "bearer");
+  const std::string token = grant.at("access_token").get<std::string>();
+  auto alice = MakeClientFor(server_->port(), token);
+
+  auto me = alice->Get("/api/v1/users/me");
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200) << me->body;
+  EXPECT_EQ(ParseJson(me->body).at("id"), user.at("id"));
+
+  auto made = Generate(
+      *alice, {{"text", "First sentence. Second sentence."}, {"split_pattern", "[.]\\s+"}});
+  ASSERT_TRUE(made);
+  const std::string id = made->at("session_id").get<std::string>();
+  EXPECT_NE(id.find("_" + std::to_string(user.at("id").get<int64_t>()) + "_"), std::string::npos)
+      << "the session id carries the user id: " << id;
+  ASSERT_EQ(made->at("audio_files").size(), 2u);
+  auto audio = Download(*alice, made->at("audio_files")[0]);
+  ASSERT_TRUE(audio);
+  EXPECT_TRUE(IsSpeechWav(*audio, 0.3, 10));
+
+  auto listed = alice->Get("/api/v1/tts/sessions");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const json listing = ParseJson(listed->body);
+  ASSERT_EQ(listing.at("sessions").size(), 1u) << listed->body;
+  EXPECT_EQ(listing.at("sessions")[0].at("session_id"), id);
+  EXPECT_EQ(listing.at("sessions")[0].at("audio_segments").size(), 2u);
+  EXPECT_TRUE(listing.at("next_cursor").is_null());
+
+  auto fetched = alice->Get("/api/v1/tts/sessions/" + id + "?presigned_url_expiry=120");
+  ASSERT_TRUE(fetched);
+  ASSERT_EQ(fetched->status, 200) << fetched->body;
+  const json session = ParseJson(fetched->body);
+  ASSERT_EQ(session.at("audio_files").size(), 2u);
+  const int64_t expires = session.at("audio_segments")[1].at("expires_at").get<int64_t>();
+  EXPECT_NEAR(static_cast<double>(expires), static_cast<double>(NowUnixSeconds() + 120), 5);
+  auto again = Download(*alice, session.at("audio_files")[1]);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(session.at("audio_segments")[1].at("sha256"),
+            HexSha256(*again));  // the catalog's checksum is the file's
+
+  auto deleted = alice->Delete("/api/v1/tts/sessions/" + id);
+  ASSERT_TRUE(deleted);
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(ParseJson(deleted->body).at("local_files_removed"), 2);
+  ExpectError(alice->Get("/api/v1/tts/sessions/" + id), 404, "Session not found");
+  auto gone = alice->Get(made->at("audio_files")[0].get<std::string>());
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404);
+  ExpectError(alice->Delete("/api/v1/tts/sessions/" + id), 404);
+}
+
+TEST_F(AccountsTest, LoginJsonAndItsRefusals) {
+  ASSERT_FALSE(SignUp(*client_, "json-bob").empty());
+  auto ok = PostJson(*client_, "/api/v1/auth/login-json",
+                     {{"username", "json-bob"}, {"password", kTestPassword}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  ExpectError(PostJson(*client_, "/api/v1/auth/login-json",
+                       {{"username", "json-bob"}, {"password", "wrong-password"}}),
+              401, "Incorrect username or password");
+  ExpectError(PostJson(*client_, "/api/v1/auth/login-json",
+                       {{"username", "nobody-at-all"}, {"password", "wrong-password"}}),
+              401, "Incorrect username or password");
+  ExpectError(
+      client_->Post("/api/v1/auth/login", "username=json-bob", "application/x-www-form-urlencoded"),
+      422);
+}
+
+TEST_F(AccountsTest, RegistrationRules) {
+  ASSERT_FALSE(SignUp(*client_, "rules-carol").empty());
+  ExpectError(PostJson(*client_, "/api/v1/auth/register",
+                       {{"username", "RULES-CAROL"},
+                        {"email", "other@example.com"},
+                        {"password", kTestPassword}}),
+              400, "Email or username already registered");
+  ExpectError(PostJson(*client_, "/api/v1/auth/register",
+                       {{"username", "rules-other"},
+                        {"email", "Rules-Carol@Example.com"},
+                        {"password", kTestPassword}}),
+              400, "Email or username already registered");
+  auto bad = PostJson(*client_, "/api/v1/auth/register",
+                      {{"username", "x y"}, {"email", "not-an-email"}, {"password", "short"}});
+  ASSERT_TRUE(bad);
+  ASSERT_EQ(bad->status, 422) << bad->body;
+  std::set<std::string> fields;
+  const json errors = ParseJson(bad->body);
+  for (const json& item : errors.at("detail")) {
+    fields.insert(item.at("loc")[1].get<std::string>());
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"username", "email", "password"}));
+}
+
+TEST_F(AccountsTest, OneUserCanNeverReachAnothersSessions) {
+  auto alice = NewUser("iso-alice");
+  auto bob = NewUser("iso-bob");
+  auto made = Generate(*alice, {{"text", "Alice's words."}});
+  ASSERT_TRUE(made);
+  const std::string id = made->at("session_id").get<std::string>();
+  const std::string path = "/api/v1/tts/sessions/" + id;
+
+  ExpectError(bob->Get(path), 404, "Session not found");  // never 403: the id is not confirmed
+  ExpectError(bob->Delete(path), 404, "Session not found");
+  auto bobs = bob->Get("/api/v1/tts/sessions");
+  ASSERT_TRUE(bobs);
+  ASSERT_EQ(bobs->status, 200);
+  EXPECT_EQ(ParseJson(bobs->body).at("sessions").size(), 0u);
+  auto cleaned = bob->Post("/api/v1/tts/cleanup?days_old=0");
+  ASSERT_TRUE(cleaned);
+  EXPECT_EQ(ParseJson(cleaned->body).at("local_files_cleaned"), 0);
+  // Anonymous callers list, fetch and delete nothing.
+  ExpectError(client_->Get("/api/v1/tts/sessions"), 401, "Not authenticated");
+  ExpectError(client_->Get(path), 401, "Not authenticated");
+  ExpectError(client_->Delete(path), 401, "Not authenticated");
+  // Alice's audio is intact.
+  EXPECT_TRUE(Download(*alice, made->at("audio_files")[0]));
+  auto mine = alice->Get(path);
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200);
+}
+
+TEST_F(AccountsTest, BadTokensAndHeadersAreRefused) {
+  const std::string token = SignUp(*client_, "tok-dave");
+  ASSERT_FALSE(token.empty());
+  struct Case {
+    std::string header;
+    std::string detail;
+  };
+  const Case cases[] = {
+      {"Basic " + token, "Not authenticated"},
+      {"Bearer", "Not authenticated"},
+      {"Bearer not.a.token", "Invalid authentication credentials"},
+      {"Bearer " + token.substr(0, token.size() - 2), "Invalid authentication credentials"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.header);
+    ExpectError(client_->Get("/api/v1/users/me", {{"Authorization", c.header}}), 401, c.detail);
+    // A refused token is refused on the TTS routes too, even with anonymous use allowed.
+    const httplib::Headers headers = {{"Authorization", c.header}};
+    ExpectError(
+        client_->Post(std::string(kGenerateSimplePath) + "?text=Hi", headers, "", "text/plain"),
+        401, c.detail);
+  }
+  ExpectError(client_->Get("/api/v1/users/me"), 401, "Not authenticated");
+}
+
+TEST_F(AccountsTest, APasswordChangeEndsEveryEarlierToken) {
+  const std::string old_token = SignUp(*client_, "pw-erin");
+  ASSERT_FALSE(old_token.empty());
+  auto erin = MakeClientFor(server_->port(), old_token);
+  ExpectError(
+      PostJson(*erin, "/api/v1/users/me/password",
+               {{"current_password", "not-the-password"}, {"new_password", "brand-new-pw"}}),
+      400, "Incorrect password");
+  auto changed = PostJson(*erin, "/api/v1/users/me/password",
+                          {{"current_password", kTestPassword}, {"new_password", "brand-new-pw"}});
+  ASSERT_TRUE(changed);
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  ExpectError(erin->Get("/api/v1/users/me"), 401, "Invalid authentication credentials");
+  auto login = PostJson(*client_, "/api/v1/auth/login-json",
+                        {{"username", "pw-erin"}, {"password", "brand-new-pw"}});
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200) << login->body;
+}
+
+TEST_F(AccountsTest, ProfileUpdatesKeepNamesUnique) {
+  auto frank = NewUser("prof-frank");
+  ASSERT_FALSE(SignUp(*client_, "prof-grace").empty());
+  auto put = [&](const json& body) {
+    return frank->Put("/api/v1/users/me", body.dump(), "application/json");
+  };
+  ExpectError(put({{"username", "prof-grace"}}), 400, "Username already taken");
+  ExpectError(put({{"email", "prof-grace@example.com"}}), 400, "Email already taken");
+  auto ok = put({{"bio", "Hello"}, {"full_name", "Frank"}});
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  const json user = ParseJson(ok->body);
+  EXPECT_EQ(user.at("bio"), "Hello");
+  EXPECT_TRUE(user.at("updated_at").is_string());
+}
+
+TEST_F(AccountsTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
+  const std::string token = SignUp(*client_, "del-henry");
+  auto henry = MakeClientFor(server_->port(), token);
+  auto made = Generate(*henry, {{"text", "Delete me."}});
+  ASSERT_TRUE(made);
+  const std::string path = "/api/v1/tts/sessions/" + made->at("session_id").get<std::string>();
+  std::vector<int> statuses(6, 0);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto client = MakeClientFor(server_->port(), token);
+      auto res = client->Delete(path);
+      statuses[i] = res ? res->status : -1;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 404),
+            static_cast<long>(statuses.size()) - 1);
+}
+
+}  // namespace
+}  // namespace swha::blackbox
