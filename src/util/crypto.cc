@@ -8,9 +8,9 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 namespace swha::crypto {
 
