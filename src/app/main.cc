@@ -13,6 +13,7 @@
 
 #include "app/s3_commands.h"
 #include "app/service.h"
+#include "app/user_commands.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
 #include "storage/limits.h"
@@ -165,6 +166,55 @@ int RunS3Command(const S3Commands& c, const config::S3Settings& settings) {
   return app::RunS3Remove(settings, c.key, env);
 }
 
+// The operator's account subcommands and what was typed for them.
+struct UserCommands {
+  CLI::App* create = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* set_active = nullptr;
+  CLI::App* token = nullptr;
+  std::string username;
+  std::string email;
+  bool admin = false;
+  std::string active;
+  std::optional<int> minutes;
+};
+
+void AddUserCommands(CLI::App* cli, UserCommands* c) {
+  CLI::App* user = cli->add_subcommand("user", "Manage accounts (in the configured catalog)");
+  user->require_subcommand(1);
+  c->create = user->add_subcommand(
+      "create", "Create an account; the password is read from standard input (or a prompt)");
+  c->create->add_option("username", c->username, "3 to 50 letters, digits, _ . -")->required();
+  c->create->add_option("--email", c->email, "Email address")->required();
+  c->create->add_flag("--admin", c->admin, "Make the account a superuser");
+  c->list = user->add_subcommand("list", "List every account");
+  c->set_active = user->add_subcommand("set-active", "Activate or deactivate an account");
+  c->set_active->add_option("username", c->username, "Account")->required();
+  c->set_active->add_option("active", c->active, "true or false")->required();
+  c->token = cli->add_subcommand("token", "Print an access token for an account");
+  c->token->add_option("username", c->username, "Account")->required();
+  c->token->add_option("--minutes", c->minutes, "Lifetime (default ACCESS_TOKEN_EXPIRE_MINUTES)");
+}
+
+// REQUIRES: one of c's subcommands was parsed.
+int RunUserCommand(const UserCommands& c, config::Settings settings) {
+  const app::UserCommandIo io{.in = &std::cin,
+                              .in_is_terminal = isatty(STDIN_FILENO) != 0,
+                              .out = &std::cout,
+                              .err = &std::cerr};
+  ConfigureLogging("warn");
+  if (c.create->parsed()) return app::RunUserCreate(settings, c.username, c.email, c.admin, io);
+  if (c.list->parsed()) return app::RunUserList(settings, io);
+  if (c.set_active->parsed()) {
+    return app::RunUserSetActive(settings, c.username, c.active, io);
+  }
+  // Tokens are signed with the service's key, kept in DATA_DIR when SECRET_KEY is unset.
+  if (Status s = config::EnsureSecretKey(&settings, FileSystem::Default()); !s.ok()) {
+    return Fail(s);
+  }
+  return app::RunToken(settings, c.username, c.minutes, io);
+}
+
 }  // namespace
 }  // namespace swha
 
@@ -196,6 +246,8 @@ int main(int argc, char** argv) {
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");
   swha::S3Commands s3_commands;
   swha::AddS3Commands(&cli, &s3_commands);
+  swha::UserCommands user_commands;
+  swha::AddUserCommands(&cli, &user_commands);
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -209,6 +261,9 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand("voices")) return swha::RunVoices();
   if (cli.got_subcommand("s3") || cli.got_subcommand("presign")) {
     return swha::RunS3Command(s3_commands, settings->s3);
+  }
+  if (cli.got_subcommand("user") || cli.got_subcommand("token")) {
+    return swha::RunUserCommand(user_commands, *settings);
   }
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();

@@ -152,4 +152,87 @@ Response HandleChangePassword(const ApiContext& ctx, const Request& req) {
   return Response::Json(200, {{"message", "Password changed; sign in again"}});
 }
 
+namespace {
+
+// The {user_id} path parameter; the 422 to send when it is not a positive integer.
+std::optional<Response> UserIdParam(const Request& req, int64_t* id) {
+  auto n = ParseInt(req.path_params.at("user_id"));
+  if (n && *n > 0) {
+    *id = *n;
+    return std::nullopt;
+  }
+  return ValidationError("path", "user_id", "must be a positive integer", "type_error");
+}
+
+}  // namespace
+
+Response HandleListUsers(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  FieldErrors errors("query");
+  int64_t skip = 0;
+  int64_t limit = service::kDefaultUserPageSize;
+  for (auto [name, out] : {std::pair{"skip", &skip}, std::pair{"limit", &limit}}) {
+    if (auto v = req.Query(name)) {
+      if (auto n = ParseInt(*v)) {
+        *out = *n;
+      } else {
+        errors.Add(name, "must be an integer", "type_error");
+      }
+    }
+  }
+  if (!errors.empty()) return errors.ToResponse();
+  auto users = ctx.accounts->ListUsers(*caller, skip, limit);
+  if (!users.ok()) return ErrorFromStatus(users.status(), "query");
+  json out = json::array();
+  for (const catalog::User& u : *users) out.push_back(UserJson(u));
+  return Response::Json(200, out);
+}
+
+Response HandleGetUser(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  int64_t id = 0;
+  if (auto bad = UserIdParam(req, &id)) return *bad;
+  auto user = ctx.accounts->GetUser(*caller, id);
+  if (!user.ok()) return ErrorResponse(user.status());
+  return Response::Json(200, UserJson(*user));
+}
+
+Response HandleDeleteUser(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  int64_t id = 0;
+  if (auto bad = UserIdParam(req, &id)) return *bad;
+  if (Status deleted = ctx.accounts->DeleteUser(*caller, id); !deleted.ok()) {
+    return ErrorResponse(deleted);
+  }
+  return Response::Json(200, {{"message", "User deleted successfully"}});
+}
+
+Response HandlePatchUser(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  int64_t id = 0;
+  if (auto bad = UserIdParam(req, &id)) return *bad;
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
+  FieldErrors errors("body");
+  std::optional<bool> is_active, is_superuser;
+  for (auto [name, out] :
+       {std::pair{"is_active", &is_active}, std::pair{"is_superuser", &is_superuser}}) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_boolean()) {
+      errors.Add(name, "must be a boolean", "type_error");
+      continue;
+    }
+    *out = it->get<bool>();
+  }
+  if (!errors.empty()) return errors.ToResponse();
+  auto user = ctx.accounts->SetFlags(*caller, id, is_active, is_superuser);
+  if (!user.ok()) return ErrorResponse(user.status());
+  return Response::Json(200, UserJson(*user));
+}
+
 }  // namespace swha::http

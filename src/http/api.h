@@ -54,5 +54,9 @@ Response HandleLoginJson(const ApiContext& ctx, const Request& req);
 Response HandleGetMe(const ApiContext& ctx, const Request& req);
 Response HandleUpdateMe(const ApiContext& ctx, const Request& req);
 Response HandleChangePassword(const ApiContext& ctx, const Request& req);
+Response HandleListUsers(const ApiContext& ctx, const Request& req);
+Response HandleGetUser(const ApiContext& ctx, const Request& req);
+Response HandleDeleteUser(const ApiContext& ctx, const Request& req);
+Response HandlePatchUser(const ApiContext& ctx, const Request& req);
 
 }  // namespace swha::http

@@ -24,6 +24,10 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/api/v1/users/me", bind(&HandleGetMe)},
       {"PUT", "/api/v1/users/me", bind(&HandleUpdateMe)},
       {"POST", "/api/v1/users/me/password", bind(&HandleChangePassword)},
+      {"GET", "/api/v1/users", bind(&HandleListUsers)},
+      {"GET", "/api/v1/users/{user_id}", bind(&HandleGetUser)},
+      {"DELETE", "/api/v1/users/{user_id}", bind(&HandleDeleteUser)},
+      {"PATCH", "/api/v1/users/{user_id}", bind(&HandlePatchUser)},
       {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio)},
   };
 }

@@ -212,4 +212,52 @@ Status AccountService::ChangePassword(const Principal& principal, std::string_vi
   return updated.ok() ? Status::Ok() : updated.status();
 }
 
+namespace {
+
+Status NotEnoughPermissions() { return Status::PermissionDenied("Not enough permissions"); }
+
+}  // namespace
+
+Result<std::vector<catalog::User>> AccountService::ListUsers(const Principal& principal,
+                                                             int64_t skip, int64_t limit) const {
+  if (!principal.is_superuser) return NotEnoughPermissions();
+  if (skip < 0) return Status::InvalidField("skip", "must be 0 or more");
+  if (limit < 1 || limit > kMaxUserPageSize) {
+    return Status::InvalidField("limit",
+                                "must be from 1 to " + std::to_string(kMaxUserPageSize));
+  }
+  return catalog_->ListUsers(skip, limit);
+}
+
+Result<catalog::User> AccountService::GetUser(const Principal& principal, int64_t id) const {
+  if (!principal.is_superuser && principal.user_id != id) return NotEnoughPermissions();
+  return catalog_->FindUserById(id);
+}
+
+Result<catalog::User> AccountService::FindByUsername(const Principal& principal,
+                                                     std::string_view username) const {
+  if (!principal.is_superuser) return NotEnoughPermissions();
+  return catalog_->FindUserByUsername(username);
+}
+
+Status AccountService::DeleteUser(const Principal& principal, int64_t id) const {
+  if (!principal.is_superuser) return NotEnoughPermissions();
+  if (principal.user_id == id) return Status::BadRequest("Cannot delete yourself");
+  return catalog_->DeleteUser(id);
+}
+
+Result<catalog::User> AccountService::SetFlags(const Principal& principal, int64_t id,
+                                               std::optional<bool> is_active,
+                                               std::optional<bool> is_superuser) const {
+  if (!principal.is_superuser) return NotEnoughPermissions();
+  if (principal.user_id == id && (is_active == false || is_superuser == false)) {
+    return Status::BadRequest("Cannot deactivate yourself or drop your own superuser rights");
+  }
+  catalog::User user;
+  SWHA_ASSIGN_OR_RETURN(user, catalog_->FindUserById(id));
+  if (is_active) user.is_active = *is_active;
+  if (is_superuser) user.is_superuser = *is_superuser;
+  return catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+}
+
 }  // namespace swha::service

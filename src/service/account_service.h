@@ -23,6 +23,9 @@ inline constexpr size_t kMinPasswordLength = 8;
 inline constexpr size_t kMaxPasswordLength = 128;
 inline constexpr size_t kMaxFullNameLength = 100;
 inline constexpr size_t kMaxBioLength = 1000;
+// Users per page of the administrators' listing.
+inline constexpr int64_t kDefaultUserPageSize = 100;
+inline constexpr int64_t kMaxUserPageSize = 1000;
 
 struct Registration {
   std::string username;
@@ -94,6 +97,22 @@ class AccountService {
   // refused afterwards.
   Status ChangePassword(const Principal& principal, std::string_view current,
                         std::string_view replacement) const;
+
+  // Administration: PermissionDenied "Not enough permissions" unless `principal` is a
+  // superuser (GetUser also lets users read themselves); NotFound "User not found".
+  Result<std::vector<catalog::User>> ListUsers(const Principal& principal, int64_t skip,
+                                               int64_t limit) const;
+  Result<catalog::User> GetUser(const Principal& principal, int64_t id) const;
+  Result<catalog::User> FindByUsername(const Principal& principal,
+                                       std::string_view username) const;
+  // BadRequest "Cannot delete yourself". The user's sessions stay until cleaned up.
+  Status DeleteUser(const Principal& principal, int64_t id) const;
+  // Sets the flags that are given; a superuser cannot take their own rights or deactivate
+  // themselves (BadRequest), so an installation is never left without an administrator by
+  // accident.
+  Result<catalog::User> SetFlags(const Principal& principal, int64_t id,
+                                 std::optional<bool> is_active,
+                                 std::optional<bool> is_superuser) const;
 
  private:
   const AccountConfig config_;

@@ -258,5 +258,82 @@ TEST_F(AccountsTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
             static_cast<long>(statuses.size()) - 1);
 }
 
+// `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.
+testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
+                                           const std::string& stdin_text = "") {
+  const std::string script = "printf '%s\\n' \"$0\" | \"" + std::string(SWHA_BINARY) + "\" " + args;
+  return testing::RunCommandSplit("/bin/sh", {"-c", script, stdin_text}, {{"DATA_DIR", data_dir}},
+                                  data_dir);
+}
+
+TEST_F(AccountsTest, TheOperatorsCliMakesASuperuserWhoAdministersAccounts) {
+  const std::string data_dir = server_->process().data_dir();
+  auto created = RunOperatorCli(data_dir, "user create cli-root --email root@example.com --admin",
+                                "root-password-1");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("(cli-root), superuser"), std::string::npos) << created.out;
+  EXPECT_EQ(created.out.find("root-password-1"), std::string::npos);
+  auto token = RunOperatorCli(data_dir, "token cli-root --minutes 5");
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  ASSERT_FALSE(token.out.empty());
+  token.out.pop_back();  // the newline
+  auto root = MakeClientFor(server_->port(), token.out);
+  // The password works on the HTTP side too.
+  auto login = PostJson(*client_, "/api/v1/auth/login-json",
+                        {{"username", "cli-root"}, {"password", "root-password-1"}});
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200) << login->body;
+
+  const std::string user_token = SignUp(*client_, "cli-ivan");
+  auto ivan = MakeClientFor(server_->port(), user_token);
+  const int64_t ivan_id = ParseJson(ivan->Get("/api/v1/users/me")->body).at("id").get<int64_t>();
+  auto listed = root->Get("/api/v1/users?limit=1000");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  EXPECT_NE(listed->body.find("\"cli-ivan\""), std::string::npos);
+  EXPECT_EQ(listed->body.find("argon2"), std::string::npos) << "a password hash leaked";
+  ExpectError(ivan->Get("/api/v1/users"), 403, "Not enough permissions");
+  ExpectError(ivan->Get("/api/v1/users/1"), 403, "Not enough permissions");
+
+  // Deactivated: the token stops working, and so does the password.
+  auto patched = root->Patch("/api/v1/users/" + std::to_string(ivan_id),
+                             json{{"is_active", false}}.dump(), "application/json");
+  ASSERT_TRUE(patched);
+  ASSERT_EQ(patched->status, 200) << patched->body;
+  ExpectError(ivan->Get("/api/v1/users/me"), 400, "Inactive user");
+  ExpectError(PostJson(*client_, "/api/v1/auth/login-json",
+                       {{"username", "cli-ivan"}, {"password", kTestPassword}}),
+              400, "Inactive user");
+  auto reactivated = RunOperatorCli(data_dir, "user set-active cli-ivan true");
+  ASSERT_EQ(reactivated.exit_code, 0) << reactivated.err;
+  auto me = ivan->Get("/api/v1/users/me");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+
+  const int64_t root_id = ParseJson(root->Get("/api/v1/users/me")->body).at("id").get<int64_t>();
+  ExpectError(root->Delete("/api/v1/users/" + std::to_string(root_id)), 400,
+              "Cannot delete yourself");
+  auto removed = root->Delete("/api/v1/users/" + std::to_string(ivan_id));
+  ASSERT_TRUE(removed);
+  ASSERT_EQ(removed->status, 200) << removed->body;
+  ExpectError(ivan->Get("/api/v1/users/me"), 401, "User not found");
+  ExpectError(root->Get("/api/v1/users/" + std::to_string(ivan_id)), 404, "User not found");
+
+  // A superuser's cleanup reaches anonymous sessions, which no one else can.
+  auto anonymous = Generate(*client_, {{"text", "Old and nobody's."}});
+  ASSERT_TRUE(anonymous);
+  auto cleaned = root->Post("/api/v1/tts/cleanup?days_old=0");
+  ASSERT_TRUE(cleaned);
+  ASSERT_EQ(cleaned->status, 200) << cleaned->body;
+  EXPECT_GE(ParseJson(cleaned->body).at("local_files_cleaned").get<int>(), 1);
+  auto gone = client_->Get(anonymous->at("audio_files")[0].get<std::string>());
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404);
+
+  auto bad = RunOperatorCli(data_dir, "user create x --email root2@example.com", "short");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("username"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace swha::blackbox
