@@ -9,7 +9,9 @@ namespace {
 
 using nlohmann::json;
 
-Status Refused(std::string why) { return Status::Unauthenticated("token refused: " + why); }
+Status Refused(std::string_view why) {
+  return Status::Unauthenticated("token refused: " + std::string(why));
+}
 
 // A positive decimal integer with no sign, spaces or leading zeros, as `sub` must be.
 bool ParseUserId(const std::string& s, int64_t* out) {

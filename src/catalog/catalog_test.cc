@@ -28,7 +28,7 @@ class SqliteCatalogTest : public ::testing::Test {
     (void)RemoveTree(FileSystem::Default(), dir_);
   }
 
-  static User NewUser(std::string name) {
+  static User NewUser(const std::string& name) {
     User u;
     u.username = name;
     u.email = name + "@example.com";
@@ -112,6 +112,7 @@ TEST_F(SqliteCatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) 
   std::atomic<int> created{0};
   std::atomic<int> taken{0};
   std::vector<std::thread> threads;
+  threads.reserve(20);
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&, i] {
       User u = NewUser("carol");
@@ -192,6 +193,7 @@ TEST_F(SqliteCatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   std::atomic<int> deleted{0};
   std::atomic<int> missing{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       Status s = catalog_->DeleteSession("doomed");

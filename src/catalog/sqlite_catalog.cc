@@ -54,12 +54,13 @@ class Statement {
     sqlite3_bind_double(stmt_, i, v);
     return *this;
   }
+  Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view{v}); }
   Statement& Bind(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Statement& Bind(int i, const std::optional<std::string>& v) {
-    if (v) return Bind(i, std::string_view(*v));
+    if (v) return Bind(i, std::string_view{*v});
     sqlite3_bind_null(stmt_, i);
     return *this;
   }
@@ -169,11 +170,11 @@ class SqliteCatalog : public Catalog {
                 "INSERT INTO users (username, email, full_name, bio, password_hash, is_active, "
                 "is_superuser, token_version, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
                 "RETURNING id");
-    s.Bind(1, std::string_view(user.username))
-        .Bind(2, std::string_view(user.email))
+    s.Bind(1, user.username)
+        .Bind(2, user.email)
         .Bind(3, user.full_name)
         .Bind(4, user.bio)
-        .Bind(5, std::string_view(user.password_hash))
+        .Bind(5, user.password_hash)
         .Bind(6, int64_t{user.is_active})
         .Bind(7, int64_t{user.is_superuser})
         .Bind(8, user.token_version)
@@ -206,11 +207,11 @@ class SqliteCatalog : public Catalog {
                 "UPDATE users SET username = ?, email = ?, full_name = ?, bio = ?, "
                 "password_hash = ?, is_active = ?, is_superuser = ?, token_version = ?, "
                 "updated_at = ? WHERE id = ?");
-    s.Bind(1, std::string_view(user.username))
-        .Bind(2, std::string_view(user.email))
+    s.Bind(1, user.username)
+        .Bind(2, user.email)
         .Bind(3, user.full_name)
         .Bind(4, user.bio)
-        .Bind(5, std::string_view(user.password_hash))
+        .Bind(5, user.password_hash)
         .Bind(6, int64_t{user.is_active})
         .Bind(7, int64_t{user.is_superuser})
         .Bind(8, user.token_version)
@@ -360,27 +361,27 @@ class SqliteCatalog : public Catalog {
     Statement s(db_,
                 "INSERT INTO sessions (session_id, owner, created_at_ms, voice, language_code, "
                 "speed, split_pattern, text_length) VALUES (?,?,?,?,?,?,?,?)");
-    s.Bind(1, std::string_view(r.session_id))
-        .Bind(2, std::string_view(r.owner))
+    s.Bind(1, r.session_id)
+        .Bind(2, r.owner)
         .Bind(3, r.created_at_ms)
-        .Bind(4, std::string_view(r.voice))
-        .Bind(5, std::string_view(r.language_code))
+        .Bind(4, r.voice)
+        .Bind(5, r.language_code)
         .Bind(6, r.speed)
-        .Bind(7, std::string_view(r.split_pattern))
+        .Bind(7, r.split_pattern)
         .Bind(8, r.text_length);
     SWHA_RETURN_IF_ERROR(s.Run("record session"));
     for (const SegmentRecord& seg : r.segments) {
       Statement g(db_,
                   "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
                   "duration, byte_size, sha256, location, s3_key) VALUES (?,?,?,?,?,?,?,?,?,?)");
-      g.Bind(1, std::string_view(r.session_id))
+      g.Bind(1, r.session_id)
           .Bind(2, int64_t{seg.index})
-          .Bind(3, std::string_view(seg.filename))
-          .Bind(4, std::string_view(seg.graphemes))
-          .Bind(5, std::string_view(seg.phonemes))
+          .Bind(3, seg.filename)
+          .Bind(4, seg.graphemes)
+          .Bind(5, seg.phonemes)
           .Bind(6, seg.duration_seconds)
           .Bind(7, seg.byte_size)
-          .Bind(8, std::string_view(seg.sha256_hex))
+          .Bind(8, seg.sha256_hex)
           .Bind(9, LocationName(seg.location))
           .Bind(10, seg.s3_key);
       SWHA_RETURN_IF_ERROR(g.Run("record segment"));
@@ -393,7 +394,7 @@ class SqliteCatalog : public Catalog {
     Statement s(db_,
                 "SELECT idx, filename, graphemes, phonemes, duration, byte_size, sha256, "
                 "location, s3_key FROM segments WHERE session_id = ? ORDER BY idx");
-    s.Bind(1, std::string_view(r->session_id));
+    s.Bind(1, r->session_id);
     while (true) {
       SWHA_ASSIGN_OR_RETURN(bool row, s.Step("load segments"));
       if (!row) return Status::Ok();

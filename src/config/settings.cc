@@ -561,27 +561,33 @@ Status EnsureSecretKey(Settings* settings, FileSystem* fs) {
   }
   const std::string path = JoinPath(settings->data_dir, "secret_key");
   Result<std::string> existing = fs->ReadFile(path);
-  if (existing.ok()) {
-    // Trimmed so that a key file edited by hand (with a trailing newline) still matches.
-    std::string_view key = TrimWhitespace(*existing);
-    if (key.size() < kMinKeyFileLength) {
-      return Status::InvalidArgument(
-          path +
-          " holds a secret key shorter than 32 characters; set SECRET_KEY, or delete the "
-          "file to have a new key generated (signed URLs already issued stop working)");
+  if (existing.status().code() == StatusCode::kNotFound) {
+    // Several instances sharing DATA_DIR may start at once: the first to create the file wins
+    // and the others read its key, so all of them sign with the same one.
+    SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings->data_dir));
+    const std::string key = crypto::RandomHex(32);
+    Status created = fs->CreateFileExclusive(path, key + "\n", Durability::kSync);
+    if (created.ok()) {
+      settings->secret_key = key;
+      settings->secret_key_source = "generated";
+      return Status::Ok();
     }
-    settings->secret_key = std::string(key);
-    settings->secret_key_source = "file";
-    return Status::Ok();
+    if (created.code() != StatusCode::kAlreadyExists) {
+      return created.WithContext("writing the secret key");
+    }
+    existing = fs->ReadFile(path);
   }
-  if (existing.status().code() != StatusCode::kNotFound) {
-    return existing.status().WithContext("reading the secret key");
+  if (!existing.ok()) return existing.status().WithContext("reading the secret key");
+  // Trimmed so that a key file edited by hand (with a trailing newline) still matches.
+  std::string_view key = TrimWhitespace(*existing);
+  if (key.size() < kMinKeyFileLength) {
+    return Status::InvalidArgument(
+        path +
+        " holds a secret key shorter than 32 characters; set SECRET_KEY, or delete the "
+        "file to have a new key generated (signed URLs already issued stop working)");
   }
-  SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings->data_dir));
-  std::string key = crypto::RandomHex(32);
-  SWHA_RETURN_IF_ERROR(fs->WriteFileAtomic(path, key + "\n", Durability::kSync));
-  settings->secret_key = std::move(key);
-  settings->secret_key_source = "generated";
+  settings->secret_key = std::string(key);
+  settings->secret_key_source = "file";
   return Status::Ok();
 }
 

@@ -81,7 +81,8 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env);
 // else <data_dir>/secret_key, else a new random key written there (creating data_dir).
 // A key file shorter than 32 characters is an error rather than silently replaced, since
 // replacing it would invalidate every URL already handed out.
-// REQUIRES: only one process initialises a given data_dir at a time.
+// Safe for several processes sharing data_dir: the first to create the file wins (link()),
+// the others read its key.
 Status EnsureSecretKey(Settings* settings, FileSystem* fs);
 
 // Replaces the password in a database URL (`scheme://user:PASS@host/db`, a `password=` query

@@ -507,10 +507,34 @@ TEST_F(EnsureSecretKeyTest, HandWrittenKeyFileIsTrimmed) {
 class FailingWriteFileSystem : public FileSystemWrapper {
  public:
   FailingWriteFileSystem() : FileSystemWrapper(FileSystem::Default()) {}
-  Status WriteFileAtomic(const std::string& path, std::string_view, Durability) override {
+  Status CreateFileExclusive(const std::string& path, std::string_view, Durability) override {
     return Status::IOError("write " + path + ": No space left on device");
   }
 };
+
+// Another instance creates the key file between our read (nothing there) and our create.
+class RacingFileSystem : public FileSystemWrapper {
+ public:
+  explicit RacingFileSystem(std::string winner)
+      : FileSystemWrapper(FileSystem::Default()), winner_(std::move(winner)) {}
+  Status CreateFileExclusive(const std::string& path, std::string_view data,
+                             Durability d) override {
+    EXPECT_TRUE(FileSystemWrapper::CreateFileExclusive(path, winner_ + "\n", d).ok());
+    return FileSystemWrapper::CreateFileExclusive(path, data, d);
+  }
+
+ private:
+  std::string winner_;
+};
+
+TEST_F(EnsureSecretKeyTest, OfTwoInstancesStartingAtOnceTheFirstKeyWins) {
+  const std::string winner(64, 'w');
+  RacingFileSystem fs(winner);
+  ASSERT_TRUE(EnsureSecretKey(&settings_, &fs).ok());
+  EXPECT_EQ(settings_.secret_key, winner);  // ours was not written; theirs is used
+  EXPECT_EQ(settings_.secret_key_source, "file");
+  EXPECT_EQ(*FileSystem::Default()->ReadFile(KeyPath()), winner + "\n");
+}
 
 TEST_F(EnsureSecretKeyTest, WriteFailureIsReportedAndNoKeyIsUsed) {
   FailingWriteFileSystem fs;

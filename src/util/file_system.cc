@@ -22,6 +22,7 @@ Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
   msg += std::strerror(err);
   if (err == ENOENT || err == ENOTDIR) return Status::NotFound(msg);
   if (err == EACCES || err == EPERM || err == ELOOP) return Status::PermissionDenied(msg);
+  if (err == EEXIST) return Status::AlreadyExists(msg);
   return Status::IOError(msg);
 }
 
@@ -113,6 +114,32 @@ class PosixFileSystem : public FileSystem {
     if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
     if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename", path, errno);
     if (!s.ok()) ::unlink(tmp.c_str());
+    return s;
+  }
+
+  Status CreateFileExclusive(const std::string& path, std::string_view data,
+                             Durability durability) override {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    const std::string tmp = JoinPath(dir, "." + base + ".new-" + crypto::RandomHex(6));
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus("create", tmp, errno);
+    Status s = WriteAll(fd, data, tmp);
+    if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {
+      s = ErrnoStatus("fsync", tmp, errno);
+    }
+    if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
+    // link() fails with EEXIST instead of replacing, so of several writers exactly one wins,
+    // and readers only ever see a complete file.
+    if (s.ok() && ::link(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("link", path, errno);
+    ::unlink(tmp.c_str());
+    if (s.ok() && durability == Durability::kSync) {
+      int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dir_fd < 0) return ErrnoStatus("open", dir, errno);
+      if (::fsync(dir_fd) != 0) s = ErrnoStatus("fsync", dir, errno);
+      ::close(dir_fd);
+    }
     return s;
   }
 

@@ -56,6 +56,11 @@ class FileSystem {
   // readers see either nothing or the whole file; see Durability for power failures.
   virtual Status WriteFileAtomic(const std::string& path, std::string_view data,
                                  Durability durability) = 0;
+  // Creates `path` holding `data` only if nothing is there yet (AlreadyExists otherwise): of
+  // several processes racing, exactly one wins, and no reader sees a partial file. With kSync
+  // the file and then its directory are fsynced.
+  virtual Status CreateFileExclusive(const std::string& path, std::string_view data,
+                                     Durability durability) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
   // Opens a regular file; refuses symlinks (O_NOFOLLOW) so nothing outside a tree leaks.
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenForRead(const std::string& path) = 0;
@@ -74,6 +79,9 @@ class FileSystemWrapper : public FileSystem {
  public:
   explicit FileSystemWrapper(FileSystem* target) : target_(target) {}
   Status CreateDirs(const std::string& p) override { return target_->CreateDirs(p); }
+  Status CreateFileExclusive(const std::string& p, std::string_view d, Durability u) override {
+    return target_->CreateFileExclusive(p, d, u);
+  }
   Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
     return target_->WriteFileAtomic(p, d, u);
   }

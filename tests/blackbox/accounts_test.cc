@@ -245,6 +245,7 @@ TEST_F(AccountsTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   const std::string path = "/api/v1/tts/sessions/" + made->at("session_id").get<std::string>();
   std::vector<int> statuses(6, 0);
   std::vector<std::thread> threads;
+  threads.reserve(statuses.size());
   for (size_t i = 0; i < statuses.size(); ++i) {
     threads.emplace_back([&, i] {
       auto client = MakeClientFor(server_->port(), token);
