@@ -31,6 +31,18 @@ struct User {
   std::optional<int64_t> updated_at;
 };
 
+// A key for programs: only its SHA-256 is kept; the key itself is shown once, when made.
+struct ApiKey {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string name;
+  std::string prefix;      // the key's first characters, to tell keys apart in a listing
+  std::string key_sha256;  // hex
+  int64_t created_at = 0;  // unix seconds
+  std::optional<int64_t> expires_at;
+  std::optional<int64_t> last_used_at;
+};
+
 struct SegmentRecord {
   int index = 0;
   std::string filename;
@@ -76,6 +88,14 @@ class Catalog {
   virtual Result<User> UpdateUser(const User& user, int64_t now_unix) = 0;
   virtual Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) = 0;
   virtual Status DeleteUser(int64_t id) = 0;
+
+  // API keys; a user's are deleted with the user.
+  virtual Result<ApiKey> CreateApiKey(const ApiKey& key) = 0;  // id assigned
+  virtual Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) = 0;
+  // NotFound unless key `id` exists and is `user_id`'s.
+  virtual Status DeleteApiKey(int64_t user_id, int64_t id) = 0;
+  virtual Status TouchApiKey(int64_t id, int64_t now_unix) = 0;
 
   // Sessions. Recorded once their audio is stored; removed after their audio.
   virtual Status RecordSession(const SessionRecord& session) = 0;

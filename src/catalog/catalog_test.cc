@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "catalog/schema.h"
 #include "util/file_system.h"
 
 namespace swha::catalog {
@@ -215,6 +216,54 @@ TEST_F(SqliteCatalogTest, DataSurvivesReopeningAndMigrationsRunOnce) {
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_TRUE((*reopened)->FindUserByUsername("dave").ok());
   EXPECT_TRUE((*reopened)->GetSession("kept").ok());
+}
+
+TEST_F(SqliteCatalogTest, ApiKeysAreFoundByHashScopedToTheirUserAndGoWithIt) {
+  auto user = catalog_->CreateUser(NewUser("erin"));
+  auto other = catalog_->CreateUser(NewUser("frank"));
+  ASSERT_TRUE(user.ok() && other.ok());
+  ApiKey k;
+  k.user_id = user->id;
+  k.name = "ci";
+  k.prefix = "swha_abcdefg";
+  k.key_sha256 = std::string(64, 'b');
+  k.created_at = 1000;
+  k.expires_at = 5000;
+  auto created = catalog_->CreateApiKey(k);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto found = catalog_->FindApiKeyByHash(std::string(64, 'b'));
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, created->id);
+  EXPECT_EQ(found->expires_at, 5000);
+  EXPECT_FALSE(found->last_used_at.has_value());
+  ASSERT_TRUE(catalog_->TouchApiKey(found->id, 2000).ok());
+  EXPECT_EQ(catalog_->ListApiKeys(user->id)->at(0).last_used_at, 2000);
+  EXPECT_EQ(catalog_->DeleteApiKey(other->id, created->id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->ListApiKeys(other->id)->size(), 0u);
+  ASSERT_TRUE(catalog_->DeleteUser(user->id).ok());
+  EXPECT_EQ(catalog_->FindApiKeyByHash(std::string(64, 'b')).status().code(),
+            StatusCode::kNotFound);
+}
+
+// A database made by the first release (schema 1, no API keys) is upgraded in place.
+TEST_F(SqliteCatalogTest, AnOldSchemaIsUpgradedKeepingItsData) {
+  catalog_.reset();
+  const std::string old_path = dir_ + "/old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(old_path.c_str(), &db), SQLITE_OK);
+  const std::string v1 = std::string(Migrations()[0].sqlite) +
+                         "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                         "INSERT INTO schema_version VALUES (1);"
+                         "INSERT INTO users (username, email, password_hash, created_at) "
+                         "VALUES ('olduser', 'old@example.com', 'h', 1);";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto upgraded = OpenSqliteCatalog(old_path);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
+  auto user = (*upgraded)->FindUserByUsername("olduser");
+  ASSERT_TRUE(user.ok());
+  EXPECT_TRUE((*upgraded)->ListApiKeys(user->id).ok());  // the table schema 2 adds
+  ASSERT_GE(LatestSchemaVersion(), 2);
 }
 
 TEST_F(SqliteCatalogTest, ADatabaseFromANewerReleaseIsRefused) {

@@ -23,6 +23,19 @@ class CatalogWrapper : public Catalog {
     return target_->ListUsers(skip, limit);
   }
   Status DeleteUser(int64_t id) override { return target_->DeleteUser(id); }
+  Result<ApiKey> CreateApiKey(const ApiKey& key) override { return target_->CreateApiKey(key); }
+  Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) override {
+    return target_->FindApiKeyByHash(key_sha256);
+  }
+  Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) override {
+    return target_->ListApiKeys(user_id);
+  }
+  Status DeleteApiKey(int64_t user_id, int64_t id) override {
+    return target_->DeleteApiKey(user_id, id);
+  }
+  Status TouchApiKey(int64_t id, int64_t now_unix) override {
+    return target_->TouchApiKey(id, now_unix);
+  }
   Status RecordSession(const SessionRecord& session) override {
     return target_->RecordSession(session);
   }

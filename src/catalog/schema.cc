@@ -99,7 +99,37 @@ CREATE TABLE segments (
 );
 )sql";
 
-constexpr std::array kMigrations = {Migration{1, kV1Sqlite, kV1Postgres}};
+// Version 2: API keys.
+constexpr std::string_view kV2Sqlite = R"sql(
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_user ON api_keys (user_id);
+)sql";
+
+constexpr std::string_view kV2Postgres = R"sql(
+CREATE TABLE api_keys (
+  id BIGSERIAL PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_sha256 TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT,
+  last_used_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys (user_id);
+)sql";
+
+constexpr std::array kMigrations = {Migration{1, kV1Sqlite, kV1Postgres},
+                                    Migration{2, kV2Sqlite, kV2Postgres}};
 
 }  // namespace
 

@@ -123,6 +123,23 @@ User ReadUser(const Statement& s) {
   return u;
 }
 
+constexpr std::string_view kApiKeySelect =
+    "SELECT id, user_id, name, prefix, key_sha256, created_at, expires_at, last_used_at "
+    "FROM api_keys";
+
+ApiKey ReadApiKey(const Statement& s) {
+  ApiKey k;
+  k.id = s.Int(0);
+  k.user_id = s.Int(1);
+  k.name = s.Text(2);
+  k.prefix = s.Text(3);
+  k.key_sha256 = s.Text(4);
+  k.created_at = s.Int(5);
+  k.expires_at = s.OptionalInt(6);
+  k.last_used_at = s.OptionalInt(7);
+  return k;
+}
+
 constexpr std::string_view kSessionColumns =
     "id, session_id, owner, created_at_ms, voice, language_code, speed, split_pattern, "
     "text_length";
@@ -243,6 +260,60 @@ class SqliteCatalog : public Catalog {
     s.Bind(1, id);
     SWHA_RETURN_IF_ERROR(s.Run("delete user"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("User not found") : Status::Ok();
+  }
+
+  Result<ApiKey> CreateApiKey(const ApiKey& key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "INSERT INTO api_keys (user_id, name, prefix, key_sha256, created_at, expires_at) "
+                "VALUES (?,?,?,?,?,?) RETURNING id");
+    s.Bind(1, key.user_id)
+        .Bind(2, key.name)
+        .Bind(3, key.prefix)
+        .Bind(4, key.key_sha256)
+        .Bind(5, key.created_at)
+        .Bind(6, key.expires_at);
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("create API key"));
+    if (!row) return Status::Internal("create API key: no id returned");
+    ApiKey out = key;
+    out.id = s.Int(0);
+    return out;
+  }
+
+  Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, std::string(kApiKeySelect) + " WHERE key_sha256 = ?");
+    s.Bind(1, key_sha256);
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("find API key"));
+    if (!row) return Status::NotFound("API key not found");
+    return ReadApiKey(s);
+  }
+
+  Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, std::string(kApiKeySelect) + " WHERE user_id = ? ORDER BY id");
+    s.Bind(1, user_id);
+    std::vector<ApiKey> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list API keys"));
+      if (!row) return out;
+      out.push_back(ReadApiKey(s));
+    }
+  }
+
+  Status DeleteApiKey(int64_t user_id, int64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "DELETE FROM api_keys WHERE id = ? AND user_id = ?");
+    s.Bind(1, id).Bind(2, user_id);
+    SWHA_RETURN_IF_ERROR(s.Run("delete API key"));
+    return sqlite3_changes(db_) == 0 ? Status::NotFound("API key not found") : Status::Ok();
+  }
+
+  Status TouchApiKey(int64_t id, int64_t now_unix) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_, "UPDATE api_keys SET last_used_at = ? WHERE id = ?");
+    s.Bind(1, now_unix).Bind(2, id);
+    return s.Run("touch API key");
   }
 
   Status RecordSession(const SessionRecord& r) override {

@@ -166,6 +166,67 @@ std::optional<Response> UserIdParam(const Request& req, int64_t* id) {
 
 }  // namespace
 
+namespace {
+
+json ApiKeyJson(const catalog::ApiKey& k) {
+  auto time = [](const std::optional<int64_t>& t) {
+    return t ? json(FormatIso8601Utc(*t)) : json(nullptr);
+  };
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"created_at", FormatIso8601Utc(k.created_at)},
+          {"expires_at", time(k.expires_at)},
+          {"last_used_at", time(k.last_used_at)}};
+}
+
+}  // namespace
+
+Response HandleCreateApiKey(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
+  FieldErrors errors("body");
+  std::optional<std::string> name;
+  ReadString(body, "name", true, &errors, &name);
+  std::optional<int64_t> days;
+  if (auto it = body.find("expires_in_days"); it != body.end() && !it->is_null()) {
+    if (it->is_number_integer()) {
+      days = it->get<int64_t>();
+    } else {
+      errors.Add("expires_in_days", "must be an integer", "type_error");
+    }
+  }
+  if (!errors.empty()) return errors.ToResponse();
+  auto created = ctx.accounts->CreateApiKey(*caller, *name, days);
+  if (!created.ok()) return ErrorFromStatus(created.status(), "body");
+  json out = ApiKeyJson(created->record);
+  out["key"] = created->key;
+  return Response::Json(200, out);
+}
+
+Response HandleListApiKeys(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto keys = ctx.accounts->ListApiKeys(*caller);
+  if (!keys.ok()) return ErrorResponse(keys.status());
+  json out = json::array();
+  for (const catalog::ApiKey& k : *keys) out.push_back(ApiKeyJson(k));
+  return Response::Json(200, {{"api_keys", out}, {"total_count", out.size()}});
+}
+
+Response HandleRevokeApiKey(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto id = ParseInt(req.path_params.at("key_id"));
+  if (!id || *id < 1) return ErrorResponse(404, "API key not found");
+  if (Status revoked = ctx.accounts->RevokeApiKey(*caller, *id); !revoked.ok()) {
+    return ErrorResponse(revoked);
+  }
+  return Response::Json(200, {{"message", "API key revoked"}});
+}
+
 Response HandleListUsers(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());

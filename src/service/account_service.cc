@@ -146,18 +146,84 @@ Result<Principal> AccountService::Authenticate(
     return NotAuthenticated();
   }
   const std::string_view token = TrimWhitespace(value.substr(kScheme.size()));
+  if (token.starts_with(kApiKeyPrefix)) return AuthenticateApiKey(token);
   auto claims = auth::VerifyAccessToken(config_.token_key, token, clock_->NowUnixSeconds());
   if (!claims.ok()) return InvalidCredentials();
-  auto user = catalog_->FindUserById(claims->user_id);
+  return ActiveUser(claims->user_id, claims->token_version);
+}
+
+Result<Principal> AccountService::ActiveUser(int64_t user_id,
+                                             std::optional<int64_t> token_version) const {
+  auto user = catalog_->FindUserById(user_id);
   if (!user.ok()) {
     if (user.status().code() == StatusCode::kNotFound) {
       return Status::Unauthenticated("User not found");
     }
     return user.status();
   }
-  if (claims->token_version != user->token_version) return InvalidCredentials();
+  if (token_version && *token_version != user->token_version) return InvalidCredentials();
   if (!user->is_active) return Status::BadRequest("Inactive user");
   return Principal{.user_id = user->id, .is_superuser = user->is_superuser};
+}
+
+Result<Principal> AccountService::AuthenticateApiKey(std::string_view key) const {
+  // Keys are random and long, so a plain SHA-256 is enough to keep them unrecoverable; the
+  // lookup is by that hash, so no comparison of the key itself can leak through timing.
+  auto found = catalog_->FindApiKeyByHash(crypto::HexEncode(crypto::Sha256(key)));
+  if (!found.ok()) {
+    return found.status().code() == StatusCode::kNotFound ? InvalidCredentials() : found.status();
+  }
+  const int64_t now = clock_->NowUnixSeconds();
+  if (found->expires_at && *found->expires_at <= now) return InvalidCredentials();
+  // API keys survive password changes: they are revoked one by one, not by a new password.
+  Result<Principal> principal = ActiveUser(found->user_id, std::nullopt);
+  if (principal.ok() &&
+      (!found->last_used_at || now - *found->last_used_at >= kApiKeyTouchIntervalSeconds)) {
+    (void)catalog_->TouchApiKey(found->id, now);  // best effort: a failed touch loses a date
+  }
+  return principal;
+}
+
+Result<CreatedApiKey> AccountService::CreateApiKey(const Principal& principal,
+                                                   std::string_view name,
+                                                   std::optional<int64_t> expires_in_days) const {
+  if (principal.anonymous()) return NotAuthenticated();
+  if (TrimWhitespace(name).empty() || !IsValidUtf8(name) ||
+      Utf8Length(name) > kMaxApiKeyNameLength) {
+    return Status::InvalidField("name", "must be 1 to 100 characters");
+  }
+  if (expires_in_days && (*expires_in_days < 1 || *expires_in_days > kMaxApiKeyDays)) {
+    return Status::InvalidField("expires_in_days",
+                                "must be from 1 to " + std::to_string(kMaxApiKeyDays));
+  }
+  std::vector<catalog::ApiKey> existing;
+  SWHA_ASSIGN_OR_RETURN(existing, catalog_->ListApiKeys(*principal.user_id));
+  if (existing.size() >= kMaxApiKeysPerUser) {
+    return Status::BadRequest("At most " + std::to_string(kMaxApiKeysPerUser) +
+                              " API keys per user: revoke one first");
+  }
+  CreatedApiKey out;
+  out.key = std::string(kApiKeyPrefix) + crypto::Base64UrlEncode(crypto::RandomBytes(30));
+  const int64_t now = clock_->NowUnixSeconds();
+  catalog::ApiKey& r = out.record;
+  r.user_id = *principal.user_id;
+  r.name = std::string(name);
+  r.prefix = out.key.substr(0, kApiKeyShownChars);
+  r.key_sha256 = crypto::HexEncode(crypto::Sha256(out.key));
+  r.created_at = now;
+  if (expires_in_days) r.expires_at = now + *expires_in_days * 86400;
+  SWHA_ASSIGN_OR_RETURN(r, catalog_->CreateApiKey(r));
+  return out;
+}
+
+Result<std::vector<catalog::ApiKey>> AccountService::ListApiKeys(const Principal& principal) const {
+  if (principal.anonymous()) return NotAuthenticated();
+  return catalog_->ListApiKeys(*principal.user_id);
+}
+
+Status AccountService::RevokeApiKey(const Principal& principal, int64_t id) const {
+  if (principal.anonymous()) return NotAuthenticated();
+  return catalog_->DeleteApiKey(*principal.user_id, id);
 }
 
 Result<Principal> AccountService::Admit(const Principal& principal, bool require_user) const {
@@ -223,8 +289,7 @@ Result<std::vector<catalog::User>> AccountService::ListUsers(const Principal& pr
   if (!principal.is_superuser) return NotEnoughPermissions();
   if (skip < 0) return Status::InvalidField("skip", "must be 0 or more");
   if (limit < 1 || limit > kMaxUserPageSize) {
-    return Status::InvalidField("limit",
-                                "must be from 1 to " + std::to_string(kMaxUserPageSize));
+    return Status::InvalidField("limit", "must be from 1 to " + std::to_string(kMaxUserPageSize));
   }
   return catalog_->ListUsers(skip, limit);
 }

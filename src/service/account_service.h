@@ -23,6 +23,15 @@ inline constexpr size_t kMinPasswordLength = 8;
 inline constexpr size_t kMaxPasswordLength = 128;
 inline constexpr size_t kMaxFullNameLength = 100;
 inline constexpr size_t kMaxBioLength = 1000;
+// API keys: what every key starts with, how much of it a listing shows, and the limits.
+inline constexpr std::string_view kApiKeyPrefix = "swha_";
+inline constexpr size_t kApiKeyShownChars = 12;
+inline constexpr size_t kMaxApiKeyNameLength = 100;
+inline constexpr int64_t kMaxApiKeyDays = 3650;
+inline constexpr size_t kMaxApiKeysPerUser = 100;
+// last_used_at is written at most this often per key, so a busy key does not turn every
+// request into a database write.
+inline constexpr int64_t kApiKeyTouchIntervalSeconds = 60;
 // Users per page of the administrators' listing.
 inline constexpr int64_t kDefaultUserPageSize = 100;
 inline constexpr int64_t kMaxUserPageSize = 1000;
@@ -47,6 +56,11 @@ struct ProfileChange {
 struct AccessToken {
   std::string token;
   int64_t expires_at = 0;
+};
+
+struct CreatedApiKey {
+  catalog::ApiKey record;
+  std::string key;  // shown this once; only its hash is kept
 };
 
 struct AccountConfig {
@@ -98,13 +112,20 @@ class AccountService {
   Status ChangePassword(const Principal& principal, std::string_view current,
                         std::string_view replacement) const;
 
+  // API keys of the signed-in user. `Authorization: Bearer swha_…` authenticates like a token.
+  // InvalidField "name" / "expires_in_days"; BadRequest past kMaxApiKeysPerUser.
+  Result<CreatedApiKey> CreateApiKey(const Principal& principal, std::string_view name,
+                                     std::optional<int64_t> expires_in_days) const;
+  Result<std::vector<catalog::ApiKey>> ListApiKeys(const Principal& principal) const;
+  // NotFound "API key not found" for a key that is not the caller's.
+  Status RevokeApiKey(const Principal& principal, int64_t id) const;
+
   // Administration: PermissionDenied "Not enough permissions" unless `principal` is a
   // superuser (GetUser also lets users read themselves); NotFound "User not found".
   Result<std::vector<catalog::User>> ListUsers(const Principal& principal, int64_t skip,
                                                int64_t limit) const;
   Result<catalog::User> GetUser(const Principal& principal, int64_t id) const;
-  Result<catalog::User> FindByUsername(const Principal& principal,
-                                       std::string_view username) const;
+  Result<catalog::User> FindByUsername(const Principal& principal, std::string_view username) const;
   // BadRequest "Cannot delete yourself". The user's sessions stay until cleaned up.
   Status DeleteUser(const Principal& principal, int64_t id) const;
   // Sets the flags that are given; a superuser cannot take their own rights or deactivate
@@ -115,6 +136,11 @@ class AccountService {
                                  std::optional<bool> is_superuser) const;
 
  private:
+  // The principal an API key names, or why it names none (as Authenticate says).
+  Result<Principal> AuthenticateApiKey(std::string_view key) const;
+  // The principal for user `user_id`, checked as Authenticate says.
+  Result<Principal> ActiveUser(int64_t user_id, std::optional<int64_t> token_version) const;
+
   const AccountConfig config_;
   catalog::Catalog* catalog_;
   const Clock* clock_;

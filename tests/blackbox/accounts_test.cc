@@ -259,6 +259,47 @@ TEST_F(AccountsTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
             static_cast<long>(statuses.size()) - 1);
 }
 
+TEST_F(AccountsTest, ApiKeysWorkLikeTokensUntilRevoked) {
+  const std::string token = SignUp(*client_, "key-judy");
+  auto judy = MakeClientFor(server_->port(), token);
+  auto created =
+      PostJson(*judy, "/api/v1/auth/api-keys", {{"name", "ci"}, {"expires_in_days", 30}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  const json made = ParseJson(created->body);
+  const std::string key = made.at("key").get<std::string>();
+  EXPECT_TRUE(key.starts_with("swha_")) << key;
+  EXPECT_TRUE(key.starts_with(made.at("prefix").get<std::string>()));
+  EXPECT_TRUE(made.at("expires_at").is_string());
+
+  auto program = MakeClientFor(server_->port(), key);
+  auto generated = Generate(*program, {{"text", "Made with an API key."}});
+  ASSERT_TRUE(generated);
+  auto mine = judy->Get("/api/v1/tts/sessions/" + generated->at("session_id").get<std::string>());
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200) << "the key's sessions are its user's";
+
+  auto listed = judy->Get("/api/v1/auth/api-keys");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  EXPECT_EQ(listed->body.find(key), std::string::npos) << "the key is shown only once";
+  const json keys = ParseJson(listed->body);
+  ASSERT_EQ(keys.at("api_keys").size(), 1u);
+  EXPECT_TRUE(keys.at("api_keys")[0].at("last_used_at").is_string());
+
+  // Another user cannot revoke it; its owner can, and then it stops working.
+  auto other = MakeClientFor(server_->port(), SignUp(*client_, "key-karl"));
+  const std::string path = "/api/v1/auth/api-keys/" + std::to_string(made.at("id").get<int64_t>());
+  ExpectError(other->Delete(path), 404, "API key not found");
+  auto revoked = judy->Delete(path);
+  ASSERT_TRUE(revoked);
+  ASSERT_EQ(revoked->status, 200) << revoked->body;
+  ExpectError(program->Get("/api/v1/users/me"), 401, "Invalid authentication credentials");
+  ExpectError(client_->Get("/api/v1/users/me", {{"Authorization", "Bearer swha_made_up"}}), 401,
+              "Invalid authentication credentials");
+  ExpectError(PostJson(*judy, "/api/v1/auth/api-keys", {{"name", ""}}), 422);
+}
+
 // `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.
 testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
                                            const std::string& stdin_text = "") {
