@@ -107,6 +107,18 @@ constexpr std::string_view kUserColumns =
     "id, username, email, full_name, bio, password_hash, is_active, is_superuser, "
     "token_version, created_at, updated_at";
 
+// Binds the user's writable fields, in kUserColumns' order from username on, to ?1..?8.
+Statement& BindUserFields(Statement* s, const User& u) {
+  return s->Bind(1, u.username)
+      .Bind(2, u.email)
+      .Bind(3, u.full_name)
+      .Bind(4, u.bio)
+      .Bind(5, u.password_hash)
+      .Bind(6, int64_t{u.is_active})
+      .Bind(7, int64_t{u.is_superuser})
+      .Bind(8, u.token_version);
+}
+
 User ReadUser(const Statement& s) {
   User u;
   u.id = s.Int(0);
@@ -187,15 +199,7 @@ class SqliteCatalog : public Catalog {
                 "INSERT INTO users (username, email, full_name, bio, password_hash, is_active, "
                 "is_superuser, token_version, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
                 "RETURNING id");
-    s.Bind(1, user.username)
-        .Bind(2, user.email)
-        .Bind(3, user.full_name)
-        .Bind(4, user.bio)
-        .Bind(5, user.password_hash)
-        .Bind(6, int64_t{user.is_active})
-        .Bind(7, int64_t{user.is_superuser})
-        .Bind(8, user.token_version)
-        .Bind(9, user.created_at);
+    BindUserFields(&s, user).Bind(9, user.created_at);
     SWHA_ASSIGN_OR_RETURN(bool row, s.Step("create user"));
     if (!row) return Status::Internal("create user: no id returned");
     User out = user;
@@ -224,16 +228,7 @@ class SqliteCatalog : public Catalog {
                 "UPDATE users SET username = ?, email = ?, full_name = ?, bio = ?, "
                 "password_hash = ?, is_active = ?, is_superuser = ?, token_version = ?, "
                 "updated_at = ? WHERE id = ?");
-    s.Bind(1, user.username)
-        .Bind(2, user.email)
-        .Bind(3, user.full_name)
-        .Bind(4, user.bio)
-        .Bind(5, user.password_hash)
-        .Bind(6, int64_t{user.is_active})
-        .Bind(7, int64_t{user.is_superuser})
-        .Bind(8, user.token_version)
-        .Bind(9, now_unix)
-        .Bind(10, user.id);
+    BindUserFields(&s, user).Bind(9, now_unix).Bind(10, user.id);
     SWHA_RETURN_IF_ERROR(s.Run("update user"));
     if (sqlite3_changes(db_) == 0) return Status::NotFound("User not found");
     User out = user;

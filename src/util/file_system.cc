@@ -77,6 +77,34 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
+// The directory part of `path` ("." when it has none).
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// Writes `data` to a new, uniquely named file beside `path` (".<name><tag><random>") and
+// returns its name; nothing is left behind on failure.
+Result<std::string> WriteTempBeside(const std::string& path, std::string_view tag,
+                                    std::string_view data, Durability durability) {
+  const size_t slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string tmp =
+      JoinPath(DirectoryOf(path), "." + base + std::string(tag) + crypto::RandomHex(6));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("create", tmp, errno);
+  Status s = WriteAll(fd, data, tmp);
+  if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {
+    s = ErrnoStatus("fsync", tmp, errno);
+  }
+  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return tmp;
+}
+
 class PosixFileSystem : public FileSystem {
  public:
   Status CreateDirs(const std::string& path) override {
@@ -101,40 +129,27 @@ class PosixFileSystem : public FileSystem {
 
   Status WriteFileAtomic(const std::string& path, std::string_view data,
                          Durability durability) override {
-    const size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    const std::string tmp = JoinPath(dir, "." + base + ".tmp-" + crypto::RandomHex(6));
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return ErrnoStatus("create", tmp, errno);
-    Status s = WriteAll(fd, data, tmp);
-    if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {
-      s = ErrnoStatus("fsync", tmp, errno);
+    std::string tmp;
+    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, ".tmp-", data, durability));
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      Status s = ErrnoStatus("rename", path, errno);
+      ::unlink(tmp.c_str());
+      return s;
     }
-    if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
-    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename", path, errno);
-    if (!s.ok()) ::unlink(tmp.c_str());
-    return s;
+    return Status::Ok();
   }
 
   Status CreateFileExclusive(const std::string& path, std::string_view data,
                              Durability durability) override {
-    const size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    const std::string tmp = JoinPath(dir, "." + base + ".new-" + crypto::RandomHex(6));
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return ErrnoStatus("create", tmp, errno);
-    Status s = WriteAll(fd, data, tmp);
-    if (s.ok() && durability == Durability::kSync && ::fsync(fd) != 0) {
-      s = ErrnoStatus("fsync", tmp, errno);
-    }
-    if (::close(fd) != 0 && s.ok()) s = ErrnoStatus("close", tmp, errno);
+    std::string tmp;
+    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, ".new-", data, durability));
     // link() fails with EEXIST instead of replacing, so of several writers exactly one wins,
     // and readers only ever see a complete file.
-    if (s.ok() && ::link(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("link", path, errno);
+    Status s;
+    if (::link(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("link", path, errno);
     ::unlink(tmp.c_str());
     if (s.ok() && durability == Durability::kSync) {
+      const std::string dir = DirectoryOf(path);
       int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dir_fd < 0) return ErrnoStatus("open", dir, errno);
       if (::fsync(dir_fd) != 0) s = ErrnoStatus("fsync", dir, errno);
