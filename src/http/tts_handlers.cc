@@ -170,9 +170,13 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
   }
   const auto& s3 = ctx.settings->s3;
   const service::S3Check check = ctx.sessions->CheckS3();
+  // As the original: bucket and region are null while S3 storage is off.
+  const auto when_on = [&s3](const std::string& v) {
+    return s3.use_s3_storage ? json(v) : json(nullptr);
+  };
   json out = {{"use_s3_storage", s3.use_s3_storage},
-              {"bucket_name", s3.bucket_name},
-              {"region", s3.region},
+              {"bucket_name", when_on(s3.bucket_name)},
+              {"region", when_on(s3.region)},
               {"endpoint_url", s3.endpoint_url.empty() ? json(nullptr) : json(s3.endpoint_url)},
               {"addressing_style", s3.addressing_style},
               {"default_expiry", s3.presigned_url_expiry},
