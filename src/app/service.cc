@@ -48,8 +48,8 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
       service::GenerationLimits{.max_text_length = s.max_text_length,
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
       service->synthesizer_.get(), &service->storage_, catalog, service->minter_.get(), clock);
-  service->sessions_ = std::make_unique<service::SessionService>(&service->storage_, catalog,
-                                                                 service->minter_.get(), clock);
+  service->sessions_ = std::make_unique<service::SessionService>(
+      &service->storage_, catalog, service->minter_.get(), clock, s.s3.presigned_url_expiry);
   service->accounts_ = std::make_unique<service::AccountService>(
       service::AccountConfig{.token_key = service::DeriveTokenKey(s.secret_key),
                              .token_lifetime_seconds = int64_t{s.access_token_expire_minutes} * 60,

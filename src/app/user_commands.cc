@@ -73,10 +73,10 @@ std::optional<Accounts> OpenAccounts(const config::Settings& settings, const Use
   Accounts a;
   a.catalog = std::move(*catalog);
   a.service = std::make_unique<service::AccountService>(
-      service::AccountConfig{.token_key = service::DeriveTokenKey(settings.secret_key),
-                             .token_lifetime_seconds =
-                                 int64_t{settings.access_token_expire_minutes} * 60,
-                             .allow_anonymous = settings.allow_anonymous},
+      service::AccountConfig{
+          .token_key = service::DeriveTokenKey(settings.secret_key),
+          .token_lifetime_seconds = int64_t{settings.access_token_expire_minutes} * 60,
+          .allow_anonymous = settings.allow_anonymous},
       a.catalog.get(), Clock::Real());
   return a;
 }

@@ -12,7 +12,7 @@
 namespace swha::app {
 
 struct UserCommandIo {
-  std::istream* in = nullptr;  // the password is read from here, never from an argument
+  std::istream* in = nullptr;   // the password is read from here, never from an argument
   bool in_is_terminal = false;  // prompt (on err), with echo off, and ask twice
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;

@@ -84,8 +84,21 @@ class Catalog {
   virtual Result<User> CreateUser(const User& user) = 0;  // id, created_at assigned
   virtual Result<User> FindUserById(int64_t id) = 0;
   virtual Result<User> FindUserByUsername(std::string_view username) = 0;
-  // Writes every field of `user` (found by id) and sets updated_at to `now_unix`.
-  virtual Result<User> UpdateUser(const User& user, int64_t now_unix) = 0;
+  // Each write touches only its own columns, in one statement, so concurrent changes to one
+  // user never undo each other (a profile edit cannot put back a replaced password hash).
+  // Each sets updated_at to `now_unix` and returns the user as stored; NotFound without one.
+  struct ProfileFields {
+    std::optional<std::string> username;
+    std::optional<std::string> email;
+    std::optional<std::string> full_name;
+    std::optional<std::string> bio;
+  };
+  virtual Result<User> UpdateProfile(int64_t id, const ProfileFields& fields, int64_t now_unix) = 0;
+  // Replaces the hash and raises token_version, ending every token issued before.
+  virtual Result<User> SetPassword(int64_t id, std::string_view password_hash,
+                                   int64_t now_unix) = 0;
+  virtual Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
+                                    std::optional<bool> is_superuser, int64_t now_unix) = 0;
   virtual Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) = 0;
   virtual Status DeleteUser(int64_t id) = 0;
 

@@ -82,15 +82,21 @@ TEST_F(SqliteCatalogTest, UsersAreCreatedFoundUpdatedAndDeleted) {
   EXPECT_FALSE(found->updated_at.has_value());
   EXPECT_FALSE(found->full_name.has_value());
 
-  User changed = *found;
-  changed.full_name = "Alice Liddell";
-  changed.token_version = 1;
-  ASSERT_TRUE(catalog_->UpdateUser(changed, 2000).ok());
+  ASSERT_TRUE(catalog_->UpdateProfile(alice->id, {.full_name = "Alice Liddell"}, 2000).ok());
+  ASSERT_TRUE(catalog_->SetPassword(alice->id, "$argon2id$new", 2001).ok());
+  auto flags = catalog_->SetUserFlags(alice->id, false, std::nullopt, 2002);
+  ASSERT_TRUE(flags.ok());
   auto reread = catalog_->FindUserById(alice->id);
   ASSERT_TRUE(reread.ok());
+  // Each write kept what the others wrote.
   EXPECT_EQ(reread->full_name, "Alice Liddell");
+  EXPECT_EQ(reread->email, "alice@example.com");
+  EXPECT_EQ(reread->password_hash, "$argon2id$new");
   EXPECT_EQ(reread->token_version, 1);
-  EXPECT_EQ(reread->updated_at, 2000);
+  EXPECT_FALSE(reread->is_active);
+  EXPECT_FALSE(reread->is_superuser);
+  EXPECT_EQ(reread->updated_at, 2002);
+  EXPECT_EQ(catalog_->SetPassword(9999, "x", 1).status().code(), StatusCode::kNotFound);
 
   ASSERT_TRUE(catalog_->DeleteUser(alice->id).ok());
   EXPECT_EQ(catalog_->FindUserById(alice->id).status().code(), StatusCode::kNotFound);

@@ -16,8 +16,15 @@ class CatalogWrapper : public Catalog {
   Result<User> FindUserByUsername(std::string_view username) override {
     return target_->FindUserByUsername(username);
   }
-  Result<User> UpdateUser(const User& user, int64_t now_unix) override {
-    return target_->UpdateUser(user, now_unix);
+  Result<User> UpdateProfile(int64_t id, const ProfileFields& fields, int64_t now_unix) override {
+    return target_->UpdateProfile(id, fields, now_unix);
+  }
+  Result<User> SetPassword(int64_t id, std::string_view password_hash, int64_t now_unix) override {
+    return target_->SetPassword(id, password_hash, now_unix);
+  }
+  Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
+                            std::optional<bool> is_superuser, int64_t now_unix) override {
+    return target_->SetUserFlags(id, is_active, is_superuser, now_unix);
   }
   Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
     return target_->ListUsers(skip, limit);

@@ -184,13 +184,7 @@ class SqliteCatalog : public Catalog {
   // Applies every migration newer than the file's version, in one transaction.
   Status Migrate() {
     std::lock_guard<std::mutex> lock(mu_);
-    SWHA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "migrate"));
-    Status s = MigrateLocked();
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK", "migrate");
-      return s;
-    }
-    return Exec("COMMIT", "migrate");
+    return InTransaction("migrate", [this] { return MigrateLocked(); });
   }
 
   Result<User> CreateUser(const User& user) override {
@@ -222,18 +216,42 @@ class SqliteCatalog : public Catalog {
     return OneUser(&s);
   }
 
-  Result<User> UpdateUser(const User& user, int64_t now_unix) override {
+  Result<User> UpdateProfile(int64_t id, const ProfileFields& f, int64_t now_unix) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // COALESCE keeps a column whose new value is NULL (not given).
+    Statement s(db_,
+                "UPDATE users SET username = COALESCE(?, username), email = COALESCE(?, email), "
+                "full_name = COALESCE(?, full_name), bio = COALESCE(?, bio), updated_at = ? "
+                "WHERE id = ? RETURNING " +
+                    std::string(kUserColumns));
+    s.Bind(1, f.username).Bind(2, f.email).Bind(3, f.full_name).Bind(4, f.bio);
+    s.Bind(5, now_unix).Bind(6, id);
+    return OneUser(&s);
+  }
+
+  Result<User> SetPassword(int64_t id, std::string_view password_hash, int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(db_,
-                "UPDATE users SET username = ?, email = ?, full_name = ?, bio = ?, "
-                "password_hash = ?, is_active = ?, is_superuser = ?, token_version = ?, "
-                "updated_at = ? WHERE id = ?");
-    BindUserFields(&s, user).Bind(9, now_unix).Bind(10, user.id);
-    SWHA_RETURN_IF_ERROR(s.Run("update user"));
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("User not found");
-    User out = user;
-    out.updated_at = now_unix;
-    return out;
+                "UPDATE users SET password_hash = ?, token_version = token_version + 1, "
+                "updated_at = ? WHERE id = ? RETURNING " +
+                    std::string(kUserColumns));
+    s.Bind(1, password_hash).Bind(2, now_unix).Bind(3, id);
+    return OneUser(&s);
+  }
+
+  Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
+                            std::optional<bool> is_superuser, int64_t now_unix) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(db_,
+                "UPDATE users SET is_active = COALESCE(?, is_active), "
+                "is_superuser = COALESCE(?, is_superuser), updated_at = ? WHERE id = ? "
+                "RETURNING " +
+                    std::string(kUserColumns));
+    auto flag = [](std::optional<bool> b) {
+      return b ? std::optional<int64_t>(*b ? 1 : 0) : std::nullopt;
+    };
+    s.Bind(1, flag(is_active)).Bind(2, flag(is_superuser)).Bind(3, now_unix).Bind(4, id);
+    return OneUser(&s);
   }
 
   Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
@@ -313,13 +331,7 @@ class SqliteCatalog : public Catalog {
 
   Status RecordSession(const SessionRecord& r) override {
     std::lock_guard<std::mutex> lock(mu_);
-    SWHA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "record session"));
-    Status s = RecordSessionLocked(r);
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK", "record session");
-      return s;
-    }
-    return Exec("COMMIT", "record session");
+    return InTransaction("record session", [this, &r] { return RecordSessionLocked(r); });
   }
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
@@ -394,6 +406,18 @@ class SqliteCatalog : public Catalog {
   }
 
  private:
+  // Runs `body` in a write transaction: committed if it succeeds, rolled back otherwise, and
+  // rolled back too if the COMMIT itself fails (SQLite may leave the transaction open then,
+  // and every later BEGIN would fail). REQUIRES: mu_ held.
+  template <typename Body>
+  Status InTransaction(std::string_view what, const Body& body) {
+    SWHA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", what));
+    Status s = body();
+    if (s.ok()) s = Exec("COMMIT", what);
+    if (!s.ok() && sqlite3_get_autocommit(db_) == 0) (void)Exec("ROLLBACK", what);
+    return s;
+  }
+
   // REQUIRES: mu_ held, inside a transaction.
   Status MigrateLocked() {
     SWHA_RETURN_IF_ERROR(

@@ -15,7 +15,9 @@ bool IsUsernameChar(char c) {
 
 std::optional<Status> UsernameError(std::string_view u) {
   if (u.size() < kMinUsernameLength || u.size() > kMaxUsernameLength) {
-    return Status::InvalidField("username", "must be 3 to 50 characters long");
+    return Status::InvalidField("username", "must be " + std::to_string(kMinUsernameLength) +
+                                                " to " + std::to_string(kMaxUsernameLength) +
+                                                " characters long");
   }
   for (char c : u) {
     if (!IsUsernameChar(c)) {
@@ -30,7 +32,8 @@ std::optional<Status> UsernameError(std::string_view u) {
 std::optional<Status> EmailError(std::string_view e) {
   const Status bad = Status::InvalidField("email", "is not a valid email address");
   if (e.size() > kMaxEmailLength) {
-    return Status::InvalidField("email", "must be at most 255 characters long");
+    return Status::InvalidField(
+        "email", "must be at most " + std::to_string(kMaxEmailLength) + " characters long");
   }
   const size_t at = e.find('@');
   if (at == std::string_view::npos || at == 0 || e.find('@', at + 1) != std::string_view::npos) {
@@ -59,7 +62,9 @@ std::optional<Status> EmailError(std::string_view e) {
 std::optional<Status> PasswordError(std::string_view field, std::string_view p) {
   const size_t chars = Utf8Length(p);
   if (chars < kMinPasswordLength || chars > kMaxPasswordLength || !IsValidUtf8(p)) {
-    return Status::InvalidField(std::string(field), "must be 8 to 128 characters long");
+    return Status::InvalidField(std::string(field),
+                                "must be " + std::to_string(kMinPasswordLength) + " to " +
+                                    std::to_string(kMaxPasswordLength) + " characters long");
   }
   return std::nullopt;
 }
@@ -187,10 +192,11 @@ Result<Principal> AccountService::AuthenticateApiKey(std::string_view key) const
 Result<CreatedApiKey> AccountService::CreateApiKey(const Principal& principal,
                                                    std::string_view name,
                                                    std::optional<int64_t> expires_in_days) const {
-  if (principal.anonymous()) return NotAuthenticated();
+  if (!principal.user_id) return NotAuthenticated();
   if (TrimWhitespace(name).empty() || !IsValidUtf8(name) ||
       Utf8Length(name) > kMaxApiKeyNameLength) {
-    return Status::InvalidField("name", "must be 1 to 100 characters");
+    return Status::InvalidField(
+        "name", "must be 1 to " + std::to_string(kMaxApiKeyNameLength) + " characters");
   }
   if (expires_in_days && (*expires_in_days < 1 || *expires_in_days > kMaxApiKeyDays)) {
     return Status::InvalidField("expires_in_days",
@@ -211,18 +217,18 @@ Result<CreatedApiKey> AccountService::CreateApiKey(const Principal& principal,
   r.prefix = out.key.substr(0, kApiKeyShownChars);
   r.key_sha256 = crypto::HexEncode(crypto::Sha256(out.key));
   r.created_at = now;
-  if (expires_in_days) r.expires_at = now + *expires_in_days * 86400;
+  if (expires_in_days) r.expires_at = now + *expires_in_days * kSecondsPerDay;
   SWHA_ASSIGN_OR_RETURN(r, catalog_->CreateApiKey(r));
   return out;
 }
 
 Result<std::vector<catalog::ApiKey>> AccountService::ListApiKeys(const Principal& principal) const {
-  if (principal.anonymous()) return NotAuthenticated();
+  if (!principal.user_id) return NotAuthenticated();
   return catalog_->ListApiKeys(*principal.user_id);
 }
 
 Status AccountService::RevokeApiKey(const Principal& principal, int64_t id) const {
-  if (principal.anonymous()) return NotAuthenticated();
+  if (!principal.user_id) return NotAuthenticated();
   return catalog_->DeleteApiKey(*principal.user_id, id);
 }
 
@@ -242,24 +248,24 @@ Result<catalog::User> AccountService::CurrentUser(const Principal& principal) co
 
 Result<catalog::User> AccountService::UpdateProfile(const Principal& principal,
                                                     const ProfileChange& change) const {
-  catalog::User user;
-  SWHA_ASSIGN_OR_RETURN(user, CurrentUser(principal));
+  if (!principal.user_id) return NotAuthenticated();
   if (change.username) {
     if (auto e = UsernameError(*change.username)) return *e;
-    user.username = *change.username;
   }
   if (change.email) {
     if (auto e = EmailError(*change.email)) return *e;
-    user.email = *change.email;
   }
   if (auto e = TextError("full_name", change.full_name, kMaxFullNameLength)) return *e;
   if (auto e = TextError("bio", change.bio, kMaxBioLength)) return *e;
-  if (change.full_name) user.full_name = change.full_name;
-  if (change.bio) user.bio = change.bio;
-  auto updated = catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+  auto updated = catalog_->UpdateProfile(
+      *principal.user_id, {change.username, change.email, change.full_name, change.bio},
+      clock_->NowUnixSeconds());
   if (updated.status().code() == StatusCode::kAlreadyExists) {
     return Status::BadRequest(updated.status().field() == "email" ? "Email already taken"
                                                                   : "Username already taken");
+  }
+  if (updated.status().code() == StatusCode::kNotFound) {
+    return Status::Unauthenticated("User not found");
   }
   return updated;
 }
@@ -272,9 +278,9 @@ Status AccountService::ChangePassword(const Principal& principal, std::string_vi
   if (!auth::VerifyPassword(current, user.password_hash)) {
     return Status::BadRequest("Incorrect password");
   }
-  SWHA_ASSIGN_OR_RETURN(user.password_hash, auth::HashPassword(replacement));
-  ++user.token_version;
-  auto updated = catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+  std::string hash;
+  SWHA_ASSIGN_OR_RETURN(hash, auth::HashPassword(replacement));
+  auto updated = catalog_->SetPassword(user.id, hash, clock_->NowUnixSeconds());
   return updated.ok() ? Status::Ok() : updated.status();
 }
 
@@ -318,11 +324,7 @@ Result<catalog::User> AccountService::SetFlags(const Principal& principal, int64
   if (principal.user_id == id && (is_active == false || is_superuser == false)) {
     return Status::BadRequest("Cannot deactivate yourself or drop your own superuser rights");
   }
-  catalog::User user;
-  SWHA_ASSIGN_OR_RETURN(user, catalog_->FindUserById(id));
-  if (is_active) user.is_active = *is_active;
-  if (is_superuser) user.is_superuser = *is_superuser;
-  return catalog_->UpdateUser(user, clock_->NowUnixSeconds());
+  return catalog_->SetUserFlags(id, is_active, is_superuser, clock_->NowUnixSeconds());
 }
 
 }  // namespace swha::service

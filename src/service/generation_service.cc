@@ -1,5 +1,7 @@
 #include "service/generation_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "service/session_service.h"
 #include "storage/limits.h"
 #include "storage/session_id.h"
@@ -30,19 +32,17 @@ std::vector<Status> GenerationService::Validate(const GenerationRequest& request
   if (auto r = Regex::Compile(s.split_pattern); !r.ok()) {
     errors.push_back(r.status().WithField("split_pattern"));
   }
-  if (const auto& e = request.url_expiry_seconds;
-      e && *e != 0 && (*e < 1 || *e > storage::kMaxUrlExpirySeconds)) {
-    errors.push_back(Status::InvalidField("presigned_url_expiry",
-                                          "must be between 1 and " +
-                                              std::to_string(storage::kMaxUrlExpirySeconds) +
-                                              " seconds (7 days)"));
+  if (auto expiry =
+          ResolveUrlExpiry(request.url_expiry_seconds, limits_.default_url_expiry_seconds);
+      !expiry.ok()) {
+    errors.push_back(expiry.status());
   }
   return errors;
 }
 
 int64_t GenerationService::UrlExpiry(const GenerationRequest& request) const {
-  const auto& e = request.url_expiry_seconds;
-  return e && *e != 0 ? *e : limits_.default_url_expiry_seconds;
+  // REQUIRES: Validate passed, so the expiry is valid.
+  return ResolveUrlExpiry(request.url_expiry_seconds, limits_.default_url_expiry_seconds).value();
 }
 
 Result<Session> GenerationService::Create(const Principal& principal,
@@ -97,7 +97,14 @@ Result<Session> GenerationService::Create(const Principal& principal,
     session.segments.push_back(std::move(seg));
   }
   if (Status recorded = catalog_->RecordSession(ToRecord(session)); !recorded.ok()) {
-    RemoveStoredAudio(*storage_, session);
+    const DeleteReport removed = RemoveStoredAudio(*storage_, session);
+    // What is left has no row, so only this log knows of it (`catalog check` will too).
+    for (const std::string& f : removed.local_failures) {
+      spdlog::error("session {} not recorded and not removed: {}", session.session_id, f);
+    }
+    for (const std::string& f : removed.s3_failures) {
+      spdlog::error("session {} not recorded and not removed: S3 {}", session.session_id, f);
+    }
     return recorded;
   }
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);

@@ -210,8 +210,56 @@ TEST_F(GenerationServiceTest, MinterWarnsForSegmentsInAnS3ThatIsNotConfigured) {
   EXPECT_NE(warnings[1].find("served locally"), std::string::npos);
 }
 
+TEST_F(GenerationServiceTest, CleanupRemovesOnlyTheCallersSessionsOlderThanTheCutoff) {
+  SessionService sessions(&storage_, &catalog_, &minter_, &clock_, 600);
+  auto old_mine = service_.Create({.user_id = 7}, Request("Old."));
+  auto old_theirs = service_.Create({.user_id = 8}, Request("Theirs."));
+  clock_.AdvanceSeconds(8 * kSecondsPerDay);
+  auto new_mine = service_.Create({.user_id = 7}, Request("New."));
+  ASSERT_TRUE(old_mine.ok() && old_theirs.ok() && new_mine.ok());
+
+  auto report = sessions.Cleanup({.user_id = 7}, {.days_old = 7});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->local_files_removed, 1);
+  EXPECT_EQ(report->local_sessions_removed, 1);
+  EXPECT_FALSE(report->failed());
+  EXPECT_FALSE(SessionDirExists(old_mine->session_id));
+  EXPECT_EQ(sqlite_->GetSession(old_mine->session_id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(SessionDirExists(new_mine->session_id));
+  EXPECT_TRUE(SessionDirExists(old_theirs->session_id));
+
+  // Anonymous callers clean nothing; the operator cleans everyone's old sessions.
+  EXPECT_EQ(sessions.Cleanup(Principal::Anonymous(), {.days_old = 7}).status().code(),
+            StatusCode::kUnauthenticated);
+  report = sessions.Cleanup(Principal::Operator(), {.days_old = 7});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->local_sessions_removed, 1);
+  EXPECT_FALSE(SessionDirExists(old_theirs->session_id));
+  EXPECT_TRUE(SessionDirExists(new_mine->session_id));
+}
+
+TEST_F(GenerationServiceTest, ACatalogRowThatCannotBeDeletedIsReportedAndCleanupGoesOn) {
+  class UndeletableRows : public catalog::CatalogWrapper {
+   public:
+    using CatalogWrapper::CatalogWrapper;
+    Status DeleteSession(std::string_view) override {
+      return Status::Unavailable("injected: database is locked");
+    }
+  } catalog(sqlite_.get());
+  GenerationService generation({}, &synthesizer_, &storage_, &catalog, &minter_, &clock_);
+  SessionService sessions(&storage_, &catalog, &minter_, &clock_, 600);
+  ASSERT_TRUE(generation.Create({.user_id = 7}, Request("One.")).ok());
+  ASSERT_TRUE(generation.Create({.user_id = 7}, Request("Two.")).ok());
+  clock_.AdvanceSeconds(1);
+  auto report = sessions.Cleanup({.user_id = 7}, {.days_old = 0});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->local_files_removed, 2);  // both sessions were worked on
+  EXPECT_EQ(report->local_errors, 2);
+  EXPECT_TRUE(report->failed());
+}
+
 TEST_F(GenerationServiceTest, CleanupRefusesAnAgeOutOfRange) {
-  SessionService sessions(&storage_, &catalog_, &minter_, &clock_);
+  SessionService sessions(&storage_, &catalog_, &minter_, &clock_, 600);
   auto r = sessions.Cleanup(Principal::Anonymous(), {.days_old = kMaxCleanupDays + 1});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().field(), "days_old");

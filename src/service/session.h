@@ -21,7 +21,8 @@ struct Principal {
   static Principal Anonymous() { return {}; }
   // The operator at the command line: every superuser right, no account of its own.
   static Principal Operator() { return {.user_id = std::nullopt, .is_superuser = true}; }
-  bool anonymous() const { return !user_id.has_value(); }
+  // Neither a user nor the operator.
+  bool anonymous() const { return !user_id.has_value() && !is_superuser; }
   // The owner part of session ids and S3 keys: the user id, or "anonymous".
   std::string OwnerTag() const;
 };

@@ -37,7 +37,8 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
 Result<Session> SessionService::FindOwned(const Principal& principal,
                                           std::string_view session_id) const {
   const Status not_found = Status::NotFound("Session not found");
-  if (principal.anonymous()) return Status::Unauthenticated("Not authenticated");
+  // A user's own sessions only: anonymous ones are listed and fetched by nobody.
+  if (!principal.user_id) return Status::Unauthenticated("Not authenticated");
   auto record = catalog_->GetSession(session_id);
   if (!record.ok())
     return record.status().code() == StatusCode::kNotFound ? not_found : record.status();
@@ -47,7 +48,7 @@ Result<Session> SessionService::FindOwned(const Principal& principal,
 
 Result<SessionListing> SessionService::List(const Principal& principal, int limit,
                                             std::optional<std::string_view> cursor) const {
-  if (principal.anonymous()) return Status::Unauthenticated("Not authenticated");
+  if (!principal.user_id) return Status::Unauthenticated("Not authenticated");
   if (limit < 1 || limit > kMaxSessionPageSize) {
     return Status::InvalidField(
         "limit", "must be an integer from 1 to " + std::to_string(kMaxSessionPageSize));
@@ -61,10 +62,12 @@ Result<SessionListing> SessionService::List(const Principal& principal, int limi
 }
 
 Result<Session> SessionService::Get(const Principal& principal, std::string_view session_id,
-                                    int64_t url_expiry_seconds) const {
+                                    std::optional<int64_t> url_expiry_seconds) const {
+  int64_t expiry = 0;
+  SWHA_ASSIGN_OR_RETURN(expiry, ResolveUrlExpiry(url_expiry_seconds, default_url_expiry_seconds_));
   Session session;
   SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
-  minter_->Mint(session.session_id, url_expiry_seconds, &session.segments, &session.warnings);
+  minter_->Mint(session.session_id, expiry, &session.segments, &session.warnings);
   return session;
 }
 
@@ -88,7 +91,7 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
   // A superuser cleans everyone's sessions, anonymous ones included; a user only their own.
   const std::optional<std::string> owner =
       principal.is_superuser ? std::nullopt : std::optional<std::string>(principal.OwnerTag());
-  const int64_t cutoff_ms = clock_->NowUnixMillis() - request.days_old * 86'400'000;
+  const int64_t cutoff_ms = clock_->NowUnixMillis() - request.days_old * kSecondsPerDay * 1000;
   std::vector<catalog::SessionRecord> old;
   SWHA_ASSIGN_OR_RETURN(old, catalog_->SessionsCreatedBefore(owner, cutoff_ms));
   CleanupReport report;
@@ -116,8 +119,10 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
     Status deleted = catalog_->DeleteSession(session.session_id);
     if (deleted.ok()) {
       ++report.local_sessions_removed;
-    } else if (deleted.code() != StatusCode::kNotFound) {  // a concurrent delete got there first
-      return deleted;
+    } else if (deleted.code() != StatusCode::kNotFound) {  // NotFound: a concurrent delete won
+      spdlog::error("cleanup: row of {} not removed: {}", session.session_id, deleted.message());
+      report.local_failures.push_back(session.session_id +
+                                      ": audio removed, catalog row not (details in the log)");
     }
   }
   report.local_errors = static_cast<int64_t>(report.local_failures.size());

@@ -73,18 +73,23 @@ struct S3Check {
 class SessionService {
  public:
   // Borrowed pointers must outlive the service.
+  // `default_url_expiry_seconds`: S3_PRESIGNED_URL_EXPIRY, for a Get that names none.
   SessionService(const StorageBackends* storage, catalog::Catalog* catalog, const UrlMinter* minter,
-                 const Clock* clock)
-      : storage_(storage), catalog_(catalog), minter_(minter), clock_(clock) {}
+                 const Clock* clock, int64_t default_url_expiry_seconds)
+      : storage_(storage),
+        catalog_(catalog),
+        minter_(minter),
+        clock_(clock),
+        default_url_expiry_seconds_(default_url_expiry_seconds) {}
 
   // `principal`'s sessions, newest first. Unauthenticated for an anonymous principal (anonymous
   // sessions are listed by nobody); InvalidField "limit" / "cursor".
   Result<SessionListing> List(const Principal& principal, int limit,
                               std::optional<std::string_view> cursor) const;
-  // One session with URLs freshly minted for `url_expiry_seconds` (presigned in S3, signed
-  // locally otherwise).
+  // One session with URLs freshly minted for `url_expiry_seconds` (ResolveUrlExpiry's rules;
+  // presigned in S3, signed locally otherwise).
   Result<Session> Get(const Principal& principal, std::string_view session_id,
-                      int64_t url_expiry_seconds) const;
+                      std::optional<int64_t> url_expiry_seconds) const;
   // Removes the audio first and the row last; NotFound when it is not (or no longer) there.
   Result<DeleteReport> Delete(const Principal& principal, std::string_view session_id) const;
 
@@ -105,6 +110,7 @@ class SessionService {
   catalog::Catalog* catalog_;
   const UrlMinter* minter_;
   const Clock* clock_;
+  const int64_t default_url_expiry_seconds_;
 };
 
 }  // namespace swha::service

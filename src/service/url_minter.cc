@@ -1,6 +1,19 @@
 #include "service/url_minter.h"
 
+#include "storage/limits.h"
+
 namespace swha::service {
+
+Result<int64_t> ResolveUrlExpiry(std::optional<int64_t> requested, int64_t default_seconds) {
+  if (!requested || *requested == 0) return default_seconds;
+  if (*requested < 1 || *requested > storage::kMaxUrlExpirySeconds) {
+    return Status::InvalidField("presigned_url_expiry",
+                                "must be between 1 and " +
+                                    std::to_string(storage::kMaxUrlExpirySeconds) +
+                                    " seconds (7 days)");
+  }
+  return *requested;
+}
 
 void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
                      std::vector<Segment>* segments, std::vector<std::string>* warnings) const {

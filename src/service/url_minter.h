@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,11 @@
 #include "util/clock.h"
 
 namespace swha::service {
+
+// The expiry a caller asked for, checked: nullopt or 0 mean `default_seconds` (as in the
+// original); anything else must be 1..kMaxUrlExpirySeconds, else InvalidField
+// "presigned_url_expiry".
+Result<int64_t> ResolveUrlExpiry(std::optional<int64_t> requested, int64_t default_seconds);
 
 // Thread-safe.
 class UrlMinter {

@@ -39,6 +39,11 @@ Result<std::unique_ptr<RandomAccessFile>> AudioStore::OpenSegment(const std::str
 
 Status AudioStore::RemoveSegment(const std::string& session_id, const std::string& filename) {
   const std::string dir = JoinPath(audio_dir_, session_id);
+  // As in OpenSegment: a session directory replaced by a symlink leads nowhere, so a delete
+  // can never unlink a file outside AUDIO_DIR.
+  auto info = fs_->Stat(dir);
+  if (!info.ok()) return info.status();
+  if (!info->is_directory) return Status::NotFound("no such session");
   SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, filename)));
   auto left = fs_->ListDir(dir);
   if (left.ok() && left->empty()) {

@@ -8,6 +8,8 @@
 
 namespace swha {
 
+inline constexpr int64_t kSecondsPerDay = 86400;
+
 // ISO 8601 in UTC, whole seconds: "2026-11-24T05:02:33Z". For years 1970..9999.
 std::string FormatIso8601Utc(int64_t unix_seconds);
 

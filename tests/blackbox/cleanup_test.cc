@@ -2,23 +2,15 @@
 // catalog row), counts files (not directories), never touches anyone else's, and never
 // follows symlinks out of AUDIO_DIR; anonymous callers clean nothing.
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 #include "tests/blackbox/blackbox_helpers.h"
 
 namespace swha::blackbox {
 namespace {
-
-constexpr int64_t kTenDays = 10 * 86400;
-
-// Sets the access and modification times of `path` (not following a symlink) to `unix_seconds`.
-bool Backdate(const std::string& path, int64_t unix_seconds) {
-  const timeval times[2] = {{unix_seconds, 0}, {unix_seconds, 0}};
-  return lutimes(path.c_str(), times) == 0;
-}
 
 class CleanupTest : public DefaultServerTest {
  protected:
@@ -35,7 +27,7 @@ class CleanupTest : public DefaultServerTest {
 
 // Ages come from the catalog (when a session was made), so days_old=0 takes every session
 // made before the call; which ages are kept is covered with an injected clock in
-// session_service_test.cc.
+// src/service/generation_service_test.cc.
 TEST_F(CleanupTest, RemovesTheCallersSessionsFileByFileAndNobodyElses) {
   auto alice = NewUser("cleanup-alice");
   auto bob = NewUser("cleanup-bob");
@@ -95,23 +87,25 @@ TEST_F(CleanupTest, AnonymousCallersCleanNothing) {
   EXPECT_TRUE(Download(*client_, anonymous->at("audio_files")[0]));
 }
 
+// A session directory swapped for a symlink (by anyone with access to the disk) must not let
+// a cleanup or a delete unlink files outside AUDIO_DIR.
 TEST_F(CleanupTest, NeverFollowsASymlinkOutOfAudioDir) {
+  auto carol = NewUser("cleanup-carol");
+  auto made = Generate(*carol, {{"text", "Swapped."}});
+  ASSERT_TRUE(made);
   ScopedTempDir outside;
   const std::string victim = outside.path() + "/segment_000.wav";
   WriteFileBytes(victim, "must survive");
-  ASSERT_TRUE(Backdate(victim, NowUnixSeconds() - kTenDays));
-  const std::string link =
-      server_->process().audio_dir() + "/1600000000000_anonymous_0123456789abcdef0123456789abcdef";
-  ASSERT_EQ(symlink(outside.path().c_str(), link.c_str()), 0);
-  ASSERT_TRUE(Backdate(link, NowUnixSeconds() - kTenDays));
+  const std::string dir = SessionDir(*made);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(symlink(outside.path().c_str(), dir.c_str()), 0);
 
-  auto admin = NewUser("cleanup-carol");
-  auto res = admin->Post("/api/v1/tts/cleanup?days_old=0");
+  auto res = carol->Post("/api/v1/tts/cleanup?days_old=0");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(ParseJson(res->body).at("local_files_cleaned"), 0);
   EXPECT_EQ(ReadFileBytes(victim), "must survive");
-  EXPECT_EQ(unlink(link.c_str()), 0);
+  EXPECT_EQ(unlink(dir.c_str()), 0);
 }
 
 TEST_F(CleanupTest, InvalidParametersAre422) {
