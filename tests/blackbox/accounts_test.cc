@@ -300,6 +300,44 @@ TEST_F(AccountsTest, ApiKeysWorkLikeTokensUntilRevoked) {
   ExpectError(PostJson(*judy, "/api/v1/auth/api-keys", {{"name", ""}}), 422);
 }
 
+// Users, API keys, sessions and tokens outlive the process: a second server on the same
+// DATA_DIR (catalog and generated SECRET_KEY) accepts everything the first handed out.
+TEST(AccountsRestartTest, EverythingSurvivesARestart) {
+  ScopedTempDir data;
+  std::string token;
+  std::string key;
+  std::string session;
+  {
+    testing::ServerProcess first;
+    ASSERT_TRUE(first.Start({.data_dir = data.path()}).ok());
+    auto client = MakeClient(first.port());
+    token = SignUp(*client, "restart-liam");
+    ASSERT_FALSE(token.empty());
+    auto liam = MakeClientFor(first.port(), token);
+    auto created = PostJson(*liam, "/api/v1/auth/api-keys", {{"name", "kept"}});
+    ASSERT_TRUE(created && created->status == 200);
+    key = ParseJson(created->body).at("key").get<std::string>();
+    auto made = Generate(*liam, {{"text", "Still here after a restart."}});
+    ASSERT_TRUE(made);
+    session = made->at("session_id").get<std::string>();
+    EXPECT_EQ(first.Stop(), 0);
+  }
+  testing::ServerProcess second;
+  ASSERT_TRUE(second.Start({.data_dir = data.path()}).ok());
+  auto liam = MakeClientFor(second.port(), token);
+  auto me = liam->Get("/api/v1/users/me");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+  auto fetched = MakeClientFor(second.port(), key)->Get("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(fetched);
+  ASSERT_EQ(fetched->status, 200) << fetched->body;
+  EXPECT_TRUE(Download(*liam, ParseJson(fetched->body).at("audio_files")[0]));
+  auto login = PostJson(*MakeClient(second.port()), "/api/v1/auth/login-json",
+                        {{"username", "restart-liam"}, {"password", kTestPassword}});
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200);
+}
+
 // `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.
 testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
                                            const std::string& stdin_text = "") {
