@@ -300,6 +300,35 @@ TEST_F(AccountsTest, ApiKeysWorkLikeTokensUntilRevoked) {
   ExpectError(PostJson(*judy, "/api/v1/auth/api-keys", {{"name", ""}}), 422);
 }
 
+// ALLOW_ANONYMOUS=false: every TTS endpoint needs a user; the catalogue and health stay public.
+TEST(AccountsClosedTest, WithoutAnonymousUseEveryTtsEndpointNeedsAUser) {
+  SharedServer server({.env = {{"ALLOW_ANONYMOUS", "false"}}});
+  ASSERT_TRUE(server.started()) << server.start_error();
+  auto anonymous = MakeClient(server.port());
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/api/v1/tts/generate"},
+           {"POST", "/api/v1/tts/generate-simple?text=Hi"},
+           {"GET", "/api/v1/tts/s3-info"},
+           {"POST", "/api/v1/tts/cleanup"},
+           {"GET", "/api/v1/tts/sessions"}}) {
+    SCOPED_TRACE(method + " " + path);
+    auto res = method == "GET" ? anonymous->Get(path)
+                               : anonymous->Post(path, R"({"text":"Hi"})", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401) << res->body;
+    EXPECT_EQ(ParseJson(res->body).at("detail"), "Not authenticated");
+    EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+  }
+  EXPECT_EQ(CountEntries(server.process().audio_dir()), 0) << "nothing may be generated";
+  for (const char* path : {"/api/v1/tts/voices", "/api/v1/tts/languages", "/health"}) {
+    auto res = anonymous->Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << path;
+  }
+  auto user = MakeClientFor(server.port(), SignUp(*anonymous, "closed-mia"));
+  EXPECT_TRUE(Generate(*user, {{"text", "Signed in."}}).has_value());
+}
+
 // Users, API keys, sessions and tokens outlive the process: a second server on the same
 // DATA_DIR (catalog and generated SECRET_KEY) accepts everything the first handed out.
 TEST(AccountsRestartTest, EverythingSurvivesARestart) {
