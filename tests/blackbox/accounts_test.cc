@@ -311,7 +311,7 @@ TEST(AccountsClosedTest, WithoutAnonymousUseEveryTtsEndpointNeedsAUser) {
            {"GET", "/api/v1/tts/s3-info"},
            {"POST", "/api/v1/tts/cleanup"},
            {"GET", "/api/v1/tts/sessions"}}) {
-    SCOPED_TRACE(method + " " + path);
+    SCOPED_TRACE(StrCat({method, " ", path}));
     auto res = method == "GET" ? anonymous->Get(path)
                                : anonymous->Post(path, R"({"text":"Hi"})", "application/json");
     ASSERT_TRUE(res);
@@ -370,7 +370,7 @@ TEST(AccountsRestartTest, EverythingSurvivesARestart) {
 // `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.
 testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
                                            const std::string& stdin_text = "") {
-  const std::string script = "printf '%s\\n' \"$0\" | \"" + std::string(SWHA_BINARY) + "\" " + args;
+  const std::string script = StrCat({"printf '%s\\n' \"$0\" | \"", SWHA_BINARY, "\" ", args});
   return testing::RunCommandSplit("/bin/sh", {"-c", script, stdin_text}, {{"DATA_DIR", data_dir}},
                                   data_dir);
 }
