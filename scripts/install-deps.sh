@@ -12,12 +12,14 @@ packages=(
   # libraries
   libcpp-httplib-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
   # also needs curl and iproute2's `ss`)
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2
+  # a real PostgreSQL for the shared-catalog tests (scripts/pg-test-server.sh)
+  postgresql
   # scripts/fresh-machine-check.sh: a bare Debian 12 to run the README's commands in
   debootstrap
 )

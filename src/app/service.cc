@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "catalog/pg_catalog.h"
 #include "storage/aws_credentials.h"
 #include "util/clock.h"
 #include "util/file_system.h"
@@ -9,14 +10,21 @@
 namespace swha::app {
 
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings) {
-  if (!settings.database_url.empty()) {
-    return Status::InvalidArgument(
-        "DATABASE_URL is set, but this build keeps its catalog in SQLite only (PostgreSQL is "
-        "not available yet): unset DATABASE_URL");
+  const std::string& url = settings.database_url;
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    auto catalog =
+        catalog::OpenPostgresCatalog({.url = url, .max_connections = settings.database_pool_size});
+    if (!catalog.ok()) return catalog.status().WithContext("catalog (DATABASE_URL)");
+    return catalog;
   }
+  // sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+  constexpr std::string_view kSqliteScheme = "sqlite:///";
+  std::string path = JoinPath(settings.data_dir, "swha.db");
+  if (url.starts_with(kSqliteScheme)) path = url.substr(kSqliteScheme.size());
+  if (path.empty()) return Status::InvalidArgument("DATABASE_URL: sqlite:/// names no file");
   SWHA_RETURN_IF_ERROR(
       FileSystem::Default()->CreateDirs(settings.data_dir).WithContext("DATA_DIR"));
-  auto catalog = catalog::OpenSqliteCatalog(JoinPath(settings.data_dir, "swha.db"));
+  auto catalog = catalog::OpenSqliteCatalog(path);
   if (!catalog.ok()) return catalog.status().WithContext("catalog");
   return catalog;
 }

@@ -1,32 +1,105 @@
-// The catalog contract, run against every implementation.
+// The catalog contract, run against every implementation: SQLite in a temporary file, and
+// PostgreSQL in a throw-away cluster (one per test process, a fresh database per test).
 #include "catalog/catalog.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
+#include "catalog/pg_catalog.h"
 #include "catalog/schema.h"
+#include "tests/support/pg_server.h"
 #include "util/file_system.h"
 
 namespace swha::catalog {
 namespace {
 
-class SqliteCatalogTest : public ::testing::Test {
- protected:
-  void SetUp() override {
+// One implementation's database, made fresh for one test.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Opens (and migrates) the catalog on this test's database; each call opens it anew.
+  virtual Result<std::unique_ptr<Catalog>> Open() = 0;
+  // Runs SQL directly on the database, bypassing the catalog (to fake other releases).
+  virtual Status Execute(const std::string& sql) = 0;
+  // This implementation's dialect of a migration.
+  virtual std::string_view Dialect(const Migration& m) const = 0;
+};
+
+class SqliteBackend : public Backend {
+ public:
+  SqliteBackend() {
     char tmpl[] = "/tmp/swha-catalog-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/swha.db";
-    auto c = OpenSqliteCatalog(path_);
+  }
+  ~SqliteBackend() override { (void)RemoveTree(FileSystem::Default(), dir_); }
+  Result<std::unique_ptr<Catalog>> Open() override { return OpenSqliteCatalog(path_); }
+  Status Execute(const std::string& sql) override {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open(path_.c_str(), &db);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    Status s = rc == SQLITE_OK ? Status::Ok() : Status::Internal(sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return s;
+  }
+  std::string_view Dialect(const Migration& m) const override { return m.sqlite; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+class PostgresBackend : public Backend {
+ public:
+  PostgresBackend() {
+    auto url = testing::CreateSharedPgDatabase("catalog_test");
+    status_ = url.status();
+    if (url.ok()) url_ = *url;
+  }
+  const Status& status() const { return status_; }
+  const std::string& url() const { return url_; }
+  Result<std::unique_ptr<Catalog>> Open() override {
+    SWHA_RETURN_IF_ERROR(status_);
+    return OpenPostgresCatalog({.url = url_, .max_connections = 4});
+  }
+  Status Execute(const std::string& sql) override {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    Status s = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
+                   ? Status::Ok()
+                   : Status::Internal(PQerrorMessage(conn));
+    PQclear(r);
+    PQfinish(conn);
+    return s;
+  }
+  std::string_view Dialect(const Migration& m) const override { return m.postgres; }
+
+ private:
+  Status status_;
+  std::string url_;
+};
+
+using BackendFactory = std::function<std::unique_ptr<Backend>()>;
+
+class CatalogTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam()();
+    auto c = backend_->Open();
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
   }
   void TearDown() override {
     catalog_.reset();
-    (void)RemoveTree(FileSystem::Default(), dir_);
+    backend_.reset();
   }
 
   static User NewUser(const std::string& name) {
@@ -66,12 +139,11 @@ class SqliteCatalogTest : public ::testing::Test {
     return r;
   }
 
-  std::string dir_;
-  std::string path_;
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<Catalog> catalog_;
 };
 
-TEST_F(SqliteCatalogTest, UsersAreCreatedFoundUpdatedAndDeleted) {
+TEST_P(CatalogTest, UsersAreCreatedFoundUpdatedAndDeleted) {
   auto alice = catalog_->CreateUser(NewUser("alice"));
   ASSERT_TRUE(alice.ok()) << alice.status().ToString();
   EXPECT_GT(alice->id, 0);
@@ -103,7 +175,7 @@ TEST_F(SqliteCatalogTest, UsersAreCreatedFoundUpdatedAndDeleted) {
   EXPECT_EQ(catalog_->DeleteUser(alice->id).code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, UsernamesAndEmailsAreUniqueWhateverTheirCase) {
+TEST_P(CatalogTest, UsernamesAndEmailsAreUniqueWhateverTheirCase) {
   ASSERT_TRUE(catalog_->CreateUser(NewUser("bob")).ok());
   User same_name = NewUser("BOB");
   same_name.email = "other@example.com";
@@ -115,7 +187,7 @@ TEST_F(SqliteCatalogTest, UsernamesAndEmailsAreUniqueWhateverTheirCase) {
   EXPECT_EQ(catalog_->CreateUser(same_email).status().field(), "email");
 }
 
-TEST_F(SqliteCatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) {
+TEST_P(CatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) {
   std::atomic<int> created{0};
   std::atomic<int> taken{0};
   std::vector<std::thread> threads;
@@ -134,7 +206,7 @@ TEST_F(SqliteCatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) 
   EXPECT_EQ(taken.load(), 19);
 }
 
-TEST_F(SqliteCatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
+TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   const SessionRecord r = NewSession("1_7_aa", "7", 5000);
   ASSERT_TRUE(catalog_->RecordSession(r).ok());
   auto got = catalog_->GetSession("1_7_aa");
@@ -155,7 +227,7 @@ TEST_F(SqliteCatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   EXPECT_EQ(catalog_->GetSession("nope").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, ListingIsNewestFirstPagedAndStableUnderInserts) {
+TEST_P(CatalogTest, ListingIsNewestFirstPagedAndStableUnderInserts) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(catalog_->RecordSession(NewSession("s" + std::to_string(i), "7", 1000 + i)).ok());
   }
@@ -183,7 +255,7 @@ TEST_F(SqliteCatalogTest, ListingIsNewestFirstPagedAndStableUnderInserts) {
   EXPECT_EQ(catalog_->ListSessions("9", 2, std::nullopt)->sessions.size(), 0u);
 }
 
-TEST_F(SqliteCatalogTest, OldSessionsByOwnerOrEveryone) {
+TEST_P(CatalogTest, OldSessionsByOwnerOrEveryone) {
   ASSERT_TRUE(catalog_->RecordSession(NewSession("old7", "7", 1000)).ok());
   ASSERT_TRUE(catalog_->RecordSession(NewSession("old8", "8", 1000)).ok());
   ASSERT_TRUE(catalog_->RecordSession(NewSession("new7", "7", 9000)).ok());
@@ -195,7 +267,7 @@ TEST_F(SqliteCatalogTest, OldSessionsByOwnerOrEveryone) {
   EXPECT_EQ(catalog_->SessionsCreatedBefore(std::nullopt, 5000)->size(), 2u);
 }
 
-TEST_F(SqliteCatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
+TEST_P(CatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   ASSERT_TRUE(catalog_->RecordSession(NewSession("doomed", "7", 1000)).ok());
   std::atomic<int> deleted{0};
   std::atomic<int> missing{0};
@@ -214,17 +286,17 @@ TEST_F(SqliteCatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   EXPECT_EQ(catalog_->GetSession("doomed").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, DataSurvivesReopeningAndMigrationsRunOnce) {
+TEST_P(CatalogTest, DataSurvivesReopeningAndMigrationsRunOnce) {
   ASSERT_TRUE(catalog_->CreateUser(NewUser("dave")).ok());
   ASSERT_TRUE(catalog_->RecordSession(NewSession("kept", "7", 1000)).ok());
   catalog_.reset();
-  auto reopened = OpenSqliteCatalog(path_);
+  auto reopened = backend_->Open();
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_TRUE((*reopened)->FindUserByUsername("dave").ok());
   EXPECT_TRUE((*reopened)->GetSession("kept").ok());
 }
 
-TEST_F(SqliteCatalogTest, ApiKeysAreFoundByHashScopedToTheirUserAndGoWithIt) {
+TEST_P(CatalogTest, ApiKeysAreFoundByHashScopedToTheirUserAndGoWithIt) {
   auto user = catalog_->CreateUser(NewUser("erin"));
   auto other = catalog_->CreateUser(NewUser("frank"));
   ASSERT_TRUE(user.ok() && other.ok());
@@ -252,42 +324,50 @@ TEST_F(SqliteCatalogTest, ApiKeysAreFoundByHashScopedToTheirUserAndGoWithIt) {
 }
 
 // A database made by the first release (schema 1, no API keys) is upgraded in place.
-TEST_F(SqliteCatalogTest, AnOldSchemaIsUpgradedKeepingItsData) {
+TEST_P(CatalogTest, AnOldSchemaIsUpgradedKeepingItsData) {
   catalog_.reset();
-  const std::string old_path = dir_ + "/old.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(old_path.c_str(), &db), SQLITE_OK);
-  const std::string v1 = std::string(Migrations()[0].sqlite) +
+  backend_ = GetParam()();
+  const std::string v1 = std::string(backend_->Dialect(Migrations()[0])) +
                          "CREATE TABLE schema_version (version INTEGER NOT NULL);"
                          "INSERT INTO schema_version VALUES (1);"
                          "INSERT INTO users (username, email, password_hash, created_at) "
                          "VALUES ('olduser', 'old@example.com', 'h', 1);";
-  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
-  auto upgraded = OpenSqliteCatalog(old_path);
+  ASSERT_TRUE(backend_->Execute(v1).ok());
+  auto upgraded = backend_->Open();
   ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
   auto user = (*upgraded)->FindUserByUsername("olduser");
   ASSERT_TRUE(user.ok());
   EXPECT_TRUE((*upgraded)->ListApiKeys(user->id).ok());  // the table schema 2 adds
   ASSERT_GE(LatestSchemaVersion(), 2);
+  // The next user gets an id after the old one's (sequences survive the upgrade).
+  auto next = (*upgraded)->CreateUser(NewUser("newuser"));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_GT(next->id, user->id);
 }
 
-TEST_F(SqliteCatalogTest, ADatabaseFromANewerReleaseIsRefused) {
+TEST_P(CatalogTest, ADatabaseFromANewerReleaseIsRefused) {
   catalog_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  const std::string sql = "INSERT INTO schema_version (version) VALUES (" +
-                          std::to_string(LatestSchemaVersion() + 1) + ")";
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
-  auto refused = OpenSqliteCatalog(path_);
+  ASSERT_TRUE(backend_
+                  ->Execute("INSERT INTO schema_version (version) VALUES (" +
+                            std::to_string(LatestSchemaVersion() + 1) + ")")
+                  .ok());
+  auto refused = backend_->Open();
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("newer than this swha-tts knows"), std::string::npos)
       << refused.status().message();
 }
 
-TEST_F(SqliteCatalogTest, AnUnopenablePathIsAnErrorNotACrash) {
-  auto r = OpenSqliteCatalog(dir_ + "/no/such/dir/swha.db");
+INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogTest, ::testing::Values([]() -> std::unique_ptr<Backend> {
+                           return std::make_unique<SqliteBackend>();
+                         }));
+// Runs as its own CTest test (catalog.postgres), which starts one cluster for all of them.
+INSTANTIATE_TEST_SUITE_P(Postgres, CatalogTest, ::testing::Values([]() -> std::unique_ptr<Backend> {
+                           return std::make_unique<PostgresBackend>();
+                         }));
+
+TEST(SqliteCatalogTest, AnUnopenablePathIsAnErrorNotACrash) {
+  SqliteBackend backend;
+  auto r = OpenSqliteCatalog(backend.dir() + "/no/such/dir/swha.db");
   EXPECT_FALSE(r.ok());
 }
 

@@ -1,6 +1,7 @@
 #include "catalog/schema.h"
 
 #include <array>
+#include <charconv>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -159,6 +160,21 @@ Result<storage::Location> ParseLocationName(std::string_view name) {
   if (name == "s3") return storage::Location::kS3;
   if (name == "local+s3") return storage::Location::kLocalAndS3;
   return Status::Internal("unknown segment location in the catalog: " + std::string(name));
+}
+
+std::string UniqueFieldOfIndex(std::string_view index_or_message) {
+  if (index_or_message.find("users_email") != std::string_view::npos) return "email";
+  if (index_or_message.find("users_username") != std::string_view::npos) return "username";
+  return "";
+}
+
+Result<int64_t> ParseSessionCursor(std::string_view cursor) {
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), id);
+  if (cursor.empty() || error != std::errc() || end != cursor.data() + cursor.size() || id <= 0) {
+    return Status::InvalidField("cursor", "not a cursor this service handed out");
+  }
+  return id;
 }
 
 }  // namespace swha::catalog

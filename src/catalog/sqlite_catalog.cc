@@ -3,10 +3,10 @@
 // processes (the CLI) read while the service writes.
 #include <sqlite3.h>
 
-#include <cstdlib>
 #include <mutex>
 
 #include "catalog/catalog.h"
+#include "catalog/rows.h"
 #include "catalog/schema.h"
 
 namespace swha::catalog {
@@ -14,20 +14,13 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
-// Which unique value a constraint error is about, from the index SQLite names.
-std::string UniqueColumnOf(std::string_view detail) {
-  if (detail.find("users_email") != std::string_view::npos) return "email";
-  if (detail.find("users_username") != std::string_view::npos) return "username";
-  return "";
-}
-
 // The one place SQLite's result codes become a Status.
 Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
   const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const int primary = rc & 0xFF;
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return Status::AlreadyExists(std::string(what) + ": " + detail, UniqueColumnOf(detail));
+    return Status::AlreadyExists(std::string(what) + ": " + detail, UniqueFieldOfIndex(detail));
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN) {
     return Status::Unavailable(std::string(what) + ": " + detail);
@@ -82,6 +75,7 @@ class Statement {
     return r.ok() ? Status::Ok() : r.status();
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool Bool(int col) const { return Int(col) != 0; }
   double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string Text(int col) const {
@@ -103,10 +97,6 @@ class Statement {
   int rc_ = SQLITE_OK;
 };
 
-constexpr std::string_view kUserColumns =
-    "id, username, email, full_name, bio, password_hash, is_active, is_superuser, "
-    "token_version, created_at, updated_at";
-
 // Binds the user's writable fields, in kUserColumns' order from username on, to ?1..?8.
 Statement& BindUserFields(Statement* s, const User& u) {
   return s->Bind(1, u.username)
@@ -117,56 +107,6 @@ Statement& BindUserFields(Statement* s, const User& u) {
       .Bind(6, int64_t{u.is_active})
       .Bind(7, int64_t{u.is_superuser})
       .Bind(8, u.token_version);
-}
-
-User ReadUser(const Statement& s) {
-  User u;
-  u.id = s.Int(0);
-  u.username = s.Text(1);
-  u.email = s.Text(2);
-  u.full_name = s.OptionalText(3);
-  u.bio = s.OptionalText(4);
-  u.password_hash = s.Text(5);
-  u.is_active = s.Int(6) != 0;
-  u.is_superuser = s.Int(7) != 0;
-  u.token_version = s.Int(8);
-  u.created_at = s.Int(9);
-  u.updated_at = s.OptionalInt(10);
-  return u;
-}
-
-constexpr std::string_view kApiKeySelect =
-    "SELECT id, user_id, name, prefix, key_sha256, created_at, expires_at, last_used_at "
-    "FROM api_keys";
-
-ApiKey ReadApiKey(const Statement& s) {
-  ApiKey k;
-  k.id = s.Int(0);
-  k.user_id = s.Int(1);
-  k.name = s.Text(2);
-  k.prefix = s.Text(3);
-  k.key_sha256 = s.Text(4);
-  k.created_at = s.Int(5);
-  k.expires_at = s.OptionalInt(6);
-  k.last_used_at = s.OptionalInt(7);
-  return k;
-}
-
-constexpr std::string_view kSessionColumns =
-    "id, session_id, owner, created_at_ms, voice, language_code, speed, split_pattern, "
-    "text_length";
-
-SessionRecord ReadSession(const Statement& s) {
-  SessionRecord r;
-  r.session_id = s.Text(1);
-  r.owner = s.Text(2);
-  r.created_at_ms = s.Int(3);
-  r.voice = s.Text(4);
-  r.language_code = s.Text(5);
-  r.speed = s.Double(6);
-  r.split_pattern = s.Text(7);
-  r.text_length = s.Int(8);
-  return r;
 }
 
 class SqliteCatalog : public Catalog {
@@ -295,7 +235,8 @@ class SqliteCatalog : public Catalog {
 
   Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, std::string(kApiKeySelect) + " WHERE key_sha256 = ?");
+    Statement s(db_,
+                "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE key_sha256 = ?");
     s.Bind(1, key_sha256);
     SWHA_ASSIGN_OR_RETURN(bool row, s.Step("find API key"));
     if (!row) return Status::NotFound("API key not found");
@@ -304,7 +245,8 @@ class SqliteCatalog : public Catalog {
 
   Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, std::string(kApiKeySelect) + " WHERE user_id = ? ORDER BY id");
+    Statement s(db_, "SELECT " + std::string(kApiKeyColumns) +
+                         " FROM api_keys WHERE user_id = ? ORDER BY id");
     s.Bind(1, user_id);
     std::vector<ApiKey> out;
     while (true) {
@@ -350,12 +292,7 @@ class SqliteCatalog : public Catalog {
                                    std::optional<std::string_view> cursor) override {
     int64_t before = INT64_MAX;
     if (cursor) {
-      char* end = nullptr;
-      const std::string text(*cursor);
-      before = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || before <= 0) {
-        return Status::InvalidField("cursor", "not a cursor this service handed out");
-      }
+      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
     }
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(db_, "SELECT " + std::string(kSessionColumns) +
@@ -481,23 +418,13 @@ class SqliteCatalog : public Catalog {
 
   // REQUIRES: mu_ held.
   Status LoadSegmentsLocked(SessionRecord* r) {
-    Statement s(db_,
-                "SELECT idx, filename, graphemes, phonemes, duration, byte_size, sha256, "
-                "location, s3_key FROM segments WHERE session_id = ? ORDER BY idx");
+    Statement s(db_, "SELECT " + std::string(kSegmentColumns) +
+                         " FROM segments WHERE session_id = ? ORDER BY idx");
     s.Bind(1, r->session_id);
     while (true) {
       SWHA_ASSIGN_OR_RETURN(bool row, s.Step("load segments"));
       if (!row) return Status::Ok();
-      SegmentRecord seg;
-      seg.index = static_cast<int>(s.Int(0));
-      seg.filename = s.Text(1);
-      seg.graphemes = s.Text(2);
-      seg.phonemes = s.Text(3);
-      seg.duration_seconds = s.Double(4);
-      seg.byte_size = s.Int(5);
-      seg.sha256_hex = s.Text(6);
-      SWHA_ASSIGN_OR_RETURN(seg.location, ParseLocationName(s.Text(7)));
-      seg.s3_key = s.OptionalText(8);
+      SWHA_ASSIGN_OR_RETURN(SegmentRecord seg, ReadSegment(s));
       r->segments.push_back(std::move(seg));
     }
   }

@@ -50,6 +50,7 @@ constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "characters"
 constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
 constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
+constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1, 256, "connections"};
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
 constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, storage::kMaxUrlExpirySeconds,
                                        "seconds"};
@@ -398,6 +399,13 @@ Status Settings::Validate() const {
                    "a label of 1 to 64 characters without spaces, e.g. production");
   }
   SWHA_RETURN_IF_ERROR(CheckRange(kTokenExpiryRule, access_token_expire_minutes));
+  if (!database_url.empty() && !database_url.starts_with("postgresql://") &&
+      !database_url.starts_with("postgres://") && !database_url.starts_with("sqlite:///")) {
+    return Invalid("DATABASE_URL", RedactDatabaseUrl(database_url),
+                   "postgresql://user:password@host:port/database, sqlite:///path, or empty for "
+                   "SQLite in DATA_DIR");
+  }
+  SWHA_RETURN_IF_ERROR(CheckRange(kDatabasePoolRule, database_pool_size));
   SWHA_RETURN_IF_ERROR(CheckUrl("SYNC_API_BASE_URL", sync_api_base_url));
   if (!sync_api_key.empty() && sync_api_base_url.empty()) {
     return Required("SYNC_API_BASE_URL", "SYNC_API_KEY is set");
@@ -472,6 +480,7 @@ std::string Settings::ToString() const {
   number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
   flag("ALLOW_ANONYMOUS", allow_anonymous);
   text("DATABASE_URL", RedactDatabaseUrl(database_url));
+  number("DATABASE_POOL_SIZE", database_pool_size);
   line("SYNC_API_KEY", SecretForDisplay(sync_api_key));
   text("SYNC_API_BASE_URL", sync_api_base_url);
   flag("USE_S3_STORAGE", s3.use_s3_storage);
@@ -511,6 +520,7 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadInt(env, kTokenExpiryRule, &s.access_token_expire_minutes));
   SWHA_RETURN_IF_ERROR(ReadBool(env, "ALLOW_ANONYMOUS", &s.allow_anonymous));
   ReadString(env, "DATABASE_URL", &s.database_url);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kDatabasePoolRule, &s.database_pool_size));
   ReadString(env, "SYNC_API_KEY", &s.sync_api_key);
   SWHA_RETURN_IF_ERROR(ReadUrl(env, "SYNC_API_BASE_URL", &s.sync_api_base_url));
 

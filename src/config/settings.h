@@ -56,6 +56,7 @@ struct Settings {
   int access_token_expire_minutes = 30;     // ACCESS_TOKEN_EXPIRE_MINUTES
   bool allow_anonymous = true;              // ALLOW_ANONYMOUS
   std::string database_url;                 // DATABASE_URL (its password is secret)
+  int database_pool_size = 8;               // DATABASE_POOL_SIZE (PostgreSQL connections)
   std::string sync_api_key;                 // SYNC_API_KEY (secret)
   std::string sync_api_base_url = "https://api.sync.so";  // SYNC_API_BASE_URL
   S3Settings s3;

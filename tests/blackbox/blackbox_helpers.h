@@ -146,8 +146,7 @@ int CountEntries(const std::string& dir);
 std::string ReadFileBytes(const std::string& path);
 void WriteFileBytes(const std::string& path, std::string_view bytes);
 
-// Runs `command` through /bin/sh, capturing stdout; sets *exit_code.
-std::string RunShell(const std::string& command, int* exit_code);
+using testing::RunShell;
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);

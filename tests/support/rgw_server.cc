@@ -21,30 +21,6 @@ std::string ScriptPath() {
       .string();
 }
 
-// Runs `command` through the shell; returns its stdout and its exit status.
-std::string Shell(const std::string& command, int* exit_code) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    *exit_code = -1;
-    return out;
-  }
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
-std::string Tail(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string all = ss.str();
-  return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
-}
-
 }  // namespace
 
 std::map<std::string, std::string> RgwEndpoint::AsEnv() const {
@@ -76,10 +52,10 @@ RgwServer::~RgwServer() {
 Status RgwServer::Start() {
   const std::string log = dir_ + ".log";
   int exit_code = 0;
-  const std::string out = Shell("S3_TEST_PORT=" + std::to_string(s3_port_) +
-                                    " CEPH_MON_PORT=" + std::to_string(mon_port_) + " bash '" +
-                                    ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'",
-                                &exit_code);
+  const std::string out = RunShell("S3_TEST_PORT=" + std::to_string(s3_port_) +
+                                       " CEPH_MON_PORT=" + std::to_string(mon_port_) + " bash '" +
+                                       ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'",
+                                   &exit_code);
   // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...
   std::string line = out;
   while (!line.empty() && line.back() == '\n') line.pop_back();
@@ -93,7 +69,7 @@ Status RgwServer::Start() {
   if (exit_code != 0 || vars.count("S3_ENDPOINT_URL") == 0) {
     return Status::Unavailable("s3-test-server.sh start " + dir_ + " failed (exit " +
                                std::to_string(exit_code) + "); end of its log:\n" +
-                               Tail(log, 3000));
+                               ReadFileTail(log, 3000));
   }
   endpoint_ = {vars["S3_ENDPOINT_URL"], vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"],
                vars["S3_BUCKET_NAME"]};
@@ -104,7 +80,8 @@ Status RgwServer::Start() {
 Status RgwServer::Stop() {
   if (!started_once_) return Status::Ok();
   int exit_code = 0;
-  const std::string out = Shell("bash '" + ScriptPath() + "' stop '" + dir_ + "' 2>&1", &exit_code);
+  const std::string out =
+      RunShell("bash '" + ScriptPath() + "' stop '" + dir_ + "' 2>&1", &exit_code);
   if (exit_code != 0) {
     return Status::Internal("s3-test-server.sh stop failed (exit " + std::to_string(exit_code) +
                             "): " + out);

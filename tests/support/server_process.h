@@ -70,6 +70,11 @@ SplitCommandResult RunCommandSplit(const std::string& binary, const std::vector<
                                    const std::map<std::string, std::string>& env,
                                    const std::string& working_dir);
 
+// Runs `command` through /bin/sh, capturing stdout; sets *exit_code (-1 if it did not exit).
+std::string RunShell(const std::string& command, int* exit_code);
+// The last `max_bytes` of the file at `path` ("" if it cannot be read).
+std::string ReadFileTail(const std::string& path, size_t max_bytes);
+
 std::string MakeTempDir();
 void RemoveDirRecursively(const std::string& path);
 

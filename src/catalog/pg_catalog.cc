@@ -1,0 +1,360 @@
+// The shared catalog: PostgreSQL, for several instances acting as one service. Each call
+// borrows a pooled connection for its few statements; writes that span rows run in a
+// transaction, and migrations run under an advisory lock so that instances starting together
+// apply each exactly once.
+#include "catalog/pg_catalog.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "catalog/rows.h"
+#include "catalog/schema.h"
+
+namespace swha::catalog {
+namespace {
+
+// pg_advisory_xact_lock key for migrations: "swhamigr" in ASCII, so no other application
+// sharing the database is likely to pick it.
+constexpr int64_t kMigrationLockKey = 0x7377'6861'6d69'6772;
+
+std::string Select(std::string_view columns, std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql.append(columns).append(" ").append(rest);
+  return sql;
+}
+
+std::string Returning(std::string_view statement, std::string_view columns) {
+  std::string sql(statement);
+  sql.append(" RETURNING ").append(columns);
+  return sql;
+}
+
+Result<User> OneUser(Result<PgRows> rows) {
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return Status::NotFound("User not found");
+  return ReadUser(rows->row(0));
+}
+
+class PostgresCatalog : public Catalog {
+ public:
+  explicit PostgresCatalog(PgPoolConfig config) : pool_(std::move(config)) {}
+
+  // Applies every migration newer than the database's version in one transaction, holding a
+  // transaction-scoped advisory lock so that concurrent starts wait for each other.
+  Status Migrate() {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn->InTransaction("migrate", [&]() -> Status {
+      SWHA_RETURN_IF_ERROR(conn->Query("SELECT pg_advisory_xact_lock($1)",
+                                       PgParams().Add(kMigrationLockKey), "migrate")
+                               .status());
+      SWHA_RETURN_IF_ERROR(conn->Exec(
+          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", "migrate"));
+      SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                            conn->Query("SELECT max(version) FROM schema_version", {}, "migrate"));
+      const int64_t version = rows.row(0).OptionalInt(0).value_or(0);
+      SWHA_RETURN_IF_ERROR(CheckSchemaNotNewer(version));
+      for (const Migration& m : Migrations()) {
+        if (m.version <= version) continue;
+        SWHA_RETURN_IF_ERROR(conn->Exec(m.postgres, "migration " + std::to_string(m.version)));
+        SWHA_RETURN_IF_ERROR(conn->Query("INSERT INTO schema_version (version) VALUES ($1)",
+                                         PgParams().Add(m.version), "migrate")
+                                 .status());
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<User> CreateUser(const User& u) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query("INSERT INTO users (username, email, full_name, bio, password_hash, "
+                    "is_active, is_superuser, token_version, created_at) "
+                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+                    PgParams()
+                        .Add(u.username)
+                        .Add(u.email)
+                        .Add(u.full_name)
+                        .Add(u.bio)
+                        .Add(u.password_hash)
+                        .Add(u.is_active)
+                        .Add(u.is_superuser)
+                        .Add(u.token_version)
+                        .Add(u.created_at),
+                    "create user"));
+    if (rows.size() != 1) return Status::Internal("create user: no id returned");
+    User out = u;
+    out.id = rows.row(0).Int(0);
+    return out;
+  }
+
+  Result<User> FindUserById(int64_t id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return OneUser(conn->Query(Select(kUserColumns, "FROM users WHERE id = $1"), PgParams().Add(id),
+                               "find user"));
+  }
+
+  Result<User> FindUserByUsername(std::string_view username) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return OneUser(conn->Query(Select(kUserColumns, "FROM users WHERE lower(username) = lower($1)"),
+                               PgParams().Add(username), "find user"));
+  }
+
+  Result<User> UpdateProfile(int64_t id, const ProfileFields& f, int64_t now_unix) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    // COALESCE keeps a column whose new value is NULL (not given).
+    return OneUser(conn->Query(
+        Returning("UPDATE users SET username = COALESCE($1, username), "
+                  "email = COALESCE($2, email), full_name = COALESCE($3, full_name), "
+                  "bio = COALESCE($4, bio), updated_at = $5 WHERE id = $6",
+                  kUserColumns),
+        PgParams().Add(f.username).Add(f.email).Add(f.full_name).Add(f.bio).Add(now_unix).Add(id),
+        "update user"));
+  }
+
+  Result<User> SetPassword(int64_t id, std::string_view password_hash, int64_t now_unix) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return OneUser(
+        conn->Query(Returning("UPDATE users SET password_hash = $1, "
+                              "token_version = token_version + 1, updated_at = $2 WHERE id = $3",
+                              kUserColumns),
+                    PgParams().Add(password_hash).Add(now_unix).Add(id), "set password"));
+  }
+
+  Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
+                            std::optional<bool> is_superuser, int64_t now_unix) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return OneUser(conn->Query(
+        Returning("UPDATE users SET is_active = COALESCE($1, is_active), "
+                  "is_superuser = COALESCE($2, is_superuser), updated_at = $3 WHERE id = $4",
+                  kUserColumns),
+        PgParams().Add(is_active).Add(is_superuser).Add(now_unix).Add(id), "set user flags"));
+  }
+
+  Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows, conn->Query(Select(kUserColumns, "FROM users ORDER BY id LIMIT $1 OFFSET $2"),
+                                 PgParams().Add(limit).Add(skip), "list users"));
+    std::vector<User> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadUser(rows.row(i)));
+    return out;
+  }
+
+  Status DeleteUser(int64_t id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query("DELETE FROM users WHERE id = $1",
+                                                   PgParams().Add(id), "delete user"));
+    return rows.affected() == 0 ? Status::NotFound("User not found") : Status::Ok();
+  }
+
+  Result<ApiKey> CreateApiKey(const ApiKey& key) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query("INSERT INTO api_keys (user_id, name, prefix, key_sha256, created_at, "
+                    "expires_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+                    PgParams()
+                        .Add(key.user_id)
+                        .Add(key.name)
+                        .Add(key.prefix)
+                        .Add(key.key_sha256)
+                        .Add(key.created_at)
+                        .Add(key.expires_at),
+                    "create API key"));
+    if (rows.size() != 1) return Status::Internal("create API key: no id returned");
+    ApiKey out = key;
+    out.id = rows.row(0).Int(0);
+    return out;
+  }
+
+  Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query(Select(kApiKeyColumns, "FROM api_keys WHERE key_sha256 = $1"),
+                                      PgParams().Add(key_sha256), "find API key"));
+    if (rows.size() == 0) return Status::NotFound("API key not found");
+    return ReadApiKey(rows.row(0));
+  }
+
+  Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query(Select(kApiKeyColumns, "FROM api_keys WHERE user_id = $1 ORDER BY id"),
+                    PgParams().Add(user_id), "list API keys"));
+    std::vector<ApiKey> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadApiKey(rows.row(i)));
+    return out;
+  }
+
+  Status DeleteApiKey(int64_t user_id, int64_t id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query("DELETE FROM api_keys WHERE id = $1 AND user_id = $2",
+                                      PgParams().Add(id).Add(user_id), "delete API key"));
+    return rows.affected() == 0 ? Status::NotFound("API key not found") : Status::Ok();
+  }
+
+  Status TouchApiKey(int64_t id, int64_t now_unix) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
+                PgParams().Add(now_unix).Add(id), "touch API key")
+        .status();
+  }
+
+  Status RecordSession(const SessionRecord& r) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn->InTransaction("record session", [&]() -> Status {
+      SWHA_RETURN_IF_ERROR(
+          conn->Query("INSERT INTO sessions (session_id, owner, created_at_ms, voice, "
+                      "language_code, speed, split_pattern, text_length) "
+                      "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+                      PgParams()
+                          .Add(r.session_id)
+                          .Add(r.owner)
+                          .Add(r.created_at_ms)
+                          .Add(r.voice)
+                          .Add(r.language_code)
+                          .Add(r.speed)
+                          .Add(r.split_pattern)
+                          .Add(r.text_length),
+                      "record session")
+              .status());
+      for (const SegmentRecord& seg : r.segments) {
+        SWHA_RETURN_IF_ERROR(
+            conn->Query("INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
+                        "duration, byte_size, sha256, location, s3_key) "
+                        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+                        PgParams()
+                            .Add(r.session_id)
+                            .Add(seg.index)
+                            .Add(seg.filename)
+                            .Add(seg.graphemes)
+                            .Add(seg.phonemes)
+                            .Add(seg.duration_seconds)
+                            .Add(seg.byte_size)
+                            .Add(seg.sha256_hex)
+                            .Add(LocationName(seg.location))
+                            .Add(seg.s3_key),
+                        "record segment")
+                .status());
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<SessionRecord> GetSession(std::string_view session_id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows, conn->Query(Select(kSessionColumns, "FROM sessions WHERE session_id = $1"),
+                                 PgParams().Add(session_id), "get session"));
+    if (rows.size() == 0) return Status::NotFound("Session not found");
+    std::vector<SessionRecord> sessions = {ReadSession(rows.row(0))};
+    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &sessions));
+    return std::move(sessions.front());
+  }
+
+  Result<SessionPage> ListSessions(std::string_view owner, int limit,
+                                   std::optional<std::string_view> cursor) override {
+    int64_t before = INT64_MAX;
+    if (cursor) {
+      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
+    }
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query(Select(kSessionColumns,
+                           "FROM sessions WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3"),
+                    PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1), "list sessions"));
+    SessionPage page;
+    const int shown = std::min(rows.size(), limit);
+    for (int i = 0; i < shown; ++i) page.sessions.push_back(ReadSession(rows.row(i)));
+    if (rows.size() > limit && shown > 0) {
+      page.next_cursor = std::to_string(rows.row(shown - 1).Int(0));
+    }
+    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &page.sessions));
+    return page;
+  }
+
+  Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view> owner,
+                                                           int64_t cutoff_ms) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    const std::optional<std::string> owner_text =
+        owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows, conn->Query(Select(kSessionColumns,
+                                        "FROM sessions WHERE created_at_ms < $1 "
+                                        "AND ($2::text IS NULL OR owner = $2::text) ORDER BY id"),
+                                 PgParams().Add(cutoff_ms).Add(owner_text), "old sessions"));
+    std::vector<SessionRecord> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadSession(rows.row(i)));
+    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &out));
+    return out;
+  }
+
+  Status DeleteSession(std::string_view session_id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query("DELETE FROM sessions WHERE session_id = $1",
+                                                   PgParams().Add(session_id), "delete session"));
+    return rows.affected() == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+ private:
+  // Fills in the segments of every session in one query.
+  static Status LoadSegments(PgPool::Lease& conn, std::vector<SessionRecord>* sessions) {
+    if (sessions->empty()) return Status::Ok();
+    // A text[] literal: {"id1","id2"}; session ids hold no quote or backslash, but escape
+    // them anyway so that the literal can never be broken out of.
+    std::string ids = "{";
+    for (const SessionRecord& r : *sessions) {
+      if (ids.size() > 1) ids += ',';
+      ids += '"';
+      for (char c : r.session_id) {
+        if (c == '"' || c == '\\') ids += '\\';
+        ids += c;
+      }
+      ids += '"';
+    }
+    ids += '}';
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query(
+            "SELECT session_id, " + std::string(kSegmentColumns) +
+                " FROM segments WHERE session_id = ANY($1::text[]) ORDER BY session_id, idx",
+            PgParams().Add(ids), "load segments"));
+    std::unordered_map<std::string, SessionRecord*> by_id;
+    for (SessionRecord& r : *sessions) by_id[r.session_id] = &r;
+    for (int i = 0; i < rows.size(); ++i) {
+      const PgRows::Row row = rows.row(i);
+      SWHA_ASSIGN_OR_RETURN(SegmentRecord seg, ReadSegment(ShiftedRow{row}));
+      by_id[row.Text(0)]->segments.push_back(std::move(seg));
+    }
+    return Status::Ok();
+  }
+
+  // A row read from its second column on (the first is the segment's session id).
+  struct ShiftedRow {
+    const PgRows::Row& row;
+    std::string Text(int col) const { return row.Text(col + 1); }
+    int64_t Int(int col) const { return row.Int(col + 1); }
+    double Double(int col) const { return row.Double(col + 1); }
+    bool Bool(int col) const { return row.Bool(col + 1); }
+    std::optional<std::string> OptionalText(int col) const { return row.OptionalText(col + 1); }
+    std::optional<int64_t> OptionalInt(int col) const { return row.OptionalInt(col + 1); }
+  };
+
+  PgPool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> OpenPostgresCatalog(const PgPoolConfig& config) {
+  SWHA_RETURN_IF_ERROR(config.Validate());
+  auto catalog = std::make_unique<PostgresCatalog>(config);
+  SWHA_RETURN_IF_ERROR(catalog->Migrate());
+  return std::unique_ptr<Catalog>(std::move(catalog));
+}
+
+}  // namespace swha::catalog
