@@ -12,9 +12,10 @@ namespace swha::app {
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings) {
   const std::string& url = settings.database_url;
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    auto catalog =
-        catalog::OpenPostgresCatalog({.url = url, .max_connections = settings.database_pool_size});
+    const catalog::PgPoolConfig config{.url = url, .max_connections = settings.database_pool_size};
+    auto catalog = catalog::OpenPostgresCatalog(config);
     if (!catalog.ok()) return catalog.status().WithContext("catalog (DATABASE_URL)");
+    spdlog::info("catalog: PostgreSQL, {}", config.ToString());
     return catalog;
   }
   // sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
@@ -26,6 +27,7 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& se
       FileSystem::Default()->CreateDirs(settings.data_dir).WithContext("DATA_DIR"));
   auto catalog = catalog::OpenSqliteCatalog(path);
   if (!catalog.ok()) return catalog.status().WithContext("catalog");
+  spdlog::info("catalog: SQLite at {}", path);
   return catalog;
 }
 

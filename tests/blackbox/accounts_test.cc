@@ -2,6 +2,7 @@
 // the OAuth2 form, generate with the token, fetch the audio, list, fetch and delete sessions;
 // and what one user can never do to another's.
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <thread>
@@ -365,6 +366,14 @@ TEST(AccountsRestartTest, EverythingSurvivesARestart) {
                         {{"username", "restart-liam"}, {"password", kTestPassword}});
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 200);
+  // What kept them: the PostgreSQL run of this suite must really be on PostgreSQL.
+  const char* catalog = std::getenv("SWHA_TEST_CATALOG");
+  const bool on_postgres = catalog != nullptr && std::string_view(catalog) == "postgres";
+  EXPECT_NE(second.ReadLog().find(on_postgres ? "catalog: PostgreSQL" : "catalog: SQLite at "),
+            std::string::npos)
+      << second.ReadLog();
+  EXPECT_EQ(CountEntries(data.path()) > 0 && !ReadFileBytes(data.path() + "/swha.db").empty(),
+            !on_postgres);
 }
 
 // `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.

@@ -1,11 +1,17 @@
 #include "tests/support/pg_server.h"
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "tests/support/server_process.h"
 
@@ -19,6 +25,23 @@ std::string ScriptPath() {
       .string();
 }
 
+// A port no one listens on now, chosen by the kernel, so that clusters started at once by
+// suites running in parallel do not race for the same one.
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
 bool IsPlainName(const std::string& name) {
   if (name.empty() || name.size() > 63) return false;
   for (char c : name) {
@@ -29,7 +52,7 @@ bool IsPlainName(const std::string& name) {
 
 }  // namespace
 
-PgServer::PgServer() : root_(MakeTempDir()), dir_(root_ + "/pg") {
+PgServer::PgServer() : root_(MakeTempDir()), dir_(root_ + "/pg"), port_(FreeLoopbackPort()) {
   // As root the cluster runs as its own user, which must be able to reach dir_.
   chmod(root_.c_str(), 0711);
 }
@@ -42,8 +65,9 @@ PgServer::~PgServer() {
 Status PgServer::Start() {
   const std::string log = root_ + "/pg-test-server.log";
   int exit_code = 0;
-  std::string out =
-      RunShell("bash '" + ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'", &exit_code);
+  std::string out = RunShell("PG_TEST_PORT=" + std::to_string(port_) + " bash '" + ScriptPath() +
+                                 "' start '" + dir_ + "' 2>'" + log + "'",
+                             &exit_code);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   const std::string line =
       out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
@@ -111,6 +135,27 @@ Result<std::string> CreateSharedPgDatabase(const std::string& prefix) {
   SWHA_RETURN_IF_ERROR(started);
   return server.CreateDatabase(prefix + "_" + std::to_string(getpid()) + "_" +
                                std::to_string(counter++));
+}
+
+Result<std::string> SharedPgDatabase(const std::string& name) {
+  Status started;
+  PgServer& server = SharedPgServer(&started);
+  SWHA_RETURN_IF_ERROR(started);
+  auto url = server.CreateDatabase(name);
+  if (url.status().code() == StatusCode::kAlreadyExists) return server.UrlOf(name);
+  return url;
+}
+
+void UseTestCatalog(const std::string& data_dir, std::map<std::string, std::string>* env) {
+  const char* mode = std::getenv("SWHA_TEST_CATALOG");
+  if (mode == nullptr || std::string_view(mode) != "postgres" || env->count("DATABASE_URL") != 0) {
+    return;
+  }
+  char name[32];
+  std::snprintf(name, sizeof(name), "api_%016zx", std::hash<std::string>{}(data_dir));
+  auto url = SharedPgDatabase(name);
+  (*env)["DATABASE_URL"] = url.ok() ? *url : "postgresql://test-catalog-did-not-start/";
+  if (!url.ok()) std::fprintf(stderr, "test catalog: %s\n", url.status().ToString().c_str());
 }
 
 }  // namespace swha::testing

@@ -3,6 +3,7 @@
 // nothing here ever skips.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "util/status.h"
@@ -36,6 +37,7 @@ class PgServer {
  private:
   std::string root_;  // removed on destruction
   std::string dir_;   // the cluster's directory, under root_
+  int port_;          // on 127.0.0.1, kept across restarts
   std::string admin_url_;
   bool started_once_ = false;
 };
@@ -47,5 +49,15 @@ PgServer& SharedPgServer(Status* start_status);
 // A new database on the shared cluster, named after `prefix`, the process and a counter;
 // its URL, or why there is none.
 Result<std::string> CreateSharedPgDatabase(const std::string& prefix);
+
+// The URL of database `name` on the shared cluster, creating it unless it exists: a server
+// restarted on the same data directory finds its catalog again.
+Result<std::string> SharedPgDatabase(const std::string& name);
+
+// When this process runs with SWHA_TEST_CATALOG=postgres (the API suites' PostgreSQL run),
+// adds DATABASE_URL for a database of the shared cluster that belongs to `data_dir`, unless
+// `env` already sets one. Without PostgreSQL it sets an unusable URL, so the child fails
+// loudly rather than quietly use SQLite.
+void UseTestCatalog(const std::string& data_dir, std::map<std::string, std::string>* env);
 
 }  // namespace swha::testing

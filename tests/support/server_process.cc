@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/pg_server.h"
 #include "util/file_system.h"
 
 namespace swha::testing {
@@ -99,11 +100,13 @@ Status ServerProcess::Start(const ServerOptions& options) {
     owns_data_dir_ = true;
   }
   const std::string working_dir = options.working_dir.empty() ? data_dir_ : options.working_dir;
-  log_path_ = data_dir_ + "/server.log";
-  const std::string stdout_path = data_dir_ + "/server.stdout";
+  const std::string log_dir = options.log_dir.empty() ? data_dir_ : options.log_dir;
+  log_path_ = log_dir + "/server.log";
+  const std::string stdout_path = log_dir + "/server.stdout";
   std::map<std::string, std::string> env = options.env;
   env.emplace("DATA_DIR", data_dir_);
   env.emplace("LOG_LEVEL", "info");
+  UseTestCatalog(data_dir_, &env);
 
   std::vector<std::string> env_strings = ChildEnvironment(env);
   std::vector<std::string> args = {options.binary, "serve", "--port", "0"};
@@ -184,7 +187,9 @@ int RunChild(const std::string& binary, const std::vector<std::string>& args,
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;  // dup2 below clears it for the child's 1, 2
   std::vector<std::string> argv_strings = {binary};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<std::string> env_strings = ChildEnvironment(env);
+  std::map<std::string, std::string> child_env = env;
+  UseTestCatalog(env.count("DATA_DIR") != 0 ? env.at("DATA_DIR") : working_dir, &child_env);
+  std::vector<std::string> env_strings = ChildEnvironment(child_env);
   pid_t pid = fork();
   if (pid < 0) {
     close(pipe_fds[0]);

@@ -19,6 +19,9 @@ struct ServerOptions {
   // Data directory; empty = a new temporary directory, removed by the destructor.
   std::string data_dir;
   std::string working_dir;  // empty = data_dir (so no stray .env is picked up)
+  // Where server.log and server.stdout go; empty = data_dir. Servers sharing a data
+  // directory need one each.
+  std::string log_dir;
 };
 
 // Not thread-safe; one owner.

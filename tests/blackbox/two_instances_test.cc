@@ -1,0 +1,256 @@
+// Two swha-tts processes on different ports, sharing one PostgreSQL catalog, one S3 server
+// (a real Ceph RADOS Gateway), one DATA_DIR (so one generated SECRET_KEY) and one AUDIO_DIR,
+// act as one service: what one does, the other sees. Everything here is real and started by
+// the suite; if PostgreSQL or the gateway cannot start, every test fails.
+#include <filesystem>
+#include <thread>
+
+#include "blackbox_helpers.h"
+#include "storage/http_transport.h"
+#include "storage/s3_client.h"
+#include "tests/support/pg_server.h"
+#include "tests/support/rgw_server.h"
+#include "util/clock.h"
+
+namespace swha::blackbox {
+namespace {
+
+constexpr int kRgwPort = 17681;
+constexpr int kMonPort = 16990;
+
+class TwoInstancesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    shared_ = new ScopedTempDir();
+    rgw_ = new testing::RgwServer(kRgwPort, kMonPort);
+    status_ = new Status(rgw_->Start());
+    if (!status_->ok()) return;
+    auto database = testing::CreateSharedPgDatabase("two_instances");
+    if (!database.ok()) {
+      *status_ = database.status();
+      return;
+    }
+    std::map<std::string, std::string> env = rgw_->endpoint().AsEnv();
+    env["USE_S3_STORAGE"] = "true";
+    env["DATABASE_URL"] = *database;
+    // No SECRET_KEY: both generate-or-read the one in the shared DATA_DIR, at the same time.
+    for (int i = 0; i < 2; ++i) {
+      log_dirs_[i] = new ScopedTempDir();
+      instances_[i] = new testing::ServerProcess();
+    }
+    Status started[2];
+    std::thread second([&] {
+      started[1] = instances_[1]->Start(
+          {.env = env, .data_dir = shared_->path(), .log_dir = log_dirs_[1]->path()});
+    });
+    started[0] = instances_[0]->Start(
+        {.env = env, .data_dir = shared_->path(), .log_dir = log_dirs_[0]->path()});
+    second.join();
+    for (const Status& s : started) {
+      if (!s.ok()) *status_ = s;
+    }
+    transport_ = storage::CreateCurlTransport().release();
+    auto s3 = storage::S3Client::Create(rgw_->endpoint().ClientConfig(), transport_, Clock::Real());
+    if (s3.ok()) s3_ = s3->release();
+  }
+  static void TearDownTestSuite() {
+    for (int i = 0; i < 2; ++i) {
+      delete instances_[i];
+      delete log_dirs_[i];
+    }
+    delete s3_;
+    delete transport_;
+    delete rgw_;
+    delete status_;
+    delete shared_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(status_->ok()) << status_->ToString();
+    ASSERT_NE(s3_, nullptr);
+    a_ = MakeClient(instances_[0]->port());
+    b_ = MakeClient(instances_[1]->port());
+  }
+
+  static int port(int i) { return instances_[i]->port(); }
+  static std::string audio_dir() { return shared_->path() + "/audio"; }
+
+  // GET of an absolute http://127.0.0.1:PORT/... URL (presigned or signed local).
+  static httplib::Result Fetch(const std::string& url) {
+    const std::string rest = url.substr(std::string_view("http://").size());
+    const size_t slash = rest.find('/');
+    const std::string host_port = rest.substr(0, slash);
+    httplib::Client c("127.0.0.1", std::stoi(host_port.substr(host_port.find(':') + 1)));
+    c.set_read_timeout(30, 0);
+    return c.Get(rest.substr(slash));
+  }
+
+  size_t CountObjects(const std::string& prefix) {
+    auto listed = s3_->ListObjectsV2(prefix);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    return listed.ok() ? listed->size() : 0;
+  }
+
+  // The session as `client` sees it: nullopt when it is not found (404), else its JSON.
+  static std::optional<json> GetSession(httplib::Client& client, const std::string& session) {
+    auto got = client.Get("/api/v1/tts/sessions/" + session);
+    if (!got) {
+      ADD_FAILURE() << "no response";
+      return std::nullopt;
+    }
+    if (got->status == 404) return std::nullopt;
+    EXPECT_EQ(got->status, 200) << got->body;
+    return ParseJson(got->body);
+  }
+
+  static ScopedTempDir* shared_;
+  static ScopedTempDir* log_dirs_[2];
+  static testing::RgwServer* rgw_;
+  static Status* status_;
+  static testing::ServerProcess* instances_[2];
+  static storage::HttpTransport* transport_;
+  static storage::S3Client* s3_;
+  std::unique_ptr<httplib::Client> a_;
+  std::unique_ptr<httplib::Client> b_;
+};
+
+ScopedTempDir* TwoInstancesTest::shared_ = nullptr;
+ScopedTempDir* TwoInstancesTest::log_dirs_[2] = {nullptr, nullptr};
+testing::RgwServer* TwoInstancesTest::rgw_ = nullptr;
+Status* TwoInstancesTest::status_ = nullptr;
+testing::ServerProcess* TwoInstancesTest::instances_[2] = {nullptr, nullptr};
+storage::HttpTransport* TwoInstancesTest::transport_ = nullptr;
+storage::S3Client* TwoInstancesTest::s3_ = nullptr;
+
+TEST_F(TwoInstancesTest, BothStartedTogetherOnOneGeneratedSecretKey) {
+  // One key file, written whole by whichever came first; no temporary left behind.
+  std::vector<std::string> names = ListNames(shared_->path());
+  EXPECT_EQ(std::count(names.begin(), names.end(), "secret_key"), 1)
+      << ::testing::PrintToString(names);
+  for (const std::string& n : names) EXPECT_EQ(n.find(".tmp"), std::string::npos) << n;
+  // A token signed by one is accepted by the other, which only works with the same key.
+  const std::string token = SignUp(*a_, "twin-ada");
+  ASSERT_FALSE(token.empty());
+  auto me = MakeClientFor(port(1), token)->Get("/api/v1/users/me");
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+  EXPECT_EQ(ParseJson(me->body).at("username"), "twin-ada");
+}
+
+TEST_F(TwoInstancesTest, RegisteredOnOneLogsInOnTheOther) {
+  ASSERT_FALSE(SignUp(*a_, "twin-bert").empty());
+  httplib::Params form = {{"username", "twin-bert"}, {"password", std::string(kTestPassword)}};
+  auto login = b_->Post("/api/v1/auth/login", form);
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200) << login->body;
+  // And the name is taken on both.
+  auto again = PostJson(*b_, "/api/v1/auth/register",
+                        {{"username", "twin-bert"},
+                         {"email", "other-bert@example.com"},
+                         {"password", std::string(kTestPassword)}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 400) << again->body;
+}
+
+TEST_F(TwoInstancesTest, ASessionMadeOnOneIsListedRefreshedAndDeletedOnTheOther) {
+  const std::string token = SignUp(*a_, "twin-cleo");
+  ASSERT_FALSE(token.empty());
+  auto on_a = MakeClientFor(port(0), token);
+  auto on_b = MakeClientFor(port(1), token);
+  auto made =
+      Generate(*on_a, {{"text", "Made on the first.\nServed by the second."}, {"use_s3", true}});
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->at("storage_type"), "s3") << made->dump(2);
+  const std::string session = made->at("session_id");
+
+  auto listed = on_b->Get("/api/v1/tts/sessions");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  ASSERT_EQ(ParseJson(listed->body).at("sessions").size(), 1u) << listed->body;
+  EXPECT_EQ(ParseJson(listed->body)["sessions"][0].at("session_id"), session);
+
+  auto refreshed = GetSession(*on_b, session);
+  ASSERT_TRUE(refreshed);
+  ASSERT_EQ(refreshed->at("audio_segments").size(), 2u);
+  for (const json& seg : refreshed->at("audio_segments")) {
+    auto from_s3 = Fetch(seg.at("presigned_url").get<std::string>());
+    ASSERT_TRUE(from_s3);
+    EXPECT_EQ(from_s3->status, 200);
+    EXPECT_EQ(HexSha256(from_s3->body), seg.at("sha256"));
+    // The other instance's signed local URL serves the same file from the shared AUDIO_DIR.
+    auto local = on_b->Get(seg.at("local_url").get<std::string>());
+    ASSERT_TRUE(local);
+    EXPECT_EQ(local->status, 200);
+    EXPECT_EQ(HexSha256(local->body), seg.at("sha256"));
+  }
+
+  auto deleted = on_b->Delete("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_FALSE(GetSession(*on_a, session).has_value());
+  EXPECT_EQ(CountObjects(made->at("audio_segments")[0].at("s3_key").get<std::string>()), 0u);
+}
+
+// One instance cleans up everything older than now while the other keeps generating: every
+// session that remains has all of its audio, and every session that went has none left.
+TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
+  const std::string token = SignUp(*a_, "twin-dora");
+  ASSERT_FALSE(token.empty());
+  auto on_a = MakeClientFor(port(0), token);
+  std::vector<std::string> sessions;
+  for (int i = 0; i < 3; ++i) {
+    auto made = Generate(*on_a, {{"text", "Old enough to go."}, {"use_s3", true}});
+    ASSERT_TRUE(made);
+    sessions.push_back(made->at("session_id"));
+  }
+
+  std::atomic<bool> stop{false};
+  std::vector<std::string> made_during;
+  std::thread generator([&] {
+    auto on_b = MakeClientFor(port(1), token);
+    while (!stop) {
+      auto made = Generate(*on_b, {{"text", "Made during the cleanup."}, {"use_s3", true}});
+      if (!made) return;
+      made_during.push_back(made->at("session_id"));
+    }
+  });
+  for (int round = 0; round < 4; ++round) {
+    auto cleaned = on_a->Post("/api/v1/tts/cleanup?days_old=0&cleanup_s3=true");
+    ASSERT_TRUE(cleaned);
+    EXPECT_EQ(cleaned->status, 200) << cleaned->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  stop = true;
+  generator.join();
+  ASSERT_FALSE(made_during.empty());
+  sessions.insert(sessions.end(), made_during.begin(), made_during.end());
+
+  int kept = 0;
+  for (const std::string& session : sessions) {
+    auto got = GetSession(*on_a, session);
+    const std::string prefix = "audio/users/";
+    if (!got) {
+      // Gone from the catalog: gone from the disk and from S3 too.
+      std::error_code ec;
+      EXPECT_FALSE(
+          std::filesystem::exists(std::filesystem::symlink_status(audio_dir() + "/" + session, ec)))
+          << session;
+      continue;
+    }
+    ++kept;
+    for (const json& seg : got->at("audio_segments")) {
+      auto from_s3 = Fetch(seg.at("presigned_url").get<std::string>());
+      ASSERT_TRUE(from_s3);
+      EXPECT_EQ(from_s3->status, 200) << session;
+      EXPECT_EQ(HexSha256(from_s3->body), seg.at("sha256")) << session;
+      auto local = on_a->Get(seg.at("local_url").get<std::string>());
+      ASSERT_TRUE(local);
+      EXPECT_EQ(local->status, 200) << session;
+    }
+  }
+  // The three made before the first cleanup are gone whatever the timing.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(GetSession(*on_a, sessions[i]).has_value());
+  ::testing::Test::RecordProperty("sessions_kept", kept);
+}
+
+}  // namespace
+}  // namespace swha::blackbox
