@@ -11,11 +11,13 @@
 #include <optional>
 #include <thread>
 
+#include "app/catalog_commands.h"
 #include "app/s3_commands.h"
 #include "app/service.h"
 #include "app/user_commands.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
+#include "service/catalog_check.h"
 #include "storage/limits.h"
 #include "tts/voice_catalog.h"
 #include "tts/wav.h"
@@ -215,6 +217,26 @@ int RunUserCommand(const UserCommands& c, config::Settings settings) {
   return app::RunToken(settings, c.username, c.minutes, io);
 }
 
+// `swha-tts catalog check` and what was typed for it.
+struct CatalogCommands {
+  CLI::App* check = nullptr;
+  bool repair = false;
+  int64_t grace_seconds = service::kDefaultOrphanGraceSeconds;
+};
+
+void AddCatalogCommands(CLI::App* cli, CatalogCommands* c) {
+  CLI::App* catalog = cli->add_subcommand("catalog", "Check the catalog against stored audio");
+  catalog->require_subcommand(1);
+  c->check = catalog->add_subcommand(
+      "check", "List rows without audio and audio without rows (local and S3); exit 1 if any");
+  c->check->add_flag("--repair", c->repair,
+                     "Delete orphan audio and rows with no audio left; report the rest");
+  c->check
+      ->add_option("--grace-seconds", c->grace_seconds,
+                   "Audio younger than this is never an orphan (default 900)")
+      ->check(CLI::NonNegativeNumber);
+}
+
 }  // namespace
 }  // namespace swha
 
@@ -248,6 +270,8 @@ int main(int argc, char** argv) {
   swha::AddS3Commands(&cli, &s3_commands);
   swha::UserCommands user_commands;
   swha::AddUserCommands(&cli, &user_commands);
+  swha::CatalogCommands catalog_commands;
+  swha::AddCatalogCommands(&cli, &catalog_commands);
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -264,6 +288,11 @@ int main(int argc, char** argv) {
   }
   if (cli.got_subcommand("user") || cli.got_subcommand("token")) {
     return swha::RunUserCommand(user_commands, *settings);
+  }
+  if (cli.got_subcommand("catalog")) {
+    swha::ConfigureLogging("warn");
+    return swha::app::RunCatalogCheck(*settings, catalog_commands.repair,
+                                      catalog_commands.grace_seconds, &std::cout, &std::cerr);
   }
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "app/storage_stack.h"
 #include "catalog/catalog.h"
 #include "config/settings.h"
 #include "http/api.h"
@@ -34,23 +35,15 @@ class Service {
   void Stop() { server_->Stop(); }
 
   // One line for the start-up log: where audio goes ("local at DIR", "S3 bucket B at E (...)").
-  std::string StorageSummary() const;
+  std::string StorageSummary() const { return storage_->Summary(); }
 
  private:
   Service() = default;
-  // Sets up S3 when USE_S3_STORAGE is true; a failure is kept in storage_.s3_setup_error and
-  // reported with every request, never fatal, so the service still serves from local storage.
-  void SetUpS3();
-
   config::Settings settings_;
   std::unique_ptr<tts::Engine> engine_;
   std::unique_ptr<tts::Synthesizer> synthesizer_;
-  std::unique_ptr<storage::LocalUrlSigner> signer_;
-  std::unique_ptr<storage::AudioStore> store_;
-  std::unique_ptr<storage::HttpTransport> s3_transport_;
-  std::unique_ptr<storage::S3AudioStore> s3_store_;
+  std::unique_ptr<StorageStack> storage_;
   std::unique_ptr<catalog::Catalog> catalog_;
-  service::StorageBackends storage_;
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;

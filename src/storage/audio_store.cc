@@ -1,5 +1,7 @@
 #include "storage/audio_store.h"
 
+#include <algorithm>
+
 #include "storage/session_id.h"
 
 namespace swha::storage {
@@ -54,53 +56,53 @@ Status AudioStore::RemoveSegment(const std::string& session_id, const std::strin
   return Status::Ok();
 }
 
-LocalCleanupResult AudioStore::RemoveLocalOlderThan(int64_t cutoff_unix, std::string_view owner) {
-  LocalCleanupResult result;
-  // SessionOwner() is "" for anything that is not a session directory: never match that.
-  if (owner.empty()) {
-    result.errors.push_back("cleanup needs an owner");
-    return result;
+Result<std::vector<LocalSessionDir>> AudioStore::ListSessionDirs() {
+  std::vector<LocalSessionDir> out;
+  auto entries = fs_->ListDir(audio_dir_);
+  if (!entries.ok()) {
+    if (entries.status().code() == StatusCode::kNotFound) return out;
+    return entries.status();
   }
-  auto sessions = fs_->ListDir(audio_dir_);
-  if (!sessions.ok()) {
-    if (sessions.status().code() != StatusCode::kNotFound) {
-      result.errors.push_back(sessions.status().message());
-    }
-    return result;
-  }
-  for (const DirEntry& session : *sessions) {
-    // Only what this service wrote: a session directory, never a symlink or a stray file.
-    if (!session.info.is_directory || SessionOwner(session.name) != owner) continue;
-    const std::string dir = JoinPath(audio_dir_, session.name);
-    auto files = fs_->ListDir(dir);
+  for (const DirEntry& entry : *entries) {
+    if (!entry.info.is_directory || !IsValidSessionId(entry.name)) continue;
+    auto files = fs_->ListDir(JoinPath(audio_dir_, entry.name));
     if (!files.ok()) {
-      result.errors.push_back(files.status().message());
-      continue;
+      if (files.status().code() == StatusCode::kNotFound) continue;  // removed meanwhile
+      return files.status();
     }
-    size_t remaining = files->size();
+    LocalSessionDir dir{.session_id = entry.name,
+                        .mtime_unix = entry.info.mtime_unix_seconds,
+                        .newest_file_mtime = entry.info.mtime_unix_seconds,
+                        .files = {}};
     for (const DirEntry& file : *files) {
-      if (!file.info.is_regular || file.info.mtime_unix_seconds >= cutoff_unix) continue;
-      Status s = fs_->RemoveFile(JoinPath(dir, file.name));
-      if (s.ok()) {
-        ++result.files_removed;
-        --remaining;
-      } else {
-        result.errors.push_back(s.message());
-      }
+      if (!file.info.is_regular) continue;
+      dir.files.push_back(file.name);
+      dir.newest_file_mtime = std::max(dir.newest_file_mtime, file.info.mtime_unix_seconds);
     }
-    // An empty directory is removed only if this pass emptied it or it is old itself: a fresh,
-    // still empty one belongs to a generation that is about to write its first file.
-    const bool emptied_here = remaining == 0 && remaining < files->size();
-    if (remaining == 0 && (emptied_here || session.info.mtime_unix_seconds < cutoff_unix)) {
-      Status s = fs_->RemoveDir(dir);
-      if (s.ok()) {
-        ++result.sessions_removed;
-      } else if (s.code() != StatusCode::kNotFound) {
-        result.errors.push_back(s.message());
-      }
-    }
+    std::sort(dir.files.begin(), dir.files.end());
+    out.push_back(std::move(dir));
   }
-  return result;
+  std::sort(out.begin(), out.end(), [](const LocalSessionDir& a, const LocalSessionDir& b) {
+    return a.session_id < b.session_id;
+  });
+  return out;
+}
+
+Result<int64_t> AudioStore::RemoveSessionDir(const std::string& session_id) {
+  if (!IsValidSessionId(session_id)) return Status::NotFound("no such session");
+  const std::string dir = JoinPath(audio_dir_, session_id);
+  auto info = fs_->Stat(dir);
+  if (!info.ok()) return info.status();
+  if (!info->is_directory) return Status::NotFound("no such session");  // symlinks included
+  SWHA_ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs_->ListDir(dir));
+  int64_t removed = 0;
+  for (const DirEntry& file : files) {
+    if (!file.info.is_regular) continue;
+    SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, file.name)));
+    ++removed;
+  }
+  SWHA_RETURN_IF_ERROR(fs_->RemoveDir(dir));
+  return removed;
 }
 
 }  // namespace swha::storage

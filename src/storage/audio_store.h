@@ -38,10 +38,12 @@ struct StoredSession {
   std::vector<std::string> warnings;  // for the caller: why a segment is not where it was asked
 };
 
-struct LocalCleanupResult {
-  int64_t files_removed = 0;
-  int64_t sessions_removed = 0;
-  std::vector<std::string> errors;
+// A session directory as found on disk (for the catalog check).
+struct LocalSessionDir {
+  std::string session_id;
+  int64_t mtime_unix = 0;          // the directory's
+  int64_t newest_file_mtime = 0;   // its newest file's, or mtime_unix when empty
+  std::vector<std::string> files;  // regular files only, sorted
 };
 
 // Thread-safe.
@@ -64,9 +66,13 @@ class AudioStore {
   // left it empty. REQUIRES: ids already validated, as for OpenSegment.
   Status RemoveSegment(const std::string& session_id, const std::string& filename);
 
-  // Removes the segment files of `owner`'s sessions last modified before `cutoff_unix`, and
-  // session directories left empty. Counts files, not directories.
-  LocalCleanupResult RemoveLocalOlderThan(int64_t cutoff_unix, std::string_view owner);
+  // Every session directory under AUDIO_DIR (valid session id, a real directory, never a
+  // symlink), sorted by id; empty when AUDIO_DIR does not exist.
+  Result<std::vector<LocalSessionDir>> ListSessionDirs();
+
+  // Removes a session directory and the regular files in it; returns how many files went.
+  // Refuses a symlinked session directory, as OpenSegment does. NotFound when it is not there.
+  Result<int64_t> RemoveSessionDir(const std::string& session_id);
 
   const std::string& audio_dir() const { return audio_dir_; }
 

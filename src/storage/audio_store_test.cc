@@ -34,6 +34,9 @@ class AudioStoreTest : public ::testing::Test {
     audio_dir_ = root_ + "/audio";
   }
   void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+  static void WriteFile(const std::string& path, std::string_view bytes) {
+    ASSERT_TRUE(FileSystem::Default()->WriteFileAtomic(path, bytes, Durability::kNoSync).ok());
+  }
 
   std::vector<SegmentFile> ThreeFiles() {
     return {{"segment_000.wav", "aaa"}, {"segment_001.wav", "bbbb"}, {"segment_002.wav", "cc"}};
@@ -87,42 +90,6 @@ TEST_F(AudioStoreTest, OpenSegmentRefusesSymlinks) {
   EXPECT_FALSE(store.OpenSegment(id, "segment_009.wav").ok());
 }
 
-TEST_F(AudioStoreTest, CleanupRemovesOldFilesAndCountsFiles) {
-  AudioStore store(FileSystem::Default(), audio_dir_);
-  const std::string old_id = NewSessionId(clock_, "anonymous");
-  const std::string new_id = NewSessionId(clock_, "anonymous");
-  ASSERT_TRUE(store.Publish(old_id, ThreeFiles()).ok());
-  ASSERT_TRUE(store.Publish(new_id, ThreeFiles()).ok());
-  const timeval old_times[2] = {{1000, 0}, {1000, 0}};
-  for (const auto& f : ThreeFiles()) {
-    ASSERT_EQ(utimes((audio_dir_ + "/" + old_id + "/" + f.filename).c_str(), old_times), 0);
-  }
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
-  EXPECT_EQ(result.files_removed, 3);
-  EXPECT_EQ(result.sessions_removed, 1);
-  EXPECT_TRUE(result.errors.empty());
-  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + old_id).ok());
-  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + new_id)->size(), 3u);
-}
-
-TEST_F(AudioStoreTest, CleanupTouchesOnlyTheCallersSessions) {
-  AudioStore store(FileSystem::Default(), audio_dir_);
-  const std::string mine = NewSessionId(clock_, "anonymous");
-  const std::string theirs = NewSessionId(clock_, "123");
-  ASSERT_TRUE(store.Publish(mine, ThreeFiles()).ok());
-  ASSERT_TRUE(store.Publish(theirs, ThreeFiles()).ok());
-  const timeval old_times[2] = {{1000, 0}, {1000, 0}};
-  for (const std::string& id : {mine, theirs}) {
-    for (const auto& f : ThreeFiles()) {
-      ASSERT_EQ(utimes((audio_dir_ + "/" + id + "/" + f.filename).c_str(), old_times), 0);
-    }
-  }
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
-  EXPECT_EQ(result.files_removed, 3);
-  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + mine).ok());
-  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + theirs)->size(), 3u);
-}
-
 TEST_F(AudioStoreTest, RemoveSegmentDropsTheDirectoryWithItsLastFile) {
   AudioStore store(FileSystem::Default(), audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
@@ -135,20 +102,63 @@ TEST_F(AudioStoreTest, RemoveSegmentDropsTheDirectoryWithItsLastFile) {
   EXPECT_EQ(store.RemoveSegment(id, "segment_002.wav").code(), StatusCode::kNotFound);
 }
 
-TEST_F(AudioStoreTest, CleanupLeavesAFreshEmptySessionBeingWritten) {
+TEST_F(AudioStoreTest, SessionDirectoriesAreListedWithTheirFilesAndTimes) {
   AudioStore store(FileSystem::Default(), audio_dir_);
-  const std::string id = NewSessionId(clock_, "anonymous");
-  ASSERT_TRUE(FileSystem::Default()->CreateDirs(audio_dir_ + "/" + id).ok());
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
-  EXPECT_EQ(result.sessions_removed, 0);
-  EXPECT_TRUE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+  const std::string old_id = NewSessionId(clock_, "anonymous");
+  const std::string new_id = NewSessionId(clock_, "123");
+  ASSERT_TRUE(store.Publish(old_id, ThreeFiles()).ok());
+  ASSERT_TRUE(store.Publish(new_id, ThreeFiles()).ok());
+  const timeval old_times[2] = {{1000, 0}, {1000, 0}};
+  for (const auto& f : ThreeFiles()) {
+    ASSERT_EQ(utimes((audio_dir_ + "/" + old_id + "/" + f.filename).c_str(), old_times), 0);
+  }
+  ASSERT_EQ(utimes((audio_dir_ + "/" + old_id).c_str(), old_times), 0);
+  // Neither a stray file, nor a directory that is not a session, nor a symlink is listed.
+  WriteFile(audio_dir_ + "/stray.wav", "x");
+  ASSERT_TRUE(FileSystem::Default()->CreateDirs(audio_dir_ + "/not-a-session").ok());
+  ASSERT_EQ(symlink((audio_dir_ + "/" + new_id).c_str(),
+                    (audio_dir_ + "/" + NewSessionId(clock_, "9")).c_str()),
+            0);
+  auto dirs = store.ListSessionDirs();
+  ASSERT_TRUE(dirs.ok()) << dirs.status().ToString();
+  ASSERT_EQ(dirs->size(), 2u);
+  for (const LocalSessionDir& dir : *dirs) {
+    EXPECT_EQ(dir.files.size(), 3u);
+    EXPECT_EQ(dir.files[0], "segment_000.wav");
+    if (dir.session_id == old_id) {
+      EXPECT_EQ(dir.newest_file_mtime, 1000);
+    } else {
+      EXPECT_EQ(dir.session_id, new_id);
+      EXPECT_GT(dir.newest_file_mtime, 1000);
+    }
+  }
 }
 
-TEST_F(AudioStoreTest, CleanupOfAMissingDirectoryIsNotAnError) {
+TEST_F(AudioStoreTest, RemovingASessionDirectoryCountsItsFilesAndRefusesSymlinks) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(id, ThreeFiles()).ok());
+  auto removed = store.RemoveSessionDir(id);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 3);
+  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+  EXPECT_EQ(store.RemoveSessionDir(id).status().code(), StatusCode::kNotFound);
+
+  // A session directory swapped for a symlink to elsewhere: nothing there is touched.
+  const std::string elsewhere = root_ + "/elsewhere";
+  ASSERT_TRUE(FileSystem::Default()->CreateDirs(elsewhere).ok());
+  WriteFile(elsewhere + "/keep.wav", "precious");
+  const std::string linked = NewSessionId(clock_, "anonymous");
+  ASSERT_EQ(symlink(elsewhere.c_str(), (audio_dir_ + "/" + linked).c_str()), 0);
+  EXPECT_EQ(store.RemoveSessionDir(linked).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(FileSystem::Default()->Stat(elsewhere + "/keep.wav").ok());
+}
+
+TEST_F(AudioStoreTest, ListingAMissingDirectoryIsEmptyNotAnError) {
   AudioStore store(FileSystem::Default(), root_ + "/nowhere");
-  LocalCleanupResult result = store.RemoveLocalOlderThan(2000, "anonymous");
-  EXPECT_EQ(result.files_removed, 0);
-  EXPECT_TRUE(result.errors.empty());
+  auto dirs = store.ListSessionDirs();
+  ASSERT_TRUE(dirs.ok());
+  EXPECT_TRUE(dirs->empty());
 }
 
 }  // namespace

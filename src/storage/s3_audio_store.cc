@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "storage/s3_codec.h"
+#include "storage/session_id.h"
 #include "util/strings.h"
 
 namespace swha::storage {
@@ -285,35 +286,19 @@ std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::stri
   return errors;
 }
 
-S3CleanupResult S3AudioStore::RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix) {
-  S3CleanupResult result;
-  Result<std::vector<ListedObject>> listed = client_->ListObjectsV2(prefix);
-  if (!listed.ok()) {
-    result.errors.push_back(listed.status().message());
-    return result;
-  }
-  result.objects_listed = static_cast<int64_t>(listed->size());
-  std::vector<std::string> old_keys;
-  for (const ListedObject& o : *listed) {
-    if (o.last_modified < cutoff_unix) old_keys.push_back(o.key);
-  }
-  // One DeleteObjects call per batch, so the count stays exact when a later batch fails.
-  constexpr size_t kBatch = 1000;
-  for (size_t begin = 0; begin < old_keys.size(); begin += kBatch) {
-    const size_t end = std::min(old_keys.size(), begin + kBatch);
-    const std::vector<std::string> batch(old_keys.begin() + static_cast<std::ptrdiff_t>(begin),
-                                         old_keys.begin() + static_cast<std::ptrdiff_t>(end));
-    Result<std::vector<DeleteError>> refused = client_->DeleteObjects(batch);
-    if (!refused.ok()) {
-      result.errors.push_back(refused.status().message());
-      continue;
-    }
-    result.objects_deleted += static_cast<int64_t>(batch.size() - refused->size());
-    for (const DeleteError& e : *refused) {
-      result.errors.push_back(e.key + ": " + e.code + ": " + e.message);
-    }
-  }
-  return result;
+Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view prefix) {
+  return client_->ListObjectsV2(prefix);
+}
+
+std::string S3AudioStore::SessionOfKey(std::string_view key) {
+  // audio/users/<owner>/<session>/<file> or audio/anonymous/<session>/<file>
+  const size_t file_slash = key.rfind('/');
+  if (file_slash == std::string_view::npos || !key.starts_with("audio/")) return "";
+  const std::string_view dir = key.substr(0, file_slash);
+  const std::string_view session = dir.substr(dir.rfind('/') + 1);
+  if (!IsValidSessionId(session)) return "";
+  const std::string rebuilt = ObjectKey(SessionOwner(session), session, key.substr(file_slash + 1));
+  return rebuilt == key ? std::string(session) : "";
 }
 
 }  // namespace swha::storage

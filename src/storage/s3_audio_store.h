@@ -48,11 +48,8 @@ struct S3Availability {
   int64_t retry_at_unix = 0;  // when S3 is next tried, while unavailable
 };
 
-struct S3CleanupResult {
-  int64_t objects_listed = 0;
-  int64_t objects_deleted = 0;
-  std::vector<std::string> errors;  // one line each; never a secret
-};
+// DeleteObjects' limit per request.
+constexpr size_t kMaxDeleteBatch = 1000;
 
 // Thread-safe.
 class S3AudioStore {
@@ -86,12 +83,13 @@ class S3AudioStore {
   Status CheckReachable();
   S3Availability availability() const;
 
-  // Deletes every object under `prefix` whose LastModified (UTC) is before `cutoff_unix`,
-  // listing every page and deleting in batches of 1,000.
-  S3CleanupResult RemoveOlderThan(std::string_view prefix, int64_t cutoff_unix);
+  // Every object under `prefix`, all pages.
+  Result<std::vector<ListedObject>> ListObjects(std::string_view prefix);
+  // The session id in an ObjectKey, or "" when `key` is not one.
+  static std::string SessionOfKey(std::string_view key);
 
-  // Deletes `keys` (at most 1,000, one DeleteObjects call); an absent key counts as deleted,
-  // as S3 does. Returns one line per key that could not be deleted.
+  // Deletes `keys` (at most kMaxDeleteBatch, one DeleteObjects call); an absent key counts as
+  // deleted, as S3 does. Returns one line per key that could not be deleted.
   std::vector<std::string> RemoveObjects(const std::vector<std::string>& keys);
 
  private:

@@ -30,7 +30,8 @@ class TwoInstancesTest : public ::testing::Test {
       *status_ = database.status();
       return;
     }
-    std::map<std::string, std::string> env = rgw_->endpoint().AsEnv();
+    env_ = new std::map<std::string, std::string>(rgw_->endpoint().AsEnv());
+    std::map<std::string, std::string>& env = *env_;
     env["USE_S3_STORAGE"] = "true";
     env["DATABASE_URL"] = *database;
     // No SECRET_KEY: both generate-or-read the one in the shared DATA_DIR, at the same time.
@@ -63,6 +64,7 @@ class TwoInstancesTest : public ::testing::Test {
     delete rgw_;
     delete status_;
     delete shared_;
+    delete env_;
   }
   void SetUp() override {
     ASSERT_TRUE(status_->ok()) << status_->ToString();
@@ -103,6 +105,7 @@ class TwoInstancesTest : public ::testing::Test {
   }
 
   static ScopedTempDir* shared_;
+  static std::map<std::string, std::string>* env_;  // both instances'
   static ScopedTempDir* log_dirs_[2];
   static testing::RgwServer* rgw_;
   static Status* status_;
@@ -114,6 +117,7 @@ class TwoInstancesTest : public ::testing::Test {
 };
 
 ScopedTempDir* TwoInstancesTest::shared_ = nullptr;
+std::map<std::string, std::string>* TwoInstancesTest::env_ = nullptr;
 ScopedTempDir* TwoInstancesTest::log_dirs_[2] = {nullptr, nullptr};
 testing::RgwServer* TwoInstancesTest::rgw_ = nullptr;
 Status* TwoInstancesTest::status_ = nullptr;
@@ -250,6 +254,65 @@ TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
   // The three made before the first cleanup are gone whatever the timing.
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(GetSession(*on_a, sessions[i]).has_value());
   ::testing::Test::RecordProperty("sessions_kept", kept);
+}
+
+// `swha-tts catalog check` with the instances' settings, on their catalog, disk and bucket.
+testing::SplitCommandResult CatalogCheck(const std::map<std::string, std::string>& env,
+                                         const std::string& data_dir,
+                                         std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"catalog", "check", "--grace-seconds", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::map<std::string, std::string> with_dir = env;
+  with_dir["DATA_DIR"] = data_dir;
+  return testing::RunCommandSplit(SWHA_BINARY, args, with_dir, data_dir);
+}
+
+// Last in the suite (tests run in order): whatever the others left is consistent, and the
+// check finds and repairs orphans planted on disk and in the bucket.
+TEST_F(TwoInstancesTest, CatalogCheckFindsAndRepairsOrphansOnDiskAndInS3) {
+  auto clean = CatalogCheck(*env_, shared_->path());
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.out.find(", local and S3\n"), std::string::npos) << clean.out;
+
+  // An object and a directory in the service's layout that no row describes.
+  const std::string orphan_session = "1700000000000_99_0123456789abcdef0123456789abcdef";
+  const std::string orphan_key = "audio/users/99/" + orphan_session + "/segment_000.wav";
+  ASSERT_TRUE(s3_->PutObject(orphan_key, MakeWav("orphan"), "audio/wav").ok());
+  const std::string orphan_dir =
+      audio_dir() + "/1700000000001_anonymous_0123456789abcdef0123456789abcdef";
+  ASSERT_TRUE(std::filesystem::create_directories(orphan_dir));
+  WriteFileBytes(orphan_dir + "/segment_000.wav", MakeWav("orphan"));
+  // And a session that lost one local copy.
+  const std::string token = SignUp(*a_, "twin-emil");
+  ASSERT_FALSE(token.empty());
+  auto made = Generate(*MakeClientFor(port(0), token),
+                       {{"text", "One copy goes missing."}, {"use_s3", true}});
+  ASSERT_TRUE(made);
+  const std::string damaged = made->at("session_id");
+  ASSERT_TRUE(std::filesystem::remove(audio_dir() + "/" + damaged + "/segment_000.wav"));
+
+  auto found = CatalogCheck(*env_, shared_->path());
+  EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_NE(found.out.find("orphan-s3     " + orphan_key), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find("orphan-local  " + orphan_dir.substr(audio_dir().size() + 1)),
+            std::string::npos)
+      << found.out;
+  EXPECT_NE(found.out.find("missing-local " + damaged + "/segment_000.wav"), std::string::npos)
+      << found.out;
+  EXPECT_EQ(CountObjects(orphan_key), 1u);  // found, not touched
+
+  auto repaired = CatalogCheck(*env_, shared_->path(), {"--repair"});
+  EXPECT_EQ(repaired.exit_code, 1) << repaired.out;  // the damaged session is only reported
+  EXPECT_NE(repaired.out.find("unrepaired    session " + damaged), std::string::npos)
+      << repaired.out;
+  EXPECT_EQ(CountObjects(orphan_key), 0u);
+  EXPECT_FALSE(std::filesystem::exists(orphan_dir));
+  // The damaged session still plays from S3.
+  auto kept = GetSession(*MakeClientFor(port(1), token), damaged);
+  ASSERT_TRUE(kept);
+  auto from_s3 = Fetch(kept->at("audio_segments")[0].at("presigned_url").get<std::string>());
+  ASSERT_TRUE(from_s3);
+  EXPECT_EQ(from_s3->status, 200);
 }
 
 }  // namespace

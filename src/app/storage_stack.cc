@@ -1,0 +1,78 @@
+#include "app/storage_stack.h"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/aws_credentials.h"
+#include "util/clock.h"
+
+namespace swha::app {
+
+Result<std::unique_ptr<StorageStack>> StorageStack::Create(const config::Settings& settings,
+                                                           FileSystem* fs) {
+  SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings.audio_dir).WithContext("AUDIO_DIR"));
+  auto stack = std::unique_ptr<StorageStack>(new StorageStack());
+  stack->settings_ = settings;
+  if (!settings.secret_key.empty()) {
+    stack->signer_ =
+        std::make_unique<storage::LocalUrlSigner>(settings.secret_key, settings.public_base_url);
+  }
+  stack->store_ = std::make_unique<storage::AudioStore>(fs, settings.audio_dir);
+  stack->storage_.local = stack->store_.get();
+  stack->storage_.signer = stack->signer_.get();
+  stack->storage_.use_s3_storage = settings.s3.use_s3_storage;
+  if (settings.s3.use_s3_storage) stack->SetUpS3();
+  return stack;
+}
+
+void StorageStack::SetUpS3() {
+  const config::S3Settings& s3 = settings_.s3;
+  auto resolved = storage::ResolveS3Config(s3, FileSystem::Default());
+  if (!resolved.ok()) {
+    // The detail names files and OS errors: the log gets it, callers get what to do.
+    spdlog::error("S3 storage is off: {}", resolved.status().message());
+    storage_.s3_setup_error =
+        "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put the "
+        "AWS_PROFILE section in the shared credentials file (details in the server log)";
+    return;
+  }
+  s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,
+                                                .total_timeout_ms = s3.request_timeout_ms,
+                                                .max_idle_handles = 64});
+  auto client = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real());
+  auto probe = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(),
+                                         {.max_attempts = 1});
+  if (!client.ok() || !probe.ok()) {
+    storage_.s3_setup_error = (client.ok() ? probe : client).status().message();
+    spdlog::error("S3 storage is off: {}", storage_.s3_setup_error);
+    return;
+  }
+  s3_store_ = std::make_unique<storage::S3AudioStore>(
+      std::move(*client), std::move(*probe), store_.get(), Clock::Real(),
+      storage::S3AudioStoreOptions{
+          .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
+          .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
+          .keep_local_copy = settings_.keep_local_copy});
+  storage_.s3 = s3_store_.get();
+  storage_.s3_credentials_source = resolved->credentials_kind;
+  spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
+               resolved->credentials_source);
+  // Only logged: availability is re-checked by every request, never decided here.
+  if (Status reachable = s3_store_->CheckReachable(); reachable.ok()) {
+    spdlog::info("S3 bucket {} is reachable", s3.bucket_name);
+  } else {
+    spdlog::warn("S3 is not reachable now ({}); audio stays local until it is",
+                 reachable.message());
+  }
+}
+
+std::string StorageStack::Summary() const {
+  std::string local = "local at " + settings_.audio_dir;
+  if (!settings_.s3.use_s3_storage) return local;
+  if (s3_store_ == nullptr) return local + " (S3 is off: " + storage_.s3_setup_error + ")";
+  return "S3 bucket " + settings_.s3.bucket_name + " at " +
+         (settings_.s3.endpoint_url.empty() ? "AWS " + settings_.s3.region
+                                            : settings_.s3.endpoint_url) +
+         ", written to " + local + " first";
+}
+
+}  // namespace swha::app

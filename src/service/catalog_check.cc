@@ -1,0 +1,151 @@
+#include "service/catalog_check.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "storage/s3_audio_store.h"
+
+namespace swha::service {
+namespace {
+
+// Every object the service writes lives under this prefix (S3AudioStore::ObjectKey).
+constexpr std::string_view kAudioPrefix = "audio/";
+
+struct LocalView {
+  std::map<std::string, storage::LocalSessionDir> dirs;  // by session id
+  bool Has(const std::string& session, const std::string& file) const {
+    auto it = dirs.find(session);
+    return it != dirs.end() &&
+           std::binary_search(it->second.files.begin(), it->second.files.end(), file);
+  }
+};
+
+struct S3View {
+  std::set<std::string> keys;
+  std::map<std::string, std::vector<storage::ListedObject>> by_session;  // parsed from keys
+  std::vector<storage::ListedObject> unparsed;  // under audio/ but not a session's key
+};
+
+}  // namespace
+
+bool CatalogCheckReport::clean() const {
+  const bool found =
+      !missing_local.empty() || !missing_s3.empty() || !orphan_local.empty() || !orphan_s3.empty();
+  // With repair, whatever was found and not fixed is in `unrepaired`.
+  return unrepaired.empty() && (!found || repaired);
+}
+
+Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& options) {
+  CatalogCheckReport report;
+  report.repaired = options.repair;
+  const int64_t orphan_before = clock_->NowUnixSeconds() - options.orphan_grace_seconds;
+
+  // Storage first, then the catalog: a session made in between has a row and audio in the
+  // second look, and is at worst a young orphan in the first, which the grace period spares.
+  LocalView local;
+  SWHA_ASSIGN_OR_RETURN(std::vector<storage::LocalSessionDir> dirs,
+                        storage_->local->ListSessionDirs());
+  for (auto& dir : dirs) local.dirs.emplace(dir.session_id, std::move(dir));
+
+  S3View s3;
+  storage::S3AudioStore* const s3_store = storage_->use_s3_storage ? storage_->s3 : nullptr;
+  if (s3_store != nullptr) {
+    auto listed = s3_store->ListObjects(kAudioPrefix);
+    if (!listed.ok()) return listed.status().WithContext("listing S3");
+    report.s3_checked = true;
+    for (storage::ListedObject& object : *listed) {
+      s3.keys.insert(object.key);
+      const std::string session = storage::S3AudioStore::SessionOfKey(object.key);
+      if (session.empty()) {
+        s3.unparsed.push_back(std::move(object));
+      } else {
+        s3.by_session[session].push_back(std::move(object));
+      }
+    }
+  }
+
+  SWHA_ASSIGN_OR_RETURN(
+      std::vector<catalog::SessionRecord> rows,
+      catalog_->SessionsCreatedBefore(std::nullopt, std::numeric_limits<int64_t>::max()));
+  std::set<std::string> described;
+  for (const catalog::SessionRecord& row : rows) {
+    described.insert(row.session_id);
+    ++report.sessions_checked;
+    size_t copies_expected = 0;
+    size_t copies_missing = 0;
+    for (const catalog::SegmentRecord& seg : row.segments) {
+      ++report.segments_checked;
+      if (seg.location != storage::Location::kS3) {
+        ++copies_expected;
+        if (!local.Has(row.session_id, seg.filename)) {
+          ++copies_missing;
+          report.missing_local.push_back(row.session_id + "/" + seg.filename);
+        }
+      }
+      if (storage::InS3(seg.location) && seg.s3_key && report.s3_checked) {
+        ++copies_expected;
+        if (s3.keys.count(*seg.s3_key) == 0) {
+          ++copies_missing;
+          report.missing_s3.push_back(*seg.s3_key);
+        }
+      }
+    }
+    if (copies_missing == 0) continue;
+    // S3 copies were only seen when S3 was listed: a row that may still have them is kept.
+    const bool s3_unseen =
+        !report.s3_checked && std::any_of(row.segments.begin(), row.segments.end(),
+                                          [](const auto& g) { return storage::InS3(g.location); });
+    if (copies_missing < copies_expected || s3_unseen) {
+      report.unrepaired.push_back("session " + row.session_id + " lost " +
+                                  std::to_string(copies_missing) + " of its " +
+                                  std::to_string(copies_expected) + " audio copies");
+    } else if (options.repair) {
+      Status deleted = catalog_->DeleteSession(row.session_id);
+      if (deleted.ok() || deleted.code() == StatusCode::kNotFound) {
+        ++report.rows_removed;
+      } else {
+        report.unrepaired.push_back("session " + row.session_id + ": " + deleted.message());
+      }
+    }
+  }
+
+  for (const auto& [session, dir] : local.dirs) {
+    if (described.count(session) != 0 || dir.newest_file_mtime >= orphan_before) continue;
+    report.orphan_local.push_back(session + "/");
+    if (!options.repair) continue;
+    auto removed = storage_->local->RemoveSessionDir(session);
+    if (removed.ok()) {
+      report.local_files_removed += *removed;
+    } else if (removed.status().code() != StatusCode::kNotFound) {
+      report.unrepaired.push_back(session + "/: " + removed.status().message());
+    }
+  }
+
+  std::vector<std::string> orphan_keys;
+  for (const auto& [session, objects] : s3.by_session) {
+    if (described.count(session) != 0) continue;
+    for (const storage::ListedObject& o : objects) {
+      if (o.last_modified < orphan_before) orphan_keys.push_back(o.key);
+    }
+  }
+  // Under audio/ but not in the service's layout: reported, never deleted (someone else's).
+  for (const storage::ListedObject& o : s3.unparsed) {
+    report.unrepaired.push_back("object " + o.key + " is not in swha-tts's key layout");
+  }
+  report.orphan_s3 = orphan_keys;
+  if (options.repair && s3_store != nullptr) {
+    for (size_t begin = 0; begin < orphan_keys.size(); begin += storage::kMaxDeleteBatch) {
+      const size_t end = std::min(orphan_keys.size(), begin + storage::kMaxDeleteBatch);
+      const std::vector<std::string> batch(orphan_keys.begin() + static_cast<ptrdiff_t>(begin),
+                                           orphan_keys.begin() + static_cast<ptrdiff_t>(end));
+      const std::vector<std::string> failures = s3_store->RemoveObjects(batch);
+      report.s3_objects_removed += static_cast<int64_t>(batch.size() - failures.size());
+      report.unrepaired.insert(report.unrepaired.end(), failures.begin(), failures.end());
+    }
+  }
+  return report;
+}
+
+}  // namespace swha::service

@@ -1,0 +1,128 @@
+// The catalog check on local storage: what it finds, what repair removes, and what it never
+// touches (young audio that a generation may still be recording, rows that still have audio).
+// The S3 side runs against a real gateway in tests/blackbox/two_instances_test.cc.
+#include "service/catalog_check.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "storage/session_id.h"
+#include "util/file_system.h"
+
+namespace swha::service {
+namespace {
+
+constexpr int64_t kNow = 1'795'496'553;
+constexpr int64_t kLongAgo = kNow - 7 * 24 * 3600;
+
+class CatalogCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = catalog::OpenSqliteCatalog(root_ + "/swha.db");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    catalog_ = std::move(*c);
+    storage_.local = &local_;
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  static std::string MakeRoot() {
+    char tmpl[] = "/tmp/swha-catalog-check-XXXXXX";
+    return mkdtemp(tmpl);
+  }
+
+  // A session of two local segments; its audio is stored, its row recorded when `recorded`,
+  // and its files dated `mtime`.
+  std::string MakeSession(bool recorded, int64_t mtime) {
+    const std::string id = storage::NewSessionId(clock_, "7");
+    const std::vector<storage::SegmentFile> files = {{"segment_000.wav", "RIFF0"},
+                                                     {"segment_001.wav", "RIFF1"}};
+    EXPECT_TRUE(local_.Publish(id, files).ok());
+    const timeval times[2] = {{mtime, 0}, {mtime, 0}};
+    for (const auto& f : files) utimes(Path(id, f.filename).c_str(), times);
+    utimes((root_ + "/audio/" + id).c_str(), times);
+    if (recorded) {
+      catalog::SessionRecord row;
+      row.session_id = id;
+      row.owner = "7";
+      row.created_at_ms = mtime * 1000;
+      for (int i = 0; i < 2; ++i) {
+        catalog::SegmentRecord seg;
+        seg.index = i;
+        seg.filename = files[i].filename;
+        seg.location = storage::Location::kLocal;
+        row.segments.push_back(seg);
+      }
+      EXPECT_TRUE(catalog_->RecordSession(row).ok());
+    }
+    return id;
+  }
+  std::string Path(const std::string& id, const std::string& file) const {
+    return root_ + "/audio/" + id + "/" + file;
+  }
+  bool Exists(const std::string& path) const { return FileSystem::Default()->Stat(path).ok(); }
+
+  CatalogCheckReport Run(bool repair) {
+    CatalogChecker checker(catalog_.get(), &storage_, &clock_);
+    auto report = checker.Run({.repair = repair});
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : CatalogCheckReport{};
+  }
+
+  const std::string root_ = MakeRoot();
+  ManualClock clock_{kNow * 1000};
+  storage::AudioStore local_{FileSystem::Default(), root_ + "/audio"};
+  StorageBackends storage_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+};
+
+TEST_F(CatalogCheckTest, AConsistentStoreIsClean) {
+  MakeSession(/*recorded=*/true, kLongAgo);
+  MakeSession(/*recorded=*/true, kNow);
+  const CatalogCheckReport r = Run(/*repair=*/false);
+  EXPECT_EQ(r.sessions_checked, 2);
+  EXPECT_EQ(r.segments_checked, 4);
+  EXPECT_FALSE(r.s3_checked);
+  EXPECT_TRUE(r.clean());
+}
+
+TEST_F(CatalogCheckTest, FindsBothKindsOfInconsistencyAndRepairsWhatItCan) {
+  const std::string orphan = MakeSession(/*recorded=*/false, kLongAgo);
+  const std::string young = MakeSession(/*recorded=*/false, kNow - 60);  // being recorded?
+  const std::string gutted = MakeSession(/*recorded=*/true, kLongAgo);
+  const std::string damaged = MakeSession(/*recorded=*/true, kLongAgo);
+  const std::string fine = MakeSession(/*recorded=*/true, kLongAgo);
+  ASSERT_TRUE(local_.RemoveSessionDir(gutted).ok());
+  ASSERT_TRUE(FileSystem::Default()->RemoveFile(Path(damaged, "segment_001.wav")).ok());
+
+  CatalogCheckReport found = Run(/*repair=*/false);
+  EXPECT_FALSE(found.clean());
+  EXPECT_EQ(found.orphan_local, std::vector<std::string>{orphan + "/"});
+  EXPECT_EQ(found.missing_local.size(), 3u);  // both of gutted's, one of damaged's
+  EXPECT_EQ(found.unrepaired.size(), 1u);     // damaged still has audio: kept, reported
+  EXPECT_EQ(found.rows_removed, 0);
+  EXPECT_TRUE(Exists(Path(orphan, "segment_000.wav")));  // a check alone changes nothing
+
+  CatalogCheckReport repaired = Run(/*repair=*/true);
+  EXPECT_EQ(repaired.local_files_removed, 2);
+  EXPECT_EQ(repaired.rows_removed, 1);
+  EXPECT_FALSE(repaired.clean());  // damaged
+  EXPECT_FALSE(Exists(root_ + "/audio/" + orphan));
+  EXPECT_TRUE(Exists(Path(young, "segment_000.wav")));
+  EXPECT_EQ(catalog_->GetSession(gutted).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(catalog_->GetSession(damaged).ok());
+  EXPECT_TRUE(catalog_->GetSession(fine).ok());
+  EXPECT_TRUE(Exists(Path(fine, "segment_001.wav")));
+
+  // Once the damaged session is gone, and the young orphan has aged, all is clean.
+  ASSERT_TRUE(catalog_->DeleteSession(damaged).ok());
+  ASSERT_TRUE(local_.RemoveSessionDir(damaged).ok());
+  clock_.AdvanceSeconds(kDefaultOrphanGraceSeconds);
+  CatalogCheckReport aged = Run(/*repair=*/true);
+  EXPECT_EQ(aged.orphan_local, std::vector<std::string>{young + "/"});
+  EXPECT_TRUE(aged.clean());
+  EXPECT_TRUE(Run(/*repair=*/false).clean());
+}
+
+}  // namespace
+}  // namespace swha::service
