@@ -37,7 +37,7 @@ int OrDefault(int value, int fallback);
 long long ParseInteger(std::string_view s, long long fallback);
 
 // Ends the benchmark (from any thread): stops the servers it started, removes their data, and
-// exits with status 2. Defined in swha_bench.cc, which owns the servers.
+// exits with status 2. Defined in bench_server.cc, which keeps track of the servers.
 [[noreturn]] void Die(const std::string& what);
 
 template <typename T>
@@ -92,5 +92,7 @@ void PrintLoad(const char* when);
 // The S3 benchmarks (s3_bench.cc).
 int RunPresign(const Args& args);
 int RunS3Upload(const Args& args);
+// The accounts-and-catalog benchmarks (catalog_bench.cc), by args.command.
+int RunCatalogBenchmark(const Args& args);
 
 }  // namespace swha::bench

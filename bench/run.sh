@@ -2,20 +2,22 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all six benchmarks
+#   bash bench/run.sh                      # all nine benchmarks
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
 #
 # Benchmarks: overhead throughput memory engine-scaling (the server and the engine), presign
 # (S3Client::PresignGet vs. botocore; python3-botocore comes from scripts/install-deps.sh) and
-# s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1). s3-upload starts a throw-away
-# Ceph RADOS Gateway (scripts/s3-test-server.sh) in a temporary directory and stops it on exit,
-# and runs twice: over plain loopback, then through swha_bench's delaying proxy, which adds
+# s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1), then the accounts and catalog
+# ones: auth-cost, catalog-generate and session-get (which start their own throw-away
+# PostgreSQL). s3-upload and session-get need a throw-away Ceph RADOS Gateway: run.sh starts one
+# (scripts/s3-test-server.sh) in a temporary directory and stops it on exit. s3-upload runs
+# twice: over plain loopback, then through swha_bench's delaying proxy, which adds
 # S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
 # but this machine's kernel has no sch_netem).
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all six, in order),
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all nine, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
 # 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
 # CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
@@ -25,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload}
+benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get}
 quiet_wait=${QUIET_WAIT:-120}
 s3_delay_ms=${S3_DELAY_MS:-10}
 
@@ -118,6 +120,13 @@ src_state=$(git diff --quiet HEAD -- src 2>/dev/null && echo "clean" || echo "sr
 status=0
 for b in $benchmarks; do
   echo
+  if [ "$b" = session-get ]; then
+    start_gateway
+    ((quiet_wait > 0)) && wait_for_quiet
+    "$snapshot/swha_bench" session-get --binary "$snapshot/swha-tts" "$@" | tee -a "$log" ||
+      status=1
+    continue
+  fi
   if [ "$b" = s3-upload ]; then
     start_gateway
     ((quiet_wait > 0)) && wait_for_quiet

@@ -13,6 +13,8 @@
 //   swha_bench s3-upload        S3AudioStore::Upload of a 10-segment session, 10 uploads at
 //                               once vs. 1 (needs a gateway: S3_ENDPOINT_URL etc.; run.sh
 //                               starts one)
+//   swha_bench auth-cost, catalog-generate, session-get: accounts and the catalog
+//                               (catalog_bench.cc)
 //
 // Options: --requests N (per measured run), --rounds N, --text "...", --server-env KEY=VALUE
 // (repeatable; extra environment for the server, e.g. HTTP_THREADS or LD_PRELOAD for what-if
@@ -47,6 +49,7 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/bench_server.h"
 #include "tests/support/server_process.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
@@ -55,31 +58,9 @@
 namespace swha::bench {
 namespace {
 
-// Servers this process started; Die() stops them, so a failed run leaves no child behind.
-std::mutex running_servers_mu;
-std::vector<testing::ServerProcess*> running_servers;  // GUARDED_BY(running_servers_mu)
-
-}  // namespace
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "swha_bench: %s\n", what.c_str());
-  {
-    std::lock_guard<std::mutex> lock(running_servers_mu);
-    for (testing::ServerProcess* server : running_servers) {
-      server->Stop();
-      testing::RemoveDirRecursively(server->data_dir());
-    }
-  }
-  std::_Exit(2);
-}
-
-namespace {
-
 constexpr const char* kSentence =
     "The quick brown fox jumps over the lazy dog near the river bank.";
 constexpr const char* kShortSentence = "Hello there, this is a short test.";
-constexpr const char* kGeneratePath = "/api/v1/tts/generate";
 constexpr int kDefaultHttpThreads = 16;  // the server's HTTP_THREADS default (README)
 
 // Selected "Key: N kB" lines of /proc/<pid>/status.
@@ -132,173 +113,6 @@ void EngineSynthesizeOnce(tts::Engine* engine, const tts::VoiceSelection& voice,
 
 // ---------------------------------------------------------------------------------------------
 // The server, out of process, and its clients
-
-// `swha-tts serve` on a free port with a fresh temporary DATA_DIR, for the benchmark's lifetime.
-class RunningServer {
- public:
-  RunningServer(const Args& args, std::map<std::string, std::string> env) {
-    testing::ServerOptions options;
-    if (!args.binary.empty()) options.binary = args.binary;
-    env.insert(args.server_env.begin(), args.server_env.end());  // keeps the benchmark's own
-    options.env = std::move(env);
-    for (const auto& [k, v] : args.server_env) fmt::print("   server env: {}={}\n", k, v);
-    {
-      std::lock_guard<std::mutex> lock(running_servers_mu);
-      running_servers.push_back(&process_);
-    }
-    if (Status s = process_.Start(options); !s.ok()) Die("server: " + s.ToString());
-  }
-  ~RunningServer() {
-    std::lock_guard<std::mutex> lock(running_servers_mu);
-    std::erase(running_servers, &process_);
-  }
-  RunningServer(const RunningServer&) = delete;
-  RunningServer& operator=(const RunningServer&) = delete;
-
-  const testing::ServerProcess& process() const { return process_; }
-  int port() const { return process_.port(); }
-  pid_t pid() const { return process_.pid(); }
-
- private:
-  testing::ServerProcess process_;
-};
-
-std::string GenerateBody(const std::string& text) { return nlohmann::json{{"text", text}}.dump(); }
-
-// One keep-alive connection to the server (reopened by httplib only if the server closes it).
-// TCP_NODELAY is set, as curl, Python's http.client and browsers do, so the client adds no
-// Nagle delay of its own to what is measured.
-class ApiClient {
- public:
-  explicit ApiClient(int port) : http_("127.0.0.1", port) {
-    http_.set_keep_alive(true);
-    http_.set_tcp_nodelay(true);
-    http_.set_connection_timeout(10, 0);
-    http_.set_read_timeout(120, 0);
-    http_.set_socket_options([this](int) { ++connections_; });
-  }
-
-  // POST generate; the response body on 200, an empty string otherwise.
-  std::string Generate(const std::string& body) {
-    auto res = http_.Post(kGeneratePath, body, "application/json");
-    if (!res) {
-      last_error_ = "transport error " + httplib::to_string(res.error());
-      return {};
-    }
-    if (res->status != 200) {
-      last_error_ = "HTTP " + std::to_string(res->status) + ": " + res->body;
-      return {};
-    }
-    return std::move(res->body);
-  }
-
-  bool Health() {
-    auto res = http_.Get("/health");
-    return res && res->status == 200;
-  }
-
-  int connections() const { return connections_; }
-  const std::string& last_error() const { return last_error_; }
-
- private:
-  httplib::Client http_;
-  int connections_ = 0;
-  std::string last_error_;
-};
-
-// A Generate that must succeed; returns the server's processing_time in ms.
-double GenerateOrDie(ApiClient& client, const std::string& body) {
-  const std::string response = client.Generate(body);
-  if (response.empty()) Die("generate: " + client.last_error());
-  const auto json = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || json.value("total_segments", 0) != 1) {
-    Die("generate: unexpected response " + response.substr(0, 200));
-  }
-  return json.value("processing_time", 0.0) * 1000.0;
-}
-
-struct LoadResult {
-  int clients = 0;
-  int requests = 0;
-  int failures = 0;
-  int connections = 0;  // TCP connections opened in the measured part
-  double wall_seconds = 0;
-  double server_cpu_seconds = 0;
-  double client_cpu_seconds = 0;
-  double other_cores = 0;  // cores other processes kept busy meanwhile (OtherLoadMeter)
-  std::vector<double> latency_ms;
-  std::string first_error;
-
-  double RequestsPerSecond() const { return requests / wall_seconds; }
-  double ServerCoresBusy() const { return server_cpu_seconds / wall_seconds; }
-};
-
-// `clients` threads, each with its own keep-alive ApiClient, share `requests` POSTs (a common
-// counter, so the total is fixed). Each client first sends `warmup_per_client` requests, which
-// are not measured; the clock starts once every client is warm.
-LoadResult RunLoad(const RunningServer& server, int clients, int requests, const std::string& body,
-                   int warmup_per_client) {
-  LoadResult result;
-  result.clients = clients;
-  result.requests = requests;
-  std::atomic<int> next{0};
-  std::atomic<int> failures{0};
-  std::atomic<int> connections{0};
-  std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
-  std::vector<std::string> errors(static_cast<size_t>(clients));
-  std::latch warm(clients);
-  std::latch go(1);
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(clients));
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      ApiClient client(server.port());
-      for (int i = 0; i < warmup_per_client; ++i) {
-        if (client.Generate(body).empty()) errors[c] = "warm-up: " + client.last_error();
-      }
-      const int warm_connections = client.connections();
-      auto& mine = latencies[static_cast<size_t>(c)];
-      mine.reserve(static_cast<size_t>(requests));
-      warm.count_down();
-      go.wait();
-      while (next.fetch_add(1) < requests) {
-        const auto start = SteadyClock::now();
-        const bool ok = !client.Generate(body).empty();
-        mine.push_back(MsSince(start));
-        if (!ok) {
-          ++failures;
-          if (errors[c].empty()) errors[c] = client.last_error();
-        }
-      }
-      connections += client.connections() - warm_connections;
-    });
-  }
-  warm.wait();
-  const OtherLoadMeter others(server.pid());
-  const double server_cpu0 = ProcessCpuSeconds(server.pid());
-  const double client_cpu0 = SelfCpuSeconds();
-  const auto start = SteadyClock::now();
-  go.count_down();
-  for (std::thread& t : threads) t.join();
-  result.wall_seconds = MsSince(start) / 1000.0;
-  result.server_cpu_seconds = ProcessCpuSeconds(server.pid()) - server_cpu0;
-  result.client_cpu_seconds = SelfCpuSeconds() - client_cpu0;
-  result.other_cores = others.OtherCores();
-  result.failures = failures.load();
-  result.connections = connections.load();
-  for (auto& v : latencies) result.latency_ms.insert(result.latency_ms.end(), v.begin(), v.end());
-  for (const std::string& e : errors) {
-    if (!e.empty() && result.first_error.empty()) result.first_error = e;
-  }
-  return result;
-}
-
-void DieOnFailures(const LoadResult& r) {
-  if (r.failures > 0 || !r.first_error.empty()) {
-    Die(fmt::format("{} of {} requests failed; first error: {}", r.failures, r.requests,
-                    r.first_error));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) overhead
@@ -691,7 +505,8 @@ int PositiveArg(const std::string& flag, const std::string& value) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload "
+      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
+      "auth-cost|catalog-generate|session-get "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -731,9 +546,15 @@ int Main(int argc, char** argv) {
     }
   }
   const std::map<std::string, std::function<int(const Args&)>> commands = {
-      {"overhead", RunOverhead}, {"throughput", RunThroughput},
-      {"memory", RunMemory},     {"engine-scaling", RunEngineScaling},
-      {"presign", RunPresign},   {"s3-upload", RunS3Upload},
+      {"overhead", RunOverhead},
+      {"throughput", RunThroughput},
+      {"memory", RunMemory},
+      {"engine-scaling", RunEngineScaling},
+      {"presign", RunPresign},
+      {"s3-upload", RunS3Upload},
+      {"auth-cost", RunCatalogBenchmark},
+      {"catalog-generate", RunCatalogBenchmark},
+      {"session-get", RunCatalogBenchmark},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);

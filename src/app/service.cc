@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "catalog/pg_catalog.h"
 #include "storage/aws_credentials.h"
 #include "util/clock.h"
@@ -10,6 +12,12 @@
 namespace swha::app {
 
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings) {
+  // The catalog benchmark's baseline, deliberately not a setting: a server that remembers
+  // nothing is no configuration anyone should run.
+  if (const char* bench = std::getenv("SWHA_BENCH_NULL_CATALOG"); bench && *bench == '1') {
+    spdlog::warn("catalog: none (SWHA_BENCH_NULL_CATALOG=1, a benchmark baseline)");
+    return catalog::NewNullCatalog();
+  }
   const std::string& url = settings.database_url;
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     const catalog::PgPoolConfig config{.url = url, .max_connections = settings.database_pool_size};

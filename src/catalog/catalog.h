@@ -128,6 +128,9 @@ class Catalog {
 // FailedPrecondition-like Internal error when the file's schema is newer than this binary's.
 Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path);
 
+// Remembers nothing (the catalog benchmark's baseline only; see null_catalog.cc).
+std::unique_ptr<Catalog> NewNullCatalog();
+
 // The schema version this binary writes.
 int LatestSchemaVersion();
 

@@ -1,0 +1,58 @@
+// A catalog that remembers nothing: what the service did before it had one. It exists only as
+// the baseline of the catalog benchmark (bench/catalog_bench.cc, SWHA_BENCH_NULL_CATALOG=1),
+// so that "generate with a catalog" is compared with "generate without" in the same build.
+// Sessions are accepted and forgotten; every lookup is NotFound; accounts cannot be made.
+#include "catalog/catalog.h"
+
+namespace swha::catalog {
+namespace {
+
+Status NoAccounts() {
+  return Status::Unavailable("accounts need a catalog; this server runs without one");
+}
+
+class NullCatalog : public Catalog {
+ public:
+  Result<User> CreateUser(const User&) override { return NoAccounts(); }
+  Result<User> FindUserById(int64_t) override { return Status::NotFound("User not found"); }
+  Result<User> FindUserByUsername(std::string_view) override {
+    return Status::NotFound("User not found");
+  }
+  Result<User> UpdateProfile(int64_t, const ProfileFields&, int64_t) override {
+    return Status::NotFound("User not found");
+  }
+  Result<User> SetPassword(int64_t, std::string_view, int64_t) override {
+    return Status::NotFound("User not found");
+  }
+  Result<User> SetUserFlags(int64_t, std::optional<bool>, std::optional<bool>, int64_t) override {
+    return Status::NotFound("User not found");
+  }
+  Result<std::vector<User>> ListUsers(int64_t, int64_t) override { return std::vector<User>{}; }
+  Status DeleteUser(int64_t) override { return Status::NotFound("User not found"); }
+  Result<ApiKey> CreateApiKey(const ApiKey&) override { return NoAccounts(); }
+  Result<ApiKey> FindApiKeyByHash(std::string_view) override {
+    return Status::NotFound("API key not found");
+  }
+  Result<std::vector<ApiKey>> ListApiKeys(int64_t) override { return std::vector<ApiKey>{}; }
+  Status DeleteApiKey(int64_t, int64_t) override { return Status::NotFound("API key not found"); }
+  Status TouchApiKey(int64_t, int64_t) override { return Status::Ok(); }
+  Status RecordSession(const SessionRecord&) override { return Status::Ok(); }
+  Result<SessionRecord> GetSession(std::string_view) override {
+    return Status::NotFound("Session not found");
+  }
+  Result<SessionPage> ListSessions(std::string_view, int,
+                                   std::optional<std::string_view>) override {
+    return SessionPage{};
+  }
+  Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view>,
+                                                           int64_t) override {
+    return std::vector<SessionRecord>{};
+  }
+  Status DeleteSession(std::string_view) override { return Status::NotFound("Session not found"); }
+};
+
+}  // namespace
+
+std::unique_ptr<Catalog> NewNullCatalog() { return std::make_unique<NullCatalog>(); }
+
+}  // namespace swha::catalog
