@@ -256,6 +256,42 @@ TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
   ::testing::Test::RecordProperty("sessions_kept", kept);
 }
 
+// A database restart costs the requests made while it is down (a clear 503, nothing about the
+// database in it) and nothing after: both instances answer again without being restarted.
+TEST_F(TwoInstancesTest, BothServeAgainAfterTheDatabaseRestarts) {
+  const std::string token = SignUp(*a_, "twin-finn");
+  ASSERT_FALSE(token.empty());
+  std::unique_ptr<httplib::Client> clients[2] = {MakeClientFor(port(0), token),
+                                                 MakeClientFor(port(1), token)};
+  for (auto& c : clients) {
+    auto listed = c->Get("/api/v1/tts/sessions");
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->status, 200) << listed->body;
+  }
+  Status pg_started;
+  testing::PgServer& pg = testing::SharedPgServer(&pg_started);
+  ASSERT_TRUE(pg_started.ok());
+  ASSERT_TRUE(pg.Stop().ok());
+  for (auto& c : clients) {
+    auto down = c->Get("/api/v1/tts/sessions");
+    ASSERT_TRUE(down);
+    EXPECT_EQ(down->status, 503) << down->body;
+    const json error = ParseJson(down->body);
+    EXPECT_TRUE(error.contains("detail")) << down->body;
+    EXPECT_EQ(down->body.find("swha-test-password"), std::string::npos);
+    EXPECT_EQ(down->body.find("127.0.0.1"), std::string::npos) << down->body;
+  }
+  ASSERT_TRUE(pg.Start().ok());
+  for (auto& c : clients) {
+    for (int i = 0; i < 3; ++i) {
+      auto again = c->Get("/api/v1/tts/sessions");
+      ASSERT_TRUE(again);
+      EXPECT_EQ(again->status, 200) << again->body;
+    }
+  }
+  EXPECT_TRUE(Generate(*clients[1], {{"text", "After the restart."}}).has_value());
+}
+
 // `swha-tts catalog check` with the instances' settings, on their catalog, disk and bucket.
 testing::SplitCommandResult CatalogCheck(const std::map<std::string, std::string>& env,
                                          const std::string& data_dir,
