@@ -64,8 +64,16 @@ create() {
   fi
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then
-    id -u "$PG_USER" >/dev/null 2>&1 ||
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_USER"
+    # Suites starting clusters at once may race to create the user (or for /etc/passwd's
+    # lock): whoever loses finds it made, or tries again.
+    local tries=0
+    until id -u "$PG_USER" >/dev/null 2>&1; do
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        "$PG_USER" 2>/dev/null || true
+      tries=$((tries + 1))
+      ((tries < 20)) || die "cannot create the system user $PG_USER"
+      id -u "$PG_USER" >/dev/null 2>&1 || sleep 0.5
+    done
     chown "$PG_USER" "$dir"
   fi
   chmod 0700 "$dir"
