@@ -16,6 +16,7 @@ namespace {
 // Servers this process started; Die() stops them, so a failed run leaves no child behind.
 std::mutex running_servers_mu;
 std::vector<testing::ServerProcess*> running_servers;  // GUARDED_BY(running_servers_mu)
+std::vector<testing::PgServer*> databases;             // GUARDED_BY(running_servers_mu)
 
 }  // namespace
 
@@ -28,6 +29,7 @@ std::vector<testing::ServerProcess*> running_servers;  // GUARDED_BY(running_ser
       server->Stop();
       testing::RemoveDirRecursively(server->data_dir());
     }
+    for (testing::PgServer* database : databases) database->Discard();
   }
   std::_Exit(2);
 }
@@ -50,6 +52,16 @@ RunningServer::RunningServer(const Args& args, std::map<std::string, std::string
 RunningServer::~RunningServer() {
   std::lock_guard<std::mutex> lock(running_servers_mu);
   std::erase(running_servers, &process_);
+}
+
+void RegisterForDie(testing::PgServer* server) {
+  std::lock_guard<std::mutex> lock(running_servers_mu);
+  databases.push_back(server);
+}
+
+void UnregisterForDie(testing::PgServer* server) {
+  std::lock_guard<std::mutex> lock(running_servers_mu);
+  std::erase(databases, server);
 }
 
 std::string GenerateBody(const std::string& text) { return nlohmann::json{{"text", text}}.dump(); }

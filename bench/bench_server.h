@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "tests/support/pg_server.h"
 #include "tests/support/server_process.h"
 
 namespace swha::bench {
@@ -33,6 +34,10 @@ class RunningServer {
  private:
   testing::ServerProcess process_;
 };
+
+// Die() also discards these (the benchmarks' throw-away PostgreSQL) before it exits.
+void RegisterForDie(testing::PgServer* server);
+void UnregisterForDie(testing::PgServer* server);
 
 std::string GenerateBody(const std::string& text);
 

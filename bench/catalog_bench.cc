@@ -58,8 +58,12 @@ class BenchPostgres {
  public:
   BenchPostgres() {
     setenv("PG_TEST_FSYNC", "on", 1);
+    RegisterForDie(&server_);
     if (Status s = server_.Start(); !s.ok()) Die("PostgreSQL: " + s.ToString());
   }
+  ~BenchPostgres() { UnregisterForDie(&server_); }
+  BenchPostgres(const BenchPostgres&) = delete;
+  BenchPostgres& operator=(const BenchPostgres&) = delete;
   std::string NewDatabase(const std::string& name) {
     return Must(server_.CreateDatabase(name), "CREATE DATABASE");
   }

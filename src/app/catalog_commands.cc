@@ -20,7 +20,7 @@ void PrintAll(std::ostream& out, std::string_view label, const std::vector<std::
 
 }  // namespace
 
-int RunCatalogCheck(const config::Settings& settings, bool repair, int64_t grace_seconds,
+int RunCatalogCheck(const config::Settings& settings, const service::CatalogCheckOptions& options,
                     std::ostream* out, std::ostream* err) {
   auto storage = StorageStack::Create(settings, FileSystem::Default());
   if (!storage.ok()) {
@@ -32,13 +32,23 @@ int RunCatalogCheck(const config::Settings& settings, bool repair, int64_t grace
     *err << "swha-tts: S3 is configured but cannot be used: " << backends->s3_setup_error << '\n';
     return kExitError;
   }
+  // Never a new, empty catalog: against one, everything in storage would look orphaned.
+  const bool on_postgres = config::IsPostgresUrl(settings.database_url);
+  const std::string sqlite_path = SqliteCatalogPath(settings);
+  if (!on_postgres && !FileSystem::Default()->Stat(sqlite_path).ok()) {
+    *err << "swha-tts: no catalog at " << sqlite_path
+         << " (set DATA_DIR, or DATABASE_URL, as the service has them)\n";
+    return kExitError;
+  }
+  *out << "catalog: " << (on_postgres ? "PostgreSQL (DATABASE_URL)" : "SQLite at " + sqlite_path)
+       << "\n";
   auto catalog = OpenCatalog(settings);
   if (!catalog.ok()) {
     *err << "swha-tts: " << catalog.status().message() << '\n';
     return kExitError;
   }
   service::CatalogChecker checker(catalog->get(), backends, Clock::Real());
-  auto report = checker.Run({.repair = repair, .orphan_grace_seconds = grace_seconds});
+  auto report = checker.Run(options);
   if (!report.ok()) {
     *err << "swha-tts: catalog check: " << report.status().message() << '\n';
     return kExitError;
@@ -51,7 +61,7 @@ int RunCatalogCheck(const config::Settings& settings, bool repair, int64_t grace
   PrintAll(*out, "unrepaired   ", r.unrepaired);
   *out << "checked " << r.sessions_checked << " session(s), " << r.segments_checked << " segment(s)"
        << (r.s3_checked ? ", local and S3" : ", local only (S3 is off)") << '\n';
-  if (repair) {
+  if (options.repair) {
     *out << "repaired: " << r.rows_removed << " row(s) without audio removed, "
          << r.local_files_removed << " orphan file(s) and " << r.s3_objects_removed
          << " orphan object(s) deleted\n";

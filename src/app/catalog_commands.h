@@ -2,16 +2,17 @@
 // the audio in storage (service/catalog_check.h), printed one finding per line.
 #pragma once
 
-#include <cstdint>
 #include <iosfwd>
 
 #include "config/settings.h"
+#include "service/catalog_check.h"
 
 namespace swha::app {
 
 // Exit status as fsck's: 0 clean (or everything found was repaired), 1 something found and not
 // (all) repaired, 2 the check could not run. Findings go to `out`, a failure to run to `err`.
-int RunCatalogCheck(const config::Settings& settings, bool repair, int64_t grace_seconds,
+// Refuses (2) to run on a SQLite catalog that does not exist yet, rather than make one.
+int RunCatalogCheck(const config::Settings& settings, const service::CatalogCheckOptions& options,
                     std::ostream* out, std::ostream* err);
 
 }  // namespace swha::app

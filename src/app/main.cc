@@ -220,8 +220,7 @@ int RunUserCommand(const UserCommands& c, config::Settings settings) {
 // `swha-tts catalog check` and what was typed for it.
 struct CatalogCommands {
   CLI::App* check = nullptr;
-  bool repair = false;
-  int64_t grace_seconds = service::kDefaultOrphanGraceSeconds;
+  service::CatalogCheckOptions options;
 };
 
 void AddCatalogCommands(CLI::App* cli, CatalogCommands* c) {
@@ -229,11 +228,15 @@ void AddCatalogCommands(CLI::App* cli, CatalogCommands* c) {
   catalog->require_subcommand(1);
   c->check = catalog->add_subcommand(
       "check", "List rows without audio and audio without rows (local and S3); exit 1 if any");
-  c->check->add_flag("--repair", c->repair,
+  c->check->add_flag("--repair", c->options.repair,
                      "Delete orphan audio and rows with no audio left; report the rest");
+  c->check->add_flag("--force", c->options.force,
+                     "Repair even though the catalog is empty and storage is not");
   c->check
-      ->add_option("--grace-seconds", c->grace_seconds,
-                   "Audio younger than this is never an orphan (default 900)")
+      ->add_option("--grace-seconds", c->options.orphan_grace_seconds,
+                   "Audio younger than this is never an orphan (default " +
+                       std::to_string(service::kDefaultOrphanGraceSeconds) +
+                       "; 0 only while no instance is generating)")
       ->check(CLI::NonNegativeNumber);
 }
 
@@ -291,8 +294,7 @@ int main(int argc, char** argv) {
   }
   if (cli.got_subcommand("catalog")) {
     swha::ConfigureLogging("warn");
-    return swha::app::RunCatalogCheck(*settings, catalog_commands.repair,
-                                      catalog_commands.grace_seconds, &std::cout, &std::cerr);
+    return swha::app::RunCatalogCheck(*settings, catalog_commands.options, &std::cout, &std::cerr);
   }
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();

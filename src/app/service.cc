@@ -19,24 +19,31 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& se
     return catalog::NewNullCatalog();
   }
   const std::string& url = settings.database_url;
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+  if (config::IsPostgresUrl(url)) {
     const catalog::PgPoolConfig config{.url = url, .max_connections = settings.database_pool_size};
     auto catalog = catalog::OpenPostgresCatalog(config);
     if (!catalog.ok()) return catalog.status().WithContext("catalog (DATABASE_URL)");
     spdlog::info("catalog: PostgreSQL, {}", config.ToString());
     return catalog;
   }
-  // sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
-  constexpr std::string_view kSqliteScheme = "sqlite:///";
-  std::string path = JoinPath(settings.data_dir, "swha.db");
-  if (url.starts_with(kSqliteScheme)) path = url.substr(kSqliteScheme.size());
-  if (path.empty()) return Status::InvalidArgument("DATABASE_URL: sqlite:/// names no file");
+  const std::string path = SqliteCatalogPath(settings);
+  // The file's own directory, which DATA_DIR is unless DATABASE_URL names another.
+  const std::string dir =
+      path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
   SWHA_RETURN_IF_ERROR(
-      FileSystem::Default()->CreateDirs(settings.data_dir).WithContext("DATA_DIR"));
+      FileSystem::Default()->CreateDirs(dir.empty() ? "/" : dir).WithContext("catalog directory"));
   auto catalog = catalog::OpenSqliteCatalog(path);
   if (!catalog.ok()) return catalog.status().WithContext("catalog");
   spdlog::info("catalog: SQLite at {}", path);
   return catalog;
+}
+
+std::string SqliteCatalogPath(const config::Settings& settings) {
+  // sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+  if (settings.database_url.starts_with(config::kSqliteUrlScheme)) {
+    return settings.database_url.substr(config::kSqliteUrlScheme.size());
+  }
+  return JoinPath(settings.data_dir, "swha.db");
 }
 
 Result<std::unique_ptr<Service>> Service::Create(const config::Settings& settings) {

@@ -24,6 +24,8 @@ namespace swha::app {
 
 // The catalog the settings name: DATABASE_URL, else SQLite at $DATA_DIR/swha.db.
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings);
+// Where the SQLite catalog is (whether or not DATABASE_URL names PostgreSQL).
+std::string SqliteCatalogPath(const config::Settings& settings);
 
 class Service {
  public:

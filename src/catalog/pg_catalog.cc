@@ -17,6 +17,9 @@ namespace {
 // sharing the database is likely to pick it.
 constexpr int64_t kMigrationLockKey = 0x7377'6861'6d69'6772;
 
+// Reads that span several statements see one snapshot.
+constexpr std::string_view kSnapshotBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 std::string Select(std::string_view columns, std::string_view rest) {
   std::string sql = "SELECT ";
   sql.append(columns).append(" ").append(rest);
@@ -27,6 +30,15 @@ std::string Returning(std::string_view statement, std::string_view columns) {
   std::string sql(statement);
   sql.append(" RETURNING ").append(columns);
   return sql;
+}
+
+// Every row, read by `read`.
+template <typename Read>
+auto ReadAll(const PgRows& rows, Read read) {
+  std::vector<decltype(read(rows.row(0)))> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(read(rows.row(i)));
+  return out;
 }
 
 Result<User> OneUser(Result<PgRows> rows) {
@@ -136,9 +148,7 @@ class PostgresCatalog : public Catalog {
     SWHA_ASSIGN_OR_RETURN(
         PgRows rows, conn->Query(Select(kUserColumns, "FROM users ORDER BY id LIMIT $1 OFFSET $2"),
                                  PgParams().Add(limit).Add(skip), "list users"));
-    std::vector<User> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadUser(rows.row(i)));
-    return out;
+    return ReadAll(rows, ReadUser<PgRows::Row>);
   }
 
   Status DeleteUser(int64_t id) override {
@@ -183,9 +193,7 @@ class PostgresCatalog : public Catalog {
         PgRows rows,
         conn->Query(Select(kApiKeyColumns, "FROM api_keys WHERE user_id = $1 ORDER BY id"),
                     PgParams().Add(user_id), "list API keys"));
-    std::vector<ApiKey> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadApiKey(rows.row(i)));
-    return out;
+    return ReadAll(rows, ReadApiKey<PgRows::Row>);
   }
 
   Status DeleteApiKey(int64_t user_id, int64_t id) override {
@@ -246,14 +254,11 @@ class PostgresCatalog : public Catalog {
   }
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
-    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    SWHA_ASSIGN_OR_RETURN(
-        PgRows rows, conn->Query(Select(kSessionColumns, "FROM sessions WHERE session_id = $1"),
-                                 PgParams().Add(session_id), "get session"));
-    if (rows.size() == 0) return Status::NotFound("Session not found");
-    std::vector<SessionRecord> sessions = {ReadSession(rows.row(0))};
-    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &sessions));
-    return std::move(sessions.front());
+    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
+                          SelectSessions("WHERE session_id = $1", PgParams().Add(session_id),
+                                         "get session", nullptr));
+    if (found.empty()) return Status::NotFound("Session not found");
+    return std::move(found.front());
   }
 
   Result<SessionPage> ListSessions(std::string_view owner, int limit,
@@ -262,36 +267,28 @@ class PostgresCatalog : public Catalog {
     if (cursor) {
       SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
     }
-    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    SWHA_ASSIGN_OR_RETURN(
-        PgRows rows,
-        conn->Query(Select(kSessionColumns,
-                           "FROM sessions WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3"),
-                    PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1), "list sessions"));
+    std::vector<int64_t> ids;
+    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
+                          SelectSessions("WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                                         PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1),
+                                         "list sessions", &ids));
     SessionPage page;
-    const int shown = std::min(rows.size(), limit);
-    for (int i = 0; i < shown; ++i) page.sessions.push_back(ReadSession(rows.row(i)));
-    if (rows.size() > limit && shown > 0) {
-      page.next_cursor = std::to_string(rows.row(shown - 1).Int(0));
+    // One more than a page was asked for: if it came, there is a next page.
+    if (static_cast<int>(found.size()) > limit) {
+      found.resize(static_cast<size_t>(limit));
+      if (limit > 0) page.next_cursor = std::to_string(ids[static_cast<size_t>(limit) - 1]);
     }
-    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &page.sessions));
+    page.sessions = std::move(found);
     return page;
   }
 
   Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view> owner,
                                                            int64_t cutoff_ms) override {
-    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     const std::optional<std::string> owner_text =
         owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
-    SWHA_ASSIGN_OR_RETURN(
-        PgRows rows, conn->Query(Select(kSessionColumns,
-                                        "FROM sessions WHERE created_at_ms < $1 "
-                                        "AND ($2::text IS NULL OR owner = $2::text) ORDER BY id"),
-                                 PgParams().Add(cutoff_ms).Add(owner_text), "old sessions"));
-    std::vector<SessionRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadSession(rows.row(i)));
-    SWHA_RETURN_IF_ERROR(LoadSegments(conn, &out));
-    return out;
+    return SelectSessions(
+        "WHERE created_at_ms < $1 AND ($2::text IS NULL OR owner = $2::text) ORDER BY id",
+        PgParams().Add(cutoff_ms).Add(owner_text), "old sessions", nullptr);
   }
 
   Status DeleteSession(std::string_view session_id) override {
@@ -302,6 +299,31 @@ class PostgresCatalog : public Catalog {
   }
 
  private:
+  // The sessions `where` selects (the rest of the query after FROM sessions), with their
+  // segments, read from one snapshot: a session deleted meanwhile is whole or absent, never
+  // a row without its segments. `ids` (if given) receives each one's row id.
+  Result<std::vector<SessionRecord>> SelectSessions(std::string_view where, const PgParams& params,
+                                                    std::string_view what,
+                                                    std::vector<int64_t>* ids) {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    std::vector<SessionRecord> out;
+    SWHA_RETURN_IF_ERROR(conn->InTransaction(
+        what,
+        [&]() -> Status {
+          SWHA_ASSIGN_OR_RETURN(
+              PgRows rows,
+              conn->Query(Select(kSessionColumns, "FROM sessions " + std::string(where)), params,
+                          what));
+          out = ReadAll(rows, ReadSession<PgRows::Row>);
+          if (ids != nullptr) {
+            for (int i = 0; i < rows.size(); ++i) ids->push_back(rows.row(i).Int(0));
+          }
+          return LoadSegments(conn, &out);
+        },
+        kSnapshotBegin));
+    return out;
+  }
+
   // Fills in the segments of every session in one query.
   static Status LoadSegments(PgPool::Lease& conn, std::vector<SessionRecord>* sessions) {
     if (sessions->empty()) return Status::Ok();

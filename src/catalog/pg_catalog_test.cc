@@ -66,6 +66,7 @@ TEST(PgCatalogTest, ARestartedDatabaseIsUsedAgainWithoutReopeningTheCatalog) {
   // Three connections open and idle in the pool.
   {
     std::vector<std::thread> threads;
+    threads.reserve(3);
     for (int i = 0; i < 3; ++i) {
       threads.emplace_back([&, i] {
         EXPECT_TRUE((*catalog)->CreateUser(NewUser("before" + std::to_string(i))).ok());
@@ -109,6 +110,26 @@ TEST(PgCatalogTest, ConnectionErrorsAreUnavailableAndNeverShowThePassword) {
                            .max_connections = 1});
   EXPECT_EQ(closed.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(closed.status().message().find(wrong_password), std::string::npos);
+  // URLs libpq cannot parse, whose errors would quote the password: an unencoded % in it,
+  // an unclosed IPv6 bracket.
+  for (const std::string& malformed : {"postgresql://swha:pa%ss-7f3a@127.0.0.1/postgres",
+                                       "postgresql://swha:pa%ss-7f3a@[::1/postgres"}) {
+    auto bad = OpenPostgresCatalog({.url = malformed, .max_connections = 1});
+    ASSERT_FALSE(bad.ok()) << malformed;
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
+    EXPECT_EQ(bad.status().message().find("ss-7f3a"), std::string::npos) << bad.status().message();
+  }
+}
+
+TEST(PgCatalogTest, TextWithANulIsRefusedNotCutShort) {
+  auto url = testing::CreateSharedPgDatabase("pg_nul");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  auto catalog = OpenPostgresCatalog({.url = *url, .max_connections = 1});
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  User u = NewUser("nul");
+  u.bio = std::string("before\0after", 12);
+  EXPECT_EQ((*catalog)->CreateUser(u).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*catalog)->FindUserByUsername("nul").status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

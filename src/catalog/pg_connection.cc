@@ -6,19 +6,57 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "catalog/limits.h"
 #include "catalog/schema.h"
 
 namespace swha::catalog {
 namespace {
 
-constexpr int kMaxPoolConnections = 1000;
+// Every statement is a few rows: one that runs longer is stuck (a lock, a sick server), and
+// holds an HTTP thread and a pooled connection meanwhile.
+constexpr std::string_view kServerOptions = "-c statement_timeout=30000 -c lock_timeout=30000";
+// A server that vanished without closing the connection (a failover, a dropped route) is given
+// up on after this long rather than the kernel's retransmission timeout (~15 minutes).
+constexpr std::string_view kTcpUserTimeoutMs = "30000";
+constexpr std::string_view kKeepalivesIdleSeconds = "30";
+constexpr std::string_view kKeepalivesIntervalSeconds = "10";
+constexpr std::string_view kKeepalivesCount = "3";
 
-// SQLSTATE classes and codes that mean "the server is not there (now)", not "the query is
+// SQLSTATE classes and codes that mean "the server cannot do it (now)", not "the query is
 // wrong": connection exceptions (08…), shutdown in progress (57P01–57P03), too many
-// connections (53300).
+// connections (53300), a statement cancelled by statement_timeout (57014), a lock not granted
+// in time (55P03), a read-only server after a failover (25006), an idle session timed out
+// (57P05).
 bool IsUnavailableState(std::string_view state) {
   return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03" ||
-         state == "53300";
+         state == "53300" || state == "57014" || state == "55P03" || state == "25006" ||
+         state == "57P05";
+}
+
+// Of these the connection itself is no use any more, though it still looks open: a read-only
+// server stays read-only, a timed-out session is closed by the server.
+bool PoisonsConnection(std::string_view state) { return state == "25006" || state == "57P05"; }
+
+// The password in a libpq URI or key=value string, "" if none: messages are scrubbed of it,
+// because libpq echoes parts of a malformed URI in its errors.
+std::string PasswordIn(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQfreemem(error);
+  std::string password;
+  for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) password = o->val;
+  }
+  PQconninfoFree(options);
+  return password;
+}
+
+std::string Scrubbed(std::string message, const std::string& secret) {
+  if (secret.empty()) return message;
+  for (size_t at = message.find(secret); at != std::string::npos; at = message.find(secret)) {
+    message.replace(at, secret.size(), "<redacted>");
+  }
+  return message;
 }
 
 std::string FirstLine(const char* text) {
@@ -32,9 +70,18 @@ std::string FirstLine(const char* text) {
 
 Status PgPoolConfig::Validate() const {
   if (url.empty()) return Status::InvalidArgument("DATABASE_URL is empty");
-  if (max_connections < 1 || max_connections > kMaxPoolConnections) {
-    return Status::InvalidArgument("the pool needs 1 to " + std::to_string(kMaxPoolConnections) +
-                                   " connections");
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQfreemem(error);  // it may quote the URL, password included: never shown
+  PQconninfoFree(options);
+  if (options == nullptr) {
+    return Status::InvalidArgument(
+        "DATABASE_URL is not a valid PostgreSQL connection URI (percent-encode special "
+        "characters in the password, e.g. % as %25)");
+  }
+  if (max_connections < 1 || max_connections > kMaxDatabaseConnections) {
+    return Status::InvalidArgument("the pool needs 1 to " +
+                                   std::to_string(kMaxDatabaseConnections) + " connections");
   }
   if (acquire_timeout.count() < 0 || connect_timeout_seconds < 1) {
     return Status::InvalidArgument("pool timeouts must be positive");
@@ -66,11 +113,13 @@ PgParams& PgParams::Add(bool v) {
 }
 
 PgParams& PgParams::Add(std::string_view v) {
+  if (v.find('\0') != std::string_view::npos) has_nul_ = true;
   values_.emplace_back(std::string(v));
   return *this;
 }
 
 PgParams& PgParams::Add(const std::optional<std::string>& v) {
+  if (v && v->find('\0') != std::string::npos) has_nul_ = true;
   values_.push_back(v);
   return *this;
 }
@@ -126,16 +175,27 @@ std::optional<int64_t> PgRows::Row::OptionalInt(int col) const {
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgPoolConfig& config) {
   // Ours first: with expand_dbname, what the URL itself says overrides them.
   const std::string timeout = std::to_string(config.connect_timeout_seconds);
-  const std::array<const char*, 4> keys = {"connect_timeout", "application_name", "dbname",
-                                           nullptr};
-  const std::array<const char*, 4> values = {timeout.c_str(), "swha-tts", config.url.c_str(),
+  const std::array<const char*, 9> keys = {
+      "connect_timeout",  "application_name", "options",
+      "tcp_user_timeout", "keepalives_idle",  "keepalives_interval",
+      "keepalives_count", "dbname",           nullptr};
+  const std::array<const char*, 9> values = {timeout.c_str(),
+                                             "swha-tts",
+                                             kServerOptions.data(),
+                                             kTcpUserTimeoutMs.data(),
+                                             kKeepalivesIdleSeconds.data(),
+                                             kKeepalivesIntervalSeconds.data(),
+                                             kKeepalivesCount.data(),
+                                             config.url.c_str(),
                                              nullptr};
   PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (conn == nullptr) return Status::Unavailable("PostgreSQL: out of memory connecting");
   if (PQstatus(conn) != CONNECTION_OK) {
-    // libpq's reason names the host and the user, never the password.
+    // libpq's reason names the host and the user; the password is scrubbed in case a part of
+    // the URL is quoted.
     Status s =
-        Status::Unavailable("cannot connect to PostgreSQL: " + FirstLine(PQerrorMessage(conn)));
+        Status::Unavailable("cannot connect to PostgreSQL: " +
+                            Scrubbed(FirstLine(PQerrorMessage(conn)), PasswordIn(config.url)));
     PQfinish(conn);
     return s;
   }
@@ -158,7 +218,9 @@ bool PgConnection::healthy() {
   return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
-bool PgConnection::reusable() { return healthy() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+bool PgConnection::reusable() {
+  return !poisoned_ && healthy() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
 
 // The one place libpq's results become a Status.
 Result<PgRows> PgConnection::Check(PGresult* result, std::string_view what) {
@@ -181,6 +243,7 @@ Result<PgRows> PgConnection::Check(PGresult* result, std::string_view what) {
     return Status::AlreadyExists(message,
                                  UniqueFieldOfIndex(constraint == nullptr ? "" : constraint));
   }
+  if (PoisonsConnection(state)) poisoned_ = true;
   if (IsUnavailableState(state) || PQstatus(conn_) != CONNECTION_OK) {
     return Status::Unavailable(message);
   }
@@ -189,6 +252,10 @@ Result<PgRows> PgConnection::Check(PGresult* result, std::string_view what) {
 
 Result<PgRows> PgConnection::Query(std::string_view sql, const PgParams& params,
                                    std::string_view what) {
+  // libpq's text parameters end at a NUL: the value would be cut short without a word.
+  if (params.has_nul()) {
+    return Status::InvalidArgument(std::string(what) + ": text with a NUL character");
+  }
   std::string key(sql);
   auto it = statement_names_.find(key);
   if (it == statement_names_.end()) {
@@ -208,18 +275,21 @@ Status PgConnection::Exec(std::string_view sql, std::string_view what) {
 }
 
 Result<PgPool::Lease> PgPool::Acquire() {
+  std::vector<std::unique_ptr<PgConnection>> dead;  // closed after the lock is released
   std::unique_lock<std::mutex> lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + config_.acquire_timeout;
   while (true) {
     while (!idle_.empty()) {
       std::unique_ptr<PgConnection> conn = std::move(idle_.back());
       idle_.pop_back();
-      if (conn->healthy()) return Lease(this, std::move(conn));
-      --open_;  // dropped: the server closed it
+      if (conn->reusable()) return Lease(this, std::move(conn));
+      --open_;  // the server closed it
+      dead.push_back(std::move(conn));
     }
     if (open_ < config_.max_connections) {
       ++open_;
       lock.unlock();  // connecting takes a round trip or more; others may return meanwhile
+      dead.clear();
       auto conn = PgConnection::Open(config_);
       if (!conn.ok()) {
         lock.lock();
@@ -238,13 +308,17 @@ Result<PgPool::Lease> PgPool::Acquire() {
 }
 
 void PgPool::Return(std::unique_ptr<PgConnection> conn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  // Closed by the server, or left inside a transaction: drop it; the next Acquire opens another.
+  // Closed by the server, poisoned, or left inside a transaction: dropped, and the next
+  // Acquire opens another. PQfinish may block on the socket, so outside the lock.
   if (!conn->reusable()) {
+    conn.reset();
+    std::lock_guard<std::mutex> lock(mu_);
     --open_;
-  } else {
-    idle_.push_back(std::move(conn));
+    returned_.notify_one();
+    return;
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(std::move(conn));
   returned_.notify_one();
 }
 

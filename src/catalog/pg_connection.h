@@ -21,14 +21,15 @@
 namespace swha::catalog {
 
 struct PgPoolConfig {
-  std::string url;  // postgresql://… or a libpq key=value string; its password is secret
+  std::string url;  // postgresql://… (a libpq URI); its password is secret
   int max_connections = 8;
   // How long a caller waits for a connection when all are busy before Unavailable.
   std::chrono::milliseconds acquire_timeout{10000};
   int connect_timeout_seconds = 5;
 
+  // The URL must parse as libpq's; the message never quotes it.
   Status Validate() const;
-  std::string ToString() const;  // the URL with its password redacted
+  std::string ToString() const;  // the pool's sizes and timeouts, not the URL
 };
 
 // Positional parameters ($1, $2, …) in libpq's text format; nullopt is SQL NULL.
@@ -46,11 +47,14 @@ class PgParams {
   PgParams& Add(std::optional<bool> v);
 
   int size() const { return static_cast<int>(values_.size()); }
+  // A value holds a NUL character, which libpq's text format cannot carry.
+  bool has_nul() const { return has_nul_; }
   // Pointers into this object; valid while it lives and is not added to.
   std::vector<const char*> Pointers() const;
 
  private:
   std::vector<std::optional<std::string>> values_;
+  bool has_nul_ = false;
 };
 
 // A query's rows; columns are read by 0-based index, in the row accessor shape of
@@ -98,10 +102,10 @@ class PgConnection {
   // Runs statements without parameters (several, separated by ';', are allowed).
   Status Exec(std::string_view sql, std::string_view what);
 
-  // Runs `body` between BEGIN and COMMIT; rolls back when it or the COMMIT fails.
+  // Runs `body` between `begin` and COMMIT; rolls back when it or the COMMIT fails.
   template <typename Body>
-  Status InTransaction(std::string_view what, const Body& body) {
-    SWHA_RETURN_IF_ERROR(Exec("BEGIN", what));
+  Status InTransaction(std::string_view what, const Body& body, std::string_view begin = "BEGIN") {
+    SWHA_RETURN_IF_ERROR(Exec(begin, what));
     Status s = body();
     if (s.ok()) s = Exec("COMMIT", what);
     if (!s.ok() && healthy()) (void)Exec("ROLLBACK", what);
@@ -120,6 +124,7 @@ class PgConnection {
 
   PGconn* conn_;
   std::unordered_map<std::string, std::string> statement_names_;  // SQL → prepared name
+  bool poisoned_ = false;  // the server made it useless (read-only, timed out)
 };
 
 class PgPool {

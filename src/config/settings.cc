@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "catalog/limits.h"
 #include "storage/limits.h"
 #include "util/crypto.h"
 #include "util/strings.h"
@@ -50,7 +51,8 @@ constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "characters"
 constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
 constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
-constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1, 256, "connections"};
+constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1, catalog::kMaxDatabaseConnections,
+                                    "connections"};
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
 constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, storage::kMaxUrlExpirySeconds,
                                        "seconds"};
@@ -356,6 +358,13 @@ void RedactPasswordParameters(std::string* s) {
 
 }  // namespace
 
+bool IsPostgresUrl(std::string_view url) {
+  for (std::string_view scheme : kPostgresUrlSchemes) {
+    if (url.starts_with(scheme)) return true;
+  }
+  return false;
+}
+
 std::string RedactDatabaseUrl(std::string_view url) {
   std::string out(url);
   size_t scheme_end = out.find("://");
@@ -399,12 +408,15 @@ Status Settings::Validate() const {
                    "a label of 1 to 64 characters without spaces, e.g. production");
   }
   SWHA_RETURN_IF_ERROR(CheckRange(kTokenExpiryRule, access_token_expire_minutes));
-  if (!database_url.empty() && !database_url.starts_with("postgresql://") &&
-      !database_url.starts_with("postgres://") && !database_url.starts_with("sqlite:///")) {
-    return Invalid("DATABASE_URL", RedactDatabaseUrl(database_url),
-                   "postgresql://user:password@host:port/database, sqlite:///path, or empty for "
-                   "SQLite in DATA_DIR");
+  const bool sqlite_url = database_url.starts_with(kSqliteUrlScheme);
+  if ((!database_url.empty() && !sqlite_url && !IsPostgresUrl(database_url)) ||
+      (sqlite_url && database_url.size() == kSqliteUrlScheme.size())) {
+    // The value may hold a password in a form RedactDatabaseUrl does not recognize.
+    return InvalidSecret("DATABASE_URL",
+                         "postgresql://user:password@host:port/database, sqlite:///path, or "
+                         "empty for SQLite in DATA_DIR");
   }
+
   SWHA_RETURN_IF_ERROR(CheckRange(kDatabasePoolRule, database_pool_size));
   SWHA_RETURN_IF_ERROR(CheckUrl("SYNC_API_BASE_URL", sync_api_base_url));
   if (!sync_api_key.empty() && sync_api_base_url.empty()) {

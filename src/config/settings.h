@@ -86,6 +86,12 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env);
 // the others read its key.
 Status EnsureSecretKey(Settings* settings, FileSystem* fs);
 
+// DATABASE_URL prefixes: PostgreSQL (libpq URIs) and SQLite (sqlite:///relative/path,
+// sqlite:////absolute/path).
+constexpr std::string_view kPostgresUrlSchemes[] = {"postgresql://", "postgres://"};
+constexpr std::string_view kSqliteUrlScheme = "sqlite:///";
+bool IsPostgresUrl(std::string_view url);
+
 // Replaces the password in a database URL (`scheme://user:PASS@host/db`, a `password=` query
 // parameter, or a libpq `password=...` keyword) with <redacted>; anything else is unchanged.
 std::string RedactDatabaseUrl(std::string_view url);

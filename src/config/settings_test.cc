@@ -424,6 +424,19 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
   }
 }
 
+TEST(SettingsTest, AnInvalidDatabaseUrlIsRefusedWithoutQuotingIt) {
+  for (const std::string url :
+       {"postgresql:/user:hunter2-secret@db/x", "mysql://u:hunter2-secret@h/d", "sqlite:///"}) {
+    auto s = LoadSettings({{"DATABASE_URL", url}});
+    ASSERT_FALSE(s.ok()) << url;
+    EXPECT_NE(s.status().message().find("DATABASE_URL"), std::string::npos);
+    EXPECT_EQ(s.status().message().find("hunter2"), std::string::npos) << s.status().message();
+  }
+  for (const std::string url : {"postgresql://u:p@h:5432/d", "postgres://h/d", "sqlite:///x.db"}) {
+    EXPECT_TRUE(LoadSettings({{"DATABASE_URL", url}}).ok()) << url;
+  }
+}
+
 TEST(SettingsTest, RedactDatabaseUrlForms) {
   EXPECT_EQ(RedactDatabaseUrl("postgresql://user:pa@ss@host/db"),
             "postgresql://user:<redacted>@host/db");

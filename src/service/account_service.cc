@@ -72,7 +72,7 @@ std::optional<Status> PasswordError(std::string_view field, std::string_view p) 
 std::optional<Status> TextError(std::string_view field, const std::optional<std::string>& v,
                                 size_t max_chars) {
   if (!v) return std::nullopt;
-  if (!IsValidUtf8(*v) || Utf8Length(*v) > max_chars) {
+  if (!IsValidUtf8(*v) || v->find('\0') != std::string::npos || Utf8Length(*v) > max_chars) {
     return Status::InvalidField(std::string(field),
                                 "must be at most " + std::to_string(max_chars) + " characters");
   }
@@ -131,6 +131,12 @@ AccessToken AccountService::IssueToken(const catalog::User& user,
 Result<AccessToken> AccountService::Login(std::string_view username,
                                           std::string_view password) const {
   const Status wrong = Status::Unauthenticated("Incorrect username or password");
+  // No account has such a name (registration allows letters, digits and _ . - only), and a
+  // NUL could not even be looked up in PostgreSQL: the same answer, after the same work.
+  if (!IsValidUtf8(username) || username.find('\0') != std::string_view::npos) {
+    auth::SpendPasswordCheckTime(password);
+    return wrong;
+  }
   auto user = catalog_->FindUserByUsername(username);
   if (!user.ok()) {
     if (user.status().code() != StatusCode::kNotFound) return user.status();
@@ -194,7 +200,7 @@ Result<CreatedApiKey> AccountService::CreateApiKey(const Principal& principal,
                                                    std::optional<int64_t> expires_in_days) const {
   if (!principal.user_id) return NotAuthenticated();
   if (TrimWhitespace(name).empty() || !IsValidUtf8(name) ||
-      Utf8Length(name) > kMaxApiKeyNameLength) {
+      name.find('\0') != std::string_view::npos || Utf8Length(name) > kMaxApiKeyNameLength) {
     return Status::InvalidField(
         "name", "must be 1 to " + std::to_string(kMaxApiKeyNameLength) + " characters");
   }

@@ -42,8 +42,14 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   report.repaired = options.repair;
   const int64_t orphan_before = clock_->NowUnixSeconds() - options.orphan_grace_seconds;
 
-  // Storage first, then the catalog: a session made in between has a row and audio in the
-  // second look, and is at worst a young orphan in the first, which the grace period spares.
+  // The catalog first, then storage. A session made in between has audio but no row here: a
+  // young orphan, which the grace period spares. (The other order would see its row without
+  // its audio, and repair would delete a good session.) One deleted in between is a row
+  // without audio, whose repair is the delete it was.
+  SWHA_ASSIGN_OR_RETURN(
+      std::vector<catalog::SessionRecord> rows,
+      catalog_->SessionsCreatedBefore(std::nullopt, std::numeric_limits<int64_t>::max()));
+
   LocalView local;
   SWHA_ASSIGN_OR_RETURN(std::vector<storage::LocalSessionDir> dirs,
                         storage_->local->ListSessionDirs());
@@ -66,9 +72,16 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
     }
   }
 
-  SWHA_ASSIGN_OR_RETURN(
-      std::vector<catalog::SessionRecord> rows,
-      catalog_->SessionsCreatedBefore(std::nullopt, std::numeric_limits<int64_t>::max()));
+  // A catalog with no sessions beside storage that holds some is more likely the wrong
+  // catalog (a DATABASE_URL missing from this shell) than a store of orphans: repair would
+  // delete everything.
+  if (options.repair && !options.force && rows.empty() &&
+      (!local.dirs.empty() || !s3.by_session.empty())) {
+    return Status::InvalidArgument(
+        "the catalog has no sessions but storage holds some: is this the service's catalog "
+        "(DATABASE_URL, DATA_DIR)? Nothing was deleted; --force repairs anyway");
+  }
+
   std::set<std::string> described;
   for (const catalog::SessionRecord& row : rows) {
     described.insert(row.session_id);
@@ -84,7 +97,12 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
           report.missing_local.push_back(row.session_id + "/" + seg.filename);
         }
       }
-      if (storage::InS3(seg.location) && seg.s3_key && report.s3_checked) {
+      if (storage::InS3(seg.location) && !seg.s3_key) {
+        report.unrepaired.push_back("session " + row.session_id + " segment " + seg.filename +
+                                    " is recorded in S3 without a key");
+        continue;
+      }
+      if (storage::InS3(seg.location) && report.s3_checked) {
         ++copies_expected;
         if (s3.keys.count(*seg.s3_key) == 0) {
           ++copies_missing;

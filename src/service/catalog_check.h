@@ -19,6 +19,9 @@ constexpr int64_t kDefaultOrphanGraceSeconds = 15 * 60;
 
 struct CatalogCheckOptions {
   bool repair = false;
+  // Repair even when the catalog is empty but storage is not (normally refused: it suggests
+  // the wrong catalog, and would delete everything).
+  bool force = false;
   int64_t orphan_grace_seconds = kDefaultOrphanGraceSeconds;
 };
 

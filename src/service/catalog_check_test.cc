@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <sys/time.h>
 
+#include <functional>
+
+#include "catalog/catalog_wrapper.h"
 #include "storage/session_id.h"
 #include "util/file_system.h"
 
@@ -34,7 +37,7 @@ class CatalogCheckTest : public ::testing::Test {
   // A session of two local segments; its audio is stored, its row recorded when `recorded`,
   // and its files dated `mtime`.
   std::string MakeSession(bool recorded, int64_t mtime) {
-    const std::string id = storage::NewSessionId(clock_, "7");
+    std::string id = storage::NewSessionId(clock_, "7");
     const std::vector<storage::SegmentFile> files = {{"segment_000.wav", "RIFF0"},
                                                      {"segment_001.wav", "RIFF1"}};
     EXPECT_TRUE(local_.Publish(id, files).ok());
@@ -122,6 +125,54 @@ TEST_F(CatalogCheckTest, FindsBothKindsOfInconsistencyAndRepairsWhatItCan) {
   EXPECT_EQ(aged.orphan_local, std::vector<std::string>{young + "/"});
   EXPECT_TRUE(aged.clean());
   EXPECT_TRUE(Run(/*repair=*/false).clean());
+}
+
+// A generation that stores its audio and records its row while the check runs, between the
+// check's reading of the catalog and its listing of storage.
+class GenerationDuringTheCheck : public catalog::CatalogWrapper {
+ public:
+  GenerationDuringTheCheck(catalog::Catalog* target, std::function<void()> generate)
+      : CatalogWrapper(target), generate_(std::move(generate)) {}
+  Result<std::vector<catalog::SessionRecord>> SessionsCreatedBefore(
+      std::optional<std::string_view> owner, int64_t cutoff_ms) override {
+    auto rows = CatalogWrapper::SessionsCreatedBefore(owner, cutoff_ms);
+    generate_();
+    return rows;
+  }
+
+ private:
+  std::function<void()> generate_;
+};
+
+TEST_F(CatalogCheckTest, ASessionMadeDuringTheCheckSurvivesRepair) {
+  MakeSession(/*recorded=*/true, kLongAgo);
+  std::string made_during;
+  GenerationDuringTheCheck racing(catalog_.get(),
+                                  [&] { made_during = MakeSession(/*recorded=*/true, kNow); });
+  CatalogChecker checker(&racing, &storage_, &clock_);
+  auto report = checker.Run({.repair = true});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->clean());
+  EXPECT_EQ(report->rows_removed, 0);
+  EXPECT_TRUE(catalog_->GetSession(made_during).ok());
+  EXPECT_TRUE(Exists(Path(made_during, "segment_000.wav")));
+}
+
+// An empty catalog beside full storage is most likely the wrong catalog: repair refuses to
+// empty the storage unless forced.
+TEST_F(CatalogCheckTest, RepairAgainstAnEmptyCatalogIsRefusedUnlessForced) {
+  const std::string orphan = MakeSession(/*recorded=*/false, kLongAgo);
+  CatalogChecker checker(catalog_.get(), &storage_, &clock_);
+  auto refused = checker.Run({.repair = true});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("Nothing was deleted"), std::string::npos);
+  EXPECT_TRUE(Exists(Path(orphan, "segment_000.wav")));
+  auto found = checker.Run({.repair = false});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->orphan_local.size(), 1u);
+  auto forced = checker.Run({.repair = true, .force = true});
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->local_files_removed, 2);
 }
 
 }  // namespace

@@ -24,6 +24,13 @@ std::vector<Status> GenerationService::Validate(const GenerationRequest& request
   const tts::SynthesisRequest& s = request.synthesis;
   if (TrimWhitespace(s.text).empty())
     errors.push_back(Status::InvalidField("text", "must not be empty"));
+  // The text is recorded segment by segment, and a NUL cannot be stored everywhere (libpq).
+  if (s.text.find('\0') != std::string::npos) {
+    errors.push_back(Status::InvalidField("text", "must not contain NUL characters"));
+  }
+  if (s.split_pattern.find('\0') != std::string::npos) {
+    errors.push_back(Status::InvalidField("split_pattern", "must not contain NUL characters"));
+  }
   if (auto v = tts::FindVoice(s.voice); !v.ok()) errors.push_back(v.status().WithField("voice"));
   if (auto l = tts::FindLanguage(s.language_code); !l.ok()) {
     errors.push_back(l.status().WithField("language_code"));
@@ -105,7 +112,11 @@ Result<Session> GenerationService::Create(const Principal& principal,
     for (const std::string& f : removed.s3_failures) {
       spdlog::error("session {} not recorded and not removed: S3 {}", session.session_id, f);
     }
-    return recorded;
+    // Nothing the client sent can make a valid request unrecordable (a taken session id is
+    // our collision): only "the database is away" (503) is passed on; the rest is ours.
+    if (recorded.code() == StatusCode::kUnavailable) return recorded;
+    spdlog::error("session {} not recorded: {}", session.session_id, recorded.message());
+    return Status::Internal("the session could not be recorded");
   }
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
   session.processing_time = watch.ElapsedSeconds();

@@ -133,6 +133,12 @@ TEST_F(GenerationServiceTest, ASessionThatCannotBeRecordedLeavesNoAudio) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(SessionDirs(), 0u);  // no audio without a row
+  // A refusal that is not about availability is the server's fault, never the client's.
+  catalog_.record_fault = Status::AlreadyExists("injected: session id taken", "");
+  r = service_.Create(Principal::Anonymous(), Request("One. Two."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(SessionDirs(), 0u);
 }
 
 TEST_F(GenerationServiceTest, TheRequestsExpiryWinsAndZeroMeansTheDefault) {
@@ -160,6 +166,12 @@ TEST_F(GenerationServiceTest, ValidateNamesEveryBadFieldAtOnce) {
   r = Request("fine");
   r.url_expiry_seconds = storage::kMaxUrlExpirySeconds;
   EXPECT_TRUE(service_.Validate(r).empty());
+  // A NUL could not be recorded in every catalog: refused up front, naming the field.
+  r = Request(std::string("cut\0short", 9));
+  r.synthesis.split_pattern = std::string("a\0", 2);
+  fields.clear();
+  for (const Status& e : service_.Validate(r)) fields.push_back(e.field());
+  EXPECT_EQ(fields, (std::vector<std::string>{"text", "split_pattern"}));
 }
 
 TEST_F(GenerationServiceTest, TextOverTheLimitIsTooLargeBeforeAnythingElse) {

@@ -97,7 +97,8 @@ Result<int64_t> AudioStore::RemoveSessionDir(const std::string& session_id) {
   SWHA_ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs_->ListDir(dir));
   int64_t removed = 0;
   for (const DirEntry& file : files) {
-    if (!file.info.is_regular) continue;
+    // Only what this service writes there; anything else stays, and so does the directory.
+    if (!file.info.is_regular || !IsValidSegmentFilename(file.name)) continue;
     SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, file.name)));
     ++removed;
   }

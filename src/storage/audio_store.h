@@ -70,7 +70,8 @@ class AudioStore {
   // symlink), sorted by id; empty when AUDIO_DIR does not exist.
   Result<std::vector<LocalSessionDir>> ListSessionDirs();
 
-  // Removes a session directory and the regular files in it; returns how many files went.
+  // Removes a session directory and the segment files in it; returns how many files went.
+  // Anything else in it is left, and the directory with it (an error says so).
   // Refuses a symlinked session directory, as OpenSegment does. NotFound when it is not there.
   Result<int64_t> RemoveSessionDir(const std::string& session_id);
 

@@ -228,16 +228,20 @@ TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
   ASSERT_FALSE(made_during.empty());
   sessions.insert(sessions.end(), made_during.begin(), made_during.end());
 
+  auto me = on_a->Get("/api/v1/users/me");
+  ASSERT_TRUE(me && me->status == 200);
+  const std::string owner_prefix =
+      "audio/users/" + std::to_string(ParseJson(me->body).at("id").get<int64_t>()) + "/";
   int kept = 0;
   for (const std::string& session : sessions) {
     auto got = GetSession(*on_a, session);
-    const std::string prefix = "audio/users/";
     if (!got) {
       // Gone from the catalog: gone from the disk and from S3 too.
       std::error_code ec;
       EXPECT_FALSE(
           std::filesystem::exists(std::filesystem::symlink_status(audio_dir() + "/" + session, ec)))
           << session;
+      EXPECT_EQ(CountObjects(owner_prefix + session + "/"), 0u) << session;
       continue;
     }
     ++kept;

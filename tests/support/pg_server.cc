@@ -57,8 +57,11 @@ PgServer::PgServer() : root_(MakeTempDir()), dir_(root_ + "/pg"), port_(FreeLoop
   chmod(root_.c_str(), 0711);
 }
 
-PgServer::~PgServer() {
+PgServer::~PgServer() { Discard(); }
+
+void PgServer::Discard() {
   (void)Stop();
+  started_once_ = false;
   RemoveDirRecursively(root_);
 }
 

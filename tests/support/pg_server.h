@@ -25,6 +25,9 @@ class PgServer {
   Status Start();
   // Fast shutdown: open sessions are ended, the port then refuses connections.
   Status Stop();
+  // Stops it and removes its directory now, as the destructor would (for a process that is
+  // about to exit without running destructors).
+  void Discard();
 
   // postgresql://…/<database> for a new, empty database of that name (a fresh one for each
   // test keeps tests apart without a new cluster each). AlreadyExists if it exists.
