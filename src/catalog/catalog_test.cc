@@ -357,13 +357,18 @@ TEST_P(CatalogTest, ADatabaseFromANewerReleaseIsRefused) {
       << refused.status().message();
 }
 
+// Test names end in "/catalog" rather than the factory's bytes.
+std::string CatalogParamName(const ::testing::TestParamInfo<BackendFactory>&) { return "catalog"; }
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogTest, ::testing::Values([]() -> std::unique_ptr<Backend> {
                            return std::make_unique<SqliteBackend>();
-                         }));
+                         }),
+                         CatalogParamName);
 // Runs as its own CTest test (catalog.postgres), which starts one cluster for all of them.
 INSTANTIATE_TEST_SUITE_P(Postgres, CatalogTest, ::testing::Values([]() -> std::unique_ptr<Backend> {
                            return std::make_unique<PostgresBackend>();
-                         }));
+                         }),
+                         CatalogParamName);
 
 TEST(SqliteCatalogTest, AnUnopenablePathIsAnErrorNotACrash) {
   SqliteBackend backend;
