@@ -207,7 +207,10 @@ TEST_P(CatalogTest, ConcurrentRegistrationsOfOneNameLetExactlyOneThrough) {
 }
 
 TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
-  const SessionRecord r = NewSession("1_7_aa", "7", 5000);
+  SessionRecord r = NewSession("1_7_aa", "7", 5000);
+  // Text that array literals and SQL quoting must carry unchanged.
+  r.segments[1].graphemes = "He said \"hi\", {ok} \\ NULL 'x';";
+  r.segments[1].duration_seconds = 0.1 + 0.2;
   ASSERT_TRUE(catalog_->RecordSession(r).ok());
   auto got = catalog_->GetSession("1_7_aa");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -223,6 +226,9 @@ TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   EXPECT_EQ(got->segments[1].location, storage::Location::kLocal);
   EXPECT_FALSE(got->segments[1].s3_key.has_value());
   EXPECT_EQ(got->segments[1].byte_size, 7244);
+  EXPECT_EQ(got->segments[1].graphemes, r.segments[1].graphemes);
+  EXPECT_EQ(got->segments[1].duration_seconds, 0.1 + 0.2);  // exactly
+  EXPECT_EQ(got->segments[0].graphemes, "Hello world.");
   EXPECT_EQ(catalog_->RecordSession(r).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(catalog_->GetSession("nope").status().code(), StatusCode::kNotFound);
 }

@@ -32,6 +32,29 @@ std::string Returning(std::string_view statement, std::string_view columns) {
   return sql;
 }
 
+// A PostgreSQL array literal of `values` ({"a","b",NULL}): every element quoted, with quotes
+// and backslashes escaped, so no value can break out of its element.
+template <typename T, typename Text>
+std::string ArrayLiteral(const std::vector<T>& values, const Text& text_of) {
+  std::string out = "{";
+  for (const T& v : values) {
+    if (out.size() > 1) out += ',';
+    const std::optional<std::string> text = text_of(v);
+    if (!text) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *text) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 // Every row, read by `read`.
 template <typename Read>
 auto ReadAll(const PgRows& rows, Read read) {
@@ -80,20 +103,20 @@ class PostgresCatalog : public Catalog {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(
         PgRows rows,
-        conn->Query("INSERT INTO users (username, email, full_name, bio, password_hash, "
-                    "is_active, is_superuser, token_version, created_at) "
-                    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
-                    PgParams()
-                        .Add(u.username)
-                        .Add(u.email)
-                        .Add(u.full_name)
-                        .Add(u.bio)
-                        .Add(u.password_hash)
-                        .Add(u.is_active)
-                        .Add(u.is_superuser)
-                        .Add(u.token_version)
-                        .Add(u.created_at),
-                    "create user"));
+        conn->DurableQuery("INSERT INTO users (username, email, full_name, bio, password_hash, "
+                           "is_active, is_superuser, token_version, created_at) "
+                           "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+                           PgParams()
+                               .Add(u.username)
+                               .Add(u.email)
+                               .Add(u.full_name)
+                               .Add(u.bio)
+                               .Add(u.password_hash)
+                               .Add(u.is_active)
+                               .Add(u.is_superuser)
+                               .Add(u.token_version)
+                               .Add(u.created_at),
+                           "create user"));
     if (rows.size() != 1) return Status::Internal("create user: no id returned");
     User out = u;
     out.id = rows.row(0).Int(0);
@@ -115,7 +138,7 @@ class PostgresCatalog : public Catalog {
   Result<User> UpdateProfile(int64_t id, const ProfileFields& f, int64_t now_unix) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     // COALESCE keeps a column whose new value is NULL (not given).
-    return OneUser(conn->Query(
+    return OneUser(conn->DurableQuery(
         Returning("UPDATE users SET username = COALESCE($1, username), "
                   "email = COALESCE($2, email), full_name = COALESCE($3, full_name), "
                   "bio = COALESCE($4, bio), updated_at = $5 WHERE id = $6",
@@ -126,17 +149,17 @@ class PostgresCatalog : public Catalog {
 
   Result<User> SetPassword(int64_t id, std::string_view password_hash, int64_t now_unix) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    return OneUser(
-        conn->Query(Returning("UPDATE users SET password_hash = $1, "
-                              "token_version = token_version + 1, updated_at = $2 WHERE id = $3",
-                              kUserColumns),
-                    PgParams().Add(password_hash).Add(now_unix).Add(id), "set password"));
+    return OneUser(conn->DurableQuery(
+        Returning("UPDATE users SET password_hash = $1, "
+                  "token_version = token_version + 1, updated_at = $2 WHERE id = $3",
+                  kUserColumns),
+        PgParams().Add(password_hash).Add(now_unix).Add(id), "set password"));
   }
 
   Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
                             std::optional<bool> is_superuser, int64_t now_unix) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    return OneUser(conn->Query(
+    return OneUser(conn->DurableQuery(
         Returning("UPDATE users SET is_active = COALESCE($1, is_active), "
                   "is_superuser = COALESCE($2, is_superuser), updated_at = $3 WHERE id = $4",
                   kUserColumns),
@@ -153,8 +176,8 @@ class PostgresCatalog : public Catalog {
 
   Status DeleteUser(int64_t id) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query("DELETE FROM users WHERE id = $1",
-                                                   PgParams().Add(id), "delete user"));
+    SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->DurableQuery("DELETE FROM users WHERE id = $1",
+                                                          PgParams().Add(id), "delete user"));
     return rows.affected() == 0 ? Status::NotFound("User not found") : Status::Ok();
   }
 
@@ -162,16 +185,16 @@ class PostgresCatalog : public Catalog {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(
         PgRows rows,
-        conn->Query("INSERT INTO api_keys (user_id, name, prefix, key_sha256, created_at, "
-                    "expires_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
-                    PgParams()
-                        .Add(key.user_id)
-                        .Add(key.name)
-                        .Add(key.prefix)
-                        .Add(key.key_sha256)
-                        .Add(key.created_at)
-                        .Add(key.expires_at),
-                    "create API key"));
+        conn->DurableQuery("INSERT INTO api_keys (user_id, name, prefix, key_sha256, created_at, "
+                           "expires_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+                           PgParams()
+                               .Add(key.user_id)
+                               .Add(key.name)
+                               .Add(key.prefix)
+                               .Add(key.key_sha256)
+                               .Add(key.created_at)
+                               .Add(key.expires_at),
+                           "create API key"));
     if (rows.size() != 1) return Status::Internal("create API key: no id returned");
     ApiKey out = key;
     out.id = rows.row(0).Int(0);
@@ -199,8 +222,8 @@ class PostgresCatalog : public Catalog {
   Status DeleteApiKey(int64_t user_id, int64_t id) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(PgRows rows,
-                          conn->Query("DELETE FROM api_keys WHERE id = $1 AND user_id = $2",
-                                      PgParams().Add(id).Add(user_id), "delete API key"));
+                          conn->DurableQuery("DELETE FROM api_keys WHERE id = $1 AND user_id = $2",
+                                             PgParams().Add(id).Add(user_id), "delete API key"));
     return rows.affected() == 0 ? Status::NotFound("API key not found") : Status::Ok();
   }
 
@@ -212,45 +235,49 @@ class PostgresCatalog : public Catalog {
         .status();
   }
 
+  // One statement (so one round trip, atomic by itself): the session row, and its segments
+  // from parallel arrays. Committed asynchronously (the connection's default; see
+  // kServerOptions): a database crash may lose the last fraction of a second of sessions,
+  // whose audio `catalog check` then finds as orphans.
   Status RecordSession(const SessionRecord& r) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    return conn->InTransaction("record session", [&]() -> Status {
-      SWHA_RETURN_IF_ERROR(
-          conn->Query("INSERT INTO sessions (session_id, owner, created_at_ms, voice, "
-                      "language_code, speed, split_pattern, text_length) "
-                      "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-                      PgParams()
-                          .Add(r.session_id)
-                          .Add(r.owner)
-                          .Add(r.created_at_ms)
-                          .Add(r.voice)
-                          .Add(r.language_code)
-                          .Add(r.speed)
-                          .Add(r.split_pattern)
-                          .Add(r.text_length),
-                      "record session")
-              .status());
-      for (const SegmentRecord& seg : r.segments) {
-        SWHA_RETURN_IF_ERROR(
-            conn->Query("INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
-                        "duration, byte_size, sha256, location, s3_key) "
-                        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-                        PgParams()
-                            .Add(r.session_id)
-                            .Add(seg.index)
-                            .Add(seg.filename)
-                            .Add(seg.graphemes)
-                            .Add(seg.phonemes)
-                            .Add(seg.duration_seconds)
-                            .Add(seg.byte_size)
-                            .Add(seg.sha256_hex)
-                            .Add(LocationName(seg.location))
-                            .Add(seg.s3_key),
-                        "record segment")
-                .status());
-      }
-      return Status::Ok();
-    });
+    using Seg = SegmentRecord;
+    auto column = [&r](auto text_of) { return ArrayLiteral(r.segments, text_of); };
+    auto text = [](auto member) {
+      return [member](const Seg& g) { return std::optional<std::string>(g.*member); };
+    };
+    PgParams params;
+    params.Add(r.session_id)
+        .Add(r.owner)
+        .Add(r.created_at_ms)
+        .Add(r.voice)
+        .Add(r.language_code)
+        .Add(r.speed)
+        .Add(r.split_pattern)
+        .Add(r.text_length)
+        .Add(column([](const Seg& g) { return std::optional(std::to_string(g.index)); }))
+        .Add(column(text(&Seg::filename)))
+        .Add(column(text(&Seg::graphemes)))
+        .Add(column(text(&Seg::phonemes)))
+        .Add(column([](const Seg& g) { return std::optional(PgDoubleText(g.duration_seconds)); }))
+        .Add(column([](const Seg& g) { return std::optional(std::to_string(g.byte_size)); }))
+        .Add(column(text(&Seg::sha256_hex)))
+        .Add(column([](const Seg& g) {
+          return std::optional<std::string>(std::string(LocationName(g.location)));
+        }))
+        .Add(column([](const Seg& g) { return g.s3_key; }));
+    return conn
+        ->Query(
+            "WITH session AS (INSERT INTO sessions (session_id, owner, created_at_ms, voice, "
+            "language_code, speed, split_pattern, text_length) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING session_id) "
+            "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, duration, "
+            "byte_size, sha256, location, s3_key) "
+            "SELECT session.session_id, g.* FROM session, unnest($9::integer[], $10::text[], "
+            "$11::text[], $12::text[], $13::float8[], $14::bigint[], $15::text[], $16::text[], "
+            "$17::text[]) AS g",
+            params, "record session")
+        .status();
   }
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
@@ -327,19 +354,8 @@ class PostgresCatalog : public Catalog {
   // Fills in the segments of every session in one query.
   static Status LoadSegments(PgPool::Lease& conn, std::vector<SessionRecord>* sessions) {
     if (sessions->empty()) return Status::Ok();
-    // A text[] literal: {"id1","id2"}; session ids hold no quote or backslash, but escape
-    // them anyway so that the literal can never be broken out of.
-    std::string ids = "{";
-    for (const SessionRecord& r : *sessions) {
-      if (ids.size() > 1) ids += ',';
-      ids += '"';
-      for (char c : r.session_id) {
-        if (c == '"' || c == '\\') ids += '\\';
-        ids += c;
-      }
-      ids += '"';
-    }
-    ids += '}';
+    const std::string ids = ArrayLiteral(
+        *sessions, [](const SessionRecord& r) { return std::optional<std::string>(r.session_id); });
     SWHA_ASSIGN_OR_RETURN(
         PgRows rows,
         conn->Query(

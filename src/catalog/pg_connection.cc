@@ -14,7 +14,13 @@ namespace {
 
 // Every statement is a few rows: one that runs longer is stuck (a lock, a sick server), and
 // holds an HTTP thread and a pooled connection meanwhile.
-constexpr std::string_view kServerOptions = "-c statement_timeout=30000 -c lock_timeout=30000";
+//
+// Commits are asynchronous by default: the WAL is flushed within a fraction of a second, not
+// before COMMIT returns (for session records that fsync was most of a generate's cost with
+// the catalog, see docs/performance.md); a database crash in that window loses those rows,
+// not consistency. Account writes opt back in (DurableQuery).
+constexpr std::string_view kServerOptions =
+    "-c statement_timeout=30000 -c lock_timeout=30000 -c synchronous_commit=off";
 // A server that vanished without closing the connection (a failover, a dropped route) is given
 // up on after this long rather than the kernel's retransmission timeout (~15 minutes).
 constexpr std::string_view kTcpUserTimeoutMs = "30000";
@@ -100,10 +106,14 @@ PgParams& PgParams::Add(int64_t v) {
   return *this;
 }
 
-PgParams& PgParams::Add(double v) {
+std::string PgDoubleText(double v) {
   std::array<char, 32> buf{};
   const auto [end, error] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  values_.emplace_back(std::string(buf.data(), error == std::errc() ? end : buf.data()));
+  return std::string(buf.data(), error == std::errc() ? end : buf.data());
+}
+
+PgParams& PgParams::Add(double v) {
+  values_.emplace_back(PgDoubleText(v));
   return *this;
 }
 
@@ -268,6 +278,21 @@ Result<PgRows> PgConnection::Query(std::string_view sql, const PgParams& params,
   return Check(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr,
                               nullptr, /*resultFormat=*/0),
                what);
+}
+
+Result<PgRows> PgConnection::DurableQuery(std::string_view sql, const PgParams& params,
+                                          std::string_view what) {
+  std::optional<PgRows> rows;
+  SWHA_RETURN_IF_ERROR(InTransaction(
+      what,
+      [&]() -> Status {
+        auto result = Query(sql, params, what);
+        if (!result.ok()) return result.status();
+        rows.emplace(std::move(*result));
+        return Status::Ok();
+      },
+      "BEGIN; SET LOCAL synchronous_commit TO on"));
+  return std::move(*rows);
 }
 
 Status PgConnection::Exec(std::string_view sql, std::string_view what) {

@@ -32,6 +32,9 @@ struct PgPoolConfig {
   std::string ToString() const;  // the pool's sizes and timeouts, not the URL
 };
 
+// The shortest text that PostgreSQL reads back as the same double.
+std::string PgDoubleText(double v);
+
 // Positional parameters ($1, $2, …) in libpq's text format; nullopt is SQL NULL.
 class PgParams {
  public:
@@ -99,6 +102,10 @@ class PgConnection {
 
   // Runs one statement, prepared on this connection the first time it is seen.
   Result<PgRows> Query(std::string_view sql, const PgParams& params, std::string_view what);
+  // Query in a transaction committed synchronously (the WAL flushed before it returns),
+  // whatever the connection's default: for writes that must outlive a database crash, such as
+  // a password change or a revoked key.
+  Result<PgRows> DurableQuery(std::string_view sql, const PgParams& params, std::string_view what);
   // Runs statements without parameters (several, separated by ';', are allowed).
   Status Exec(std::string_view sql, std::string_view what);
 

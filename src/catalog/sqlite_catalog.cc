@@ -3,6 +3,7 @@
 // processes (the CLI) read while the service writes.
 #include <sqlite3.h>
 
+#include <map>
 #include <mutex>
 
 #include "catalog/catalog.h"
@@ -28,13 +29,62 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
   return Status::Internal(std::string(what) + ": " + detail);
 }
 
-// A prepared statement, finalized on scope exit. Binding is 1-based, as in SQLite.
+// Prepared statements kept for the connection's life, by SQL text: preparing costs more than
+// running most of the catalog's statements. Not thread-safe (the catalog's mutex guards it).
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+  }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+  // The statement for `sql`, ready to bind, and marked in use; nullptr with *rc set when it
+  // does not prepare. A statement already in use (the same SQL, nested) gets a private copy,
+  // finalized by Release.
+  sqlite3_stmt* Acquire(std::string_view sql, int* rc) {
+    auto it = entries_.find(sql);
+    if (it != entries_.end() && !it->second.in_use) {
+      it->second.in_use = true;
+      return it->second.stmt;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    *rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (*rc != SQLITE_OK || it != entries_.end()) return stmt;
+    entries_.emplace(std::string(sql), Entry{stmt, true});
+    return stmt;
+  }
+  void Release(sqlite3_stmt* stmt) {
+    if (stmt == nullptr) return;
+    for (auto& [sql, entry] : entries_) {
+      if (entry.stmt == stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        entry.in_use = false;
+        return;
+      }
+    }
+    sqlite3_finalize(stmt);  // a private copy
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt;
+    bool in_use;
+  };
+  sqlite3* db_;
+  std::map<std::string, Entry, std::less<>> entries_;
+};
+
+// A statement from the cache, handed back on scope exit. Binding is 1-based, as in SQLite.
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  Statement(StatementCache* cache, std::string_view sql) : cache_(cache), db_(cache->db()) {
+    stmt_ = cache->Acquire(sql, &rc_);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() { cache_->Release(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -92,6 +142,7 @@ class Statement {
   }
 
  private:
+  StatementCache* cache_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
@@ -111,7 +162,8 @@ Statement& BindUserFields(Statement* s, const User& u) {
 
 class SqliteCatalog : public Catalog {
  public:
-  explicit SqliteCatalog(sqlite3* db) : db_(db) {}
+  explicit SqliteCatalog(sqlite3* db) : db_(db), statements_(db) {}
+  // close_v2 waits for statements_ (destroyed after this body) to finalize its statements.
   ~SqliteCatalog() override { sqlite3_close_v2(db_); }
 
   Status Exec(std::string_view sql, std::string_view what) {
@@ -129,7 +181,7 @@ class SqliteCatalog : public Catalog {
 
   Result<User> CreateUser(const User& user) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "INSERT INTO users (username, email, full_name, bio, password_hash, is_active, "
                 "is_superuser, token_version, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
                 "RETURNING id");
@@ -143,15 +195,15 @@ class SqliteCatalog : public Catalog {
 
   Result<User> FindUserById(int64_t id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = ?");
+    Statement s(&statements_, "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = ?");
     s.Bind(1, id);
     return OneUser(&s);
   }
 
   Result<User> FindUserByUsername(std::string_view username) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "SELECT " + std::string(kUserColumns) +
-                         " FROM users WHERE lower(username) = lower(?)");
+    Statement s(&statements_, "SELECT " + std::string(kUserColumns) +
+                                  " FROM users WHERE lower(username) = lower(?)");
     s.Bind(1, username);
     return OneUser(&s);
   }
@@ -159,7 +211,7 @@ class SqliteCatalog : public Catalog {
   Result<User> UpdateProfile(int64_t id, const ProfileFields& f, int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
     // COALESCE keeps a column whose new value is NULL (not given).
-    Statement s(db_,
+    Statement s(&statements_,
                 "UPDATE users SET username = COALESCE(?, username), email = COALESCE(?, email), "
                 "full_name = COALESCE(?, full_name), bio = COALESCE(?, bio), updated_at = ? "
                 "WHERE id = ? RETURNING " +
@@ -171,7 +223,7 @@ class SqliteCatalog : public Catalog {
 
   Result<User> SetPassword(int64_t id, std::string_view password_hash, int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "UPDATE users SET password_hash = ?, token_version = token_version + 1, "
                 "updated_at = ? WHERE id = ? RETURNING " +
                     std::string(kUserColumns));
@@ -182,7 +234,7 @@ class SqliteCatalog : public Catalog {
   Result<User> SetUserFlags(int64_t id, std::optional<bool> is_active,
                             std::optional<bool> is_superuser, int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "UPDATE users SET is_active = COALESCE(?, is_active), "
                 "is_superuser = COALESCE(?, is_superuser), updated_at = ? WHERE id = ? "
                 "RETURNING " +
@@ -196,7 +248,7 @@ class SqliteCatalog : public Catalog {
 
   Result<std::vector<User>> ListUsers(int64_t skip, int64_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY id LIMIT ? OFFSET ?");
     s.Bind(1, limit).Bind(2, skip);
     std::vector<User> out;
@@ -209,7 +261,7 @@ class SqliteCatalog : public Catalog {
 
   Status DeleteUser(int64_t id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "DELETE FROM users WHERE id = ?");
+    Statement s(&statements_, "DELETE FROM users WHERE id = ?");
     s.Bind(1, id);
     SWHA_RETURN_IF_ERROR(s.Run("delete user"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("User not found") : Status::Ok();
@@ -217,7 +269,7 @@ class SqliteCatalog : public Catalog {
 
   Result<ApiKey> CreateApiKey(const ApiKey& key) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "INSERT INTO api_keys (user_id, name, prefix, key_sha256, created_at, expires_at) "
                 "VALUES (?,?,?,?,?,?) RETURNING id");
     s.Bind(1, key.user_id)
@@ -235,7 +287,7 @@ class SqliteCatalog : public Catalog {
 
   Result<ApiKey> FindApiKeyByHash(std::string_view key_sha256) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE key_sha256 = ?");
     s.Bind(1, key_sha256);
     SWHA_ASSIGN_OR_RETURN(bool row, s.Step("find API key"));
@@ -245,8 +297,8 @@ class SqliteCatalog : public Catalog {
 
   Result<std::vector<ApiKey>> ListApiKeys(int64_t user_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "SELECT " + std::string(kApiKeyColumns) +
-                         " FROM api_keys WHERE user_id = ? ORDER BY id");
+    Statement s(&statements_, "SELECT " + std::string(kApiKeyColumns) +
+                                  " FROM api_keys WHERE user_id = ? ORDER BY id");
     s.Bind(1, user_id);
     std::vector<ApiKey> out;
     while (true) {
@@ -258,7 +310,7 @@ class SqliteCatalog : public Catalog {
 
   Status DeleteApiKey(int64_t user_id, int64_t id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "DELETE FROM api_keys WHERE id = ? AND user_id = ?");
+    Statement s(&statements_, "DELETE FROM api_keys WHERE id = ? AND user_id = ?");
     s.Bind(1, id).Bind(2, user_id);
     SWHA_RETURN_IF_ERROR(s.Run("delete API key"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("API key not found") : Status::Ok();
@@ -266,7 +318,7 @@ class SqliteCatalog : public Catalog {
 
   Status TouchApiKey(int64_t id, int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "UPDATE api_keys SET last_used_at = ? WHERE id = ?");
+    Statement s(&statements_, "UPDATE api_keys SET last_used_at = ? WHERE id = ?");
     s.Bind(1, now_unix).Bind(2, id);
     return s.Run("touch API key");
   }
@@ -278,7 +330,7 @@ class SqliteCatalog : public Catalog {
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_,
+    Statement s(&statements_,
                 "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE session_id = ?");
     s.Bind(1, session_id);
     SWHA_ASSIGN_OR_RETURN(bool row, s.Step("get session"));
@@ -295,8 +347,9 @@ class SqliteCatalog : public Catalog {
       SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
     }
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "SELECT " + std::string(kSessionColumns) +
-                         " FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    Statement s(&statements_,
+                "SELECT " + std::string(kSessionColumns) +
+                    " FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
     s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
     SessionPage page;
     int64_t last_id = 0;
@@ -317,9 +370,10 @@ class SqliteCatalog : public Catalog {
   Result<std::vector<SessionRecord>> SessionsCreatedBefore(std::optional<std::string_view> owner,
                                                            int64_t cutoff_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "SELECT " + std::string(kSessionColumns) +
-                         " FROM sessions WHERE created_at_ms < ? AND (? IS NULL OR owner = ?)"
-                         " ORDER BY id");
+    Statement s(&statements_,
+                "SELECT " + std::string(kSessionColumns) +
+                    " FROM sessions WHERE created_at_ms < ? AND (? IS NULL OR owner = ?)"
+                    " ORDER BY id");
     s.Bind(1, cutoff_ms);
     const std::optional<std::string> owner_text =
         owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
@@ -336,7 +390,7 @@ class SqliteCatalog : public Catalog {
 
   Status DeleteSession(std::string_view session_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(db_, "DELETE FROM sessions WHERE session_id = ?");
+    Statement s(&statements_, "DELETE FROM sessions WHERE session_id = ?");
     s.Bind(1, session_id);
     SWHA_RETURN_IF_ERROR(s.Run("delete session"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
@@ -361,7 +415,7 @@ class SqliteCatalog : public Catalog {
         Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", "migrate"));
     int64_t version = 0;
     {
-      Statement s(db_, "SELECT max(version) FROM schema_version");
+      Statement s(&statements_, "SELECT max(version) FROM schema_version");
       SWHA_ASSIGN_OR_RETURN(bool row, s.Step("migrate"));
       if (row && !s.IsNull(0)) version = s.Int(0);
     }
@@ -369,7 +423,7 @@ class SqliteCatalog : public Catalog {
     for (const Migration& m : Migrations()) {
       if (m.version <= version) continue;
       SWHA_RETURN_IF_ERROR(Exec(m.sqlite, "migration " + std::to_string(m.version)));
-      Statement s(db_, "INSERT INTO schema_version (version) VALUES (?)");
+      Statement s(&statements_, "INSERT INTO schema_version (version) VALUES (?)");
       s.Bind(1, int64_t{m.version});
       SWHA_RETURN_IF_ERROR(s.Run("migrate"));
     }
@@ -385,7 +439,7 @@ class SqliteCatalog : public Catalog {
 
   // REQUIRES: mu_ held, inside a transaction.
   Status RecordSessionLocked(const SessionRecord& r) {
-    Statement s(db_,
+    Statement s(&statements_,
                 "INSERT INTO sessions (session_id, owner, created_at_ms, voice, language_code, "
                 "speed, split_pattern, text_length) VALUES (?,?,?,?,?,?,?,?)");
     s.Bind(1, r.session_id)
@@ -398,7 +452,7 @@ class SqliteCatalog : public Catalog {
         .Bind(8, r.text_length);
     SWHA_RETURN_IF_ERROR(s.Run("record session"));
     for (const SegmentRecord& seg : r.segments) {
-      Statement g(db_,
+      Statement g(&statements_,
                   "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
                   "duration, byte_size, sha256, location, s3_key) VALUES (?,?,?,?,?,?,?,?,?,?)");
       g.Bind(1, r.session_id)
@@ -418,8 +472,8 @@ class SqliteCatalog : public Catalog {
 
   // REQUIRES: mu_ held.
   Status LoadSegmentsLocked(SessionRecord* r) {
-    Statement s(db_, "SELECT " + std::string(kSegmentColumns) +
-                         " FROM segments WHERE session_id = ? ORDER BY idx");
+    Statement s(&statements_, "SELECT " + std::string(kSegmentColumns) +
+                                  " FROM segments WHERE session_id = ? ORDER BY idx");
     s.Bind(1, r->session_id);
     while (true) {
       SWHA_ASSIGN_OR_RETURN(bool row, s.Step("load segments"));
@@ -430,7 +484,8 @@ class SqliteCatalog : public Catalog {
   }
 
   std::mutex mu_;
-  sqlite3* const db_;  // guarded by mu_
+  sqlite3* const db_;          // guarded by mu_
+  StatementCache statements_;  // guarded by mu_
 };
 
 }  // namespace
