@@ -40,7 +40,9 @@ bool CatalogCheckReport::clean() const {
 Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& options) {
   CatalogCheckReport report;
   report.repaired = options.repair;
-  const int64_t orphan_before = clock_->NowUnixSeconds() - options.orphan_grace_seconds;
+  // Audio last written at or before this second may be an orphan (with no grace, everything
+  // up to now: times have whole seconds).
+  const int64_t orphan_until = clock_->NowUnixSeconds() - options.orphan_grace_seconds;
 
   // The catalog first, then storage. A session made in between has audio but no row here: a
   // young orphan, which the grace period spares. (The other order would see its row without
@@ -130,7 +132,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   }
 
   for (const auto& [session, dir] : local.dirs) {
-    if (described.count(session) != 0 || dir.newest_file_mtime >= orphan_before) continue;
+    if (described.count(session) != 0 || dir.newest_file_mtime > orphan_until) continue;
     report.orphan_local.push_back(session + "/");
     if (!options.repair) continue;
     auto removed = storage_->local->RemoveSessionDir(session);
@@ -145,7 +147,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   for (const auto& [session, objects] : s3.by_session) {
     if (described.count(session) != 0) continue;
     for (const storage::ListedObject& o : objects) {
-      if (o.last_modified < orphan_before) orphan_keys.push_back(o.key);
+      if (o.last_modified <= orphan_until) orphan_keys.push_back(o.key);
     }
   }
   // Under audio/ but not in the service's layout: reported, never deleted (someone else's).
