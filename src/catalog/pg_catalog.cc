@@ -17,9 +17,6 @@ namespace {
 // sharing the database is likely to pick it.
 constexpr int64_t kMigrationLockKey = 0x7377'6861'6d69'6772;
 
-// Reads that span several statements see one snapshot.
-constexpr std::string_view kSnapshotBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-
 std::string Select(std::string_view columns, std::string_view rest) {
   std::string sql = "SELECT ";
   sql.append(columns).append(" ").append(rest);
@@ -282,7 +279,7 @@ class PostgresCatalog : public Catalog {
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
     SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
-                          SelectSessions("WHERE session_id = $1", PgParams().Add(session_id),
+                          SelectSessions("WHERE session_id = $1", "", PgParams().Add(session_id),
                                          "get session", nullptr));
     if (found.empty()) return Status::NotFound("Session not found");
     return std::move(found.front());
@@ -295,10 +292,11 @@ class PostgresCatalog : public Catalog {
       SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
     }
     std::vector<int64_t> ids;
-    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
-                          SelectSessions("WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                                         PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1),
-                                         "list sessions", &ids));
+    SWHA_ASSIGN_OR_RETURN(
+        std::vector<SessionRecord> found,
+        SelectSessions("WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3", "DESC",
+                       PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1), "list sessions",
+                       &ids));
     SessionPage page;
     // One more than a page was asked for: if it came, there is a next page.
     if (static_cast<int>(found.size()) > limit) {
@@ -314,7 +312,7 @@ class PostgresCatalog : public Catalog {
     const std::optional<std::string> owner_text =
         owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
     return SelectSessions(
-        "WHERE created_at_ms < $1 AND ($2::text IS NULL OR owner = $2::text) ORDER BY id",
+        "WHERE created_at_ms < $1 AND ($2::text IS NULL OR owner = $2::text) ORDER BY id", "",
         PgParams().Add(cutoff_ms).Add(owner_text), "old sessions", nullptr);
   }
 
@@ -326,61 +324,58 @@ class PostgresCatalog : public Catalog {
   }
 
  private:
-  // The sessions `where` selects (the rest of the query after FROM sessions), with their
-  // segments, read from one snapshot: a session deleted meanwhile is whole or absent, never
-  // a row without its segments. `ids` (if given) receives each one's row id.
-  Result<std::vector<SessionRecord>> SelectSessions(std::string_view where, const PgParams& params,
-                                                    std::string_view what,
+  // The sessions `where` selects (the rest of the query after FROM sessions: conditions,
+  // order, limit), each with its segments, in one statement: one round trip, and one snapshot,
+  // so a session deleted meanwhile is whole or absent, never a row without its segments.
+  // `order` ("DESC" or "") must repeat the order of `where` by id. `ids` (if given) receives
+  // each session's row id.
+  Result<std::vector<SessionRecord>> SelectSessions(std::string_view where, std::string_view order,
+                                                    const PgParams& params, std::string_view what,
                                                     std::vector<int64_t>* ids) {
+    std::string segment_columns;
+    for (std::string_view rest = kSegmentColumns; !rest.empty();) {
+      const size_t comma = rest.find(", ");
+      segment_columns += segment_columns.empty() ? "g." : ", g.";
+      segment_columns += rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
+    }
+    const std::string sql = "WITH picked AS (SELECT " + std::string(kSessionColumns) +
+                            " FROM sessions " + std::string(where) + ") SELECT picked.*, " +
+                            segment_columns +
+                            " FROM picked LEFT JOIN segments g ON g.session_id = "
+                            "picked.session_id ORDER BY picked.id " +
+                            std::string(order) + ", g.idx";
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query(sql, params, what));
     std::vector<SessionRecord> out;
-    SWHA_RETURN_IF_ERROR(conn->InTransaction(
-        what,
-        [&]() -> Status {
-          SWHA_ASSIGN_OR_RETURN(
-              PgRows rows,
-              conn->Query(Select(kSessionColumns, "FROM sessions " + std::string(where)), params,
-                          what));
-          out = ReadAll(rows, ReadSession<PgRows::Row>);
-          if (ids != nullptr) {
-            for (int i = 0; i < rows.size(); ++i) ids->push_back(rows.row(i).Int(0));
-          }
-          return LoadSegments(conn, &out);
-        },
-        kSnapshotBegin));
+    int64_t current_id = 0;
+    for (int i = 0; i < rows.size(); ++i) {
+      const PgRows::Row row = rows.row(i);
+      const int64_t id = row.Int(0);
+      if (out.empty() || id != current_id) {
+        out.push_back(ReadSession(row));
+        current_id = id;
+        if (ids != nullptr) ids->push_back(id);
+      }
+      if (row.IsNull(kSessionColumnCount)) continue;  // a session without segments
+      SWHA_ASSIGN_OR_RETURN(SegmentRecord seg, ReadSegment(ShiftedRow{row, kSessionColumnCount}));
+      out.back().segments.push_back(std::move(seg));
+    }
     return out;
   }
 
-  // Fills in the segments of every session in one query.
-  static Status LoadSegments(PgPool::Lease& conn, std::vector<SessionRecord>* sessions) {
-    if (sessions->empty()) return Status::Ok();
-    const std::string ids = ArrayLiteral(
-        *sessions, [](const SessionRecord& r) { return std::optional<std::string>(r.session_id); });
-    SWHA_ASSIGN_OR_RETURN(
-        PgRows rows,
-        conn->Query(
-            "SELECT session_id, " + std::string(kSegmentColumns) +
-                " FROM segments WHERE session_id = ANY($1::text[]) ORDER BY session_id, idx",
-            PgParams().Add(ids), "load segments"));
-    std::unordered_map<std::string, SessionRecord*> by_id;
-    for (SessionRecord& r : *sessions) by_id[r.session_id] = &r;
-    for (int i = 0; i < rows.size(); ++i) {
-      const PgRows::Row row = rows.row(i);
-      SWHA_ASSIGN_OR_RETURN(SegmentRecord seg, ReadSegment(ShiftedRow{row}));
-      by_id[row.Text(0)]->segments.push_back(std::move(seg));
-    }
-    return Status::Ok();
-  }
-
-  // A row read from its second column on (the first is the segment's session id).
+  // A row read from column `offset` on.
   struct ShiftedRow {
     const PgRows::Row& row;
-    std::string Text(int col) const { return row.Text(col + 1); }
-    int64_t Int(int col) const { return row.Int(col + 1); }
-    double Double(int col) const { return row.Double(col + 1); }
-    bool Bool(int col) const { return row.Bool(col + 1); }
-    std::optional<std::string> OptionalText(int col) const { return row.OptionalText(col + 1); }
-    std::optional<int64_t> OptionalInt(int col) const { return row.OptionalInt(col + 1); }
+    int offset;
+    std::string Text(int col) const { return row.Text(col + offset); }
+    int64_t Int(int col) const { return row.Int(col + offset); }
+    double Double(int col) const { return row.Double(col + offset); }
+    bool Bool(int col) const { return row.Bool(col + offset); }
+    std::optional<std::string> OptionalText(int col) const {
+      return row.OptionalText(col + offset);
+    }
+    std::optional<int64_t> OptionalInt(int col) const { return row.OptionalInt(col + offset); }
   };
 
   PgPool pool_;

@@ -3,6 +3,7 @@
 // OptionalText and OptionalInt by 0-based column.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ constexpr std::string_view kApiKeyColumns =
 constexpr std::string_view kSessionColumns =
     "id, session_id, owner, created_at_ms, voice, language_code, speed, split_pattern, "
     "text_length";
+
+constexpr int kSessionColumnCount = 9;
+static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCount);
 
 constexpr std::string_view kSegmentColumns =
     "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key";
