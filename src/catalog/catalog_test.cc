@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "catalog/catalog_testing.h"
 #include "catalog/pg_catalog.h"
 #include "catalog/schema.h"
 #include "tests/support/pg_server.h"
@@ -102,14 +103,7 @@ class CatalogTest : public ::testing::TestWithParam<BackendFactory> {
     backend_.reset();
   }
 
-  static User NewUser(const std::string& name) {
-    User u;
-    u.username = name;
-    u.email = name + "@example.com";
-    u.password_hash = "$argon2id$stand-in";
-    u.created_at = 1000;
-    return u;
-  }
+  static User NewUser(const std::string& name) { return NewTestUser(name); }
   static SessionRecord NewSession(std::string id, std::string owner, int64_t created_ms) {
     SessionRecord r;
     r.session_id = std::move(id);

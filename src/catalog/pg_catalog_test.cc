@@ -9,20 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "catalog/catalog_testing.h"
 #include "catalog/schema.h"
 #include "tests/support/pg_server.h"
 
 namespace swha::catalog {
 namespace {
-
-User NewUser(const std::string& name) {
-  User u;
-  u.username = name;
-  u.email = name + "@example.com";
-  u.password_hash = "$argon2id$stand-in";
-  u.created_at = 1000;
-  return u;
-}
 
 // The result of one query on `url`, as text ("" on any error).
 std::string QueryText(const std::string& url, const std::string& sql) {
@@ -69,7 +61,7 @@ TEST(PgCatalogTest, ARestartedDatabaseIsUsedAgainWithoutReopeningTheCatalog) {
     threads.reserve(3);
     for (int i = 0; i < 3; ++i) {
       threads.emplace_back([&, i] {
-        EXPECT_TRUE((*catalog)->CreateUser(NewUser("before" + std::to_string(i))).ok());
+        EXPECT_TRUE((*catalog)->CreateUser(NewTestUser("before" + std::to_string(i))).ok());
       });
     }
     for (auto& t : threads) t.join();
@@ -85,7 +77,7 @@ TEST(PgCatalogTest, ARestartedDatabaseIsUsedAgainWithoutReopeningTheCatalog) {
     auto found = (*catalog)->FindUserByUsername("before" + std::to_string(i % 3));
     EXPECT_TRUE(found.ok()) << found.status().ToString();
   }
-  EXPECT_TRUE((*catalog)->CreateUser(NewUser("after")).ok());
+  EXPECT_TRUE((*catalog)->CreateUser(NewTestUser("after")).ok());
 }
 
 TEST(PgCatalogTest, ConnectionErrorsAreUnavailableAndNeverShowThePassword) {
@@ -126,7 +118,7 @@ TEST(PgCatalogTest, TextWithANulIsRefusedNotCutShort) {
   ASSERT_TRUE(url.ok()) << url.status().ToString();
   auto catalog = OpenPostgresCatalog({.url = *url, .max_connections = 1});
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
-  User u = NewUser("nul");
+  User u = NewTestUser("nul");
   u.bio = std::string("before\0after", 12);
   EXPECT_EQ((*catalog)->CreateUser(u).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*catalog)->FindUserByUsername("nul").status().code(), StatusCode::kNotFound);

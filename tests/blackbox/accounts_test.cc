@@ -25,8 +25,12 @@ class AccountsTest : public DefaultServerTest {
     EXPECT_EQ(res->status, status) << res->body;
     const json body = ParseJson(res->body);
     ASSERT_TRUE(body.is_object() && body.contains("detail")) << res->body;
-    if (!detail.empty()) EXPECT_EQ(body.at("detail"), detail) << res->body;
-    if (status == 401) EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+    if (!detail.empty()) {
+      EXPECT_EQ(body.at("detail"), detail) << res->body;
+    }
+    if (status == 401) {
+      EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+    }
   }
 };
 

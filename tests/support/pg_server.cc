@@ -68,12 +68,10 @@ void PgServer::Discard() {
 Status PgServer::Start() {
   const std::string log = root_ + "/pg-test-server.log";
   int exit_code = 0;
-  std::string out = RunShell("PG_TEST_PORT=" + std::to_string(port_) + " bash '" + ScriptPath() +
-                                 "' start '" + dir_ + "' 2>'" + log + "'",
-                             &exit_code);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   const std::string line =
-      out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+      LastLine(RunShell("PG_TEST_PORT=" + std::to_string(port_) + " bash '" + ScriptPath() +
+                            "' start '" + dir_ + "' 2>'" + log + "'",
+                        &exit_code));
   constexpr std::string_view kPrefix = "PG_TEST_URL=";
   if (exit_code != 0 || !line.starts_with(kPrefix)) {
     return Status::Unavailable("pg-test-server.sh start " + dir_ + " failed (exit " +

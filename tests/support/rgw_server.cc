@@ -57,9 +57,7 @@ Status RgwServer::Start() {
                                        ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'",
                                    &exit_code);
   // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...
-  std::string line = out;
-  while (!line.empty() && line.back() == '\n') line.pop_back();
-  line = line.substr(line.rfind('\n') == std::string::npos ? 0 : line.rfind('\n') + 1);
+  const std::string line = LastLine(out);
   std::map<std::string, std::string> vars;
   std::istringstream words(line);
   for (std::string word; words >> word;) {

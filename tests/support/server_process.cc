@@ -67,6 +67,12 @@ std::string RunShell(const std::string& command, int* exit_code) {
   return output;
 }
 
+std::string LastLine(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t eol = text.rfind('\n');
+  return eol == std::string::npos ? text : text.substr(eol + 1);
+}
+
 std::string ReadFileTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -75,6 +75,8 @@ SplitCommandResult RunCommandSplit(const std::string& binary, const std::vector<
 
 // Runs `command` through /bin/sh, capturing stdout; sets *exit_code (-1 if it did not exit).
 std::string RunShell(const std::string& command, int* exit_code);
+// The last non-empty line of `text`, without its newline ("" if none).
+std::string LastLine(std::string text);
 // The last `max_bytes` of the file at `path` ("" if it cannot be read).
 std::string ReadFileTail(const std::string& path, size_t max_bytes);
 
