@@ -22,6 +22,17 @@ void PrintAll(std::ostream& out, std::string_view label, const std::vector<std::
 
 int RunCatalogCheck(const config::Settings& settings, const service::CatalogCheckOptions& options,
                     std::ostream* out, std::ostream* err) {
+  // Never a new, empty catalog: against one, everything in storage would look orphaned. Checked
+  // before anything is created (StorageStack makes AUDIO_DIR).
+  const bool on_postgres = config::IsPostgresUrl(settings.database_url);
+  const std::string sqlite_path = SqliteCatalogPath(settings);
+  if (!on_postgres && !FileSystem::Default()->Stat(sqlite_path).ok()) {
+    *err << "swha-tts: no catalog at " << sqlite_path
+         << " (set DATA_DIR, or DATABASE_URL, as the service has them)\n";
+    return kExitError;
+  }
+  *out << "catalog: " << (on_postgres ? "PostgreSQL (DATABASE_URL)" : "SQLite at " + sqlite_path)
+       << "\n";
   auto storage = StorageStack::Create(settings, FileSystem::Default());
   if (!storage.ok()) {
     *err << "swha-tts: " << storage.status().message() << '\n';
@@ -32,16 +43,6 @@ int RunCatalogCheck(const config::Settings& settings, const service::CatalogChec
     *err << "swha-tts: S3 is configured but cannot be used: " << backends->s3_setup_error << '\n';
     return kExitError;
   }
-  // Never a new, empty catalog: against one, everything in storage would look orphaned.
-  const bool on_postgres = config::IsPostgresUrl(settings.database_url);
-  const std::string sqlite_path = SqliteCatalogPath(settings);
-  if (!on_postgres && !FileSystem::Default()->Stat(sqlite_path).ok()) {
-    *err << "swha-tts: no catalog at " << sqlite_path
-         << " (set DATA_DIR, or DATABASE_URL, as the service has them)\n";
-    return kExitError;
-  }
-  *out << "catalog: " << (on_postgres ? "PostgreSQL (DATABASE_URL)" : "SQLite at " + sqlite_path)
-       << "\n";
   auto catalog = OpenCatalog(settings);
   if (!catalog.ok()) {
     *err << "swha-tts: " << catalog.status().message() << '\n';

@@ -52,6 +52,22 @@ std::string ArrayLiteral(const std::vector<T>& values, const Text& text_of) {
   return out;
 }
 
+// kSegmentColumns as columns of the segments table joined as `g` ("g.idx, g.filename, …"),
+// built once.
+const std::string& JoinedSegmentColumns() {
+  static const std::string columns = [] {
+    std::string out;
+    for (std::string_view rest = kSegmentColumns; !rest.empty();) {
+      const size_t comma = rest.find(", ");
+      out += out.empty() ? "g." : ", g.";
+      out += rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
+    }
+    return out;
+  }();
+  return columns;
+}
+
 // Every row, read by `read`.
 template <typename Read>
 auto ReadAll(const PgRows& rows, Read read) {
@@ -332,16 +348,9 @@ class PostgresCatalog : public Catalog {
   Result<std::vector<SessionRecord>> SelectSessions(std::string_view where, std::string_view order,
                                                     const PgParams& params, std::string_view what,
                                                     std::vector<int64_t>* ids) {
-    std::string segment_columns;
-    for (std::string_view rest = kSegmentColumns; !rest.empty();) {
-      const size_t comma = rest.find(", ");
-      segment_columns += segment_columns.empty() ? "g." : ", g.";
-      segment_columns += rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
-    }
     const std::string sql = "WITH picked AS (SELECT " + std::string(kSessionColumns) +
                             " FROM sessions " + std::string(where) + ") SELECT picked.*, " +
-                            segment_columns +
+                            JoinedSegmentColumns() +
                             " FROM picked LEFT JOIN segments g ON g.session_id = "
                             "picked.session_id ORDER BY picked.id " +
                             std::string(order) + ", g.idx";

@@ -102,6 +102,13 @@ TEST(PgCatalogTest, ConnectionErrorsAreUnavailableAndNeverShowThePassword) {
                            .max_connections = 1});
   EXPECT_EQ(closed.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(closed.status().message().find(wrong_password), std::string::npos);
+  // A password that also occurs in the message, and in "<redacted>" itself: scrubbed, and the
+  // scrubbing ends.
+  auto short_password = OpenPostgresCatalog(
+      {.url = "postgresql://swha:e@127.0.0.1:1/postgres", .max_connections = 1});
+  EXPECT_EQ(short_password.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(short_password.status().message().find("<redacted>"), std::string::npos)
+      << short_password.status().message();
   // URLs libpq cannot parse, whose errors would quote the password: an unencoded % in it,
   // an unclosed IPv6 bracket.
   for (const std::string& malformed : {"postgresql://swha:pa%ss-7f3a@127.0.0.1/postgres",

@@ -59,8 +59,11 @@ std::string PasswordIn(const std::string& url) {
 
 std::string Scrubbed(std::string message, const std::string& secret) {
   if (secret.empty()) return message;
-  for (size_t at = message.find(secret); at != std::string::npos; at = message.find(secret)) {
-    message.replace(at, secret.size(), "<redacted>");
+  constexpr std::string_view kRedacted = "<redacted>";
+  // Searching on after the replacement: the secret may itself occur in "<redacted>".
+  for (size_t at = message.find(secret); at != std::string::npos;
+       at = message.find(secret, at + kRedacted.size())) {
+    message.replace(at, secret.size(), kRedacted);
   }
   return message;
 }
@@ -79,8 +82,9 @@ Status PgPoolConfig::Validate() const {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   PQfreemem(error);  // it may quote the URL, password included: never shown
+  const bool parsed = options != nullptr;
   PQconninfoFree(options);
-  if (options == nullptr) {
+  if (!parsed) {
     return Status::InvalidArgument(
         "DATABASE_URL is not a valid PostgreSQL connection URI (percent-encode special "
         "characters in the password, e.g. % as %25)");

@@ -115,6 +115,20 @@ TEST(CliTest, SayWithAnUnknownVoiceFailsAndWritesNothing) {
   EXPECT_EQ(CountEntries(dir.path()), 0) << "files left behind";
 }
 
+// A catalog check pointed at no catalog (a wrong DATA_DIR or DATABASE_URL in the operator's
+// shell) must not make one, nor anything else: against an empty catalog every stored file
+// would look orphaned.
+TEST(CliTest, CatalogCheckRefusesToRunWithoutACatalogAndCreatesNothing) {
+  ScopedTempDir dir;
+  const std::string data = dir.path() + "/data";
+  const auto r =
+      RunSwha({"catalog", "check", "--repair"},
+              {{"DATA_DIR", data}, {"DATABASE_URL", "sqlite:///" + data + "/swha.db"}}, dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no catalog at " + data + "/swha.db"), std::string::npos) << r.output;
+  EXPECT_EQ(CountEntries(dir.path()), 0) << "created something";
+}
+
 TEST(CliTest, VoicesListsFiftyFourVoicesInNineLanguages) {
   ScopedTempDir dir;
   const auto r = RunSwha({"voices"}, {}, dir.path());
