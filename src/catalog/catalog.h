@@ -72,6 +72,65 @@ struct SessionPage {
   std::optional<std::string> next_cursor;  // nullopt on the last page
 };
 
+// A lipsync job handed to the provider (sync.so) for a user. Its status only moves forward:
+// SUBMITTING (ours: the provider has not answered the create yet) < PENDING < PROCESSING < a
+// final status (see LipsyncStatusRank), whatever order the provider's answers arrive in.
+struct LipsyncJob {
+  std::string job_id;                          // ours, public
+  std::string owner;                           // user id as text
+  std::optional<std::string> provider_job_id;  // nullopt until the provider answered
+  // Sent with the create; with the same body, the provider answers a resent create with the
+  // job it already made.
+  std::string idempotency_key;
+  std::string request_body;  // the exact JSON sent, so an interrupted create can be resent
+  // The caller's provider key, sealed with a key derived from SECRET_KEY; nullopt when the
+  // server's own key (SYNC_API_KEY) is used.
+  std::optional<std::string> sealed_api_key;
+  std::string video_url;
+  std::string audio_url;
+  std::string audio_url_type;  // "presigned_s3", "local_static" or "external"
+  std::string model;
+  std::string sync_mode;
+  std::optional<std::string> output_filename;
+  std::string status = "SUBMITTING";
+  std::optional<std::string> output_url;
+  std::optional<double> output_duration;  // seconds
+  std::optional<std::string> error_message;
+  std::optional<std::string> error_code;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  std::optional<int64_t> completed_at_ms;  // when a final status was recorded
+  // Background polling: when the job is next due, and how many polls in a row failed.
+  int64_t next_poll_at_ms = 0;
+  int64_t poll_failures = 0;
+};
+
+inline constexpr std::string_view kLipsyncSubmitting = "SUBMITTING";
+// 0 SUBMITTING, 1 PENDING, 2 PROCESSING (and any status this release does not know),
+// 3 COMPLETED, FAILED, REJECTED, CANCELED, TIMED_OUT.
+int LipsyncStatusRank(std::string_view status);
+inline constexpr int kLipsyncFinalRank = 3;
+inline bool IsFinalLipsyncStatus(std::string_view status) {
+  return LipsyncStatusRank(status) == kLipsyncFinalRank;
+}
+
+// What a source (create answer, status read, poll, webhook) says of a job now.
+struct LipsyncStatusUpdate {
+  std::string job_id;
+  std::optional<std::string> provider_job_id;  // recorded only while none is
+  std::string status;
+  std::optional<std::string> output_url;
+  std::optional<double> output_duration;
+  std::optional<std::string> error_message;
+  std::optional<std::string> error_code;
+  int64_t now_ms = 0;
+};
+
+struct LipsyncJobPage {
+  std::vector<LipsyncJob> jobs;            // newest first
+  std::optional<std::string> next_cursor;  // nullopt on the last page
+};
+
 // Error contract: NotFound for a missing row, AlreadyExists for a unique value taken (its
 // field() is "username" or "email" for users), InvalidArgument for a malformed cursor, Unavailable
 // when the database cannot be reached, Internal for anything else. Messages never hold a password,
@@ -122,6 +181,30 @@ class Catalog {
       std::optional<std::string_view> owner, int64_t cutoff_ms) = 0;
   // NotFound when it is not there (any more): of concurrent deletes, exactly one succeeds.
   virtual Status DeleteSession(std::string_view session_id) = 0;
+
+  // Lipsync jobs. AlreadyExists when job_id is taken.
+  virtual Status CreateLipsyncJob(const LipsyncJob& job) = 0;
+  virtual Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) = 0;
+  virtual Result<LipsyncJob> FindLipsyncJobByProviderId(std::string_view provider_job_id) = 0;
+  // Records `update` unless the stored status is final or ranks above it, in one statement,
+  // so a late answer never undoes a newer one; completed_at_ms is set with the first final
+  // status. Returns the job as stored afterwards, changed or not; NotFound without it.
+  virtual Result<LipsyncJob> ApplyLipsyncStatus(const LipsyncStatusUpdate& update) = 0;
+  // `owner`'s jobs, newest first, as ListSessions pages sessions.
+  virtual Result<LipsyncJobPage> ListLipsyncJobs(std::string_view owner, int limit,
+                                                 std::optional<std::string_view> cursor) = 0;
+  // Up to `limit` jobs that are not final, due (next_poll_at_ms <= now_ms) and not leased to
+  // anyone until after now_ms, now leased to `holder` until `lease_until_ms`, most overdue
+  // first. Of instances asking at once, each job goes to one.
+  virtual Result<std::vector<LipsyncJob>> LeaseDueLipsyncJobs(std::string_view holder,
+                                                              int64_t now_ms,
+                                                              int64_t lease_until_ms,
+                                                              int limit) = 0;
+  // After a poll: when the job is next due and its failure count; ends `holder`'s lease.
+  virtual Status ScheduleLipsyncPoll(std::string_view job_id, std::string_view holder,
+                                     int64_t next_poll_at_ms, int64_t poll_failures) = 0;
+  // Deletes `owner`'s jobs that are final and were last updated before `cutoff_ms`; how many.
+  virtual Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) = 0;
 };
 
 // SQLite at `path` (WAL, busy timeout, foreign keys on), migrated to the current schema.

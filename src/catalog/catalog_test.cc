@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -131,6 +132,32 @@ class CatalogTest : public ::testing::TestWithParam<BackendFactory> {
     seg.s3_key.reset();
     r.segments.push_back(seg);
     return r;
+  }
+
+  static LipsyncJob NewJob(const std::string& id, const std::string& owner, int64_t now_ms) {
+    LipsyncJob j;
+    j.job_id = id;
+    j.owner = owner;
+    j.idempotency_key = "swha-" + id;
+    j.request_body = R"({"model":"lipsync-2"})";
+    j.sealed_api_key = "sealed:" + id;
+    j.video_url = "https://example.com/v.mp4";
+    j.audio_url = "https://s3.example.com/a.wav?X-Amz-Signature=ab";
+    j.audio_url_type = "presigned_s3";
+    j.model = "lipsync-2";
+    j.sync_mode = "cut_off";
+    j.output_filename = "clip_1";
+    j.created_at_ms = now_ms;
+    j.updated_at_ms = now_ms;
+    j.next_poll_at_ms = now_ms;
+    return j;
+  }
+  static LipsyncStatusUpdate StatusOf(const std::string& id, std::string status, int64_t now_ms) {
+    LipsyncStatusUpdate u;
+    u.job_id = id;
+    u.status = std::move(status);
+    u.now_ms = now_ms;
+    return u;
   }
 
   std::unique_ptr<Backend> backend_;
@@ -355,6 +382,148 @@ TEST_P(CatalogTest, ADatabaseFromANewerReleaseIsRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("newer than this swha-tts knows"), std::string::npos)
       << refused.status().message();
+}
+
+TEST_P(CatalogTest, LipsyncJobsRoundTripAndAreListedPerOwner) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("job" + std::to_string(i), "7", 1000 + i)).ok());
+  }
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("other", "8", 2000)).ok());
+  EXPECT_EQ(catalog_->CreateLipsyncJob(NewJob("job1", "7", 3000)).code(),
+            StatusCode::kAlreadyExists);
+
+  auto got = catalog_->GetLipsyncJob("job1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const LipsyncJob want = NewJob("job1", "7", 1001);
+  EXPECT_EQ(got->owner, "7");
+  EXPECT_EQ(got->status, "SUBMITTING");
+  EXPECT_EQ(got->idempotency_key, want.idempotency_key);
+  EXPECT_EQ(got->request_body, want.request_body);
+  EXPECT_EQ(got->sealed_api_key, want.sealed_api_key);
+  EXPECT_EQ(got->audio_url, want.audio_url);
+  EXPECT_EQ(got->audio_url_type, "presigned_s3");
+  EXPECT_EQ(got->output_filename, "clip_1");
+  EXPECT_FALSE(got->provider_job_id.has_value());
+  EXPECT_FALSE(got->output_duration.has_value());
+  EXPECT_EQ(got->created_at_ms, 1001);
+  EXPECT_EQ(catalog_->GetLipsyncJob("nope").status().code(), StatusCode::kNotFound);
+
+  auto first = catalog_->ListLipsyncJobs("7", 2, std::nullopt);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->jobs.size(), 2u);
+  EXPECT_EQ(first->jobs[0].job_id, "job2");
+  EXPECT_EQ(first->jobs[1].job_id, "job1");
+  ASSERT_TRUE(first->next_cursor.has_value());
+  auto second = catalog_->ListLipsyncJobs("7", 2, *first->next_cursor);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->jobs.size(), 1u);
+  EXPECT_EQ(second->jobs[0].job_id, "job0");
+  EXPECT_FALSE(second->next_cursor.has_value());
+  EXPECT_EQ(catalog_->ListLipsyncJobs("7", 2, "x").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(CatalogTest, ALipsyncStatusOnlyMovesForward) {
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("j", "7", 1000)).ok());
+  LipsyncStatusUpdate pending = StatusOf("j", "PENDING", 1100);
+  pending.provider_job_id = "prov-1";
+  auto r = catalog_->ApplyLipsyncStatus(pending);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "PENDING");
+  EXPECT_EQ(r->provider_job_id, "prov-1");
+  EXPECT_EQ(r->updated_at_ms, 1100);
+
+  ASSERT_EQ(catalog_->ApplyLipsyncStatus(StatusOf("j", "PROCESSING", 1200))->status, "PROCESSING");
+  // A late PENDING (a poll answered before the webhook) changes nothing.
+  r = catalog_->ApplyLipsyncStatus(StatusOf("j", "PENDING", 1300));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, "PROCESSING");
+  EXPECT_EQ(r->updated_at_ms, 1200);
+
+  LipsyncStatusUpdate done = StatusOf("j", "COMPLETED", 1400);
+  done.output_url = "https://cdn.example.com/out.mp4";
+  done.output_duration = 2.5;
+  done.provider_job_id = "prov-other";  // never replaces the recorded one
+  r = catalog_->ApplyLipsyncStatus(done);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, "COMPLETED");
+  EXPECT_EQ(r->completed_at_ms, 1400);
+  EXPECT_EQ(r->output_duration, 2.5);
+  EXPECT_EQ(r->provider_job_id, "prov-1");
+
+  for (const char* late : {"PROCESSING", "FAILED", "PENDING"}) {
+    LipsyncStatusUpdate u = StatusOf("j", late, 1500);
+    u.error_message = "late";
+    r = catalog_->ApplyLipsyncStatus(u);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, "COMPLETED") << late;
+    EXPECT_FALSE(r->error_message.has_value());
+    EXPECT_EQ(r->completed_at_ms, 1400);
+  }
+  auto found = catalog_->FindLipsyncJobByProviderId("prov-1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->job_id, "j");
+  EXPECT_EQ(catalog_->ApplyLipsyncStatus(StatusOf("missing", "PENDING", 1)).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(CatalogTest, EachDueLipsyncJobIsLeasedToOneHolderAtATime) {
+  constexpr int kJobs = 20;
+  for (int i = 0; i < kJobs; ++i) {
+    ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("j" + std::to_string(i), "7", 1000)).ok());
+  }
+  ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("j0", "FAILED", 1000)).ok());
+  std::vector<std::string> leased[2];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        auto got = catalog_->LeaseDueLipsyncJobs("holder" + std::to_string(t), 5000, 65000, 4);
+        ASSERT_TRUE(got.ok()) << got.status().ToString();
+        for (const LipsyncJob& j : *got) leased[t].push_back(j.job_id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::vector<std::string> all = leased[0];
+  all.insert(all.end(), leased[1].begin(), leased[1].end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a job leased twice";
+  EXPECT_EQ(all.size(), static_cast<size_t>(kJobs - 1)) << "the final job is never polled";
+  EXPECT_EQ(std::count(all.begin(), all.end(), "j0"), 0);
+
+  // Leased: not due again before the lease ends, whoever asks.
+  EXPECT_TRUE(catalog_->LeaseDueLipsyncJobs("holder2", 6000, 66000, 100)->empty());
+  // The holder reschedules one: its lease ends, and it is due at the new time.
+  const std::string one = leased[0].empty() ? leased[1][0] : leased[0][0];
+  const std::string holder = leased[0].empty() ? "holder1" : "holder0";
+  ASSERT_TRUE(catalog_->ScheduleLipsyncPoll(one, holder, 7000, 2).ok());
+  EXPECT_TRUE(catalog_->LeaseDueLipsyncJobs("holder2", 6999, 76999, 100)->empty());
+  auto again = catalog_->LeaseDueLipsyncJobs("holder2", 7000, 77000, 100);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].job_id, one);
+  EXPECT_EQ((*again)[0].poll_failures, 2);
+  // Every other lease runs out at 65000 (or 66000): then they are due again.
+  EXPECT_EQ(catalog_->LeaseDueLipsyncJobs("holder3", 66000, 99000, 100)->size(),
+            static_cast<size_t>(kJobs - 2));
+}
+
+TEST_P(CatalogTest, OnlyTheOwnersOldFinishedLipsyncJobsAreDeleted) {
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("old-done", "7", 1000)).ok());
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("old-running", "7", 1000)).ok());
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("new-done", "7", 1000)).ok());
+  ASSERT_TRUE(catalog_->CreateLipsyncJob(NewJob("theirs", "8", 1000)).ok());
+  ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("old-done", "COMPLETED", 2000)).ok());
+  ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("old-running", "PROCESSING", 2000)).ok());
+  ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("new-done", "REJECTED", 9000)).ok());
+  ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("theirs", "FAILED", 2000)).ok());
+  auto deleted = catalog_->DeleteFinishedLipsyncJobs("7", 5000);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 1);
+  EXPECT_EQ(catalog_->GetLipsyncJob("old-done").status().code(), StatusCode::kNotFound);
+  for (const char* kept : {"old-running", "new-done", "theirs"}) {
+    EXPECT_TRUE(catalog_->GetLipsyncJob(kept).ok()) << kept;
+  }
 }
 
 // Test names end in "/catalog" rather than the factory's bytes.

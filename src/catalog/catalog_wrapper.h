@@ -60,6 +60,31 @@ class CatalogWrapper : public Catalog {
   Status DeleteSession(std::string_view session_id) override {
     return target_->DeleteSession(session_id);
   }
+  Status CreateLipsyncJob(const LipsyncJob& job) override { return target_->CreateLipsyncJob(job); }
+  Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) override {
+    return target_->GetLipsyncJob(job_id);
+  }
+  Result<LipsyncJob> FindLipsyncJobByProviderId(std::string_view provider_job_id) override {
+    return target_->FindLipsyncJobByProviderId(provider_job_id);
+  }
+  Result<LipsyncJob> ApplyLipsyncStatus(const LipsyncStatusUpdate& update) override {
+    return target_->ApplyLipsyncStatus(update);
+  }
+  Result<LipsyncJobPage> ListLipsyncJobs(std::string_view owner, int limit,
+                                         std::optional<std::string_view> cursor) override {
+    return target_->ListLipsyncJobs(owner, limit, cursor);
+  }
+  Result<std::vector<LipsyncJob>> LeaseDueLipsyncJobs(std::string_view holder, int64_t now_ms,
+                                                      int64_t lease_until_ms, int limit) override {
+    return target_->LeaseDueLipsyncJobs(holder, now_ms, lease_until_ms, limit);
+  }
+  Status ScheduleLipsyncPoll(std::string_view job_id, std::string_view holder,
+                             int64_t next_poll_at_ms, int64_t poll_failures) override {
+    return target_->ScheduleLipsyncPoll(job_id, holder, next_poll_at_ms, poll_failures);
+  }
+  Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
+    return target_->DeleteFinishedLipsyncJobs(owner, cutoff_ms);
+  }
 
  private:
   Catalog* target_;

@@ -49,6 +49,29 @@ class NullCatalog : public Catalog {
     return std::vector<SessionRecord>{};
   }
   Status DeleteSession(std::string_view) override { return Status::NotFound("Session not found"); }
+  Status CreateLipsyncJob(const LipsyncJob&) override { return NoAccounts(); }
+  Result<LipsyncJob> GetLipsyncJob(std::string_view) override { return JobNotFound(); }
+  Result<LipsyncJob> FindLipsyncJobByProviderId(std::string_view) override { return JobNotFound(); }
+  Result<LipsyncJob> ApplyLipsyncStatus(const LipsyncStatusUpdate&) override {
+    return JobNotFound();
+  }
+  Result<LipsyncJobPage> ListLipsyncJobs(std::string_view, int,
+                                         std::optional<std::string_view>) override {
+    return LipsyncJobPage{};
+  }
+  Result<std::vector<LipsyncJob>> LeaseDueLipsyncJobs(std::string_view, int64_t, int64_t,
+                                                      int) override {
+    return std::vector<LipsyncJob>{};
+  }
+  Status ScheduleLipsyncPoll(std::string_view, std::string_view, int64_t, int64_t) override {
+    return Status::Ok();
+  }
+  Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view, int64_t) override {
+    return int64_t{0};
+  }
+
+ private:
+  static Status JobNotFound() { return Status::NotFound("Lipsync job not found"); }
 };
 
 }  // namespace

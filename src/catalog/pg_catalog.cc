@@ -339,6 +339,115 @@ class PostgresCatalog : public Catalog {
     return rows.affected() == 0 ? Status::NotFound("Session not found") : Status::Ok();
   }
 
+  Status CreateLipsyncJob(const LipsyncJob& job) override {
+    static const std::string sql = [] {
+      std::string out =
+          "INSERT INTO lipsync_jobs (" + std::string(kLipsyncJobInsertColumns) + ") VALUES ($1";
+      for (int i = 2; i <= kLipsyncJobInsertColumnCount; ++i) out += ",$" + std::to_string(i);
+      return out + ")";
+    }();
+    PgParams params;
+    BindLipsyncJobValues(job, [&](const auto& v) { params.Add(v); });
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    // Durable before the provider is called: a job it makes must never be forgotten by us.
+    return conn->DurableQuery(sql, params, "record lipsync job").status();
+  }
+
+  Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) override {
+    return OneJob("job_id", job_id);
+  }
+
+  Result<LipsyncJob> FindLipsyncJobByProviderId(std::string_view provider_job_id) override {
+    return OneJob("provider_job_id", provider_job_id);
+  }
+
+  Result<LipsyncJob> ApplyLipsyncStatus(const LipsyncStatusUpdate& u) override {
+    static const std::string sql = LipsyncStatusUpdateSql([](int n) {
+      // The guard compares ranks: typed so that $2 and $10 read as integers.
+      return "$" + std::to_string(n) + (n == 2 || n == 10 ? "::int" : "");
+    });
+    const int64_t rank = LipsyncStatusRank(u.status);
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_RETURN_IF_ERROR(conn->Query(sql,
+                                     PgParams()
+                                         .Add(u.status)
+                                         .Add(rank)
+                                         .Add(u.output_url)
+                                         .Add(u.output_duration)
+                                         .Add(u.error_message)
+                                         .Add(u.error_code)
+                                         .Add(u.now_ms)
+                                         .Add(u.provider_job_id)
+                                         .Add(u.job_id)
+                                         .Add(rank),
+                                     "update lipsync job")
+                             .status());
+    return OneJobOn(conn.get(), "job_id", u.job_id);
+  }
+
+  Result<LipsyncJobPage> ListLipsyncJobs(std::string_view owner, int limit,
+                                         std::optional<std::string_view> cursor) override {
+    int64_t before = INT64_MAX;
+    if (cursor) {
+      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
+    }
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query(Select(kLipsyncJobColumns,
+                           "FROM lipsync_jobs WHERE owner = $1 AND id < $2 ORDER BY id DESC "
+                           "LIMIT $3"),
+                    PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1),
+                    "list lipsync jobs"));
+    LipsyncJobPage page;
+    for (int i = 0; i < rows.size() && i < limit; ++i) {
+      page.jobs.push_back(ReadLipsyncJob(rows.row(i)));
+    }
+    if (rows.size() > limit && limit > 0)
+      page.next_cursor = std::to_string(rows.row(limit - 1).Int(0));
+    return page;
+  }
+
+  Result<std::vector<LipsyncJob>> LeaseDueLipsyncJobs(std::string_view holder, int64_t now_ms,
+                                                      int64_t lease_until_ms, int limit) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    // SKIP LOCKED: instances leasing at the same moment take different jobs instead of
+    // waiting for each other's rows.
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query(Returning("UPDATE lipsync_jobs SET lease_holder = $1, lease_until_ms = $2 "
+                              "WHERE id IN (SELECT id FROM lipsync_jobs WHERE status_rank < 3 "
+                              "AND next_poll_at_ms <= $3 AND lease_until_ms <= $3 ORDER BY "
+                              "next_poll_at_ms LIMIT $4 FOR UPDATE SKIP LOCKED)",
+                              kLipsyncJobColumns),
+                    PgParams().Add(holder).Add(lease_until_ms).Add(now_ms).Add(int64_t{limit}),
+                    "lease lipsync jobs"));
+    return ReadAll(rows, [](const PgRows::Row& row) { return ReadLipsyncJob(row); });
+  }
+
+  Status ScheduleLipsyncPoll(std::string_view job_id, std::string_view holder,
+                             int64_t next_poll_at_ms, int64_t poll_failures) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query(
+            "UPDATE lipsync_jobs SET next_poll_at_ms = $1, poll_failures = $2, "
+            "lease_holder = CASE WHEN lease_holder = $3 THEN NULL ELSE lease_holder END, "
+            "lease_until_ms = CASE WHEN lease_holder = $3 THEN 0 ELSE lease_until_ms END "
+            "WHERE job_id = $4",
+            PgParams().Add(next_poll_at_ms).Add(poll_failures).Add(holder).Add(job_id),
+            "schedule lipsync poll")
+        .status();
+  }
+
+  Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query("DELETE FROM lipsync_jobs WHERE owner = $1 AND "
+                                      "status_rank >= 3 AND updated_at_ms < $2",
+                                      PgParams().Add(owner).Add(cutoff_ms), "delete lipsync jobs"));
+    return rows.affected();
+  }
+
  private:
   // The sessions `where` selects (the rest of the query after FROM sessions: conditions,
   // order, limit), each with its segments, in one statement: one round trip, and one snapshot,
@@ -371,6 +480,22 @@ class PostgresCatalog : public Catalog {
       out.back().segments.push_back(std::move(seg));
     }
     return out;
+  }
+
+  Result<LipsyncJob> OneJob(std::string_view column, std::string_view value) {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return OneJobOn(conn.get(), column, value);
+  }
+
+  // The job whose `column` (job_id or provider_job_id) is `value`.
+  static Result<LipsyncJob> OneJobOn(PgConnection* conn, std::string_view column,
+                                     std::string_view value) {
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows, conn->Query(Select(kLipsyncJobColumns,
+                                        "FROM lipsync_jobs WHERE " + std::string(column) + " = $1"),
+                                 PgParams().Add(value), "find lipsync job"));
+    if (rows.size() == 0) return Status::NotFound("Lipsync job not found");
+    return ReadLipsyncJob(rows.row(0));
   }
 
   // A row read from column `offset` on.

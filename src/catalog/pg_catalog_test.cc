@@ -111,8 +111,8 @@ TEST(PgCatalogTest, ConnectionErrorsAreUnavailableAndNeverShowThePassword) {
       << short_password.status().message();
   // URLs libpq cannot parse, whose errors would quote the password: an unencoded % in it,
   // an unclosed IPv6 bracket.
-  for (const std::string& malformed : {"postgresql://swha:pa%ss-7f3a@127.0.0.1/postgres",
-                                       "postgresql://swha:pa%ss-7f3a@[::1/postgres"}) {
+  for (const char* malformed : {"postgresql://swha:pa%ss-7f3a@127.0.0.1/postgres",
+                                "postgresql://swha:pa%ss-7f3a@[::1/postgres"}) {
     auto bad = OpenPostgresCatalog({.url = malformed, .max_connections = 1});
     ASSERT_FALSE(bad.ok()) << malformed;
     EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();

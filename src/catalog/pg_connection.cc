@@ -121,6 +121,14 @@ PgParams& PgParams::Add(double v) {
   return *this;
 }
 
+PgParams& PgParams::Add(const std::optional<double>& v) {
+  if (!v) {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+  return Add(*v);
+}
+
 PgParams& PgParams::Add(bool v) {
   values_.emplace_back(v ? "true" : "false");
   return *this;

@@ -47,6 +47,7 @@ class PgParams {
   PgParams& Add(const char* v) { return Add(std::string_view{v}); }
   PgParams& Add(const std::optional<std::string>& v);
   PgParams& Add(const std::optional<int64_t>& v);
+  PgParams& Add(const std::optional<double>& v);
   PgParams& Add(std::optional<bool> v);
 
   int size() const { return static_cast<int>(values_.size()); }
@@ -152,6 +153,7 @@ class PgPool {
       if (conn_ != nullptr) pool_->Return(std::move(conn_));
     }
     PgConnection* operator->() const { return conn_.get(); }
+    PgConnection* get() const { return conn_.get(); }
 
    private:
     PgPool* pool_;

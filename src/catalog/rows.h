@@ -32,6 +32,68 @@ static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCoun
 constexpr std::string_view kSegmentColumns =
     "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key";
 
+// `id` first: listings page on it. The sealed key is read only by the service's poller.
+constexpr std::string_view kLipsyncJobColumns =
+    "id, job_id, owner, provider_job_id, idempotency_key, request_body, sealed_api_key, "
+    "video_url, audio_url, audio_url_type, model, sync_mode, output_filename, status, "
+    "output_url, output_duration, error_message, error_code, created_at_ms, updated_at_ms, "
+    "completed_at_ms, next_poll_at_ms, poll_failures";
+
+// The columns an insert writes, in LipsyncJobValues' order (kLipsyncJobColumns without id and
+// with status_rank).
+constexpr std::string_view kLipsyncJobInsertColumns =
+    "job_id, owner, provider_job_id, idempotency_key, request_body, sealed_api_key, video_url, "
+    "audio_url, audio_url_type, model, sync_mode, output_filename, status, status_rank, "
+    "output_url, output_duration, error_message, error_code, created_at_ms, updated_at_ms, "
+    "completed_at_ms, next_poll_at_ms, poll_failures";
+constexpr int kLipsyncJobInsertColumnCount = 23;
+static_assert(std::ranges::count(kLipsyncJobInsertColumns, ',') + 1 ==
+              kLipsyncJobInsertColumnCount);
+
+// Binds a job's values in kLipsyncJobInsertColumns' order through `bind(value)`.
+template <typename Bind>
+void BindLipsyncJobValues(const LipsyncJob& j, Bind&& bind) {
+  bind(j.job_id);
+  bind(j.owner);
+  bind(j.provider_job_id);
+  bind(j.idempotency_key);
+  bind(j.request_body);
+  bind(j.sealed_api_key);
+  bind(j.video_url);
+  bind(j.audio_url);
+  bind(j.audio_url_type);
+  bind(j.model);
+  bind(j.sync_mode);
+  bind(j.output_filename);
+  bind(j.status);
+  bind(int64_t{LipsyncStatusRank(j.status)});
+  bind(j.output_url);
+  bind(j.output_duration);
+  bind(j.error_message);
+  bind(j.error_code);
+  bind(j.created_at_ms);
+  bind(j.updated_at_ms);
+  bind(j.completed_at_ms);
+  bind(j.next_poll_at_ms);
+  bind(j.poll_failures);
+}
+
+// The status update as SQL: applied only when the stored rank is below final and not above the
+// new one. Parameters, in order: status, rank, output_url, output_duration, error_message,
+// error_code, now_ms (updated_at, and completed_at when the rank is final), provider_job_id,
+// job_id, rank (again, for the guard). `P(n)` is the dialect's n-th placeholder.
+template <typename Placeholder>
+std::string LipsyncStatusUpdateSql(Placeholder P) {
+  return "UPDATE lipsync_jobs SET status = " + P(1) + ", status_rank = " + P(2) +
+         ", output_url = coalesce(" + P(3) + ", output_url), output_duration = coalesce(" + P(4) +
+         ", output_duration), error_message = coalesce(" + P(5) +
+         ", error_message), error_code = coalesce(" + P(6) +
+         ", error_code), updated_at_ms = " + P(7) + ", completed_at_ms = CASE WHEN " + P(2) +
+         " >= 3 THEN " + P(7) +
+         " ELSE completed_at_ms END, provider_job_id = coalesce(provider_job_id, " + P(8) +
+         ") WHERE job_id = " + P(9) + " AND status_rank < 3 AND status_rank <= " + P(10);
+}
+
 template <typename Row>
 User ReadUser(const Row& row) {
   User u;
@@ -76,6 +138,34 @@ SessionRecord ReadSession(const Row& row) {
   r.split_pattern = row.Text(7);
   r.text_length = row.Int(8);
   return r;
+}
+
+template <typename Row>
+LipsyncJob ReadLipsyncJob(const Row& row) {
+  LipsyncJob j;
+  j.job_id = row.Text(1);
+  j.owner = row.Text(2);
+  j.provider_job_id = row.OptionalText(3);
+  j.idempotency_key = row.Text(4);
+  j.request_body = row.Text(5);
+  j.sealed_api_key = row.OptionalText(6);
+  j.video_url = row.Text(7);
+  j.audio_url = row.Text(8);
+  j.audio_url_type = row.Text(9);
+  j.model = row.Text(10);
+  j.sync_mode = row.Text(11);
+  j.output_filename = row.OptionalText(12);
+  j.status = row.Text(13);
+  j.output_url = row.OptionalText(14);
+  if (!row.IsNull(15)) j.output_duration = row.Double(15);
+  j.error_message = row.OptionalText(16);
+  j.error_code = row.OptionalText(17);
+  j.created_at_ms = row.Int(18);
+  j.updated_at_ms = row.Int(19);
+  j.completed_at_ms = row.OptionalInt(20);
+  j.next_poll_at_ms = row.Int(21);
+  j.poll_failures = row.Int(22);
+  return j;
 }
 
 template <typename Row>

@@ -129,8 +129,77 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_user ON api_keys (user_id);
 )sql";
 
+// Version 3: lipsync jobs. status_rank orders statuses (LipsyncStatusRank) so that "never
+// move backwards" is one condition in SQL; the lease columns let one instance poll a job.
+constexpr std::string_view kV3Sqlite = R"sql(
+CREATE TABLE lipsync_jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  provider_job_id TEXT UNIQUE,
+  idempotency_key TEXT NOT NULL,
+  request_body TEXT NOT NULL,
+  sealed_api_key TEXT,
+  video_url TEXT NOT NULL,
+  audio_url TEXT NOT NULL,
+  audio_url_type TEXT NOT NULL,
+  model TEXT NOT NULL,
+  sync_mode TEXT NOT NULL,
+  output_filename TEXT,
+  status TEXT NOT NULL,
+  status_rank INTEGER NOT NULL,
+  output_url TEXT,
+  output_duration REAL,
+  error_message TEXT,
+  error_code TEXT,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  completed_at_ms INTEGER,
+  next_poll_at_ms INTEGER NOT NULL,
+  poll_failures INTEGER NOT NULL DEFAULT 0,
+  lease_holder TEXT,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX lipsync_jobs_owner ON lipsync_jobs (owner, id);
+CREATE INDEX lipsync_jobs_due ON lipsync_jobs (status_rank, next_poll_at_ms);
+)sql";
+
+constexpr std::string_view kV3Postgres = R"sql(
+CREATE TABLE lipsync_jobs (
+  id BIGSERIAL PRIMARY KEY,
+  job_id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  provider_job_id TEXT UNIQUE,
+  idempotency_key TEXT NOT NULL,
+  request_body TEXT NOT NULL,
+  sealed_api_key TEXT,
+  video_url TEXT NOT NULL,
+  audio_url TEXT NOT NULL,
+  audio_url_type TEXT NOT NULL,
+  model TEXT NOT NULL,
+  sync_mode TEXT NOT NULL,
+  output_filename TEXT,
+  status TEXT NOT NULL,
+  status_rank INTEGER NOT NULL,
+  output_url TEXT,
+  output_duration DOUBLE PRECISION,
+  error_message TEXT,
+  error_code TEXT,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  completed_at_ms BIGINT,
+  next_poll_at_ms BIGINT NOT NULL,
+  poll_failures BIGINT NOT NULL DEFAULT 0,
+  lease_holder TEXT,
+  lease_until_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX lipsync_jobs_owner ON lipsync_jobs (owner, id);
+CREATE INDEX lipsync_jobs_due ON lipsync_jobs (status_rank, next_poll_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {Migration{1, kV1Sqlite, kV1Postgres},
-                                    Migration{2, kV2Sqlite, kV2Postgres}};
+                                    Migration{2, kV2Sqlite, kV2Postgres},
+                                    Migration{3, kV3Sqlite, kV3Postgres}};
 
 }  // namespace
 
@@ -166,6 +235,16 @@ std::string UniqueFieldOfIndex(std::string_view index_or_message) {
   if (index_or_message.find("users_email") != std::string_view::npos) return "email";
   if (index_or_message.find("users_username") != std::string_view::npos) return "username";
   return "";
+}
+
+int LipsyncStatusRank(std::string_view status) {
+  if (status == kLipsyncSubmitting) return 0;
+  if (status == "PENDING") return 1;
+  for (std::string_view final_status :
+       {"COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"}) {
+    if (status == final_status) return kLipsyncFinalRank;
+  }
+  return 2;  // PROCESSING, or a status newer than this release: in progress, not final
 }
 
 Result<int64_t> ParseSessionCursor(std::string_view cursor) {

@@ -1,152 +1,17 @@
 // The embedded catalog: one SQLite connection behind a mutex. Each call is a few small
 // statements, so serializing them costs less than a pool would, and WAL mode lets other
 // processes (the CLI) read while the service writes.
-#include <sqlite3.h>
-
-#include <map>
 #include <mutex>
 
 #include "catalog/catalog.h"
 #include "catalog/rows.h"
 #include "catalog/schema.h"
+#include "catalog/sqlite_statement.h"
 
 namespace swha::catalog {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-
-// The one place SQLite's result codes become a Status.
-Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
-  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
-  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const int primary = rc & 0xFF;
-  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return Status::AlreadyExists(std::string(what) + ": " + detail, UniqueFieldOfIndex(detail));
-  }
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN) {
-    return Status::Unavailable(std::string(what) + ": " + detail);
-  }
-  return Status::Internal(std::string(what) + ": " + detail);
-}
-
-// Prepared statements kept for the connection's life, by SQL text: preparing costs more than
-// running most of the catalog's statements. Not thread-safe (the catalog's mutex guards it).
-class StatementCache {
- public:
-  explicit StatementCache(sqlite3* db) : db_(db) {}
-  ~StatementCache() {
-    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
-  }
-  StatementCache(const StatementCache&) = delete;
-  StatementCache& operator=(const StatementCache&) = delete;
-
-  sqlite3* db() const { return db_; }
-  // The statement for `sql`, ready to bind, and marked in use; nullptr with *rc set when it
-  // does not prepare. A statement already in use (the same SQL, nested) gets a private copy,
-  // finalized by Release.
-  sqlite3_stmt* Acquire(std::string_view sql, int* rc) {
-    auto it = entries_.find(sql);
-    if (it != entries_.end() && !it->second.in_use) {
-      it->second.in_use = true;
-      return it->second.stmt;
-    }
-    sqlite3_stmt* stmt = nullptr;
-    *rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-    if (*rc != SQLITE_OK || it != entries_.end()) return stmt;
-    entries_.emplace(std::string(sql), Entry{stmt, true});
-    return stmt;
-  }
-  void Release(sqlite3_stmt* stmt) {
-    if (stmt == nullptr) return;
-    for (auto& [sql, entry] : entries_) {
-      if (entry.stmt == stmt) {
-        sqlite3_reset(stmt);
-        sqlite3_clear_bindings(stmt);
-        entry.in_use = false;
-        return;
-      }
-    }
-    sqlite3_finalize(stmt);  // a private copy
-  }
-
- private:
-  struct Entry {
-    sqlite3_stmt* stmt;
-    bool in_use;
-  };
-  sqlite3* db_;
-  std::map<std::string, Entry, std::less<>> entries_;
-};
-
-// A statement from the cache, handed back on scope exit. Binding is 1-based, as in SQLite.
-class Statement {
- public:
-  Statement(StatementCache* cache, std::string_view sql) : cache_(cache), db_(cache->db()) {
-    stmt_ = cache->Acquire(sql, &rc_);
-  }
-  ~Statement() { cache_->Release(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Status prepared() const { return SqliteStatus(db_, rc_, "prepare"); }
-  Statement& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Statement& Bind(int i, double v) {
-    sqlite3_bind_double(stmt_, i, v);
-    return *this;
-  }
-  Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view{v}); }
-  Statement& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& Bind(int i, const std::optional<std::string>& v) {
-    if (v) return Bind(i, std::string_view{*v});
-    sqlite3_bind_null(stmt_, i);
-    return *this;
-  }
-  Statement& Bind(int i, const std::optional<int64_t>& v) {
-    if (v) return Bind(i, *v);
-    sqlite3_bind_null(stmt_, i);
-    return *this;
-  }
-  // SQLITE_ROW → true, SQLITE_DONE → false, anything else an error.
-  Result<bool> Step(std::string_view what) {
-    SWHA_RETURN_IF_ERROR(prepared());
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return SqliteStatus(db_, sqlite3_extended_errcode(db_), what);
-  }
-  Status Run(std::string_view what) {
-    auto r = Step(what);
-    return r.ok() ? Status::Ok() : r.status();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool Bool(int col) const { return Int(col) != 0; }
-  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::string Text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
-  }
-  std::optional<std::string> OptionalText(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Text(col);
-  }
-  std::optional<int64_t> OptionalInt(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Int(col);
-  }
-
- private:
-  StatementCache* cache_;
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
 
 // Binds the user's writable fields, in kUserColumns' order from username on, to ?1..?8.
 Statement& BindUserFields(Statement* s, const User& u) {
@@ -396,6 +261,116 @@ class SqliteCatalog : public Catalog {
     return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
   }
 
+  Status CreateLipsyncJob(const LipsyncJob& job) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string sql =
+        "INSERT INTO lipsync_jobs (" + std::string(kLipsyncJobInsertColumns) + ") VALUES (?";
+    for (int i = 1; i < kLipsyncJobInsertColumnCount; ++i) sql += ",?";
+    sql += ")";
+    Statement s(&statements_, sql);
+    int i = 0;
+    BindLipsyncJobValues(job, [&](const auto& v) { s.Bind(++i, v); });
+    return s.Run("record lipsync job");
+  }
+
+  Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return OneJobLocked("job_id", job_id);
+  }
+
+  Result<LipsyncJob> FindLipsyncJobByProviderId(std::string_view provider_job_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return OneJobLocked("provider_job_id", provider_job_id);
+  }
+
+  Result<LipsyncJob> ApplyLipsyncStatus(const LipsyncStatusUpdate& u) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    static const std::string sql =
+        LipsyncStatusUpdateSql([](int n) { return "?" + std::to_string(n); });
+    const int64_t rank = LipsyncStatusRank(u.status);
+    Statement s(&statements_, sql);
+    s.Bind(1, u.status)
+        .Bind(2, rank)
+        .Bind(3, u.output_url)
+        .Bind(4, u.output_duration)
+        .Bind(5, u.error_message)
+        .Bind(6, u.error_code)
+        .Bind(7, u.now_ms)
+        .Bind(8, u.provider_job_id)
+        .Bind(9, u.job_id)
+        .Bind(10, rank);
+    SWHA_RETURN_IF_ERROR(s.Run("update lipsync job"));
+    return OneJobLocked("job_id", u.job_id);
+  }
+
+  Result<LipsyncJobPage> ListLipsyncJobs(std::string_view owner, int limit,
+                                         std::optional<std::string_view> cursor) override {
+    int64_t before = INT64_MAX;
+    if (cursor) {
+      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "SELECT " + std::string(kLipsyncJobColumns) +
+                    " FROM lipsync_jobs WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
+    LipsyncJobPage page;
+    int64_t last_id = 0;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list lipsync jobs"));
+      if (!row) break;
+      if (static_cast<int>(page.jobs.size()) == limit) {
+        page.next_cursor = std::to_string(last_id);
+        break;
+      }
+      last_id = s.Int(0);
+      page.jobs.push_back(ReadLipsyncJob(s));
+    }
+    return page;
+  }
+
+  Result<std::vector<LipsyncJob>> LeaseDueLipsyncJobs(std::string_view holder, int64_t now_ms,
+                                                      int64_t lease_until_ms, int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // One statement, and SQLite has one writer at a time: a job leased here is not due for
+    // another process until the lease ends.
+    Statement s(&statements_,
+                "UPDATE lipsync_jobs SET lease_holder = ?1, lease_until_ms = ?2 WHERE id IN "
+                "(SELECT id FROM lipsync_jobs WHERE status_rank < 3 AND next_poll_at_ms <= ?3 "
+                "AND lease_until_ms <= ?3 ORDER BY next_poll_at_ms LIMIT ?4) RETURNING " +
+                    std::string(kLipsyncJobColumns));
+    s.Bind(1, holder).Bind(2, lease_until_ms).Bind(3, now_ms).Bind(4, int64_t{limit});
+    std::vector<LipsyncJob> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("lease lipsync jobs"));
+      if (!row) break;
+      out.push_back(ReadLipsyncJob(s));
+    }
+    return out;
+  }
+
+  Status ScheduleLipsyncPoll(std::string_view job_id, std::string_view holder,
+                             int64_t next_poll_at_ms, int64_t poll_failures) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "UPDATE lipsync_jobs SET next_poll_at_ms = ?1, poll_failures = ?2, "
+                "lease_holder = CASE WHEN lease_holder = ?3 THEN NULL ELSE lease_holder END, "
+                "lease_until_ms = CASE WHEN lease_holder = ?3 THEN 0 ELSE lease_until_ms END "
+                "WHERE job_id = ?4");
+    s.Bind(1, next_poll_at_ms).Bind(2, poll_failures).Bind(3, holder).Bind(4, job_id);
+    return s.Run("schedule lipsync poll");
+  }
+
+  Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "DELETE FROM lipsync_jobs WHERE owner = ? AND status_rank >= 3 AND "
+                "updated_at_ms < ?");
+    s.Bind(1, owner).Bind(2, cutoff_ms);
+    SWHA_RETURN_IF_ERROR(s.Run("delete lipsync jobs"));
+    return int64_t{sqlite3_changes(db_)};
+  }
+
  private:
   // Runs `body` in a write transaction: committed if it succeeds, rolled back otherwise, and
   // rolled back too if the COMMIT itself fails (SQLite may leave the transaction open then,
@@ -428,6 +403,16 @@ class SqliteCatalog : public Catalog {
       SWHA_RETURN_IF_ERROR(s.Run("migrate"));
     }
     return Status::Ok();
+  }
+
+  // The job whose `column` (job_id or provider_job_id) is `value`. REQUIRES: mu_ held.
+  Result<LipsyncJob> OneJobLocked(std::string_view column, std::string_view value) {
+    Statement s(&statements_, "SELECT " + std::string(kLipsyncJobColumns) +
+                                  " FROM lipsync_jobs WHERE " + std::string(column) + " = ?");
+    s.Bind(1, value);
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("find lipsync job"));
+    if (!row) return Status::NotFound("Lipsync job not found");
+    return ReadLipsyncJob(s);
   }
 
   // REQUIRES: mu_ held.
