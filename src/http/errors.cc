@@ -17,6 +17,9 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;
+    case StatusCode::kPaymentRequired: return 402;
+    case StatusCode::kRateLimited: return 429;
+    case StatusCode::kBadGateway: return 502;
   }
   return 500;
 }
@@ -30,7 +33,15 @@ Response ErrorResponse(int http_status, std::string_view detail) {
 
 Response ErrorResponse(const Status& status) {
   const int http_status = HttpStatusFor(status.code());
-  if (http_status >= 500) {
+  if (status.code() == StatusCode::kRateLimited) {
+    Response r = ErrorResponse(http_status, status.message());
+    if (status.retry_after_seconds() > 0) {
+      r.headers.emplace_back("Retry-After", std::to_string(status.retry_after_seconds()));
+    }
+    return r;
+  }
+  // A 502's message names the upstream and what it answered, which is what a client needs.
+  if (http_status >= 500 && status.code() != StatusCode::kBadGateway) {
     spdlog::error("request failed: {}", status.ToString());
     return ErrorResponse(http_status, http_status == 503 ? "Service temporarily unavailable"
                                                          : "Internal server error");

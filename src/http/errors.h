@@ -12,7 +12,7 @@ namespace swha::http {
 
 // StatusCode → HTTP status: InvalidArgument 422, BadRequest 400, TooLarge 413, NotFound 404,
 // AlreadyExists 409, PermissionDenied 403, Unauthenticated 401, Unavailable 503, IOError/Internal
-// 500.
+// 500, PaymentRequired 402, RateLimited 429 (with Retry-After), BadGateway 502.
 int HttpStatusFor(StatusCode code);
 
 // {"detail": message}. Internal and I/O errors are logged here and answered with a generic

@@ -290,6 +290,21 @@ Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view pre
   return client_->ListObjectsV2(prefix);
 }
 
+std::optional<std::string> S3AudioStore::KeyOfPresignedUrl(std::string_view url) const {
+  const std::string prefix = client_->ObjectUrlPrefix();
+  if (!url.starts_with(prefix)) return std::nullopt;
+  const size_t query = url.find('?');
+  if (query == std::string_view::npos ||
+      url.find("X-Amz-Signature=", query) == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string key;
+  if (!UrlDecode(url.substr(prefix.size(), query - prefix.size()), &key) || key.empty()) {
+    return std::nullopt;
+  }
+  return key;
+}
+
 std::string S3AudioStore::SessionOfKey(std::string_view key) {
   // audio/users/<owner>/<session>/<file> or audio/anonymous/<session>/<file>
   const size_t file_slash = key.rfind('/');

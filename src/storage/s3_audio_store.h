@@ -77,6 +77,10 @@ class S3AudioStore {
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
                               int64_t* expires_at_unix);
 
+  // The key of a presigned GET URL of this bucket (X-Amz-Signature in its query), or nullopt
+  // when `url` is not one: tells the URLs we handed out from anybody else's.
+  std::optional<std::string> KeyOfPresignedUrl(std::string_view url) const;
+
   // A live HeadBucket (one attempt), for s3-info; the answer is reused for 2 s so that callers
   // cannot turn it into a flood. It does not change availability(), which only uploads decide
   // (a bucket that answers HEAD may still refuse PUTs).

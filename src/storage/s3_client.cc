@@ -122,15 +122,6 @@ std::string ErrorSubject(std::string_view op, std::string_view key) {
   return s;
 }
 
-void DefaultSleep(double seconds) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
-
-double DefaultRandom() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
 // Scheme, authority and base path of an endpoint URL; the scheme's default port is dropped so
 // that the signed Host equals the one libcurl sends.
 struct Endpoint {
@@ -254,9 +245,7 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTr
   if (transport == nullptr || clock == nullptr) {
     return Status::InvalidArgument("S3Client: transport and clock are required");
   }
-  if (retry.max_attempts < 1) retry.max_attempts = 1;
-  if (!retry.sleep) retry.sleep = DefaultSleep;
-  if (!retry.random) retry.random = DefaultRandom;
+  retry = retry.WithDefaults();
 
   const std::string style = ToLower(config.addressing_style);
   Endpoint endpoint;
@@ -289,6 +278,8 @@ S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock*
       base_url_(scheme_ + "://" + host_) {}
 
 std::string S3Client::BaseUrl() const { return base_url_; }
+
+std::string S3Client::ObjectUrlPrefix() const { return BaseUrl() + S3CanonicalUri(ObjectPath("")); }
 
 std::string S3Client::BucketPath() const {
   return virtual_hosted_ ? base_path_ + "/" : base_path_ + "/" + config_.bucket;
@@ -370,9 +361,7 @@ Result<HttpResponse> S3Client::Execute(const Call& call) const {
       return Status(failure.code(), failure.message() + " [gave up after " +
                                         std::to_string(attempt) + " attempts]");
     }
-    const double cap =
-        std::min(retry_.base_delay_seconds * std::pow(2.0, attempt - 1), retry_.max_delay_seconds);
-    retry_.sleep(std::clamp(retry_.random(), 0.0, 1.0) * cap);
+    retry_.sleep(retry_.BackoffSeconds(attempt));
   }
 }
 

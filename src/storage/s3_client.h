@@ -20,6 +20,7 @@
 #include "storage/http_transport.h"
 #include "storage/sigv4.h"
 #include "util/clock.h"
+#include "util/retry.h"
 #include "util/status.h"
 
 namespace swha::config {
@@ -45,17 +46,8 @@ struct S3ClientConfig {
   std::string ToString() const;
 };
 
-// The AWS SDKs' standard mode: up to `max_attempts` attempts, waiting
-// random() * min(base * 2^(attempt-1), max) seconds after a retryable failure.
-struct RetryPolicy {
-  int max_attempts = 3;
-  double base_delay_seconds = 1.0;
-  double max_delay_seconds = 20.0;
-  // Both must be thread-safe. Empty: std::this_thread::sleep_for, and a uniform [0, 1)
-  // generator seeded from std::random_device (one per thread).
-  std::function<void(double seconds)> sleep;
-  std::function<double()> random;
-};
+// The retry policy moved to util/retry.h; the S3 code names it here too.
+using RetryPolicy = ::swha::RetryPolicy;
 
 struct ObjectInfo {
   uint64_t size = 0;
@@ -115,6 +107,9 @@ class S3Client {
 
   // "scheme://host" and the raw (unencoded) path of `key`; exposed for tests.
   std::string BaseUrl() const;
+  // Where every object URL of the bucket starts ("http://host:port/bucket/"): an object's URL
+  // is this followed by its URI-encoded key.
+  std::string ObjectUrlPrefix() const;
   std::string ObjectPath(std::string_view key) const;
   const std::string& host() const { return host_; }
   bool virtual_hosted() const { return virtual_hosted_; }

@@ -14,6 +14,9 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
     case StatusCode::kUnavailable: return "UNAVAILABLE";
     case StatusCode::kIOError: return "IO_ERROR";
+    case StatusCode::kPaymentRequired: return "PAYMENT_REQUIRED";
+    case StatusCode::kRateLimited: return "RATE_LIMITED";
+    case StatusCode::kBadGateway: return "BAD_GATEWAY";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "UNKNOWN";
@@ -34,6 +37,7 @@ Status Status::WithContext(std::string_view context) const {
   m += message_;
   Status out(code_, std::move(m));
   out.field_ = field_;
+  out.retry_after_seconds_ = retry_after_seconds_;
   return out;
 }
 

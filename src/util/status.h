@@ -25,6 +25,9 @@ enum class StatusCode {
   kUnavailable,       // a dependency is down; retrying may help (503)
   kIOError,           // filesystem failure (500)
   kInternal,          // a bug or an engine failure (500)
+  kPaymentRequired,   // an upstream provider refused for billing (402)
+  kRateLimited,       // too many requests; retry_after_seconds() says when to retry (429)
+  kBadGateway,        // an upstream provider failed or answered nonsense (502)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -63,6 +66,16 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status PaymentRequired(std::string m) {
+    return {StatusCode::kPaymentRequired, std::move(m)};
+  }
+  static Status RateLimited(std::string m, int retry_after_seconds) {
+    Status s(StatusCode::kRateLimited, std::move(m));
+    s.retry_after_seconds_ = retry_after_seconds;
+    return s;
+  }
+  // The message reaches the client: it must name only the upstream and what it said.
+  static Status BadGateway(std::string m) { return {StatusCode::kBadGateway, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -70,6 +83,8 @@ class [[nodiscard]] Status {
   // The input field an InvalidArgument (or the value an AlreadyExists) is about; empty when it
   // is about no single field.
   const std::string& field() const { return field_; }
+  // For RateLimited: seconds the caller should wait before trying again (0: not said).
+  int retry_after_seconds() const { return retry_after_seconds_; }
   // "CODE: message", for logs and CLI output.
   std::string ToString() const;
 
@@ -82,6 +97,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string field_;
+  int retry_after_seconds_ = 0;
 };
 
 // Holds either a value or a non-OK Status.
