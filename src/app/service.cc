@@ -76,10 +76,15 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                              .token_lifetime_seconds = int64_t{s.access_token_expire_minutes} * 60,
                              .allow_anonymous = s.allow_anonymous},
       catalog, clock);
+  SWHA_ASSIGN_OR_RETURN(service->lipsync_,
+                        LipsyncStack::Create(s, catalog, service->storage_->backends(),
+                                             service->sessions_.get(), clock));
+  service->lipsync_->service()->StartPoller();
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .sessions = service->sessions_.get(),
                                        .accounts = service->accounts_.get(),
+                                       .lipsync = service->lipsync_->service(),
                                        .storage = service->storage_->backends(),
                                        .clock = clock};
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));

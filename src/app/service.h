@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "app/lipsync_stack.h"
 #include "app/storage_stack.h"
 #include "catalog/catalog.h"
 #include "config/settings.h"
@@ -34,7 +35,11 @@ class Service {
 
   Result<int> Bind() { return server_->Bind(); }
   Status Serve() { return server_->Serve(); }
-  void Stop() { server_->Stop(); }
+  // Waiting requests are ended first: the server's workers finish before it stops.
+  void Stop() {
+    lipsync_->service()->Shutdown();
+    server_->Stop();
+  }
 
   // One line for the start-up log: where audio goes ("local at DIR", "S3 bucket B at E (...)").
   std::string StorageSummary() const { return storage_->Summary(); }
@@ -50,6 +55,7 @@ class Service {
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;
   std::unique_ptr<service::AccountService> accounts_;
+  std::unique_ptr<LipsyncStack> lipsync_;
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

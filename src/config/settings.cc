@@ -56,6 +56,9 @@ constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1, catalog::kMaxDataba
 constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
 constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, storage::kMaxUrlExpirySeconds,
                                        "seconds"};
+constexpr IntRule kLipsyncExpiryRule{"LIPSYNC_AUDIO_URL_EXPIRY", 60, storage::kMaxUrlExpirySeconds,
+                                     "seconds"};
+constexpr IntRule kSyncTimeoutRule{"SYNC_API_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 constexpr IntRule kMaxUploadsRule{"S3_MAX_CONCURRENT_UPLOADS", 1, 64, ""};
 constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
 constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
@@ -422,6 +425,8 @@ Status Settings::Validate() const {
   if (!sync_api_key.empty() && sync_api_base_url.empty()) {
     return Required("SYNC_API_BASE_URL", "SYNC_API_KEY is set");
   }
+  SWHA_RETURN_IF_ERROR(CheckRange(kLipsyncExpiryRule, lipsync_audio_url_expiry));
+  SWHA_RETURN_IF_ERROR(CheckRange(kSyncTimeoutRule, sync_api_timeout_ms));
 
   SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, s3.presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kMaxUploadsRule, s3.max_concurrent_uploads));
@@ -495,6 +500,9 @@ std::string Settings::ToString() const {
   number("DATABASE_POOL_SIZE", database_pool_size);
   line("SYNC_API_KEY", SecretForDisplay(sync_api_key));
   text("SYNC_API_BASE_URL", sync_api_base_url);
+  line("SYNC_WEBHOOK_SECRET", SecretForDisplay(sync_webhook_secret));
+  number("LIPSYNC_AUDIO_URL_EXPIRY", lipsync_audio_url_expiry);
+  number("SYNC_API_TIMEOUT_MS", sync_api_timeout_ms);
   flag("USE_S3_STORAGE", s3.use_s3_storage);
   line("AWS_ACCESS_KEY_ID", MaskAccessKeyId(s3.access_key_id));
   line("AWS_SECRET_ACCESS_KEY", SecretForDisplay(s3.secret_access_key));
@@ -535,6 +543,9 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadInt(env, kDatabasePoolRule, &s.database_pool_size));
   ReadString(env, "SYNC_API_KEY", &s.sync_api_key);
   SWHA_RETURN_IF_ERROR(ReadUrl(env, "SYNC_API_BASE_URL", &s.sync_api_base_url));
+  ReadString(env, "SYNC_WEBHOOK_SECRET", &s.sync_webhook_secret);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kLipsyncExpiryRule, &s.lipsync_audio_url_expiry));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kSyncTimeoutRule, &s.sync_api_timeout_ms));
 
   S3Settings& s3 = s.s3;
   SWHA_RETURN_IF_ERROR(ReadBool(env, "USE_S3_STORAGE", &s3.use_s3_storage));

@@ -59,6 +59,9 @@ struct Settings {
   int database_pool_size = 8;               // DATABASE_POOL_SIZE (PostgreSQL connections)
   std::string sync_api_key;                 // SYNC_API_KEY (secret)
   std::string sync_api_base_url = "https://api.sync.so";  // SYNC_API_BASE_URL
+  std::string sync_webhook_secret;                        // SYNC_WEBHOOK_SECRET (secret)
+  int lipsync_audio_url_expiry = 86400;                   // LIPSYNC_AUDIO_URL_EXPIRY, seconds
+  int sync_api_timeout_ms = 30000;                        // SYNC_API_TIMEOUT_MS, one whole attempt
   S3Settings s3;
 
   // Checks every range and cross-field rule. The message is one line naming the variable and

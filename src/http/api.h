@@ -7,6 +7,7 @@
 #include "http/router.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
+#include "service/lipsync_service.h"
 #include "service/session_service.h"
 #include "service/storage_backends.h"
 #include "util/clock.h"
@@ -20,6 +21,7 @@ struct ApiContext {
   const service::GenerationService* generation = nullptr;
   const service::SessionService* sessions = nullptr;
   const service::AccountService* accounts = nullptr;
+  service::LipsyncService* lipsync = nullptr;
   // For /static/audio: the signer checks the URL, the local store serves the file.
   const service::StorageBackends* storage = nullptr;
   const Clock* clock = nullptr;
@@ -61,5 +63,17 @@ Response HandleListUsers(const ApiContext& ctx, const Request& req);
 Response HandleGetUser(const ApiContext& ctx, const Request& req);
 Response HandleDeleteUser(const ApiContext& ctx, const Request& req);
 Response HandlePatchUser(const ApiContext& ctx, const Request& req);
+// Lipsync (lipsync_handlers.cc).
+Response HandleLipsyncCreate(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncCreateFromTts(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncStatus(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncDebugStatus(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncWait(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncJobs(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncModels(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncSyncModes(const ApiContext& ctx, const Request& req);
+Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req);
+// Signed by the provider, not by a user: the signature is its authentication.
+Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req);
 
 }  // namespace swha::http

@@ -31,6 +31,16 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/api/v1/users/{user_id}", bind(&HandleGetUser)},
       {"DELETE", "/api/v1/users/{user_id}", bind(&HandleDeleteUser)},
       {"PATCH", "/api/v1/users/{user_id}", bind(&HandlePatchUser)},
+      {"POST", "/api/v1/lipsync/create", bind(&HandleLipsyncCreate)},
+      {"POST", "/api/v1/lipsync/create-from-tts", bind(&HandleLipsyncCreateFromTts)},
+      {"GET", "/api/v1/lipsync/status/{job_id}", bind(&HandleLipsyncStatus)},
+      {"GET", "/api/v1/lipsync/debug/status/{job_id}", bind(&HandleLipsyncDebugStatus)},
+      {"POST", "/api/v1/lipsync/wait/{job_id}", bind(&HandleLipsyncWait)},
+      {"GET", "/api/v1/lipsync/jobs/my", bind(&HandleLipsyncJobs)},
+      {"GET", "/api/v1/lipsync/models", bind(&HandleLipsyncModels)},
+      {"GET", "/api/v1/lipsync/sync-modes", bind(&HandleLipsyncSyncModes)},
+      {"POST", "/api/v1/lipsync/cleanup", bind(&HandleLipsyncCleanup)},
+      {"POST", "/api/v1/lipsync/webhook", bind(&HandleLipsyncWebhook)},
       {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio)},
   };
 }

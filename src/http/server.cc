@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "http/errors.h"
+#include "http/worker_pool.h"
 
 namespace swha::http {
 namespace {
@@ -107,7 +108,7 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   impl_->router = std::move(router);
   httplib::Server& s = impl_->server;
   const int threads = impl_->config.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.new_task_queue = [threads] { return new WorkerPool(static_cast<size_t>(threads)); };
   s.set_payload_max_length(impl_->config.max_request_bytes);
   s.set_keep_alive_max_count(1000);
   // httplib writes headers and body separately; without TCP_NODELAY the body of every response

@@ -84,13 +84,15 @@ LipsyncService::LipsyncService(LipsyncConfig config, catalog::Catalog* catalog,
       clock_(clock),
       instance_id_(std::move(instance_id)) {}
 
-LipsyncService::~LipsyncService() {
+LipsyncService::~LipsyncService() { Shutdown(); }
+
+void LipsyncService::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   changed_.notify_all();
-  if (poller_.joinable()) poller_.join();
+  if (poller_.joinable() && poller_.get_id() != std::this_thread::get_id()) poller_.join();
 }
 
 std::vector<Status> LipsyncService::Validate(const LipsyncCreateRequest& request) const {

@@ -99,8 +99,11 @@ class LipsyncService {
 
   // One round of background polling: leases due jobs and refreshes each.
   void PollDueJobs();
-  // Runs PollDueJobs every poll_tick_ms on a thread of its own until the service ends.
+  // Runs PollDueJobs every poll_tick_ms on a thread of its own until Shutdown.
   void StartPoller();
+  // Ends every Wait (Unavailable) and stops the poller; for a server that is stopping, so no
+  // request is left waiting for a job. Idempotent.
+  void Shutdown();
 
   const LipsyncConfig& config() const { return config_; }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "storage/http_transport_testing.h"
 #include "storage/s3_codec.h"
 #include "util/crypto.h"
 
@@ -18,46 +19,11 @@ namespace {
 
 constexpr int64_t k20261124 = 1795496553;  // 2026-11-24T05:02:33Z (Python calendar.timegm)
 
-HttpResponse Reply(int status, std::string body = "", HttpHeaders headers = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
-
 std::string ErrorXml(std::string_view code, std::string_view message,
                      std::string_view request_id = "4442587FB7D0A2F9") {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + std::string(code) +
          "</Code><Message>" + std::string(message) + "</Message><RequestId>" +
          std::string(request_id) + "</RequestId></Error>";
-}
-
-// Records every request and answers from a script; 200 with an empty body when it runs out.
-class FakeTransport : public HttpTransport {
- public:
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    requests_.push_back(request);
-    if (script_.empty()) return Reply(200);
-    Result<HttpResponse> next = std::move(script_.front());
-    script_.pop_front();
-    return next;
-  }
-  void Push(Result<HttpResponse> r) { script_.push_back(std::move(r)); }
-  const std::vector<HttpRequest>& requests() const { return requests_; }
-
- private:
-  std::mutex mu_;
-  std::deque<Result<HttpResponse>> script_;
-  std::vector<HttpRequest> requests_;
-};
-
-std::string HeaderOf(const HttpRequest& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
-  }
-  return "<missing>";
 }
 
 S3ClientConfig AwsConfig(std::string region = "us-east-1") {

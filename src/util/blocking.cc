@@ -8,11 +8,11 @@ thread_local BlockingRegion::Hooks thread_hooks;
 }  // namespace
 
 BlockingRegion::BlockingRegion() : hooks_(thread_hooks) {
-  if (hooks_.enter != nullptr) hooks_.enter(hooks_.arg);
+  if (hooks_.enter != nullptr) entered_ = hooks_.enter(hooks_.arg);
 }
 
 BlockingRegion::~BlockingRegion() {
-  if (hooks_.leave != nullptr) hooks_.leave(hooks_.arg);
+  if (entered_ && hooks_.leave != nullptr) hooks_.leave(hooks_.arg);
 }
 
 void BlockingRegion::SetThreadHooks(Hooks hooks) { thread_hooks = hooks; }

@@ -15,7 +15,8 @@ class BlockingRegion {
   BlockingRegion& operator=(const BlockingRegion&) = delete;
 
   struct Hooks {
-    void (*enter)(void* arg) = nullptr;
+    // Returns whether the region was taken note of; `leave` is called only if it was.
+    bool (*enter)(void* arg) = nullptr;
     void (*leave)(void* arg) = nullptr;
     void* arg = nullptr;
   };
@@ -24,6 +25,7 @@ class BlockingRegion {
 
  private:
   Hooks hooks_;  // those in force when the region was entered
+  bool entered_ = false;
 };
 
 }  // namespace swha

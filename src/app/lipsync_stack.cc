@@ -1,0 +1,44 @@
+#include "app/lipsync_stack.h"
+
+#include <spdlog/spdlog.h>
+
+#include "lipsync/sync_client.h"
+#include "util/crypto.h"
+
+namespace swha::app {
+
+Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Settings& settings,
+                                                           catalog::Catalog* catalog,
+                                                           const service::StorageBackends* storage,
+                                                           const service::SessionService* sessions,
+                                                           const Clock* clock) {
+  if (settings.secret_key.empty()) return Status::Internal("SECRET_KEY is not set");
+  auto stack = std::unique_ptr<LipsyncStack>(new LipsyncStack());
+  lipsync::SyncClientConfig client_config{.base_url = settings.sync_api_base_url};
+  SWHA_RETURN_IF_ERROR(client_config.Validate());
+  stack->transport_ = storage::CreateCurlTransport(
+      {.connect_timeout_ms = 5000, .total_timeout_ms = settings.sync_api_timeout_ms});
+  stack->provider_ = lipsync::NewSyncClient(client_config, stack->transport_.get());
+  stack->sealer_ = std::make_unique<lipsync::KeySealer>(settings.secret_key);
+
+  service::LipsyncConfig config;
+  config.server_api_key = settings.sync_api_key;
+  config.webhook_secret = settings.sync_webhook_secret;
+  config.public_base_url = settings.public_base_url;
+  config.audio_url_expiry_seconds = settings.lipsync_audio_url_expiry;
+  SWHA_RETURN_IF_ERROR(config.Validate());
+  service::LipsyncRequestContext context{
+      .storage = storage,
+      .sessions = sessions,
+      .catalog = catalog,
+      .public_base_url = settings.public_base_url,
+      .audio_url_expiry_seconds = settings.lipsync_audio_url_expiry,
+      .webhooks_enabled = !settings.public_base_url.empty() && !config.webhook_secret.empty()};
+  spdlog::info("lipsync: sync.so at {}, {}", client_config.base_url, config.ToString());
+  stack->service_ = std::make_unique<service::LipsyncService>(
+      std::move(config), catalog, stack->provider_.get(), stack->sealer_.get(), std::move(context),
+      clock, crypto::RandomHex(8));
+  return stack;
+}
+
+}  // namespace swha::app
