@@ -31,9 +31,7 @@ Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Setting
       .storage = storage,
       .sessions = sessions,
       .catalog = catalog,
-      .public_base_url = settings.public_base_url,
-      .audio_url_expiry_seconds = settings.lipsync_audio_url_expiry,
-      .webhooks_enabled = !settings.public_base_url.empty() && !config.webhook_secret.empty()};
+      .audio_url_expiry_seconds = settings.lipsync_audio_url_expiry};
   spdlog::info("lipsync: sync.so at {}, {}", client_config.base_url, config.ToString());
   stack->service_ = std::make_unique<service::LipsyncService>(
       std::move(config), catalog, stack->provider_.get(), stack->sealer_.get(), std::move(context),

@@ -82,7 +82,12 @@ LipsyncService::LipsyncService(LipsyncConfig config, catalog::Catalog* catalog,
       sealer_(sealer),
       request_context_(std::move(request_context)),
       clock_(clock),
-      instance_id_(std::move(instance_id)) {}
+      instance_id_(std::move(instance_id)) {
+  // The configuration decides what the request context says of the public address.
+  request_context_.public_base_url = config_.public_base_url;
+  request_context_.webhooks_enabled =
+      !config_.public_base_url.empty() && !config_.webhook_secret.empty();
+}
 
 LipsyncService::~LipsyncService() { Shutdown(); }
 

@@ -61,6 +61,7 @@ struct LipsyncWaitResult {
 class LipsyncService {
  public:
   // Borrowed pointers must outlive the service. `instance_id` names this process in leases.
+  // The request context's public_base_url and webhooks_enabled follow `config`.
   LipsyncService(LipsyncConfig config, catalog::Catalog* catalog,
                  lipsync::LipsyncProvider* provider, const lipsync::KeySealer* sealer,
                  LipsyncRequestContext request_context, const Clock* clock,
@@ -126,7 +127,7 @@ class LipsyncService {
   catalog::Catalog* const catalog_;
   lipsync::LipsyncProvider* const provider_;
   const lipsync::KeySealer* const sealer_;
-  const LipsyncRequestContext request_context_;
+  LipsyncRequestContext request_context_;  // set in the constructor, then read-only
   const Clock* const clock_;
   const std::string instance_id_;
 
