@@ -25,23 +25,6 @@ std::string ScriptPath() {
       .string();
 }
 
-// A port no one listens on now, chosen by the kernel, so that clusters started at once by
-// suites running in parallel do not race for the same one.
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) close(fd);
-  return port;
-}
-
 bool IsPlainName(const std::string& name) {
   if (name.empty() || name.size() > 63) return false;
   for (char c : name) {

@@ -1,7 +1,10 @@
 #include "tests/support/server_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +84,21 @@ std::string ReadFileTail(const std::string& path, size_t max_bytes) {
   return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
 }
 
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
 std::string MakeTempDir() {
   char tmpl[] = "/tmp/swha-test-XXXXXX";
   char* dir = mkdtemp(tmpl);
@@ -115,7 +133,7 @@ Status ServerProcess::Start(const ServerOptions& options) {
   UseTestCatalog(data_dir_, &env);
 
   std::vector<std::string> env_strings = ChildEnvironment(env);
-  std::vector<std::string> args = {options.binary, "serve", "--port", "0"};
+  std::vector<std::string> args = {options.binary, "serve", "--port", std::to_string(options.port)};
   // A previous server on the same data directory left its LISTENING line here.
   std::remove(stdout_path.c_str());
   pid_ = fork();

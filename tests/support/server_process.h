@@ -22,6 +22,9 @@ struct ServerOptions {
   // Where server.log and server.stdout go; empty = data_dir. Servers sharing a data
   // directory need one each.
   std::string log_dir;
+  // The port to listen on; 0 = one the kernel picks. A fixed one lets a restarted server keep
+  // its address (PUBLIC_BASE_URL, webhooks).
+  int port = 0;
 };
 
 // Not thread-safe; one owner.
@@ -79,6 +82,10 @@ std::string RunShell(const std::string& command, int* exit_code);
 std::string LastLine(std::string text);
 // The last `max_bytes` of the file at `path` ("" if it cannot be read).
 std::string ReadFileTail(const std::string& path, size_t max_bytes);
+
+// A loopback port no one listens on now, chosen by the kernel (0 if none could be had), so that
+// servers started at once by suites running in parallel do not race for the same one.
+int FreeLoopbackPort();
 
 std::string MakeTempDir();
 void RemoveDirRecursively(const std::string& path);
