@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/catalog_commands.h"
+#include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
 #include "app/service.h"
 #include "app/user_commands.h"
@@ -240,6 +241,36 @@ void AddCatalogCommands(CLI::App* cli, CatalogCommands* c) {
       ->check(CLI::NonNegativeNumber);
 }
 
+// `swha-tts lipsync` and what was typed for it.
+struct LipsyncCommands {
+  CLI::App* create = nullptr;
+  CLI::App* status = nullptr;
+  app::LipsyncCommandOptions options;
+};
+
+void AddLipsyncCommands(CLI::App* cli, LipsyncCommands* c) {
+  CLI::App* lipsync = cli->add_subcommand("lipsync", "Lipsync jobs at sync.so (SYNC_API_KEY)");
+  lipsync->require_subcommand(1);
+  app::LipsyncCommandOptions& o = c->options;
+  c->create = lipsync->add_subcommand("create", "Hand audio and a video to sync.so");
+  c->create->add_option("--user", o.user, "The account the job belongs to")->required();
+  c->create->add_option("--video", o.video_url, "Absolute http(s) URL of the video")->required();
+  auto* audio = c->create->add_option("--audio", o.audio_url, "Absolute URL of the audio");
+  auto* session =
+      c->create->add_option("--session", o.session_id, "Use this session's audio instead");
+  audio->excludes(session);
+  c->create->add_option("--segment", o.segment, "The session's segment (default 0)")
+      ->needs(session);
+  c->create->add_option("--api-key", o.api_key, "sync.so API key (default SYNC_API_KEY)");
+  c->create->add_option("--model", o.model, "Model (default lipsync-2)");
+  c->create->add_option("--sync-mode", o.sync_mode, "Sync mode (default cut_off)");
+  c->create->add_flag("--wait", o.wait, "Wait for the job to end, showing its progress");
+  c->create->add_option("--timeout", o.timeout_seconds, "Longest wait, seconds (default 600)");
+  c->status = lipsync->add_subcommand("status", "Show a job, asking sync.so when not final");
+  c->status->add_option("job_id", o.job_id, "The job")->required();
+  c->status->add_option("--user", o.user, "The account the job belongs to")->required();
+}
+
 }  // namespace
 }  // namespace swha
 
@@ -275,6 +306,8 @@ int main(int argc, char** argv) {
   swha::AddUserCommands(&cli, &user_commands);
   swha::CatalogCommands catalog_commands;
   swha::AddCatalogCommands(&cli, &catalog_commands);
+  swha::LipsyncCommands lipsync_commands;
+  swha::AddLipsyncCommands(&cli, &lipsync_commands);
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -295,6 +328,13 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand("catalog")) {
     swha::ConfigureLogging("warn");
     return swha::app::RunCatalogCheck(*settings, catalog_commands.options, &std::cout, &std::cerr);
+  }
+  if (cli.got_subcommand("lipsync")) {
+    swha::ConfigureLogging("warn");
+    const swha::app::LipsyncCommandOptions& o = lipsync_commands.options;
+    return lipsync_commands.create->parsed()
+               ? swha::app::RunLipsyncCreate(*settings, o, &std::cout, &std::cerr)
+               : swha::app::RunLipsyncStatus(*settings, o, &std::cout, &std::cerr);
   }
   if (cli.got_subcommand("config")) {
     std::cout << settings->ToString();

@@ -452,5 +452,36 @@ TEST_F(LipsyncTest, TwoHundredWaitsHoldNoWorkerFromGenerate) {
   EXPECT_EQ(completed.load(), kWaiters);
 }
 
+TEST_F(LipsyncTest, TheCommandLineCreatesWaitsAndReports) {
+  const json tts = GenerateInS3("From the command line.");
+  std::map<std::string, std::string> env = options_->env;
+  env["DATA_DIR"] = data_dir_->path();
+  auto created = testing::RunCommandSplit(
+      SWHA_BINARY,
+      {"lipsync", "create", "--user", "lipsync_alice", "--video", std::string(kVideo), "--session",
+       tts["session_id"], "--api-key", std::string(kSyncKey), "--wait"},
+      env, data_dir_->path());
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  EXPECT_NE(created.out.find("status COMPLETED"), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("audio_url_type presigned_s3"), std::string::npos) << created.out;
+  EXPECT_NE(created.err.find(" after "), std::string::npos) << "a progress line: " << created.err;
+  EXPECT_EQ(created.out.find(kSyncKey), std::string::npos);
+  const size_t at = created.out.find("job_id ") + 7;
+  const std::string job_id = created.out.substr(at, created.out.find('\n', at) - at);
+
+  auto status = testing::RunCommandSplit(SWHA_BINARY,
+                                         {"lipsync", "status", job_id, "--user", "lipsync_alice"},
+                                         env, data_dir_->path());
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("output_url http://"), std::string::npos) << status.out;
+  // The service sees the job the command made.
+  EXPECT_EQ(ParseJson(client_->Get("/api/v1/lipsync/status/" + job_id)->body)["status"],
+            "COMPLETED");
+  auto theirs = testing::RunCommandSplit(
+      SWHA_BINARY, {"lipsync", "status", job_id, "--user", "lipsync_bob"}, env, data_dir_->path());
+  EXPECT_EQ(theirs.exit_code, 2);
+  EXPECT_NE(theirs.err.find("not found"), std::string::npos) << theirs.err;
+}
+
 }  // namespace
 }  // namespace swha::blackbox
