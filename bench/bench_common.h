@@ -94,5 +94,7 @@ int RunPresign(const Args& args);
 int RunS3Upload(const Args& args);
 // The accounts-and-catalog benchmarks (catalog_bench.cc), by args.command.
 int RunCatalogBenchmark(const Args& args);
+// lipsync_bench.cc
+int RunLipsyncBenchmark(const Args& args);
 
 }  // namespace swha::bench

@@ -25,7 +25,6 @@ Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Setting
   config.server_api_key = settings.sync_api_key;
   config.webhook_secret = settings.sync_webhook_secret;
   config.public_base_url = settings.public_base_url;
-  config.audio_url_expiry_seconds = settings.lipsync_audio_url_expiry;
   SWHA_RETURN_IF_ERROR(config.Validate());
   service::LipsyncRequestContext context{
       .storage = storage,

@@ -129,6 +129,7 @@ struct LipsyncStatusUpdate {
 struct LipsyncJobPage {
   std::vector<LipsyncJob> jobs;            // newest first
   std::optional<std::string> next_cursor;  // nullopt on the last page
+  int64_t total = 0;                       // the owner's jobs, on every page
 };
 
 // Error contract: NotFound for a missing row, AlreadyExists for a unique value taken (its
@@ -200,7 +201,9 @@ class Catalog {
                                                               int64_t now_ms,
                                                               int64_t lease_until_ms,
                                                               int limit) = 0;
-  // After a poll: when the job is next due and its failure count; ends `holder`'s lease.
+  // After a poll: when the job is next due and its failure count, and `holder`'s lease ends.
+  // Nothing changes unless `holder` still holds the job (its lease may have run out and the
+  // job gone to another instance).
   virtual Status ScheduleLipsyncPoll(std::string_view job_id, std::string_view holder,
                                      int64_t next_poll_at_ms, int64_t poll_failures) = 0;
   // Deletes `owner`'s jobs that are final and were last updated before `cutoff_ms`; how many.

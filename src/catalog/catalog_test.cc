@@ -414,12 +414,25 @@ TEST_P(CatalogTest, LipsyncJobsRoundTripAndAreListedPerOwner) {
   EXPECT_EQ(first->jobs[0].job_id, "job2");
   EXPECT_EQ(first->jobs[1].job_id, "job1");
   ASSERT_TRUE(first->next_cursor.has_value());
+  EXPECT_EQ(first->total, 3);
   auto second = catalog_->ListLipsyncJobs("7", 2, *first->next_cursor);
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->jobs.size(), 1u);
   EXPECT_EQ(second->jobs[0].job_id, "job0");
   EXPECT_FALSE(second->next_cursor.has_value());
+  EXPECT_EQ(second->total, 3);
   EXPECT_EQ(catalog_->ListLipsyncJobs("7", 2, "x").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LipsyncStatusRankTest, EveryProviderStatusHasItsPlace) {
+  EXPECT_EQ(LipsyncStatusRank("SUBMITTING"), 0);
+  EXPECT_EQ(LipsyncStatusRank("PENDING"), 1);
+  EXPECT_EQ(LipsyncStatusRank("PROCESSING"), 2);
+  EXPECT_EQ(LipsyncStatusRank("QUEUED_SOMEWHERE_NEW"), 2) << "unknown: in progress";
+  for (const char* final_status : {"COMPLETED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT"}) {
+    EXPECT_TRUE(IsFinalLipsyncStatus(final_status)) << final_status;
+  }
+  EXPECT_FALSE(IsFinalLipsyncStatus("completed")) << "the provider's spelling only";
 }
 
 TEST_P(CatalogTest, ALipsyncStatusOnlyMovesForward) {
@@ -474,6 +487,7 @@ TEST_P(CatalogTest, EachDueLipsyncJobIsLeasedToOneHolderAtATime) {
   ASSERT_TRUE(catalog_->ApplyLipsyncStatus(StatusOf("j0", "FAILED", 1000)).ok());
   std::vector<std::string> leased[2];
   std::vector<std::thread> threads;
+  threads.reserve(2);
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 5; ++round) {
@@ -496,6 +510,9 @@ TEST_P(CatalogTest, EachDueLipsyncJobIsLeasedToOneHolderAtATime) {
   // The holder reschedules one: its lease ends, and it is due at the new time.
   const std::string one = leased[0].empty() ? leased[1][0] : leased[0][0];
   const std::string holder = leased[0].empty() ? "holder1" : "holder0";
+  // Someone whose lease it is not changes nothing.
+  ASSERT_TRUE(catalog_->ScheduleLipsyncPoll(one, "holder9", 1, 9).ok());
+  EXPECT_TRUE(catalog_->LeaseDueLipsyncJobs("holder2", 6000, 66000, 100)->empty());
   ASSERT_TRUE(catalog_->ScheduleLipsyncPoll(one, holder, 7000, 2).ok());
   EXPECT_TRUE(catalog_->LeaseDueLipsyncJobs("holder2", 6999, 76999, 100)->empty());
   auto again = catalog_->LeaseDueLipsyncJobs("holder2", 7000, 77000, 100);

@@ -399,7 +399,11 @@ class PostgresCatalog : public Catalog {
                            "LIMIT $3"),
                     PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1),
                     "list lipsync jobs"));
+    SWHA_ASSIGN_OR_RETURN(PgRows count,
+                          conn->Query("SELECT count(*) FROM lipsync_jobs WHERE owner = $1",
+                                      PgParams().Add(owner), "count lipsync jobs"));
     LipsyncJobPage page;
+    page.total = count.row(0).Int(0);
     for (int i = 0; i < rows.size() && i < limit; ++i) {
       page.jobs.push_back(ReadLipsyncJob(rows.row(i)));
     }

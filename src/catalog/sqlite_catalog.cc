@@ -315,6 +315,12 @@ class SqliteCatalog : public Catalog {
                     " FROM lipsync_jobs WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
     s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
     LipsyncJobPage page;
+    {
+      Statement count(&statements_, "SELECT count(*) FROM lipsync_jobs WHERE owner = ?");
+      count.Bind(1, owner);
+      SWHA_ASSIGN_OR_RETURN(bool row, count.Step("count lipsync jobs"));
+      if (row) page.total = count.Int(0);
+    }
     int64_t last_id = 0;
     while (true) {
       SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list lipsync jobs"));
@@ -354,9 +360,7 @@ class SqliteCatalog : public Catalog {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_,
                 "UPDATE lipsync_jobs SET next_poll_at_ms = ?1, poll_failures = ?2, "
-                "lease_holder = CASE WHEN lease_holder = ?3 THEN NULL ELSE lease_holder END, "
-                "lease_until_ms = CASE WHEN lease_holder = ?3 THEN 0 ELSE lease_until_ms END "
-                "WHERE job_id = ?4");
+                "lease_holder = NULL, lease_until_ms = 0 WHERE job_id = ?4 AND lease_holder = ?3");
     s.Bind(1, next_poll_at_ms).Bind(2, poll_failures).Bind(3, holder).Bind(4, job_id);
     return s.Run("schedule lipsync poll");
   }

@@ -24,11 +24,17 @@ json ProgressOf(const std::string& status) {
   return status == "PROCESSING" ? 50 : 0;
 }
 
+// Clients know the provider's statuses only: a job whose create sync.so has not acknowledged
+// yet is PENDING to them (with no provider_job_id).
+std::string_view PublicStatus(const std::string& status) {
+  return status == catalog::kLipsyncSubmitting ? "PENDING" : std::string_view(status);
+}
+
 json StatusJson(const catalog::LipsyncJob& job) {
   json processing_time = nullptr;
   if (job.completed_at_ms) processing_time = UnixSeconds(*job.completed_at_ms - job.created_at_ms);
   return {{"job_id", job.job_id},
-          {"status", job.status},
+          {"status", PublicStatus(job.status)},
           {"output_url", OptionalJson(job.output_url)},
           {"output_duration", OptionalJson(job.output_duration)},
           {"progress", ProgressOf(job.status)},
@@ -251,7 +257,7 @@ Response HandleLipsyncJobs(const ApiContext& ctx, const Request& req) {
     jobs.push_back(std::move(item));
   }
   return Response::Json(200, {{"jobs", jobs},
-                              {"total_count", jobs.size()},
+                              {"total_count", page->total},
                               {"next_cursor", OptionalJson(page->next_cursor)}});
 }
 
@@ -281,12 +287,12 @@ Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req) {
 }
 
 Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req) {
-  auto applied = ctx.lipsync->ApplyWebhook(req.Header("sync-signature").value_or(""), req.body);
+  auto applied = ctx.lipsync->ApplyWebhook(req.Header("sync-signature").value_or(""), req.body,
+                                           NonEmptyQuery(req, "job_id"));
+  // An unknown job is a 404, so the provider delivers again: the create's answer may not be
+  // recorded yet.
   if (!applied.ok()) return ErrorResponse(applied.status());
-  // An unknown job (already cleaned up) is acknowledged too: a redelivery would change nothing.
-  json out = {{"received", true}, {"matched", applied->has_value()}};
-  if (*applied) out["status"] = (*applied)->status;
-  return Response::Json(200, out);
+  return Response::Json(200, {{"received", true}, {"status", PublicStatus(applied->status)}});
 }
 
 }  // namespace swha::http

@@ -1,5 +1,6 @@
 #include "http/worker_pool.h"
 
+#include <system_error>
 #include <thread>
 
 #include "util/blocking.h"
@@ -8,7 +9,8 @@ namespace swha::http {
 
 WorkerPool::WorkerPool(size_t workers) : workers_(workers == 0 ? 1 : workers) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (size_t i = 0; i < workers_; ++i) StartThreadLocked();
+  // A thread that cannot be made (ulimit) leaves the pool smaller, not broken.
+  for (size_t i = 0; i < workers_; ++i) (void)StartThreadLocked();
 }
 
 WorkerPool::~WorkerPool() { shutdown(); }
@@ -38,10 +40,16 @@ size_t WorkerPool::parked() const {
   return parked_;
 }
 
-void WorkerPool::StartThreadLocked() {
-  ++alive_;
+bool WorkerPool::StartThreadLocked() {
   // Detached: a thread that retires ends on its own; shutdown() waits for alive_ to reach 0.
-  std::thread([this] { Work(); }).detach();
+  // The new thread cannot run before mu_ is released, so counting it afterwards is safe.
+  try {
+    std::thread([this] { Work(); }).detach();
+  } catch (const std::system_error&) {
+    return false;
+  }
+  ++alive_;
+  return true;
 }
 
 void WorkerPool::Work() {
@@ -67,8 +75,9 @@ bool WorkerPool::Enter(void* arg) {
   auto* pool = static_cast<WorkerPool*>(arg);
   std::lock_guard<std::mutex> lock(pool->mu_);
   if (pool->parked_ >= kMaxParkedWorkers || pool->shutdown_) return false;
+  // Without a stand-in thread the wait holds its worker, as it would in any fixed pool.
+  if (!pool->StartThreadLocked()) return false;
   ++pool->parked_;
-  pool->StartThreadLocked();
   return true;
 }
 

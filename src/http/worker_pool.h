@@ -34,7 +34,8 @@ class WorkerPool : public httplib::TaskQueue {
   size_t parked() const;
 
  private:
-  void StartThreadLocked();
+  // Starts a worker thread; false when the system refuses one. REQUIRES: mu_ held.
+  bool StartThreadLocked();
   void Work();
   static bool Enter(void* pool);
   static void Leave(void* pool);

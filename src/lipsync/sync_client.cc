@@ -54,7 +54,8 @@ int RetryAfterSeconds(const storage::HttpResponse& response) {
 }
 
 // The one place where the provider's HTTP answers become a Status.
-Status ProviderError(const storage::HttpResponse& response, std::string_view api_key) {
+Status ProviderError(std::string_view method, const storage::HttpResponse& response,
+                     std::string_view api_key) {
   const std::string detail = ErrorDetail(response.body, api_key);
   const std::string said = detail.empty() ? "" : " (" + detail + ")";
   const int code = response.status;
@@ -62,7 +63,13 @@ Status ProviderError(const storage::HttpResponse& response, std::string_view api
     case 401:
     case 403: return Status::Unauthenticated("sync.so rejected the API key");
     case 402: return Status::PaymentRequired("sync.so refused the job: payment required" + said);
-    case 404: return Status::NotFound("sync.so has no such job");
+    case 404:
+      // Only a job can be missing; a 404 for the create means a wrong SYNC_API_BASE_URL.
+      if (method == "POST")
+        return Status::BadGateway(
+            "sync.so has no create endpoint at the "
+            "configured SYNC_API_BASE_URL (HTTP 404)");
+      return Status::NotFound("sync.so has no such job");
     case 400:
     case 413:
     case 422: return Status::InvalidArgument("sync.so refused the request" + said);
@@ -80,7 +87,7 @@ bool IsRetryable(int http_status) { return http_status == 429 || http_status >= 
 
 class SyncClient : public LipsyncProvider {
  public:
-  SyncClient(SyncClientConfig config, storage::HttpTransport* transport, RetryPolicy retry)
+  SyncClient(SyncClientConfig config, storage::HttpTransport* transport, const RetryPolicy& retry)
       : config_(std::move(config)), transport_(transport), retry_(retry.WithDefaults()) {}
 
   Result<ProviderJob> Create(std::string_view api_key, std::string_view idempotency_key,
@@ -115,12 +122,15 @@ class SyncClient : public LipsyncProvider {
       if (!sent.ok()) {
         // Lost connections and timeouts: the request may have arrived, which is why a create
         // always carries its Idempotency-Key.
-        if (sent.status().code() != StatusCode::kUnavailable) return sent.status();
+        // Any other transport failure is ours (a request that cannot be sent), not the caller's.
+        if (sent.status().code() != StatusCode::kUnavailable) {
+          return Status::Internal("sync.so request could not be sent: " + sent.status().message());
+        }
         failure = Status::Unavailable("sync.so could not be reached: " + sent.status().message());
       } else if (sent->status >= 200 && sent->status < 300) {
         return sent;
       } else {
-        failure = ProviderError(*sent, api_key);
+        failure = ProviderError(request.method, *sent, api_key);
         if (!IsRetryable(sent->status)) return failure;
         if (sent->status == 429) {
           const int retry_after = RetryAfterSeconds(*sent);

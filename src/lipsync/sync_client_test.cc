@@ -132,6 +132,14 @@ TEST_F(SyncClientTest, ProviderAnswersBecomeFittingStatuses) {
   }
 }
 
+TEST_F(SyncClientTest, FaultsOfOursOrTheConfigurationBlameNoCaller) {
+  transport_.Push(Reply(404, R"({"statusCode":404,"message":"Cannot POST /v2/generate"})"));
+  EXPECT_EQ(client_->Create(kKey, "swha-abc", "{}").status().code(), StatusCode::kBadGateway);
+  transport_.Push(Status::InvalidArgument("POST http://sync.test/v2/generate: malformed URL"));
+  auto r = client_->Create(kKey, "swha-abc", "{}");
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal) << r.status().ToString();
+}
+
 TEST_F(SyncClientTest, ALongRetryAfterIsHandedBackInsteadOfWaited) {
   transport_.Push(Reply(429, "{}", {{"retry-after", "60"}}));
   auto r = client_->Create(kKey, "swha-abc", "{}");

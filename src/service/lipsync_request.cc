@@ -106,7 +106,7 @@ Result<ResolvedLipsyncRequest> ResolveAudioUrl(const LipsyncRequestContext& cont
   if (!context.public_base_url.empty() &&
       url.starts_with(context.public_base_url + std::string(storage::kLocalAudioPrefix))) {
     out.audio_url_type = "local_static";
-    ref = RefOfLocalPath(std::string_view(url).substr(context.public_base_url.size()));
+    ref = RefOfLocalPath(std::string_view{url}.substr(context.public_base_url.size()));
   } else if (context.storage != nullptr && context.storage->s3 != nullptr) {
     if (auto key = context.storage->s3->KeyOfPresignedUrl(url)) {
       out.audio_url_type = "presigned_s3";
@@ -197,8 +197,12 @@ std::vector<Status> ValidateLipsyncRequest(const LipsyncCreateRequest& r) {
                                  " letters, digits, '_' or '-', without an extension"));
     }
   }
-  if (r.api_key && (r.api_key->empty() || r.api_key->find('\0') != std::string::npos ||
-                    r.api_key->find('\n') != std::string::npos)) {
+  // It becomes a header value: no control characters, no spaces.
+  if (r.api_key &&
+      (r.api_key->empty() || std::any_of(r.api_key->begin(), r.api_key->end(), [](char c) {
+         const auto u = static_cast<unsigned char>(c);
+         return u <= 0x20 || u == 0x7f;
+       }))) {
     errors.push_back(Status::InvalidField("api_key", "is not a usable API key"));
   }
   return errors;
@@ -206,7 +210,8 @@ std::vector<Status> ValidateLipsyncRequest(const LipsyncCreateRequest& r) {
 
 Result<ResolvedLipsyncRequest> ResolveLipsyncRequest(const LipsyncRequestContext& context,
                                                      const Principal& principal,
-                                                     const LipsyncCreateRequest& request) {
+                                                     const LipsyncCreateRequest& request,
+                                                     std::string_view job_id) {
   ResolvedLipsyncRequest out;
   if (request.session_id) {
     SWHA_ASSIGN_OR_RETURN(out, ResolveSessionAudio(context, principal, request));
@@ -226,7 +231,8 @@ Result<ResolvedLipsyncRequest> ResolveLipsyncRequest(const LipsyncRequestContext
                                       {{"type", "audio"}, {"url", out.audio_url}}})},
                {"options", options}};
   if (context.webhooks_enabled) {
-    body["webhookUrl"] = context.public_base_url + "/api/v1/lipsync/webhook";
+    body["webhookUrl"] =
+        context.public_base_url + "/api/v1/lipsync/webhook?job_id=" + std::string(job_id);
   }
   if (request.output_filename) body["outputFileName"] = *request.output_filename;
   out.body = body.dump();

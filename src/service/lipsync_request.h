@@ -58,10 +58,12 @@ std::vector<Status> ValidateLipsyncRequest(const LipsyncCreateRequest& request);
 
 // Resolves a valid request for `principal`: the audio URL made absolute and classified, or
 // minted for the session's segment (NotFound for another user's session); audio known to be
-// longer than the provider accepts refused (InvalidField). REQUIRES: ValidateLipsyncRequest
-// found nothing.
+// longer than the provider accepts refused (InvalidField). `job_id` goes into the webhookUrl, so
+// a delivery can be matched before the provider's job id is known. REQUIRES:
+// ValidateLipsyncRequest found nothing.
 Result<ResolvedLipsyncRequest> ResolveLipsyncRequest(const LipsyncRequestContext& context,
                                                      const Principal& principal,
-                                                     const LipsyncCreateRequest& request);
+                                                     const LipsyncCreateRequest& request,
+                                                     std::string_view job_id);
 
 }  // namespace swha::service

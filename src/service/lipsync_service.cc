@@ -12,6 +12,9 @@
 namespace swha::service {
 namespace {
 
+// How long the poller leaves a job it has given up on (reads still refresh it).
+constexpr int64_t kAbandonedPollDelayMs = 30LL * 24 * 3600 * 1000;
+
 // Answers that mean the provider heard the create and refused it: no job was made, so the
 // job is recorded as failed rather than submitted again.
 bool IsRefusal(const Status& s) {
@@ -52,12 +55,9 @@ class RefreshGuard {
 }  // namespace
 
 Status LipsyncConfig::Validate() const {
-  if (audio_url_expiry_seconds < 60 || audio_url_expiry_seconds > 7 * 86400) {
-    return Status::InvalidField("LIPSYNC_AUDIO_URL_EXPIRY",
-                                "must be between 60 and 604800 seconds (7 days)");
-  }
   if (refresh_after_ms < 0 || poll_interval_ms < 100 || max_poll_interval_ms < poll_interval_ms ||
-      lease_ms < 1000 || poll_batch < 1 || poll_tick_ms < 10 || give_up_submitting_ms < 1000) {
+      lease_ms < 1000 || poll_batch < 1 || poll_tick_ms < 10 || give_up_submitting_ms < 1000 ||
+      create_grace_ms < 0 || max_poll_failures < 1) {
     return Status::InvalidArgument("lipsync polling intervals are out of range");
   }
   return Status::Ok();
@@ -67,7 +67,6 @@ std::string LipsyncConfig::ToString() const {
   return std::string("SYNC_API_KEY=") + (server_api_key.empty() ? "<unset>" : "<redacted>") +
          " SYNC_WEBHOOK_SECRET=" + (webhook_secret.empty() ? "<unset>" : "<redacted>") +
          " webhooks=" + (!webhook_secret.empty() && !public_base_url.empty() ? "on" : "off") +
-         " LIPSYNC_AUDIO_URL_EXPIRY=" + std::to_string(audio_url_expiry_seconds) +
          " poll_interval_ms=" + std::to_string(poll_interval_ms) +
          " max_poll_interval_ms=" + std::to_string(max_poll_interval_ms);
 }
@@ -113,11 +112,11 @@ Result<catalog::LipsyncJob> LipsyncService::Create(const Principal& principal,
     return Status::InvalidField(
         "api_key", "is required: pass your sync.so API key (this server has no SYNC_API_KEY)");
   }
-  SWHA_ASSIGN_OR_RETURN(ResolvedLipsyncRequest resolved,
-                        ResolveLipsyncRequest(request_context_, principal, request));
-  const int64_t now = clock_->NowUnixMillis();
   catalog::LipsyncJob job;
   job.job_id = crypto::RandomHex(16);
+  SWHA_ASSIGN_OR_RETURN(ResolvedLipsyncRequest resolved,
+                        ResolveLipsyncRequest(request_context_, principal, request, job.job_id));
+  const int64_t now = clock_->NowUnixMillis();
   job.owner = principal.OwnerTag();
   job.idempotency_key = "swha-" + job.job_id;
   job.request_body = std::move(resolved.body);
@@ -130,23 +129,37 @@ Result<catalog::LipsyncJob> LipsyncService::Create(const Principal& principal,
   job.output_filename = request.output_filename;
   job.created_at_ms = now;
   job.updated_at_ms = now;
-  // Due for the poller already: should this process die before the provider answers, another
-  // (or the next) one submits it again under the same Idempotency-Key.
-  job.next_poll_at_ms = now + config_.poll_interval_ms;
+  // Due for the poller once this create has had every attempt: should this process die before
+  // the provider answers, another (or the next) one submits it again under the same key.
+  job.next_poll_at_ms = now + config_.create_grace_ms;
   SWHA_RETURN_IF_ERROR(catalog_->CreateLipsyncJob(job));
 
-  Result<lipsync::ProviderJob> seen =
-      provider_->Create(api_key, job.idempotency_key, job.request_body);
+  RefreshGuard guard(&mu_, &refreshing_, job.job_id);
+  Result<catalog::LipsyncJob> submitted = Submit(job, api_key);
+  const StatusCode code = submitted.status().code();
+  if (submitted.ok() || (code != StatusCode::kUnavailable && code != StatusCode::kBadGateway)) {
+    return submitted;
+  }
+  // Not acknowledged: the job may exist at the provider. It is kept, and sent again under the
+  // same Idempotency-Key by the next read or poll; the caller is told where to follow it.
+  const Status& why = submitted.status();
+  spdlog::warn("lipsync job {}: create not acknowledged, kept for resubmission: {}", job.job_id,
+               why.ToString());
+  return Status::BadGateway(why.message() + "; job " + job.job_id +
+                            " was recorded and will be submitted again with the same "
+                            "Idempotency-Key: follow it at /api/v1/lipsync/status/" +
+                            job.job_id);
+}
+
+Result<catalog::LipsyncJob> LipsyncService::Submit(const catalog::LipsyncJob& job,
+                                                   const std::string& key) {
+  Result<lipsync::ProviderJob> seen = provider_->Create(key, job.idempotency_key, job.request_body);
   if (seen.ok()) return Record(job.job_id, *seen);
+  // Heard and refused: no job was made, and the job's row says so.
   if (IsRefusal(seen.status())) {
     (void)RecordFailure(job.job_id, seen.status(), "not_submitted");
-    return seen.status();
   }
-  spdlog::warn("lipsync job {}: create not acknowledged, kept for resubmission: {}", job.job_id,
-               seen.status().ToString());
-  return Status(seen.status().code(),
-                seen.status().message() + "; job " + job.job_id +
-                    " was recorded and will be submitted again with the same Idempotency-Key");
+  return seen.status();
 }
 
 Result<catalog::LipsyncJob> LipsyncService::FindOwned(const Principal& principal,
@@ -173,7 +186,11 @@ Result<catalog::LipsyncJob> LipsyncService::Get(const Principal& principal, std:
     last_tried_[job.job_id] = now;
   }
   Result<catalog::LipsyncJob> fresh = Refresh(job, api_key);
-  if (fresh.ok()) return fresh;
+  if (fresh.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_tried_.erase(job.job_id);
+    return fresh;
+  }
   spdlog::warn("lipsync job {}: refresh failed, answering with the stored state: {}", job.job_id,
                fresh.status().ToString());
   return catalog_->GetLipsyncJob(job_id);
@@ -195,6 +212,8 @@ Result<LipsyncWaitResult> LipsyncService::Wait(const Principal& principal, std::
   }
   using SteadyClock = std::chrono::steady_clock;
   const auto deadline = SteadyClock::now() + std::chrono::seconds(timeout_seconds);
+  // The whole wait, provider calls included: the thread that waits is never a server worker.
+  BlockingRegion waiting;
   while (true) {
     uint64_t seen_changes = 0;
     {
@@ -206,7 +225,6 @@ Result<LipsyncWaitResult> LipsyncService::Wait(const Principal& principal, std::
     const auto now = SteadyClock::now();
     if (now >= deadline) return LipsyncWaitResult{std::move(job), true};
     const auto until = std::min(deadline, now + std::chrono::seconds(poll_interval_seconds));
-    BlockingRegion waiting;
     std::unique_lock<std::mutex> lock(mu_);
     changed_.wait_until(lock, until, [&] { return stopping_ || change_count_ != seen_changes; });
     if (stopping_) return Status::Unavailable("the server is shutting down");
@@ -233,8 +251,9 @@ Result<int64_t> LipsyncService::Cleanup(const Principal& principal, int64_t hour
   return catalog_->DeleteFinishedLipsyncJobs(principal.OwnerTag(), cutoff);
 }
 
-Result<std::optional<catalog::LipsyncJob>> LipsyncService::ApplyWebhook(
-    std::string_view signature_header, std::string_view body) {
+Result<catalog::LipsyncJob> LipsyncService::ApplyWebhook(std::string_view signature_header,
+                                                         std::string_view body,
+                                                         const std::optional<std::string>& job_id) {
   if (config_.webhook_secret.empty()) {
     return Status::BadRequest("webhooks are not accepted: SYNC_WEBHOOK_SECRET is not set");
   }
@@ -242,15 +261,16 @@ Result<std::optional<catalog::LipsyncJob>> LipsyncService::ApplyWebhook(
       signature_header, body, config_.webhook_secret, clock_->NowUnixSeconds()));
   Result<lipsync::ProviderJob> seen = lipsync::ParseProviderJob(body);
   if (!seen.ok()) return Status::BadRequest("the webhook body is not a sync.so job");
+  const Status not_found = Status::NotFound("Lipsync job not found");
   auto job = catalog_->FindLipsyncJobByProviderId(seen->id);
-  if (!job.ok()) {
-    if (job.status().code() == StatusCode::kNotFound) {
-      return std::optional<catalog::LipsyncJob>();
-    }
-    return job.status();
+  if (!job.ok() && job.status().code() == StatusCode::kNotFound && job_id) {
+    // The create's answer is not recorded yet (lost, or still on its way): the webhook URL
+    // names our job, which must not belong to another provider job.
+    job = catalog_->GetLipsyncJob(*job_id);
+    if (job.ok() && job->provider_job_id && *job->provider_job_id != seen->id) return not_found;
   }
-  SWHA_ASSIGN_OR_RETURN(catalog::LipsyncJob recorded, Record(job->job_id, *seen));
-  return std::optional<catalog::LipsyncJob>(std::move(recorded));
+  if (!job.ok()) return job.status().code() == StatusCode::kNotFound ? not_found : job.status();
+  return Record(job->job_id, *seen);
 }
 
 Result<std::string> LipsyncService::KeyFor(const catalog::LipsyncJob& job,
@@ -265,24 +285,20 @@ Result<catalog::LipsyncJob> LipsyncService::Refresh(const catalog::LipsyncJob& j
                                                     const std::optional<std::string>& api_key) {
   RefreshGuard guard(&mu_, &refreshing_, job.job_id);
   if (!guard.owned()) return job;
-  SWHA_ASSIGN_OR_RETURN(std::string key, KeyFor(job, api_key));
   if (job.provider_job_id) {
+    SWHA_ASSIGN_OR_RETURN(std::string key, KeyFor(job, api_key));
     SWHA_ASSIGN_OR_RETURN(lipsync::ProviderJob seen, provider_->Get(key, *job.provider_job_id));
     return Record(job.job_id, seen);
   }
-  // Never acknowledged: sent again as it was, so the provider answers with the job it made (if
-  // it made one) instead of making another.
+  // Never acknowledged: sent again as it was, under the key it was made with (idempotency keys
+  // belong to an account), so the provider answers with the job it made, if it made one.
   if (clock_->NowUnixMillis() - job.created_at_ms > config_.give_up_submitting_ms) {
     return RecordFailure(job.job_id,
                          Status::Unavailable("sync.so never acknowledged the job; given up"),
                          "not_submitted");
   }
-  Result<lipsync::ProviderJob> seen = provider_->Create(key, job.idempotency_key, job.request_body);
-  if (seen.ok()) return Record(job.job_id, *seen);
-  if (IsRefusal(seen.status()) && seen.status().code() != StatusCode::kRateLimited) {
-    return RecordFailure(job.job_id, seen.status(), "not_submitted");
-  }
-  return seen.status();
+  SWHA_ASSIGN_OR_RETURN(std::string key, KeyFor(job, std::nullopt));
+  return Submit(job, key);
 }
 
 Result<catalog::LipsyncJob> LipsyncService::Record(const std::string& job_id,
@@ -347,6 +363,10 @@ void LipsyncService::PollDueJobs() {
                        config_.max_poll_interval_ms);
       if (fresh.status().code() == StatusCode::kRateLimited) {
         delay = std::max(delay, int64_t{fresh.status().retry_after_seconds()} * 1000);
+      }
+      if (failures >= config_.max_poll_failures) {
+        // Asking again will not help (a revoked key, a changed SECRET_KEY): reads still may.
+        delay = kAbandonedPollDelayMs;
       }
       spdlog::warn("lipsync job {}: poll failed ({} in a row): {}", job.job_id, failures,
                    fresh.status().ToString());

@@ -36,7 +36,6 @@ struct LipsyncConfig {
   std::string server_api_key;   // SYNC_API_KEY (secret); used when a caller gives none
   std::string webhook_secret;   // SYNC_WEBHOOK_SECRET (secret); webhooks are refused without
   std::string public_base_url;  // PUBLIC_BASE_URL; with the secret, jobs carry a webhookUrl
-  int64_t audio_url_expiry_seconds = kDefaultLipsyncAudioUrlExpirySeconds;
   // A read asks the provider when the job was last heard of longer ago than this.
   int64_t refresh_after_ms = 5000;
   // Background polling: the first interval, growing with the job's age up to the maximum.
@@ -47,6 +46,12 @@ struct LipsyncConfig {
   int64_t poll_tick_ms = 1000;  // how often the poller looks for due jobs
   // A job the provider never acknowledged is given up (FAILED) after this long.
   int64_t give_up_submitting_ms = 24LL * 3600 * 1000;
+  // A new job is not due for the poller before its own create has had every attempt (3 x
+  // SYNC_API_TIMEOUT_MS, back-off and Retry-After): the two would send the create at once.
+  int64_t create_grace_ms = 120000;
+  // After this many failed polls in a row (a revoked key, a SECRET_KEY that changed), the
+  // poller stops asking; reads still do.
+  int64_t max_poll_failures = 30;
 
   Status Validate() const;
   std::string ToString() const;  // no secrets
@@ -94,9 +99,12 @@ class LipsyncService {
   // Forgets the caller's final jobs last updated more than `hours_old` hours ago; how many.
   Result<int64_t> Cleanup(const Principal& principal, int64_t hours_old);
   // A webhook delivery: BadRequest for a missing, wrong or stale signature (nothing changes);
-  // the job as stored afterwards, or nullopt when no job of ours has that provider id.
-  Result<std::optional<catalog::LipsyncJob>> ApplyWebhook(std::string_view signature_header,
-                                                          std::string_view body);
+  // NotFound when no job of ours matches (by provider id, or by `job_id` from the webhook URL
+  // for a job whose create answer has not been recorded yet), so the provider delivers again;
+  // else the job as stored afterwards.
+  Result<catalog::LipsyncJob> ApplyWebhook(std::string_view signature_header,
+                                           std::string_view body,
+                                           const std::optional<std::string>& job_id);
 
   // One round of background polling: leases due jobs and refreshes each.
   void PollDueJobs();
@@ -113,9 +121,12 @@ class LipsyncService {
   // The key to use for `job`: `override` if given, the sealed one, else the server's.
   Result<std::string> KeyFor(const catalog::LipsyncJob& job,
                              const std::optional<std::string>& override_key) const;
-  // Asks the provider (or, for a job still SUBMITTING, submits it again) and records the answer.
+  // Asks the provider (or, for a job still SUBMITTING, submits it again with the key it was made
+  // with, never `api_key`) and records the answer.
   Result<catalog::LipsyncJob> Refresh(const catalog::LipsyncJob& job,
                                       const std::optional<std::string>& api_key);
+  // Sends the job's create (again); the caller holds the job's RefreshGuard.
+  Result<catalog::LipsyncJob> Submit(const catalog::LipsyncJob& job, const std::string& key);
   Result<catalog::LipsyncJob> Record(const std::string& job_id, const lipsync::ProviderJob& seen);
   Result<catalog::LipsyncJob> RecordFailure(const std::string& job_id, const Status& why,
                                             std::string_view error_code);

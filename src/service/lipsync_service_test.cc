@@ -89,7 +89,7 @@ class LipsyncServiceTest : public ::testing::Test {
     catalog_.reset();
     (void)RemoveTree(FileSystem::Default(), dir_);
   }
-  void Make(LipsyncConfig config, std::string public_base_url = "") {
+  void Make(LipsyncConfig config, const std::string& public_base_url = "") {
     config.webhook_secret = kSecret;
     config.public_base_url = public_base_url;
     service_.reset();
@@ -111,7 +111,8 @@ class LipsyncServiceTest : public ::testing::Test {
                            {"outputUrl", job.output_url ? *job.output_url : ""}};
     const std::string text = body.dump();
     return service_
-        ->ApplyWebhook(lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds(), text), text)
+        ->ApplyWebhook(lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds(), text), text,
+                       std::nullopt)
         .status();
   }
 
@@ -192,7 +193,7 @@ TEST_F(LipsyncServiceTest, ALocalUrlIsMadeAbsoluteWithThePublicBaseUrl) {
   EXPECT_EQ(job->audio_url, "https://tts.example.com" + *r.audio_url);
   EXPECT_EQ(job->audio_url_type, "local_static");
   EXPECT_EQ(nlohmann::json::parse(provider_.bodies[0])["webhookUrl"],
-            "https://tts.example.com/api/v1/lipsync/webhook");
+            "https://tts.example.com/api/v1/lipsync/webhook?job_id=" + job->job_id);
 }
 
 TEST_F(LipsyncServiceTest, ARefusalIsRecordedAsFailedAndReturned) {
@@ -209,7 +210,7 @@ TEST_F(LipsyncServiceTest, AnUnansweredCreateIsResolvedByTheNextReadWithoutASeco
   Make({.refresh_after_ms = 1000});
   provider_.create_failures.push_back(Status::Unavailable("sync.so could not be reached"));
   auto job = service_->Create(alice_, Request());
-  ASSERT_EQ(job.status().code(), StatusCode::kUnavailable);
+  ASSERT_EQ(job.status().code(), StatusCode::kBadGateway);
   auto listed = catalog_->ListLipsyncJobs("1", 10, std::nullopt);
   ASSERT_EQ(listed->jobs.size(), 1u);
   const std::string id = listed->jobs[0].job_id;
@@ -224,6 +225,39 @@ TEST_F(LipsyncServiceTest, AnUnansweredCreateIsResolvedByTheNextReadWithoutASeco
   EXPECT_EQ(provider_.jobs.size(), 1u) << "the same Idempotency-Key made no second job";
   EXPECT_EQ(provider_.bodies[0], provider_.bodies[1]) << "resent exactly as first sent";
   EXPECT_EQ(provider_.keys_seen[1], "sk-caller-1234") << "the sealed key was opened";
+}
+
+TEST_F(LipsyncServiceTest, AWebhookBeforeTheCreateAnswerIsMatchedByTheJobIdInItsUrl) {
+  Make({.refresh_after_ms = 60'000}, "https://tts.example.com");
+  provider_.create_failures.push_back(Status::Unavailable("sync.so could not be reached"));
+  ASSERT_FALSE(service_->Create(alice_, Request()).ok());
+  auto listed = catalog_->ListLipsyncJobs("1", 10, std::nullopt);
+  ASSERT_EQ(listed->jobs.size(), 1u);
+  const catalog::LipsyncJob& job = listed->jobs[0];
+  EXPECT_EQ(nlohmann::json::parse(job.request_body)["webhookUrl"],
+            "https://tts.example.com/api/v1/lipsync/webhook?job_id=" + job.job_id);
+  const std::string body = R"({"id":")" + provider_.OnlyJobId() + R"(","status":"PROCESSING"})";
+  auto applied = service_->ApplyWebhook(
+      lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds(), body), body, job.job_id);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->status, "PROCESSING");
+  EXPECT_EQ(applied->provider_job_id, provider_.OnlyJobId());
+}
+
+TEST_F(LipsyncServiceTest, AResubmissionUsesTheJobsOwnKeyNeverTheReadersKey) {
+  Make({.refresh_after_ms = 1000});
+  provider_.create_failures.push_back(Status::Unavailable("sync.so could not be reached"));
+  ASSERT_FALSE(service_->Create(alice_, Request()).ok());
+  const std::string id = catalog_->ListLipsyncJobs("1", 10, std::nullopt)->jobs[0].job_id;
+  clock_.AdvanceSeconds(2);
+  ASSERT_TRUE(service_->Get(alice_, id, std::string("sk-someone-else")).ok());
+  ASSERT_EQ(provider_.keys_seen.size(), 2u);
+  EXPECT_EQ(provider_.keys_seen[1], "sk-caller-1234");
+  // Once acknowledged, a reader's key is used to ask (it may be a rotated one).
+  provider_.Set(provider_.OnlyJobId(), "PROCESSING");
+  clock_.AdvanceSeconds(2);
+  ASSERT_TRUE(service_->Get(alice_, id, std::string("sk-rotated")).ok());
+  EXPECT_EQ(provider_.keys_seen.back(), "sk-rotated");
 }
 
 TEST_F(LipsyncServiceTest, AnotherUsersJobIsNotFound) {
@@ -242,15 +276,16 @@ TEST_F(LipsyncServiceTest, WebhooksAreCheckedAndAFinalStatusIsNeverUndone) {
   auto job = service_->Create(alice_, Request());
   ASSERT_TRUE(job.ok());
   const std::string body = R"({"id":")" + *job->provider_job_id + R"(","status":"COMPLETED"})";
-  EXPECT_EQ(service_->ApplyWebhook("t=1,v1=00", body).status().code(), StatusCode::kBadRequest);
-  EXPECT_EQ(service_->ApplyWebhook("", body).status().code(), StatusCode::kBadRequest);
+  EXPECT_EQ(service_->ApplyWebhook("t=1,v1=00", body, job->job_id).status().code(),
+            StatusCode::kBadRequest);
+  EXPECT_EQ(service_->ApplyWebhook("", body, job->job_id).status().code(), StatusCode::kBadRequest);
   // Signed, but five minutes and a second late.
-  EXPECT_EQ(
-      service_
-          ->ApplyWebhook(lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds() - 301, body), body)
-          .status()
-          .code(),
-      StatusCode::kBadRequest);
+  EXPECT_EQ(service_
+                ->ApplyWebhook(lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds() - 301, body),
+                               body, job->job_id)
+                .status()
+                .code(),
+            StatusCode::kBadRequest);
   EXPECT_EQ(catalog_->GetLipsyncJob(job->job_id)->status, "PENDING");
 
   ASSERT_TRUE(Webhook({.id = *job->provider_job_id,
@@ -266,11 +301,15 @@ TEST_F(LipsyncServiceTest, WebhooksAreCheckedAndAFinalStatusIsNeverUndone) {
   EXPECT_EQ(read->output_url, "https://out.example.com/o.mp4");
   EXPECT_TRUE(read->completed_at_ms.has_value());
   // A webhook for a job we do not know is acknowledged and changes nothing.
-  auto unknown = service_->ApplyWebhook(
-      lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds(), R"({"id":"x","status":"FAILED"})"),
-      R"({"id":"x","status":"FAILED"})");
-  ASSERT_TRUE(unknown.ok());
-  EXPECT_FALSE(unknown->has_value());
+  // A webhook for a job we do not know is a 404 (the provider delivers again), also when the
+  // URL names one of our jobs that belongs to another provider job.
+  const std::string other = R"({"id":"x","status":"FAILED"})";
+  const std::string signature = lipsync::SignWebhook(kSecret, clock_.NowUnixSeconds(), other);
+  EXPECT_EQ(service_->ApplyWebhook(signature, other, std::nullopt).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(service_->ApplyWebhook(signature, other, job->job_id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->GetLipsyncJob(job->job_id)->status, "COMPLETED");
 }
 
 TEST_F(LipsyncServiceTest, WaitReturnsWhenTheJobEndsOrAtTheTimeout) {
@@ -300,7 +339,7 @@ TEST_F(LipsyncServiceTest, WaitReturnsWhenTheJobEndsOrAtTheTimeout) {
 }
 
 TEST_F(LipsyncServiceTest, ThePollerRefreshesDueJobsAndBacksOffOnFailure) {
-  Make({.poll_interval_ms = 1000, .max_poll_interval_ms = 60'000});
+  Make({.poll_interval_ms = 1000, .max_poll_interval_ms = 60'000, .create_grace_ms = 1000});
   auto job = service_->Create(alice_, Request());
   ASSERT_TRUE(job.ok());
   provider_.Set(*job->provider_job_id, "PROCESSING");
@@ -333,6 +372,24 @@ TEST_F(LipsyncServiceTest, ThePollerRefreshesDueJobsAndBacksOffOnFailure) {
   clock_.AdvanceSeconds(3600);
   service_->PollDueJobs();
   EXPECT_EQ(provider_.gets, gets) << "a final job is never polled";
+}
+
+TEST_F(LipsyncServiceTest, ThePollerGivesUpOnAJobItCannotAsk) {
+  Make({.poll_interval_ms = 1000, .max_poll_interval_ms = 4000, .max_poll_failures = 3});
+  auto job = service_->Create(alice_, Request());
+  ASSERT_TRUE(job.ok());
+  for (int i = 0; i < 3; ++i) {
+    provider_.get_failures.push_back(Status::Unauthenticated("sync.so rejected the API key"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    clock_.AdvanceSeconds(300);
+    service_->PollDueJobs();
+  }
+  EXPECT_EQ(provider_.gets, 3);
+  clock_.AdvanceSeconds(7 * 24 * 3600);
+  service_->PollDueJobs();
+  EXPECT_EQ(provider_.gets, 3) << "not polled again for a long time";
+  EXPECT_EQ(catalog_->GetLipsyncJob(job->job_id)->status, "PENDING") << "and not called failed";
 }
 
 TEST_F(LipsyncServiceTest, CleanupForgetsOnlyTheCallersOldFinishedJobs) {

@@ -88,7 +88,7 @@ class LipsyncTest : public ::testing::Test {
                          "application/json");
   }
 
-  json WaitFor(const std::string& job_id, int timeout = 60) {
+  json WaitForJob(const std::string& job_id, int timeout = 60) {
     auto res =
         client_->Post(WithQuery("/api/v1/lipsync/wait/" + job_id,
                                 {{"timeout", std::to_string(timeout)}, {"poll_interval", "1"}}),
@@ -154,7 +154,7 @@ TEST_F(LipsyncTest, TheSeedWorkflowCompletesWithTheExactAudioStoredInTheGateway)
   EXPECT_EQ(created->body.find(kSyncKey), std::string::npos) << "the key is never echoed";
   const std::string job_id = job["job_id"];
 
-  const json done = WaitFor(job_id);
+  const json done = WaitForJob(job_id);
   ASSERT_EQ(done["status"], "COMPLETED") << done.dump(2);
   EXPECT_EQ(done["timed_out"], false);
 
@@ -203,7 +203,7 @@ TEST_F(LipsyncTest, ASessionSegmentIsMintedByTheServerAndLocalAudioUsesThePublic
   EXPECT_EQ(job["sync_mode"], "loop");
   EXPECT_NE(job["audio_url"].get<std::string>().find("X-Amz-Expires=86400"), std::string::npos)
       << "LIPSYNC_AUDIO_URL_EXPIRY's default";
-  EXPECT_EQ(WaitFor(job["job_id"])["status"], "COMPLETED");
+  EXPECT_EQ(WaitForJob(job["job_id"])["status"], "COMPLETED");
   auto sent = standin_->job(ProviderId(job["job_id"]));
   ASSERT_TRUE(sent.has_value());
   EXPECT_EQ((*sent)["outputUrl"].is_string(), true);
@@ -225,7 +225,7 @@ TEST_F(LipsyncTest, ASessionSegmentIsMintedByTheServerAndLocalAudioUsesThePublic
     job = ParseJson(from_local->body);
     EXPECT_EQ(job["audio_url_type"], "local_static");
     EXPECT_EQ(job["audio_url"], local_url);
-    EXPECT_EQ(WaitFor(job["job_id"])["status"], "COMPLETED");
+    EXPECT_EQ(WaitForJob(job["job_id"])["status"], "COMPLETED");
     auto fetched = standin_->fetched_audio(ProviderId(job["job_id"]));
     ASSERT_TRUE(fetched.has_value());
     auto downloaded = Download(*client_, relative);
@@ -243,7 +243,7 @@ TEST_F(LipsyncTest, AWronglySignedUrlFailsTheJobEndToEnd) {
                                 {"tts_audio_url", url},
                                 {"api_key", std::string(kSyncKey)}});
   ASSERT_TRUE(created && created->status == 200) << created->body;
-  const json done = WaitFor(ParseJson(created->body)["job_id"]);
+  const json done = WaitForJob(ParseJson(created->body)["job_id"]);
   EXPECT_EQ(done["status"], "FAILED");
   EXPECT_EQ(done["error_code"], "media_fetch_failed");
   EXPECT_NE(done["error_message"].get<std::string>().find("403"), std::string::npos) << done.dump();
@@ -257,7 +257,7 @@ TEST_F(LipsyncTest, EveryFinalStatusEndsAWait) {
     auto created = CreateFromTts(
         {{"video_url", video}, {"tts_audio_url", audio}, {"api_key", std::string(kSyncKey)}});
     ASSERT_TRUE(created && created->status == 200) << created->body;
-    const json done = WaitFor(ParseJson(created->body)["job_id"]);
+    const json done = WaitForJob(ParseJson(created->body)["job_id"]);
     EXPECT_EQ(done["status"], status);
     EXPECT_EQ(done["error_code"], code);
     EXPECT_TRUE(done["error_message"].is_string());
@@ -271,7 +271,7 @@ TEST_F(LipsyncTest, ProviderFailuresAndBadInputsGetClearAnswers) {
       {"video_url", std::string(kVideo)},
       {"tts_audio_url", audio},
       {"api_key", std::string(kSyncKey)}};
-  auto with = [&](std::string name, std::string value) {
+  auto with = [&](const std::string& name, const std::string& value) {
     auto params = good;
     for (auto& [k, v] : params) {
       if (k == name) v = value;
@@ -322,6 +322,10 @@ TEST_F(LipsyncTest, ProviderFailuresAndBadInputsGetClearAnswers) {
   ASSERT_TRUE(modes && modes->status == 200);
   EXPECT_TRUE(ParseJson(modes->body)["descriptions"].contains("remap"));
   EXPECT_FALSE(ParseJson(modes->body)["descriptions"].contains("fade"));
+  // Keys, right or wrong, never reach the log (query strings are not logged).
+  const std::string log = server_->ReadLog();
+  EXPECT_EQ(log.find(kSyncKey), std::string::npos);
+  EXPECT_EQ(log.find("sk-wrong"), std::string::npos);
 }
 
 TEST_F(LipsyncTest, WebhooksMoveJobsAndBadOrLateOnesChangeNothing) {
@@ -348,15 +352,24 @@ TEST_F(LipsyncTest, WebhooksMoveJobsAndBadOrLateOnesChangeNothing) {
   auto status = client_->Get("/api/v1/lipsync/status/" + job_id);
   EXPECT_NE(ParseJson(status->body)["status"], "COMPLETED");
 
-  // The stand-in's own signed deliveries were accepted along the way.
+  // Released, the job completes and the stand-in's signed webhooks alone bring the news: the
+  // service does not ask sync.so meanwhile (its state is fresh).
+  const int status_requests = standin_->status_requests();
   standin_->HoldJobs(false);
-  EXPECT_EQ(WaitFor(job_id)["status"], "COMPLETED");
+  json seen;
+  ASSERT_TRUE(::swha::blackbox::WaitFor(
+      [&] {
+        seen = ParseJson(client_->Get("/api/v1/lipsync/status/" + job_id)->body);
+        return seen["status"] == "COMPLETED";
+      },
+      std::chrono::seconds(4)))
+      << seen.dump();
+  EXPECT_EQ(standin_->status_requests(), status_requests);
+  EXPECT_EQ(seen["output_url"], standin_->base_url() + "/outputs/" + provider_id + ".mp4");
   const std::vector<int> deliveries = standin_->webhook_delivery_statuses();
   ASSERT_FALSE(deliveries.empty());
   EXPECT_EQ(std::count(deliveries.begin(), deliveries.end(), 200),
             static_cast<long>(deliveries.size()));
-  EXPECT_NE(ParseJson(client_->Get("/api/v1/lipsync/status/" + job_id)->body)["output_url"],
-            "https://evil.example.com/x.mp4");
 }
 
 TEST_F(LipsyncTest, AnotherUsersJobIsNotFound) {
@@ -395,7 +408,7 @@ TEST_F(LipsyncTest, ALostCreateAnswerMakesNoSecondProviderJob) {
   const std::vector<std::string> keys = standin_->idempotency_keys_seen();
   ASSERT_GE(keys.size(), keys_before + 2) << "the create was sent again";
   EXPECT_EQ(keys[keys.size() - 1], keys[keys.size() - 2]) << "with the same Idempotency-Key";
-  EXPECT_EQ(WaitFor(ParseJson(created->body)["job_id"])["status"], "COMPLETED");
+  EXPECT_EQ(WaitForJob(ParseJson(created->body)["job_id"])["status"], "COMPLETED");
 }
 
 TEST_F(LipsyncTest, ARestartInTheMiddleOfAJobLosesNothing) {
@@ -412,7 +425,7 @@ TEST_F(LipsyncTest, ARestartInTheMiddleOfAJobLosesNothing) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   ASSERT_TRUE(server_->Start(*options_).ok()) << server_->ReadLog();
   client_ = MakeClientFor(server_->port(), *token_);
-  const json done = WaitFor(job_id);
+  const json done = WaitForJob(job_id);
   EXPECT_EQ(done["status"], "COMPLETED") << done.dump(2);
   EXPECT_TRUE(done["output_url"].is_string());
 }
@@ -429,6 +442,7 @@ TEST_F(LipsyncTest, TwoHundredWaitsHoldNoWorkerFromGenerate) {
   constexpr int kWaiters = 200;
   std::atomic<int> completed{0};
   std::vector<std::thread> waiters;
+  waiters.reserve(kWaiters);
   for (int i = 0; i < kWaiters; ++i) {
     waiters.emplace_back([&] {
       auto c = MakeClientFor(server_->port(), *token_);
@@ -481,6 +495,13 @@ TEST_F(LipsyncTest, TheCommandLineCreatesWaitsAndReports) {
       SWHA_BINARY, {"lipsync", "status", job_id, "--user", "lipsync_bob"}, env, data_dir_->path());
   EXPECT_EQ(theirs.exit_code, 2);
   EXPECT_NE(theirs.err.find("not found"), std::string::npos) << theirs.err;
+}
+
+TEST_F(LipsyncTest, NoProviderKeyEverReachesTheLog) {
+  const std::string log = server_->ReadLog();
+  ASSERT_NE(log.find("/api/v1/lipsync/create"), std::string::npos) << "requests were logged";
+  EXPECT_EQ(log.find(kSyncKey), std::string::npos);
+  EXPECT_EQ(log.find("sk-wrong"), std::string::npos);
 }
 
 }  // namespace
