@@ -33,9 +33,9 @@ nlohmann::json Call(int port, const std::string& method, const std::string& path
   http.set_read_timeout(600, 0);
   httplib::Headers headers;
   if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
-  auto res = method == "GET" ? http.Get(path, headers)
-                             : http.Post(path, headers, body.is_null() ? "" : body.dump(),
-                                         "application/json");
+  auto res = method == "GET"
+                 ? http.Get(path, headers)
+                 : http.Post(path, headers, body.is_null() ? "" : body.dump(), "application/json");
   if (!res || res->status != 200) {
     Die(fmt::format("{} {}: {}", method, path, res ? res->body : httplib::to_string(res.error())));
   }
@@ -78,8 +78,8 @@ int RunLipsyncBenchmark(const Args& args) {
   auto standin = Must(testing::SyncStandin::Start(kSyncKey, "whsec_bench"), "sync.so stand-in");
   RunningServer server(args, {{"SYNC_API_BASE_URL", standin->base_url()}});
   const int port = server.port();
-  Call(port, "POST", "/api/v1/auth/register",
-       "", {{"username", "bench-lipsync"}, {"email", "b@example.com"}, {"password", "bench-pw-42"}});
+  Call(port, "POST", "/api/v1/auth/register", "",
+       {{"username", "bench-lipsync"}, {"email", "b@example.com"}, {"password", "bench-pw-42"}});
   const std::string token = Call(port, "POST", "/api/v1/auth/login-json", "",
                                  {{"username", "bench-lipsync"}, {"password", "bench-pw-42"}})
                                 .at("access_token");
@@ -107,13 +107,14 @@ int RunLipsyncBenchmark(const Args& args) {
   for (int r = 0; r < rounds; ++r) {
     const std::vector<double> alone = measure();
     standin->HoldJobs(true);
-    const std::string job_id =
-        Call(port, "POST", "/api/v1/lipsync/create", token,
-             {{"video_url", "https://example.com/v.mp4"}, {"audio_url", audio.url()},
-              {"api_key", kSyncKey}})
-            .at("job_id");
+    const std::string job_id = Call(port, "POST", "/api/v1/lipsync/create", token,
+                                    {{"video_url", "https://example.com/v.mp4"},
+                                     {"audio_url", audio.url()},
+                                     {"api_key", kSyncKey}})
+                                   .at("job_id");
     std::atomic<int> ended{0};
     std::vector<std::thread> waiters;
+    waiters.reserve(kWaiters);
     for (int i = 0; i < kWaiters; ++i) {
       waiters.emplace_back([&] {
         Call(port, "POST", "/api/v1/lipsync/wait/" + job_id + "?timeout=600&poll_interval=30",
@@ -130,10 +131,11 @@ int RunLipsyncBenchmark(const Args& args) {
     waiting_median.push_back(Median(waiting));
     alone_p99.push_back(Percentile(alone, 99));
     waiting_p99.push_back(Percentile(waiting, 99));
-    fmt::print("   round {}: alone median {:.2f} ms p99 {:.2f} ms; {} waiting: median {:.2f} ms "
-               "p99 {:.2f} ms\n",
-               r + 1, alone_median.back(), alone_p99.back(), kWaiters, waiting_median.back(),
-               waiting_p99.back());
+    fmt::print(
+        "   round {}: alone median {:.2f} ms p99 {:.2f} ms; {} waiting: median {:.2f} ms "
+        "p99 {:.2f} ms\n",
+        r + 1, alone_median.back(), alone_p99.back(), kWaiters, waiting_median.back(),
+        waiting_p99.back());
   }
   const double ratio = Median(waiting_median) / Median(alone_median);
   Summary("lipsync-waits", "generate median, alone (ms)",

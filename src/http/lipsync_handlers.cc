@@ -27,7 +27,7 @@ json ProgressOf(const std::string& status) {
 // Clients know the provider's statuses only: a job whose create sync.so has not acknowledged
 // yet is PENDING to them (with no provider_job_id).
 std::string_view PublicStatus(const std::string& status) {
-  return status == catalog::kLipsyncSubmitting ? "PENDING" : std::string_view(status);
+  return status == catalog::kLipsyncSubmitting ? "PENDING" : std::string_view{status};
 }
 
 json StatusJson(const catalog::LipsyncJob& job) {

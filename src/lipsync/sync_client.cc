@@ -214,8 +214,8 @@ std::string SyncClientConfig::ToString() const {
 
 std::unique_ptr<LipsyncProvider> NewSyncClient(SyncClientConfig config,
                                                storage::HttpTransport* transport,
-                                               RetryPolicy retry) {
-  return std::make_unique<SyncClient>(std::move(config), transport, std::move(retry));
+                                               const RetryPolicy& retry) {
+  return std::make_unique<SyncClient>(std::move(config), transport, retry);
 }
 
 }  // namespace swha::lipsync

@@ -26,6 +26,6 @@ struct SyncClientConfig {
 // Thread-safe. `transport` is borrowed and must outlive the client.
 std::unique_ptr<LipsyncProvider> NewSyncClient(SyncClientConfig config,
                                                storage::HttpTransport* transport,
-                                               RetryPolicy retry = {});
+                                               const RetryPolicy& retry = {});
 
 }  // namespace swha::lipsync

@@ -102,8 +102,7 @@ class LipsyncService {
   // NotFound when no job of ours matches (by provider id, or by `job_id` from the webhook URL
   // for a job whose create answer has not been recorded yet), so the provider delivers again;
   // else the job as stored afterwards.
-  Result<catalog::LipsyncJob> ApplyWebhook(std::string_view signature_header,
-                                           std::string_view body,
+  Result<catalog::LipsyncJob> ApplyWebhook(std::string_view signature_header, std::string_view body,
                                            const std::optional<std::string>& job_id);
 
   // One round of background polling: leases due jobs and refreshes each.
