@@ -207,27 +207,12 @@ class SqliteCatalog : public Catalog {
 
   Result<SessionPage> ListSessions(std::string_view owner, int limit,
                                    std::optional<std::string_view> cursor) override {
-    int64_t before = INT64_MAX;
-    if (cursor) {
-      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
-    }
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(&statements_,
-                "SELECT " + std::string(kSessionColumns) +
-                    " FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
-    s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
     SessionPage page;
-    int64_t last_id = 0;
-    while (true) {
-      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list sessions"));
-      if (!row) break;
-      if (static_cast<int>(page.sessions.size()) == limit) {
-        page.next_cursor = std::to_string(last_id);
-        break;
-      }
-      last_id = s.Int(0);
-      page.sessions.push_back(ReadSession(s));
-    }
+    SWHA_ASSIGN_OR_RETURN(page.next_cursor, PageLocked(kSessionColumns, "sessions", owner, limit,
+                                                       cursor, [&](const Statement& row) {
+                                                         page.sessions.push_back(ReadSession(row));
+                                                       }));
     for (SessionRecord& r : page.sessions) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
     return page;
   }
@@ -305,33 +290,16 @@ class SqliteCatalog : public Catalog {
 
   Result<LipsyncJobPage> ListLipsyncJobs(std::string_view owner, int limit,
                                          std::optional<std::string_view> cursor) override {
-    int64_t before = INT64_MAX;
-    if (cursor) {
-      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
-    }
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(&statements_,
-                "SELECT " + std::string(kLipsyncJobColumns) +
-                    " FROM lipsync_jobs WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
-    s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
     LipsyncJobPage page;
-    {
-      Statement count(&statements_, "SELECT count(*) FROM lipsync_jobs WHERE owner = ?");
-      count.Bind(1, owner);
-      SWHA_ASSIGN_OR_RETURN(bool row, count.Step("count lipsync jobs"));
-      if (row) page.total = count.Int(0);
-    }
-    int64_t last_id = 0;
-    while (true) {
-      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list lipsync jobs"));
-      if (!row) break;
-      if (static_cast<int>(page.jobs.size()) == limit) {
-        page.next_cursor = std::to_string(last_id);
-        break;
-      }
-      last_id = s.Int(0);
-      page.jobs.push_back(ReadLipsyncJob(s));
-    }
+    SWHA_ASSIGN_OR_RETURN(page.next_cursor, PageLocked(kLipsyncJobColumns, "lipsync_jobs", owner,
+                                                       limit, cursor, [&](const Statement& row) {
+                                                         page.jobs.push_back(ReadLipsyncJob(row));
+                                                       }));
+    Statement count(&statements_, "SELECT count(*) FROM lipsync_jobs WHERE owner = ?");
+    count.Bind(1, owner);
+    SWHA_ASSIGN_OR_RETURN(bool row, count.Step("count lipsync jobs"));
+    if (row) page.total = count.Int(0);
     return page;
   }
 
@@ -407,6 +375,32 @@ class SqliteCatalog : public Catalog {
       SWHA_RETURN_IF_ERROR(s.Run("migrate"));
     }
     return Status::Ok();
+  }
+
+  // One page of `owner`'s rows of `table` (whose `columns` start with its id), newest first:
+  // `limit` rows with ids below `cursor`'s, each handed to `add`. Returns the next page's
+  // cursor, nullopt on the last page. REQUIRES: mu_ held.
+  template <typename Add>
+  Result<std::optional<std::string>> PageLocked(std::string_view columns, std::string_view table,
+                                                std::string_view owner, int limit,
+                                                std::optional<std::string_view> cursor,
+                                                const Add& add) {
+    int64_t before = INT64_MAX;
+    if (cursor) {
+      SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
+    }
+    Statement s(&statements_, "SELECT " + std::string(columns) + " FROM " + std::string(table) +
+                                  " WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
+    int64_t last_id = 0;
+    for (int taken = 0;; ++taken) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("list " + std::string(table)));
+      if (!row) return std::optional<std::string>();
+      // One more than a page was asked for: if it came, there is a next page.
+      if (taken == limit) return std::optional<std::string>(std::to_string(last_id));
+      last_id = s.Int(0);
+      add(s);
+    }
   }
 
   // The job whose `column` (job_id or provider_job_id) is `value`. REQUIRES: mu_ held.

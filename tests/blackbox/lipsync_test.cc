@@ -88,6 +88,17 @@ class LipsyncTest : public ::testing::Test {
                          "application/json");
   }
 
+  // create-from-tts of `audio` with the stand-in's key; the job id, or "" after ADD_FAILURE.
+  std::string CreateJob(const std::string& audio, const std::string& video = std::string(kVideo)) {
+    auto created = CreateFromTts(
+        {{"video_url", video}, {"tts_audio_url", audio}, {"api_key", std::string(kSyncKey)}});
+    if (!created || created->status != 200) {
+      ADD_FAILURE() << "create-from-tts: " << (created ? created->body : "no response");
+      return "";
+    }
+    return ParseJson(created->body)["job_id"];
+  }
+
   json WaitForJob(const std::string& job_id, int timeout = 60) {
     auto res =
         client_->Post(WithQuery("/api/v1/lipsync/wait/" + job_id,
@@ -331,11 +342,8 @@ TEST_F(LipsyncTest, ProviderFailuresAndBadInputsGetClearAnswers) {
 TEST_F(LipsyncTest, WebhooksMoveJobsAndBadOrLateOnesChangeNothing) {
   standin_->HoldJobs(true);
   const std::string audio = GenerateInS3("Webhooks.")["first_audio_url"];
-  auto created = CreateFromTts({{"video_url", std::string(kVideo)},
-                                {"tts_audio_url", audio},
-                                {"api_key", std::string(kSyncKey)}});
-  ASSERT_TRUE(created && created->status == 200);
-  const std::string job_id = ParseJson(created->body)["job_id"];
+  const std::string job_id = CreateJob(audio);
+  ASSERT_FALSE(job_id.empty());
   const std::string provider_id = ProviderId(job_id);
   const std::string hook = options_->env["PUBLIC_BASE_URL"] + "/api/v1/lipsync/webhook";
   // Claims the job completed, but unsigned by our secret, or signed too long ago.
@@ -374,11 +382,8 @@ TEST_F(LipsyncTest, WebhooksMoveJobsAndBadOrLateOnesChangeNothing) {
 
 TEST_F(LipsyncTest, AnotherUsersJobIsNotFound) {
   const std::string audio = GenerateInS3("Mine only.")["first_audio_url"];
-  auto created = CreateFromTts({{"video_url", std::string(kVideo)},
-                                {"tts_audio_url", audio},
-                                {"api_key", std::string(kSyncKey)}});
-  ASSERT_TRUE(created && created->status == 200);
-  const std::string job_id = ParseJson(created->body)["job_id"];
+  const std::string job_id = CreateJob(audio);
+  ASSERT_FALSE(job_id.empty());
   auto anonymous = MakeClient(server_->port());
   auto bob = MakeClientFor(server_->port(), SignUp(*anonymous, "lipsync_bob"));
   for (const std::string& path :
@@ -414,11 +419,8 @@ TEST_F(LipsyncTest, ALostCreateAnswerMakesNoSecondProviderJob) {
 TEST_F(LipsyncTest, ARestartInTheMiddleOfAJobLosesNothing) {
   standin_->HoldJobs(true);
   const std::string audio = GenerateInS3("Across a restart.")["first_audio_url"];
-  auto created = CreateFromTts({{"video_url", std::string(kVideo)},
-                                {"tts_audio_url", audio},
-                                {"api_key", std::string(kSyncKey)}});
-  ASSERT_TRUE(created && created->status == 200);
-  const std::string job_id = ParseJson(created->body)["job_id"];
+  const std::string job_id = CreateJob(audio);
+  ASSERT_FALSE(job_id.empty());
   server_->Stop();
   // The job finishes while the service is down; its webhook finds nobody.
   standin_->HoldJobs(false);
@@ -433,11 +435,8 @@ TEST_F(LipsyncTest, ARestartInTheMiddleOfAJobLosesNothing) {
 TEST_F(LipsyncTest, TwoHundredWaitsHoldNoWorkerFromGenerate) {
   standin_->HoldJobs(true);
   const std::string audio = GenerateInS3("Many waiters.")["first_audio_url"];
-  auto created = CreateFromTts({{"video_url", std::string(kVideo)},
-                                {"tts_audio_url", audio},
-                                {"api_key", std::string(kSyncKey)}});
-  ASSERT_TRUE(created && created->status == 200);
-  const std::string job_id = ParseJson(created->body)["job_id"];
+  const std::string job_id = CreateJob(audio);
+  ASSERT_FALSE(job_id.empty());
 
   constexpr int kWaiters = 200;
   std::atomic<int> completed{0};
