@@ -24,6 +24,27 @@ packages=(
   debootstrap
 )
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+# promtool, from Debian's prometheus package, checks /metrics and docs/alerts.yml in the tests.
+# Only the package's files are unpacked, under /opt/swha-tools: installing it would also start a
+# Prometheus server listening on every interface.
+promtool_dir=/opt/swha-tools/prometheus
+if [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
+  tmp=$(mktemp -d)
+  chmod 1777 "$tmp"  # apt downloads as its sandbox user, which must be able to write here
+  if ! (cd "$tmp" && $SUDO apt-get download -qq prometheus); then
+    $SUDO apt-get update -qq
+    (cd "$tmp" && $SUDO apt-get download -qq prometheus)
+  fi
+  $SUDO mkdir -p "$promtool_dir"
+  $SUDO dpkg -x "$tmp"/prometheus_*.deb "$promtool_dir"
+  rm -rf "$tmp"
+  echo "install-deps: promtool unpacked under $promtool_dir"
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,9 +54,6 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

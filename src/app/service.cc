@@ -85,9 +85,17 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                                        .sessions = service->sessions_.get(),
                                        .accounts = service->accounts_.get(),
                                        .lipsync = service->lipsync_->service(),
+                                       .metrics = &service->metrics_,
                                        .storage = service->storage_->backends(),
                                        .clock = clock};
-  auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_));
+  if (storage::S3AudioStore* s3 = service->storage_->backends()->s3) {
+    service->metrics_.AddGauge(
+        "swha_s3_available",
+        "1 while uploads go to S3, 0 while S3 is skipped after a failure (S3_RECHECK_SECONDS).",
+        [s3] { return s3->availability().available ? 1.0 : 0.0; });
+  }
+  auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_),
+                                                     &service->metrics_);
   service->server_ = std::make_unique<http::HttpServer>(
       http::ServerConfig{s.host, s.port, s.http_threads, s.max_request_bytes}, router);
   return service;

@@ -9,6 +9,7 @@
 #include "config/settings.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "metrics/registry.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/session_service.h"
@@ -47,6 +48,7 @@ class Service {
  private:
   Service() = default;
   config::Settings settings_;
+  metrics::Registry metrics_;
   std::unique_ptr<tts::Engine> engine_;
   std::unique_ptr<tts::Synthesizer> synthesizer_;
   std::unique_ptr<StorageStack> storage_;

@@ -498,6 +498,7 @@ std::string Settings::ToString() const {
   flag("ALLOW_ANONYMOUS", allow_anonymous);
   text("DATABASE_URL", RedactDatabaseUrl(database_url));
   number("DATABASE_POOL_SIZE", database_pool_size);
+  line("METRICS_TOKEN", SecretForDisplay(metrics_token));
   line("SYNC_API_KEY", SecretForDisplay(sync_api_key));
   text("SYNC_API_BASE_URL", sync_api_base_url);
   line("SYNC_WEBHOOK_SECRET", SecretForDisplay(sync_webhook_secret));
@@ -541,6 +542,7 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadBool(env, "ALLOW_ANONYMOUS", &s.allow_anonymous));
   ReadString(env, "DATABASE_URL", &s.database_url);
   SWHA_RETURN_IF_ERROR(ReadInt(env, kDatabasePoolRule, &s.database_pool_size));
+  ReadString(env, "METRICS_TOKEN", &s.metrics_token);
   ReadString(env, "SYNC_API_KEY", &s.sync_api_key);
   SWHA_RETURN_IF_ERROR(ReadUrl(env, "SYNC_API_BASE_URL", &s.sync_api_base_url));
   ReadString(env, "SYNC_WEBHOOK_SECRET", &s.sync_webhook_secret);

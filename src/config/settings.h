@@ -57,6 +57,7 @@ struct Settings {
   bool allow_anonymous = true;              // ALLOW_ANONYMOUS
   std::string database_url;                 // DATABASE_URL (its password is secret)
   int database_pool_size = 8;               // DATABASE_POOL_SIZE (PostgreSQL connections)
+  std::string metrics_token;                // METRICS_TOKEN (secret); GET /metrics needs it
   std::string sync_api_key;                 // SYNC_API_KEY (secret)
   std::string sync_api_base_url = "https://api.sync.so";  // SYNC_API_BASE_URL
   std::string sync_webhook_secret;                        // SYNC_WEBHOOK_SECRET (secret)

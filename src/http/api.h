@@ -22,6 +22,7 @@ struct ApiContext {
   const service::SessionService* sessions = nullptr;
   const service::AccountService* accounts = nullptr;
   service::LipsyncService* lipsync = nullptr;
+  const metrics::Registry* metrics = nullptr;
   // For /static/audio: the signer checks the URL, the local store serves the file.
   const service::StorageBackends* storage = nullptr;
   const Clock* clock = nullptr;
@@ -44,6 +45,9 @@ Response HandleVoices(const ApiContext& ctx, const Request& req);
 Response HandleLanguages(const ApiContext& ctx, const Request& req);
 Response HandleHealth(const ApiContext& ctx, const Request& req);
 Response HandleRoot(const ApiContext& ctx, const Request& req);
+// GET /metrics: the Prometheus exposition (metrics_handler.cc); with METRICS_TOKEN set, only
+// for `Authorization: Bearer <token>`.
+Response HandleMetrics(const ApiContext& ctx, const Request& req);
 Response HandleStaticAudio(const ApiContext& ctx, const Request& req);
 // Sessions (session_handlers.cc).
 Response HandleListSessions(const ApiContext& ctx, const Request& req);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "http/errors.h"
 
 namespace swha::http {
@@ -50,7 +52,32 @@ bool Router::Match(std::string_view pattern, std::string_view path,
   return true;
 }
 
+Router::Router(std::vector<Route> routes, metrics::Registry* metrics) : routes_(std::move(routes)) {
+  if (metrics == nullptr) return;
+  requests_ = metrics->AddCounter("swha_http_requests_total",
+                                  "HTTP requests answered, by route template, method and status.",
+                                  {"route", "method", "status"});
+  durations_ = metrics->AddHistogram("swha_http_request_duration_seconds",
+                                     "Time from routing a request to its response being ready.",
+                                     {"route", "method"});
+}
+
 Response Router::Dispatch(Request& request) const {
+  if (requests_ == nullptr) {
+    std::string_view pattern;
+    return Answer(request, &pattern);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::string_view pattern = "unmatched";
+  Response response = Answer(request, &pattern);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  requests_->CounterFor({pattern, request.method, std::to_string(response.status)}).Add();
+  durations_->HistogramFor({pattern, request.method}).Observe(seconds);
+  return response;
+}
+
+Response Router::Answer(Request& request, std::string_view* pattern) const {
   std::string allowed;
   std::map<std::string, std::string> params;
   for (const Route& route : routes_) {
@@ -61,6 +88,7 @@ Response Router::Dispatch(Request& request) const {
       allowed += route.method;
       continue;
     }
+    *pattern = route.pattern;
     request.path_params = std::move(params);
     try {
       return route.handler(request);

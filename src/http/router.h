@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/registry.h"
+
 namespace swha::http {
 
 struct Request {
@@ -46,7 +48,11 @@ struct Route {
 // Matches method + path against the route table. Thread-safe after construction.
 class Router {
  public:
-  explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
+  // With `metrics` (borrowed; it must outlive the router), every dispatch is counted by route
+  // template, method and status (swha_http_requests_total) and timed
+  // (swha_http_request_duration_seconds); a path no route matches counts as route "unmatched",
+  // so raw paths never become label values.
+  explicit Router(std::vector<Route> routes, metrics::Registry* metrics = nullptr);
 
   // Unknown path → 404, known path with another method → 405 (with Allow), else the handler's
   // response. Never throws: a handler's exception becomes a 500 JSON error.
@@ -55,7 +61,12 @@ class Router {
  private:
   static bool Match(std::string_view pattern, std::string_view path,
                     std::map<std::string, std::string>* params);
+  // The route's response, or the 404/405 when none matches; `pattern` gets the matched one.
+  Response Answer(Request& request, std::string_view* pattern) const;
+
   std::vector<Route> routes_;
+  metrics::Family* requests_ = nullptr;  // nullptr without metrics
+  metrics::Family* durations_ = nullptr;
 };
 
 }  // namespace swha::http

@@ -9,6 +9,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
   return {
       {"GET", "/", bind(&HandleRoot)},
       {"GET", "/health", bind(&HandleHealth)},
+      {"GET", "/metrics", bind(&HandleMetrics)},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate)},
       {"POST", "/api/v1/tts/generate-simple", bind(&HandleGenerateSimple)},
       {"GET", "/api/v1/tts/s3-info", bind(&HandleS3Info)},
