@@ -13,7 +13,7 @@ Response HandleMetrics(const ApiContext& ctx, const Request& req) {
     constexpr std::string_view kBearer = "Bearer ";
     const bool bearer = header.size() > kBearer.size() && header.starts_with(kBearer);
     if (!bearer ||
-        !crypto::ConstantTimeEquals(std::string_view(header).substr(kBearer.size()), token)) {
+        !crypto::ConstantTimeEquals(std::string_view{header}.substr(kBearer.size()), token)) {
       return ErrorResponse(401, "Not authenticated");
     }
   }
