@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "catalog/pg_catalog.h"
+#include "catalog/timed_catalog.h"
 #include "storage/aws_credentials.h"
 #include "util/clock.h"
 #include "util/file_system.h"
@@ -56,10 +57,14 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEngine({.type = tts::EngineType::kEspeakNg,
                                                              .threads = s.engine_threads}));
   service->synthesizer_ = std::make_unique<tts::Synthesizer>(service->engine_.get());
-  SWHA_ASSIGN_OR_RETURN(service->storage_, StorageStack::Create(s, fs));
+  service->service_metrics_ = std::make_unique<metrics::ServiceMetrics>(&service->metrics_);
+  const metrics::ServiceMetrics* counted = service->service_metrics_.get();
+  SWHA_ASSIGN_OR_RETURN(service->storage_, StorageStack::Create(s, fs, counted));
 
   SWHA_ASSIGN_OR_RETURN(service->catalog_, OpenCatalog(s));
-  catalog::Catalog* catalog = service->catalog_.get();
+  service->timed_catalog_ =
+      std::make_unique<catalog::TimedCatalog>(service->catalog_.get(), counted);
+  catalog::Catalog* catalog = service->timed_catalog_.get();
 
   const Clock* clock = Clock::Real();
   service->minter_ = std::make_unique<service::UrlMinter>(service->storage_->backends(), clock);
@@ -67,7 +72,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
       service::GenerationLimits{.max_text_length = s.max_text_length,
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
       service->synthesizer_.get(), service->storage_->backends(), catalog, service->minter_.get(),
-      clock);
+      clock, counted);
   service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
                                                                  catalog, service->minter_.get(),
                                                                  clock, s.s3.presigned_url_expiry);

@@ -10,6 +10,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "metrics/registry.h"
+#include "metrics/service_metrics.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/session_service.h"
@@ -49,10 +50,12 @@ class Service {
   Service() = default;
   config::Settings settings_;
   metrics::Registry metrics_;
+  std::unique_ptr<metrics::ServiceMetrics> service_metrics_;
   std::unique_ptr<tts::Engine> engine_;
   std::unique_ptr<tts::Synthesizer> synthesizer_;
   std::unique_ptr<StorageStack> storage_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<catalog::Catalog> timed_catalog_;  // wraps catalog_; what the services use
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;

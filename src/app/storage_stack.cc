@@ -8,10 +8,12 @@
 namespace swha::app {
 
 Result<std::unique_ptr<StorageStack>> StorageStack::Create(const config::Settings& settings,
-                                                           FileSystem* fs) {
+                                                           FileSystem* fs,
+                                                           const metrics::ServiceMetrics* metrics) {
   SWHA_RETURN_IF_ERROR(fs->CreateDirs(settings.audio_dir).WithContext("AUDIO_DIR"));
   auto stack = std::unique_ptr<StorageStack>(new StorageStack());
   stack->settings_ = settings;
+  stack->metrics_ = metrics;
   if (!settings.secret_key.empty()) {
     stack->signer_ =
         std::make_unique<storage::LocalUrlSigner>(settings.secret_key, settings.public_base_url);
@@ -38,7 +40,8 @@ void StorageStack::SetUpS3() {
   s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,
                                                 .total_timeout_ms = s3.request_timeout_ms,
                                                 .max_idle_handles = 64});
-  auto client = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real());
+  auto client =
+      storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(), {}, metrics_);
   auto probe = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(),
                                          {.max_attempts = 1});
   if (!client.ok() || !probe.ok()) {
@@ -51,7 +54,8 @@ void StorageStack::SetUpS3() {
       storage::S3AudioStoreOptions{
           .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
           .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
-          .keep_local_copy = settings_.keep_local_copy});
+          .keep_local_copy = settings_.keep_local_copy,
+          .metrics = metrics_});
   storage_.s3 = s3_store_.get();
   storage_.s3_credentials_source = resolved->credentials_kind;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),

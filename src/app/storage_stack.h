@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/settings.h"
+#include "metrics/service_metrics.h"
 #include "service/storage_backends.h"
 #include "storage/audio_store.h"
 #include "storage/http_transport.h"
@@ -20,8 +21,10 @@ class StorageStack {
   // Creates AUDIO_DIR if needed. An S3 set-up failure is not an error: it is kept in
   // backends()->s3_setup_error and logged, and audio stays local. Without settings.secret_key
   // there is no signer (commands that mint no URLs need none).
-  static Result<std::unique_ptr<StorageStack>> Create(const config::Settings& settings,
-                                                      FileSystem* fs);
+  // `metrics` (borrowed, may be null) is handed to the S3 client and store.
+  static Result<std::unique_ptr<StorageStack>> Create(
+      const config::Settings& settings, FileSystem* fs,
+      const metrics::ServiceMetrics* metrics = nullptr);
 
   // Stable for the stack's lifetime; services keep the pointer.
   service::StorageBackends* backends() { return &storage_; }
@@ -35,6 +38,7 @@ class StorageStack {
   void SetUpS3();
 
   config::Settings settings_;
+  const metrics::ServiceMetrics* metrics_ = nullptr;
   std::unique_ptr<storage::LocalUrlSigner> signer_;
   std::unique_ptr<storage::AudioStore> store_;
   std::unique_ptr<storage::HttpTransport> s3_transport_;

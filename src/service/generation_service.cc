@@ -60,6 +60,7 @@ Result<Session> GenerationService::Create(const Principal& principal,
   const tts::SynthesisRequest& synthesis = request.synthesis;
   std::vector<tts::SynthesizedSegment> synthesized;
   SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(synthesis));
+  const double synthesis_seconds = watch.ElapsedSeconds();
 
   Session session;
   session.owner = principal.OwnerTag();
@@ -120,7 +121,27 @@ Result<Session> GenerationService::Create(const Principal& principal,
   }
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
   session.processing_time = watch.ElapsedSeconds();
+  if (metrics_ != nullptr)
+    Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);
   return session;
+}
+
+void GenerationService::Count(const Session& session, bool wanted_s3,
+                              double synthesis_seconds) const {
+  metrics_->synthesis_seconds->Add(synthesis_seconds);
+  for (const Segment& seg : session.segments) {
+    const storage::Location where = seg.stored.location;
+    metrics_->audio_seconds->Add(seg.duration_seconds);
+    metrics_->segments_stored->CounterFor({storage::InS3(where) ? "s3" : "local"}).Add();
+    if (storage::HasLocalCopy(where)) {
+      metrics_->stored_bytes->CounterFor({"local"}).Add(static_cast<double>(seg.byte_size));
+    }
+    if (storage::InS3(where)) {
+      metrics_->stored_bytes->CounterFor({"s3"}).Add(static_cast<double>(seg.byte_size));
+    } else if (wanted_s3) {
+      metrics_->s3_fallback_segments->Add();
+    }
+  }
 }
 
 }  // namespace swha::service

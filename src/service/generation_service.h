@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/service_metrics.h"
 #include "service/session.h"
 #include "service/storage_backends.h"
 #include "service/url_minter.h"
@@ -33,15 +34,18 @@ struct GenerationLimits {
 class GenerationService {
  public:
   // Borrowed pointers must outlive the service.
+  // `metrics` (may be null) counts synthesis, audio and where segments are stored.
   GenerationService(GenerationLimits limits, const tts::Synthesizer* synthesizer,
                     const StorageBackends* storage, catalog::Catalog* catalog,
-                    const UrlMinter* minter, const Clock* clock)
+                    const UrlMinter* minter, const Clock* clock,
+                    const metrics::ServiceMetrics* metrics = nullptr)
       : limits_(limits),
         synthesizer_(synthesizer),
         storage_(storage),
         catalog_(catalog),
         minter_(minter),
-        clock_(clock) {}
+        clock_(clock),
+        metrics_(metrics) {}
 
   // TooLarge when `text` is over the limit. A size limit, checked before any other work.
   Status CheckTextLength(std::string_view text) const;
@@ -58,6 +62,8 @@ class GenerationService {
 
  private:
   int64_t UrlExpiry(const GenerationRequest& request) const;
+  // Counts a stored session. REQUIRES: metrics_.
+  void Count(const Session& session, bool wanted_s3, double synthesis_seconds) const;
 
   const GenerationLimits limits_;
   const tts::Synthesizer* synthesizer_;
@@ -65,6 +71,7 @@ class GenerationService {
   catalog::Catalog* catalog_;
   const UrlMinter* minter_;
   const Clock* clock_;
+  const metrics::ServiceMetrics* metrics_;
 };
 
 }  // namespace swha::service

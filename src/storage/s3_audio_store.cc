@@ -243,9 +243,11 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
     auto it = presign_cache_.find(cache_key);
     if (it != presign_cache_.end() && now < it->second.reuse_until) {
       *expires_at_unix = it->second.expires_at;
+      if (options_.metrics != nullptr) options_.metrics->presigned_urls->CounterFor({"hit"}).Add();
       return it->second.url;
     }
   }
+  if (options_.metrics != nullptr) options_.metrics->presigned_urls->CounterFor({"miss"}).Add();
   SWHA_ASSIGN_OR_RETURN(std::string url, client_->PresignGet(key, expiry_seconds));
   CachedUrl entry{url, now + expiry_seconds,
                   now + expiry_seconds - std::min(kMaxReuseMarginSeconds, expiry_seconds / 10)};

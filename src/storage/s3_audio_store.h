@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/service_metrics.h"
 #include "storage/audio_store.h"
 #include "storage/s3_client.h"
 #include "util/clock.h"
@@ -30,6 +31,7 @@ struct S3AudioStoreOptions {
   size_t max_concurrent_uploads = 8;  // across the whole process
   double recheck_after_seconds = 5;   // how long S3 is skipped after a failure
   bool keep_local_copy = true;        // false: the local file goes once its upload succeeded
+  const metrics::ServiceMetrics* metrics = nullptr;  // borrowed; counts presign cache hits
 };
 
 // What the uploads' x-amz-meta-* metadata describes (the original's fields).

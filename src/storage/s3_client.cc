@@ -240,7 +240,8 @@ struct S3Client::Call {
 };
 
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTransport* transport,
-                                                   const Clock* clock, RetryPolicy retry) {
+                                                   const Clock* clock, RetryPolicy retry,
+                                                   const metrics::ServiceMetrics* metrics) {
   SWHA_RETURN_IF_ERROR(config.Validate());
   if (transport == nullptr || clock == nullptr) {
     return Status::InvalidArgument("S3Client: transport and clock are required");
@@ -258,9 +259,11 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTr
       style == "virtual" ||
       (style == "auto" && config.endpoint_url.empty() && IsVirtualHostableBucket(config.bucket));
   std::string host = virtual_hosted ? config.bucket + "." + endpoint.host : endpoint.host;
-  return std::unique_ptr<S3Client>(new S3Client(
+  auto client = std::unique_ptr<S3Client>(new S3Client(
       std::move(config), transport, clock, std::move(retry), std::move(endpoint.scheme),
       std::move(host), std::move(endpoint.base_path), virtual_hosted));
+  client->metrics_ = metrics;
+  return client;
 }
 
 S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock* clock,
@@ -341,8 +344,20 @@ Result<HttpResponse> S3Client::SendOnce(const Call& call, const std::string& pay
 }
 
 Result<HttpResponse> S3Client::Execute(const Call& call) const {
+  int attempts = 0;
+  if (metrics_ == nullptr) return ExecuteAttempts(call, &attempts);
+  const Stopwatch watch;
+  Result<HttpResponse> result = ExecuteAttempts(call, &attempts);
+  const std::string_view outcome = !result.ok() ? "failed" : attempts > 1 ? "retried" : "success";
+  metrics_->s3_operations->CounterFor({call.op, outcome}).Add();
+  metrics_->s3_duration->HistogramFor({call.op}).Observe(watch.ElapsedSeconds());
+  return result;
+}
+
+Result<HttpResponse> S3Client::ExecuteAttempts(const Call& call, int* attempts) const {
   const std::string payload_sha256 = crypto::HexEncode(crypto::Sha256(call.body));
   for (int attempt = 1;; ++attempt) {
+    *attempts = attempt;
     Result<HttpResponse> sent = SendOnce(call, payload_sha256);
     Status failure;
     bool retryable = false;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/service_metrics.h"
 #include "storage/http_transport.h"
 #include "storage/sigv4.h"
 #include "util/clock.h"
@@ -77,8 +78,10 @@ class S3Client {
  public:
   // `transport` and `clock` are not owned and must outlive the client. Returns
   // InvalidArgument when config.Validate() fails.
+  // `metrics` (borrowed, may be null) counts every call by operation and outcome.
   static Result<std::unique_ptr<S3Client>> Create(S3ClientConfig config, HttpTransport* transport,
-                                                  const Clock* clock, RetryPolicy retry = {});
+                                                  const Clock* clock, RetryPolicy retry = {},
+                                                  const metrics::ServiceMetrics* metrics = nullptr);
 
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
@@ -120,8 +123,11 @@ class S3Client {
   S3Client(S3ClientConfig config, HttpTransport* transport, const Clock* clock, RetryPolicy retry,
            std::string scheme, std::string host, std::string base_path, bool virtual_hosted);
 
-  // Signs and sends `call`, retrying per the policy; a non-2xx answer becomes a Status.
+  // Signs and sends `call`, retrying per the policy; a non-2xx answer becomes a Status. Counted
+  // in metrics_ when set.
   Result<HttpResponse> Execute(const Call& call) const;
+  // Execute without the counting; `attempts` receives how many were made.
+  Result<HttpResponse> ExecuteAttempts(const Call& call, int* attempts) const;
   Result<HttpResponse> SendOnce(const Call& call, const std::string& payload_sha256) const;
   std::string BucketPath() const;
   Result<std::string> Presign(std::string_view op, std::string_view method, std::string_view key,
@@ -136,7 +142,8 @@ class S3Client {
   const std::string host_;       // Host header, port only when not the scheme's default
   const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
   const bool virtual_hosted_;
-  const std::string base_url_;  // "scheme://host"
+  const std::string base_url_;                        // "scheme://host"
+  const metrics::ServiceMetrics* metrics_ = nullptr;  // set by Create only
 };
 
 // Exposed for tests: S3's error for one response, as described at the top of this file.

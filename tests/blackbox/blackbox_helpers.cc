@@ -477,4 +477,17 @@ std::optional<std::string> Download(httplib::Client& client, const std::string& 
   return res->body;
 }
 
+double MetricSample(const std::string& exposition, const std::string& series) {
+  for (size_t at = exposition.find(series); at != std::string::npos;
+       at = exposition.find(series, at + 1)) {
+    const size_t value = at + series.size();
+    if ((at != 0 && exposition[at - 1] != '\n') || value >= exposition.size() ||
+        exposition[value] != ' ') {
+      continue;
+    }
+    return std::stod(exposition.substr(value + 1, exposition.find('\n', value) - value - 1));
+  }
+  return 0;
+}
+
 }  // namespace swha::blackbox

@@ -151,6 +151,10 @@ using testing::RunShell;
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+// The value of the Prometheus sample whose name and labels are exactly `series` in
+// `exposition` (GET /metrics), or 0 when there is none (a counter not yet touched).
+double MetricSample(const std::string& exposition, const std::string& series);
+
 // How many times `needle` occurs in `haystack`.
 int CountOccurrences(std::string_view haystack, std::string_view needle);
 

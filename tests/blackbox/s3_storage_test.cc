@@ -295,7 +295,36 @@ TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
 }
 
 // Last: it stops the gateway.
+TEST_F(S3StorageTest, MetricsCountUploadsPresignsAndTheirCache) {
+  // Sessions are read back by their owner only: this one is made by a signed-in user.
+  auto user = MakeClientFor(server_->port(), SignUp(*client_, "metrics_user"));
+  const std::string before = client_->Get("/metrics")->body;
+  auto made = Generate(*user, kSeedRequest);
+  ASSERT_TRUE(made.has_value());
+  ASSERT_EQ((*made)["storage_type"], "s3");
+  auto again = user->Get("/api/v1/tts/sessions/" + (*made)["session_id"].get<std::string>() +
+                         "?presigned_url_expiry=7200");
+  ASSERT_TRUE(again && again->status == 200);
+  const std::string after = client_->Get("/metrics")->body;
+  auto moved = [&](const std::string& series) {
+    return MetricSample(after, series) - MetricSample(before, series);
+  };
+  const double segments = (*made)["total_segments"].get<double>();
+  double bytes = 0;
+  for (const json& seg : (*made)["audio_segments"]) bytes += seg["size_bytes"].get<double>();
+  EXPECT_EQ(moved(R"(swha_s3_operations_total{operation="PutObject",outcome="success"})"), segments)
+      << after;
+  EXPECT_EQ(moved(R"(swha_s3_operation_duration_seconds_count{operation="PutObject"})"), segments);
+  EXPECT_EQ(moved(R"(swha_segments_stored_total{backend="s3"})"), segments);
+  EXPECT_EQ(moved(R"(swha_stored_bytes_total{backend="s3"})"), bytes);
+  // The generate presigned each segment; the session read within the window reused them.
+  EXPECT_EQ(moved(R"(swha_presigned_urls_total{cache="miss"})"), segments);
+  EXPECT_EQ(moved(R"(swha_presigned_urls_total{cache="hit"})"), segments);
+  EXPECT_EQ(MetricSample(after, "swha_s3_available"), 1);
+}
+
 TEST_F(S3StorageTest, HonestLocalFallbackWhileS3IsDownThenS3AgainWhenBack) {
+  const std::string before = client_->Get("/metrics")->body;
   ASSERT_TRUE(rgw_->Stop().ok());
   auto down = Generate(*client_, kSeedRequest);
   ASSERT_TRUE(down.has_value());
@@ -312,6 +341,19 @@ TEST_F(S3StorageTest, HonestLocalFallbackWhileS3IsDownThenS3AgainWhenBack) {
     ASSERT_TRUE(audio.has_value());
     EXPECT_TRUE(IsSpeechWav(*audio, 0.3, 10));
   }
+  // Counted as they happened: every segment fell back, S3 is marked unavailable, and each
+  // upload that was tried failed.
+  const std::string during = client_->Get("/metrics")->body;
+  const double segments = (*down)["total_segments"].get<double>();
+  EXPECT_EQ(MetricSample(during, "swha_s3_fallback_segments_total") -
+                MetricSample(before, "swha_s3_fallback_segments_total"),
+            segments);
+  EXPECT_EQ(MetricSample(during, "swha_s3_available"), 0);
+  // Uploads run concurrently: those already started when the first failed fail too.
+  const std::string failed = R"(swha_s3_operations_total{operation="PutObject",outcome="failed"})";
+  const double failures = MetricSample(during, failed) - MetricSample(before, failed);
+  EXPECT_GE(failures, 1);
+  EXPECT_LE(failures, segments);
   auto info = client_->Get("/api/v1/tts/s3-info");
   ASSERT_TRUE(info);
   json i = ParseJson(info->body);
