@@ -96,5 +96,7 @@ int RunS3Upload(const Args& args);
 int RunCatalogBenchmark(const Args& args);
 // lipsync_bench.cc
 int RunLipsyncBenchmark(const Args& args);
+// metrics_bench.cc
+int RunMetricsBenchmark(const Args& args);
 
 }  // namespace swha::bench

@@ -506,7 +506,7 @@ void Usage() {
   std::fprintf(
       stderr,
       "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
-      "auth-cost|catalog-generate|session-get|lipsync-waits "
+      "auth-cost|catalog-generate|session-get|lipsync-waits|metrics-cost "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -556,6 +556,7 @@ int Main(int argc, char** argv) {
       {"catalog-generate", RunCatalogBenchmark},
       {"session-get", RunCatalogBenchmark},
       {"lipsync-waits", RunLipsyncBenchmark},
+      {"metrics-cost", RunMetricsBenchmark},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);
