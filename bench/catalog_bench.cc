@@ -7,6 +7,9 @@
 //   swha_bench session-get       GET /api/v1/tts/sessions/{id} of a 20-segment S3 session,
 //                                requests/s on SQLite and PostgreSQL vs. GET /health (needs a
 //                                gateway: S3_ENDPOINT_URL etc.; run.sh starts one)
+//   swha_bench batch-presign     POST /api/v1/tts/presign with 1000 S3 keys (50 sessions of 20
+//                                segments, SQLite catalog): URLs/s through the endpoint vs.
+//                                the bare signer (S3Client::PresignGet) in the same run
 //
 // PostgreSQL is a throw-away cluster (scripts/pg-test-server.sh) with fsync on, as deployed.
 #include <spdlog/fmt/fmt.h>
@@ -21,6 +24,8 @@
 
 #include "bench/bench_common.h"
 #include "bench/bench_server.h"
+#include "storage/http_transport.h"
+#include "storage/s3_client.h"
 #include "tests/support/pg_server.h"
 
 namespace swha::bench {
@@ -211,7 +216,7 @@ std::map<std::string, std::string> GatewayEnvOrDie() {
     const char* value = std::getenv(name);
     if (value == nullptr || *value == '\0') {
       Die(
-          fmt::format("session-get needs {} (and the gateway's other S3 variables); "
+          fmt::format("this benchmark needs {} (and the gateway's other S3 variables); "
                       "bench/run.sh starts a gateway and sets them",
                       name));
     }
@@ -292,11 +297,102 @@ int RunSessionGet(const Args& args) {
   return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// batch-presign
+
+int RunBatchPresign(const Args& args) {
+  const int requests = OrDefault(args.requests, 40);  // batch calls per round
+  const int rounds = OrDefault(args.rounds, 3);
+  constexpr int kSessions = 50;
+  constexpr int kSegments = 20;
+  constexpr int kKeys = kSessions * kSegments;
+  fmt::print(
+      "== batch-presign: POST /api/v1/tts/presign with {} S3 keys ({} sessions of {} segments), "
+      "one client, {} calls per round x {} rounds, each call with its own expiry (no URL comes "
+      "from the presign cache) vs. S3Client::PresignGet on the same keys\n",
+      kKeys, kSessions, kSegments, requests, rounds);
+  PrintLoad("at start");
+  const std::map<std::string, std::string> s3_env = GatewayEnvOrDie();
+  RunningServer server(args, s3_env);
+  const std::string jwt = SignUpOrDie(server.port(), "bench-presign");
+  std::string text;
+  for (int i = 0; i < kSegments; ++i) text += fmt::format("Sentence {} of the session.\n", i + 1);
+  nlohmann::json keys = nlohmann::json::array();
+  for (int i = 0; i < kSessions; ++i) {
+    const nlohmann::json made =
+        PostJsonOrDie(server.port(), kGeneratePath, {{"text", text}, {"use_s3", true}}, jwt);
+    if (made.at("storage_type") != "s3" || made.at("total_segments") != kSegments) {
+      Die("batch-presign: a session is not 20 segments in S3: " + made.dump().substr(0, 300));
+    }
+    for (const auto& seg : made.at("audio_segments")) keys.push_back(seg.at("s3_key"));
+  }
+
+  storage::S3ClientConfig config;
+  config.endpoint_url = s3_env.at("S3_ENDPOINT_URL");
+  config.bucket = s3_env.at("S3_BUCKET_NAME");
+  config.credentials = {s3_env.at("AWS_ACCESS_KEY_ID"), s3_env.at("AWS_SECRET_ACCESS_KEY"), ""};
+  config.addressing_style = "path";
+  auto transport = storage::CreateCurlTransport();  // required by S3Client; never used here
+  const auto signer =
+      Must(storage::S3Client::Create(config, transport.get(), Clock::Real()), "S3Client");
+  std::vector<std::string> key_list = keys.get<std::vector<std::string>>();
+
+  ApiClient client(server.port());
+  int64_t expiry = 3600;
+  auto batch_call = [&] {
+    BenchRequest request{
+        .path = "/api/v1/tts/presign",
+        .body = nlohmann::json({{"s3_keys", keys}, {"presigned_url_expiry", ++expiry}}).dump(),
+        .bearer = jwt};
+    const std::string body = client.Send(request);
+    if (body.empty()) Die("batch-presign: " + client.last_error());
+    const nlohmann::json answer = nlohmann::json::parse(body);
+    if (answer.at("presigned") != kKeys) Die("batch-presign: " + body.substr(0, 300));
+  };
+  for (int i = 0; i < 3; ++i) batch_call();  // warm-up
+  std::vector<double> endpoint_rates, signer_rates, call_ms, server_cpu_ms;
+  for (int r = 0; r < rounds; ++r) {
+    const double server_cpu0 = ProcessCpuSeconds(server.pid());
+    const auto start = SteadyClock::now();
+    for (int i = 0; i < requests; ++i) {
+      const auto call_start = SteadyClock::now();
+      batch_call();
+      call_ms.push_back(MsSince(call_start));
+    }
+    endpoint_rates.push_back(kKeys * requests / (MsSince(start) / 1000.0));
+    server_cpu_ms.push_back((ProcessCpuSeconds(server.pid()) - server_cpu0) * 1000 / requests);
+    const auto bare_start = SteadyClock::now();
+    for (int i = 0; i < requests; ++i) {
+      ++expiry;
+      for (const std::string& key : key_list) {
+        if (!signer->PresignGet(key, expiry).ok()) Die("PresignGet failed");
+      }
+    }
+    signer_rates.push_back(kKeys * requests / (MsSince(bare_start) / 1000.0));
+    fmt::print(
+        "   round {}: endpoint {:8.0f} URLs/s ({:.1f} ms of server CPU per call), bare signer "
+        "{:8.0f} URLs/s\n",
+        r + 1, endpoint_rates.back(), server_cpu_ms.back(), signer_rates.back());
+  }
+  const double endpoint = Median(endpoint_rates);
+  const double bare = Median(signer_rates);
+  Summary("batch-presign", "endpoint, 1000 keys per call (URLs/s)",
+          fmt::format("{:.0f}", endpoint));
+  Summary("batch-presign", "one call of 1000 keys, p50 (ms)",
+          fmt::format("{:.1f}", Percentile(call_ms, 50)));
+  Summary("batch-presign", "one call of 1000 keys, server CPU (ms)",
+          fmt::format("{:.1f}", Median(server_cpu_ms)));
+  Summary("batch-presign", "bare signer, same keys (URLs/s)", fmt::format("{:.0f}", bare));
+  Summary("batch-presign", "endpoint / bare signer", fmt::format("{:.2f}x", endpoint / bare));
+  return 0;
+}
+
 }  // namespace
 
 int RunCatalogBenchmark(const Args& args) {
   if (args.command == "auth-cost") return RunAuthCost(args);
   if (args.command == "catalog-generate") return RunCatalogGenerate(args);
+  if (args.command == "batch-presign") return RunBatchPresign(args);
   return RunSessionGet(args);
 }
 

@@ -2,7 +2,7 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all eleven benchmarks
+#   bash bench/run.sh                      # all twelve benchmarks
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
@@ -11,14 +11,16 @@
 # (S3Client::PresignGet vs. botocore; python3-botocore comes from scripts/install-deps.sh) and
 # s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1), then the accounts and catalog
 # ones: auth-cost, catalog-generate and session-get (which start their own throw-away
-# PostgreSQL), and lipsync-waits (generate while 200 requests wait for lipsync jobs held by an
-# in-process sync.so stand-in), and metrics-cost (ns per metric update, 2 threads). s3-upload and session-get need a throw-away Ceph RADOS Gateway:
-# run.sh starts one (scripts/s3-test-server.sh) in a temporary directory and stops it on exit. s3-upload runs
+# PostgreSQL), batch-presign (POST /api/v1/tts/presign of 1000 keys vs. the bare signer),
+# lipsync-waits (generate while 200 requests wait for lipsync jobs held by an in-process sync.so
+# stand-in), and metrics-cost (ns per metric update, 2 threads). s3-upload, session-get and
+# batch-presign need a throw-away Ceph RADOS Gateway: run.sh starts one
+# (scripts/s3-test-server.sh) in a temporary directory and stops it on exit. s3-upload runs
 # twice: over plain loopback, then through swha_bench's delaying proxy, which adds
 # S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
 # but this machine's kernel has no sch_netem).
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all eleven, in order),
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all twelve, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
 # 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
 # CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
@@ -28,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get lipsync-waits metrics-cost}
+benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost}
 quiet_wait=${QUIET_WAIT:-120}
 s3_delay_ms=${S3_DELAY_MS:-10}
 
@@ -121,10 +123,10 @@ src_state=$(git diff --quiet HEAD -- src 2>/dev/null && echo "clean" || echo "sr
 status=0
 for b in $benchmarks; do
   echo
-  if [ "$b" = session-get ]; then
+  if [ "$b" = session-get ] || [ "$b" = batch-presign ]; then
     start_gateway
     ((quiet_wait > 0)) && wait_for_quiet
-    "$snapshot/swha_bench" session-get --binary "$snapshot/swha-tts" "$@" | tee -a "$log" ||
+    "$snapshot/swha_bench" "$b" --binary "$snapshot/swha-tts" "$@" | tee -a "$log" ||
       status=1
     continue
   fi

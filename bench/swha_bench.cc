@@ -506,7 +506,7 @@ void Usage() {
   std::fprintf(
       stderr,
       "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
-      "auth-cost|catalog-generate|session-get|lipsync-waits|metrics-cost "
+      "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -555,6 +555,7 @@ int Main(int argc, char** argv) {
       {"auth-cost", RunCatalogBenchmark},
       {"catalog-generate", RunCatalogBenchmark},
       {"session-get", RunCatalogBenchmark},
+      {"batch-presign", RunCatalogBenchmark},
       {"lipsync-waits", RunLipsyncBenchmark},
       {"metrics-cost", RunMetricsBenchmark},
   };

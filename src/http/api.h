@@ -53,6 +53,8 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req);
 Response HandleListSessions(const ApiContext& ctx, const Request& req);
 Response HandleGetSession(const ApiContext& ctx, const Request& req);
 Response HandleDeleteSession(const ApiContext& ctx, const Request& req);
+// POST /api/v1/tts/presign: {"session_ids": [...]} or {"s3_keys": [...]}, the caller's own.
+Response HandlePresign(const ApiContext& ctx, const Request& req);
 // Accounts (account_handlers.cc).
 Response HandleRegister(const ApiContext& ctx, const Request& req);
 Response HandleLoginForm(const ApiContext& ctx, const Request& req);

@@ -1,4 +1,5 @@
-// /api/v1/tts/sessions: the caller's own sessions, listed, fetched with fresh URLs, deleted.
+// /api/v1/tts/sessions: the caller's own sessions, listed, fetched with fresh URLs, deleted;
+// /api/v1/tts/presign: fresh URLs for many of them, or many of their S3 objects, at once.
 #include <cstdint>
 
 #include "http/api.h"
@@ -82,6 +83,92 @@ Response HandleDeleteSession(const ApiContext& ctx, const Request& req) {
   out["local_failures"] = report->local_failures;
   out["s3_failures"] = report->s3_failures;
   return Response::Json(207, out);
+}
+
+namespace {
+
+// A JSON array of strings at body[field] into *out; a type error otherwise.
+void StringListField(const json& body, const char* field, std::vector<std::string>* out,
+                     FieldErrors* errors) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return;
+  if (!it->is_array()) return errors->Add(field, "must be a list of strings", "type_error");
+  // More than the limit is refused by the service; do not copy a huge list first.
+  if (it->size() > service::kMaxPresignBatch) {
+    return errors->Add(field,
+                       "at most " + std::to_string(service::kMaxPresignBatch) + " items per call");
+  }
+  out->reserve(it->size());
+  for (const json& item : *it) {
+    if (!item.is_string()) return errors->Add(field, "must be a list of strings", "type_error");
+    out->push_back(item.get<std::string>());
+  }
+}
+
+json PresignedSessionJson(const service::Session& session) {
+  json files = json::array();
+  json segments = json::array();
+  for (const service::Segment& seg : session.segments) {
+    files.push_back(OptionalJson(seg.PreferredUrl()));
+    segments.push_back({{"index", seg.index},
+                        {"filename", seg.stored.filename},
+                        {"storage_type", storage::StorageTypeName(seg.stored.location)},
+                        {"s3_key", OptionalJson(seg.stored.s3_key)},
+                        {"url", OptionalJson(seg.PreferredUrl())},
+                        {"expires_at", OptionalJson(seg.expires_at)}});
+  }
+  return {{"session_id", session.session_id},
+          {"storage_type", session.StorageType()},
+          {"audio_files", files},
+          {"audio_segments", segments},
+          {"expires_at", OptionalJson(session.EarliestExpiry())},
+          {"warnings", session.warnings}};
+}
+
+}  // namespace
+
+Response HandlePresign(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
+  if (!body.is_object()) return ValidationError("body", "body", "must be a JSON object");
+  service::PresignBatchRequest in;
+  FieldErrors errors("body");
+  StringListField(body, "session_ids", &in.session_ids, &errors);
+  StringListField(body, "s3_keys", &in.s3_keys, &errors);
+  if (auto it = body.find("presigned_url_expiry"); it != body.end() && !it->is_null()) {
+    if (it->is_number_integer()) {
+      in.url_expiry_seconds = it->get<int64_t>();
+    } else {
+      errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
+    }
+  }
+  if (!errors.empty()) return errors.ToResponse();
+  auto batch = ctx.sessions->Presign(*caller, in);
+  if (!batch.ok()) return ErrorFromStatus(batch.status(), "body");
+
+  json items = json::array();
+  int64_t presigned = 0;
+  for (const service::PresignedItem& item : batch->items) {
+    json out = {{batch->by_session ? "session_id" : "s3_key", item.name}};
+    if (item.error) {
+      out["error"] = *item.error;
+    } else if (item.session) {
+      out.update(PresignedSessionJson(*item.session));
+      ++presigned;
+    } else {
+      out["url"] = OptionalJson(item.url);
+      out["expires_at"] = OptionalJson(item.expires_at);
+      ++presigned;
+    }
+    items.push_back(std::move(out));
+  }
+  return Response::Json(200, {{"presigned_url_expiry", batch->expiry_seconds},
+                              {"count", items.size()},
+                              {"presigned", presigned},
+                              {"failed", static_cast<int64_t>(items.size()) - presigned},
+                              {"items", std::move(items)}});
 }
 
 }  // namespace swha::http

@@ -22,6 +22,9 @@ inline constexpr int64_t kMaxCleanupDays = 36500;
 inline constexpr int kDefaultSessionPageSize = 20;
 inline constexpr int kMaxSessionPageSize = 100;
 
+// The most items one batch presign may name (the seed's "batch presigned URL generation").
+inline constexpr size_t kMaxPresignBatch = 1000;
+
 struct SessionListing {
   std::vector<Session> sessions;  // newest first, without URLs
   std::optional<std::string> next_cursor;
@@ -69,6 +72,29 @@ struct S3Check {
   std::string credentials_source;
 };
 
+// Fresh URLs for many sessions, or many S3 objects, at once: exactly one list is given.
+struct PresignBatchRequest {
+  std::vector<std::string> session_ids;
+  std::vector<std::string> s3_keys;
+  std::optional<int64_t> url_expiry_seconds;  // ResolveUrlExpiry's rules
+};
+
+// The answer for one item, in the order asked. Exactly one of (session | url) and error is set.
+// error is "not found" for anything the caller does not own, so nobody learns what exists.
+struct PresignedItem {
+  std::string name;                // the session id or S3 key asked for
+  std::optional<Session> session;  // session_ids: its segments with URLs minted
+  std::optional<std::string> url;  // s3_keys: the presigned GET URL
+  std::optional<int64_t> expires_at;
+  std::optional<std::string> error;
+};
+
+struct PresignBatch {
+  int64_t expiry_seconds = 0;
+  bool by_session = false;  // the items answer session_ids (else s3_keys)
+  std::vector<PresignedItem> items;
+};
+
 // Thread-safe.
 class SessionService {
  public:
@@ -90,6 +116,11 @@ class SessionService {
   // presigned in S3, signed locally otherwise).
   Result<Session> Get(const Principal& principal, std::string_view session_id,
                       std::optional<int64_t> url_expiry_seconds) const;
+  // URLs for up to kMaxPresignBatch of `principal`'s sessions or S3 objects (batch_presign.cc).
+  // Unauthenticated for an anonymous principal; InvalidField "session_ids" / "s3_keys" /
+  // "presigned_url_expiry"; a catalog failure fails the whole batch.
+  Result<PresignBatch> Presign(const Principal& principal,
+                               const PresignBatchRequest& request) const;
   // Removes the audio first and the row last; NotFound when it is not (or no longer) there.
   Result<DeleteReport> Delete(const Principal& principal, std::string_view session_id) const;
 

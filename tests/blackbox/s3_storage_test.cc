@@ -294,6 +294,113 @@ TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
       << "local files remain after a successful upload with KEEP_LOCAL_COPY=false";
 }
 
+// POST /api/v1/tts/presign: URLs for many of the caller's objects or sessions at once, never
+// for anybody else's (their items say "not found", as for keys that do not exist).
+TEST_F(S3StorageTest, BatchPresigningServesOnlyTheCallersOwnObjects) {
+  auto alice = MakeClientFor(server_->port(), SignUp(*client_, "batch_alice"));
+  auto bob = MakeClientFor(server_->port(), SignUp(*client_, "batch_bob"));
+  auto first = Generate(*alice, kSeedRequest);
+  auto second = Generate(*alice, {{"text", "One more.\nAnd the last."}, {"use_s3", true}});
+  auto foreign = Generate(*bob, kSeedRequest);
+  ASSERT_TRUE(first && second && foreign);
+  std::vector<std::string> keys;
+  std::map<std::string, std::string> sha_by_key;
+  for (const json* made : {&*first, &*second}) {
+    for (const json& seg : (*made)["audio_segments"]) {
+      keys.push_back(seg["s3_key"]);
+      sha_by_key[seg["s3_key"]] = seg["sha256"];
+    }
+  }
+  const std::string bobs_key = (*foreign)["audio_segments"][0]["s3_key"];
+  const std::string missing = StrCat({keys[0].substr(0, keys[0].rfind('/')), "/segment_099.wav"});
+  json asked = keys;
+  asked.push_back(bobs_key);
+  asked.push_back(missing);
+  asked.push_back("not/a/key");
+  asked.push_back(keys[1]);  // a repeat is answered again
+
+  auto res =
+      PostJson(*alice, "/api/v1/tts/presign", {{"s3_keys", asked}, {"presigned_url_expiry", 600}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json body = ParseJson(res->body);
+  EXPECT_EQ(body["presigned_url_expiry"], 600);
+  ASSERT_EQ(body["items"].size(), asked.size());
+  EXPECT_EQ(body["count"], asked.size());
+  EXPECT_EQ(body["presigned"], keys.size() + 1);
+  EXPECT_EQ(body["failed"], 3);
+  for (size_t i = 0; i < asked.size(); ++i) {
+    const json& item = body["items"][i];
+    EXPECT_EQ(item["s3_key"], asked[i]);
+    const std::string key = asked[i];
+    if (!sha_by_key.contains(key)) {
+      EXPECT_EQ(item["error"], "not found") << item.dump();
+      EXPECT_FALSE(item.contains("url")) << "a URL for " << key;
+      continue;
+    }
+    ASSERT_TRUE(item["url"].is_string()) << item.dump();
+    const std::string url = item["url"];
+    EXPECT_NE(url.find("X-Amz-Expires=600"), std::string::npos) << url;
+    EXPECT_NEAR(item["expires_at"].get<double>(), static_cast<double>(NowUnixSeconds() + 600), 30);
+    auto fetched = FetchAbsolute(url);
+    ASSERT_TRUE(fetched) << url;
+    ASSERT_EQ(fetched->status, 200) << url;
+    EXPECT_EQ(HexSha256(fetched->body), sha_by_key[key]) << key;
+  }
+  // Bob's key was not his to ask for, but it is a real object: Bob himself gets it.
+  auto own = PostJson(*bob, "/api/v1/tts/presign", {{"s3_keys", {bobs_key}}});
+  ASSERT_TRUE(own && own->status == 200);
+  EXPECT_TRUE(ParseJson(own->body)["items"][0]["url"].is_string()) << own->body;
+  EXPECT_EQ(ParseJson(own->body)["presigned_url_expiry"], 3600);
+
+  // By session: every segment's URL, or "not found".
+  const std::string alices = (*first)["session_id"];
+  const std::string bobs = (*foreign)["session_id"];
+  auto sessions = PostJson(*alice, "/api/v1/tts/presign", {{"session_ids", {alices, bobs}}});
+  ASSERT_TRUE(sessions);
+  ASSERT_EQ(sessions->status, 200) << sessions->body;
+  const json by_session = ParseJson(sessions->body);
+  const json& mine = by_session["items"][0];
+  EXPECT_EQ(mine["session_id"], alices);
+  EXPECT_EQ(mine["storage_type"], "s3");
+  ASSERT_EQ(mine["audio_files"].size(), (*first)["audio_files"].size()) << mine.dump();
+  for (size_t i = 0; i < mine["audio_files"].size(); ++i) {
+    auto fetched = FetchAbsolute(mine["audio_files"][i]);
+    ASSERT_TRUE(fetched && fetched->status == 200);
+    EXPECT_EQ(HexSha256(fetched->body), (*first)["audio_segments"][i]["sha256"]);
+  }
+  EXPECT_EQ(by_session["items"][1], json({{"session_id", bobs}, {"error", "not found"}}));
+}
+
+TEST_F(S3StorageTest, BatchPresigningRefusesMalformedBatches) {
+  auto user = MakeClientFor(server_->port(), SignUp(*client_, "batch_carol"));
+  auto status_of = [&](httplib::Client& c, const json& body) {
+    auto res = PostJson(c, "/api/v1/tts/presign", body);
+    return res ? res->status : -1;
+  };
+  EXPECT_EQ(status_of(*client_, {{"s3_keys", {"audio/x"}}}), 401);  // anonymous
+  EXPECT_EQ(status_of(*user, json::object()), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", json::array()}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", {"a"}}, {"session_ids", {"b"}}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", {1, 2}}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", "audio/x"}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", {"a"}}, {"presigned_url_expiry", 604801}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", {"a"}}, {"presigned_url_expiry", "60"}}), 422);
+  EXPECT_EQ(status_of(*user, {{"s3_keys", std::vector<std::string>(1001, "a")}}), 422);
+  auto limit =
+      PostJson(*user, "/api/v1/tts/presign", {{"s3_keys", std::vector<std::string>(1001, "a")}});
+  ASSERT_TRUE(limit);
+  EXPECT_NE(limit->body.find("at most 1000"), std::string::npos) << limit->body;
+  auto at_limit =
+      PostJson(*user, "/api/v1/tts/presign", {{"s3_keys", std::vector<std::string>(1000, "a")}});
+  ASSERT_TRUE(at_limit);
+  ASSERT_EQ(at_limit->status, 200) << at_limit->body;
+  EXPECT_EQ(ParseJson(at_limit->body)["failed"], 1000);
+  auto malformed = PostRaw(*user, "/api/v1/tts/presign", "{");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+}
+
 // Last: it stops the gateway.
 TEST_F(S3StorageTest, MetricsCountUploadsPresignsAndTheirCache) {
   // Sessions are read back by their owner only: this one is made by a signed-in user.
