@@ -14,7 +14,7 @@ packages=(
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libsodium-dev libpq-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev sox wrk python3-botocore
+  libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
   # also needs curl and iproute2's `ss`)
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2

@@ -1,6 +1,10 @@
 #include "config/settings.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -316,6 +320,75 @@ Status ReadUrl(const EnvMap& env, std::string_view var, std::string* field) {
   return Status::Ok();
 }
 
+// A DNS host name: dot-separated labels of letters, digits and inner hyphens.
+bool IsValidHostName(std::string_view v) {
+  if (v.empty() || v.size() > 253) return false;
+  size_t label = 0;
+  for (size_t i = 0; i <= v.size(); ++i) {
+    if (i == v.size() || v[i] == '.') {
+      if (label == 0 || label > 63 || v[i - 1] == '-' || v[i - label] == '-') return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(v[i])) || v[i] == '-') {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "1.2.3.4", "1.2.3.0/24", "2001:db8::1", "2001:db8::/32".
+bool IsValidIpOrCidr(const std::string& v) {
+  const size_t slash = v.find('/');
+  const std::string address = v.substr(0, slash);
+  unsigned char buffer[sizeof(in6_addr)];
+  const bool v4 = inet_pton(AF_INET, address.c_str(), buffer) == 1;
+  const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+  if (!v4 && !v6) return false;
+  if (slash == std::string::npos) return true;
+  const std::string prefix = v.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 ||
+      !std::all_of(prefix.begin(), prefix.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  return std::stoi(prefix) <= (v4 ? 32 : 128);
+}
+
+Status ValidateCloudFront(const CloudFrontSettings& cf, bool use_s3_storage) {
+  const bool any = !cf.domain.empty() || !cf.key_pair_id.empty() || !cf.private_key_file.empty();
+  if (!any) {
+    if (!cf.allowed_ip.empty())
+      return Required("CLOUDFRONT_DOMAIN", "CLOUDFRONT_ALLOWED_IP is set");
+    return Status::Ok();
+  }
+  if (cf.domain.empty())
+    return Required("CLOUDFRONT_DOMAIN", "another CLOUDFRONT_ variable is set");
+  if (!IsValidHostName(cf.domain)) {
+    return Invalid("CLOUDFRONT_DOMAIN", cf.domain,
+                   "the distribution's host name, e.g. d111111abcdef8.cloudfront.net (no scheme, "
+                   "no path)");
+  }
+  if (cf.key_pair_id.empty()) return Required("CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_DOMAIN is set");
+  if (cf.key_pair_id.size() > 64 ||
+      !std::all_of(cf.key_pair_id.begin(), cf.key_pair_id.end(), [](char c) {
+        return std::isupper(static_cast<unsigned char>(c)) ||
+               std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    return Invalid("CLOUDFRONT_KEY_PAIR_ID", cf.key_pair_id,
+                   "the public key's ID from CloudFront: capital letters and digits, e.g. "
+                   "K2JCJMDEHXQW5F");
+  }
+  if (cf.private_key_file.empty()) {
+    return Required("CLOUDFRONT_PRIVATE_KEY_FILE", "CLOUDFRONT_DOMAIN is set");
+  }
+  if (!cf.allowed_ip.empty() && !IsValidIpOrCidr(cf.allowed_ip)) {
+    return Invalid("CLOUDFRONT_ALLOWED_IP", cf.allowed_ip,
+                   "an IPv4 or IPv6 address or CIDR range, e.g. 203.0.113.7 or 203.0.113.0/24");
+  }
+  if (!use_s3_storage) return Required("USE_S3_STORAGE=true", "CLOUDFRONT_DOMAIN is set");
+  return Status::Ok();
+}
+
 Status CheckUrl(std::string_view var, const std::string& value) {
   if (value.empty()) return Status::Ok();
   if (value.ends_with('/')) {
@@ -452,6 +525,7 @@ Status Settings::Validate() const {
                    "auto or path, since the bucket name contains dots and virtual-hosted "
                    "HTTPS would fail certificate checks");
   }
+  SWHA_RETURN_IF_ERROR(ValidateCloudFront(cloudfront, s3.use_s3_storage));
   if (s3.use_s3_storage) {
     if (s3.bucket_name.empty()) return Required("S3_BUCKET_NAME", "USE_S3_STORAGE is true");
     if (!s3.access_key_id.empty() && s3.secret_access_key.empty()) {
@@ -520,6 +594,10 @@ std::string Settings::ToString() const {
   number("S3_RECHECK_SECONDS", s3.recheck_seconds);
   number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
   number("S3_REQUEST_TIMEOUT_MS", s3.request_timeout_ms);
+  text("CLOUDFRONT_DOMAIN", cloudfront.domain);
+  text("CLOUDFRONT_KEY_PAIR_ID", cloudfront.key_pair_id);
+  text("CLOUDFRONT_PRIVATE_KEY_FILE", cloudfront.private_key_file);  // a path, not the key
+  text("CLOUDFRONT_ALLOWED_IP", cloudfront.allowed_ip);
   return out;
 }
 
@@ -583,6 +661,10 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRecheckRule, &s3.recheck_seconds));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kConnectTimeoutRule, &s3.connect_timeout_ms));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRequestTimeoutRule, &s3.request_timeout_ms));
+  ReadString(env, "CLOUDFRONT_DOMAIN", &s.cloudfront.domain);
+  ReadString(env, "CLOUDFRONT_KEY_PAIR_ID", &s.cloudfront.key_pair_id);
+  ReadString(env, "CLOUDFRONT_PRIVATE_KEY_FILE", &s.cloudfront.private_key_file);
+  ReadString(env, "CLOUDFRONT_ALLOWED_IP", &s.cloudfront.allowed_ip);
 
   if (s.audio_dir.empty()) s.audio_dir = JoinPath(s.data_dir, "audio");
   SWHA_RETURN_IF_ERROR(s.Validate());

@@ -34,6 +34,18 @@ struct S3Settings {
   int request_timeout_ms = 30000;  // S3_REQUEST_TIMEOUT_MS, one whole attempt
 };
 
+// CloudFront in front of the bucket: audio URLs handed out are CloudFront signed URLs for
+// https://<domain>/<s3 key>. All three of domain, key pair and key file, or none.
+struct CloudFrontSettings {
+  std::string domain;            // CLOUDFRONT_DOMAIN, e.g. d111111abcdef8.cloudfront.net
+  std::string key_pair_id;       // CLOUDFRONT_KEY_PAIR_ID, e.g. K2JCJMDEHXQW5F
+  std::string private_key_file;  // CLOUDFRONT_PRIVATE_KEY_FILE: PEM RSA private key (secret)
+  // CLOUDFRONT_ALLOWED_IP: an IPv4/IPv6 address or CIDR range; when set, URLs carry a custom
+  // policy that only requests from there may use.
+  std::string allowed_ip;
+  bool enabled() const { return !domain.empty(); }
+};
+
 struct Settings {
   std::string host = "127.0.0.1";   // HOST
   int port = 8000;                  // PORT
@@ -64,6 +76,7 @@ struct Settings {
   int lipsync_audio_url_expiry = 86400;                   // LIPSYNC_AUDIO_URL_EXPIRY, seconds
   int sync_api_timeout_ms = 30000;                        // SYNC_API_TIMEOUT_MS, one whole attempt
   S3Settings s3;
+  CloudFrontSettings cloudfront;
 
   // Checks every range and cross-field rule. The message is one line naming the variable and
   // what is allowed; it never contains a secret.

@@ -560,3 +560,47 @@ TEST_F(EnsureSecretKeyTest, WriteFailureIsReportedAndNoKeyIsUsed) {
 
 }  // namespace
 }  // namespace swha::config
+
+namespace swha::config {
+namespace {
+
+TEST(SettingsTest, CloudFrontNeedsDomainKeyPairAndKeyFileTogether) {
+  const std::map<std::string, std::string> full = {{"USE_S3_STORAGE", "true"},
+                                                   {"CLOUDFRONT_DOMAIN", "d111.cloudfront.net"},
+                                                   {"CLOUDFRONT_KEY_PAIR_ID", "K2JCJMDEHXQW5F"},
+                                                   {"CLOUDFRONT_PRIVATE_KEY_FILE", "/k.pem"}};
+  Settings s = LoadOk(full);
+  EXPECT_TRUE(s.cloudfront.enabled());
+  EXPECT_EQ(s.cloudfront.domain, "d111.cloudfront.net");
+  EXPECT_NE(s.ToString().find("CLOUDFRONT_PRIVATE_KEY_FILE=/k.pem"), std::string::npos);
+  EXPECT_FALSE(LoadOk({}).cloudfront.enabled());
+  auto without = [&](const char* var) {
+    auto env = full;
+    env.erase(var);
+    return env;
+  };
+  LoadError(without("CLOUDFRONT_DOMAIN"), "CLOUDFRONT_DOMAIN");
+  LoadError(without("CLOUDFRONT_KEY_PAIR_ID"), "CLOUDFRONT_KEY_PAIR_ID");
+  LoadError(without("CLOUDFRONT_PRIVATE_KEY_FILE"), "CLOUDFRONT_PRIVATE_KEY_FILE");
+  LoadError(without("USE_S3_STORAGE"), "USE_S3_STORAGE");
+  auto with = [&](const char* var, const char* value) {
+    auto env = full;
+    env[var] = value;
+    return env;
+  };
+  for (const char* bad :
+       {"https://d111.cloudfront.net", "d111.cloudfront.net/x", "-a.net", "a..b"}) {
+    LoadError(with("CLOUDFRONT_DOMAIN", bad), "CLOUDFRONT_DOMAIN");
+  }
+  LoadError(with("CLOUDFRONT_KEY_PAIR_ID", "k2j-x"), "CLOUDFRONT_KEY_PAIR_ID");
+  for (const char* ip : {"203.0.113.7", "203.0.113.0/24", "2001:db8::/32", "::1"}) {
+    EXPECT_EQ(LoadOk(with("CLOUDFRONT_ALLOWED_IP", ip)).cloudfront.allowed_ip, ip);
+  }
+  for (const char* bad : {"203.0.113", "203.0.113.0/33", "2001:db8::/129", "1.2.3.4/", "x"}) {
+    LoadError(with("CLOUDFRONT_ALLOWED_IP", bad), "CLOUDFRONT_ALLOWED_IP");
+  }
+  LoadError({{"CLOUDFRONT_ALLOWED_IP", "203.0.113.7"}}, "CLOUDFRONT_DOMAIN");
+}
+
+}  // namespace
+}  // namespace swha::config

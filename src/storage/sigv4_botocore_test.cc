@@ -3,13 +3,8 @@
 // fails, never skips, when python3 or botocore is missing: it is the check that our encoding
 // agrees with what AWS's own SDK sends.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -17,6 +12,7 @@
 #include <sstream>
 
 #include "storage/sigv4.h"
+#include "tests/support/python_oracle.h"
 #include "util/crypto.h"
 #include "util/strings.h"
 
@@ -24,38 +20,6 @@ namespace swha::storage {
 namespace {
 
 constexpr int kKeyCount = 1200;
-
-// The script sits at tests/oracles/ from the repository root; this file at src/storage/.
-// __FILE__ is absolute in the CMake build; when it is relative (a compiler run by hand from
-// the root), the root is the working directory or one of its parents.
-std::filesystem::path OracleScript() {
-  const std::filesystem::path source(__FILE__);
-  std::filesystem::path relative = std::filesystem::path("tests") / "oracles" / "botocore_sigv4.py";
-  if (source.is_absolute()) return source.parent_path().parent_path().parent_path() / relative;
-  for (std::filesystem::path dir = std::filesystem::current_path();; dir = dir.parent_path()) {
-    if (std::filesystem::exists(dir / source)) return dir / relative;
-    if (dir == dir.parent_path()) return relative;
-  }
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream data;
-  data << in.rdbuf();
-  return data.str();
-}
 
 // Object keys that have broken S3 signers: every reserved character, percent signs that look
 // encoded already, dot segments and doubled slashes that must not be normalised, non-ASCII,
@@ -342,11 +306,6 @@ std::string Compare(const Case& c, const nlohmann::json& oracle) {
 }
 
 TEST(SigV4BotocoreTest, EveryAwkwardKeySignsLikeBotocore) {
-  const std::filesystem::path script = OracleScript();
-  ASSERT_TRUE(std::filesystem::exists(script)) << "oracle script not found at " << script;
-  const char* python_env = std::getenv("SWHA_PYTHON3");
-  const std::string python = python_env != nullptr ? python_env : "python3";
-
   std::mt19937 rng(20130524);
   std::vector<Case> cases;
   for (const std::string& key : MakeKeys(rng)) {
@@ -358,47 +317,23 @@ TEST(SigV4BotocoreTest, EveryAwkwardKeySignsLikeBotocore) {
       }
     }
   }
+  std::vector<nlohmann::json> requests;
+  requests.reserve(cases.size());
+  for (const Case& c : cases) requests.push_back(c.json);
+  Result<testing::OracleRun> run = testing::RunPythonOracle("botocore_sigv4.py", {}, requests);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  std::cout << run->stderr_text;  // which botocore and Python were compared against
 
-  std::string dir_template =
-      (std::filesystem::temp_directory_path() / "swha_sigv4_oracle_XXXXXX").string();
-  ASSERT_NE(mkdtemp(dir_template.data()), nullptr);
-  const std::filesystem::path dir(dir_template);
-  {
-    std::ofstream in(dir / "in.jsonl", std::ios::binary);
-    for (const Case& c : cases) in << c.json.dump() << '\n';
-  }
-  const std::string command = ShellQuote(python) + " " + ShellQuote(script.string()) + " < " +
-                              ShellQuote((dir / "in.jsonl").string()) + " > " +
-                              ShellQuote((dir / "out.jsonl").string()) + " 2> " +
-                              ShellQuote((dir / "err.txt").string());
-  const int status = std::system(command.c_str());
-  const std::string out = ReadFile(dir / "out.jsonl");
-  const std::string err = ReadFile(dir / "err.txt");
-  std::filesystem::remove_all(dir);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "the botocore oracle did not run (" << python << " " << script
-      << "); it needs python3 and botocore (apt install python3-botocore). "
-      << (WIFEXITED(status) ? "Exit code " + std::to_string(WEXITSTATUS(status))
-                            : "Wait status " + std::to_string(status))
-      << ", stderr:\n"
-      << err;
-  std::cout << err;  // which botocore and Python were compared against
-
-  std::istringstream lines(out);
-  std::string line;
-  size_t index = 0;
   size_t mismatches = 0;
   size_t presigned = 0;
-  while (std::getline(lines, line)) {
-    ASSERT_LT(index, cases.size()) << "the oracle answered more lines than it was asked";
-    const Case& c = cases[index++];
+  for (size_t index = 0; index < cases.size(); ++index) {
+    const Case& c = cases[index];
     presigned += c.presign ? 1 : 0;
-    const std::string diff = Compare(c, nlohmann::json::parse(line));
+    const std::string diff = Compare(c, run->answers[index]);
     if (!diff.empty() && ++mismatches <= 10) {
-      ADD_FAILURE() << "case " << index - 1 << ": " << c.json.dump() << "\n" << diff;
+      ADD_FAILURE() << "case " << index << ": " << c.json.dump() << "\n" << diff;
     }
   }
-  EXPECT_EQ(index, cases.size()) << "the oracle answered fewer lines than it was asked";
   EXPECT_EQ(mismatches, 0u) << "of " << cases.size() << " cases";
   EXPECT_GE(cases.size(), 8u * kKeyCount);
   EXPECT_EQ(presigned, cases.size() / 2);

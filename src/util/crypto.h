@@ -1,4 +1,5 @@
-// Hashing, MACs and randomness, all backed by OpenSSL (the only place that includes it).
+// Hashing, MACs and randomness, all backed by OpenSSL (only util/crypto.cc and util/rsa.cc
+// include it).
 #pragma once
 
 #include <array>
