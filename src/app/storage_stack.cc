@@ -22,6 +22,9 @@ Result<std::unique_ptr<StorageStack>> StorageStack::Create(const config::Setting
   stack->storage_.local = stack->store_.get();
   stack->storage_.signer = stack->signer_.get();
   stack->storage_.use_s3_storage = settings.s3.use_s3_storage;
+  if (settings.cloudfront.enabled()) {
+    SWHA_ASSIGN_OR_RETURN(stack->cdn_, storage::CloudFrontSigner::Create(settings.cloudfront, fs));
+  }
   if (settings.s3.use_s3_storage) stack->SetUpS3();
   return stack;
 }
@@ -55,11 +58,17 @@ void StorageStack::SetUpS3() {
           .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
           .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
           .keep_local_copy = settings_.keep_local_copy,
-          .metrics = metrics_});
+          .metrics = metrics_,
+          .cdn = cdn_.get()});
   storage_.s3 = s3_store_.get();
   storage_.s3_credentials_source = resolved->credentials_kind;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
                resolved->credentials_source);
+  if (cdn_ != nullptr) {
+    spdlog::info("audio URLs are CloudFront signed URLs for https://{}/ (key pair {}, {} policy)",
+                 cdn_->domain(), cdn_->key_pair_id(),
+                 cdn_->allowed_ip().empty() ? "canned" : "custom, from " + cdn_->allowed_ip());
+  }
   // Only logged: availability is re-checked by every request, never decided here.
   if (Status reachable = s3_store_->CheckReachable(); reachable.ok()) {
     spdlog::info("S3 bucket {} is reachable", s3.bucket_name);
@@ -76,7 +85,8 @@ std::string StorageStack::Summary() const {
   return "S3 bucket " + settings_.s3.bucket_name + " at " +
          (settings_.s3.endpoint_url.empty() ? "AWS " + settings_.s3.region
                                             : settings_.s3.endpoint_url) +
-         ", written to " + local + " first";
+         ", written to " + local + " first" +
+         (cdn_ != nullptr ? "; URLs through CloudFront " + cdn_->domain() : "");
 }
 
 }  // namespace swha::app

@@ -9,6 +9,7 @@
 #include "metrics/service_metrics.h"
 #include "service/storage_backends.h"
 #include "storage/audio_store.h"
+#include "storage/cloudfront_signer.h"
 #include "storage/http_transport.h"
 #include "storage/local_url_signer.h"
 #include "storage/s3_audio_store.h"
@@ -18,10 +19,11 @@ namespace swha::app {
 
 class StorageStack {
  public:
-  // Creates AUDIO_DIR if needed. An S3 set-up failure is not an error: it is kept in
-  // backends()->s3_setup_error and logged, and audio stays local. Without settings.secret_key
-  // there is no signer (commands that mint no URLs need none).
-  // `metrics` (borrowed, may be null) is handed to the S3 client and store.
+  // Creates AUDIO_DIR if needed. With CLOUDFRONT_* set, a CloudFront private key that cannot
+  // be read is an error (one line naming CLOUDFRONT_PRIVATE_KEY_FILE). An S3 set-up failure is not
+  // an error: it is kept in backends()->s3_setup_error and logged, and audio stays local. Without
+  // settings.secret_key there is no signer (commands that mint no URLs need none). `metrics`
+  // (borrowed, may be null) is handed to the S3 client and store.
   static Result<std::unique_ptr<StorageStack>> Create(
       const config::Settings& settings, FileSystem* fs,
       const metrics::ServiceMetrics* metrics = nullptr);
@@ -41,6 +43,7 @@ class StorageStack {
   const metrics::ServiceMetrics* metrics_ = nullptr;
   std::unique_ptr<storage::LocalUrlSigner> signer_;
   std::unique_ptr<storage::AudioStore> store_;
+  std::unique_ptr<storage::CloudFrontSigner> cdn_;
   std::unique_ptr<storage::HttpTransport> s3_transport_;
   std::unique_ptr<storage::S3AudioStore> s3_store_;
   service::StorageBackends storage_;

@@ -184,6 +184,8 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
               {"s3_enabled", check.reachable},
               {"reachable", check.configured ? json(check.reachable) : json(nullptr)},
               {"error", OptionalJson(check.error)}};
+  const auto& cloudfront = ctx.settings->cloudfront;
+  out["cloudfront_domain"] = cloudfront.enabled() ? json(cloudfront.domain) : json(nullptr);
   if (check.configured) {
     out["credentials_source"] = check.credentials_source;
     out["check_ms"] = check.check_ms;

@@ -82,6 +82,17 @@ std::string CloudFrontSigner::UrlSafeBase64(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> CloudFrontSigner::UrlSafeBase64Decode(std::string_view text) {
+  // CloudFront's '-' and '~' are base64url's '-' and '_'; its '_' is padding.
+  while (text.ends_with('_')) text.remove_suffix(1);
+  std::string url_alphabet(text);
+  for (char& c : url_alphabet) {
+    if (c == '_') return std::nullopt;  // padding only at the end
+    if (c == '~') c = '_';
+  }
+  return crypto::Base64UrlDecode(url_alphabet);
+}
+
 Result<std::string> CloudFrontSigner::Sign(std::string_view resource_url,
                                            int64_t expires_unix) const {
   const bool canned = allowed_ip_.empty();

@@ -45,6 +45,8 @@ class CloudFrontSigner {
   static std::string CustomPolicy(std::string_view resource, int64_t expires_unix,
                                   std::string_view source_ip);
   static std::string UrlSafeBase64(std::string_view bytes);
+  // The inverse; nullopt for text UrlSafeBase64 cannot have written.
+  static std::optional<std::string> UrlSafeBase64Decode(std::string_view text);
 
   const std::string& domain() const { return domain_; }
   const std::string& key_pair_id() const { return key_pair_id_; }

@@ -66,6 +66,9 @@ TEST(CloudFrontSignerTest, UrlSafeBase64ReplacesTheThreeCharacters) {
   // 0xfb 0xff 0xbf is "+/+/" in standard base64; one byte pads with "==".
   EXPECT_EQ(CloudFrontSigner::UrlSafeBase64("\xfb\xff\xbf"), "-~-~");
   EXPECT_EQ(CloudFrontSigner::UrlSafeBase64("a"), "YQ__");
+  EXPECT_EQ(CloudFrontSigner::UrlSafeBase64Decode("-~-~"), "\xfb\xff\xbf");
+  EXPECT_EQ(CloudFrontSigner::UrlSafeBase64Decode("YQ__"), "a");
+  EXPECT_EQ(CloudFrontSigner::UrlSafeBase64Decode("Y_Q_"), std::nullopt);
 }
 
 TEST(CloudFrontSignerTest, SignedUrlsVerifyWithThePublicKeyAndNameTheirKey) {
@@ -77,22 +80,7 @@ TEST(CloudFrontSignerTest, SignedUrlsVerifyWithThePublicKeyAndNameTheirKey) {
   EXPECT_TRUE(url.ends_with("&Key-Pair-Id=K2JCJMDEHXQW5F")) << url;
   std::string signature = url.substr(url.find("Signature=") + 10);
   signature = signature.substr(0, signature.find('&'));
-  for (char& c : signature) c = c == '-' ? '+' : c == '_' ? '=' : c == '~' ? '/' : c;
-  // Undo the standard base64 by hand: Base64Encode's inverse is not in util/crypto.h.
-  std::string raw;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : signature) {
-    if (c == '=') break;
-    const std::string_view alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    acc = (acc << 6) | static_cast<uint32_t>(alphabet.find(c));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      raw.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
+  const std::string raw = CloudFrontSigner::UrlSafeBase64Decode(signature).value_or("");
   EXPECT_EQ(raw.size(), 256u);
   const std::string policy = CloudFrontSigner::CannedPolicy(resource, 1767290400);
   EXPECT_TRUE(crypto::RsaVerifySha1(TestKey().PublicKeyPem(), policy, raw));

@@ -248,7 +248,13 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
     }
   }
   if (options_.metrics != nullptr) options_.metrics->presigned_urls->CounterFor({"miss"}).Add();
-  SWHA_ASSIGN_OR_RETURN(std::string url, client_->PresignGet(key, expiry_seconds));
+  std::string url;
+  if (options_.cdn != nullptr) {
+    SWHA_ASSIGN_OR_RETURN(url,
+                          options_.cdn->Sign(options_.cdn->ResourceUrl(key), now + expiry_seconds));
+  } else {
+    SWHA_ASSIGN_OR_RETURN(url, client_->PresignGet(key, expiry_seconds));
+  }
   CachedUrl entry{url, now + expiry_seconds,
                   now + expiry_seconds - std::min(kMaxReuseMarginSeconds, expiry_seconds / 10)};
   *expires_at_unix = entry.expires_at;
@@ -293,6 +299,9 @@ Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view pre
 }
 
 std::optional<std::string> S3AudioStore::KeyOfPresignedUrl(std::string_view url) const {
+  if (options_.cdn != nullptr) {
+    if (auto key = options_.cdn->KeyOfSignedUrl(url)) return key;
+  }
   const std::string prefix = client_->ObjectUrlPrefix();
   if (!url.starts_with(prefix)) return std::nullopt;
   const size_t query = url.find('?');

@@ -20,6 +20,7 @@
 
 #include "metrics/service_metrics.h"
 #include "storage/audio_store.h"
+#include "storage/cloudfront_signer.h"
 #include "storage/s3_client.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -32,6 +33,9 @@ struct S3AudioStoreOptions {
   double recheck_after_seconds = 5;   // how long S3 is skipped after a failure
   bool keep_local_copy = true;        // false: the local file goes once its upload succeeded
   const metrics::ServiceMetrics* metrics = nullptr;  // borrowed; counts presign cache hits
+  // Borrowed; when set, Presign hands out CloudFront signed URLs for the objects instead of S3
+  // presigned ones (CLOUDFRONT_*).
+  const CloudFrontSigner* cdn = nullptr;
 };
 
 // What the uploads' x-amz-meta-* metadata describes (the original's fields).
@@ -74,13 +78,15 @@ class S3AudioStore {
   void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
               StoredSession* session);
 
-  // A presigned GET URL for `key`. The same (key, expiry) within one window returns the same URL
-  // until shortly before it expires; `expires_at_unix` receives its real expiry.
+  // A presigned GET URL for `key` (a CloudFront signed URL when options.cdn is set). The same (key,
+  // expiry) within one window returns the same URL until shortly before it expires;
+  // `expires_at_unix` receives its real expiry.
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
                               int64_t* expires_at_unix);
 
-  // The key of a presigned GET URL of this bucket (X-Amz-Signature in its query), or nullopt
-  // when `url` is not one: tells the URLs we handed out from anybody else's.
+  // The key of a presigned GET URL of this bucket (X-Amz-Signature in its query) or of a
+  // CloudFront URL options.cdn signed, or nullopt when `url` is not one: tells the URLs we
+  // handed out from anybody else's.
   std::optional<std::string> KeyOfPresignedUrl(std::string_view url) const;
 
   // A live HeadBucket (one attempt), for s3-info; the answer is reused for 2 s so that callers

@@ -44,6 +44,30 @@ TEST(ConfigTest, InvalidUrlExpiryStopsStartUpWithOneLineNamingIt) {
   EXPECT_NE(r.output.find("S3_PRESIGNED_URL_EXPIRY"), std::string::npos) << r.output;
 }
 
+// A CloudFront private key that is missing or unreadable stops start-up: serving URLs that
+// CloudFront would refuse helps nobody. The line names the variable, never the key.
+TEST(ConfigTest, ABadCloudFrontKeyStopsStartUpWithOneLineNamingIt) {
+  ScopedTempDir dir;
+  const std::string broken_key = dir.path() + "/broken.pem";
+  WriteFileBytes(broken_key,
+                 "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n"
+                 "-----END PRIVATE KEY-----\n");
+  for (const std::string& key_file : {dir.path() + "/missing.pem", broken_key}) {
+    const auto r = RunSwha({"serve"},
+                           {{"DATA_DIR", dir.path()},
+                            {"USE_S3_STORAGE", "true"},
+                            {"CLOUDFRONT_DOMAIN", "d111111abcdef8.cloudfront.net"},
+                            {"CLOUDFRONT_KEY_PAIR_ID", "K2JCJMDEHXQW5F"},
+                            {"CLOUDFRONT_PRIVATE_KEY_FILE", key_file}},
+                           dir.path());
+    EXPECT_NE(r.exit_code, 0) << key_file;
+    EXPECT_TRUE(IsOneLine(r.output)) << r.output;
+    EXPECT_NE(r.output.find("CLOUDFRONT_PRIVATE_KEY_FILE"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("c2VjcmV0"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("LISTENING"), std::string::npos) << r.output;
+  }
+}
+
 TEST(ConfigTest, InvalidSecretIsNamedButNotShown) {
   ScopedTempDir dir;
   const auto r =
