@@ -30,6 +30,7 @@ constexpr std::string_view kUpload = "upload with metadata";
 constexpr std::string_view kPresign = "presigned URL";
 constexpr std::string_view kInfo = "file info";
 constexpr std::string_view kCleanup = "cleanup";
+constexpr std::string_view kAccelerate = "transfer acceleration";
 
 struct Client {
   std::unique_ptr<S3Client> client;
@@ -117,6 +118,31 @@ std::string CompareInfo(const storage::ObjectInfo& info, size_t size,
   return diff;
 }
 
+// GetBucketAccelerateConfiguration. Only a failure with S3_USE_ACCELERATE_ENDPOINT=true
+// fails the check: without it, a bucket (or an S3-compatible server) without acceleration is
+// simply reported.
+void CheckAcceleration(const S3Client& s3, const config::S3Settings& settings, StepPrinter* steps) {
+  const bool in_use = settings.use_accelerate_endpoint;
+  const std::string use = in_use ? "; S3_USE_ACCELERATE_ENDPOINT=true" : "";
+  Result<std::string> status = s3.GetBucketAccelerateStatus();
+  if (!status.ok()) {
+    if (in_use) {
+      steps->Fail(kAccelerate, status.status().message());
+    } else {
+      steps->Pass(kAccelerate, "not available here (" + status.status().message() + ")");
+    }
+    return;
+  }
+  if (*status == "Enabled") {
+    steps->Pass(kAccelerate, "Enabled on the bucket" + use);
+  } else if (in_use) {
+    steps->Fail(kAccelerate, (status->empty() ? "never configured" : *status) +
+                                 " on the bucket, but S3_USE_ACCELERATE_ENDPOINT=true");
+  } else {
+    steps->Pass(kAccelerate, (status->empty() ? "not configured" : *status) + " on the bucket");
+  }
+}
+
 }  // namespace
 
 storage::RetryPolicy ToolRetryPolicy() {
@@ -138,7 +164,7 @@ std::unique_ptr<storage::HttpTransport> CreateToolTransport(const config::S3Sett
 int ReportS3CheckConfigurationError(const Status& error, std::ostream* out) {
   StepPrinter steps(out);
   steps.Fail(kConfig, error.message());
-  for (std::string_view step : {kBucket, kUpload, kPresign, kInfo, kCleanup}) {
+  for (std::string_view step : {kBucket, kUpload, kPresign, kInfo, kCleanup, kAccelerate}) {
     steps.Skip(step, kConfig);
   }
   return 1;
@@ -151,7 +177,7 @@ int RunS3Check(const config::S3Settings& settings, const S3ToolEnv& env) {
   const S3Client& s3 = *made->client;
   steps.Pass(kConfig,
              "bucket " + settings.bucket_name + ", region " + settings.region + ", endpoint " +
-                 (settings.endpoint_url.empty() ? std::string("AWS")
+                 (settings.endpoint_url.empty() ? "AWS (" + s3.host() + ")"
                                                 : storage::RedactUrl(settings.endpoint_url)) +
                  ", " + (s3.virtual_hosted() ? "virtual-hosted" : "path") +
                  "-style addressing (S3_ADDRESSING_STYLE=" + settings.addressing_style +
@@ -239,6 +265,11 @@ int RunS3Check(const config::S3Settings& settings, const S3ToolEnv& env) {
     } else {
       steps.Pass(kCleanup, "DeleteObject " + key + ", then HeadObject says NotFound");
     }
+  }
+  if (!bucket_ok) {
+    steps.Skip(kAccelerate, kBucket);
+  } else {
+    CheckAcceleration(s3, settings, &steps);
   }
   return steps.all_passed() ? 0 : 1;
 }

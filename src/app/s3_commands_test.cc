@@ -27,6 +27,8 @@ class FakeS3 : public storage::HttpTransport {
   bool drop_graphemes = false;
   bool ignore_delete = false;
   int put_status = 200;
+  // What GET /bucket?accelerate answers: "" = never configured.
+  std::string accelerate_status = "Enabled";
 
   Result<storage::HttpResponse> Send(const storage::HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -39,7 +41,15 @@ class FakeS3 : public storage::HttpTransport {
     storage::HttpResponse response;
     response.status = 200;
     if (path == "/bucket") {
-      if (request.method != "HEAD") response.status = 405;
+      if (request.method == "GET" && rest.ends_with("?accelerate=")) {
+        response.body =
+            "<AccelerateConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" +
+            (accelerate_status.empty() ? std::string()
+                                       : "<Status>" + accelerate_status + "</Status>") +
+            "</AccelerateConfiguration>";
+      } else if (request.method != "HEAD") {
+        response.status = 405;
+      }
       return response;
     }
     auto it = objects_.find(path);
@@ -126,14 +136,15 @@ class S3CheckTest : public ::testing::Test {
 
 TEST_F(S3CheckTest, AFaithfulServerPassesEveryStepInOrder) {
   EXPECT_EQ(Check(), 0) << out_.str();
-  ASSERT_EQ(lines_.size(), 6U) << out_.str();
-  const char* const steps[] = {"configuration", "bucket access", "upload with metadata",
-                               "presigned URL", "file info",     "cleanup"};
-  for (size_t i = 0; i < 6; ++i) {
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
+  const char* const steps[] = {"configuration",        "bucket access", "upload with metadata",
+                               "presigned URL",        "file info",     "cleanup",
+                               "transfer acceleration"};
+  for (size_t i = 0; i < 7; ++i) {
     EXPECT_EQ(lines_[i].rfind(std::string("PASS ") + steps[i] + ": ", 0), 0U) << lines_[i];
   }
   const std::vector<std::string> log = s3_.log();
-  ASSERT_EQ(log.size(), 6U);
+  ASSERT_EQ(log.size(), 7U);
   EXPECT_EQ(log[0], "HEAD /bucket");
   EXPECT_EQ(log[1].rfind("PUT /bucket/audio/_swha-check/", 0), 0U) << log[1];
   EXPECT_EQ(log[1].substr(log[1].size() - 10), "/check.wav");
@@ -141,13 +152,23 @@ TEST_F(S3CheckTest, AFaithfulServerPassesEveryStepInOrder) {
   EXPECT_EQ(log[3], "HEAD " + log[1].substr(4));
   EXPECT_EQ(log[4], "DELETE " + log[1].substr(4));
   EXPECT_EQ(log[5], "HEAD " + log[1].substr(4));
+  EXPECT_EQ(log[6], "GET /bucket");
+  EXPECT_EQ(lines_[6], "PASS transfer acceleration: Enabled on the bucket");
   EXPECT_EQ(s3_.object_count(), 0U);
+}
+
+// Without S3_USE_ACCELERATE_ENDPOINT, a bucket without acceleration is only reported.
+TEST_F(S3CheckTest, ABucketWithoutAccelerationIsReportedNotFailed) {
+  s3_.accelerate_status = "";
+  EXPECT_EQ(Check(), 0) << out_.str();
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
+  EXPECT_EQ(lines_[6], "PASS transfer acceleration: not configured on the bucket");
 }
 
 TEST_F(S3CheckTest, WrongBytesBehindThePresignedUrlFailThatStepOnly) {
   s3_.corrupt_presigned_get = true;
   EXPECT_EQ(Check(), 1);
-  ASSERT_EQ(lines_.size(), 6U) << out_.str();
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
   EXPECT_EQ(lines_[3],
             "FAIL presigned URL: unsigned GET returned 4454 bytes that differ from the 4454 "
             "uploaded");
@@ -159,7 +180,7 @@ TEST_F(S3CheckTest, WrongBytesBehindThePresignedUrlFailThatStepOnly) {
 TEST_F(S3CheckTest, DroppedMetadataFailsFileInfoAndCleanupStillRuns) {
   s3_.drop_graphemes = true;
   EXPECT_EQ(Check(), 1);
-  ASSERT_EQ(lines_.size(), 6U) << out_.str();
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
   EXPECT_EQ(lines_[4],
             "FAIL file info: HeadObject differs from the upload: metadata graphemes "
             "missing");
@@ -170,7 +191,7 @@ TEST_F(S3CheckTest, DroppedMetadataFailsFileInfoAndCleanupStillRuns) {
 TEST_F(S3CheckTest, ADeleteThatDoesNotDeleteFailsCleanup) {
   s3_.ignore_delete = true;
   EXPECT_EQ(Check(), 1);
-  ASSERT_EQ(lines_.size(), 6U) << out_.str();
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
   EXPECT_EQ(lines_[5].rfind("FAIL cleanup: DeleteObject audio/_swha-check/", 0), 0U) << lines_[5];
   EXPECT_NE(lines_[5].find("succeeded but the object still exists"), std::string::npos);
 }
@@ -178,7 +199,7 @@ TEST_F(S3CheckTest, ADeleteThatDoesNotDeleteFailsCleanup) {
 TEST_F(S3CheckTest, AFailedUploadSkipsTheRestAndDeletesNothing) {
   s3_.put_status = 500;
   EXPECT_EQ(Check(), 1);
-  ASSERT_EQ(lines_.size(), 6U) << out_.str();
+  ASSERT_EQ(lines_.size(), 7U) << out_.str();
   EXPECT_EQ(lines_[1].rfind("PASS bucket access: ", 0), 0U) << lines_[1];
   EXPECT_EQ(lines_[2].rfind("FAIL upload with metadata: S3 PutObject ", 0), 0U) << lines_[2];
   EXPECT_NE(lines_[2].find("HTTP 500"), std::string::npos) << lines_[2];
@@ -186,9 +207,9 @@ TEST_F(S3CheckTest, AFailedUploadSkipsTheRestAndDeletesNothing) {
     EXPECT_NE(lines_[i].find(": skipped: upload with metadata failed"), std::string::npos)
         << lines_[i];
   }
-  // Two attempts (the tool's retry policy), then nothing else.
+  // Two attempts (the tool's retry policy), then only the acceleration query.
   const std::vector<std::string> log = s3_.log();
-  ASSERT_EQ(log.size(), 3U);
+  ASSERT_EQ(log.size(), 4U);
   EXPECT_EQ(log[1].rfind("PUT ", 0), 0U);
   EXPECT_EQ(log[2].rfind("PUT ", 0), 0U);
 }

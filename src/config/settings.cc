@@ -354,6 +354,33 @@ bool IsValidIpOrCidr(const std::string& v) {
   return std::stoi(prefix) <= (v4 ? 32 : 128);
 }
 
+// Transfer Acceleration and dual-stack endpoints are AWS's own host names.
+Status ValidateAwsOnlyEndpoints(const S3Settings& s3) {
+  if (!s3.endpoint_url.empty()) {
+    if (s3.use_accelerate_endpoint) {
+      return Invalid(
+          "S3_USE_ACCELERATE_ENDPOINT", "true",
+          "false while S3_ENDPOINT_URL is set: Transfer Acceleration exists only on AWS");
+    }
+    if (s3.use_dualstack_endpoint) {
+      return Invalid("S3_USE_DUALSTACK_ENDPOINT", "true",
+                     "false while S3_ENDPOINT_URL is set: dual-stack endpoints exist only on AWS");
+    }
+  }
+  if (s3.use_accelerate_endpoint) {
+    if (s3.bucket_name.find('.') != std::string::npos || !IsValidBucketName(s3.bucket_name)) {
+      return Invalid("S3_USE_ACCELERATE_ENDPOINT", "true",
+                     "false for bucket " + QuoteValue(s3.bucket_name) +
+                         ": Transfer Acceleration needs a DNS-compatible name without dots");
+    }
+    if (s3.region.starts_with("cn-")) {
+      return Invalid("S3_USE_ACCELERATE_ENDPOINT", "true",
+                     "false in " + s3.region + ": China regions have no Transfer Acceleration");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ValidateCloudFront(const CloudFrontSettings& cf, bool use_s3_storage) {
   const bool any = !cf.domain.empty() || !cf.key_pair_id.empty() || !cf.private_key_file.empty();
   if (!any) {
@@ -525,6 +552,7 @@ Status Settings::Validate() const {
                    "auto or path, since the bucket name contains dots and virtual-hosted "
                    "HTTPS would fail certificate checks");
   }
+  SWHA_RETURN_IF_ERROR(ValidateAwsOnlyEndpoints(s3));
   SWHA_RETURN_IF_ERROR(ValidateCloudFront(cloudfront, s3.use_s3_storage));
   if (s3.use_s3_storage) {
     if (s3.bucket_name.empty()) return Required("S3_BUCKET_NAME", "USE_S3_STORAGE is true");
@@ -590,6 +618,8 @@ std::string Settings::ToString() const {
   text("S3_ENDPOINT_URL", s3.endpoint_url);
   text("S3_ADDRESSING_STYLE", s3.addressing_style);
   text("S3_SSE", s3.sse);
+  flag("S3_USE_ACCELERATE_ENDPOINT", s3.use_accelerate_endpoint);
+  flag("S3_USE_DUALSTACK_ENDPOINT", s3.use_dualstack_endpoint);
   number("S3_MAX_CONCURRENT_UPLOADS", s3.max_concurrent_uploads);
   number("S3_RECHECK_SECONDS", s3.recheck_seconds);
   number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
@@ -657,6 +687,8 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(
       ReadChoice(env, "S3_ADDRESSING_STYLE", kAddressingStyles, false, &s3.addressing_style));
   SWHA_RETURN_IF_ERROR(ReadChoice(env, "S3_SSE", kSseModes, true, &s3.sse));
+  SWHA_RETURN_IF_ERROR(ReadBool(env, "S3_USE_ACCELERATE_ENDPOINT", &s3.use_accelerate_endpoint));
+  SWHA_RETURN_IF_ERROR(ReadBool(env, "S3_USE_DUALSTACK_ENDPOINT", &s3.use_dualstack_endpoint));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxUploadsRule, &s3.max_concurrent_uploads));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRecheckRule, &s3.recheck_seconds));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kConnectTimeoutRule, &s3.connect_timeout_ms));

@@ -28,6 +28,8 @@ struct S3Settings {
   std::string endpoint_url;               // S3_ENDPOINT_URL; empty means AWS. No trailing '/'.
   std::string addressing_style = "auto";  // S3_ADDRESSING_STYLE: auto | path | virtual
   std::string sse;                        // S3_SSE: "" | AES256 | aws:kms
+  bool use_accelerate_endpoint = false;   // S3_USE_ACCELERATE_ENDPOINT (AWS only)
+  bool use_dualstack_endpoint = false;    // S3_USE_DUALSTACK_ENDPOINT (AWS only)
   int max_concurrent_uploads = 8;         // S3_MAX_CONCURRENT_UPLOADS, across all requests
   int recheck_seconds = 10;        // S3_RECHECK_SECONDS: S3 skipped this long after a failure
   int connect_timeout_ms = 3000;   // S3_CONNECT_TIMEOUT_MS

@@ -604,3 +604,30 @@ TEST(SettingsTest, CloudFrontNeedsDomainKeyPairAndKeyFileTogether) {
 
 }  // namespace
 }  // namespace swha::config
+
+namespace swha::config {
+namespace {
+
+TEST(SettingsTest, AccelerationAndDualStackAreForAwsAndDnsBucketsOnly) {
+  const Settings s = LoadOk({{"S3_USE_ACCELERATE_ENDPOINT", "true"},
+                             {"S3_USE_DUALSTACK_ENDPOINT", "1"},
+                             {"S3_BUCKET_NAME", "swha-audio"}});
+  EXPECT_TRUE(s.s3.use_accelerate_endpoint);
+  EXPECT_TRUE(s.s3.use_dualstack_endpoint);
+  EXPECT_NE(s.ToString().find("S3_USE_ACCELERATE_ENDPOINT=true"), std::string::npos);
+  EXPECT_FALSE(LoadOk({}).s3.use_accelerate_endpoint);
+  const std::string dotted =
+      LoadError({{"S3_USE_ACCELERATE_ENDPOINT", "true"}, {"S3_BUCKET_NAME", "swha.audio"}},
+                "S3_USE_ACCELERATE_ENDPOINT");
+  EXPECT_NE(dotted.find("without dots"), std::string::npos) << dotted;
+  LoadError({{"S3_USE_ACCELERATE_ENDPOINT", "true"}, {"S3_ENDPOINT_URL", "http://127.0.0.1:9000"}},
+            "S3_USE_ACCELERATE_ENDPOINT");
+  LoadError({{"S3_USE_DUALSTACK_ENDPOINT", "true"}, {"S3_ENDPOINT_URL", "http://127.0.0.1:9000"}},
+            "S3_USE_DUALSTACK_ENDPOINT");
+  LoadError({{"S3_USE_ACCELERATE_ENDPOINT", "true"}, {"AWS_REGION", "cn-north-1"}},
+            "S3_USE_ACCELERATE_ENDPOINT");
+  LoadError({{"S3_USE_ACCELERATE_ENDPOINT", "maybe"}}, "S3_USE_ACCELERATE_ENDPOINT");
+}
+
+}  // namespace
+}  // namespace swha::config

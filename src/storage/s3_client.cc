@@ -170,11 +170,16 @@ bool IsVirtualHostableBucket(std::string_view bucket) {
          bucket.front() != '-' && bucket.back() != '-';
 }
 
-std::string AwsRegionalHost(std::string_view region) {
-  if (region == "us-east-1") return "s3.amazonaws.com";
-  std::string host = "s3." + std::string(region) + ".amazonaws.com";
+std::string AwsRegionalHost(std::string_view region, bool dualstack) {
+  if (region == "us-east-1" && !dualstack) return "s3.amazonaws.com";
+  std::string host =
+      std::string(dualstack ? "s3.dualstack." : "s3.") + std::string(region) + ".amazonaws.com";
   if (region.starts_with("cn-")) host += ".cn";
   return host;
+}
+
+std::string AccelerateHost(bool dualstack) {
+  return dualstack ? "s3-accelerate.dualstack.amazonaws.com" : "s3-accelerate.amazonaws.com";
 }
 
 }  // namespace
@@ -187,6 +192,8 @@ S3ClientConfig S3ClientConfig::FromSettings(const config::S3Settings& settings) 
   c.addressing_style = settings.addressing_style;
   c.credentials = {settings.access_key_id, settings.secret_access_key, settings.session_token};
   c.sse = settings.sse;
+  c.use_accelerate_endpoint = settings.use_accelerate_endpoint;
+  c.use_dualstack_endpoint = settings.use_dualstack_endpoint;
   return c;
 }
 
@@ -215,6 +222,22 @@ Status S3ClientConfig::Validate() const {
   if (!endpoint_url.empty()) {
     auto endpoint = ParseEndpoint(endpoint_url);
     if (!endpoint.ok()) return endpoint.status();
+    if (use_accelerate_endpoint || use_dualstack_endpoint) {
+      return Status::InvalidArgument(
+          "S3 endpoint_url: a custom endpoint cannot be combined with the accelerate or "
+          "dual-stack endpoints, which exist only on AWS");
+    }
+  }
+  if (use_accelerate_endpoint) {
+    if (!IsVirtualHostableBucket(bucket)) {
+      return Status::InvalidArgument("S3 bucket " + QuoteForMessage(bucket) +
+                                     ": Transfer Acceleration needs a DNS-compatible name "
+                                     "without dots");
+    }
+    if (region.starts_with("cn-")) {
+      return Status::InvalidArgument("S3 region " + region +
+                                     ": Transfer Acceleration is not offered in China regions");
+    }
   }
   return Status::Ok();
 }
@@ -224,7 +247,9 @@ std::string S3ClientConfig::ToString() const {
   const std::string shown_id = id.size() > 4 ? id.substr(0, 4) + "..." : std::string("***");
   return "S3ClientConfig{endpoint_url=" + (endpoint_url.empty() ? "<aws>" : endpoint_url) +
          ", region=" + region + ", bucket=" + bucket + ", addressing_style=" + addressing_style +
-         ", sse=" + sse + ", access_key_id=" + shown_id + ", secret_access_key=***" +
+         ", sse=" + sse + (use_accelerate_endpoint ? ", accelerate" : "") +
+         (use_dualstack_endpoint ? ", dualstack" : "") + ", access_key_id=" + shown_id +
+         ", secret_access_key=***" +
          (credentials.session_token.empty() ? "" : ", session_token=***") + "}";
 }
 
@@ -250,13 +275,17 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTr
 
   const std::string style = ToLower(config.addressing_style);
   Endpoint endpoint;
-  if (config.endpoint_url.empty()) {
-    endpoint = {"https", AwsRegionalHost(config.region), ""};
+  if (config.use_accelerate_endpoint) {
+    endpoint = {"https", AccelerateHost(config.use_dualstack_endpoint), ""};
+  } else if (config.endpoint_url.empty()) {
+    endpoint = {"https", AwsRegionalHost(config.region, config.use_dualstack_endpoint), ""};
   } else {
     SWHA_ASSIGN_OR_RETURN(endpoint, ParseEndpoint(config.endpoint_url));
   }
+  // The accelerate endpoint knows the bucket only from the host name: botocore ignores a path
+  // addressing style there, and so do we.
   const bool virtual_hosted =
-      style == "virtual" ||
+      config.use_accelerate_endpoint || style == "virtual" ||
       (style == "auto" && config.endpoint_url.empty() && IsVirtualHostableBucket(config.bucket));
   std::string host = virtual_hosted ? config.bucket + "." + endpoint.host : endpoint.host;
   auto client = std::unique_ptr<S3Client>(new S3Client(
@@ -542,6 +571,26 @@ Status S3Client::HeadBucket() const {
   SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
   (void)response;
   return Status::Ok();
+}
+
+Result<std::string> S3Client::GetBucketAccelerateStatus() const {
+  const Call call{"GetBucketAccelerateConfiguration",
+                  config_.bucket,
+                  "GET",
+                  BucketPath(),
+                  {{"accelerate", ""}},
+                  {},
+                  {}};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  pugi::xml_document doc;
+  const pugi::xml_node result = doc.load_buffer(response.body.data(), response.body.size())
+                                    ? doc.child("AccelerateConfiguration")
+                                    : pugi::xml_node();
+  if (!result) {
+    return Status::Internal(ErrorSubject("GetBucketAccelerateConfiguration", config_.bucket) +
+                            ": the answer is not an AccelerateConfiguration");
+  }
+  return std::string(result.child_value("Status"));
 }
 
 Result<std::string> S3Client::Presign(std::string_view op, std::string_view method,

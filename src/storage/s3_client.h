@@ -39,6 +39,11 @@ struct S3ClientConfig {
   std::string addressing_style = "auto";
   AwsCredentials credentials;
   std::string sse;  // "" | "AES256" | "aws:kms": x-amz-server-side-encryption on PutObject
+  // AWS only (no endpoint_url), as botocore's use_accelerate_endpoint / use_dualstack_endpoint:
+  // <bucket>.s3-accelerate[.dualstack].amazonaws.com (always virtual-hosted; the bucket must be
+  // a DNS name without dots), or s3.dualstack.<region>.amazonaws.com. Signed for `region`.
+  bool use_accelerate_endpoint = false;
+  bool use_dualstack_endpoint = false;
 
   static S3ClientConfig FromSettings(const config::S3Settings& settings);
   // One line naming the field and what is allowed; never contains a secret.
@@ -102,6 +107,9 @@ class S3Client {
   Result<std::vector<ListedObject>> ListObjectsV2(std::string_view prefix) const;
   // OK when the bucket exists and these credentials may use it.
   Status HeadBucket() const;
+  // GetBucketAccelerateConfiguration: "Enabled", "Suspended", or "" when the bucket was never
+  // configured for Transfer Acceleration.
+  Result<std::string> GetBucketAccelerateStatus() const;
   // A GET URL valid for `expires_seconds` (1..604800) from now; signing is local, no request.
   Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds) const;
   // The same for a PUT of the object (an upload by whoever holds the URL; only the host is
