@@ -15,4 +15,10 @@ namespace swha::app {
 int RunCatalogCheck(const config::Settings& settings, const service::CatalogCheckOptions& options,
                     std::ostream* out, std::ostream* err);
 
+// `swha-tts s3 usage [--by-user] [--scan]`: objects, bytes and the estimated monthly cost of
+// what the service keeps in S3, from the catalog or (--scan) a full listing; 0, or 1 with one
+// line on `err`.
+int RunS3Usage(const config::Settings& settings, bool by_user, bool scan, std::ostream* out,
+               std::ostream* err);
+
 }  // namespace swha::app

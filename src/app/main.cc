@@ -124,6 +124,9 @@ struct S3Commands {
   CLI::App* ls = nullptr;
   CLI::App* info = nullptr;
   CLI::App* rm = nullptr;
+  CLI::App* usage = nullptr;
+  bool by_user = false;
+  bool scan = false;
   CLI::App* presign = nullptr;
   std::string prefix;
   std::string key;
@@ -140,6 +143,10 @@ void AddS3Commands(CLI::App* cli, S3Commands* c) {
   c->ls->add_option("prefix", c->prefix, "Only keys starting with this");
   c->info = c->s3->add_subcommand("info", "Show an object's size, type, date, ETag, metadata");
   c->info->add_option("key", c->key, "Object key")->required();
+  c->usage = c->s3->add_subcommand(
+      "usage", "Objects, bytes and estimated monthly cost (S3_PRICE_PER_GB_MONTH), per user");
+  c->usage->add_flag("--by-user", c->by_user, "One line per user prefix, then the total");
+  c->usage->add_flag("--scan", c->scan, "Count a full listing of audio/ instead of the catalog");
   c->rm = c->s3->add_subcommand("rm", "Delete one object");
   c->rm->add_option("key", c->key, "Object key")->required();
   c->presign = cli->add_subcommand("presign", "Print a presigned S3 GET URL for an object");
@@ -319,6 +326,11 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
   if (cli.got_subcommand("say")) return swha::RunSay(say_request, output);
   if (cli.got_subcommand("voices")) return swha::RunVoices();
+  if (s3_commands.usage->parsed()) {
+    swha::ConfigureLogging("warn");
+    return swha::app::RunS3Usage(*settings, s3_commands.by_user, s3_commands.scan, &std::cout,
+                                 &std::cerr);
+  }
   if (cli.got_subcommand("s3") || cli.got_subcommand("presign")) {
     return swha::RunS3Command(s3_commands, settings->s3);
   }

@@ -76,6 +76,8 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
                                                                  catalog, service->minter_.get(),
                                                                  clock, s.s3.presigned_url_expiry);
+  service->usage_ = std::make_unique<service::UsageService>(service->storage_->backends(), catalog,
+                                                            s.s3.price_per_gb_month);
   service->accounts_ = std::make_unique<service::AccountService>(
       service::AccountConfig{.token_key = service::DeriveTokenKey(s.secret_key),
                              .token_lifetime_seconds = int64_t{s.access_token_expire_minutes} * 60,
@@ -88,6 +90,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .sessions = service->sessions_.get(),
+                                       .usage = service->usage_.get(),
                                        .accounts = service->accounts_.get(),
                                        .lipsync = service->lipsync_->service(),
                                        .metrics = &service->metrics_,

@@ -16,6 +16,7 @@
 #include "service/session_service.h"
 #include "service/storage_backends.h"
 #include "service/url_minter.h"
+#include "service/usage_service.h"
 #include "storage/audio_store.h"
 #include "storage/http_transport.h"
 #include "storage/local_url_signer.h"
@@ -59,6 +60,7 @@ class Service {
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;
+  std::unique_ptr<service::UsageService> usage_;
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<LipsyncStack> lipsync_;
   http::ApiContext context_;

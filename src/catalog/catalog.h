@@ -67,6 +67,17 @@ struct SessionRecord {
   std::vector<SegmentRecord> segments;
 };
 
+// What one owner's sessions keep in storage, from the catalog: a segment with copies in both
+// places counts in both.
+struct OwnerUsage {
+  std::string owner;  // user id as text, or "anonymous"
+  int64_t sessions = 0;
+  int64_t s3_objects = 0;
+  int64_t s3_bytes = 0;
+  int64_t local_files = 0;
+  int64_t local_bytes = 0;
+};
+
 struct SessionPage {
   std::vector<SessionRecord> sessions;     // newest first
   std::optional<std::string> next_cursor;  // nullopt on the last page
@@ -182,6 +193,8 @@ class Catalog {
       std::optional<std::string_view> owner, int64_t cutoff_ms) = 0;
   // NotFound when it is not there (any more): of concurrent deletes, exactly one succeeds.
   virtual Status DeleteSession(std::string_view session_id) = 0;
+  // Every owner with a session that has segments, by owner, in one aggregate query.
+  virtual Result<std::vector<OwnerUsage>> StorageUsage() = 0;
 
   // Lipsync jobs. AlreadyExists when job_id is taken.
   virtual Status CreateLipsyncJob(const LipsyncJob& job) = 0;

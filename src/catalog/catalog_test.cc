@@ -294,6 +294,39 @@ TEST_P(CatalogTest, OldSessionsByOwnerOrEveryone) {
   EXPECT_EQ(catalog_->SessionsCreatedBefore(std::nullopt, 5000)->size(), 2u);
 }
 
+// Each NewSession: segment 0 in both places (7244 bytes), segment 1 local only (7244 bytes).
+TEST_P(CatalogTest, StorageUsageSumsEachOwnersSegmentsByPlace) {
+  EXPECT_TRUE(catalog_->StorageUsage()->empty());
+  ASSERT_TRUE(catalog_->RecordSession(NewSession("a7", "7", 1000)).ok());
+  ASSERT_TRUE(catalog_->RecordSession(NewSession("b7", "7", 2000)).ok());
+  SessionRecord s3_only = NewSession("c8", "8", 3000);
+  s3_only.segments.resize(1);
+  s3_only.segments[0].location = storage::Location::kS3;
+  s3_only.segments[0].byte_size = 100;
+  ASSERT_TRUE(catalog_->RecordSession(s3_only).ok());
+  ASSERT_TRUE(catalog_->RecordSession(NewSession("d-anon", "anonymous", 4000)).ok());
+  auto usage = catalog_->StorageUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status().message();
+  ASSERT_EQ(usage->size(), 3u);
+  const OwnerUsage& seven = (*usage)[0];
+  EXPECT_EQ(seven.owner, "7");
+  EXPECT_EQ(seven.sessions, 2);
+  EXPECT_EQ(seven.s3_objects, 2);
+  EXPECT_EQ(seven.s3_bytes, 2 * 7244);
+  EXPECT_EQ(seven.local_files, 4);
+  EXPECT_EQ(seven.local_bytes, 4 * 7244);
+  const OwnerUsage& eight = (*usage)[1];
+  EXPECT_EQ(eight.owner, "8");
+  EXPECT_EQ(eight.sessions, 1);
+  EXPECT_EQ(eight.s3_objects, 1);
+  EXPECT_EQ(eight.s3_bytes, 100);
+  EXPECT_EQ(eight.local_files, 0);
+  EXPECT_EQ(eight.local_bytes, 0);
+  EXPECT_EQ((*usage)[2].owner, "anonymous");
+  ASSERT_TRUE(catalog_->DeleteSession("b7").ok());
+  EXPECT_EQ(catalog_->StorageUsage()->at(0).sessions, 1);
+}
+
 TEST_P(CatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   ASSERT_TRUE(catalog_->RecordSession(NewSession("doomed", "7", 1000)).ok());
   std::atomic<int> deleted{0};

@@ -57,6 +57,7 @@ class CatalogWrapper : public Catalog {
                                                            int64_t cutoff_ms) override {
     return target_->SessionsCreatedBefore(owner, cutoff_ms);
   }
+  Result<std::vector<OwnerUsage>> StorageUsage() override { return target_->StorageUsage(); }
   Status DeleteSession(std::string_view session_id) override {
     return target_->DeleteSession(session_id);
   }

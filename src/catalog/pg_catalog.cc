@@ -332,6 +332,16 @@ class PostgresCatalog : public Catalog {
         PgParams().Add(cutoff_ms).Add(owner_text), "old sessions", nullptr);
   }
 
+  Result<std::vector<OwnerUsage>> StorageUsage() override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query(std::string(kStorageUsageSql), PgParams(), "storage usage"));
+    std::vector<OwnerUsage> out;
+    out.reserve(rows.size());
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadOwnerUsage(rows.row(i)));
+    return out;
+  }
+
   Status DeleteSession(std::string_view session_id) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query("DELETE FROM sessions WHERE session_id = $1",

@@ -82,6 +82,28 @@ void BindLipsyncJobValues(const LipsyncJob& j, Bind&& bind) {
 // new one. Parameters, in order: status, rank, output_url, output_duration, error_message,
 // error_code, now_ms (updated_at, and completed_at when the rank is final), provider_job_id,
 // job_id, rank (again, for the guard). `P(n)` is the dialect's n-th placeholder.
+// One row per owner: owner, sessions, S3 objects and bytes, local files and bytes (OwnerUsage);
+// the same SQL for SQLite and PostgreSQL.
+constexpr std::string_view kStorageUsageSql =
+    "SELECT s.owner, COUNT(DISTINCT s.session_id),"
+    " SUM(CASE WHEN g.location IN ('s3', 'local+s3') THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN g.location IN ('s3', 'local+s3') THEN g.byte_size ELSE 0 END),"
+    " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN g.byte_size ELSE 0 END)"
+    " FROM sessions s JOIN segments g ON g.session_id = s.session_id"
+    " GROUP BY s.owner ORDER BY s.owner";
+
+// OwnerUsage from a row of kStorageUsageSql (SQLite's Statement or PostgreSQL's PgRows::Row).
+template <typename Row>
+OwnerUsage ReadOwnerUsage(const Row& row) {
+  return {.owner = row.Text(0),
+          .sessions = row.Int(1),
+          .s3_objects = row.Int(2),
+          .s3_bytes = row.Int(3),
+          .local_files = row.Int(4),
+          .local_bytes = row.Int(5)};
+}
+
 template <typename Placeholder>
 std::string LipsyncStatusUpdateSql(Placeholder P) {
   return "UPDATE lipsync_jobs SET status = " + P(1) + ", status_rank = " + P(2) +

@@ -238,6 +238,18 @@ class SqliteCatalog : public Catalog {
     return out;
   }
 
+  Result<std::vector<OwnerUsage>> StorageUsage() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_, std::string(kStorageUsageSql));
+    std::vector<OwnerUsage> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("storage usage"));
+      if (!row) break;
+      out.push_back(ReadOwnerUsage(s));
+    }
+    return out;
+  }
+
   Status DeleteSession(std::string_view session_id) override {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_, "DELETE FROM sessions WHERE session_id = ?");

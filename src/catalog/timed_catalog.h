@@ -95,6 +95,10 @@ class TimedCatalog : public CatalogWrapper {
                  [&] { return CatalogWrapper::SessionsCreatedBefore(owner, cutoff_ms); });
   }
 
+  Result<std::vector<OwnerUsage>> StorageUsage() override {
+    return Timed("storage_usage", [&] { return CatalogWrapper::StorageUsage(); });
+  }
+
   Status DeleteSession(std::string_view session_id) override {
     return Timed("delete_session", [&] { return CatalogWrapper::DeleteSession(session_id); });
   }

@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include <arpa/inet.h>
+#include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
 #include <array>
@@ -252,6 +253,24 @@ Status ReadInt(const EnvMap& env, const IntRule& rule, T* field) {
     return Invalid(rule.var, *raw, IntExpectation(rule));
   }
   *field = static_cast<T>(v);
+  return Status::Ok();
+}
+
+// The most S3_PRICE_PER_GB_MONTH may say: far above any storage class's price.
+constexpr double kMaxPricePerGbMonth = 1000;
+constexpr std::string_view kPriceExpectation =
+    "a price in USD per GB-month from 0 to 1000, e.g. 0.023";
+
+Status ReadPrice(const EnvMap& env, std::string_view var, double* field) {
+  const std::string* raw = Find(env, var);
+  if (raw == nullptr) return Status::Ok();
+  double v = 0;
+  const auto [end, error] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (error != std::errc() || end != raw->data() + raw->size() || !(v >= 0) ||
+      v > kMaxPricePerGbMonth) {
+    return Invalid(var, *raw, kPriceExpectation);
+  }
+  *field = v;
   return Status::Ok();
 }
 
@@ -553,6 +572,10 @@ Status Settings::Validate() const {
                    "HTTPS would fail certificate checks");
   }
   SWHA_RETURN_IF_ERROR(ValidateAwsOnlyEndpoints(s3));
+  if (!(s3.price_per_gb_month >= 0) || s3.price_per_gb_month > kMaxPricePerGbMonth) {
+    return Invalid("S3_PRICE_PER_GB_MONTH", fmt::format("{}", s3.price_per_gb_month),
+                   kPriceExpectation);
+  }
   SWHA_RETURN_IF_ERROR(ValidateCloudFront(cloudfront, s3.use_s3_storage));
   if (s3.use_s3_storage) {
     if (s3.bucket_name.empty()) return Required("S3_BUCKET_NAME", "USE_S3_STORAGE is true");
@@ -620,6 +643,7 @@ std::string Settings::ToString() const {
   text("S3_SSE", s3.sse);
   flag("S3_USE_ACCELERATE_ENDPOINT", s3.use_accelerate_endpoint);
   flag("S3_USE_DUALSTACK_ENDPOINT", s3.use_dualstack_endpoint);
+  text("S3_PRICE_PER_GB_MONTH", fmt::format("{}", s3.price_per_gb_month));
   number("S3_MAX_CONCURRENT_UPLOADS", s3.max_concurrent_uploads);
   number("S3_RECHECK_SECONDS", s3.recheck_seconds);
   number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
@@ -689,6 +713,7 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadChoice(env, "S3_SSE", kSseModes, true, &s3.sse));
   SWHA_RETURN_IF_ERROR(ReadBool(env, "S3_USE_ACCELERATE_ENDPOINT", &s3.use_accelerate_endpoint));
   SWHA_RETURN_IF_ERROR(ReadBool(env, "S3_USE_DUALSTACK_ENDPOINT", &s3.use_dualstack_endpoint));
+  SWHA_RETURN_IF_ERROR(ReadPrice(env, "S3_PRICE_PER_GB_MONTH", &s3.price_per_gb_month));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxUploadsRule, &s3.max_concurrent_uploads));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRecheckRule, &s3.recheck_seconds));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kConnectTimeoutRule, &s3.connect_timeout_ms));

@@ -30,7 +30,10 @@ struct S3Settings {
   std::string sse;                        // S3_SSE: "" | AES256 | aws:kms
   bool use_accelerate_endpoint = false;   // S3_USE_ACCELERATE_ENDPOINT (AWS only)
   bool use_dualstack_endpoint = false;    // S3_USE_DUALSTACK_ENDPOINT (AWS only)
-  int max_concurrent_uploads = 8;         // S3_MAX_CONCURRENT_UPLOADS, across all requests
+  // S3_PRICE_PER_GB_MONTH, USD per GiB-month, for the usage report's estimate (S3 Standard's
+  // first-tier price in us-east-1 by default).
+  double price_per_gb_month = 0.023;
+  int max_concurrent_uploads = 8;  // S3_MAX_CONCURRENT_UPLOADS, across all requests
   int recheck_seconds = 10;        // S3_RECHECK_SECONDS: S3 skipped this long after a failure
   int connect_timeout_ms = 3000;   // S3_CONNECT_TIMEOUT_MS
   int request_timeout_ms = 30000;  // S3_REQUEST_TIMEOUT_MS, one whole attempt

@@ -631,3 +631,18 @@ TEST(SettingsTest, AccelerationAndDualStackAreForAwsAndDnsBucketsOnly) {
 
 }  // namespace
 }  // namespace swha::config
+
+namespace swha::config {
+namespace {
+
+TEST(SettingsTest, StoragePriceIsANonNegativeNumber) {
+  EXPECT_DOUBLE_EQ(LoadOk({}).s3.price_per_gb_month, 0.023);
+  EXPECT_DOUBLE_EQ(LoadOk({{"S3_PRICE_PER_GB_MONTH", "0.0125"}}).s3.price_per_gb_month, 0.0125);
+  EXPECT_DOUBLE_EQ(LoadOk({{"S3_PRICE_PER_GB_MONTH", "0"}}).s3.price_per_gb_month, 0);
+  for (const char* bad : {"-1", "abc", "1e9", "nan", "0.02x", ""}) {
+    LoadError({{"S3_PRICE_PER_GB_MONTH", bad}}, "S3_PRICE_PER_GB_MONTH");
+  }
+}
+
+}  // namespace
+}  // namespace swha::config

@@ -10,6 +10,7 @@
 #include "service/lipsync_service.h"
 #include "service/session_service.h"
 #include "service/storage_backends.h"
+#include "service/usage_service.h"
 #include "util/clock.h"
 
 namespace swha::http {
@@ -20,6 +21,7 @@ struct ApiContext {
   const config::Settings* settings = nullptr;
   const service::GenerationService* generation = nullptr;
   const service::SessionService* sessions = nullptr;
+  const service::UsageService* usage = nullptr;
   const service::AccountService* accounts = nullptr;
   service::LipsyncService* lipsync = nullptr;
   const metrics::Registry* metrics = nullptr;
@@ -55,6 +57,8 @@ Response HandleGetSession(const ApiContext& ctx, const Request& req);
 Response HandleDeleteSession(const ApiContext& ctx, const Request& req);
 // POST /api/v1/tts/presign: {"session_ids": [...]} or {"s3_keys": [...]}, the caller's own.
 Response HandlePresign(const ApiContext& ctx, const Request& req);
+// GET /api/v1/admin/usage?by_user=&scan=: superusers only.
+Response HandleAdminUsage(const ApiContext& ctx, const Request& req);
 // Accounts (account_handlers.cc).
 Response HandleRegister(const ApiContext& ctx, const Request& req);
 Response HandleLoginForm(const ApiContext& ctx, const Request& req);

@@ -20,6 +20,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/api/v1/tts/sessions/{session_id}", bind(&HandleGetSession)},
       {"DELETE", "/api/v1/tts/sessions/{session_id}", bind(&HandleDeleteSession)},
       {"POST", "/api/v1/tts/presign", bind(&HandlePresign)},
+      {"GET", "/api/v1/admin/usage", bind(&HandleAdminUsage)},
       {"POST", "/api/v1/auth/register", bind(&HandleRegister)},
       {"POST", "/api/v1/auth/login", bind(&HandleLoginForm)},
       {"POST", "/api/v1/auth/login-json", bind(&HandleLoginJson)},

@@ -171,4 +171,44 @@ Response HandlePresign(const ApiContext& ctx, const Request& req) {
                               {"items", std::move(items)}});
 }
 
+namespace {
+
+json UsageLineJson(const service::UsageLine& line) {
+  return {{"owner", line.owner.empty() ? json(nullptr) : json(line.owner)},
+          {"sessions", OptionalJson(line.sessions)},
+          {"s3_objects", line.s3_objects},
+          {"s3_bytes", line.s3_bytes},
+          {"estimated_monthly_cost_usd", line.monthly_cost},
+          {"local_files", OptionalJson(line.local_files)},
+          {"local_bytes", OptionalJson(line.local_bytes)}};
+}
+
+}  // namespace
+
+Response HandleAdminUsage(const ApiContext& ctx, const Request& req) {
+  FieldErrors errors("query");
+  bool by_user = true;
+  bool scan = false;
+  for (auto [name, field] : {std::pair{"by_user", &by_user}, std::pair{"scan", &scan}}) {
+    if (auto v = req.Query(name)) {
+      if (auto b = ParseBool(*v)) {
+        *field = *b;
+      } else {
+        errors.Add(name, "must be a boolean", "type_error");
+      }
+    }
+  }
+  if (!errors.empty()) return errors.ToResponse();
+  auto caller = Caller(ctx, req, /*require_user=*/true);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto report = ctx.usage->Report(*caller, by_user, scan);
+  if (!report.ok()) return ErrorFromStatus(report.status(), "query");
+  json owners = json::array();
+  for (const service::UsageLine& line : report->owners) owners.push_back(UsageLineJson(line));
+  return Response::Json(200, {{"source", report->source},
+                              {"price_per_gb_month_usd", report->price_per_gb_month},
+                              {"owners", std::move(owners)},
+                              {"total", UsageLineJson(report->total)}});
+}
+
 }  // namespace swha::http

@@ -380,14 +380,6 @@ TEST(AccountsRestartTest, EverythingSurvivesARestart) {
             !on_postgres);
 }
 
-// `swha-tts ARGS` against this suite's server's data directory, with `stdin_text` piped in.
-testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
-                                           const std::string& stdin_text = "") {
-  const std::string script = StrCat({"printf '%s\\n' \"$0\" | \"", SWHA_BINARY, "\" ", args});
-  return testing::RunCommandSplit("/bin/sh", {"-c", script, stdin_text}, {{"DATA_DIR", data_dir}},
-                                  data_dir);
-}
-
 TEST_F(AccountsTest, TheOperatorsCliMakesASuperuserWhoAdministersAccounts) {
   const std::string data_dir = server_->process().data_dir();
   auto created = RunOperatorCli(data_dir, "user create cli-root --email root@example.com --admin",

@@ -458,6 +458,33 @@ std::string SignUp(httplib::Client& client, const std::string& username) {
   return body.at("access_token").get<std::string>();
 }
 
+testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
+                                           const std::string& stdin_text,
+                                           const std::map<std::string, std::string>& env) {
+  const std::string script = StrCat({"printf '%s\\n' \"$0\" | \"", SWHA_BINARY, "\" ", args});
+  std::map<std::string, std::string> full_env = env;
+  full_env["DATA_DIR"] = data_dir;
+  return testing::RunCommandSplit("/bin/sh", {"-c", script, stdin_text}, full_env, data_dir);
+}
+
+std::string MakeSuperuserToken(const std::string& data_dir, const std::string& username,
+                               const std::map<std::string, std::string>& env) {
+  auto created = RunOperatorCli(
+      data_dir, StrCat({"user create ", username, " --email ", username, "@example.com --admin"}),
+      "root-password-1", env);
+  if (created.exit_code != 0) {
+    ADD_FAILURE() << "user create " << username << ": " << created.err;
+    return "";
+  }
+  auto token = RunOperatorCli(data_dir, StrCat({"token ", username, " --minutes 5"}), "", env);
+  if (token.exit_code != 0 || token.out.empty()) {
+    ADD_FAILURE() << "token " << username << ": " << token.err;
+    return "";
+  }
+  token.out.pop_back();  // the newline
+  return token.out;
+}
+
 std::unique_ptr<httplib::Client> MakeClientFor(int port, const std::string& token) {
   auto client = MakeClient(port);
   client->set_bearer_token_auth(token);

@@ -188,6 +188,16 @@ std::string SignUp(httplib::Client& client, const std::string& username);
 // A client for the server at `port` that sends `Authorization: Bearer <token>` on every request.
 std::unique_ptr<httplib::Client> MakeClientFor(int port, const std::string& token);
 
+// `swha-tts ARGS` (split by the shell) against `data_dir`, with `stdin_text` piped in and
+// `env` added, as an operator runs it beside the service.
+testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
+                                           const std::string& stdin_text = "",
+                                           const std::map<std::string, std::string>& env = {});
+// A superuser `username` made with the operator's CLI, and a token for it ("" on failure,
+// with a test failure recorded).
+std::string MakeSuperuserToken(const std::string& data_dir, const std::string& username,
+                               const std::map<std::string, std::string>& env = {});
+
 // Downloads a local_url; returns nullopt (after ADD_FAILURE) unless the status is 200.
 std::optional<std::string> Download(httplib::Client& client, const std::string& url);
 
