@@ -1,5 +1,6 @@
 // /api/v1/tts/sessions: the caller's own sessions, listed, fetched with fresh URLs, deleted;
 // /api/v1/tts/presign: fresh URLs for many of them, or many of their S3 objects, at once.
+#include <algorithm>
 #include <cstdint>
 
 #include "http/api.h"
@@ -156,7 +157,13 @@ Response HandlePresign(const ApiContext& ctx, const Request& req) {
       out["error"] = *item.error;
     } else if (item.session) {
       out.update(PresignedSessionJson(*item.session));
-      ++presigned;
+      // A session counts only when every segment got a URL (its warnings say why not).
+      const auto& segments = item.session->segments;
+      presigned +=
+          std::all_of(segments.begin(), segments.end(),
+                      [](const service::Segment& seg) { return seg.PreferredUrl().has_value(); })
+              ? 1
+              : 0;
     } else {
       out["url"] = OptionalJson(item.url);
       out["expires_at"] = OptionalJson(item.expires_at);

@@ -52,15 +52,35 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
   };
 
   const std::vector<std::string>& names = batch.by_session ? request.session_ids : request.s3_keys;
+  // Sessions first, so that their URLs are counted against the limit before any is minted.
+  size_t urls = 0;
+  for (const std::string& name : names) {
+    const std::string session_id =
+        batch.by_session ? name : storage::S3AudioStore::SessionOfKey(name);
+    if (session_id.empty() || owned.contains(session_id)) continue;
+    const std::optional<Session>* session = nullptr;
+    SWHA_ASSIGN_OR_RETURN(session, find(session_id));
+    urls += batch.by_session && session->has_value() ? (*session)->segments.size() : 0;
+  }
+  if (urls > kMaxPresignBatchUrls) {
+    return Status::InvalidField(
+        "session_ids", "these sessions hold " + std::to_string(urls) + " segments; at most " +
+                           std::to_string(kMaxPresignBatchUrls) + " URLs per call");
+  }
+
+  std::unordered_map<std::string, size_t> answered;  // name -> its first item
   batch.items.reserve(names.size());
   for (const std::string& name : names) {
+    if (auto it = answered.find(name); it != answered.end()) {
+      batch.items.push_back(batch.items[it->second]);
+      continue;
+    }
+    answered.emplace(name, batch.items.size());
     PresignedItem item{.name = name};
     const std::string session_id =
         batch.by_session ? name : storage::S3AudioStore::SessionOfKey(name);
     const std::optional<Session>* session = nullptr;
-    if (!session_id.empty()) {
-      SWHA_ASSIGN_OR_RETURN(session, find(session_id));
-    }
+    if (!session_id.empty()) session = &owned.at(session_id);
     if (session == nullptr || !session->has_value()) {
       item.error = kNotFound;
     } else if (batch.by_session) {
@@ -73,19 +93,15 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
       auto held = std::find_if(segments.begin(), segments.end(), [&](const Segment& seg) {
         return storage::InS3(seg.stored.location) && seg.stored.s3_key == name;
       });
-      if (held == segments.end()) {
-        item.error = kNotFound;
-      } else if (storage_->s3 == nullptr) {
-        item.error = "not presigned: S3 is not configured now";
+      Result<MintedUrl> minted = held == segments.end()
+                                     ? Result<MintedUrl>(Status::NotFound(std::string(kNotFound)))
+                                     : minter_->MintS3(name, batch.expiry_seconds);
+      if (minted.ok()) {
+        item.url = std::move(minted->url);
+        item.expires_at = minted->expires_at;
       } else {
-        int64_t expires_at = 0;
-        Result<std::string> url = storage_->s3->Presign(name, batch.expiry_seconds, &expires_at);
-        if (url.ok()) {
-          item.url = *std::move(url);
-          item.expires_at = expires_at;
-        } else {
-          item.error = "not presigned: " + url.status().message();
-        }
+        item.error = held == segments.end() ? std::string(kNotFound)
+                                            : "not presigned: " + minted.status().message();
       }
     }
     batch.items.push_back(std::move(item));

@@ -70,13 +70,14 @@ std::optional<SegmentRef> RefOfLocalPath(std::string_view path_and_query) {
   return SegmentRef{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 
-// Refuses audio the catalog knows is longer than the provider accepts; says nothing of audio it
-// does not know (someone else's URL, a session already deleted).
-Status CheckKnownDuration(catalog::Catalog* catalog, const std::optional<SegmentRef>& ref,
-                          std::string_view field) {
+// Refuses audio of the caller's own that the catalog knows is longer than the provider accepts;
+// says nothing of audio it does not know or that is someone else's (whose length is not the
+// caller's to learn), nor of a session already deleted.
+Status CheckKnownDuration(catalog::Catalog* catalog, const Principal& principal,
+                          const std::optional<SegmentRef>& ref, std::string_view field) {
   if (!ref || catalog == nullptr) return Status::Ok();
   auto session = catalog->GetSession(ref->session_id);
-  if (!session.ok()) return Status::Ok();
+  if (!session.ok() || session->owner != principal.OwnerTag()) return Status::Ok();
   for (const catalog::SegmentRecord& seg : session->segments) {
     if (seg.filename == ref->filename && seg.duration_seconds > lipsync::kMaxAudioSeconds) {
       return Status::InvalidField(std::string(field),
@@ -90,7 +91,7 @@ Status CheckKnownDuration(catalog::Catalog* catalog, const std::optional<Segment
 }
 
 Result<ResolvedLipsyncRequest> ResolveAudioUrl(const LipsyncRequestContext& context,
-                                               std::string url) {
+                                               const Principal& principal, std::string url) {
   ResolvedLipsyncRequest out;
   std::optional<SegmentRef> ref;
   if (url.starts_with(storage::kLocalAudioPrefix)) {
@@ -115,7 +116,7 @@ Result<ResolvedLipsyncRequest> ResolveAudioUrl(const LipsyncRequestContext& cont
     }
   }
   if (out.audio_url_type.empty()) out.audio_url_type = "external";
-  SWHA_RETURN_IF_ERROR(CheckKnownDuration(context.catalog, ref, "audio_url"));
+  SWHA_RETURN_IF_ERROR(CheckKnownDuration(context.catalog, principal, ref, "audio_url"));
   out.audio_url = std::move(url);
   return out;
 }
@@ -216,7 +217,7 @@ Result<ResolvedLipsyncRequest> ResolveLipsyncRequest(const LipsyncRequestContext
   if (request.session_id) {
     SWHA_ASSIGN_OR_RETURN(out, ResolveSessionAudio(context, principal, request));
   } else {
-    SWHA_ASSIGN_OR_RETURN(out, ResolveAudioUrl(context, *request.audio_url));
+    SWHA_ASSIGN_OR_RETURN(out, ResolveAudioUrl(context, principal, *request.audio_url));
   }
   Json options = {{"sync_mode", request.sync_mode}};
   if (request.temperature) options["temperature"] = *request.temperature;

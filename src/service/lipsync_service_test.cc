@@ -196,6 +196,35 @@ TEST_F(LipsyncServiceTest, ALocalUrlIsMadeAbsoluteWithThePublicBaseUrl) {
             "https://tts.example.com/api/v1/lipsync/webhook?job_id=" + job->job_id);
 }
 
+// Audio the catalog knows to be longer than sync.so accepts is refused up front, but only to
+// its owner: nobody learns the length of someone else's audio from the error.
+TEST_F(LipsyncServiceTest, KnownOverlongAudioIsRefusedToItsOwnerOnly) {
+  Make({}, "https://tts.example.com");
+  catalog::SessionRecord session;
+  session.session_id = "1_1_" + std::string(32, 'a');
+  session.owner = "1";  // alice
+  session.created_at_ms = kStart;
+  session.voice = "af_heart";
+  session.language_code = "a";
+  session.split_pattern = "\\n+";
+  catalog::SegmentRecord seg;
+  seg.filename = "segment_000.wav";
+  seg.duration_seconds = 301;
+  seg.byte_size = 1;
+  seg.sha256_hex = std::string(64, 'b');
+  session.segments.push_back(seg);
+  ASSERT_TRUE(catalog_->RecordSession(session).ok());
+  LipsyncCreateRequest r = Request();
+  r.audio_url = "/static/audio/" + session.session_id + "/segment_000.wav?expires=1&signature=ab";
+  auto refused = service_->Create(alice_, r);
+  ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << refused.status().ToString();
+  EXPECT_EQ(refused.status().field(), "audio_url");
+  EXPECT_NE(refused.status().message().find("301"), std::string::npos);
+  auto others = service_->Create(bob_, r);
+  ASSERT_TRUE(others.ok()) << others.status().ToString();  // sync.so will judge it
+  EXPECT_EQ(others->audio_url_type, "local_static");
+}
+
 TEST_F(LipsyncServiceTest, ARefusalIsRecordedAsFailedAndReturned) {
   provider_.create_failures.push_back(Status::Unauthenticated("sync.so rejected the API key"));
   auto job = service_->Create(alice_, Request());

@@ -22,8 +22,10 @@ inline constexpr int64_t kMaxCleanupDays = 36500;
 inline constexpr int kDefaultSessionPageSize = 20;
 inline constexpr int kMaxSessionPageSize = 100;
 
-// The most items one batch presign may name (the seed's "batch presigned URL generation").
+// The most items one batch presign may name (the seed's "batch presigned URL generation"), and
+// the most URLs it may mint (sessions hold many segments each).
 inline constexpr size_t kMaxPresignBatch = 1000;
+inline constexpr size_t kMaxPresignBatchUrls = 10000;
 
 struct SessionListing {
   std::vector<Session> sessions;  // newest first, without URLs
@@ -116,9 +118,11 @@ class SessionService {
   // presigned in S3, signed locally otherwise).
   Result<Session> Get(const Principal& principal, std::string_view session_id,
                       std::optional<int64_t> url_expiry_seconds) const;
-  // URLs for up to kMaxPresignBatch of `principal`'s sessions or S3 objects (batch_presign.cc).
-  // Unauthenticated for an anonymous principal; InvalidField "session_ids" / "s3_keys" /
-  // "presigned_url_expiry"; a catalog failure fails the whole batch.
+  // URLs for up to kMaxPresignBatch of `principal`'s sessions or S3 objects (batch_presign.cc);
+  // a repeated name is answered again from the first answer. Unauthenticated for an anonymous
+  // principal; InvalidField "session_ids" (also when the sessions hold more than
+  // kMaxPresignBatchUrls segments) / "s3_keys" / "presigned_url_expiry"; a catalog failure
+  // fails the whole batch.
   Result<PresignBatch> Presign(const Principal& principal,
                                const PresignBatchRequest& request) const;
   // Removes the audio first and the row last; NotFound when it is not (or no longer) there.

@@ -28,21 +28,25 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
       seg.expires_at = local_expiry;
     }
     if (!storage::InS3(stored.location) || !stored.s3_key) continue;
-    if (storage_->s3 == nullptr) {
-      warnings->push_back(stored.filename + ": in S3, but S3 is not configured now" +
+    Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds);
+    if (!minted.ok()) {
+      warnings->push_back(stored.filename +
+                          (storage_->s3 == nullptr
+                               ? ": in S3, but S3 is not configured now"
+                               : ": not presigned (" + minted.status().message() + ")") +
                           (seg.local_url ? "; served locally" : ""));
       continue;
     }
-    int64_t expires_at = 0;
-    Result<std::string> url = storage_->s3->Presign(*stored.s3_key, expiry_seconds, &expires_at);
-    if (!url.ok()) {
-      warnings->push_back(stored.filename + ": not presigned (" + url.status().message() + ")" +
-                          (seg.local_url ? "; served locally" : ""));
-      continue;
-    }
-    seg.presigned_url = *std::move(url);
-    seg.expires_at = expires_at;
+    seg.presigned_url = std::move(minted->url);
+    seg.expires_at = minted->expires_at;
   }
+}
+
+Result<MintedUrl> UrlMinter::MintS3(std::string_view key, int64_t expiry_seconds) const {
+  if (storage_->s3 == nullptr) return Status::Unavailable("S3 is not configured now");
+  MintedUrl minted;
+  SWHA_ASSIGN_OR_RETURN(minted.url, storage_->s3->Presign(key, expiry_seconds, &minted.expires_at));
+  return minted;
 }
 
 }  // namespace swha::service

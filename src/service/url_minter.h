@@ -18,6 +18,11 @@ namespace swha::service {
 // "presigned_url_expiry".
 Result<int64_t> ResolveUrlExpiry(std::optional<int64_t> requested, int64_t default_seconds);
 
+struct MintedUrl {
+  std::string url;
+  int64_t expires_at = 0;  // unix seconds
+};
+
 // Thread-safe.
 class UrlMinter {
  public:
@@ -30,6 +35,9 @@ class UrlMinter {
   // fetched with (in S3 only, S3 not configured now) gets none, and a warning says so.
   void Mint(const std::string& session_id, int64_t expiry_seconds, std::vector<Segment>* segments,
             std::vector<std::string>* warnings) const;
+  // The URL for S3 object `key`: presigned, or CloudFront's when configured. Unavailable "S3
+  // is not configured now" without S3; the store's error when signing fails.
+  Result<MintedUrl> MintS3(std::string_view key, int64_t expiry_seconds) const;
 
  private:
   const StorageBackends* storage_;

@@ -230,7 +230,8 @@ TEST_F(S3StorageTest, BatchPresigningServesOnlyTheCallersOwnObjects) {
   // By session: every segment's URL, or "not found".
   const std::string alices = (*first)["session_id"];
   const std::string bobs = (*foreign)["session_id"];
-  auto sessions = PostJson(*alice, "/api/v1/tts/presign", {{"session_ids", {alices, bobs}}});
+  auto sessions =
+      PostJson(*alice, "/api/v1/tts/presign", {{"session_ids", {alices, bobs, alices}}});
   ASSERT_TRUE(sessions);
   ASSERT_EQ(sessions->status, 200) << sessions->body;
   const json by_session = ParseJson(sessions->body);
@@ -244,6 +245,9 @@ TEST_F(S3StorageTest, BatchPresigningServesOnlyTheCallersOwnObjects) {
     EXPECT_EQ(HexSha256(fetched->body), (*first)["audio_segments"][i]["sha256"]);
   }
   EXPECT_EQ(by_session["items"][1], json({{"session_id", bobs}, {"error", "not found"}}));
+  EXPECT_EQ(by_session["items"][2], mine);  // a repeat is the same answer, not minted again
+  EXPECT_EQ(by_session["presigned"], 2);
+  EXPECT_EQ(by_session["failed"], 1);
 }
 
 TEST_F(S3StorageTest, BatchPresigningRefusesMalformedBatches) {

@@ -4,8 +4,10 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "storage/cloudfront_signer.h"
@@ -109,28 +111,39 @@ class CloudFrontEdge::Impl {
       if (!decoded) return Deny(res, "Malformed Policy");
       policy = *decoded;
     } else if (req.has_param("Expires")) {
-      policy = storage::CloudFrontSigner::CannedPolicy(resource,
-                                                       std::stoll(req.get_param_value("Expires")));
+      const std::string expires = req.get_param_value("Expires");
+      int64_t expires_unix = 0;
+      const auto [end, error] =
+          std::from_chars(expires.data(), expires.data() + expires.size(), expires_unix);
+      if (error != std::errc() || end != expires.data() + expires.size()) {
+        return Deny(res, "Malformed Expires");
+      }
+      policy = storage::CloudFrontSigner::CannedPolicy(resource, expires_unix);
     } else {
       return Deny(res, "Missing Expires or Policy query parameter");
     }
     if (!signature || !crypto::RsaVerifySha1(options_.public_key_pem, policy, *signature)) {
       return Deny(res, "Access denied");
     }
+    // The signature verified, so the policy is one we signed; a malformed one is still
+    // refused, never a crash.
     const nlohmann::json parsed = nlohmann::json::parse(policy, nullptr, false);
-    if (parsed.is_discarded() || !parsed.contains("Statement")) {
+    int64_t date_less_than = 0;
+    std::string resource_pattern;
+    std::optional<std::string> source_ip;
+    try {
+      const nlohmann::json& statement = parsed.at("Statement").at(0);
+      const nlohmann::json& condition = statement.at("Condition");
+      resource_pattern = statement.at("Resource").get<std::string>();
+      date_less_than = condition.at("DateLessThan").at("AWS:EpochTime").get<int64_t>();
+      if (condition.contains("IpAddress")) {
+        source_ip = condition.at("IpAddress").at("AWS:SourceIp").get<std::string>();
+      }
+    } catch (const nlohmann::json::exception&) {
       return Deny(res, "Malformed Policy");
     }
-    const nlohmann::json& statement = parsed["Statement"][0];
-    const nlohmann::json& condition = statement["Condition"];
-    if (!WildcardMatch(statement.value("Resource", ""), resource)) {
-      return Deny(res, "Access denied");
-    }
-    if (options_.now_unix() >= condition["DateLessThan"]["AWS:EpochTime"].get<int64_t>()) {
-      return Deny(res, "Access denied");
-    }
-    if (condition.contains("IpAddress") &&
-        !InCidr(req.remote_addr, condition["IpAddress"]["AWS:SourceIp"].get<std::string>())) {
+    if (!WildcardMatch(resource_pattern, resource) || options_.now_unix() >= date_less_than ||
+        (source_ip && !InCidr(req.remote_addr, *source_ip))) {
       return Deny(res, "Access denied");
     }
     std::string key;
