@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "catalog/limits.h"
+#include "config/setting_errors.h"
 #include "storage/limits.h"
 #include "util/crypto.h"
 #include "util/strings.h"
@@ -27,7 +28,6 @@ constexpr std::string_view kUnset = "<unset>";
 constexpr size_t kMinSecretKeyLength = 16;
 // A generated key is 64 hex characters; a file holding much less was truncated or hand-made.
 constexpr size_t kMinKeyFileLength = 32;
-constexpr size_t kMaxValueInMessage = 64;
 
 constexpr std::string_view kBoolExpectation = "one of true, false, 1, 0, yes, no, on, off";
 constexpr std::string_view kUrlExpectation =
@@ -69,57 +69,6 @@ constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
 constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
 constexpr IntRule kRequestTimeoutRule{"S3_REQUEST_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 // 7 days is also the SigV4 presigning limit; local URLs share it so both stores behave alike.
-
-// Control characters are escaped so that a value can neither split a log line nor forge one.
-std::string EscapeForDisplay(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", u);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string QuoteValue(std::string_view v) {
-  size_t n = Utf8SafePrefix(v, kMaxValueInMessage);
-  std::string out = "\"";
-  for (char c : v.substr(0, n)) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out += EscapeForDisplay(std::string_view(&c, 1));
-  }
-  if (n < v.size()) out += "...";
-  out.push_back('"');
-  return out;
-}
-
-Status Invalid(std::string_view var, std::string_view value, std::string_view expectation) {
-  std::string m(var);
-  m += "=" + QuoteValue(value) + " is invalid: expected ";
-  m += expectation;
-  return Status::InvalidArgument(std::move(m));
-}
-
-// For secrets, whose value must not reach a log through an error message.
-Status InvalidSecret(std::string_view var, std::string_view expectation) {
-  std::string m(var);
-  m += " is invalid (value not shown): expected ";
-  m += expectation;
-  return Status::InvalidArgument(std::move(m));
-}
-
-Status Required(std::string_view var, std::string_view condition) {
-  std::string m(var);
-  m += " is required when ";
-  m += condition;
-  return Status::InvalidArgument(std::move(m));
-}
 
 std::string IntExpectation(const IntRule& rule) {
   std::string e = "an integer from " + std::to_string(rule.min) + " to " + std::to_string(rule.max);
@@ -339,40 +288,6 @@ Status ReadUrl(const EnvMap& env, std::string_view var, std::string* field) {
   return Status::Ok();
 }
 
-// A DNS host name: dot-separated labels of letters, digits and inner hyphens.
-bool IsValidHostName(std::string_view v) {
-  if (v.empty() || v.size() > 253) return false;
-  size_t label = 0;
-  for (size_t i = 0; i <= v.size(); ++i) {
-    if (i == v.size() || v[i] == '.') {
-      if (label == 0 || label > 63 || v[i - 1] == '-' || v[i - label] == '-') return false;
-      label = 0;
-    } else if (std::isalnum(static_cast<unsigned char>(v[i])) || v[i] == '-') {
-      ++label;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-// "1.2.3.4", "1.2.3.0/24", "2001:db8::1", "2001:db8::/32".
-bool IsValidIpOrCidr(const std::string& v) {
-  const size_t slash = v.find('/');
-  const std::string address = v.substr(0, slash);
-  unsigned char buffer[sizeof(in6_addr)];
-  const bool v4 = inet_pton(AF_INET, address.c_str(), buffer) == 1;
-  const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-  if (!v4 && !v6) return false;
-  if (slash == std::string::npos) return true;
-  const std::string prefix = v.substr(slash + 1);
-  if (prefix.empty() || prefix.size() > 3 ||
-      !std::all_of(prefix.begin(), prefix.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  return std::stoi(prefix) <= (v4 ? 32 : 128);
-}
-
 // Transfer Acceleration and dual-stack endpoints are AWS's own host names.
 Status ValidateAwsOnlyEndpoints(const S3Settings& s3) {
   if (!s3.endpoint_url.empty()) {
@@ -387,51 +302,12 @@ Status ValidateAwsOnlyEndpoints(const S3Settings& s3) {
     }
   }
   if (s3.use_accelerate_endpoint) {
-    if (s3.bucket_name.find('.') != std::string::npos || !IsValidBucketName(s3.bucket_name)) {
-      return Invalid("S3_USE_ACCELERATE_ENDPOINT", "true",
-                     "false for bucket " + QuoteValue(s3.bucket_name) +
-                         ": Transfer Acceleration needs a DNS-compatible name without dots");
-    }
-    if (s3.region.starts_with("cn-")) {
-      return Invalid("S3_USE_ACCELERATE_ENDPOINT", "true",
-                     "false in " + s3.region + ": China regions have no Transfer Acceleration");
+    if (auto problem = TransferAccelerationProblem(s3.bucket_name, s3.region)) {
+      return Invalid(
+          "S3_USE_ACCELERATE_ENDPOINT", "true",
+          "false for bucket " + QuoteValue(s3.bucket_name) + " in " + s3.region + ": " + *problem);
     }
   }
-  return Status::Ok();
-}
-
-Status ValidateCloudFront(const CloudFrontSettings& cf, bool use_s3_storage) {
-  const bool any = !cf.domain.empty() || !cf.key_pair_id.empty() || !cf.private_key_file.empty();
-  if (!any) {
-    if (!cf.allowed_ip.empty())
-      return Required("CLOUDFRONT_DOMAIN", "CLOUDFRONT_ALLOWED_IP is set");
-    return Status::Ok();
-  }
-  if (cf.domain.empty())
-    return Required("CLOUDFRONT_DOMAIN", "another CLOUDFRONT_ variable is set");
-  if (!IsValidHostName(cf.domain)) {
-    return Invalid("CLOUDFRONT_DOMAIN", cf.domain,
-                   "the distribution's host name, e.g. d111111abcdef8.cloudfront.net (no scheme, "
-                   "no path)");
-  }
-  if (cf.key_pair_id.empty()) return Required("CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_DOMAIN is set");
-  if (cf.key_pair_id.size() > 64 ||
-      !std::all_of(cf.key_pair_id.begin(), cf.key_pair_id.end(), [](char c) {
-        return std::isupper(static_cast<unsigned char>(c)) ||
-               std::isdigit(static_cast<unsigned char>(c));
-      })) {
-    return Invalid("CLOUDFRONT_KEY_PAIR_ID", cf.key_pair_id,
-                   "the public key's ID from CloudFront: capital letters and digits, e.g. "
-                   "K2JCJMDEHXQW5F");
-  }
-  if (cf.private_key_file.empty()) {
-    return Required("CLOUDFRONT_PRIVATE_KEY_FILE", "CLOUDFRONT_DOMAIN is set");
-  }
-  if (!cf.allowed_ip.empty() && !IsValidIpOrCidr(cf.allowed_ip)) {
-    return Invalid("CLOUDFRONT_ALLOWED_IP", cf.allowed_ip,
-                   "an IPv4 or IPv6 address or CIDR range, e.g. 203.0.113.7 or 203.0.113.0/24");
-  }
-  if (!use_s3_storage) return Required("USE_S3_STORAGE=true", "CLOUDFRONT_DOMAIN is set");
   return Status::Ok();
 }
 
@@ -479,6 +355,15 @@ void RedactPasswordParameters(std::string* s) {
 }
 
 }  // namespace
+
+std::optional<std::string> TransferAccelerationProblem(std::string_view bucket,
+                                                       std::string_view region) {
+  if (bucket.find('.') != std::string_view::npos || !IsValidBucketName(bucket)) {
+    return "Transfer Acceleration needs a DNS-compatible bucket name without dots";
+  }
+  if (region.starts_with("cn-")) return "China regions have no Transfer Acceleration";
+  return std::nullopt;
+}
 
 bool IsPostgresUrl(std::string_view url) {
   for (std::string_view scheme : kPostgresUrlSchemes) {
@@ -576,7 +461,7 @@ Status Settings::Validate() const {
     return Invalid("S3_PRICE_PER_GB_MONTH", fmt::format("{}", s3.price_per_gb_month),
                    kPriceExpectation);
   }
-  SWHA_RETURN_IF_ERROR(ValidateCloudFront(cloudfront, s3.use_s3_storage));
+  SWHA_RETURN_IF_ERROR(cloudfront.Validate(s3.use_s3_storage));
   if (s3.use_s3_storage) {
     if (s3.bucket_name.empty()) return Required("S3_BUCKET_NAME", "USE_S3_STORAGE is true");
     if (!s3.access_key_id.empty() && s3.secret_access_key.empty()) {
@@ -648,10 +533,7 @@ std::string Settings::ToString() const {
   number("S3_RECHECK_SECONDS", s3.recheck_seconds);
   number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
   number("S3_REQUEST_TIMEOUT_MS", s3.request_timeout_ms);
-  text("CLOUDFRONT_DOMAIN", cloudfront.domain);
-  text("CLOUDFRONT_KEY_PAIR_ID", cloudfront.key_pair_id);
-  text("CLOUDFRONT_PRIVATE_KEY_FILE", cloudfront.private_key_file);  // a path, not the key
-  text("CLOUDFRONT_ALLOWED_IP", cloudfront.allowed_ip);
+  out += cloudfront.ToString();
   return out;
 }
 

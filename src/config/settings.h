@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,12 @@ struct CloudFrontSettings {
   // policy that only requests from there may use.
   std::string allowed_ip;
   bool enabled() const { return !domain.empty(); }
+
+  // All three of domain, key pair and key file or none, each well-formed, and S3 storage on
+  // (`use_s3_storage`); one line naming the variable (cloudfront_settings.cc).
+  Status Validate(bool use_s3_storage) const;
+  // `NAME=value` lines; the key file's path, never the key.
+  std::string ToString() const;
 };
 
 struct Settings {
@@ -92,6 +99,11 @@ struct Settings {
   // its last 4 characters.
   std::string ToString() const;
 };
+
+// Why S3 Transfer Acceleration cannot serve `bucket` in `region` (a name that is not a DNS name
+// without dots; a China region), or nullopt. Shared by Settings::Validate and the S3 client.
+std::optional<std::string> TransferAccelerationProblem(std::string_view bucket,
+                                                       std::string_view region);
 
 // Builds Settings from `env` (usually MergeEnvironment(ProcessEnvironment(), .env)), falling
 // back to the defaults above for absent variables, then calls Validate(). Unknown variables

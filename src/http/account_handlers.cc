@@ -21,14 +21,6 @@ json UserJson(const catalog::User& u) {
           {"updated_at", u.updated_at ? json(FormatIso8601Utc(*u.updated_at)) : json(nullptr)}};
 }
 
-// Parses a JSON object body; the response to send when it is not one.
-std::optional<Response> ParseObject(const Request& req, json* body) {
-  *body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body->is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
-  if (!body->is_object()) return ValidationError("body", "body", "must be a JSON object");
-  return std::nullopt;
-}
-
 // Reads a string field of `body`: absent or null leaves `out` alone (and is an error when
 // `required`); any other type is an error.
 void ReadString(const json& body, const char* name, bool required, FieldErrors* errors,

@@ -118,9 +118,8 @@ std::optional<std::string> NonEmptyQuery(const Request& req, const char* name) {
 Response HandleLipsyncCreate(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
-  if (!body.is_object()) return ValidationError("body", "body", "must be a JSON object");
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
   service::LipsyncCreateRequest in;
   FieldErrors errors("body");
   auto string_field = [&](const char* name) -> std::optional<std::string> {

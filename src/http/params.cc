@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "http/errors.h"
 #include "util/strings.h"
 
 namespace swha::http {
@@ -53,6 +54,13 @@ std::optional<std::map<std::string, std::string>> ParseForm(std::string_view bod
     fields.emplace(std::move(name), std::move(value));
   }
   return fields;
+}
+
+std::optional<Response> ParseObject(const Request& req, nlohmann::json* body) {
+  *body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body->is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
+  if (!body->is_object()) return ValidationError("body", "body", "must be a JSON object");
+  return std::nullopt;
 }
 
 }  // namespace swha::http

@@ -30,6 +30,10 @@ class FieldErrors {
   nlohmann::json items_ = nlohmann::json::array();
 };
 
+// Parses a JSON object body into *body; the response to send when it is not one (400 for
+// malformed JSON, 422 for another JSON value).
+std::optional<Response> ParseObject(const Request& req, nlohmann::json* body);
+
 // Query-string values: booleans as FastAPI reads them (true/false/1/0/yes/no/on/off, any case),
 // integers and finite numbers spelled exactly.
 std::optional<bool> ParseBool(std::string_view s);

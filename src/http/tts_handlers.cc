@@ -61,9 +61,8 @@ json SessionJson(const service::Session& session) {
 Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
-  if (!body.is_object()) return ValidationError("body", "body", "must be a JSON object");
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
 
   service::GenerationRequest in;
   FieldErrors errors("body");

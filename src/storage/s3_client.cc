@@ -229,14 +229,9 @@ Status S3ClientConfig::Validate() const {
     }
   }
   if (use_accelerate_endpoint) {
-    if (!IsVirtualHostableBucket(bucket)) {
-      return Status::InvalidArgument("S3 bucket " + QuoteForMessage(bucket) +
-                                     ": Transfer Acceleration needs a DNS-compatible name "
-                                     "without dots");
-    }
-    if (region.starts_with("cn-")) {
-      return Status::InvalidArgument("S3 region " + region +
-                                     ": Transfer Acceleration is not offered in China regions");
+    if (auto problem = config::TransferAccelerationProblem(bucket, region)) {
+      return Status::InvalidArgument("S3 bucket " + QuoteForMessage(bucket) + " in " + region +
+                                     ": " + *problem);
     }
   }
   return Status::Ok();
