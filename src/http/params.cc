@@ -63,4 +63,14 @@ std::optional<Response> ParseObject(const Request& req, nlohmann::json* body) {
   return std::nullopt;
 }
 
+void ReadUrlExpiry(const nlohmann::json& body, FieldErrors* errors, std::optional<int64_t>* out) {
+  auto it = body.find("presigned_url_expiry");
+  if (it == body.end() || it->is_null()) return;
+  if (it->is_number_integer()) {
+    *out = it->get<int64_t>();
+  } else {
+    errors->Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
+  }
+}
+
 }  // namespace swha::http

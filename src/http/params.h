@@ -34,6 +34,10 @@ class FieldErrors {
 // malformed JSON, 422 for another JSON value).
 std::optional<Response> ParseObject(const Request& req, nlohmann::json* body);
 
+// A JSON body's optional "presigned_url_expiry": an integer number of seconds (its range is
+// the service's to check), else a type error in `errors`; absent or null leaves `out` alone.
+void ReadUrlExpiry(const nlohmann::json& body, FieldErrors* errors, std::optional<int64_t>* out);
+
 // Query-string values: booleans as FastAPI reads them (true/false/1/0/yes/no/on/off, any case),
 // integers and finite numbers spelled exactly.
 std::optional<bool> ParseBool(std::string_view s);

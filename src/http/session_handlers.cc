@@ -137,13 +137,7 @@ Response HandlePresign(const ApiContext& ctx, const Request& req) {
   FieldErrors errors("body");
   StringListField(body, "session_ids", &in.session_ids, &errors);
   StringListField(body, "s3_keys", &in.s3_keys, &errors);
-  if (auto it = body.find("presigned_url_expiry"); it != body.end() && !it->is_null()) {
-    if (it->is_number_integer()) {
-      in.url_expiry_seconds = it->get<int64_t>();
-    } else {
-      errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
-    }
-  }
+  ReadUrlExpiry(body, &errors, &in.url_expiry_seconds);
   if (!errors.empty()) return errors.ToResponse();
   auto batch = ctx.sessions->Presign(*caller, in);
   if (!batch.ok()) return ErrorFromStatus(batch.status(), "body");

@@ -97,13 +97,7 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
       errors.Add("use_s3", "must be a boolean", "type_error");
     }
   }
-  if (auto it = body.find("presigned_url_expiry"); it != body.end() && !it->is_null()) {
-    if (it->is_number_integer()) {
-      in.url_expiry_seconds = it->get<int64_t>();
-    } else {
-      errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
-    }
-  }
+  ReadUrlExpiry(body, &errors, &in.url_expiry_seconds);
   if (!errors.empty()) return errors.ToResponse();
   auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
