@@ -93,15 +93,14 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
       auto held = std::find_if(segments.begin(), segments.end(), [&](const Segment& seg) {
         return storage::InS3(seg.stored.location) && seg.stored.s3_key == name;
       });
-      Result<MintedUrl> minted = held == segments.end()
-                                     ? Result<MintedUrl>(Status::NotFound(std::string(kNotFound)))
-                                     : minter_->MintS3(name, batch.expiry_seconds);
-      if (minted.ok()) {
+      if (held == segments.end()) {
+        item.error = kNotFound;  // the caller's session, but no such object in S3
+      } else if (Result<MintedUrl> minted = minter_->MintS3(name, batch.expiry_seconds);
+                 minted.ok()) {
         item.url = std::move(minted->url);
         item.expires_at = minted->expires_at;
       } else {
-        item.error = held == segments.end() ? std::string(kNotFound)
-                                            : "not presigned: " + minted.status().message();
+        item.error = "not presigned: " + minted.status().message();
       }
     }
     batch.items.push_back(std::move(item));
