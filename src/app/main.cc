@@ -14,6 +14,7 @@
 #include "app/catalog_commands.h"
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
+#include "app/s3_lifecycle_commands.h"
 #include "app/service.h"
 #include "app/user_commands.h"
 #include "config/dotenv.h"
@@ -128,6 +129,10 @@ struct S3Commands {
   bool by_user = false;
   bool scan = false;
   CLI::App* presign = nullptr;
+  CLI::App* lifecycle = nullptr;
+  CLI::App* lifecycle_apply = nullptr;
+  CLI::App* lifecycle_remove = nullptr;
+  app::LifecycleCommand lifecycle_command;
   std::string prefix;
   std::string key;
   std::optional<std::string> expires;
@@ -147,6 +152,20 @@ void AddS3Commands(CLI::App* cli, S3Commands* c) {
       "usage", "Objects, bytes and estimated monthly cost (S3_PRICE_PER_GB_MONTH), per user");
   c->usage->add_flag("--by-user", c->by_user, "One line per user prefix, then the total");
   c->usage->add_flag("--scan", c->scan, "Count a full listing of audio/ instead of the catalog");
+  c->lifecycle = c->s3->add_subcommand(
+      "lifecycle", "The bucket's lifecycle rules, and swha-tts's expiration rule for a prefix");
+  c->lifecycle->require_subcommand(1);
+  c->lifecycle->add_subcommand("show", "List the bucket's lifecycle rules");
+  c->lifecycle_apply = c->lifecycle->add_subcommand(
+      "apply", "Expire objects under a prefix after N days (other rules are kept)");
+  c->lifecycle_apply->add_option("--days", c->lifecycle_command.days, "Days after creation")
+      ->required()
+      ->check(CLI::Range(1, storage::kMaxLifecycleDays));
+  c->lifecycle_remove =
+      c->lifecycle->add_subcommand("remove", "Remove swha-tts's expiration rule for a prefix");
+  for (CLI::App* sub : {c->lifecycle_apply, c->lifecycle_remove}) {
+    sub->add_option("--prefix", c->lifecycle_command.prefix, "Key prefix (default: audio/)");
+  }
   c->rm = c->s3->add_subcommand("rm", "Delete one object");
   c->rm->add_option("key", c->key, "Object key")->required();
   c->presign = cli->add_subcommand("presign", "Print a presigned S3 GET URL for an object");
@@ -171,6 +190,13 @@ int RunS3Command(const S3Commands& c, const config::S3Settings& settings) {
                            .err = &std::cerr};
   if (c.presign->parsed()) return app::RunPresign(settings, c.key, c.expires, env);
   if (c.check->parsed()) return app::RunS3Check(settings, env);
+  if (c.lifecycle->parsed()) {
+    app::LifecycleCommand command = c.lifecycle_command;
+    command.action = c.lifecycle_apply->parsed()    ? app::LifecycleAction::kApply
+                     : c.lifecycle_remove->parsed() ? app::LifecycleAction::kRemove
+                                                    : app::LifecycleAction::kShow;
+    return app::RunS3Lifecycle(settings, command, env);
+  }
   if (c.ls->parsed()) return app::RunS3List(settings, c.prefix, env);
   if (c.info->parsed()) return app::RunS3Info(settings, c.key, env);
   return app::RunS3Remove(settings, c.key, env);

@@ -145,6 +145,12 @@ void CheckAcceleration(const S3Client& s3, const config::S3Settings& settings, S
 
 }  // namespace
 
+Result<std::unique_ptr<S3Client>> CreateToolClient(const config::S3Settings& settings,
+                                                   const S3ToolEnv& env) {
+  SWHA_ASSIGN_OR_RETURN(Client made, MakeClient(settings, env));
+  return std::move(made.client);
+}
+
 storage::RetryPolicy ToolRetryPolicy() {
   storage::RetryPolicy retry;
   retry.max_attempts = 2;

@@ -39,6 +39,10 @@ storage::RetryPolicy ToolRetryPolicy();
 // A libcurl transport with the S3 timeouts from `settings`.
 std::unique_ptr<storage::HttpTransport> CreateToolTransport(const config::S3Settings& settings);
 
+// A client for the bucket in `settings`, with credentials resolved as the service does.
+Result<std::unique_ptr<storage::S3Client>> CreateToolClient(const config::S3Settings& settings,
+                                                            const S3ToolEnv& env);
+
 // One line per step, "PASS <step>: <detail>" or "FAIL <step>: <reason>", in this order:
 // configuration, bucket access, upload with metadata, presigned URL, file info, cleanup.
 // Uploads a small WAV under audio/_swha-check/<random hex>/ and deletes it again (cleanup runs

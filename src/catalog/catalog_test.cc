@@ -327,6 +327,40 @@ TEST_P(CatalogTest, StorageUsageSumsEachOwnersSegmentsByPlace) {
   EXPECT_EQ(catalog_->StorageUsage()->at(0).sessions, 1);
 }
 
+// NewSession: segment 0 in both places, segment 1 local only.
+TEST_P(CatalogTest, ExpiredS3AudioLeavesLocalCopiesAndMarksSessionsWithoutOne) {
+  ASSERT_TRUE(catalog_->RecordSession(NewSession("both", "7", 1000)).ok());
+  SessionRecord s3_only = NewSession("s3only", "7", 2000);
+  s3_only.segments[0].location = storage::Location::kS3;
+  s3_only.segments[1].location = storage::Location::kS3;
+  s3_only.segments[1].s3_key = "audio/users/7/s3only/segment_001.wav";
+  ASSERT_TRUE(catalog_->RecordSession(s3_only).ok());
+
+  // A session with local copies keeps them and plays on; it is not marked.
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("both", 5000).ok());
+  auto both = catalog_->GetSession("both");
+  ASSERT_TRUE(both.ok());
+  EXPECT_FALSE(both->audio_expired_at.has_value());
+  EXPECT_EQ(both->segments[0].location, storage::Location::kLocal);
+  EXPECT_FALSE(both->segments[0].s3_key.has_value());
+  EXPECT_EQ(both->segments[1].location, storage::Location::kLocal);
+
+  // A session with no other copy is marked, once: the first time is kept.
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", 6000).ok());
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", 7000).ok());
+  auto gone = catalog_->GetSession("s3only");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->audio_expired_at, 6000);
+  EXPECT_EQ(gone->segments[1].location, storage::Location::kS3);  // still says where it was
+  EXPECT_EQ(gone->segments[1].s3_key, "audio/users/7/s3only/segment_001.wav");
+  auto listed = catalog_->ListSessions("7", 10, std::nullopt);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->sessions.size(), 2u);
+  EXPECT_EQ(listed->sessions[0].audio_expired_at, 6000);
+
+  EXPECT_EQ(catalog_->MarkS3AudioExpired("nobody", 1).code(), StatusCode::kNotFound);
+}
+
 TEST_P(CatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {
   ASSERT_TRUE(catalog_->RecordSession(NewSession("doomed", "7", 1000)).ok());
   std::atomic<int> deleted{0};

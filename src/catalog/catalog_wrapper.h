@@ -61,6 +61,9 @@ class CatalogWrapper : public Catalog {
   Status DeleteSession(std::string_view session_id) override {
     return target_->DeleteSession(session_id);
   }
+  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
+    return target_->MarkS3AudioExpired(session_id, now_unix);
+  }
   Status CreateLipsyncJob(const LipsyncJob& job) override { return target_->CreateLipsyncJob(job); }
   Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) override {
     return target_->GetLipsyncJob(job_id);

@@ -24,9 +24,9 @@ constexpr std::string_view kApiKeyColumns =
 // `id` first: listings page on it.
 constexpr std::string_view kSessionColumns =
     "id, session_id, owner, created_at_ms, voice, language_code, speed, split_pattern, "
-    "text_length";
+    "text_length, audio_expired_at";
 
-constexpr int kSessionColumnCount = 9;
+constexpr int kSessionColumnCount = 10;
 static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCount);
 
 constexpr std::string_view kSegmentColumns =
@@ -82,6 +82,16 @@ void BindLipsyncJobValues(const LipsyncJob& j, Bind&& bind) {
 // new one. Parameters, in order: status, rank, output_url, output_duration, error_message,
 // error_code, now_ms (updated_at, and completed_at when the rank is final), provider_job_id,
 // job_id, rank (again, for the guard). `P(n)` is the dialect's n-th placeholder.
+// MarkS3AudioExpired's two statements, in PostgreSQL's placeholders ($1 the session id, $2
+// the time); SQLite reads them with each '$' made '?' (its ?NNN numbered parameters).
+constexpr std::string_view kDropExpiredS3CopiesSql =
+    "UPDATE segments SET location = 'local', s3_key = NULL"
+    " WHERE session_id = $1 AND location = 'local+s3'";
+constexpr std::string_view kMarkAudioExpiredSql =
+    "UPDATE sessions SET audio_expired_at = $2"
+    " WHERE session_id = $1 AND audio_expired_at IS NULL AND EXISTS"
+    " (SELECT 1 FROM segments g WHERE g.session_id = $1 AND g.location = 's3')";
+
 // One row per owner: owner, sessions, S3 objects and bytes, local files and bytes (OwnerUsage);
 // the same SQL for SQLite and PostgreSQL.
 constexpr std::string_view kStorageUsageSql =
@@ -159,6 +169,7 @@ SessionRecord ReadSession(const Row& row) {
   r.speed = row.Double(6);
   r.split_pattern = row.Text(7);
   r.text_length = row.Int(8);
+  r.audio_expired_at = row.OptionalInt(9);
   return r;
 }
 

@@ -197,9 +197,18 @@ CREATE INDEX lipsync_jobs_owner ON lipsync_jobs (owner, id);
 CREATE INDEX lipsync_jobs_due ON lipsync_jobs (status_rank, next_poll_at_ms);
 )sql";
 
-constexpr std::array kMigrations = {Migration{1, kV1Sqlite, kV1Postgres},
-                                    Migration{2, kV2Sqlite, kV2Postgres},
-                                    Migration{3, kV3Sqlite, kV3Postgres}};
+// 4: sessions remember that a bucket lifecycle rule expired their S3 audio.
+constexpr std::string_view kV4Sqlite = R"sql(
+ALTER TABLE sessions ADD COLUMN audio_expired_at INTEGER;
+)sql";
+
+constexpr std::string_view kV4Postgres = R"sql(
+ALTER TABLE sessions ADD COLUMN audio_expired_at BIGINT;
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, kV1Sqlite, kV1Postgres}, Migration{2, kV2Sqlite, kV2Postgres},
+    Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres}};
 
 }  // namespace
 

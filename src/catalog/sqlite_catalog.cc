@@ -1,6 +1,7 @@
 // The embedded catalog: one SQLite connection behind a mutex. Each call is a few small
 // statements, so serializing them costs less than a pool would, and WAL mode lets other
 // processes (the CLI) read while the service writes.
+#include <algorithm>
 #include <mutex>
 
 #include "catalog/catalog.h"
@@ -10,6 +11,13 @@
 
 namespace swha::catalog {
 namespace {
+
+// SQL written with PostgreSQL's $N placeholders (rows.h), as SQLite's ?N.
+std::string SqliteNumbered(std::string_view sql) {
+  std::string out(sql);
+  std::replace(out.begin(), out.end(), '$', '?');
+  return out;
+}
 
 constexpr int kBusyTimeoutMs = 5000;
 
@@ -256,6 +264,22 @@ class SqliteCatalog : public Catalog {
     s.Bind(1, session_id);
     SWHA_RETURN_IF_ERROR(s.Run("delete session"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return InTransaction("mark S3 audio expired", [&]() -> Status {
+      Statement exists(&statements_, "SELECT 1 FROM sessions WHERE session_id = ?");
+      exists.Bind(1, session_id);
+      SWHA_ASSIGN_OR_RETURN(bool row, exists.Step("mark S3 audio expired"));
+      if (!row) return Status::NotFound("Session not found");
+      Statement drop(&statements_, SqliteNumbered(kDropExpiredS3CopiesSql));
+      drop.Bind(1, session_id);
+      SWHA_RETURN_IF_ERROR(drop.Run("mark S3 audio expired"));
+      Statement mark(&statements_, SqliteNumbered(kMarkAudioExpiredSql));
+      mark.Bind(1, session_id).Bind(2, now_unix);
+      return mark.Run("mark S3 audio expired");
+    });
   }
 
   Status CreateLipsyncJob(const LipsyncJob& job) override {

@@ -65,6 +65,9 @@ constexpr IntRule kLipsyncExpiryRule{"LIPSYNC_AUDIO_URL_EXPIRY", 60, storage::kM
                                      "seconds"};
 constexpr IntRule kSyncTimeoutRule{"SYNC_API_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 constexpr IntRule kMaxUploadsRule{"S3_MAX_CONCURRENT_UPLOADS", 1, 64, ""};
+constexpr IntRule kLifecycleDaysRule{"S3_LIFECYCLE_DAYS", 0, storage::kMaxLifecycleDays,
+                                     "0 leaves the bucket's lifecycle rules alone"};
+constexpr IntRule kLifecycleDayRule{"S3_LIFECYCLE_DAY_SECONDS", 1, 86400, "seconds"};
 constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
 constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
 constexpr IntRule kRequestTimeoutRule{"S3_REQUEST_TIMEOUT_MS", 1000, 600000, "milliseconds"};
@@ -435,6 +438,14 @@ Status Settings::Validate() const {
   SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, s3.presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kMaxUploadsRule, s3.max_concurrent_uploads));
   SWHA_RETURN_IF_ERROR(CheckRange(kRecheckRule, s3.recheck_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDaysRule, s3.lifecycle_days));
+  SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDayRule, s3.lifecycle_day_seconds));
+  if (s3.lifecycle_prefix.size() > storage::kMaxLifecyclePrefixBytes ||
+      HasSpaceOrControl(s3.lifecycle_prefix)) {
+    return Invalid("S3_LIFECYCLE_PREFIX", s3.lifecycle_prefix,
+                   "a key prefix of at most " + std::to_string(storage::kMaxLifecyclePrefixBytes) +
+                       " bytes without spaces or control characters");
+  }
   SWHA_RETURN_IF_ERROR(CheckRange(kConnectTimeoutRule, s3.connect_timeout_ms));
   SWHA_RETURN_IF_ERROR(CheckRange(kRequestTimeoutRule, s3.request_timeout_ms));
   if (!IsValidRegion(s3.region)) return Invalid("AWS_REGION", s3.region, kRegionExpectation);
@@ -531,6 +542,9 @@ std::string Settings::ToString() const {
   text("S3_PRICE_PER_GB_MONTH", fmt::format("{}", s3.price_per_gb_month));
   number("S3_MAX_CONCURRENT_UPLOADS", s3.max_concurrent_uploads);
   number("S3_RECHECK_SECONDS", s3.recheck_seconds);
+  number("S3_LIFECYCLE_DAYS", s3.lifecycle_days);
+  text("S3_LIFECYCLE_PREFIX", s3.lifecycle_prefix);
+  number("S3_LIFECYCLE_DAY_SECONDS", s3.lifecycle_day_seconds);
   number("S3_CONNECT_TIMEOUT_MS", s3.connect_timeout_ms);
   number("S3_REQUEST_TIMEOUT_MS", s3.request_timeout_ms);
   out += cloudfront.ToString();
@@ -598,6 +612,9 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   SWHA_RETURN_IF_ERROR(ReadPrice(env, "S3_PRICE_PER_GB_MONTH", &s3.price_per_gb_month));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kMaxUploadsRule, &s3.max_concurrent_uploads));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRecheckRule, &s3.recheck_seconds));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kLifecycleDaysRule, &s3.lifecycle_days));
+  ReadString(env, "S3_LIFECYCLE_PREFIX", &s3.lifecycle_prefix);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kLifecycleDayRule, &s3.lifecycle_day_seconds));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kConnectTimeoutRule, &s3.connect_timeout_ms));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kRequestTimeoutRule, &s3.request_timeout_ms));
   ReadString(env, "CLOUDFRONT_DOMAIN", &s.cloudfront.domain);

@@ -34,6 +34,14 @@ struct S3Settings {
   // S3_PRICE_PER_GB_MONTH, USD per GiB-month, for the usage report's estimate (S3 Standard's
   // first-tier price in us-east-1 by default).
   double price_per_gb_month = 0.023;
+  // S3_LIFECYCLE_DAYS: when not 0, start-up makes sure the bucket has our expiration rule for
+  // S3_LIFECYCLE_PREFIX with this many days (read, merge, write; other rules are kept).
+  int lifecycle_days = 0;
+  std::string lifecycle_prefix = "audio/";  // S3_LIFECYCLE_PREFIX
+  // S3_LIFECYCLE_DAY_SECONDS: how long a lifecycle "day" lasts on this S3 server, for knowing
+  // when audio has expired. 86400 on AWS; less on a test server that shortens days (Ceph's
+  // rgw_lc_debug_interval).
+  int lifecycle_day_seconds = 86400;
   int max_concurrent_uploads = 8;  // S3_MAX_CONCURRENT_UPLOADS, across all requests
   int recheck_seconds = 10;        // S3_RECHECK_SECONDS: S3 skipped this long after a failure
   int connect_timeout_ms = 3000;   // S3_CONNECT_TIMEOUT_MS

@@ -34,6 +34,7 @@ catalog::SessionRecord ToRecord(const Session& s) {
   r.speed = s.speed;
   r.split_pattern = s.split_pattern;
   r.text_length = static_cast<int64_t>(s.text_length);
+  r.audio_expired_at = s.audio_expired_at;
   for (const Segment& seg : s.segments) {
     r.segments.push_back({seg.index, seg.stored.filename, seg.graphemes, seg.phonemes,
                           seg.duration_seconds, seg.byte_size, seg.sha256_hex, seg.stored.location,
@@ -52,6 +53,7 @@ Session FromRecord(catalog::SessionRecord r) {
   s.speed = r.speed;
   s.split_pattern = std::move(r.split_pattern);
   s.text_length = static_cast<size_t>(r.text_length);
+  s.audio_expired_at = r.audio_expired_at;
   for (catalog::SegmentRecord& seg : r.segments) {
     Segment out;
     out.index = seg.index;

@@ -55,6 +55,9 @@ struct Session {
   double speed = 1.0;
   std::string split_pattern;
   size_t text_length = 0;  // characters; the text itself is never kept
+  // Set once a bucket lifecycle rule is known to have expired its S3-only audio: the session
+  // then has no audio to hand out.
+  std::optional<int64_t> audio_expired_at;
   std::vector<Segment> segments;
   std::vector<std::string> warnings;
   double processing_time = 0;

@@ -257,6 +257,9 @@ struct S3Client::Call {
   KeyValueList query;    // raw
   KeyValueList headers;  // signed and sent
   std::string_view body;
+  // An S3 error code (with HTTP 404) that means "not configured" rather than a failure, e.g.
+  // NoSuchLifecycleConfiguration: that answer is returned as it is, not as an error.
+  std::string_view absent_code;
 };
 
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTransport* transport,
@@ -388,7 +391,9 @@ Result<HttpResponse> S3Client::ExecuteAttempts(const Call& call, int* attempts) 
     if (!sent.ok()) {
       failure = sent.status().WithContext(ErrorSubject(call.op, call.key));
       retryable = sent.status().code() == StatusCode::kUnavailable;
-    } else if (sent->status >= 200 && sent->status < 300) {
+    } else if ((sent->status >= 200 && sent->status < 300) ||
+               (sent->status == 404 && !call.absent_code.empty() &&
+                ParseErrorBody(sent->body).code == call.absent_code)) {
       return sent;
     } else {
       failure = S3ErrorStatus(call.op, call.key, *sent);
@@ -568,21 +573,50 @@ Status S3Client::HeadBucket() const {
   return Status::Ok();
 }
 
-Result<std::string> S3Client::GetBucketAccelerateStatus() const {
-  const Call call{"GetBucketAccelerateConfiguration",
+Result<std::optional<std::string>> S3Client::GetBucketConfiguration(
+    std::string_view op, std::string_view subresource, std::string_view absent_code) const {
+  Call call{op, config_.bucket, "GET", BucketPath(), {{std::string(subresource), ""}}, {}, {}};
+  call.absent_code = absent_code;
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  if (response.status == 404) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(response.body));
+}
+
+Status S3Client::PutBucketConfiguration(std::string_view op, std::string_view subresource,
+                                        std::string_view xml) const {
+  // S3 requires Content-MD5 (or a flexible checksum) on bucket configuration writes.
+  const Call call{op,
                   config_.bucket,
-                  "GET",
+                  "PUT",
                   BucketPath(),
-                  {{"accelerate", ""}},
-                  {},
+                  {{std::string(subresource), ""}},
+                  {{"Content-MD5", crypto::Base64Encode(crypto::Md5(xml))},
+                   {"Content-Type", "application/xml"}},
+                  xml};
+  SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  (void)response;
+  return Status::Ok();
+}
+
+Status S3Client::DeleteBucketConfiguration(std::string_view op,
+                                           std::string_view subresource) const {
+  const Call call{op, config_.bucket, "DELETE", BucketPath(), {{std::string(subresource), ""}}, {},
                   {}};
   SWHA_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+  (void)response;
+  return Status::Ok();
+}
+
+Result<std::string> S3Client::GetBucketAccelerateStatus() const {
+  constexpr std::string_view kOp = "GetBucketAccelerateConfiguration";
+  std::optional<std::string> body;
+  SWHA_ASSIGN_OR_RETURN(body, GetBucketConfiguration(kOp, "accelerate"));
   pugi::xml_document doc;
-  const pugi::xml_node result = doc.load_buffer(response.body.data(), response.body.size())
+  const pugi::xml_node result = body.has_value() && doc.load_buffer(body->data(), body->size())
                                     ? doc.child("AccelerateConfiguration")
                                     : pugi::xml_node();
   if (!result) {
-    return Status::Internal(ErrorSubject("GetBucketAccelerateConfiguration", config_.bucket) +
+    return Status::Internal(ErrorSubject(kOp, config_.bucket) +
                             ": the answer is not an AccelerateConfiguration");
   }
   return std::string(result.child_value("Status"));

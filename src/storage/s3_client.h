@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +111,14 @@ class S3Client {
   // GetBucketAccelerateConfiguration: "Enabled", "Suspended", or "" when the bucket was never
   // configured for Transfer Acceleration.
   Result<std::string> GetBucketAccelerateStatus() const;
+  // A bucket subresource's configuration (?lifecycle, ?accelerate, ...), as the XML S3 keeps.
+  // GET: nullopt when S3 answers 404 with `absent_code` (the bucket has none); PUT sends
+  // Content-MD5; DELETE removes it. `op` names the operation in errors and metrics.
+  Result<std::optional<std::string>> GetBucketConfiguration(
+      std::string_view op, std::string_view subresource, std::string_view absent_code = {}) const;
+  Status PutBucketConfiguration(std::string_view op, std::string_view subresource,
+                                std::string_view xml) const;
+  Status DeleteBucketConfiguration(std::string_view op, std::string_view subresource) const;
   // A GET URL valid for `expires_seconds` (1..604800) from now; signing is local, no request.
   Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds) const;
   // The same for a PUT of the object (an upload by whoever holds the URL; only the host is
