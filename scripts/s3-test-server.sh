@@ -22,6 +22,8 @@
 #   S3_TEST_BUCKET    bucket created at start;        default: swha-test
 #   S3_TEST_ACCESS_KEY, S3_TEST_SECRET_KEY            default: fixed test credentials
 #   S3_TEST_MGR=1     also run a ceph-mgr (not needed for S3; ~300 MB)
+#   S3_TEST_LC_DAY_SECONDS  a lifecycle "day" lasts this many seconds, and lifecycle rules run
+#                     that often (rgw_lc_debug_interval); fixed when DIR is created
 #   S3_TEST_TIMEOUT   seconds to wait for each step;  default: 60
 #   S3_TEST_STOP_TIMEOUT  seconds between TERM and KILL for each daemon; default: 15
 #   S3_TEST_QUIET=1   no progress lines on stderr
@@ -33,7 +35,7 @@ PACKAGES=(ceph-mon ceph-osd ceph-mgr radosgw ceph-common)
 CORE_DAEMONS=(mon.a osd.0 client.rgw)
 
 usage() {
-  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -256,6 +258,9 @@ rgw enable usage log = false
 rgw enable ops log = false
 rgw dns name =
 EOF
+  if [ -n "${S3_TEST_LC_DAY_SECONDS:-}" ]; then
+    echo "rgw lc debug interval = $S3_TEST_LC_DAY_SECONDS" >>"$CONF"
+  fi
 }
 
 # ---- start -------------------------------------------------------------------------------------

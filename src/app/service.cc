@@ -60,6 +60,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->service_metrics_ = std::make_unique<metrics::ServiceMetrics>(&service->metrics_);
   const metrics::ServiceMetrics* counted = service->service_metrics_.get();
   SWHA_ASSIGN_OR_RETURN(service->storage_, StorageStack::Create(s, fs, counted));
+  service->storage_->ApplyLifecycleSetting();
 
   SWHA_ASSIGN_OR_RETURN(service->catalog_, OpenCatalog(s));
   service->timed_catalog_ =

@@ -59,7 +59,8 @@ void StorageStack::SetUpS3() {
           .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
           .keep_local_copy = settings_.keep_local_copy,
           .metrics = metrics_,
-          .cdn = cdn_.get()});
+          .cdn = cdn_.get(),
+          .lifecycle_day_seconds = s3.lifecycle_day_seconds});
   storage_.s3 = s3_store_.get();
   storage_.s3_credentials_source = resolved->credentials_kind;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
@@ -76,6 +77,21 @@ void StorageStack::SetUpS3() {
     spdlog::warn("S3 is not reachable now ({}); audio stays local until it is",
                  reachable.message());
   }
+}
+
+void StorageStack::ApplyLifecycleSetting() {
+  const config::S3Settings& s3 = settings_.s3;
+  if (s3.lifecycle_days == 0 || s3_store_ == nullptr) return;
+  Result<storage::LifecycleChange> change =
+      s3_store_->EnsureExpirationRule(s3.lifecycle_prefix, s3.lifecycle_days);
+  if (!change.ok()) {
+    spdlog::warn("S3_LIFECYCLE_DAYS: the bucket's lifecycle rule was not set: {}",
+                 change.status().message());
+    return;
+  }
+  spdlog::info("S3 lifecycle rule {} ({} day(s)): {}",
+               storage::ExpirationRuleId(s3.lifecycle_prefix), s3.lifecycle_days,
+               storage::LifecycleChangeName(*change));
 }
 
 std::string StorageStack::Summary() const {

@@ -30,6 +30,10 @@ class StorageStack {
 
   // Stable for the stack's lifetime; services keep the pointer.
   service::StorageBackends* backends() { return &storage_; }
+  // With S3_LIFECYCLE_DAYS set and S3 up: the bucket gets our expiration rule for
+  // S3_LIFECYCLE_PREFIX when it lacks it or says otherwise (other rules are kept). For the
+  // service at start-up; a failure is logged, not fatal (S3 may be down for now).
+  void ApplyLifecycleSetting();
   // One line for the start-up log: where audio goes ("local at DIR", "S3 bucket B at E (...)").
   std::string Summary() const;
 

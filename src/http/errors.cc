@@ -20,6 +20,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kPaymentRequired: return 402;
     case StatusCode::kRateLimited: return 429;
     case StatusCode::kBadGateway: return 502;
+    case StatusCode::kGone: return 410;
   }
   return 500;
 }

@@ -33,6 +33,10 @@ Response HandleListSessions(const ApiContext& ctx, const Request& req) {
     item.erase("processing_time");
     item.erase("expires_at");
     item.erase("warnings");
+    // A bucket lifecycle rule removed its audio: GET would answer 410.
+    item["audio_expired_at"] = s.audio_expired_at.has_value()
+                                   ? json(FormatIso8601Utc(*s.audio_expired_at))
+                                   : json(nullptr);
     for (json& seg : item["audio_segments"]) {
       for (const char* url_field : {"local_url", "presigned_url", "expires_at"}) {
         seg.erase(url_field);

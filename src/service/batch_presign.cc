@@ -8,6 +8,8 @@ namespace swha::service {
 namespace {
 
 constexpr std::string_view kNotFound = "not found";
+// The caller's session, whose audio a bucket lifecycle rule removed.
+constexpr std::string_view kExpired = "expired";
 
 Status CheckBatchShape(const PresignBatchRequest& request) {
   const bool by_session = !request.session_ids.empty();
@@ -46,6 +48,7 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
     if (it != owned.end()) return &it->second;
     Result<Session> session = FindOwned(principal, session_id);
     if (!session.ok() && session.status().code() != StatusCode::kNotFound) return session.status();
+    if (session.ok()) SWHA_RETURN_IF_ERROR(NoteExpiredAudio(&*session));
     std::optional<Session> value;
     if (session.ok()) value = *std::move(session);
     return &owned.emplace(session_id, std::move(value)).first->second;
@@ -83,6 +86,8 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
     if (!session_id.empty()) session = &owned.at(session_id);
     if (session == nullptr || !session->has_value()) {
       item.error = kNotFound;
+    } else if ((*session)->audio_expired_at.has_value()) {
+      item.error = kExpired;
     } else if (batch.by_session) {
       item.session = **session;
       minter_->Mint(item.session->session_id, batch.expiry_seconds, &item.session->segments,

@@ -67,8 +67,36 @@ Result<Session> SessionService::Get(const Principal& principal, std::string_view
   SWHA_ASSIGN_OR_RETURN(expiry, ResolveUrlExpiry(url_expiry_seconds, default_url_expiry_seconds_));
   Session session;
   SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
+  SWHA_RETURN_IF_ERROR(NoteExpiredAudio(&session));
+  if (session.audio_expired_at.has_value()) {
+    return Status::Gone(
+        "Session audio expired: the S3 bucket's lifecycle rule removed it (noticed " +
+        FormatIso8601Utc(*session.audio_expired_at) + ")");
+  }
   minter_->Mint(session.session_id, expiry, &session.segments, &session.warnings);
   return session;
+}
+
+Status SessionService::NoteExpiredAudio(Session* session) const {
+  if (session->audio_expired_at.has_value() || storage_->s3 == nullptr) return Status::Ok();
+  // A session's objects are uploaded together, so they expire together: one tells for all.
+  const auto in_s3 =
+      std::find_if(session->segments.begin(), session->segments.end(), [](const Segment& seg) {
+        return storage::InS3(seg.stored.location) && seg.stored.s3_key.has_value();
+      });
+  if (in_s3 == session->segments.end()) return Status::Ok();
+  const std::string& key = *in_s3->stored.s3_key;
+  const int64_t now = clock_->NowUnixSeconds();
+  const std::optional<int64_t> due = storage_->s3->ExpiresAt(key, session->created_at_ms / 1000);
+  if (!due.has_value() || now < *due) return Status::Ok();
+  Result<bool> exists = storage_->s3->ObjectExists(key);
+  if (!exists.ok() || *exists) return Status::Ok();
+  spdlog::info("session {}: its S3 audio expired under the bucket's lifecycle rule",
+               session->session_id);
+  SWHA_RETURN_IF_ERROR(catalog_->MarkS3AudioExpired(session->session_id, now));
+  SWHA_ASSIGN_OR_RETURN(catalog::SessionRecord record, catalog_->GetSession(session->session_id));
+  *session = FromRecord(std::move(record));
+  return Status::Ok();
 }
 
 Result<DeleteReport> SessionService::Delete(const Principal& principal,

@@ -115,7 +115,8 @@ class SessionService {
   Result<SessionListing> List(const Principal& principal, int limit,
                               std::optional<std::string_view> cursor) const;
   // One session with URLs freshly minted for `url_expiry_seconds` (ResolveUrlExpiry's rules;
-  // presigned in S3, signed locally otherwise).
+  // presigned in S3, signed locally otherwise). Gone when a bucket lifecycle rule expired its
+  // audio (NoteExpiredAudio), rather than URLs that would 404.
   Result<Session> Get(const Principal& principal, std::string_view session_id,
                       std::optional<int64_t> url_expiry_seconds) const;
   // URLs for up to kMaxPresignBatch of `principal`'s sessions or S3 objects (batch_presign.cc);
@@ -140,6 +141,11 @@ class SessionService {
  private:
   // The session, when `principal` owns it; NotFound otherwise.
   Result<Session> FindOwned(const Principal& principal, std::string_view session_id) const;
+  // A bucket lifecycle rule may have expired the session's S3 copies since it was recorded.
+  // For a session past its rule's age, one of its objects is looked at (HEAD); when it is gone,
+  // the catalog is told (MarkS3AudioExpired) and `session` reloaded to match. S3 that cannot
+  // answer changes nothing: the URLs are minted as before.
+  Status NoteExpiredAudio(Session* session) const;
 
   const StorageBackends* storage_;
   catalog::Catalog* catalog_;

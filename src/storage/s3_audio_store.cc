@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::string_view kContentType = "audio/wav";
 constexpr size_t kMaxCachedUrls = 10000;
+constexpr int64_t kSecondsPerDay = 86400;  // AWS's lifecycle day
 // A cached URL is handed out again until this close to its expiry: a tenth of its lifetime,
 // at most five minutes, so a caller never gets a URL that is about to die.
 constexpr int64_t kMaxReuseMarginSeconds = 300;
@@ -280,6 +281,50 @@ Status S3AudioStore::CheckReachable() {
   probe_result_ = s;
   probe_checked_ms_ = now_ms;
   return s;
+}
+
+std::vector<LifecycleRule> S3AudioStore::CurrentLifecycleRules() {
+  const int64_t now_ms = clock_->NowUnixMillis();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool fresh =
+        lifecycle_read_ms_ != 0 && now_ms - lifecycle_read_ms_ < kLifecycleRefreshSeconds * 1000;
+    if (fresh || lifecycle_reading_ || !availability_.available) return lifecycle_rules_;
+    lifecycle_reading_ = true;
+  }
+  Result<std::vector<LifecycleRule>> rules = ReadLifecycleRules(*probe_);
+  std::lock_guard<std::mutex> lock(mu_);
+  lifecycle_reading_ = false;
+  lifecycle_read_ms_ = now_ms;  // a failed read is not retried at once either
+  if (rules.ok()) {
+    lifecycle_rules_ = *std::move(rules);
+  } else {
+    spdlog::warn("S3 lifecycle rules not read (kept what was known): {}", rules.status().message());
+  }
+  return lifecycle_rules_;
+}
+
+std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t created_unix) {
+  const std::optional<int> days = ExpirationDaysFor(CurrentLifecycleRules(), key);
+  if (!days.has_value()) return std::nullopt;
+  const int64_t day = options_.lifecycle_day_seconds;
+  const int64_t due = created_unix + int64_t{*days} * day;
+  if (day != kSecondsPerDay) return due;
+  return (due + kSecondsPerDay - 1) / kSecondsPerDay * kSecondsPerDay;
+}
+
+Result<bool> S3AudioStore::ObjectExists(std::string_view key) {
+  Result<ObjectInfo> info = probe_->HeadObject(key);
+  if (info.ok()) return true;
+  if (info.status().code() == StatusCode::kNotFound) return false;
+  return info.status();
+}
+
+Result<LifecycleChange> S3AudioStore::EnsureExpirationRule(std::string_view prefix, int days) {
+  Result<LifecycleChange> change = ApplyExpirationRule(*client_, prefix, days);
+  std::lock_guard<std::mutex> lock(mu_);
+  lifecycle_read_ms_ = 0;
+  return change;
 }
 
 std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::string>& keys) {

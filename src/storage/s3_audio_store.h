@@ -22,6 +22,7 @@
 #include "storage/audio_store.h"
 #include "storage/cloudfront_signer.h"
 #include "storage/s3_client.h"
+#include "storage/s3_lifecycle.h"
 #include "util/clock.h"
 #include "util/status.h"
 #include "util/thread_pool.h"
@@ -36,6 +37,9 @@ struct S3AudioStoreOptions {
   // Borrowed; when set, Presign hands out CloudFront signed URLs for the objects instead of S3
   // presigned ones (CLOUDFRONT_*).
   const CloudFrontSigner* cdn = nullptr;
+  // How long a lifecycle "day" lasts on this S3 server (S3_LIFECYCLE_DAY_SECONDS): AWS's 86400,
+  // or less on a test server that shortens days.
+  int64_t lifecycle_day_seconds = 86400;
 };
 
 // What the uploads' x-amz-meta-* metadata describes (the original's fields).
@@ -95,6 +99,19 @@ class S3AudioStore {
   Status CheckReachable();
   S3Availability availability() const;
 
+  // When object `key`, written at `created_unix`, is due to expire under the bucket's lifecycle
+  // rules (ExpirationDaysFor), or nullopt when no rule surely applies. With AWS's day, as S3
+  // counts: the days after creation, rounded up to the next midnight UTC. The rules are read
+  // from the bucket when first needed and again every kLifecycleRefreshSeconds, by one caller
+  // while the others use what was read before; a read that fails keeps the old rules.
+  std::optional<int64_t> ExpiresAt(std::string_view key, int64_t created_unix);
+  // Whether object `key` is there: one HEAD, one attempt. An absent object is false; S3 that
+  // cannot answer is an error.
+  Result<bool> ObjectExists(std::string_view key);
+  // ApplyExpirationRule on this bucket (S3_LIFECYCLE_DAYS at start-up); the rules are read
+  // again afterwards.
+  Result<LifecycleChange> EnsureExpirationRule(std::string_view prefix, int days);
+
   // Every object under `prefix`, all pages.
   Result<std::vector<ListedObject>> ListObjects(std::string_view prefix);
   // The session id in an ObjectKey, or "" when `key` is not one.
@@ -112,6 +129,10 @@ class S3AudioStore {
   };
 
   static constexpr int64_t kProbeCacheMillis = 2000;
+  static constexpr int64_t kLifecycleRefreshSeconds = 300;
+
+  // The lifecycle rules, read again when stale (see ExpiresAt).
+  std::vector<LifecycleRule> CurrentLifecycleRules();
 
   // nullopt: go ahead (`*started_ms` is when); else S3 is being skipped, and why.
   std::optional<S3Availability> BeginAttempt(int64_t* started_ms);
@@ -134,6 +155,9 @@ class S3AudioStore {
   Status probe_result_;
   int64_t probe_checked_ms_ = 0;
   std::map<std::pair<std::string, int64_t>, CachedUrl> presign_cache_;
+  std::vector<LifecycleRule> lifecycle_rules_;
+  int64_t lifecycle_read_ms_ = 0;  // 0: not read yet, or to be read again now
+  bool lifecycle_reading_ = false;
 };
 
 // The x-amz-meta-* fields (names without the prefix) of segment `index` (`filename`) of the

@@ -17,6 +17,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kPaymentRequired: return "PAYMENT_REQUIRED";
     case StatusCode::kRateLimited: return "RATE_LIMITED";
     case StatusCode::kBadGateway: return "BAD_GATEWAY";
+    case StatusCode::kGone: return "GONE";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "UNKNOWN";

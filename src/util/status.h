@@ -28,6 +28,7 @@ enum class StatusCode {
   kPaymentRequired,   // an upstream provider refused for billing (402)
   kRateLimited,       // too many requests; retry_after_seconds() says when to retry (429)
   kBadGateway,        // an upstream provider failed or answered nonsense (502)
+  kGone,              // it existed, and is gone for good (410)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
   static Status BadRequest(std::string m) { return {StatusCode::kBadRequest, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+  static Status Gone(std::string m) { return {StatusCode::kGone, std::move(m)}; }
   // `field`: which unique value is taken ("email"), when known.
   static Status AlreadyExists(std::string m, std::string field = "") {
     Status s(StatusCode::kAlreadyExists, std::move(m));

@@ -52,10 +52,13 @@ RgwServer::~RgwServer() {
 Status RgwServer::Start() {
   const std::string log = dir_ + ".log";
   int exit_code = 0;
-  const std::string out = RunShell("S3_TEST_PORT=" + std::to_string(s3_port_) +
-                                       " CEPH_MON_PORT=" + std::to_string(mon_port_) + " bash '" +
-                                       ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'",
-                                   &exit_code);
+  std::string command =
+      "S3_TEST_PORT=" + std::to_string(s3_port_) + " CEPH_MON_PORT=" + std::to_string(mon_port_);
+  if (lifecycle_day_seconds_ > 0) {
+    command += " S3_TEST_LC_DAY_SECONDS=" + std::to_string(lifecycle_day_seconds_);
+  }
+  command += " bash '" + ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'";
+  const std::string out = RunShell(command, &exit_code);
   // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...
   const std::string line = LastLine(out);
   std::map<std::string, std::string> vars;

@@ -41,6 +41,10 @@ class RgwServer {
   // restart (the OSD keeps them in memory); the bucket is made again by Start().
   Status Stop();
 
+  // Before the first Start: a lifecycle "day" lasts `seconds` on this server, and lifecycle
+  // rules are applied that often (Ceph's rgw_lc_debug_interval), so expiry can be tested.
+  void set_lifecycle_day_seconds(int seconds) { lifecycle_day_seconds_ = seconds; }
+
   const RgwEndpoint& endpoint() const { return endpoint_; }
   const std::string& dir() const { return dir_; }
 
@@ -50,6 +54,7 @@ class RgwServer {
   std::string dir_;
   RgwEndpoint endpoint_;
   bool started_once_ = false;
+  int lifecycle_day_seconds_ = 0;  // 0: Ceph's default, a real day
 };
 
 }  // namespace swha::testing
