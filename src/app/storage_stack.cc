@@ -43,17 +43,31 @@ void StorageStack::SetUpS3() {
   s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,
                                                 .total_timeout_ms = s3.request_timeout_ms,
                                                 .max_idle_handles = 64});
-  auto client =
-      storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(), {}, metrics_);
-  auto probe = storage::S3Client::Create(resolved->config, s3_transport_.get(), Clock::Real(),
-                                         {.max_attempts = 1});
-  if (!client.ok() || !probe.ok()) {
-    storage_.s3_setup_error = (client.ok() ? probe : client).status().message();
-    spdlog::error("S3 storage is off: {}", storage_.s3_setup_error);
-    return;
+  // The primary, then each replica: the same credentials and options, its own bucket, region
+  // and endpoint (AWS when it names none).
+  std::vector<storage::S3ClientConfig> configs = {resolved->config};
+  for (const config::S3Replica& replica : s3.replicas) {
+    storage::S3ClientConfig c = resolved->config;
+    c.bucket = replica.bucket;
+    c.region = replica.region;
+    c.endpoint_url = replica.endpoint_url;
+    c.use_accelerate_endpoint = false;
+    configs.push_back(std::move(c));
+  }
+  std::vector<storage::S3TargetClients> targets;
+  for (const storage::S3ClientConfig& c : configs) {
+    auto client = storage::S3Client::Create(c, s3_transport_.get(), Clock::Real(), {}, metrics_);
+    auto probe =
+        storage::S3Client::Create(c, s3_transport_.get(), Clock::Real(), {.max_attempts = 1});
+    if (!client.ok() || !probe.ok()) {
+      storage_.s3_setup_error = (client.ok() ? probe : client).status().message();
+      spdlog::error("S3 storage is off: {}", storage_.s3_setup_error);
+      return;
+    }
+    targets.push_back({std::move(*client), std::move(*probe)});
   }
   s3_store_ = std::make_unique<storage::S3AudioStore>(
-      std::move(*client), std::move(*probe), store_.get(), Clock::Real(),
+      std::move(targets), store_.get(), Clock::Real(),
       storage::S3AudioStoreOptions{
           .max_concurrent_uploads = static_cast<size_t>(s3.max_concurrent_uploads),
           .recheck_after_seconds = static_cast<double>(s3.recheck_seconds),
@@ -65,33 +79,41 @@ void StorageStack::SetUpS3() {
   storage_.s3_credentials_source = resolved->credentials_kind;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
                resolved->credentials_source);
+  for (size_t i = 1; i < configs.size(); ++i) {
+    spdlog::info("S3 replica {}: {}", i, configs[i].ToString());
+  }
   if (cdn_ != nullptr) {
     spdlog::info("audio URLs are CloudFront signed URLs for https://{}/ (key pair {}, {} policy)",
                  cdn_->domain(), cdn_->key_pair_id(),
                  cdn_->allowed_ip().empty() ? "canned" : "custom, from " + cdn_->allowed_ip());
   }
   // Only logged: availability is re-checked by every request, never decided here.
-  if (Status reachable = s3_store_->CheckReachable(); reachable.ok()) {
-    spdlog::info("S3 bucket {} is reachable", s3.bucket_name);
-  } else {
-    spdlog::warn("S3 is not reachable now ({}); audio stays local until it is",
-                 reachable.message());
+  for (const std::string& name : s3_store_->TargetNames()) {
+    if (Status reachable = s3_store_->CheckReachable(name); reachable.ok()) {
+      spdlog::info("S3 bucket {} is reachable", name);
+    } else {
+      spdlog::warn("S3 bucket {} is not reachable now ({}); it is skipped until it is", name,
+                   reachable.message());
+    }
   }
 }
 
 void StorageStack::ApplyLifecycleSetting() {
   const config::S3Settings& s3 = settings_.s3;
   if (s3.lifecycle_days == 0 || s3_store_ == nullptr) return;
-  Result<storage::LifecycleChange> change =
-      s3_store_->EnsureExpirationRule(s3.lifecycle_prefix, s3.lifecycle_days);
-  if (!change.ok()) {
-    spdlog::warn("S3_LIFECYCLE_DAYS: the bucket's lifecycle rule was not set: {}",
-                 change.status().message());
-    return;
+  // Every bucket, replicas included: audio is expired wherever it landed.
+  for (const std::string& name : s3_store_->TargetNames()) {
+    Result<storage::LifecycleChange> change =
+        s3_store_->EnsureExpirationRule(s3.lifecycle_prefix, s3.lifecycle_days, name);
+    if (!change.ok()) {
+      spdlog::warn("S3_LIFECYCLE_DAYS: the lifecycle rule of {} was not set: {}", name,
+                   change.status().message());
+      continue;
+    }
+    spdlog::info("S3 lifecycle rule {} ({} day(s)) on {}: {}",
+                 storage::ExpirationRuleId(s3.lifecycle_prefix), s3.lifecycle_days, name,
+                 storage::LifecycleChangeName(*change));
   }
-  spdlog::info("S3 lifecycle rule {} ({} day(s)): {}",
-               storage::ExpirationRuleId(s3.lifecycle_prefix), s3.lifecycle_days,
-               storage::LifecycleChangeName(*change));
 }
 
 std::string StorageStack::Summary() const {

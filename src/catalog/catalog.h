@@ -53,6 +53,9 @@ struct SegmentRecord {
   std::string sha256_hex;  // of the stored file
   storage::Location location = storage::Location::kLocal;
   std::optional<std::string> s3_key;
+  // The bucket holding it, "bucket@region" (S3_REPLICAS); nullopt in rows written before
+  // replicas existed, which are in the primary bucket.
+  std::optional<std::string> s3_target;
 };
 
 struct SessionRecord {

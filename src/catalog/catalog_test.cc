@@ -232,7 +232,9 @@ TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   // Text that array literals and SQL quoting must carry unchanged.
   r.segments[1].graphemes = "He said \"hi\", {ok} \\ NULL 'x';";
   r.segments[1].duration_seconds = 0.1 + 0.2;
-  ASSERT_TRUE(catalog_->RecordSession(r).ok());
+  r.segments[0].s3_target = "swha-audio@eu-west-1";
+  Status recorded = catalog_->RecordSession(r);
+  ASSERT_TRUE(recorded.ok()) << recorded.ToString();
   auto got = catalog_->GetSession("1_7_aa");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->owner, "7");
@@ -244,6 +246,8 @@ TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   EXPECT_EQ(got->segments[0].phonemes, "həlˈoʊ wˈɜːld");
   EXPECT_EQ(got->segments[0].location, storage::Location::kLocalAndS3);
   EXPECT_EQ(got->segments[0].s3_key, r.segments[0].s3_key);
+  EXPECT_EQ(got->segments[0].s3_target, "swha-audio@eu-west-1");
+  EXPECT_FALSE(got->segments[1].s3_target.has_value());
   EXPECT_EQ(got->segments[1].location, storage::Location::kLocal);
   EXPECT_FALSE(got->segments[1].s3_key.has_value());
   EXPECT_EQ(got->segments[1].byte_size, 7244);

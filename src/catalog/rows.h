@@ -30,7 +30,8 @@ constexpr int kSessionColumnCount = 10;
 static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCount);
 
 constexpr std::string_view kSegmentColumns =
-    "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key";
+    "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key, "
+    "s3_target";
 
 // `id` first: listings page on it. The sealed key is read only by the service's poller.
 constexpr std::string_view kLipsyncJobColumns =
@@ -85,7 +86,7 @@ void BindLipsyncJobValues(const LipsyncJob& j, Bind&& bind) {
 // MarkS3AudioExpired's two statements, in PostgreSQL's placeholders ($1 the session id, $2
 // the time); SQLite reads them with each '$' made '?' (its ?NNN numbered parameters).
 constexpr std::string_view kDropExpiredS3CopiesSql =
-    "UPDATE segments SET location = 'local', s3_key = NULL"
+    "UPDATE segments SET location = 'local', s3_key = NULL, s3_target = NULL"
     " WHERE session_id = $1 AND location = 'local+s3'";
 constexpr std::string_view kMarkAudioExpiredSql =
     "UPDATE sessions SET audio_expired_at = $2"
@@ -213,6 +214,7 @@ Result<SegmentRecord> ReadSegment(const Row& row) {
   seg.sha256_hex = row.Text(6);
   SWHA_ASSIGN_OR_RETURN(seg.location, ParseLocationName(row.Text(7)));
   seg.s3_key = row.OptionalText(8);
+  seg.s3_target = row.OptionalText(9);
   return seg;
 }
 

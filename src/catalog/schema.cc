@@ -206,9 +206,19 @@ constexpr std::string_view kV4Postgres = R"sql(
 ALTER TABLE sessions ADD COLUMN audio_expired_at BIGINT;
 )sql";
 
+// 5: which bucket (primary or replica, "bucket@region") holds a segment's S3 copy.
+constexpr std::string_view kV5Sqlite = R"sql(
+ALTER TABLE segments ADD COLUMN s3_target TEXT;
+)sql";
+
+constexpr std::string_view kV5Postgres = R"sql(
+ALTER TABLE segments ADD COLUMN s3_target TEXT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1Sqlite, kV1Postgres}, Migration{2, kV2Sqlite, kV2Postgres},
-    Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres}};
+    Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres},
+    Migration{5, kV5Sqlite, kV5Postgres}};
 
 }  // namespace
 

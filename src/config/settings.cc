@@ -291,6 +291,59 @@ Status ReadUrl(const EnvMap& env, std::string_view var, std::string* field) {
   return Status::Ok();
 }
 
+constexpr std::string_view kReplicasExpectation =
+    "comma-separated bucket@region or bucket@region@endpoint-url, at most 8, each named once "
+    "and not the primary";
+
+// S3_REPLICAS: "bucket@region[@endpoint-url],...". Checked by Validate.
+Status ReadReplicas(const EnvMap& env, std::vector<S3Replica>* replicas) {
+  const std::string* raw = Find(env, "S3_REPLICAS");
+  if (raw == nullptr) return Status::Ok();
+  replicas->clear();
+  for (std::string_view rest = *raw; !rest.empty();) {
+    const size_t comma = rest.find(',');
+    std::string_view item = TrimWhitespace(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    const size_t first = item.find('@');
+    if (first == std::string_view::npos) return Invalid("S3_REPLICAS", *raw, kReplicasExpectation);
+    const size_t second = item.find('@', first + 1);
+    S3Replica replica{.bucket = std::string(item.substr(0, first)),
+                      .region = std::string(item.substr(first + 1, second == std::string_view::npos
+                                                                       ? std::string_view::npos
+                                                                       : second - first - 1))};
+    if (second != std::string_view::npos) {
+      replica.endpoint_url = std::string(StripTrailingSlashes(item.substr(second + 1)));
+    }
+    replicas->push_back(std::move(replica));
+  }
+  return Status::Ok();
+}
+
+Status ValidateReplicas(const S3Settings& s3) {
+  if (s3.replicas.size() > kMaxS3Replicas) {
+    return Invalid("S3_REPLICAS", std::to_string(s3.replicas.size()) + " replicas",
+                   kReplicasExpectation);
+  }
+  std::vector<std::string> names = {s3.bucket_name + "@" + s3.region};
+  for (const S3Replica& r : s3.replicas) {
+    if (!IsValidBucketName(r.bucket)) {
+      return Invalid("S3_REPLICAS", r.Name(), std::string(kBucketExpectation) + " before '@'");
+    }
+    if (!IsValidRegion(r.region)) {
+      return Invalid("S3_REPLICAS", r.Name(), std::string(kRegionExpectation) + " after '@'");
+    }
+    if (!r.endpoint_url.empty() && !IsBaseUrl(r.endpoint_url)) {
+      return Invalid("S3_REPLICAS", UrlForMessage(r.endpoint_url), kUrlExpectation);
+    }
+    if (std::find(names.begin(), names.end(), r.Name()) != names.end()) {
+      return Invalid("S3_REPLICAS", r.Name(), kReplicasExpectation);
+    }
+    names.push_back(r.Name());
+  }
+  return Status::Ok();
+}
+
 // Transfer Acceleration and dual-stack endpoints are AWS's own host names.
 Status ValidateAwsOnlyEndpoints(const S3Settings& s3) {
   if (!s3.endpoint_url.empty()) {
@@ -468,6 +521,7 @@ Status Settings::Validate() const {
                    "HTTPS would fail certificate checks");
   }
   SWHA_RETURN_IF_ERROR(ValidateAwsOnlyEndpoints(s3));
+  SWHA_RETURN_IF_ERROR(ValidateReplicas(s3));
   if (!(s3.price_per_gb_month >= 0) || s3.price_per_gb_month > kMaxPricePerGbMonth) {
     return Invalid("S3_PRICE_PER_GB_MONTH", fmt::format("{}", s3.price_per_gb_month),
                    kPriceExpectation);
@@ -533,6 +587,14 @@ std::string Settings::ToString() const {
   text("AWS_PROFILE", s3.profile);
   text("AWS_SHARED_CREDENTIALS_FILE", s3.shared_credentials_file);
   text("S3_BUCKET_NAME", s3.bucket_name);
+  {
+    std::string replicas;
+    for (const S3Replica& r : s3.replicas) {
+      if (!replicas.empty()) replicas += ",";
+      replicas += r.Name() + (r.endpoint_url.empty() ? "" : "@" + UrlForMessage(r.endpoint_url));
+    }
+    text("S3_REPLICAS", replicas);
+  }
   number("S3_PRESIGNED_URL_EXPIRY", s3.presigned_url_expiry);
   text("S3_ENDPOINT_URL", s3.endpoint_url);
   text("S3_ADDRESSING_STYLE", s3.addressing_style);
@@ -602,6 +664,7 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
     }
   }
   ReadString(env, "S3_BUCKET_NAME", &s3.bucket_name);
+  SWHA_RETURN_IF_ERROR(ReadReplicas(env, &s3.replicas));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kPresignedExpiryRule, &s3.presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(ReadUrl(env, "S3_ENDPOINT_URL", &s3.endpoint_url));
   SWHA_RETURN_IF_ERROR(

@@ -7,12 +7,26 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "util/file_system.h"
 #include "util/status.h"
 
 namespace swha::config {
+
+// A further bucket audio may go to when the ones before it are unavailable (S3_REPLICAS), with
+// the primary's credentials: `bucket@region` (AWS) or `bucket@region@endpoint-url`.
+struct S3Replica {
+  std::string bucket;
+  std::string region;
+  std::string endpoint_url;  // "" = AWS; no trailing '/'
+  // "bucket@region": how a segment records where it is.
+  std::string Name() const { return bucket + "@" + region; }
+};
+
+// The most replicas S3_REPLICAS may list.
+inline constexpr size_t kMaxS3Replicas = 8;
 
 struct S3Settings {
   bool use_s3_storage = false;       // USE_S3_STORAGE
@@ -25,6 +39,8 @@ struct S3Settings {
   // for the profile's keys only when AWS_ACCESS_KEY_ID is unset.
   std::string shared_credentials_file;
   std::string bucket_name = "swha-audio-bucket";  // S3_BUCKET_NAME
+  // S3_REPLICAS, comma-separated, in the order they are tried after the primary.
+  std::vector<S3Replica> replicas;
   int presigned_url_expiry = 3600;                // S3_PRESIGNED_URL_EXPIRY, seconds
   std::string endpoint_url;               // S3_ENDPOINT_URL; empty means AWS. No trailing '/'.
   std::string addressing_style = "auto";  // S3_ADDRESSING_STYLE: auto | path | virtual

@@ -182,6 +182,17 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
   if (check.configured) {
     out["credentials_source"] = check.credentials_source;
     out["check_ms"] = check.check_ms;
+    json targets = json::array();
+    for (const service::S3TargetCheck& t : check.targets) {
+      targets.push_back({{"name", t.name},
+                         {"endpoint", t.endpoint},
+                         {"primary", targets.empty()},
+                         {"reachable", t.reachable},
+                         {"error", OptionalJson(t.error)},
+                         {"accepting_uploads", t.accepting_uploads},
+                         {"retry_at", OptionalJson(t.retry_at)}});
+    }
+    out["targets"] = std::move(targets);
   }
   return Response::Json(200, out);
 }

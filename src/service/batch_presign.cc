@@ -100,7 +100,8 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
       });
       if (held == segments.end()) {
         item.error = kNotFound;  // the caller's session, but no such object in S3
-      } else if (Result<MintedUrl> minted = minter_->MintS3(name, batch.expiry_seconds);
+      } else if (Result<MintedUrl> minted =
+                     minter_->MintS3(name, batch.expiry_seconds, held->stored.s3_target);
                  minted.ok()) {
         item.url = std::move(minted->url);
         item.expires_at = minted->expires_at;

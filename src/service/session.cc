@@ -38,7 +38,10 @@ catalog::SessionRecord ToRecord(const Session& s) {
   for (const Segment& seg : s.segments) {
     r.segments.push_back({seg.index, seg.stored.filename, seg.graphemes, seg.phonemes,
                           seg.duration_seconds, seg.byte_size, seg.sha256_hex, seg.stored.location,
-                          seg.stored.s3_key});
+                          seg.stored.s3_key,
+                          seg.stored.s3_target.empty()
+                              ? std::nullopt
+                              : std::optional<std::string>(seg.stored.s3_target)});
   }
   return r;
 }
@@ -62,7 +65,8 @@ Session FromRecord(catalog::SessionRecord r) {
     out.duration_seconds = seg.duration_seconds;
     out.byte_size = seg.byte_size;
     out.sha256_hex = std::move(seg.sha256_hex);
-    out.stored = {std::move(seg.filename), seg.location, std::move(seg.s3_key)};
+    out.stored = {std::move(seg.filename), seg.location, std::move(seg.s3_key),
+                  std::move(seg.s3_target).value_or("")};
     s.segments.push_back(std::move(out));
   }
   return s;

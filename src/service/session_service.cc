@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace swha::service {
 
 DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session) {
   DeleteReport report;
-  std::vector<std::string> keys;
+  // Each bucket (primary or replica) gets one DeleteObjects for the keys it holds.
+  std::map<std::string, std::vector<std::string>> keys_by_target;
   for (const Segment& seg : session.segments) {
     const storage::StoredSegment& stored = seg.stored;
     if (storage::HasLocalCopy(stored.location)) {
@@ -21,16 +23,20 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
         report.local_failures.push_back(stored.filename + ": local file not removed");
       }
     }
-    if (storage::InS3(stored.location) && stored.s3_key) keys.push_back(*stored.s3_key);
+    if (storage::InS3(stored.location) && stored.s3_key) {
+      keys_by_target[stored.s3_target].push_back(*stored.s3_key);
+    }
   }
-  if (keys.empty()) return report;
-  if (storage.s3 == nullptr) {
-    report.s3_failures.push_back(std::to_string(keys.size()) +
-                                 " S3 object(s) not removed: S3 is not configured now");
-    return report;
+  for (const auto& [target, keys] : keys_by_target) {
+    if (storage.s3 == nullptr) {
+      report.s3_failures.push_back(std::to_string(keys.size()) +
+                                   " S3 object(s) not removed: S3 is not configured now");
+      continue;
+    }
+    std::vector<std::string> failures = storage.s3->RemoveObjects(keys, target);
+    report.s3_objects_removed += static_cast<int64_t>(keys.size() - failures.size());
+    report.s3_failures.insert(report.s3_failures.end(), failures.begin(), failures.end());
   }
-  report.s3_failures = storage.s3->RemoveObjects(keys);
-  report.s3_objects_removed = static_cast<int64_t>(keys.size() - report.s3_failures.size());
   return report;
 }
 
@@ -86,10 +92,11 @@ Status SessionService::NoteExpiredAudio(Session* session) const {
       });
   if (in_s3 == session->segments.end()) return Status::Ok();
   const std::string& key = *in_s3->stored.s3_key;
+  const std::string& target = in_s3->stored.s3_target;
   const int64_t now = clock_->NowUnixSeconds();
-  const std::optional<int64_t> due = storage_->s3->ExpiresAt(key, session->created_at_ms / 1000);
+  const std::optional<int64_t> due = storage_->s3->ExpiresAt(key, session->created_at_ms / 1000, target);
   if (!due.has_value() || now < *due) return Status::Ok();
-  Result<bool> exists = storage_->s3->ObjectExists(key);
+  Result<bool> exists = storage_->s3->ObjectExists(key, target);
   if (!exists.ok() || *exists) return Status::Ok();
   spdlog::info("session {}: its S3 audio expired under the bucket's lifecycle rule",
                session->session_id);
@@ -167,10 +174,19 @@ S3Check SessionService::CheckS3() const {
   check.configured = true;
   check.credentials_source = storage_->s3_credentials_source;
   Stopwatch watch;
-  const Status reachable = storage_->s3->CheckReachable();
+  for (const std::string& name : storage_->s3->TargetNames()) {
+    S3TargetCheck target{.name = name, .endpoint = storage_->s3->TargetEndpoint(name)};
+    const Status reachable = storage_->s3->CheckReachable(name);
+    target.reachable = reachable.ok();
+    if (!reachable.ok()) target.error = reachable.message();
+    const storage::S3Availability availability = storage_->s3->availability(name);
+    target.accepting_uploads = availability.available;
+    if (!availability.available) target.retry_at = availability.retry_at_unix;
+    check.targets.push_back(std::move(target));
+  }
   check.check_ms = std::round(watch.ElapsedSeconds() * 10000) / 10;
-  check.reachable = reachable.ok();
-  if (!reachable.ok()) check.error = reachable.message();
+  check.reachable = check.targets.front().reachable;
+  check.error = check.targets.front().error;
   return check;
 }
 

@@ -66,12 +66,23 @@ struct CleanupReport {
   bool failed() const { return local_errors > 0 || !s3_errors.empty(); }
 };
 
+// One bucket's live state: the primary's, or a replica's (S3_REPLICAS).
+struct S3TargetCheck {
+  std::string name;      // "bucket@region"
+  std::string endpoint;  // "scheme://host"
+  bool reachable = false;  // its live HeadBucket answered
+  std::optional<std::string> error;
+  bool accepting_uploads = true;  // not being skipped after a failed upload
+  std::optional<int64_t> retry_at;  // while skipped: when uploads try it again
+};
+
 struct S3Check {
   bool configured = false;  // S3 is on and could be set up (credentials found)
-  bool reachable = false;   // the live HeadBucket answered
+  bool reachable = false;   // the primary's live HeadBucket answered
   std::optional<std::string> error;
   double check_ms = 0;
   std::string credentials_source;
+  std::vector<S3TargetCheck> targets;  // the primary first, then the replicas in order
 };
 
 // Fresh URLs for many sessions, or many S3 objects, at once: exactly one list is given.
@@ -135,7 +146,8 @@ class SessionService {
   // session whose audio could not all be removed keeps its row and is counted as an error.
   Result<CleanupReport> Cleanup(const Principal& principal, const CleanupRequest& request) const;
 
-  // A live check of the bucket (one attempt, reused for 2 s) when S3 is on; else not configured.
+  // A live check of every bucket (one attempt each, reused for 2 s) when S3 is on; else not
+  // configured.
   S3Check CheckS3() const;
 
  private:

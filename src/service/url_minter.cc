@@ -28,7 +28,7 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
       seg.expires_at = local_expiry;
     }
     if (!storage::InS3(stored.location) || !stored.s3_key) continue;
-    Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds);
+    Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds, stored.s3_target);
     if (!minted.ok()) {
       warnings->push_back(stored.filename +
                           (storage_->s3 == nullptr
@@ -42,10 +42,12 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
   }
 }
 
-Result<MintedUrl> UrlMinter::MintS3(std::string_view key, int64_t expiry_seconds) const {
+Result<MintedUrl> UrlMinter::MintS3(std::string_view key, int64_t expiry_seconds,
+                                    std::string_view target) const {
   if (storage_->s3 == nullptr) return Status::Unavailable("S3 is not configured now");
   MintedUrl minted;
-  SWHA_ASSIGN_OR_RETURN(minted.url, storage_->s3->Presign(key, expiry_seconds, &minted.expires_at));
+  SWHA_ASSIGN_OR_RETURN(minted.url,
+                        storage_->s3->Presign(key, expiry_seconds, &minted.expires_at, target));
   return minted;
 }
 

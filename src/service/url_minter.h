@@ -35,9 +35,11 @@ class UrlMinter {
   // fetched with (in S3 only, S3 not configured now) gets none, and a warning says so.
   void Mint(const std::string& session_id, int64_t expiry_seconds, std::vector<Segment>* segments,
             std::vector<std::string>* warnings) const;
-  // The URL for S3 object `key`: presigned, or CloudFront's when configured. Unavailable "S3
-  // is not configured now" without S3; the store's error when signing fails.
-  Result<MintedUrl> MintS3(std::string_view key, int64_t expiry_seconds) const;
+  // The URL for S3 object `key` in bucket `target` ("" = the primary): presigned for that
+  // bucket, or CloudFront's when configured. Unavailable "S3 is not configured now" without S3;
+  // the store's error when signing fails.
+  Result<MintedUrl> MintS3(std::string_view key, int64_t expiry_seconds,
+                           std::string_view target = "") const;
 
  private:
   const StorageBackends* storage_;

@@ -31,6 +31,8 @@ struct StoredSegment {
   std::string filename;  // segment_NNN.wav
   Location location = Location::kLocal;
   std::optional<std::string> s3_key;  // set exactly when InS3(location)
+  // The bucket holding the S3 copy, "bucket@region"; "" means the primary (S3_BUCKET_NAME).
+  std::string s3_target;
 };
 
 struct StoredSession {

@@ -98,14 +98,33 @@ std::string FoldToAsciiMetadata(std::string_view text, size_t max_chars) {
   return out;
 }
 
-S3AudioStore::S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe,
-                           AudioStore* local, const Clock* clock, S3AudioStoreOptions options)
-    : client_(std::move(client)),
-      probe_(std::move(probe)),
-      local_(local),
+S3AudioStore::S3AudioStore(std::vector<S3TargetClients> targets, AudioStore* local,
+                           const Clock* clock, S3AudioStoreOptions options)
+    : local_(local),
       clock_(clock),
       options_(options),
-      uploads_(std::max<size_t>(1, options.max_concurrent_uploads)) {}
+      uploads_(std::max<size_t>(1, options.max_concurrent_uploads)) {
+  for (S3TargetClients& clients : targets) {
+    auto target = std::make_unique<Target>();
+    target->name = clients.client->bucket() + "@" + clients.client->region();
+    target->client = std::move(clients.client);
+    target->probe = std::move(clients.probe);
+    targets_.push_back(std::move(target));
+  }
+}
+
+namespace {
+std::vector<S3TargetClients> OneTarget(std::unique_ptr<S3Client> client,
+                                       std::unique_ptr<S3Client> probe) {
+  std::vector<S3TargetClients> targets;
+  targets.push_back({std::move(client), std::move(probe)});
+  return targets;
+}
+}  // namespace
+
+S3AudioStore::S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe,
+                           AudioStore* local, const Clock* clock, S3AudioStoreOptions options)
+    : S3AudioStore(OneTarget(std::move(client), std::move(probe)), local, clock, options) {}
 
 std::string S3AudioStore::OwnerPrefix(std::string_view owner) {
   if (owner == "anonymous") return "audio/anonymous/";
@@ -117,45 +136,69 @@ std::string S3AudioStore::ObjectKey(std::string_view owner, std::string_view ses
   return OwnerPrefix(owner) + std::string(session_id) + "/" + std::string(filename);
 }
 
-std::optional<S3Availability> S3AudioStore::BeginAttempt(int64_t* started_ms) {
+std::vector<std::string> S3AudioStore::TargetNames() const {
+  std::vector<std::string> names;
+  for (const auto& target : targets_) names.push_back(target->name);
+  return names;
+}
+
+std::string S3AudioStore::TargetEndpoint(std::string_view target) const {
+  const Target* found = FindTarget(target);
+  return found == nullptr ? "" : found->client->BaseUrl();
+}
+
+S3AudioStore::Target* S3AudioStore::FindTarget(std::string_view name) const {
+  if (name.empty()) return targets_.front().get();
+  for (const auto& target : targets_) {
+    if (target->name == name) return target.get();
+  }
+  return nullptr;
+}
+
+std::optional<S3Availability> S3AudioStore::BeginAttempt(Target* target, int64_t* started_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now_ms = clock_->NowUnixMillis();
   *started_ms = now_ms;
-  if (availability_.available) return std::nullopt;
-  if (now_ms / 1000 < availability_.retry_at_unix) return availability_;
-  // This request re-checks S3; the others keep skipping it until it has an answer (or until
-  // another window has passed, should it hang).
-  availability_.retry_at_unix = now_ms / 1000 + RecheckSeconds();
+  S3Availability& availability = target->availability;
+  if (availability.available) return std::nullopt;
+  if (now_ms / 1000 < availability.retry_at_unix) return availability;
+  // This request re-checks the bucket; the others keep skipping it until it has an answer (or
+  // until another window has passed, should it hang).
+  availability.retry_at_unix = now_ms / 1000 + RecheckSeconds();
   return std::nullopt;
 }
 
-void S3AudioStore::RecordOutcome(int64_t started_ms, size_t uploaded, const Status* failure) {
+void S3AudioStore::RecordOutcome(Target* target, int64_t started_ms, size_t uploaded,
+                                 const Status* failure) {
   std::lock_guard<std::mutex> lock(mu_);
+  S3Availability& availability = target->availability;
   if (uploaded > 0) {
-    // S3 works (a single refused object says nothing about S3 as a whole), unless a failure
-    // was seen after this attempt began: an old success must not end a newer outage.
-    if (availability_.available || started_ms < last_failure_ms_) return;
-    spdlog::info("S3 is available again");
-    availability_ = S3Availability{};
+    // The bucket works (a single refused object says nothing about it as a whole), unless a
+    // failure was seen after this attempt began: an old success must not end a newer outage.
+    if (availability.available || started_ms < target->last_failure_ms) return;
+    spdlog::info("S3 {} is available again", target->name);
+    availability = S3Availability{};
     return;
   }
   if (failure == nullptr) return;
   // Logged once per outage and again whenever a re-check fails, not once per request.
-  spdlog::warn("S3 unavailable, audio stays local for {} s: {}", RecheckSeconds(),
+  spdlog::warn("S3 {} unavailable, skipped for {} s: {}", target->name, RecheckSeconds(),
                failure->message());
-  last_failure_ms_ = clock_->NowUnixMillis();
-  availability_.available = false;
-  availability_.last_error = failure->message();
-  availability_.retry_at_unix = last_failure_ms_ / 1000 + RecheckSeconds();
+  target->last_failure_ms = clock_->NowUnixMillis();
+  availability.available = false;
+  availability.last_error = failure->message();
+  availability.retry_at_unix = target->last_failure_ms / 1000 + RecheckSeconds();
 }
 
 int64_t S3AudioStore::RecheckSeconds() const {
   return static_cast<int64_t>(std::ceil(options_.recheck_after_seconds));
 }
 
-S3Availability S3AudioStore::availability() const {
+S3Availability S3AudioStore::availability(std::string_view target) const {
+  const Target* found = FindTarget(target);
   std::lock_guard<std::mutex> lock(mu_);
-  return availability_;
+  if (found == nullptr) return {.available = false, .last_error = "not configured"};
+  return found->availability;
 }
 
 std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
@@ -172,73 +215,112 @@ std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
           {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
 }
 
-Status S3AudioStore::UploadOne(const SessionDescription& d, const SegmentFile& file, size_t index,
-                               const std::string& key) const {
-  return client_->PutObject(key, file.bytes, kContentType,
-                            SegmentMetadata(d, file.filename, index, clock_->NowUnixSeconds()));
+std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDescription& d,
+                                           const std::vector<SegmentFile>& files,
+                                           const std::vector<size_t>& pending,
+                                           const std::vector<std::string>& keys) {
+  std::vector<Status> results(pending.size());
+  // Once one segment found the bucket unreachable (after its retries), the segments still
+  // queued do not each spend their own retries finding out again.
+  std::atomic<bool> unreachable{false};
+  uploads_.RunAll(pending.size(), [&](size_t j) {
+    if (unreachable.load()) {
+      results[j] = Status::Unavailable("not attempted: S3 was unreachable for an earlier segment");
+      return;
+    }
+    const size_t i = pending[j];
+    results[j] = target.client->PutObject(
+        keys[i], files[i].bytes, kContentType,
+        SegmentMetadata(d, files[i].filename, i, clock_->NowUnixSeconds()));
+    if (results[j].code() == StatusCode::kUnavailable) unreachable.store(true);
+  });
+  return results;
+}
+
+void S3AudioStore::MarkUploaded(const SessionDescription& description, const SegmentFile& file,
+                                const std::string& key, const Target& target,
+                                StoredSegment* segment, std::vector<std::string>* warnings) const {
+  segment->s3_key = key;
+  segment->s3_target = target.name;
+  segment->location = Location::kLocalAndS3;
+  if (options_.keep_local_copy) return;
+  Status removed = local_->RemoveSegment(description.session_id, file.filename);
+  // A copy that could not be removed is still served, so it stays a location; the error names
+  // a server path, so it goes to the log only.
+  if (removed.ok()) {
+    segment->location = Location::kS3;
+    return;
+  }
+  spdlog::warn("local copy of {}/{} not removed: {}", description.session_id, file.filename,
+               removed.message());
+  warnings->push_back(file.filename + ": local copy could not be removed; still served locally");
 }
 
 void S3AudioStore::Upload(const SessionDescription& description,
                           const std::vector<SegmentFile>& files, StoredSession* session) {
   if (files.empty()) return;
-  int64_t started_ms = 0;
-  if (std::optional<S3Availability> down = BeginAttempt(&started_ms)) {
-    session->warnings.push_back("S3 is unavailable (last error: " + down->last_error +
-                                "); audio stored locally. S3 is tried again from " +
-                                FormatIso8601Utc(down->retry_at_unix));
-    return;
-  }
   std::vector<std::string> keys(files.size());
-  std::vector<Status> results(files.size());
+  std::vector<size_t> pending(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     keys[i] = ObjectKey(description.owner, description.session_id, files[i].filename);
+    pending[i] = i;
   }
-  // Once one segment found S3 unreachable (after its retries), the segments still queued do not
-  // each spend their own retries finding out again.
-  std::atomic<bool> unreachable{false};
-  uploads_.RunAll(files.size(), [&](size_t i) {
-    if (unreachable.load()) {
-      results[i] = Status::Unavailable("not attempted: S3 was unreachable for an earlier segment");
-      return;
-    }
-    results[i] = UploadOne(description, files[i], i, keys[i]);
-    if (results[i].code() == StatusCode::kUnavailable) unreachable.store(true);
-  });
-
-  size_t uploaded = 0;
-  const Status* first_failure = nullptr;
-  for (size_t i = 0; i < files.size(); ++i) {
-    StoredSegment& seg = session->segments[i];
-    if (!results[i].ok()) {
-      if (first_failure == nullptr) first_failure = &results[i];
-      session->warnings.push_back(files[i].filename + ": S3 upload failed (" +
-                                  results[i].message() + "); stored locally");
+  // With one bucket the warnings say "S3", as they always did; with replicas, which bucket.
+  const bool replicated = targets_.size() > 1;
+  std::vector<std::string> tried;
+  for (const auto& target : targets_) {
+    if (pending.empty()) break;
+    const std::string subject = replicated ? "S3 " + target->name : "S3";
+    tried.push_back(target->name);
+    int64_t started_ms = 0;
+    if (std::optional<S3Availability> down = BeginAttempt(target.get(), &started_ms)) {
+      session->warnings.push_back(
+          subject + " is unavailable (last error: " + down->last_error + ")" +
+          (replicated ? "" : "; audio stored locally") + ". " + (replicated ? "It" : "S3") +
+          " is tried again from " + FormatIso8601Utc(down->retry_at_unix));
       continue;
     }
-    ++uploaded;
-    seg.s3_key = keys[i];
-    seg.location = Location::kLocalAndS3;
-    if (!options_.keep_local_copy) {
-      Status removed = local_->RemoveSegment(description.session_id, files[i].filename);
-      // A copy that could not be removed is still served, so it stays a location; the error
-      // names a server path, so it goes to the log only.
-      if (removed.ok()) {
-        seg.location = Location::kS3;
-      } else {
-        spdlog::warn("local copy of {}/{} not removed: {}", description.session_id,
-                     files[i].filename, removed.message());
-        session->warnings.push_back(files[i].filename +
-                                    ": local copy could not be removed; still served locally");
+    const std::vector<Status> results = UploadTo(*target, description, files, pending, keys);
+    size_t uploaded = 0;
+    const Status* first_failure = nullptr;
+    std::vector<size_t> still_pending;
+    for (size_t j = 0; j < pending.size(); ++j) {
+      const size_t i = pending[j];
+      if (results[j].ok()) {
+        ++uploaded;
+        MarkUploaded(description, files[i], keys[i], *target, &session->segments[i],
+                     &session->warnings);
+        if (target != targets_.front()) {
+          session->warnings.push_back(files[i].filename + ": stored in replica " + target->name);
+        }
+        continue;
       }
+      if (first_failure == nullptr) first_failure = &results[j];
+      session->warnings.push_back(files[i].filename + ": " + subject + " upload failed (" +
+                                  results[j].message() + ")" +
+                                  (replicated ? "" : "; stored locally"));
+      still_pending.push_back(i);
     }
+    RecordOutcome(target.get(), started_ms, uploaded, first_failure);
+    pending = std::move(still_pending);
   }
-  RecordOutcome(started_ms, uploaded, first_failure);
+  if (replicated && !pending.empty()) {
+    std::string names;
+    for (const std::string& name : tried) names += (names.empty() ? "" : ", ") + name;
+    session->warnings.push_back(std::to_string(pending.size()) +
+                                " segment(s) stored locally: no S3 bucket took them (tried " +
+                                names + ")");
+  }
 }
 
 Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_seconds,
-                                          int64_t* expires_at_unix) {
+                                          int64_t* expires_at_unix, std::string_view target) {
+  const Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+  }
   const int64_t now = clock_->NowUnixSeconds();
-  auto cache_key = std::make_pair(std::string(key), expiry_seconds);
+  auto cache_key = std::make_tuple(found->name, std::string(key), expiry_seconds);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = presign_cache_.find(cache_key);
@@ -250,11 +332,12 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
   }
   if (options_.metrics != nullptr) options_.metrics->presigned_urls->CounterFor({"miss"}).Add();
   std::string url;
-  if (options_.cdn != nullptr) {
+  // The distribution's origin is the primary bucket; a replica's objects are presigned by S3.
+  if (options_.cdn != nullptr && found == targets_.front().get()) {
     SWHA_ASSIGN_OR_RETURN(url,
                           options_.cdn->Sign(options_.cdn->ResourceUrl(key), now + expiry_seconds));
   } else {
-    SWHA_ASSIGN_OR_RETURN(url, client_->PresignGet(key, expiry_seconds));
+    SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds));
   }
   CachedUrl entry{url, now + expiry_seconds,
                   now + expiry_seconds - std::min(kMaxReuseMarginSeconds, expiry_seconds / 10)};
@@ -268,44 +351,54 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
   return url;
 }
 
-Status S3AudioStore::CheckReachable() {
+Status S3AudioStore::CheckReachable(std::string_view target) {
+  Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+  }
   const int64_t now_ms = clock_->NowUnixMillis();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (probe_checked_ms_ != 0 && now_ms - probe_checked_ms_ < kProbeCacheMillis) {
-      return probe_result_;
+    if (found->probe_checked_ms != 0 && now_ms - found->probe_checked_ms < kProbeCacheMillis) {
+      return found->probe_result;
     }
   }
-  Status s = probe_->HeadBucket();
+  Status s = found->probe->HeadBucket();
   std::lock_guard<std::mutex> lock(mu_);
-  probe_result_ = s;
-  probe_checked_ms_ = now_ms;
+  found->probe_result = s;
+  found->probe_checked_ms = now_ms;
   return s;
 }
 
-std::vector<LifecycleRule> S3AudioStore::CurrentLifecycleRules() {
+std::vector<LifecycleRule> S3AudioStore::CurrentLifecycleRules(Target* target) {
   const int64_t now_ms = clock_->NowUnixMillis();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const bool fresh =
-        lifecycle_read_ms_ != 0 && now_ms - lifecycle_read_ms_ < kLifecycleRefreshSeconds * 1000;
-    if (fresh || lifecycle_reading_ || !availability_.available) return lifecycle_rules_;
-    lifecycle_reading_ = true;
+    const bool fresh = target->lifecycle_read_ms != 0 &&
+                       now_ms - target->lifecycle_read_ms < kLifecycleRefreshSeconds * 1000;
+    if (fresh || target->lifecycle_reading || !target->availability.available) {
+      return target->lifecycle_rules;
+    }
+    target->lifecycle_reading = true;
   }
-  Result<std::vector<LifecycleRule>> rules = ReadLifecycleRules(*probe_);
+  Result<std::vector<LifecycleRule>> rules = ReadLifecycleRules(*target->probe);
   std::lock_guard<std::mutex> lock(mu_);
-  lifecycle_reading_ = false;
-  lifecycle_read_ms_ = now_ms;  // a failed read is not retried at once either
+  target->lifecycle_reading = false;
+  target->lifecycle_read_ms = now_ms;  // a failed read is not retried at once either
   if (rules.ok()) {
-    lifecycle_rules_ = *std::move(rules);
+    target->lifecycle_rules = *std::move(rules);
   } else {
-    spdlog::warn("S3 lifecycle rules not read (kept what was known): {}", rules.status().message());
+    spdlog::warn("S3 {}: lifecycle rules not read (kept what was known): {}", target->name,
+                 rules.status().message());
   }
-  return lifecycle_rules_;
+  return target->lifecycle_rules;
 }
 
-std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t created_unix) {
-  const std::optional<int> days = ExpirationDaysFor(CurrentLifecycleRules(), key);
+std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t created_unix,
+                                               std::string_view target) {
+  Target* found = FindTarget(target);
+  if (found == nullptr) return std::nullopt;
+  const std::optional<int> days = ExpirationDaysFor(CurrentLifecycleRules(found), key);
   if (!days.has_value()) return std::nullopt;
   const int64_t day = options_.lifecycle_day_seconds;
   const int64_t due = created_unix + int64_t{*days} * day;
@@ -313,24 +406,41 @@ std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t cre
   return (due + kSecondsPerDay - 1) / kSecondsPerDay * kSecondsPerDay;
 }
 
-Result<bool> S3AudioStore::ObjectExists(std::string_view key) {
-  Result<ObjectInfo> info = probe_->HeadObject(key);
+Result<bool> S3AudioStore::ObjectExists(std::string_view key, std::string_view target) {
+  const Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+  }
+  Result<ObjectInfo> info = found->probe->HeadObject(key);
   if (info.ok()) return true;
   if (info.status().code() == StatusCode::kNotFound) return false;
   return info.status();
 }
 
-Result<LifecycleChange> S3AudioStore::EnsureExpirationRule(std::string_view prefix, int days) {
-  Result<LifecycleChange> change = ApplyExpirationRule(*client_, prefix, days);
+Result<LifecycleChange> S3AudioStore::EnsureExpirationRule(std::string_view prefix, int days,
+                                                           std::string_view target) {
+  Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+  }
+  Result<LifecycleChange> change = ApplyExpirationRule(*found->client, prefix, days);
   std::lock_guard<std::mutex> lock(mu_);
-  lifecycle_read_ms_ = 0;
+  found->lifecycle_read_ms = 0;
   return change;
 }
 
-std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::string>& keys) {
+std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::string>& keys,
+                                                     std::string_view target) {
   std::vector<std::string> errors;
   if (keys.empty()) return errors;
-  Result<std::vector<DeleteError>> refused = client_->DeleteObjects(keys);
+  const Target* found = FindTarget(target);
+  if (found == nullptr) {
+    for (const std::string& key : keys) {
+      errors.push_back(key + ": S3 bucket " + std::string(target) + " is not configured now");
+    }
+    return errors;
+  }
+  Result<std::vector<DeleteError>> refused = found->client->DeleteObjects(keys);
   if (!refused.ok()) {
     for (const std::string& key : keys) errors.push_back(key + ": " + refused.status().message());
     return errors;
@@ -340,25 +450,28 @@ std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::stri
 }
 
 Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view prefix) {
-  return client_->ListObjectsV2(prefix);
+  return targets_.front()->client->ListObjectsV2(prefix);
 }
 
 std::optional<std::string> S3AudioStore::KeyOfPresignedUrl(std::string_view url) const {
   if (options_.cdn != nullptr) {
     if (auto key = options_.cdn->KeyOfSignedUrl(url)) return key;
   }
-  const std::string prefix = client_->ObjectUrlPrefix();
-  if (!url.starts_with(prefix)) return std::nullopt;
   const size_t query = url.find('?');
   if (query == std::string_view::npos ||
       url.find("X-Amz-Signature=", query) == std::string_view::npos) {
     return std::nullopt;
   }
-  std::string key;
-  if (!UrlDecode(url.substr(prefix.size(), query - prefix.size()), &key) || key.empty()) {
-    return std::nullopt;
+  for (const auto& target : targets_) {
+    const std::string prefix = target->client->ObjectUrlPrefix();
+    if (!url.starts_with(prefix) || query < prefix.size()) continue;
+    std::string key;
+    if (!UrlDecode(url.substr(prefix.size(), query - prefix.size()), &key) || key.empty()) {
+      return std::nullopt;
+    }
+    return key;
   }
-  return key;
+  return std::nullopt;
 }
 
 std::string S3AudioStore::SessionOfKey(std::string_view key) {

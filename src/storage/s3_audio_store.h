@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "metrics/service_metrics.h"
@@ -61,11 +62,20 @@ struct S3Availability {
 // DeleteObjects' limit per request.
 constexpr size_t kMaxDeleteBatch = 1000;
 
+// One bucket the store may write to: the primary (S3_BUCKET_NAME) or a replica (S3_REPLICAS).
+struct S3TargetClients {
+  std::unique_ptr<S3Client> client;  // uploads, deletes, listings: with retries
+  std::unique_ptr<S3Client> probe;   // the same bucket with a single attempt, for live checks
+};
+
 // Thread-safe.
 class S3AudioStore {
  public:
-  // `client` makes the uploads (with retries); `probe` is the same bucket with a single attempt,
-  // for live checks. `local` and `clock` are borrowed and must outlive this object.
+  // `targets` in the order they are tried, the primary first (at least one). `local` and
+  // `clock` are borrowed and must outlive this object.
+  S3AudioStore(std::vector<S3TargetClients> targets, AudioStore* local, const Clock* clock,
+               S3AudioStoreOptions options);
+  // One bucket only.
   S3AudioStore(std::unique_ptr<S3Client> client, std::unique_ptr<S3Client> probe, AudioStore* local,
                const Clock* clock, S3AudioStoreOptions options);
 
@@ -75,51 +85,65 @@ class S3AudioStore {
   // The prefix under which ObjectKey puts every session of `owner`.
   static std::string OwnerPrefix(std::string_view owner);
 
+  // Every bucket's name ("bucket@region"), the primary first.
+  std::vector<std::string> TargetNames() const;
+  // The endpoint ("scheme://host") of bucket `target` ("" = the primary).
+  std::string TargetEndpoint(std::string_view target) const;
+
   // Uploads `files` (already in `session`, stored locally) and updates `session` in place: each
-  // uploaded segment gets its s3_key and location (kS3 once its local copy is gone, when
-  // keep_local_copy is false); every segment left local gets a warning saying why.
+  // uploaded segment gets its s3_key, s3_target and location (kS3 once its local copy is gone,
+  // when keep_local_copy is false); every segment left local gets a warning saying why. Each
+  // segment goes to the first bucket that is available and takes it: the primary, else the
+  // replicas in order; local only when every bucket failed, the warnings naming each.
   // REQUIRES: session->segments[i] is files[i].
   void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
               StoredSession* session);
 
-  // A presigned GET URL for `key` (a CloudFront signed URL when options.cdn is set). The same (key,
-  // expiry) within one window returns the same URL until shortly before it expires;
-  // `expires_at_unix` receives its real expiry.
+  // A presigned GET URL for `key` in bucket `target` ("" = the primary), signed for that
+  // bucket's region (a CloudFront signed URL for the primary's objects when options.cdn is
+  // set). The same (key, expiry) within one window returns the same URL until shortly before
+  // it expires; `expires_at_unix` receives its real expiry. NotFound for a bucket that is not
+  // configured (any more).
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
-                              int64_t* expires_at_unix);
+                              int64_t* expires_at_unix, std::string_view target = "");
 
-  // The key of a presigned GET URL of this bucket (X-Amz-Signature in its query) or of a
-  // CloudFront URL options.cdn signed, or nullopt when `url` is not one: tells the URLs we
+  // The key of a presigned GET URL of one of these buckets (X-Amz-Signature in its query) or of
+  // a CloudFront URL options.cdn signed, or nullopt when `url` is not one: tells the URLs we
   // handed out from anybody else's.
   std::optional<std::string> KeyOfPresignedUrl(std::string_view url) const;
 
-  // A live HeadBucket (one attempt), for s3-info; the answer is reused for 2 s so that callers
-  // cannot turn it into a flood. It does not change availability(), which only uploads decide
-  // (a bucket that answers HEAD may still refuse PUTs).
-  Status CheckReachable();
-  S3Availability availability() const;
+  // A live HeadBucket of `target` (one attempt), for s3-info; the answer is reused for 2 s so
+  // that callers cannot turn it into a flood. It does not change availability(), which only
+  // uploads decide (a bucket that answers HEAD may still refuse PUTs).
+  Status CheckReachable(std::string_view target = "");
+  S3Availability availability(std::string_view target = "") const;
 
-  // When object `key`, written at `created_unix`, is due to expire under the bucket's lifecycle
-  // rules (ExpirationDaysFor), or nullopt when no rule surely applies. With AWS's day, as S3
-  // counts: the days after creation, rounded up to the next midnight UTC. The rules are read
-  // from the bucket when first needed and again every kLifecycleRefreshSeconds, by one caller
-  // while the others use what was read before; a read that fails keeps the old rules.
-  std::optional<int64_t> ExpiresAt(std::string_view key, int64_t created_unix);
-  // Whether object `key` is there: one HEAD, one attempt. An absent object is false; S3 that
-  // cannot answer is an error.
-  Result<bool> ObjectExists(std::string_view key);
-  // ApplyExpirationRule on this bucket (S3_LIFECYCLE_DAYS at start-up); the rules are read
+  // When object `key` of bucket `target`, written at `created_unix`, is due to expire under
+  // that bucket's lifecycle rules (ExpirationDaysFor), or nullopt when no rule surely applies.
+  // With AWS's day, as S3 counts: the days after creation, rounded up to the next midnight UTC.
+  // The rules are read from the bucket when first needed and again every
+  // kLifecycleRefreshSeconds, by one caller while the others use what was read before; a read
+  // that fails keeps the old rules.
+  std::optional<int64_t> ExpiresAt(std::string_view key, int64_t created_unix,
+                                   std::string_view target = "");
+  // Whether object `key` is in bucket `target`: one HEAD, one attempt. An absent object is
+  // false; S3 that cannot answer is an error.
+  Result<bool> ObjectExists(std::string_view key, std::string_view target = "");
+  // ApplyExpirationRule on bucket `target` (S3_LIFECYCLE_DAYS at start-up); its rules are read
   // again afterwards.
-  Result<LifecycleChange> EnsureExpirationRule(std::string_view prefix, int days);
+  Result<LifecycleChange> EnsureExpirationRule(std::string_view prefix, int days,
+                                               std::string_view target = "");
 
-  // Every object under `prefix`, all pages.
+  // Every object under `prefix` in the primary bucket, all pages.
   Result<std::vector<ListedObject>> ListObjects(std::string_view prefix);
   // The session id in an ObjectKey, or "" when `key` is not one.
   static std::string SessionOfKey(std::string_view key);
 
-  // Deletes `keys` (at most kMaxDeleteBatch, one DeleteObjects call); an absent key counts as
-  // deleted, as S3 does. Returns one line per key that could not be deleted.
-  std::vector<std::string> RemoveObjects(const std::vector<std::string>& keys);
+  // Deletes `keys` (at most kMaxDeleteBatch, one DeleteObjects call) from bucket `target`; an
+  // absent key counts as deleted, as S3 does. Returns one line per key that could not be
+  // deleted.
+  std::vector<std::string> RemoveObjects(const std::vector<std::string>& keys,
+                                         std::string_view target = "");
 
  private:
   struct CachedUrl {
@@ -128,36 +152,50 @@ class S3AudioStore {
     int64_t reuse_until = 0;
   };
 
+  // A bucket and what is known of it. The clients are immutable; the rest is guarded by mu_.
+  struct Target {
+    std::string name;  // "bucket@region"
+    std::unique_ptr<S3Client> client;
+    std::unique_ptr<S3Client> probe;
+    S3Availability availability;
+    int64_t last_failure_ms = 0;
+    Status probe_result;
+    int64_t probe_checked_ms = 0;
+    std::vector<LifecycleRule> lifecycle_rules;
+    int64_t lifecycle_read_ms = 0;  // 0: not read yet, or to be read again now
+    bool lifecycle_reading = false;
+  };
+
   static constexpr int64_t kProbeCacheMillis = 2000;
   static constexpr int64_t kLifecycleRefreshSeconds = 300;
 
-  // The lifecycle rules, read again when stale (see ExpiresAt).
-  std::vector<LifecycleRule> CurrentLifecycleRules();
-
-  // nullopt: go ahead (`*started_ms` is when); else S3 is being skipped, and why.
-  std::optional<S3Availability> BeginAttempt(int64_t* started_ms);
-  // After a session's uploads: S3 is up if any segment got there, down if none did.
-  void RecordOutcome(int64_t started_ms, size_t uploaded, const Status* failure);
+  // `name`'s bucket ("" = the primary), or nullptr when it is not configured.
+  Target* FindTarget(std::string_view name) const;
+  // nullopt: go ahead (`*started_ms` is when); else `target` is being skipped, and why.
+  std::optional<S3Availability> BeginAttempt(Target* target, int64_t* started_ms);
+  // After a session's uploads to `target`: up if any segment got there, down if none did.
+  void RecordOutcome(Target* target, int64_t started_ms, size_t uploaded, const Status* failure);
   int64_t RecheckSeconds() const;
-  Status UploadOne(const SessionDescription& description, const SegmentFile& file, size_t index,
-                   const std::string& key) const;
+  // Uploads files[i] for every i in `pending` to `target`; one Status per entry of `pending`.
+  std::vector<Status> UploadTo(const Target& target, const SessionDescription& description,
+                               const std::vector<SegmentFile>& files,
+                               const std::vector<size_t>& pending,
+                               const std::vector<std::string>& keys);
+  // Records that files[i] is in `target` under `key`, dropping the local copy when asked.
+  void MarkUploaded(const SessionDescription& description, const SegmentFile& file,
+                    const std::string& key, const Target& target, StoredSegment* segment,
+                    std::vector<std::string>* warnings) const;
+  // `target`'s lifecycle rules, read again when stale (see ExpiresAt).
+  std::vector<LifecycleRule> CurrentLifecycleRules(Target* target);
 
-  const std::unique_ptr<S3Client> client_;
-  const std::unique_ptr<S3Client> probe_;
+  std::vector<std::unique_ptr<Target>> targets_;  // the primary first; never empty
   AudioStore* const local_;
   const Clock* const clock_;
   const S3AudioStoreOptions options_;
   ThreadPool uploads_;
 
-  mutable std::mutex mu_;  // guards everything below
-  S3Availability availability_;
-  int64_t last_failure_ms_ = 0;
-  Status probe_result_;
-  int64_t probe_checked_ms_ = 0;
-  std::map<std::pair<std::string, int64_t>, CachedUrl> presign_cache_;
-  std::vector<LifecycleRule> lifecycle_rules_;
-  int64_t lifecycle_read_ms_ = 0;  // 0: not read yet, or to be read again now
-  bool lifecycle_reading_ = false;
+  mutable std::mutex mu_;  // guards the targets' state and the cache
+  std::map<std::tuple<std::string, std::string, int64_t>, CachedUrl> presign_cache_;
 };
 
 // The x-amz-meta-* fields (names without the prefix) of segment `index` (`filename`) of the

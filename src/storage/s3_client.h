@@ -132,6 +132,8 @@ class S3Client {
   std::string ObjectUrlPrefix() const;
   std::string ObjectPath(std::string_view key) const;
   const std::string& host() const { return host_; }
+  const std::string& bucket() const { return config_.bucket; }
+  const std::string& region() const { return config_.region; }
   bool virtual_hosted() const { return virtual_hosted_; }
 
  private:
