@@ -7,8 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "util/file_system.h"
 #include "util/status.h"
@@ -41,7 +41,7 @@ struct S3Settings {
   std::string bucket_name = "swha-audio-bucket";  // S3_BUCKET_NAME
   // S3_REPLICAS, comma-separated, in the order they are tried after the primary.
   std::vector<S3Replica> replicas;
-  int presigned_url_expiry = 3600;                // S3_PRESIGNED_URL_EXPIRY, seconds
+  int presigned_url_expiry = 3600;        // S3_PRESIGNED_URL_EXPIRY, seconds
   std::string endpoint_url;               // S3_ENDPOINT_URL; empty means AWS. No trailing '/'.
   std::string addressing_style = "auto";  // S3_ADDRESSING_STYLE: auto | path | virtual
   std::string sse;                        // S3_SSE: "" | AES256 | aws:kms

@@ -36,12 +36,11 @@ catalog::SessionRecord ToRecord(const Session& s) {
   r.text_length = static_cast<int64_t>(s.text_length);
   r.audio_expired_at = s.audio_expired_at;
   for (const Segment& seg : s.segments) {
-    r.segments.push_back({seg.index, seg.stored.filename, seg.graphemes, seg.phonemes,
-                          seg.duration_seconds, seg.byte_size, seg.sha256_hex, seg.stored.location,
-                          seg.stored.s3_key,
-                          seg.stored.s3_target.empty()
-                              ? std::nullopt
-                              : std::optional<std::string>(seg.stored.s3_target)});
+    r.segments.push_back(
+        {seg.index, seg.stored.filename, seg.graphemes, seg.phonemes, seg.duration_seconds,
+         seg.byte_size, seg.sha256_hex, seg.stored.location, seg.stored.s3_key,
+         seg.stored.s3_target.empty() ? std::nullopt
+                                      : std::optional<std::string>(seg.stored.s3_target)});
   }
   return r;
 }

@@ -94,7 +94,8 @@ Status SessionService::NoteExpiredAudio(Session* session) const {
   const std::string& key = *in_s3->stored.s3_key;
   const std::string& target = in_s3->stored.s3_target;
   const int64_t now = clock_->NowUnixSeconds();
-  const std::optional<int64_t> due = storage_->s3->ExpiresAt(key, session->created_at_ms / 1000, target);
+  const std::optional<int64_t> due =
+      storage_->s3->ExpiresAt(key, session->created_at_ms / 1000, target);
   if (!due.has_value() || now < *due) return Status::Ok();
   Result<bool> exists = storage_->s3->ObjectExists(key, target);
   if (!exists.ok() || *exists) return Status::Ok();

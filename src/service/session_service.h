@@ -68,11 +68,11 @@ struct CleanupReport {
 
 // One bucket's live state: the primary's, or a replica's (S3_REPLICAS).
 struct S3TargetCheck {
-  std::string name;      // "bucket@region"
-  std::string endpoint;  // "scheme://host"
+  std::string name;        // "bucket@region"
+  std::string endpoint;    // "scheme://host"
   bool reachable = false;  // its live HeadBucket answered
   std::optional<std::string> error;
-  bool accepting_uploads = true;  // not being skipped after a failed upload
+  bool accepting_uploads = true;    // not being skipped after a failed upload
   std::optional<int64_t> retry_at;  // while skipped: when uploads try it again
 };
 

@@ -274,10 +274,10 @@ void S3AudioStore::Upload(const SessionDescription& description,
     tried.push_back(target->name);
     int64_t started_ms = 0;
     if (std::optional<S3Availability> down = BeginAttempt(target.get(), &started_ms)) {
-      session->warnings.push_back(
-          subject + " is unavailable (last error: " + down->last_error + ")" +
-          (replicated ? "" : "; audio stored locally") + ". " + (replicated ? "It" : "S3") +
-          " is tried again from " + FormatIso8601Utc(down->retry_at_unix));
+      session->warnings.push_back(subject + " is unavailable (last error: " + down->last_error +
+                                  ")" + (replicated ? "" : "; audio stored locally") + ". " +
+                                  (replicated ? "It" : "S3") + " is tried again from " +
+                                  FormatIso8601Utc(down->retry_at_unix));
       continue;
     }
     const std::vector<Status> results = UploadTo(*target, description, files, pending, keys);

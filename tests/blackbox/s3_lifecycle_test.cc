@@ -83,7 +83,8 @@ TEST_F(LifecycleTest, OldAudioExpiresYoungStaysAndTheServiceSaysSo) {
 
   SharedServer server({.env = Env()});
   ASSERT_TRUE(server.started()) << server.start_error();
-  EXPECT_NE(server.process().ReadLog().find("swha-tts-expire:audio/ (10 day(s)) on swha-test@us-east-1: added"),
+  EXPECT_NE(server.process().ReadLog().find(
+                "swha-tts-expire:audio/ (10 day(s)) on swha-test@us-east-1: added"),
             std::string::npos)
       << server.process().ReadLog();
 

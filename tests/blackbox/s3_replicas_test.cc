@@ -95,8 +95,7 @@ class ReplicaTest : public ::testing::Test {
       ASSERT_TRUE(seg["presigned_url"].is_string()) << seg.dump();
       const std::string url = seg["presigned_url"];
       EXPECT_TRUE(url.starts_with(rgw.endpoint_url + "/")) << url;
-      EXPECT_NE(url.find("%2F" + std::string(region) + "%2Fs3%2Faws4_request"),
-                std::string::npos)
+      EXPECT_NE(url.find("%2F" + std::string(region) + "%2Fs3%2Faws4_request"), std::string::npos)
           << url;
       auto fetched = FetchAbsolute(url);
       ASSERT_TRUE(fetched) << url;
@@ -206,8 +205,9 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
 
 TEST_F(ReplicaTest, ABadReplicaListStopsStartUpNamingTheVariable) {
   std::map<std::string, std::string> env = Env();
-  for (const std::string& bad : std::vector<std::string>{"no-region", "Bad_Bucket@us-east-1", "b@r@ftp://x",
-                                PrimaryName(), ReplicaName() + "," + ReplicaName()}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"no-region", "Bad_Bucket@us-east-1", "b@r@ftp://x", PrimaryName(),
+                                ReplicaName() + "," + ReplicaName()}) {
     env["S3_REPLICAS"] = bad;
     ScopedTempDir dir;
     auto run = RunOperatorCli(dir.path(), "config", "", env);
@@ -218,9 +218,9 @@ TEST_F(ReplicaTest, ABadReplicaListStopsStartUpNamingTheVariable) {
   ScopedTempDir dir;
   auto run = RunOperatorCli(dir.path(), "config", "", env);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("S3_REPLICAS=" + ReplicaName() +
-                         "@http://127.0.0.1:9,other-bucket@ap-south-1"),
-            std::string::npos)
+  EXPECT_NE(
+      run.out.find("S3_REPLICAS=" + ReplicaName() + "@http://127.0.0.1:9,other-bucket@ap-south-1"),
+      std::string::npos)
       << run.out;
 }
 
