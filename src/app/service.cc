@@ -103,6 +103,25 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
         "1 while uploads go to S3, 0 while S3 is skipped after a failure (S3_RECHECK_SECONDS).",
         [s3] { return s3->availability().available ? 1.0 : 0.0; });
   }
+  service->stored_totals_ =
+      std::make_unique<service::StoredTotalsCache>(service->usage_.get(), clock);
+  const auto stored = [totals = service->stored_totals_.get()](bool bytes) {
+    metrics::Registry::GaugeSamples samples;
+    if (std::optional<service::UsageLine> t = totals->Get()) {
+      samples.push_back({{"s3"}, static_cast<double>(bytes ? t->s3_bytes : t->s3_objects)});
+      samples.push_back(
+          {{"local"},
+           static_cast<double>(bytes ? t->local_bytes.value_or(0) : t->local_files.value_or(0))});
+    }
+    return samples;
+  };
+  service->metrics_.AddGaugeFamily(
+      "swha_storage_used_bytes",
+      "Bytes of audio the catalog knows stored, by backend (a segment in both counts in both).",
+      {"backend"}, [stored] { return stored(true); });
+  service->metrics_.AddGaugeFamily("swha_storage_objects",
+                                   "Audio files the catalog knows stored, by backend.", {"backend"},
+                                   [stored] { return stored(false); });
   auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_),
                                                      &service->metrics_);
   service->server_ = std::make_unique<http::HttpServer>(

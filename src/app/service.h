@@ -61,6 +61,7 @@ class Service {
   std::unique_ptr<service::GenerationService> generation_;
   std::unique_ptr<service::SessionService> sessions_;
   std::unique_ptr<service::UsageService> usage_;
+  std::unique_ptr<service::StoredTotalsCache> stored_totals_;  // behind the swha_storage_* gauges
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<LipsyncStack> lipsync_;
   http::ApiContext context_;

@@ -211,8 +211,16 @@ Family* Registry::AddHistogram(std::string name, std::string help,
 }
 
 void Registry::AddGauge(std::string name, std::string help, std::function<double()> read) {
+  AddGaugeFamily(std::move(name), std::move(help), {}, [read = std::move(read)] {
+    return GaugeSamples{{{}, read()}};
+  });
+}
+
+void Registry::AddGaugeFamily(std::string name, std::string help,
+                              std::vector<std::string> label_names,
+                              std::function<GaugeSamples()> read) {
   std::lock_guard<std::mutex> lock(mu_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back({std::move(name), std::move(help), std::move(label_names), std::move(read)});
 }
 
 std::string Registry::Render() const {
@@ -221,9 +229,11 @@ std::string Registry::Render() const {
   for (const auto& family : families_) family->Render(&out);
   for (const Gauge& g : gauges_) {
     AppendHeader(g.name, g.help, "gauge", &out);
-    out.append(g.name).append(" ");
-    AppendNumber(g.read(), &out);
-    out.append("\n");
+    for (const auto& [values, value] : g.read()) {
+      out.append(g.name).append(Labels(g.label_names, values)).append(" ");
+      AppendNumber(value, &out);
+      out.append("\n");
+    }
   }
   return out;
 }

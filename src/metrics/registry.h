@@ -109,6 +109,11 @@ class Registry {
                        std::vector<double> buckets = LatencyBuckets());
   // A gauge whose value is read when the metrics are scraped.
   void AddGauge(std::string name, std::string help, std::function<double()> read);
+  // A gauge with labels, read when the metrics are scraped: one sample per entry `read`
+  // returns, each with as many label values as there are label names.
+  using GaugeSamples = std::vector<std::pair<std::vector<std::string>, double>>;
+  void AddGaugeFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                      std::function<GaugeSamples()> read);
 
   // The whole exposition, families in the order they were added.
   std::string Render() const;
@@ -117,7 +122,8 @@ class Registry {
   struct Gauge {
     std::string name;
     std::string help;
-    std::function<double()> read;
+    std::vector<std::string> label_names;
+    std::function<GaugeSamples()> read;
   };
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Family>> families_;  // guarded by mu_

@@ -1,5 +1,7 @@
 #include "service/usage_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 
 namespace swha::service {
@@ -85,6 +87,21 @@ Result<UsageReport> UsageService::Report(const Principal& principal, bool by_use
       static_cast<double>(total.s3_bytes) / kBytesPerBilledGb * price_per_gb_month_;
   if (by_user) report.owners = std::move(lines);
   return report;
+}
+
+std::optional<UsageLine> StoredTotalsCache::Get() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = clock_->NowUnixSeconds();
+  if (read_at_ != 0 && now - read_at_ < kStoredTotalsMaxAgeSeconds) return totals_;
+  read_at_ = now;
+  Result<UsageReport> report = usage_->Report(Principal::Operator(), false, false);
+  if (!report.ok()) {
+    spdlog::warn("stored totals for the metrics: {}", report.status().message());
+    totals_.reset();
+  } else {
+    totals_ = report->total;
+  }
+  return totals_;
 }
 
 }  // namespace swha::service

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "service/session.h"
 #include "service/storage_backends.h"
+#include "util/clock.h"
 
 namespace swha::service {
 
@@ -58,6 +60,27 @@ class UsageService {
   const StorageBackends* storage_;
   catalog::Catalog* catalog_;
   const double price_per_gb_month_;
+};
+
+// How long the stored totals behind the metrics' gauges are reused: a scrape every few seconds
+// must not run the catalog's aggregate each time.
+inline constexpr int64_t kStoredTotalsMaxAgeSeconds = 30;
+
+// The catalog's totals (Report's, as the operator), read again at most every
+// kStoredTotalsMaxAgeSeconds. Thread-safe.
+class StoredTotalsCache {
+ public:
+  // Borrowed pointers must outlive the cache.
+  StoredTotalsCache(const UsageService* usage, const Clock* clock) : usage_(usage), clock_(clock) {}
+  // nullopt while the catalog cannot answer (logged).
+  std::optional<UsageLine> Get();
+
+ private:
+  const UsageService* usage_;
+  const Clock* clock_;
+  std::mutex mu_;
+  std::optional<UsageLine> totals_;  // guarded by mu_
+  int64_t read_at_ = 0;              // guarded by mu_; unix seconds
 };
 
 }  // namespace swha::service

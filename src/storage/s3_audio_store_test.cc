@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "storage/session_id.h"
 #include "util/file_system.h"
@@ -366,6 +367,104 @@ TEST(FoldToAsciiMetadataTest, FoldsDropsCollapsesAndCaps) {
   EXPECT_EQ(FoldToAsciiMetadata(std::string(150, 'x')), std::string(100, 'x'));
   EXPECT_EQ(FoldToAsciiMetadata("ab…", 4), "ab..");    // the cap holds inside a spelling too
   EXPECT_EQ(FoldToAsciiMetadata("\xFF\xFEok"), "ok");  // invalid UTF-8 is dropped
+}
+
+// Two buckets in two regions on two endpoints: the primary on s3_, a replica on replica_.
+class S3ReplicaStoreTest : public S3AudioStoreTest {
+ protected:
+  std::unique_ptr<S3AudioStore> MakeReplicatedStore() {
+    RetryPolicy retry;
+    retry.sleep = [](double) {};
+    retry.random = [] { return 0.0; };
+    std::vector<S3TargetClients> targets;
+    for (auto [endpoint, bucket, region, transport] :
+         {std::tuple<const char*, const char*, const char*, HttpTransport*>{
+              "http://127.0.0.1:9", "audio-bucket", "us-east-1", &s3_},
+          {"http://127.0.0.1:10", "audio-eu", "eu-west-1", &replica_}}) {
+      S3ClientConfig config;
+      config.endpoint_url = endpoint;
+      config.bucket = bucket;
+      config.region = region;
+      config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+      auto client = S3Client::Create(config, transport, &clock_, retry);
+      RetryPolicy once = retry;
+      once.max_attempts = 1;
+      auto probe = S3Client::Create(config, transport, &clock_, once);
+      EXPECT_TRUE(client.ok() && probe.ok());
+      targets.push_back({std::move(*client), std::move(*probe)});
+    }
+    return std::make_unique<S3AudioStore>(std::move(targets), local_.get(), &clock_,
+                                          S3AudioStoreOptions{.recheck_after_seconds = 10});
+  }
+
+  FakeS3 replica_;
+};
+
+TEST_F(S3ReplicaStoreTest, ThePrimaryWhileUpThenTheReplicaThenLocal) {
+  auto store = MakeReplicatedStore();
+  EXPECT_EQ(store->TargetNames(),
+            (std::vector<std::string>{"audio-bucket@us-east-1", "audio-eu@eu-west-1"}));
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(s), "s3");
+  EXPECT_TRUE(s.warnings.empty());
+  for (const StoredSegment& seg : s.segments) EXPECT_EQ(seg.s3_target, "audio-bucket@us-east-1");
+  EXPECT_EQ(replica_.requests(), 0);
+
+  // One segment refused by the primary goes to the replica; the others stay in the primary.
+  s3_.FailPutsContaining("segment_001", 403);
+  s = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(s), "s3");
+  EXPECT_EQ(s.segments[0].s3_target, "audio-bucket@us-east-1");
+  EXPECT_EQ(s.segments[1].s3_target, "audio-eu@eu-west-1");
+  EXPECT_EQ(replica_.puts().size(), 1u);
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 audio-bucket@us-east-1 upload failed"),
+            std::string::npos)
+      << s.warnings[0];
+  EXPECT_EQ(s.warnings[1], "segment_001.wav: stored in replica audio-eu@eu-west-1");
+  s3_.FailPutsContaining("");
+
+  // The primary down: everything to the replica, and the primary skipped afterwards.
+  s3_.set_down(true);
+  s = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(s), "s3");
+  for (const StoredSegment& seg : s.segments) EXPECT_EQ(seg.s3_target, "audio-eu@eu-west-1");
+  EXPECT_FALSE(store->availability().available);
+  EXPECT_TRUE(store->availability("audio-eu@eu-west-1").available);
+  const int primary_requests = s3_.requests();
+  s = PublishAndUpload(store.get());
+  EXPECT_EQ(s3_.requests(), primary_requests);  // skipped, not retried
+  EXPECT_EQ(s.segments[2].s3_target, "audio-eu@eu-west-1");
+
+  // A replica's object is presigned on its own endpoint, for its own region.
+  int64_t expires = 0;
+  auto url = store->Presign(*s.segments[0].s3_key, 600, &expires, s.segments[0].s3_target);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_TRUE(url->starts_with("http://127.0.0.1:10/audio-eu/audio/anonymous/")) << *url;
+  EXPECT_NE(url->find("%2Feu-west-1%2Fs3%2Faws4_request"), std::string::npos) << *url;
+  EXPECT_EQ(store->KeyOfPresignedUrl(*url), s.segments[0].s3_key);
+  EXPECT_EQ(store->Presign("k", 600, &expires, "gone@nowhere").status().code(),
+            StatusCode::kNotFound);
+
+  // Both down: local, every bucket named.
+  replica_.set_down(true);
+  clock_.AdvanceSeconds(11);
+  s = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(s), "local");
+  for (const StoredSegment& seg : s.segments) EXPECT_TRUE(seg.s3_target.empty());
+  ASSERT_FALSE(s.warnings.empty());
+  EXPECT_EQ(s.warnings.back(),
+            "3 segment(s) stored locally: no S3 bucket took them (tried audio-bucket@us-east-1, "
+            "audio-eu@eu-west-1)");
+
+  // Deletes go to the bucket named (this fake answers DeleteObjects with nothing to parse,
+  // so the call itself reports failure; where it went is what is checked).
+  replica_.set_down(false);
+  const int replica_before = replica_.requests();
+  const int primary_before = s3_.requests();
+  (void)store->RemoveObjects({"audio/anonymous/x/segment_000.wav"}, "audio-eu@eu-west-1");
+  EXPECT_EQ(replica_.requests(), replica_before + 1);
+  EXPECT_EQ(s3_.requests(), primary_before);
 }
 
 }  // namespace

@@ -84,6 +84,31 @@ TEST_F(MetricsTest, GenerationIsCountedInAudioSecondsBytesAndCatalogCalls) {
   EXPECT_EQ(moved("swha_s3_fallback_segments_total"), 0) << "S3 was not asked for";
 }
 
+// The stored totals come from the catalog at scrape time (reused for 30 s), so a new server is
+// scraped only once its sessions exist.
+TEST_F(MetricsTest, StoredBytesAndObjectsByBackendAreTheCatalogs) {
+  SharedServer server({.env = {{"METRICS_TOKEN", std::string(kToken)}}});
+  ASSERT_TRUE(server.started()) << server.start_error();
+  auto client = MakeClient(server.port());
+  double bytes = 0;
+  double files = 0;
+  for (const char* text : {"First.", "Second one.\nWith two lines."}) {
+    auto made = Generate(*client, {{"text", text}, {"use_s3", false}});
+    ASSERT_TRUE(made.has_value());
+    for (const json& seg : (*made)["audio_segments"]) {
+      bytes += seg["size_bytes"].get<double>();
+      files += 1;
+    }
+  }
+  auto res = client->Get("/metrics", {{"Authorization", "Bearer " + std::string(kToken)}});
+  ASSERT_TRUE(res && res->status == 200);
+  EXPECT_EQ(MetricSample(res->body, R"(swha_storage_used_bytes{backend="local"})"), bytes)
+      << res->body;
+  EXPECT_EQ(MetricSample(res->body, R"(swha_storage_objects{backend="local"})"), files);
+  EXPECT_EQ(MetricSample(res->body, R"(swha_storage_used_bytes{backend="s3"})"), 0);
+  EXPECT_EQ(MetricSample(res->body, R"(swha_storage_objects{backend="s3"})"), 0);
+}
+
 TEST_F(MetricsTest, PromtoolAcceptsTheExposition) {
   ASSERT_TRUE(std::filesystem::exists(kPromtool))
       << kPromtool << " is missing: run scripts/install-deps.sh (it unpacks Debian's prometheus)";
