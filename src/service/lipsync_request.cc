@@ -124,8 +124,10 @@ Result<ResolvedLipsyncRequest> ResolveAudioUrl(const LipsyncRequestContext& cont
 Result<ResolvedLipsyncRequest> ResolveSessionAudio(const LipsyncRequestContext& context,
                                                    const Principal& principal,
                                                    const LipsyncCreateRequest& request) {
+  // The provider fetches from its own addresses: no URL bound to CLOUDFRONT_ALLOWED_IP.
   SWHA_ASSIGN_OR_RETURN(Session session, context.sessions->Get(principal, *request.session_id,
-                                                               context.audio_url_expiry_seconds));
+                                                               context.audio_url_expiry_seconds,
+                                                               storage::UrlUse::kProvider));
   if (request.segment_index < 0 ||
       request.segment_index >= static_cast<int>(session.segments.size())) {
     return Status::InvalidField("segment_index", "the session has " +

@@ -68,7 +68,8 @@ Result<SessionListing> SessionService::List(const Principal& principal, int limi
 }
 
 Result<Session> SessionService::Get(const Principal& principal, std::string_view session_id,
-                                    std::optional<int64_t> url_expiry_seconds) const {
+                                    std::optional<int64_t> url_expiry_seconds,
+                                    storage::UrlUse use) const {
   int64_t expiry = 0;
   SWHA_ASSIGN_OR_RETURN(expiry, ResolveUrlExpiry(url_expiry_seconds, default_url_expiry_seconds_));
   Session session;
@@ -79,7 +80,7 @@ Result<Session> SessionService::Get(const Principal& principal, std::string_view
         "Session audio expired: the S3 bucket's lifecycle rule removed it (noticed " +
         FormatIso8601Utc(*session.audio_expired_at) + ")");
   }
-  minter_->Mint(session.session_id, expiry, &session.segments, &session.warnings);
+  minter_->Mint(session.session_id, expiry, &session.segments, &session.warnings, use);
   return session;
 }
 

@@ -128,8 +128,10 @@ class SessionService {
   // One session with URLs freshly minted for `url_expiry_seconds` (ResolveUrlExpiry's rules;
   // presigned in S3, signed locally otherwise). Gone when a bucket lifecycle rule expired its
   // audio (NoteExpiredAudio), rather than URLs that would 404.
+  // `use`: who will fetch the URLs (storage::UrlUse; lipsync hands them to its provider).
   Result<Session> Get(const Principal& principal, std::string_view session_id,
-                      std::optional<int64_t> url_expiry_seconds) const;
+                      std::optional<int64_t> url_expiry_seconds,
+                      storage::UrlUse use = storage::UrlUse::kClient) const;
   // URLs for up to kMaxPresignBatch of `principal`'s sessions or S3 objects (batch_presign.cc);
   // a repeated name is answered again from the first answer. Unauthenticated for an anonymous
   // principal; InvalidField "session_ids" (also when the sessions hold more than

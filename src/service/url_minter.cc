@@ -16,7 +16,8 @@ Result<int64_t> ResolveUrlExpiry(std::optional<int64_t> requested, int64_t defau
 }
 
 void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
-                     std::vector<Segment>* segments, std::vector<std::string>* warnings) const {
+                     std::vector<Segment>* segments, std::vector<std::string>* warnings,
+                     storage::UrlUse use) const {
   const int64_t local_expiry = clock_->NowUnixSeconds() + expiry_seconds;
   for (Segment& seg : *segments) {
     const storage::StoredSegment& stored = seg.stored;
@@ -28,7 +29,7 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
       seg.expires_at = local_expiry;
     }
     if (!storage::InS3(stored.location) || !stored.s3_key) continue;
-    Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds, stored.s3_target);
+    Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds, stored.s3_target, use);
     if (!minted.ok()) {
       warnings->push_back(stored.filename +
                           (storage_->s3 == nullptr
@@ -43,11 +44,11 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
 }
 
 Result<MintedUrl> UrlMinter::MintS3(std::string_view key, int64_t expiry_seconds,
-                                    std::string_view target) const {
+                                    std::string_view target, storage::UrlUse use) const {
   if (storage_->s3 == nullptr) return Status::Unavailable("S3 is not configured now");
   MintedUrl minted;
-  SWHA_ASSIGN_OR_RETURN(minted.url,
-                        storage_->s3->Presign(key, expiry_seconds, &minted.expires_at, target));
+  SWHA_ASSIGN_OR_RETURN(
+      minted.url, storage_->s3->Presign(key, expiry_seconds, &minted.expires_at, target, use));
   return minted;
 }
 

@@ -33,13 +33,16 @@ class UrlMinter {
   // Fills every segment's local_url, presigned_url and expires_at with URLs valid for
   // `expiry_seconds` (1..kMaxUrlExpirySeconds). A segment that cannot be given a URL it can be
   // fetched with (in S3 only, S3 not configured now) gets none, and a warning says so.
+  // `use`: who will fetch them (storage::UrlUse).
   void Mint(const std::string& session_id, int64_t expiry_seconds, std::vector<Segment>* segments,
-            std::vector<std::string>* warnings) const;
+            std::vector<std::string>* warnings,
+            storage::UrlUse use = storage::UrlUse::kClient) const;
   // The URL for S3 object `key` in bucket `target` ("" = the primary): presigned for that
   // bucket, or CloudFront's when configured. Unavailable "S3 is not configured now" without S3;
   // the store's error when signing fails.
   Result<MintedUrl> MintS3(std::string_view key, int64_t expiry_seconds,
-                           std::string_view target = "") const;
+                           std::string_view target = "",
+                           storage::UrlUse use = storage::UrlUse::kClient) const;
 
  private:
   const StorageBackends* storage_;

@@ -93,9 +93,9 @@ std::optional<std::string> CloudFrontSigner::UrlSafeBase64Decode(std::string_vie
   return crypto::Base64UrlDecode(url_alphabet);
 }
 
-Result<std::string> CloudFrontSigner::Sign(std::string_view resource_url,
-                                           int64_t expires_unix) const {
-  const bool canned = allowed_ip_.empty();
+Result<std::string> CloudFrontSigner::Sign(std::string_view resource_url, int64_t expires_unix,
+                                           bool bind_to_allowed_ip) const {
+  const bool canned = allowed_ip_.empty() || !bind_to_allowed_ip;
   const std::string policy = canned ? CannedPolicy(resource_url, expires_unix)
                                     : CustomPolicy(resource_url, expires_unix, allowed_ip_);
   std::string signature;

@@ -32,8 +32,10 @@ class CloudFrontSigner {
 
   // "https://<domain>/<key>", the key percent-encoded as in an S3 path ('/' kept).
   std::string ResourceUrl(std::string_view s3_key) const;
-  // `resource_url` signed to be fetched until `expires_unix`.
-  Result<std::string> Sign(std::string_view resource_url, int64_t expires_unix) const;
+  // `resource_url` signed to be fetched until `expires_unix`: from the allowed source only
+  // (a custom policy) when there is one and `bind_to_allowed_ip`, else by anyone (canned).
+  Result<std::string> Sign(std::string_view resource_url, int64_t expires_unix,
+                           bool bind_to_allowed_ip = true) const;
   // The S3 key of a URL this signer made (this domain; Signature and Key-Pair-Id in the query),
   // else nullopt: tells the URLs we handed out from anybody else's.
   std::optional<std::string> KeyOfSignedUrl(std::string_view url) const;

@@ -314,13 +314,14 @@ void S3AudioStore::Upload(const SessionDescription& description,
 }
 
 Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_seconds,
-                                          int64_t* expires_at_unix, std::string_view target) {
+                                          int64_t* expires_at_unix, std::string_view target,
+                                          UrlUse use) {
   const Target* found = FindTarget(target);
   if (found == nullptr) {
     return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
   }
   const int64_t now = clock_->NowUnixSeconds();
-  auto cache_key = std::make_tuple(found->name, std::string(key), expiry_seconds);
+  auto cache_key = std::make_tuple(found->name, std::string(key), expiry_seconds, use);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = presign_cache_.find(cache_key);
@@ -334,8 +335,8 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
   std::string url;
   // The distribution's origin is the primary bucket; a replica's objects are presigned by S3.
   if (options_.cdn != nullptr && found == targets_.front().get()) {
-    SWHA_ASSIGN_OR_RETURN(url,
-                          options_.cdn->Sign(options_.cdn->ResourceUrl(key), now + expiry_seconds));
+    SWHA_ASSIGN_OR_RETURN(url, options_.cdn->Sign(options_.cdn->ResourceUrl(key),
+                                                  now + expiry_seconds, use == UrlUse::kClient));
   } else {
     SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds));
   }

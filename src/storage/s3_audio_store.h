@@ -62,6 +62,10 @@ struct S3Availability {
 // DeleteObjects' limit per request.
 constexpr size_t kMaxDeleteBatch = 1000;
 
+// Who will fetch a URL handed out. CLOUDFRONT_ALLOWED_IP binds URLs to the callers' network;
+// a provider such as sync.so fetches from its own addresses, so its URLs are not bound.
+enum class UrlUse { kClient, kProvider };
+
 // One bucket the store may write to: the primary (S3_BUCKET_NAME) or a replica (S3_REPLICAS).
 struct S3TargetClients {
   std::unique_ptr<S3Client> client;  // uploads, deletes, listings: with retries
@@ -105,7 +109,8 @@ class S3AudioStore {
   // it expires; `expires_at_unix` receives its real expiry. NotFound for a bucket that is not
   // configured (any more).
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
-                              int64_t* expires_at_unix, std::string_view target = "");
+                              int64_t* expires_at_unix, std::string_view target = "",
+                              UrlUse use = UrlUse::kClient);
 
   // The key of a presigned GET URL of one of these buckets (X-Amz-Signature in its query) or of
   // a CloudFront URL options.cdn signed, or nullopt when `url` is not one: tells the URLs we
@@ -195,7 +200,8 @@ class S3AudioStore {
   ThreadPool uploads_;
 
   mutable std::mutex mu_;  // guards the targets' state and the cache
-  std::map<std::tuple<std::string, std::string, int64_t>, CachedUrl> presign_cache_;
+  // By (bucket, key, expiry, use).
+  std::map<std::tuple<std::string, std::string, int64_t, UrlUse>, CachedUrl> presign_cache_;
 };
 
 // The x-amz-meta-* fields (names without the prefix) of segment `index` (`filename`) of the

@@ -9,8 +9,10 @@
 #include <mutex>
 #include <tuple>
 
+#include "storage/cloudfront_signer.h"
 #include "storage/session_id.h"
 #include "util/file_system.h"
+#include "util/rsa.h"
 
 namespace swha::storage {
 namespace {
@@ -465,6 +467,27 @@ TEST_F(S3ReplicaStoreTest, ThePrimaryWhileUpThenTheReplicaThenLocal) {
   (void)store->RemoveObjects({"audio/anonymous/x/segment_000.wav"}, "audio-eu@eu-west-1");
   EXPECT_EQ(replica_.requests(), replica_before + 1);
   EXPECT_EQ(s3_.requests(), primary_before);
+}
+
+// CLOUDFRONT_ALLOWED_IP binds the callers' URLs; a provider's (sync.so's) are canned, since it
+// fetches from its own addresses. The two are cached apart.
+TEST_F(S3AudioStoreTest, ProviderUrlsAreNotBoundToTheAllowedAddress) {
+  const CloudFrontSigner cdn("d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F",
+                             crypto::RsaPrivateKey::Generate(2048).value(), "192.0.2.0/24");
+  auto store = MakeStore({.cdn = &cdn});
+  int64_t expires = 0;
+  auto client = store->Presign("audio/anonymous/s/segment_000.wav", 600, &expires);
+  auto provider =
+      store->Presign("audio/anonymous/s/segment_000.wav", 600, &expires, "", UrlUse::kProvider);
+  ASSERT_TRUE(client.ok() && provider.ok());
+  EXPECT_NE(client->find("?Policy="), std::string::npos) << *client;
+  EXPECT_EQ(provider->find("Policy="), std::string::npos) << *provider;
+  EXPECT_NE(provider->find("?Expires=" + std::to_string(kNow + 600) + "&Signature="),
+            std::string::npos)
+      << *provider;
+  auto again = store->Presign("audio/anonymous/s/segment_000.wav", 600, &expires);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *client);
 }
 
 }  // namespace
