@@ -22,10 +22,17 @@ struct LocalView {
   }
 };
 
+// An object of one bucket (the primary or a replica, by name).
+struct BucketObject {
+  std::string bucket;
+  storage::ListedObject object;
+};
+
+// Every bucket's objects under audio/.
 struct S3View {
-  std::set<std::string> keys;
-  std::map<std::string, std::vector<storage::ListedObject>> by_session;  // parsed from keys
-  std::vector<storage::ListedObject> unparsed;  // under audio/ but not a session's key
+  std::set<std::pair<std::string, std::string>> keys;           // (bucket, key)
+  std::map<std::string, std::vector<BucketObject>> by_session;  // parsed from keys
+  std::vector<BucketObject> unparsed;  // under audio/ but not a session's key
 };
 
 }  // namespace
@@ -59,19 +66,26 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
 
   S3View s3;
   storage::S3AudioStore* const s3_store = storage_->use_s3_storage ? storage_->s3 : nullptr;
+  // A row without a bucket was written before replicas existed: the primary holds it.
+  std::string primary;
   if (s3_store != nullptr) {
-    auto listed = s3_store->ListObjects(kAudioPrefix);
-    if (!listed.ok()) return listed.status().WithContext("listing S3");
-    report.s3_checked = true;
-    for (storage::ListedObject& object : *listed) {
-      s3.keys.insert(object.key);
-      const std::string session = storage::S3AudioStore::SessionOfKey(object.key);
-      if (session.empty()) {
-        s3.unparsed.push_back(std::move(object));
-      } else {
-        s3.by_session[session].push_back(std::move(object));
+    const std::vector<std::string> buckets = s3_store->TargetNames();
+    primary = buckets.front();
+    for (const std::string& bucket : buckets) {
+      auto listed = s3_store->ListObjects(kAudioPrefix, bucket);
+      if (!listed.ok()) return listed.status().WithContext("listing S3 bucket " + bucket);
+      for (storage::ListedObject& object : *listed) {
+        s3.keys.emplace(bucket, object.key);
+        const std::string session = storage::S3AudioStore::SessionOfKey(object.key);
+        BucketObject found{bucket, std::move(object)};
+        if (session.empty()) {
+          s3.unparsed.push_back(std::move(found));
+        } else {
+          s3.by_session[session].push_back(std::move(found));
+        }
       }
     }
+    report.s3_checked = true;
   }
 
   // A catalog with no sessions beside storage that holds some is more likely the wrong
@@ -106,7 +120,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
       }
       if (storage::InS3(seg.location) && report.s3_checked) {
         ++copies_expected;
-        if (s3.keys.count(*seg.s3_key) == 0) {
+        if (s3.keys.count({seg.s3_target.value_or(primary), *seg.s3_key}) == 0) {
           ++copies_missing;
           report.missing_s3.push_back(*seg.s3_key);
         }
@@ -143,24 +157,29 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
     }
   }
 
-  std::vector<std::string> orphan_keys;
+  std::map<std::string, std::vector<std::string>> orphans_by_bucket;
   for (const auto& [session, objects] : s3.by_session) {
     if (described.count(session) != 0) continue;
-    for (const storage::ListedObject& o : objects) {
-      if (o.last_modified <= orphan_until) orphan_keys.push_back(o.key);
+    for (const BucketObject& o : objects) {
+      if (o.object.last_modified > orphan_until) continue;
+      orphans_by_bucket[o.bucket].push_back(o.object.key);
+      // A replica's object is named with its bucket: the same key may be in several.
+      report.orphan_s3.push_back(o.bucket == primary ? o.object.key
+                                                     : o.bucket + ":" + o.object.key);
     }
   }
   // Under audio/ but not in the service's layout: reported, never deleted (someone else's).
-  for (const storage::ListedObject& o : s3.unparsed) {
-    report.unrepaired.push_back("object " + o.key + " is not in swha-tts's key layout");
+  for (const BucketObject& o : s3.unparsed) {
+    report.unrepaired.push_back("object " + o.object.key + " (" + o.bucket +
+                                ") is not in swha-tts's key layout");
   }
-  report.orphan_s3 = orphan_keys;
-  if (options.repair && s3_store != nullptr) {
-    for (size_t begin = 0; begin < orphan_keys.size(); begin += storage::kMaxDeleteBatch) {
-      const size_t end = std::min(orphan_keys.size(), begin + storage::kMaxDeleteBatch);
-      const std::vector<std::string> batch(orphan_keys.begin() + static_cast<ptrdiff_t>(begin),
-                                           orphan_keys.begin() + static_cast<ptrdiff_t>(end));
-      const std::vector<std::string> failures = s3_store->RemoveObjects(batch);
+  if (!options.repair || s3_store == nullptr) return report;
+  for (const auto& [bucket, keys] : orphans_by_bucket) {
+    for (size_t begin = 0; begin < keys.size(); begin += storage::kMaxDeleteBatch) {
+      const size_t end = std::min(keys.size(), begin + storage::kMaxDeleteBatch);
+      const std::vector<std::string> batch(keys.begin() + static_cast<ptrdiff_t>(begin),
+                                           keys.begin() + static_cast<ptrdiff_t>(end));
+      const std::vector<std::string> failures = s3_store->RemoveObjects(batch, bucket);
       report.s3_objects_removed += static_cast<int64_t>(batch.size() - failures.size());
       report.unrepaired.insert(report.unrepaired.end(), failures.begin(), failures.end());
     }

@@ -40,13 +40,16 @@ Result<std::vector<UsageLine>> UsageService::FromListing() const {
                                    ? "S3 is not configured: " + storage_->s3_setup_error
                                    : "S3 storage is off (USE_S3_STORAGE=false): nothing to scan");
   }
-  std::vector<storage::ListedObject> objects;
-  SWHA_ASSIGN_OR_RETURN(objects, storage_->s3->ListObjects("audio/"));
+  // Every bucket, replicas included: each is billed.
   std::map<std::string, UsageLine> by_owner;
-  for (const storage::ListedObject& object : objects) {
-    UsageLine& line = by_owner[OwnerOfKey(object.key)];
-    line.s3_objects += 1;
-    line.s3_bytes += static_cast<int64_t>(object.size);
+  for (const std::string& bucket : storage_->s3->TargetNames()) {
+    std::vector<storage::ListedObject> objects;
+    SWHA_ASSIGN_OR_RETURN(objects, storage_->s3->ListObjects("audio/", bucket));
+    for (const storage::ListedObject& object : objects) {
+      UsageLine& line = by_owner[OwnerOfKey(object.key)];
+      line.s3_objects += 1;
+      line.s3_bytes += static_cast<int64_t>(object.size);
+    }
   }
   std::vector<UsageLine> lines;
   lines.reserve(by_owner.size());

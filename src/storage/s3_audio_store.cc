@@ -450,8 +450,13 @@ std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::stri
   return errors;
 }
 
-Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view prefix) {
-  return targets_.front()->client->ListObjectsV2(prefix);
+Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view prefix,
+                                                            std::string_view target) {
+  const Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+  }
+  return found->client->ListObjectsV2(prefix);
 }
 
 std::optional<std::string> S3AudioStore::KeyOfPresignedUrl(std::string_view url) const {

@@ -139,8 +139,9 @@ class S3AudioStore {
   Result<LifecycleChange> EnsureExpirationRule(std::string_view prefix, int days,
                                                std::string_view target = "");
 
-  // Every object under `prefix` in the primary bucket, all pages.
-  Result<std::vector<ListedObject>> ListObjects(std::string_view prefix);
+  // Every object under `prefix` in bucket `target` ("" = the primary), all pages.
+  Result<std::vector<ListedObject>> ListObjects(std::string_view prefix,
+                                                std::string_view target = "");
   // The session id in an ObjectKey, or "" when `key` is not one.
   static std::string SessionOfKey(std::string_view key);
 
