@@ -52,6 +52,8 @@ void StorageStack::SetUpS3() {
     c.region = replica.region;
     c.endpoint_url = replica.endpoint_url;
     c.use_accelerate_endpoint = false;
+    // Dual-stack names AWS's own hosts: not for a replica on an endpoint of its own.
+    c.use_dualstack_endpoint = c.use_dualstack_endpoint && replica.endpoint_url.empty();
     configs.push_back(std::move(c));
   }
   std::vector<storage::S3TargetClients> targets;

@@ -199,11 +199,12 @@ class Catalog {
       std::optional<std::string_view> owner, int64_t cutoff_ms) = 0;
   // NotFound when it is not there (any more): of concurrent deletes, exactly one succeeds.
   virtual Status DeleteSession(std::string_view session_id) = 0;
-  // The session's S3 copies are gone (a bucket lifecycle rule expired them), in one
-  // transaction: segments that also had a local copy become local only; when a segment had
-  // no other copy, the session's audio_expired_at becomes `now_unix` (kept once set).
-  // NotFound when the session is not there.
-  virtual Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) = 0;
+  // The session's S3 copies in bucket `s3_target` (as its segments record it; "" for none)
+  // are gone (a bucket lifecycle rule expired them), in one transaction: those segments that
+  // also had a local copy become local only; when one had no other copy, the session's
+  // audio_expired_at becomes `now_unix` (kept once set). NotFound when the session is not there.
+  virtual Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
+                                    int64_t now_unix) = 0;
   // Every owner with a session that has segments, by owner, in one aggregate query.
   virtual Result<std::vector<OwnerUsage>> StorageUsage() = 0;
 

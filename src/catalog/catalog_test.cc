@@ -341,7 +341,7 @@ TEST_P(CatalogTest, ExpiredS3AudioLeavesLocalCopiesAndMarksSessionsWithoutOne) {
   ASSERT_TRUE(catalog_->RecordSession(s3_only).ok());
 
   // A session with local copies keeps them and plays on; it is not marked.
-  ASSERT_TRUE(catalog_->MarkS3AudioExpired("both", 5000).ok());
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("both", "", 5000).ok());
   auto both = catalog_->GetSession("both");
   ASSERT_TRUE(both.ok());
   EXPECT_FALSE(both->audio_expired_at.has_value());
@@ -350,8 +350,8 @@ TEST_P(CatalogTest, ExpiredS3AudioLeavesLocalCopiesAndMarksSessionsWithoutOne) {
   EXPECT_EQ(both->segments[1].location, storage::Location::kLocal);
 
   // A session with no other copy is marked, once: the first time is kept.
-  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", 6000).ok());
-  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", 7000).ok());
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", "", 6000).ok());
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("s3only", "", 7000).ok());
   auto gone = catalog_->GetSession("s3only");
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(gone->audio_expired_at, 6000);
@@ -362,7 +362,22 @@ TEST_P(CatalogTest, ExpiredS3AudioLeavesLocalCopiesAndMarksSessionsWithoutOne) {
   ASSERT_EQ(listed->sessions.size(), 2u);
   EXPECT_EQ(listed->sessions[0].audio_expired_at, 6000);
 
-  EXPECT_EQ(catalog_->MarkS3AudioExpired("nobody", 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->MarkS3AudioExpired("nobody", "", 1).code(), StatusCode::kNotFound);
+
+  // Another bucket's expiry leaves this bucket's copies alone; the usage no longer counts the
+  // expired session's S3 audio.
+  SessionRecord mixed = NewSession("mixed", "8", 3000);
+  mixed.segments[0].s3_target = "audio-eu@eu-west-1";
+  ASSERT_TRUE(catalog_->RecordSession(mixed).ok());
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("mixed", "", 8000).ok());
+  EXPECT_EQ(catalog_->GetSession("mixed")->segments[0].location, storage::Location::kLocalAndS3);
+  ASSERT_TRUE(catalog_->MarkS3AudioExpired("mixed", "audio-eu@eu-west-1", 8000).ok());
+  EXPECT_EQ(catalog_->GetSession("mixed")->segments[0].location, storage::Location::kLocal);
+  auto usage = catalog_->StorageUsage();
+  ASSERT_TRUE(usage.ok());
+  for (const OwnerUsage& owner : *usage) {
+    EXPECT_EQ(owner.s3_objects, 0) << owner.owner;  // "7": s3only expired; "8": mixed dropped
+  }
 }
 
 TEST_P(CatalogTest, ConcurrentDeletesOfOneSessionSucceedOnce) {

@@ -61,8 +61,9 @@ class CatalogWrapper : public Catalog {
   Status DeleteSession(std::string_view session_id) override {
     return target_->DeleteSession(session_id);
   }
-  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
-    return target_->MarkS3AudioExpired(session_id, now_unix);
+  Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
+                            int64_t now_unix) override {
+    return target_->MarkS3AudioExpired(session_id, s3_target, now_unix);
   }
   Status CreateLipsyncJob(const LipsyncJob& job) override { return target_->CreateLipsyncJob(job); }
   Result<LipsyncJob> GetLipsyncJob(std::string_view job_id) override {

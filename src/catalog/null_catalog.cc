@@ -49,7 +49,7 @@ class NullCatalog : public Catalog {
     return std::vector<SessionRecord>{};
   }
   Status DeleteSession(std::string_view) override { return Status::NotFound("Session not found"); }
-  Status MarkS3AudioExpired(std::string_view, int64_t) override {
+  Status MarkS3AudioExpired(std::string_view, std::string_view, int64_t) override {
     return Status::NotFound("Session not found");
   }
   Result<std::vector<OwnerUsage>> StorageUsage() override { return std::vector<OwnerUsage>{}; }

@@ -350,18 +350,20 @@ class PostgresCatalog : public Catalog {
     return rows.affected() == 0 ? Status::NotFound("Session not found") : Status::Ok();
   }
 
-  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
+  Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
+                            int64_t now_unix) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     return conn->InTransaction("mark S3 audio expired", [&]() -> Status {
       SWHA_ASSIGN_OR_RETURN(PgRows exists,
                             conn->Query("SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE",
                                         PgParams().Add(session_id), "mark S3 audio expired"));
       if (exists.size() == 0) return Status::NotFound("Session not found");
-      SWHA_RETURN_IF_ERROR(
-          conn->Query(kDropExpiredS3CopiesSql, PgParams().Add(session_id), "mark S3 audio expired")
-              .status());
+      SWHA_RETURN_IF_ERROR(conn->Query(kDropExpiredS3CopiesSql,
+                                       PgParams().Add(session_id).Add(s3_target),
+                                       "mark S3 audio expired")
+                               .status());
       return conn
-          ->Query(kMarkAudioExpiredSql, PgParams().Add(session_id).Add(now_unix),
+          ->Query(kMarkAudioExpiredSql, PgParams().Add(session_id).Add(now_unix).Add(s3_target),
                   "mark S3 audio expired")
           .status();
     });

@@ -79,26 +79,28 @@ void BindLipsyncJobValues(const LipsyncJob& j, Bind&& bind) {
   bind(j.poll_failures);
 }
 
-// The status update as SQL: applied only when the stored rank is below final and not above the
-// new one. Parameters, in order: status, rank, output_url, output_duration, error_message,
-// error_code, now_ms (updated_at, and completed_at when the rank is final), provider_job_id,
-// job_id, rank (again, for the guard). `P(n)` is the dialect's n-th placeholder.
-// MarkS3AudioExpired's two statements, in PostgreSQL's placeholders ($1 the session id, $2
-// the time); SQLite reads them with each '$' made '?' (its ?NNN numbered parameters).
+// MarkS3AudioExpired's two statements, in PostgreSQL's placeholders: ($1 the session id, $2
+// the bucket as the segments record it, '' for none) and ($1 the session id, $2 the time, $3
+// the bucket). SQLite reads them with each '$' made '?' (its ?NNN numbered parameters). Only
+// that bucket's copies are touched.
 constexpr std::string_view kDropExpiredS3CopiesSql =
     "UPDATE segments SET location = 'local', s3_key = NULL, s3_target = NULL"
-    " WHERE session_id = $1 AND location = 'local+s3'";
+    " WHERE session_id = $1 AND location = 'local+s3' AND COALESCE(s3_target, '') = $2";
 constexpr std::string_view kMarkAudioExpiredSql =
     "UPDATE sessions SET audio_expired_at = $2"
     " WHERE session_id = $1 AND audio_expired_at IS NULL AND EXISTS"
-    " (SELECT 1 FROM segments g WHERE g.session_id = $1 AND g.location = 's3')";
+    " (SELECT 1 FROM segments g WHERE g.session_id = $1 AND g.location = 's3'"
+    " AND COALESCE(g.s3_target, '') = $3)";
 
 // One row per owner: owner, sessions, S3 objects and bytes, local files and bytes (OwnerUsage);
-// the same SQL for SQLite and PostgreSQL.
+// the same SQL for SQLite and PostgreSQL. An S3-only segment of a session whose S3 audio
+// expired is no longer stored anywhere.
 constexpr std::string_view kStorageUsageSql =
     "SELECT s.owner, COUNT(DISTINCT s.session_id),"
-    " SUM(CASE WHEN g.location IN ('s3', 'local+s3') THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN g.location IN ('s3', 'local+s3') THEN g.byte_size ELSE 0 END),"
+    " SUM(CASE WHEN g.location = 'local+s3' OR (g.location = 's3' AND s.audio_expired_at IS NULL)"
+    " THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN g.location = 'local+s3' OR (g.location = 's3' AND s.audio_expired_at IS NULL)"
+    " THEN g.byte_size ELSE 0 END),"
     " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN g.byte_size ELSE 0 END)"
     " FROM sessions s JOIN segments g ON g.session_id = s.session_id"
@@ -115,6 +117,10 @@ OwnerUsage ReadOwnerUsage(const Row& row) {
           .local_bytes = row.Int(5)};
 }
 
+// The status update as SQL: applied only when the stored rank is below final and not above the
+// new one. Parameters, in order: status, rank, output_url, output_duration, error_message,
+// error_code, now_ms (updated_at, and completed_at when the rank is final), provider_job_id,
+// job_id, rank (again, for the guard). `P(n)` is the dialect's n-th placeholder.
 template <typename Placeholder>
 std::string LipsyncStatusUpdateSql(Placeholder P) {
   return "UPDATE lipsync_jobs SET status = " + P(1) + ", status_rank = " + P(2) +

@@ -266,7 +266,8 @@ class SqliteCatalog : public Catalog {
     return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
   }
 
-  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
+  Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
+                            int64_t now_unix) override {
     std::lock_guard<std::mutex> lock(mu_);
     return InTransaction("mark S3 audio expired", [&]() -> Status {
       Statement exists(&statements_, "SELECT 1 FROM sessions WHERE session_id = ?");
@@ -274,10 +275,10 @@ class SqliteCatalog : public Catalog {
       SWHA_ASSIGN_OR_RETURN(bool row, exists.Step("mark S3 audio expired"));
       if (!row) return Status::NotFound("Session not found");
       Statement drop(&statements_, SqliteNumbered(kDropExpiredS3CopiesSql));
-      drop.Bind(1, session_id);
+      drop.Bind(1, session_id).Bind(2, s3_target);
       SWHA_RETURN_IF_ERROR(drop.Run("mark S3 audio expired"));
       Statement mark(&statements_, SqliteNumbered(kMarkAudioExpiredSql));
-      mark.Bind(1, session_id).Bind(2, now_unix);
+      mark.Bind(1, session_id).Bind(2, now_unix).Bind(3, s3_target);
       return mark.Run("mark S3 audio expired");
     });
   }

@@ -103,9 +103,11 @@ class TimedCatalog : public CatalogWrapper {
     return Timed("delete_session", [&] { return CatalogWrapper::DeleteSession(session_id); });
   }
 
-  Status MarkS3AudioExpired(std::string_view session_id, int64_t now_unix) override {
-    return Timed("mark_s3_audio_expired",
-                 [&] { return CatalogWrapper::MarkS3AudioExpired(session_id, now_unix); });
+  Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
+                            int64_t now_unix) override {
+    return Timed("mark_s3_audio_expired", [&] {
+      return CatalogWrapper::MarkS3AudioExpired(session_id, s3_target, now_unix);
+    });
   }
 
   Status CreateLipsyncJob(const LipsyncJob& job) override {

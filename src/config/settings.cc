@@ -306,7 +306,10 @@ Status ReadReplicas(const EnvMap& env, std::vector<S3Replica>* replicas) {
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (item.empty()) continue;
     const size_t first = item.find('@');
-    if (first == std::string_view::npos) return Invalid("S3_REPLICAS", *raw, kReplicasExpectation);
+    // Only the bad item is quoted: another one's endpoint might carry credentials.
+    if (first == std::string_view::npos) {
+      return Invalid("S3_REPLICAS", UrlForMessage(std::string(item)), kReplicasExpectation);
+    }
     const size_t second = item.find('@', first + 1);
     S3Replica replica{.bucket = std::string(item.substr(0, first)),
                       .region = std::string(item.substr(first + 1, second == std::string_view::npos
@@ -493,10 +496,13 @@ Status Settings::Validate() const {
   SWHA_RETURN_IF_ERROR(CheckRange(kRecheckRule, s3.recheck_seconds));
   SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDaysRule, s3.lifecycle_days));
   SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDayRule, s3.lifecycle_day_seconds));
-  if (s3.lifecycle_prefix.size() > storage::kMaxLifecyclePrefixBytes ||
+  // Empty would expire every object in the bucket, ours or not.
+  if (s3.lifecycle_prefix.empty() ||
+      s3.lifecycle_prefix.size() > storage::kMaxLifecyclePrefixBytes ||
       HasSpaceOrControl(s3.lifecycle_prefix)) {
     return Invalid("S3_LIFECYCLE_PREFIX", s3.lifecycle_prefix,
-                   "a key prefix of at most " + std::to_string(storage::kMaxLifecyclePrefixBytes) +
+                   "a non-empty key prefix of at most " +
+                       std::to_string(storage::kMaxLifecyclePrefixBytes) +
                        " bytes without spaces or control characters");
   }
   SWHA_RETURN_IF_ERROR(CheckRange(kConnectTimeoutRule, s3.connect_timeout_ms));

@@ -224,10 +224,16 @@ void Registry::AddGaugeFamily(std::string name, std::string help,
 }
 
 std::string Registry::Render() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Gauge> gauges;
   std::string out;
-  for (const auto& family : families_) family->Render(&out);
-  for (const Gauge& g : gauges_) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& family : families_) family->Render(&out);
+    gauges = gauges_;
+  }
+  // Read without the lock: a gauge may ask the catalog, and a slow answer must not hold up
+  // the registry.
+  for (const Gauge& g : gauges) {
     AppendHeader(g.name, g.help, "gauge", &out);
     for (const auto& [values, value] : g.read()) {
       out.append(g.name).append(Labels(g.label_names, values)).append(" ");

@@ -118,7 +118,10 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
                                     " is recorded in S3 without a key");
         continue;
       }
-      if (storage::InS3(seg.location) && report.s3_checked) {
+      // An S3-only copy a lifecycle rule expired is known to be gone: not missing.
+      const bool expired =
+          row.audio_expired_at.has_value() && seg.location == storage::Location::kS3;
+      if (storage::InS3(seg.location) && report.s3_checked && !expired) {
         ++copies_expected;
         if (s3.keys.count({seg.s3_target.value_or(primary), *seg.s3_key}) == 0) {
           ++copies_missing;

@@ -86,23 +86,28 @@ Result<Session> SessionService::Get(const Principal& principal, std::string_view
 
 Status SessionService::NoteExpiredAudio(Session* session) const {
   if (session->audio_expired_at.has_value() || storage_->s3 == nullptr) return Status::Ok();
-  // A session's objects are uploaded together, so they expire together: one tells for all.
-  const auto in_s3 =
-      std::find_if(session->segments.begin(), session->segments.end(), [](const Segment& seg) {
-        return storage::InS3(seg.stored.location) && seg.stored.s3_key.has_value();
-      });
-  if (in_s3 == session->segments.end()) return Status::Ok();
-  const std::string& key = *in_s3->stored.s3_key;
-  const std::string& target = in_s3->stored.s3_target;
+  // A session's objects in one bucket were uploaded together, so they expire together: one
+  // object per bucket tells for all of that bucket's (replicas may hold some of them).
+  std::map<std::string, std::string> key_by_bucket;
+  for (const Segment& seg : session->segments) {
+    if (storage::InS3(seg.stored.location) && seg.stored.s3_key.has_value()) {
+      key_by_bucket.emplace(seg.stored.s3_target, *seg.stored.s3_key);
+    }
+  }
   const int64_t now = clock_->NowUnixSeconds();
-  const std::optional<int64_t> due =
-      storage_->s3->ExpiresAt(key, session->created_at_ms / 1000, target);
-  if (!due.has_value() || now < *due) return Status::Ok();
-  Result<bool> exists = storage_->s3->ObjectExists(key, target);
-  if (!exists.ok() || *exists) return Status::Ok();
-  spdlog::info("session {}: its S3 audio expired under the bucket's lifecycle rule",
-               session->session_id);
-  SWHA_RETURN_IF_ERROR(catalog_->MarkS3AudioExpired(session->session_id, now));
+  bool changed = false;
+  for (const auto& [bucket, key] : key_by_bucket) {
+    const std::optional<int64_t> due =
+        storage_->s3->ExpiresAt(key, session->created_at_ms / 1000, bucket);
+    if (!due.has_value() || now < *due) continue;
+    Result<bool> exists = storage_->s3->ObjectExists(key, bucket);
+    if (!exists.ok() || *exists) continue;
+    spdlog::info("session {}: its S3 audio in {} expired under the bucket's lifecycle rule",
+                 session->session_id, bucket.empty() ? "the primary bucket" : bucket);
+    SWHA_RETURN_IF_ERROR(catalog_->MarkS3AudioExpired(session->session_id, bucket, now));
+    changed = true;
+  }
+  if (!changed) return Status::Ok();
   SWHA_ASSIGN_OR_RETURN(catalog::SessionRecord record, catalog_->GetSession(session->session_id));
   *session = FromRecord(std::move(record));
   return Status::Ok();

@@ -318,7 +318,7 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
                                           UrlUse use) {
   const Target* found = FindTarget(target);
   if (found == nullptr) {
-    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
   }
   const int64_t now = clock_->NowUnixSeconds();
   auto cache_key = std::make_tuple(found->name, std::string(key), expiry_seconds, use);
@@ -355,7 +355,7 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
 Status S3AudioStore::CheckReachable(std::string_view target) {
   Target* found = FindTarget(target);
   if (found == nullptr) {
-    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
   }
   const int64_t now_ms = clock_->NowUnixMillis();
   {
@@ -410,7 +410,7 @@ std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t cre
 Result<bool> S3AudioStore::ObjectExists(std::string_view key, std::string_view target) {
   const Target* found = FindTarget(target);
   if (found == nullptr) {
-    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
   }
   Result<ObjectInfo> info = found->probe->HeadObject(key);
   if (info.ok()) return true;
@@ -422,7 +422,7 @@ Result<LifecycleChange> S3AudioStore::EnsureExpirationRule(std::string_view pref
                                                            std::string_view target) {
   Target* found = FindTarget(target);
   if (found == nullptr) {
-    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
   }
   Result<LifecycleChange> change = ApplyExpirationRule(*found->client, prefix, days);
   std::lock_guard<std::mutex> lock(mu_);
@@ -454,7 +454,7 @@ Result<std::vector<ListedObject>> S3AudioStore::ListObjects(std::string_view pre
                                                             std::string_view target) {
   const Target* found = FindTarget(target);
   if (found == nullptr) {
-    return Status::NotFound("S3 bucket " + std::string(target) + " is not configured now");
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
   }
   return found->client->ListObjectsV2(prefix);
 }

@@ -106,8 +106,8 @@ class S3AudioStore {
   // A presigned GET URL for `key` in bucket `target` ("" = the primary), signed for that
   // bucket's region (a CloudFront signed URL for the primary's objects when options.cdn is
   // set). The same (key, expiry) within one window returns the same URL until shortly before
-  // it expires; `expires_at_unix` receives its real expiry. NotFound for a bucket that is not
-  // configured (any more).
+  // it expires; `expires_at_unix` receives its real expiry. Unavailable for a bucket that is
+  // not configured (any more): the server's configuration, not the caller's fault.
   Result<std::string> Presign(std::string_view key, int64_t expiry_seconds,
                               int64_t* expires_at_unix, std::string_view target = "",
                               UrlUse use = UrlUse::kClient);

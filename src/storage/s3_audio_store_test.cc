@@ -446,7 +446,7 @@ TEST_F(S3ReplicaStoreTest, ThePrimaryWhileUpThenTheReplicaThenLocal) {
   EXPECT_NE(url->find("%2Feu-west-1%2Fs3%2Faws4_request"), std::string::npos) << *url;
   EXPECT_EQ(store->KeyOfPresignedUrl(*url), s.segments[0].s3_key);
   EXPECT_EQ(store->Presign("k", 600, &expires, "gone@nowhere").status().code(),
-            StatusCode::kNotFound);
+            StatusCode::kUnavailable);
 
   // Both down: local, every bucket named.
   replica_.set_down(true);

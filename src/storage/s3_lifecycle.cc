@@ -101,10 +101,11 @@ Result<LifecycleRule> MakeExpirationRule(std::string_view prefix, int days) {
                                    std::to_string(kMaxLifecycleDays) + ", got " +
                                    std::to_string(days));
   }
-  if (prefix.size() > kMaxLifecyclePrefixBytes ||
+  // An empty prefix would expire every object in the bucket, ours or not.
+  if (prefix.empty() || prefix.size() > kMaxLifecyclePrefixBytes ||
       std::any_of(prefix.begin(), prefix.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-    return Status::InvalidArgument("lifecycle prefix " + QuoteForMessage(prefix) + ": at most " +
+    return Status::InvalidArgument("lifecycle prefix " + QuoteForMessage(prefix) + ": 1 to " +
                                    std::to_string(kMaxLifecyclePrefixBytes) +
                                    " bytes, no control characters");
   }

@@ -81,6 +81,7 @@ TEST(S3LifecycleTest, OurRuleExpiresAndAbortsIncompleteUploads) {
   EXPECT_FALSE(MakeExpirationRule("audio/", kMaxLifecycleDays + 1).ok());
   EXPECT_FALSE(MakeExpirationRule(std::string(kMaxLifecyclePrefixBytes + 1, 'a'), 1).ok());
   EXPECT_FALSE(MakeExpirationRule("audio/\n", 1).ok());
+  EXPECT_FALSE(MakeExpirationRule("", 1).ok()) << "would expire the whole bucket";
   auto escaped = MakeExpirationRule("a&b<", 2);
   ASSERT_TRUE(escaped.ok());
   EXPECT_NE(escaped->xml.find("<Prefix>a&amp;b&lt;</Prefix>"), std::string::npos);

@@ -15,11 +15,12 @@ namespace {
 
 constexpr int kLifecycleRgwPort = 17881;
 constexpr int kLifecycleMonPort = 16990;
-// A "day" on the gateway, and the rule's days: audio lives 20 s. The young session is made
-// 6 s after the old one, so it is still well inside its 20 s when the old one goes.
+// A "day" on the gateway, and the rule's days: audio lives 24 s. The young session is made
+// 12 s (6 lifecycle passes) after the old one, so it is still well inside its 24 s when the old
+// one goes, however late a pass runs.
 constexpr int kDaySeconds = 2;
-constexpr int kDays = 10;
-constexpr auto kYoungerBy = std::chrono::seconds(6);
+constexpr int kDays = 12;
+constexpr auto kYoungerBy = std::chrono::seconds(12);
 constexpr auto kExpiryTimeout = std::chrono::seconds(60);
 
 class LifecycleTest : public ::testing::Test {
@@ -84,7 +85,7 @@ TEST_F(LifecycleTest, OldAudioExpiresYoungStaysAndTheServiceSaysSo) {
   SharedServer server({.env = Env()});
   ASSERT_TRUE(server.started()) << server.start_error();
   EXPECT_NE(server.process().ReadLog().find(
-                "swha-tts-expire:audio/ (10 day(s)) on swha-test@us-east-1: added"),
+                "swha-tts-expire:audio/ (12 day(s)) on swha-test@us-east-1: added"),
             std::string::npos)
       << server.process().ReadLog();
 
@@ -165,7 +166,7 @@ TEST_F(LifecycleTest, OldAudioExpiresYoungStaysAndTheServiceSaysSo) {
   const std::string data_dir = server.process().data_dir();
   auto shown = RunOperatorCli(data_dir, "s3 lifecycle show", "", Env());
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_NE(shown.out.find("swha-tts-expire:audio/: prefix 'audio/', Enabled, expire after 10 "
+  EXPECT_NE(shown.out.find("swha-tts-expire:audio/: prefix 'audio/', Enabled, expire after 12 "
                            "day(s), abort incomplete multipart uploads after 1 day(s) [swha-tts]"),
             std::string::npos)
       << shown.out;
