@@ -14,7 +14,7 @@ namespace swha::blackbox {
 namespace {
 
 constexpr int kLifecycleRgwPort = 17881;
-constexpr int kLifecycleMonPort = 16990;
+constexpr int kLifecycleMonPort = 17190;  // every suite its own: two_instances has 16990
 // A "day" on the gateway, and the rule's days: audio lives 24 s. The young session is made
 // 12 s (6 lifecycle passes) after the old one, so it is still well inside its 24 s when the old
 // one goes, however late a pass runs.
@@ -49,19 +49,6 @@ class LifecycleTest : public ::testing::Test {
                       {{"KEEP_LOCAL_COPY", "false"},
                        {"S3_LIFECYCLE_DAYS", std::to_string(kDays)},
                        {"S3_LIFECYCLE_DAY_SECONDS", std::to_string(kDaySeconds)}});
-  }
-
-  bool Exists(const std::string& key) {
-    auto info = s3_->HeadObject(key);
-    EXPECT_TRUE(info.ok() || info.status().code() == StatusCode::kNotFound)
-        << info.status().ToString();
-    return info.ok();
-  }
-
-  static std::vector<std::string> KeysOf(const json& session) {
-    std::vector<std::string> keys;
-    for (const json& seg : session["audio_segments"]) keys.push_back(seg["s3_key"]);
-    return keys;
   }
 
   static inline testing::RgwServer* rgw_ = nullptr;
@@ -111,22 +98,22 @@ TEST_F(LifecycleTest, OldAudioExpiresYoungStaysAndTheServiceSaysSo) {
   auto young_session = Generate(*user, kSeedRequest);
   ASSERT_TRUE(young_session.has_value());
   ASSERT_EQ((*young_session)["storage_type"], "s3");
-  const std::vector<std::string> old_keys = KeysOf(*old_session);
-  const std::vector<std::string> young_keys = KeysOf(*young_session);
+  const std::vector<std::string> old_keys = S3KeysOf(*old_session);
+  const std::vector<std::string> young_keys = S3KeysOf(*young_session);
 
   // The gateway removes the old session's objects once they are kDays "days" old...
   ASSERT_TRUE(WaitFor(
       [&] {
         for (const std::string& key : old_keys) {
-          if (Exists(key)) return false;
+          if (ObjectExists(*s3_, key)) return false;
         }
         return true;
       },
       kExpiryTimeout))
       << "the gateway did not expire " << old_keys[0];
   // ...and nothing younger, nor anything outside the rule's prefix.
-  for (const std::string& key : young_keys) EXPECT_TRUE(Exists(key)) << key;
-  EXPECT_TRUE(Exists("other/kept.txt"));
+  for (const std::string& key : young_keys) EXPECT_TRUE(ObjectExists(*s3_, key)) << key;
+  EXPECT_TRUE(ObjectExists(*s3_, "other/kept.txt"));
 
   const std::string young_id = (*young_session)["session_id"];
   const std::string old_id = (*old_session)["session_id"];

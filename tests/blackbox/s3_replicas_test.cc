@@ -13,9 +13,9 @@ namespace swha::blackbox {
 namespace {
 
 constexpr int kPrimaryPort = 17981;
-constexpr int kPrimaryMonPort = 16991;
+constexpr int kPrimaryMonPort = 17290;
 constexpr int kReplicaPort = 17983;
-constexpr int kReplicaMonPort = 16993;
+constexpr int kReplicaMonPort = 17390;
 constexpr std::string_view kReplicaRegion = "eu-west-1";
 
 class ReplicaTest : public ::testing::Test {
@@ -59,19 +59,6 @@ class ReplicaTest : public ::testing::Test {
   std::map<std::string, std::string> Env() const {
     return ServiceEnv(primary_->endpoint(),
                       {{"S3_REPLICAS", ReplicaName() + "@" + replica_->endpoint().endpoint_url}});
-  }
-
-  static bool Exists(storage::S3Client& s3, const std::string& key) {
-    auto info = s3.HeadObject(key);
-    EXPECT_TRUE(info.ok() || info.status().code() == StatusCode::kNotFound)
-        << info.status().ToString();
-    return info.ok();
-  }
-
-  static std::vector<std::string> KeysOf(const json& session) {
-    std::vector<std::string> keys;
-    for (const json& seg : session["audio_segments"]) keys.push_back(seg["s3_key"]);
-    return keys;
   }
 
   // A session made by `client`, stored as `storage_type` says; S3 retries a dead gateway up to
@@ -134,16 +121,17 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   // Both up: the primary.
   const json in_primary = MakeSession(*user, "s3");
   ExpectServedBy(in_primary, primary_->endpoint(), "us-east-1");
-  for (const std::string& key : KeysOf(in_primary)) {
-    EXPECT_TRUE(Exists(*primary_s3_, key)) << key;
-    EXPECT_FALSE(Exists(*replica_s3_, key)) << key;
+  for (const std::string& key : S3KeysOf(in_primary)) {
+    EXPECT_TRUE(ObjectExists(*primary_s3_, key)) << key;
+    EXPECT_FALSE(ObjectExists(*replica_s3_, key)) << key;
   }
 
   // The primary down: the replica, presigned for its region; s3-info says which is down.
   ASSERT_TRUE(primary_->Stop().ok());
   const json in_replica = MakeSession(*user, "s3");
   ExpectServedBy(in_replica, replica_->endpoint(), kReplicaRegion);
-  for (const std::string& key : KeysOf(in_replica)) EXPECT_TRUE(Exists(*replica_s3_, key)) << key;
+  for (const std::string& key : S3KeysOf(in_replica))
+    EXPECT_TRUE(ObjectExists(*replica_s3_, key)) << key;
   const json kept_in_replica = MakeSession(*user, "s3");
   ExpectServedBy(kept_in_replica, replica_->endpoint(), kReplicaRegion);
   info = anonymous->Get("/api/v1/tts/s3-info");
@@ -165,7 +153,8 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
       user->Delete("/api/v1/tts/sessions/" + in_replica["session_id"].get<std::string>());
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->status, 200) << deleted->body;
-  for (const std::string& key : KeysOf(in_replica)) EXPECT_FALSE(Exists(*replica_s3_, key)) << key;
+  for (const std::string& key : S3KeysOf(in_replica))
+    EXPECT_FALSE(ObjectExists(*replica_s3_, key)) << key;
 
   // Both down: local, the warnings naming each bucket.
   ASSERT_TRUE(replica_->Stop().ok());
@@ -188,8 +177,8 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   EXPECT_EQ(back_in_primary["warnings"].size(), 0u) << back_in_primary.dump(2);
 
   // Cleanup reaches both buckets: what is left in the replica and in the primary goes.
-  for (const std::string& key : KeysOf(kept_in_replica)) {
-    ASSERT_TRUE(Exists(*replica_s3_, key)) << key << " did not survive the replica's restart";
+  for (const std::string& key : S3KeysOf(kept_in_replica)) {
+    ASSERT_TRUE(ObjectExists(*replica_s3_, key)) << key << " did not survive the replica's restart";
   }
   // The catalog check finds each segment in the bucket its row names: nothing missing.
   const std::string data_dir = server.process().data_dir();
@@ -198,8 +187,9 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   // And the scan counts every bucket: the primary's session and the replica's.
   auto scanned = RunOperatorCli(data_dir, "s3 usage --scan", "", Env());
   ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
-  const std::string expected_objects = std::to_string(
-      KeysOf(kept_in_replica).size() + KeysOf(back_in_primary).size() + KeysOf(in_primary).size());
+  const std::string expected_objects =
+      std::to_string(S3KeysOf(kept_in_replica).size() + S3KeysOf(back_in_primary).size() +
+                     S3KeysOf(in_primary).size());
   // "total  -  <objects>  <bytes> ...": sessions are unknown to a listing.
   const size_t total = scanned.out.find("\ntotal ");
   ASSERT_NE(total, std::string::npos) << scanned.out;
@@ -211,11 +201,11 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   auto cleaned = user->Post("/api/v1/tts/cleanup?days_old=0");
   ASSERT_TRUE(cleaned);
   ASSERT_EQ(cleaned->status, 200) << cleaned->body;
-  for (const std::string& key : KeysOf(kept_in_replica)) {
-    EXPECT_FALSE(Exists(*replica_s3_, key)) << key;
+  for (const std::string& key : S3KeysOf(kept_in_replica)) {
+    EXPECT_FALSE(ObjectExists(*replica_s3_, key)) << key;
   }
-  for (const std::string& key : KeysOf(back_in_primary)) {
-    EXPECT_FALSE(Exists(*primary_s3_, key)) << key;
+  for (const std::string& key : S3KeysOf(back_in_primary)) {
+    EXPECT_FALSE(ObjectExists(*primary_s3_, key)) << key;
   }
   auto listed = user->Get("/api/v1/tts/sessions");
   ASSERT_TRUE(listed);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "blackbox_helpers.h"
 #include "storage/http_transport.h"
@@ -42,6 +43,21 @@ inline httplib::Result FetchAbsolute(const std::string& url) {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30, 0);
   return c.Get(rest.substr(slash));
+}
+
+// Whether `key` is in `s3`'s bucket; anything but an answer of NotFound is a test failure.
+inline bool ObjectExists(const storage::S3Client& s3, const std::string& key) {
+  auto info = s3.HeadObject(key);
+  EXPECT_TRUE(info.ok() || info.status().code() == StatusCode::kNotFound)
+      << info.status().ToString();
+  return info.ok();
+}
+
+// The S3 keys of a generate or session answer's segments, in order.
+inline std::vector<std::string> S3KeysOf(const json& session) {
+  std::vector<std::string> keys;
+  for (const json& seg : session["audio_segments"]) keys.push_back(seg["s3_key"]);
+  return keys;
 }
 
 class S3StorageTest : public ::testing::Test {
