@@ -13,8 +13,12 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libsodium-dev libpq-dev
+  # audio encoders (MP3, Ogg Opus, FLAC, AAC) and the resampler
+  libmp3lame-dev libopusenc-dev libflac-dev libavcodec-dev libsoxr-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
+  # an independent decoder that checks every audio format (ffprobe, ffmpeg)
+  ffmpeg
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
   # also needs curl and iproute2's `ss`)
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2

@@ -1,0 +1,173 @@
+// AAC-LC through libavcodec's native encoder, each packet framed as ADTS (the 7-byte header
+// that makes a raw .aac file playable and streamable). Debian main has no libfdk-aac, and the
+// native encoder is FFmpeg's default, good at speech bit rates; libavcodec is here anyway.
+//
+// AAC is always written at 48 kHz (resampled with libsoxr). The encoder's priming (1024
+// samples) and the last frame's padding cannot be signalled in ADTS, so every decoder plays
+// them: up to 85 ms more than the input at 24 kHz, at most 43 ms at 48 kHz, where the
+// priming that delays the voice against its timing marks is also only 21 ms.
+#include <array>
+#include <memory>
+#include <vector>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+}
+
+#include "audio/encoded_bytes.h"
+#include "audio/encoder.h"
+#include "audio/resampler.h"
+
+namespace swha::audio {
+namespace {
+
+constexpr int kAacSampleRate = 48000;
+// ISO/IEC 14496-3's sampling frequency index of 48000 Hz, as ADTS carries it.
+constexpr int kAacRateIndex = 3;
+constexpr size_t kAdtsHeaderBytes = 7;
+constexpr size_t kMaxAdtsFrameBytes = (1 << 13) - 1;  // the 13-bit frame length field
+
+std::string AvError(int error) {
+  std::array<char, AV_ERROR_MAX_STRING_SIZE> text{};
+  av_strerror(error, text.data(), text.size());
+  return text.data();
+}
+
+// The ADTS header for an AAC-LC mono frame of `payload_bytes`: MPEG-4, no CRC, one raw block.
+std::string AdtsHeader(int rate_index, size_t payload_bytes) {
+  const size_t frame = kAdtsHeaderBytes + payload_bytes;
+  constexpr int kAacLcProfile = 1;  // audio object type 2 (LC), minus one
+  constexpr int kMonoChannelConfig = 1;
+  constexpr int kVariableBufferFullness = 0x7FF;
+  std::string h(kAdtsHeaderBytes, '\0');
+  h[0] = static_cast<char>(0xFF);
+  h[1] = static_cast<char>(0xF1);  // sync, MPEG-4, layer 0, protection absent
+  h[2] = static_cast<char>((kAacLcProfile << 6) | (rate_index << 2) | (kMonoChannelConfig >> 2));
+  h[3] = static_cast<char>(((kMonoChannelConfig & 3) << 6) | ((frame >> 11) & 0x3));
+  h[4] = static_cast<char>((frame >> 3) & 0xFF);
+  h[5] = static_cast<char>(((frame & 0x7) << 5) | (kVariableBufferFullness >> 6));
+  h[6] = static_cast<char>((kVariableBufferFullness & 0x3F) << 2);
+  return h;
+}
+
+class AacEncoder : public Encoder {
+ public:
+  AacEncoder(bool streaming, std::unique_ptr<Resampler> resampler)
+      : resampler_(std::move(resampler)), out_(streaming) {}
+  ~AacEncoder() override {
+    av_packet_free(&packet_);
+    av_frame_free(&frame_);
+    avcodec_free_context(&context_);
+  }
+  AacEncoder(const AacEncoder&) = delete;
+  AacEncoder& operator=(const AacEncoder&) = delete;
+
+  Status Start() {
+    const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (codec == nullptr) return Status::Internal("libavcodec has no AAC encoder");
+    context_ = avcodec_alloc_context3(codec);
+    frame_ = av_frame_alloc();
+    packet_ = av_packet_alloc();
+    if (context_ == nullptr || frame_ == nullptr || packet_ == nullptr) {
+      return Status::Internal("libavcodec could not allocate the AAC encoder");
+    }
+    context_->sample_rate = kAacSampleRate;
+    context_->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    context_->bit_rate = kAacBitrate;
+    context_->profile = FF_PROFILE_AAC_LOW;
+    av_channel_layout_default(&context_->ch_layout, 1);
+    int error = avcodec_open2(context_, codec, nullptr);
+    if (error < 0) return Status::Internal("libavcodec could not open AAC: " + AvError(error));
+    frame_size_ = static_cast<size_t>(context_->frame_size);
+    return Status::Ok();
+  }
+
+  Result<std::string> Write(std::span<const int16_t> samples) override {
+    SWHA_ASSIGN_OR_RETURN(std::vector<int16_t> resampled, resampler_->Process(samples));
+    return Encode(resampled);
+  }
+
+  Result<std::string> Finish() override {
+    SWHA_ASSIGN_OR_RETURN(std::vector<int16_t> tail, resampler_->Flush());
+    SWHA_RETURN_IF_ERROR(Encode(tail).status());
+    // The encoder takes a shorter last frame (AV_CODEC_CAP_SMALL_LAST_FRAME).
+    if (!pending_.empty()) SWHA_RETURN_IF_ERROR(EncodeFrame(pending_));
+    pending_.clear();
+    const int error = avcodec_send_frame(context_, nullptr);
+    if (error < 0) return Status::Internal("libavcodec could not flush AAC: " + AvError(error));
+    SWHA_RETURN_IF_ERROR(ReceivePackets());
+    return out_.TakeAll();
+  }
+
+ private:
+  Result<std::string> Encode(std::span<const int16_t> samples) {
+    pending_.insert(pending_.end(), samples.begin(), samples.end());
+    size_t used = 0;
+    while (pending_.size() - used >= frame_size_) {
+      SWHA_RETURN_IF_ERROR(EncodeFrame(std::span(pending_).subspan(used, frame_size_)));
+      used += frame_size_;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+    return out_.TakeReady();
+  }
+
+  Status EncodeFrame(std::span<const int16_t> samples) {
+    frame_->nb_samples = static_cast<int>(samples.size());
+    frame_->format = context_->sample_fmt;
+    frame_->sample_rate = context_->sample_rate;
+    av_channel_layout_copy(&frame_->ch_layout, &context_->ch_layout);
+    int error = av_frame_get_buffer(frame_, 0);
+    if (error < 0)
+      return Status::Internal("libavcodec could not allocate a frame: " + AvError(error));
+    auto* plane = reinterpret_cast<float*>(frame_->data[0]);
+    for (size_t i = 0; i < samples.size(); ++i)
+      plane[i] = static_cast<float>(samples[i]) / 32768.0F;
+    frame_->pts = next_pts_;
+    next_pts_ += static_cast<int64_t>(samples.size());
+    error = avcodec_send_frame(context_, frame_);
+    av_frame_unref(frame_);
+    if (error < 0) return Status::Internal("libavcodec failed to encode AAC: " + AvError(error));
+    return ReceivePackets();
+  }
+
+  Status ReceivePackets() {
+    while (true) {
+      const int error = avcodec_receive_packet(context_, packet_);
+      if (error == AVERROR(EAGAIN) || error == AVERROR_EOF) return Status::Ok();
+      if (error < 0) return Status::Internal("libavcodec failed to encode AAC: " + AvError(error));
+      const auto bytes = static_cast<size_t>(packet_->size);
+      if (bytes + kAdtsHeaderBytes > kMaxAdtsFrameBytes) {
+        av_packet_unref(packet_);
+        return Status::Internal("an AAC packet is too large for an ADTS frame");
+      }
+      out_.buffer() += AdtsHeader(kAacRateIndex, bytes);
+      out_.Append(packet_->data, bytes);
+      av_packet_unref(packet_);
+    }
+  }
+
+  std::unique_ptr<Resampler> resampler_;  // to kAacSampleRate
+  AVCodecContext* context_ = nullptr;
+  AVFrame* frame_ = nullptr;
+  AVPacket* packet_ = nullptr;
+  size_t frame_size_ = 1024;
+  int64_t next_pts_ = 0;
+  std::vector<int16_t> pending_;  // less than one frame, waiting for more
+  EncodedBytes out_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Encoder>> CreateAacEncoder(const EncoderConfig& config) {
+  SWHA_ASSIGN_OR_RETURN(std::unique_ptr<Resampler> resampler,
+                        Resampler::Create(config.sample_rate, kAacSampleRate));
+  av_log_set_level(AV_LOG_ERROR);  // the encoder's notices would otherwise go to stderr
+  auto encoder = std::make_unique<AacEncoder>(config.streaming, std::move(resampler));
+  SWHA_RETURN_IF_ERROR(encoder->Start());
+  return std::unique_ptr<Encoder>(std::move(encoder));
+}
+
+}  // namespace swha::audio

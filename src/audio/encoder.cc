@@ -1,0 +1,78 @@
+#include "audio/encoder.h"
+
+#include <limits>
+
+#include "tts/wav.h"
+
+namespace swha::audio {
+namespace {
+
+// Raw PCM and WAV need no library. A streamed WAV cannot know its length, so its header
+// declares the largest sizes (as streaming servers do); players read it to the end.
+class PcmEncoder : public Encoder {
+ public:
+  PcmEncoder(EncoderConfig config, bool wav_header) : config_(config), wav_header_(wav_header) {}
+
+  Result<std::string> Write(std::span<const int16_t> samples) override {
+    std::string out;
+    if (config_.streaming && wav_header_ && !header_sent_) {
+      constexpr uint32_t kUnknownDataBytes = std::numeric_limits<uint32_t>::max() - 36;
+      out = tts::WavHeader(kUnknownDataBytes, config_.sample_rate, 1);
+      header_sent_ = true;
+    }
+    AppendPcm16(samples, config_.streaming ? &out : &pending_);
+    return out;
+  }
+
+  Result<std::string> Finish() override {
+    if (config_.streaming) return Write({});
+    if (!wav_header_) return std::move(pending_);
+    std::string file =
+        tts::WavHeader(static_cast<uint32_t>(pending_.size()), config_.sample_rate, 1);
+    file += pending_;
+    return file;
+  }
+
+ private:
+  const EncoderConfig config_;
+  const bool wav_header_;
+  bool header_sent_ = false;
+  std::string pending_;  // whole-file mode: the samples so far
+};
+
+}  // namespace
+
+void AppendPcm16(std::span<const int16_t> samples, std::string* out) {
+  out->reserve(out->size() + samples.size() * 2);
+  for (int16_t s : samples) {
+    const auto u = static_cast<uint16_t>(s);
+    out->push_back(static_cast<char>(u & 0xFF));
+    out->push_back(static_cast<char>(u >> 8));
+  }
+}
+
+Result<std::unique_ptr<Encoder>> CreateEncoder(const EncoderConfig& config) {
+  if (config.sample_rate < 8000 || config.sample_rate > 48000) {
+    return Status::InvalidArgument("sample rate " + std::to_string(config.sample_rate) +
+                                   " Hz is outside 8000..48000");
+  }
+  switch (config.format) {
+    case AudioFormat::kWav: return std::unique_ptr<Encoder>(new PcmEncoder(config, true));
+    case AudioFormat::kPcm: return std::unique_ptr<Encoder>(new PcmEncoder(config, false));
+    case AudioFormat::kMp3: return CreateMp3Encoder(config);
+    case AudioFormat::kOpus: return CreateOpusEncoder(config);
+    case AudioFormat::kFlac: return CreateFlacEncoder(config);
+    case AudioFormat::kAac: return CreateAacEncoder(config);
+  }
+  return Status::Internal("unknown audio format");
+}
+
+Result<std::string> EncodeAudio(AudioFormat format, std::span<const int16_t> samples,
+                                int sample_rate) {
+  SWHA_ASSIGN_OR_RETURN(std::unique_ptr<Encoder> encoder,
+                        CreateEncoder({.format = format, .sample_rate = sample_rate}));
+  SWHA_RETURN_IF_ERROR(encoder->Write(samples).status());
+  return encoder->Finish();
+}
+
+}  // namespace swha::audio
