@@ -15,6 +15,8 @@ packages=(
   libsqlite3-dev libsodium-dev libpq-dev
   # audio encoders (MP3, Ogg Opus, FLAC, AAC) and the resampler
   libmp3lame-dev libopusenc-dev libflac-dev libavcodec-dev libsoxr-dev
+  # speeds beyond espeak-ng's own range (time-stretching that keeps the pitch)
+  libsonic-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
   # an independent decoder that checks every audio format (ffprobe, ffmpeg)

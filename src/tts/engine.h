@@ -17,7 +17,7 @@ struct VoiceSelection {
 };
 
 struct SynthesisOptions {
-  double speed = 1.0;  // 0.5 .. 2.0, validated by the caller
+  double speed = 1.0;  // 0.25 .. 4.0, validated by the caller
 };
 
 struct PcmAudio {

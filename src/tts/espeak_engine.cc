@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tts/engine.h"
+#include "tts/tempo.h"
 
 namespace swha::tts {
 namespace {
@@ -29,6 +30,8 @@ constexpr const char* kLibraryName = "libespeak-ng.so.1";
 // glibc allows 16 link namespaces, one of which is the main program's.
 constexpr int kMaxInstances = 15;
 constexpr int kDefaultWordsPerMinute = 175;
+// Below this, a difference between the asked and the spoken rate is rounding, not stretching.
+constexpr double kTempoTolerance = 0.005;
 
 // The one place espeak-ng's error codes become a Status.
 Status EspeakStatus(std::string_view what, int code) {
@@ -107,9 +110,11 @@ class EspeakInstance {
   Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
                               const SynthesisOptions& options) {
     SWHA_RETURN_IF_ERROR(UseVoice(voice.espeak_voice));
-    const int rate =
-        std::clamp(static_cast<int>(std::lround(kDefaultWordsPerMinute * options.speed)),
-                   espeakRATE_MINIMUM, espeakRATE_MAXIMUM);
+    // espeak-ng speaks 80..450 words a minute; a speed beyond that is reached by
+    // time-stretching what it says at its limit.
+    const double words_per_minute = kDefaultWordsPerMinute * options.speed;
+    const int rate = std::clamp(static_cast<int>(std::lround(words_per_minute)), espeakRATE_MINIMUM,
+                                espeakRATE_MAXIMUM);
     SWHA_RETURN_IF_ERROR(EspeakStatus("set rate", set_parameter_(espeakRATE, rate, 0)));
     PcmAudio audio;
     audio.sample_rate = sample_rate_;
@@ -117,6 +122,10 @@ class EspeakInstance {
     const int rc = synth_(input.c_str(), input.size() + 1, 0, POS_CHARACTER, 0,
                           espeakCHARS_UTF8 | espeakENDPAUSE, nullptr, &audio.samples);
     SWHA_RETURN_IF_ERROR(EspeakStatus("synthesize", rc));
+    const double stretch = words_per_minute / rate;
+    if (std::abs(stretch - 1.0) > kTempoTolerance) {
+      SWHA_ASSIGN_OR_RETURN(audio.samples, ChangeTempo(audio.samples, sample_rate_, stretch));
+    }
     return audio;
   }
 

@@ -61,13 +61,15 @@ class EspeakEngineTest : public ::testing::Test {
   }
 
   static Result<std::vector<SynthesizedSegment>> Say(std::string text, std::string voice,
-                                                     std::string lang, double speed = 1.0) {
+                                                     std::string lang, double speed = 1.0,
+                                                     SpeedRange speed_range = kOriginalSpeedRange) {
     Synthesizer synth(engine_);
     SynthesisRequest req;
     req.text = std::move(text);
     req.voice = std::move(voice);
     req.language_code = std::move(lang);
     req.speed = speed;
+    req.speed_range = speed_range;
     return synth.Synthesize(req);
   }
 
@@ -153,6 +155,29 @@ TEST_F(EspeakEngineTest, SpeedChangesDuration) {
   ASSERT_TRUE(normal.ok() && fast.ok() && slow.ok());
   EXPECT_LT((*fast)[0].duration_seconds, 0.7 * (*normal)[0].duration_seconds);
   EXPECT_GT((*slow)[0].duration_seconds, 1.4 * (*normal)[0].duration_seconds);
+}
+
+// OpenAI's 0.25 and 4.0 are beyond espeak-ng's 80..450 words a minute: the rest is
+// time-stretched, so the length still follows the speed (about 4× and ¼ of normal).
+TEST_F(EspeakEngineTest, SpeedsBeyondTheEnginesOwnAreStretched) {
+  const std::string text = "This sentence is long enough to time the speaking rate properly.";
+  auto normal = Say(text, "af_heart", "a", 1.0, kOpenAiSpeedRange);
+  auto slowest = Say(text, "af_heart", "a", 0.25, kOpenAiSpeedRange);
+  auto fastest = Say(text, "af_heart", "a", 4.0, kOpenAiSpeedRange);
+  ASSERT_TRUE(normal.ok() && slowest.ok() && fastest.ok());
+  const double ratio_slow = (*slowest)[0].duration_seconds / (*normal)[0].duration_seconds;
+  const double ratio_fast = (*fastest)[0].duration_seconds / (*normal)[0].duration_seconds;
+  EXPECT_GT(ratio_slow, 3.0);
+  EXPECT_LT(ratio_slow, 5.0);
+  EXPECT_GT(ratio_fast, 0.18);
+  EXPECT_LT(ratio_fast, 0.33);
+  // The original API keeps its own range.
+  auto refused = Say(text, "af_heart", "a", 0.25);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "must be between 0.5 and 2.0");
+  refused = Say(text, "af_heart", "a", 4.5, kOpenAiSpeedRange);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "must be between 0.25 and 4.0");
 }
 
 TEST_F(EspeakEngineTest, RejectsBadInputNamingTheField) {

@@ -1,5 +1,7 @@
 #include "tts/synthesizer.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <cmath>
 
 #include "tts/japanese_text.h"
@@ -17,48 +19,65 @@ Result<std::string> EngineText(const Language& language, std::string_view text) 
 
 }  // namespace
 
-Status ValidateSpeed(double speed) {
-  if (!std::isfinite(speed) || speed < kMinSpeed || speed > kMaxSpeed) {
-    return Status::InvalidField("speed", "must be between 0.5 and 2.0");
+Status ValidateSpeed(double speed, SpeedRange range) {
+  if (!std::isfinite(speed) || speed < range.min || speed > range.max) {
+    // "0.5 and 2.0", "0.25 and 4.0": as the API's documentation writes them.
+    const auto number = [](double v) {
+      return std::round(v * 10) == v * 10 ? fmt::format("{:.1f}", v) : fmt::format("{:.2f}", v);
+    };
+    return Status::InvalidField(
+        "speed", "must be between " + number(range.min) + " and " + number(range.max));
   }
   return Status::Ok();
 }
 
-Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
-    const SynthesisRequest& request) const {
+Result<SynthesisPlan> Synthesizer::Plan(const SynthesisRequest& request) const {
   auto language = FindLanguage(request.language_code);
   if (!language.ok()) return language.status().WithField("language_code");
   auto voice = FindVoice(request.voice);
   if (!voice.ok()) return voice.status().WithField("voice");
-  SWHA_RETURN_IF_ERROR(ValidateSpeed(request.speed));
+  SWHA_RETURN_IF_ERROR(ValidateSpeed(request.speed, request.speed_range));
   auto pattern = Regex::Compile(request.split_pattern);
   if (!pattern.ok()) return pattern.status().WithField("split_pattern");
 
-  const VoiceSelection selection{EspeakVoiceName(**language, **voice)};
+  SynthesisPlan plan;
+  plan.language = *language;
+  plan.voice = VoiceSelection{EspeakVoiceName(**language, **voice)};
+  plan.options = SynthesisOptions{request.speed};
   const Language& lang = **language;
   PhonemizeFn phonemize = [&](std::string_view text) -> Result<std::string> {
     auto engine_text = EngineText(lang, text);
     if (!engine_text.ok()) return engine_text.status().WithField("text");
-    return engine_->Phonemize(*engine_text, selection);
+    return engine_->Phonemize(*engine_text, plan.voice);
   };
   // What is left without a field is the segmenter's own: the pattern failed on this text. Engine
   // faults are Internal and stay 500s.
   auto segments = SegmentText(request.text, *pattern, phonemize);
   if (!segments.ok()) return segments.status().WithField("split_pattern");
   if (segments->empty()) return Status::InvalidField("text", "contains nothing speakable");
+  plan.segments = std::move(*segments);
+  return plan;
+}
 
+Result<PcmAudio> Synthesizer::Render(const SynthesisPlan& plan, size_t index) const {
+  auto engine_text = EngineText(*plan.language, plan.segments[index].graphemes);
+  if (!engine_text.ok()) return engine_text.status().WithField("text");
+  return engine_->Synthesize(*engine_text, plan.voice, plan.options);
+}
+
+Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
+    const SynthesisRequest& request) const {
+  SynthesisPlan plan;
+  SWHA_ASSIGN_OR_RETURN(plan, Plan(request));
   std::vector<SynthesizedSegment> out;
-  out.reserve(segments->size());
-  const SynthesisOptions options{request.speed};
-  for (TextSegment& seg : *segments) {
-    auto engine_text = EngineText(lang, seg.graphemes);
-    if (!engine_text.ok()) return engine_text.status().WithField("text");
+  out.reserve(plan.segments.size());
+  for (size_t i = 0; i < plan.segments.size(); ++i) {
     PcmAudio pcm;
-    SWHA_ASSIGN_OR_RETURN(pcm, engine_->Synthesize(*engine_text, selection, options));
+    SWHA_ASSIGN_OR_RETURN(pcm, Render(plan, i));
     SynthesizedSegment s;
-    s.index = static_cast<int>(out.size());
-    s.graphemes = std::move(seg.graphemes);
-    s.phonemes = std::move(seg.phonemes);
+    s.index = static_cast<int>(i);
+    s.graphemes = std::move(plan.segments[i].graphemes);
+    s.phonemes = std::move(plan.segments[i].phonemes);
     s.duration_seconds = pcm.DurationSeconds();
     s.sample_rate = pcm.sample_rate;
     s.wav = EncodeWav(pcm.samples, pcm.sample_rate);

@@ -6,13 +6,19 @@
 #include <vector>
 
 #include "tts/engine.h"
+#include "tts/segmenter.h"
 #include "tts/voice_catalog.h"
 #include "util/status.h"
 
 namespace swha::tts {
 
-constexpr double kMinSpeed = 0.5;
-constexpr double kMaxSpeed = 2.0;
+struct SpeedRange {
+  double min;
+  double max;
+};
+// The original API's speeds, and OpenAI's (the engine reaches both: tts/tempo.h).
+constexpr SpeedRange kOriginalSpeedRange{0.5, 2.0};
+constexpr SpeedRange kOpenAiSpeedRange{0.25, 4.0};
 constexpr const char* kDefaultSplitPattern = "\\n+";
 
 struct SynthesisRequest {
@@ -21,6 +27,16 @@ struct SynthesisRequest {
   std::string language_code = "a";
   double speed = 1.0;
   std::string split_pattern = kDefaultSplitPattern;
+  SpeedRange speed_range = kOriginalSpeedRange;  // which speeds this caller's API allows
+};
+
+// A request checked and cut into segments, ready for Render() one segment at a time (so that a
+// stream can send the first segment's audio before the last is synthesized).
+struct SynthesisPlan {
+  const Language* language = nullptr;
+  VoiceSelection voice;
+  SynthesisOptions options;
+  std::vector<TextSegment> segments;  // never empty
 };
 
 struct SynthesizedSegment {
@@ -38,15 +54,20 @@ class Synthesizer {
   // `engine` must outlive the Synthesizer.
   explicit Synthesizer(Engine* engine) : engine_(engine) {}
 
-  // A caller's mistake is an InvalidField naming the field ("voice", "text", "split_pattern");
-  // an engine fault is Internal.
+  // Checks `request` and segments its text. A caller's mistake is an InvalidField naming the
+  // field ("voice", "language_code", "speed", "text", "split_pattern"); an engine fault is
+  // Internal.
+  Result<SynthesisPlan> Plan(const SynthesisRequest& request) const;
+  // The audio of `plan.segments[index]`. REQUIRES: index < plan.segments.size().
+  Result<PcmAudio> Render(const SynthesisPlan& plan, size_t index) const;
+  // Plan, then every segment rendered and encoded as WAV.
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
 
  private:
   Engine* engine_;
 };
 
-// The speed rule Synthesize applies: InvalidField("speed") outside kMinSpeed..kMaxSpeed.
-Status ValidateSpeed(double speed);
+// The speed rule Plan applies: InvalidField("speed") outside `range`.
+Status ValidateSpeed(double speed, SpeedRange range = kOriginalSpeedRange);
 
 }  // namespace swha::tts
