@@ -74,6 +74,8 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
       service->synthesizer_.get(), service->storage_->backends(), catalog, service->minter_.get(),
       clock, counted);
+  service->speech_ =
+      std::make_unique<service::SpeechService>(service->synthesizer_.get(), counted);
   service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
                                                                  catalog, service->minter_.get(),
                                                                  clock, s.s3.presigned_url_expiry);
@@ -90,6 +92,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->lipsync_->service()->StartPoller();
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
+                                       .speech = service->speech_.get(),
                                        .sessions = service->sessions_.get(),
                                        .usage = service->usage_.get(),
                                        .accounts = service->accounts_.get(),

@@ -13,6 +13,7 @@
 #include "metrics/service_metrics.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
+#include "service/speech_service.h"
 #include "service/session_service.h"
 #include "service/storage_backends.h"
 #include "service/url_minter.h"
@@ -59,6 +60,7 @@ class Service {
   std::unique_ptr<catalog::Catalog> timed_catalog_;  // wraps catalog_; what the services use
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
+  std::unique_ptr<service::SpeechService> speech_;
   std::unique_ptr<service::SessionService> sessions_;
   std::unique_ptr<service::UsageService> usage_;
   std::unique_ptr<service::StoredTotalsCache> stored_totals_;  // behind the swha_storage_* gauges

@@ -9,6 +9,7 @@
 #include "service/generation_service.h"
 #include "service/lipsync_service.h"
 #include "service/session_service.h"
+#include "service/speech_service.h"
 #include "service/storage_backends.h"
 #include "service/usage_service.h"
 #include "util/clock.h"
@@ -20,6 +21,7 @@ namespace swha::http {
 struct ApiContext {
   const config::Settings* settings = nullptr;
   const service::GenerationService* generation = nullptr;
+  const service::SpeechService* speech = nullptr;
   const service::SessionService* sessions = nullptr;
   const service::UsageService* usage = nullptr;
   const service::AccountService* accounts = nullptr;
@@ -85,5 +87,10 @@ Response HandleLipsyncSyncModes(const ApiContext& ctx, const Request& req);
 Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req);
 // Signed by the provider, not by a user: the signature is its authentication.
 Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req);
+// OpenAI-compatible (openai_handlers.cc): errors in OpenAI's shape.
+Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req);
+Response HandleOpenAiModels(const ApiContext& ctx, const Request& req);
+Response HandleOpenAiModel(const ApiContext& ctx, const Request& req);
+Response HandleOpenAiVoices(const ApiContext& ctx, const Request& req);
 
 }  // namespace swha::http

@@ -21,6 +21,8 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kRateLimited: return 429;
     case StatusCode::kBadGateway: return 502;
     case StatusCode::kGone: return 410;
+    // nginx's "client closed request": only ever logged, as nobody is left to read it.
+    case StatusCode::kCancelled: return 499;
   }
   return 500;
 }
@@ -61,6 +63,50 @@ Response ErrorFromStatus(const Status& status, std::string_view location) {
     return ErrorResponse(status);
   }
   return ValidationError(location, status.field(), status.message());
+}
+
+Response OpenAiError(int http_status, std::string_view message, std::string_view type,
+                     std::string_view param, std::string_view code) {
+  const auto or_null = [](std::string_view v) {
+    return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+  };
+  Response r = Response::Json(http_status, {{"error",
+                                             {{"message", message},
+                                              {"type", type},
+                                              {"param", or_null(param)},
+                                              {"code", or_null(code)}}}});
+  if (http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+Response OpenAiErrorFromStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kBadRequest:
+    case StatusCode::kTooLarge:
+      return OpenAiError(400, status.message(), "invalid_request_error", status.field());
+    case StatusCode::kUnauthenticated:
+      return OpenAiError(401, status.message(), "invalid_request_error", "", "invalid_api_key");
+    case StatusCode::kRateLimited: {
+      Response r =
+          OpenAiError(429, status.message(), "rate_limit_error", "", "rate_limit_exceeded");
+      if (status.retry_after_seconds() > 0) {
+        r.headers.emplace_back("Retry-After", std::to_string(status.retry_after_seconds()));
+      }
+      return r;
+    }
+    default: break;
+  }
+  const int http_status = HttpStatusFor(status.code());
+  if (http_status >= 500 && status.code() != StatusCode::kBadGateway) {
+    spdlog::error("request failed: {}", status.ToString());
+    return OpenAiError(http_status,
+                       http_status == 503 ? "The server is temporarily unavailable"
+                                          : "The server had an error while processing your request",
+                       "server_error");
+  }
+  return OpenAiError(http_status, status.message(),
+                     http_status >= 500 ? "server_error" : "invalid_request_error");
 }
 
 }  // namespace swha::http

@@ -30,4 +30,13 @@ Response ValidationError(std::string_view location, std::string_view field, std:
 // ErrorResponse.
 Response ErrorFromStatus(const Status& status, std::string_view location);
 
+// The OpenAI-compatible endpoints' errors, in OpenAI's shape and with its status codes:
+// {"error": {"message", "type", "param", "code"}}; `param` and `code` are null when empty.
+Response OpenAiError(int http_status, std::string_view message, std::string_view type,
+                     std::string_view param = "", std::string_view code = "");
+// A Status in OpenAI's terms: a field error is a 400 invalid_request_error naming the field
+// as `param`, a size limit a 400 too, a 5xx a generic server_error (logged, as ErrorResponse
+// does); the rest keep HttpStatusFor's code.
+Response OpenAiErrorFromStatus(const Status& status);
+
 }  // namespace swha::http

@@ -28,11 +28,20 @@ struct Request {
   std::optional<std::string> Header(const std::string& lowercase_name) const;
 };
 
+// Sends part of a streamed body; blocks while the client reads slowly (the back-pressure that
+// keeps a stream's memory bounded) and returns false once the client is gone.
+using BodyWriter = std::function<bool(std::string_view bytes)>;
+// Produces a streamed body through `write`, on the request's worker thread, after the status
+// and headers have gone out with chunked transfer encoding. Returns false to abort the
+// response (the client then sees it cut short, never a complete-looking body).
+using StreamedBody = std::function<bool(const BodyWriter& write)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  StreamedBody stream;  // when set, the body is streamed and `body` is ignored
 
   static Response Json(int status, const nlohmann::json& body);
 };

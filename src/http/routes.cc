@@ -45,6 +45,10 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"POST", "/api/v1/lipsync/cleanup", bind(&HandleLipsyncCleanup)},
       {"POST", "/api/v1/lipsync/webhook", bind(&HandleLipsyncWebhook)},
       {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio)},
+      {"POST", "/v1/audio/speech", bind(&HandleOpenAiSpeech)},
+      {"GET", "/v1/audio/voices", bind(&HandleOpenAiVoices)},
+      {"GET", "/v1/models", bind(&HandleOpenAiModels)},
+      {"GET", "/v1/models/{model}", bind(&HandleOpenAiModel)},
   };
 }
 

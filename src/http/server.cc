@@ -92,12 +92,36 @@ struct HttpServer::Impl {
     Write(req, router->Dispatch(request), res);
   }
 
+  // httplib calls the provider once; it produces the whole body, then ends the chunked stream.
+  // A body that fails or throws aborts the connection instead of ending it cleanly.
+  static void Stream(const Response& response, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        response.content_type,
+        [stream = response.stream](size_t /*offset*/, httplib::DataSink& sink) {
+          const BodyWriter write = [&sink](std::string_view bytes) {
+            return sink.is_writable() && sink.write(bytes.data(), bytes.size());
+          };
+          bool complete = false;
+          try {
+            complete = stream(write);
+          } catch (const std::exception& e) {
+            spdlog::error("streamed response failed: {}", e.what());
+          }
+          if (complete) sink.done();
+          return complete;
+        });
+  }
+
   static void Write(const httplib::Request& req, const Response& response, httplib::Response& res) {
     // The handlers implement Range themselves (with 416 for unsatisfiable ranges); httplib 0.11
     // would otherwise cut every response, even an error body, by the request's Range header.
     const_cast<httplib::Request&>(req).ranges.clear();
     res.status = response.status;
     for (const auto& [k, v] : response.headers) res.set_header(k, v);
+    if (response.stream) {
+      Stream(response, res);
+      return;
+    }
     res.set_content(response.body, response.content_type);
   }
 };

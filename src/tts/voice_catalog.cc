@@ -97,4 +97,28 @@ Result<const Voice*> FindVoice(std::string_view name) {
   return &*it;
 }
 
+const std::vector<VoiceAlias>& OpenAiVoiceAliases() {
+  static const std::vector<VoiceAlias> kAliases = {
+      {"alloy", "af_alloy"}, {"ash", "am_adam"},    {"ballad", "bm_lewis"},  {"coral", "af_kore"},
+      {"echo", "am_echo"},   {"fable", "bm_fable"}, {"onyx", "am_onyx"},     {"nova", "af_nova"},
+      {"sage", "af_sarah"},  {"shimmer", "af_sky"}, {"verse", "am_michael"}, {"marin", "af_heart"},
+      {"cedar", "am_eric"},
+  };
+  return kAliases;
+}
+
+Result<const Voice*> FindVoiceOrAlias(std::string_view name) {
+  for (const VoiceAlias& alias : OpenAiVoiceAliases()) {
+    if (alias.openai_name == name) return FindVoice(alias.kokoro_name);
+  }
+  auto voice = FindVoice(name);
+  if (voice.ok()) return voice;
+  std::string openai_names;
+  for (const VoiceAlias& alias : OpenAiVoiceAliases()) {
+    openai_names += openai_names.empty() ? "" : ", ";
+    openai_names += alias.openai_name;
+  }
+  return Status::InvalidArgument(voice.status().message() + "; or OpenAI's: " + openai_names);
+}
+
 }  // namespace swha::tts

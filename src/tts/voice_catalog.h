@@ -39,4 +39,15 @@ const std::vector<Voice>& AllVoices();
 Result<const Language*> FindLanguage(std::string_view code);
 Result<const Voice*> FindVoice(std::string_view name);
 
+// OpenAI's voice names and the Kokoro voice each one is spoken with: Kokoro's voice of the
+// same name where it has one (alloy, echo, fable, nova, onyx), else one of like gender and
+// accent. Fixed, so a name always sounds the same.
+struct VoiceAlias {
+  std::string_view openai_name;
+  std::string_view kokoro_name;
+};
+const std::vector<VoiceAlias>& OpenAiVoiceAliases();
+// A Kokoro name as it is, or an OpenAI name through the table; InvalidArgument otherwise.
+Result<const Voice*> FindVoiceOrAlias(std::string_view name);
+
 }  // namespace swha::tts

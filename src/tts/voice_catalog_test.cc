@@ -50,3 +50,27 @@ TEST(VoiceCatalogTest, UnknownNamesListWhatIsValid) {
 
 }  // namespace
 }  // namespace swha::tts
+
+namespace swha::tts {
+namespace {
+
+TEST(VoiceCatalogTest, OpenAiNamesMapToFixedKokoroVoices) {
+  // All thirteen of OpenAI's names, each to a distinct Kokoro voice.
+  ASSERT_EQ(OpenAiVoiceAliases().size(), 13U);
+  std::set<std::string_view> targets;
+  for (const VoiceAlias& alias : OpenAiVoiceAliases()) {
+    auto voice = FindVoiceOrAlias(alias.openai_name);
+    ASSERT_TRUE(voice.ok()) << alias.openai_name;
+    EXPECT_EQ((*voice)->name, alias.kokoro_name);
+    targets.insert(alias.kokoro_name);
+  }
+  EXPECT_EQ(targets.size(), OpenAiVoiceAliases().size());
+  EXPECT_EQ((*FindVoiceOrAlias("alloy"))->name, "af_alloy");
+  EXPECT_EQ((*FindVoiceOrAlias("bm_george"))->name, "bm_george");  // Kokoro's names as they are
+  const Status unknown = FindVoiceOrAlias("nobody").status();
+  EXPECT_EQ(unknown.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.message().find("or OpenAI's: alloy, ash"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace swha::tts

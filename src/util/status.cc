@@ -18,6 +18,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kRateLimited: return "RATE_LIMITED";
     case StatusCode::kBadGateway: return "BAD_GATEWAY";
     case StatusCode::kGone: return "GONE";
+    case StatusCode::kCancelled: return "CANCELLED";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "UNKNOWN";

@@ -29,6 +29,7 @@ enum class StatusCode {
   kRateLimited,       // too many requests; retry_after_seconds() says when to retry (429)
   kBadGateway,        // an upstream provider failed or answered nonsense (502)
   kGone,              // it existed, and is gone for good (410)
+  kCancelled,         // the caller went away before the work was done (499, never sent)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -53,6 +54,7 @@ class [[nodiscard]] Status {
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Gone(std::string m) { return {StatusCode::kGone, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
   // `field`: which unique value is taken ("email"), when known.
   static Status AlreadyExists(std::string m, std::string field = "") {
     Status s(StatusCode::kAlreadyExists, std::move(m));

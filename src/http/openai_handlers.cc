@@ -1,0 +1,227 @@
+// The OpenAI-compatible endpoints: POST /v1/audio/speech, GET /v1/models[/{model}] and
+// GET /v1/audio/voices (Kokoro-FastAPI's list, which OpenAI has not). Requests and errors are
+// OpenAI's shape exactly, so its SDKs and the tools built on them work unchanged.
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cmath>
+#include <memory>
+
+#include "audio/format.h"
+#include "http/api.h"
+#include "http/errors.h"
+#include "tts/voice_catalog.h"
+#include "util/crypto.h"
+
+namespace swha::http {
+namespace {
+
+using json = nlohmann::json;
+
+// The models a client may name; every one is served by the configured engine.
+constexpr std::array<std::string_view, 4> kSpeechModels = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts",
+                                                           "kokoro"};
+// When the model list says they were made: a fixed time (2024-01-01), not the server's start.
+constexpr int64_t kModelsCreated = 1704067200;
+constexpr std::string_view kInvalidRequest = "invalid_request_error";
+
+json ModelJson(std::string_view id) {
+  return {{"id", id}, {"object", "model"}, {"created", kModelsCreated}, {"owned_by", "swha-tts"}};
+}
+
+// The caller, or the 401 OpenAI sends: "invalid_api_key" for a wrong key, no code for none.
+std::optional<Response> Authenticate(const ApiContext& ctx, const Request& req,
+                                     service::Principal* principal) {
+  auto caller = Caller(ctx, req, /*require_user=*/false);
+  if (caller.ok()) {
+    *principal = *caller;
+    return std::nullopt;
+  }
+  if (caller.status().code() != StatusCode::kUnauthenticated) {
+    return OpenAiErrorFromStatus(caller.status());
+  }
+  if (!req.Header("authorization")) {
+    return OpenAiError(401,
+                       "You didn't provide an API key. You need to provide your API key in an "
+                       "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                       "YOUR_KEY).",
+                       kInvalidRequest);
+  }
+  return OpenAiError(401, "Incorrect API key provided: " + caller.status().message(),
+                     kInvalidRequest, "", "invalid_api_key");
+}
+
+// A request field of the wrong JSON type, as OpenAI words it.
+Response TypeError(std::string_view field, std::string_view expected) {
+  return OpenAiError(
+      400, "Invalid type for '" + std::string(field) + "': expected " + std::string(expected) + ".",
+      kInvalidRequest, field, "invalid_type");
+}
+
+// The speech request in `body`, or the 400 for its first mistake. Only the shape is checked
+// here; values are the service's (SpeechService::Prepare).
+std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechRequest* out,
+                                          bool* sse) {
+  const auto string_field = [&](std::string_view name, bool required,
+                                std::string* value) -> std::optional<Response> {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+      if (!required) return std::nullopt;
+      return OpenAiError(400, "Missing required parameter: '" + std::string(name) + "'.",
+                         kInvalidRequest, name, "missing_required_parameter");
+    }
+    if (!it->is_string()) return TypeError(name, "a string");
+    *value = it->get<std::string>();
+    return std::nullopt;
+  };
+  if (auto bad = string_field("model", true, &out->model)) return bad;
+  if (std::find(kSpeechModels.begin(), kSpeechModels.end(), out->model) == kSpeechModels.end()) {
+    return OpenAiError(
+        404, "The model `" + out->model + "` does not exist or you do not have access to it.",
+        kInvalidRequest, "model", "model_not_found");
+  }
+  if (auto bad = string_field("input", true, &out->input)) return bad;
+  // The voice: a name, or {"id": name} as OpenAI's custom voices are given.
+  auto voice = body.find("voice");
+  if (voice != body.end() && voice->is_object()) {
+    auto id = voice->find("id");
+    if (id == voice->end() || !id->is_string()) return TypeError("voice.id", "a string");
+    out->voice = id->get<std::string>();
+  } else if (auto bad = string_field("voice", true, &out->voice)) {
+    return bad;
+  }
+  std::string format = "mp3";
+  if (auto bad = string_field("response_format", false, &format)) return bad;
+  auto parsed = audio::ParseAudioFormat(format);
+  if (!parsed.ok()) {
+    return OpenAiError(400, parsed.status().message(), kInvalidRequest, "response_format");
+  }
+  out->format = *parsed;
+  if (auto it = body.find("speed"); it != body.end() && !it->is_null()) {
+    if (!it->is_number()) return TypeError("speed", "a number");
+    out->speed = it->get<double>();
+  }
+  if (auto bad = string_field("instructions", false, &out->instructions)) return bad;
+  std::string stream_format = "audio";
+  if (auto bad = string_field("stream_format", false, &stream_format)) return bad;
+  if (stream_format != "audio" && stream_format != "sse") {
+    return OpenAiError(400, "stream_format must be 'audio' or 'sse'", kInvalidRequest,
+                       "stream_format");
+  }
+  *sse = stream_format == "sse";
+  // Kokoro-FastAPI's "stream": false asks for the whole file at once (with its lengths filled in).
+  if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return TypeError("stream", "a boolean");
+    out->whole_file = !it->get<bool>();
+  }
+  return std::nullopt;
+}
+
+std::string SseEvent(const json& event) { return "data: " + event.dump() + "\n\n"; }
+
+}  // namespace
+
+Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
+  service::Principal principal;
+  if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return OpenAiError(400,
+                       "We could not parse the JSON body of your request. The body must be a JSON "
+                       "object.",
+                       kInvalidRequest);
+  }
+  auto request = std::make_shared<service::SpeechRequest>();
+  bool sse = false;
+  if (auto bad = ReadSpeechRequest(body, request.get(), &sse)) return *bad;
+  auto plan = ctx.speech->Prepare(*request);
+  if (!plan.ok()) return OpenAiErrorFromStatus(plan.status());
+  if (!request->instructions.empty()) {
+    spdlog::info("speech with model {} and instructions of {} bytes (not applied by espeak-ng)",
+                 request->model, request->instructions.size());
+  }
+
+  Response response;
+  response.content_type =
+      sse ? "text/event-stream" : std::string(audio::InfoOf(request->format).content_type);
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  if (request->whole_file && !sse) {
+    // Not streamed: everything is made before the status line, so a fault is still a 500, and
+    // the length of the audio the encoder was given can be told in a header.
+    std::string file;
+    auto usage = ctx.speech->Speak(*request, *plan, [&file](std::string_view bytes) {
+      file += bytes;
+      return true;
+    });
+    if (!usage.ok()) return OpenAiErrorFromStatus(usage.status());
+    response.body = std::move(file);
+    response.headers.emplace_back("X-Audio-Duration", fmt::format("{:.3f}", usage->AudioSeconds()));
+    return response;
+  }
+  auto shared_plan = std::make_shared<tts::SynthesisPlan>(std::move(plan).value());
+  const service::SpeechService* speech = ctx.speech;
+  response.stream = [speech, request, shared_plan, sse](const BodyWriter& write) {
+    const service::AudioSink sink = [&](std::string_view bytes) {
+      if (!sse) return write(bytes);
+      return write(
+          SseEvent({{"type", "speech.audio.delta"}, {"audio", crypto::Base64Encode(bytes)}}));
+    };
+    auto usage = speech->Speak(*request, *shared_plan, sink);
+    if (!usage.ok()) {
+      // The status line is long gone: the only honest signal left is to cut the stream.
+      if (usage.status().code() != StatusCode::kCancelled) {
+        spdlog::error("speech stream failed: {}", usage.status().ToString());
+      }
+      return false;
+    }
+    if (!sse) return true;
+    // Usage as OpenAI reports it; we count characters in and 20 ms audio frames out.
+    const int64_t input_tokens = usage->input_characters;
+    const auto output_tokens = static_cast<int64_t>(std::ceil(usage->AudioSeconds() * 50));
+    return write(SseEvent({{"type", "speech.audio.done"},
+                           {"usage",
+                            {{"input_tokens", input_tokens},
+                             {"output_tokens", output_tokens},
+                             {"total_tokens", input_tokens + output_tokens}}}}));
+  };
+  return response;
+}
+
+Response HandleOpenAiModels(const ApiContext& ctx, const Request& req) {
+  service::Principal principal;
+  if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
+  json data = json::array();
+  for (std::string_view id : kSpeechModels) data.push_back(ModelJson(id));
+  return Response::Json(200, {{"object", "list"}, {"data", data}});
+}
+
+Response HandleOpenAiModel(const ApiContext& ctx, const Request& req) {
+  service::Principal principal;
+  if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
+  const std::string& id = req.path_params.at("model");
+  if (std::find(kSpeechModels.begin(), kSpeechModels.end(), id) == kSpeechModels.end()) {
+    return OpenAiError(404, "The model '" + id + "' does not exist", kInvalidRequest, "model",
+                       "model_not_found");
+  }
+  return Response::Json(200, ModelJson(id));
+}
+
+Response HandleOpenAiVoices(const ApiContext& ctx, const Request& req) {
+  service::Principal principal;
+  if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
+  json voices = json::array();
+  for (const tts::Voice& v : tts::AllVoices()) {
+    voices.push_back({{"id", v.name},
+                      {"name", v.name},
+                      {"language_code", std::string(1, v.language_code)},
+                      {"gender", v.gender == tts::Gender::kFemale ? "female" : "male"}});
+  }
+  json aliases = json::array();
+  for (const tts::VoiceAlias& a : tts::OpenAiVoiceAliases()) {
+    aliases.push_back({{"id", a.openai_name}, {"voice", a.kokoro_name}});
+  }
+  return Response::Json(200, {{"voices", voices}, {"openai_voices", aliases}});
+}
+
+}  // namespace swha::http

@@ -1,0 +1,88 @@
+#include "service/speech_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <vector>
+
+#include "audio/encoder.h"
+#include "audio/resampler.h"
+#include "tts/voice_catalog.h"
+#include "util/clock.h"
+#include "util/strings.h"
+
+namespace swha::service {
+
+Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) const {
+  const size_t length = Utf8Length(request.input);
+  if (length == 0) return Status::InvalidField("input", "input must not be empty");
+  if (length > kMaxSpeechInputChars) {
+    return Status::InvalidField("input", "input is too long: at most " +
+                                             std::to_string(kMaxSpeechInputChars) +
+                                             " characters, got " + std::to_string(length));
+  }
+  auto voice = tts::FindVoiceOrAlias(request.voice);
+  if (!voice.ok()) return voice.status().WithField("voice");
+
+  tts::SynthesisRequest synthesis;
+  synthesis.text = request.input;
+  synthesis.voice = std::string((*voice)->name);
+  synthesis.language_code = std::string(1, (*voice)->language_code);  // Kokoro: af_* speaks 'a'
+  synthesis.speed = request.speed;
+  synthesis.speed_range = tts::kOpenAiSpeedRange;
+  synthesis.split_pattern = kSentenceSplitPattern;
+  auto plan = synthesizer_->Plan(synthesis);
+  if (plan.ok()) return plan;
+  const Status& s = plan.status();
+  if (s.field() == "text") return Status::InvalidField("input", s.message());
+  if (s.field() == "speed" || s.field() == "voice") return s;
+  // Our own pattern, language and voice: anything else is a fault of ours.
+  return Status::Internal("speech plan failed: " + s.ToString());
+}
+
+Result<SpeechUsage> SpeechService::Speak(const SpeechRequest& request,
+                                         const tts::SynthesisPlan& plan,
+                                         const AudioSink& sink) const {
+  Stopwatch watch;
+  SpeechUsage usage;
+  usage.input_characters = static_cast<int64_t>(Utf8Length(request.input));
+  SWHA_ASSIGN_OR_RETURN(std::unique_ptr<audio::Encoder> encoder,
+                        audio::CreateEncoder({.format = request.format,
+                                              .sample_rate = kSpeechSampleRate,
+                                              .streaming = !request.whole_file}));
+  std::unique_ptr<audio::Resampler> resampler;  // made once the engine's rate is known
+  const auto send = [&](const std::string& bytes) {
+    if (bytes.empty() || sink(bytes)) return Status::Ok();
+    spdlog::info("speech stopped after {} of {} segments: the receiver is gone", usage.segments,
+                 plan.segments.size());
+    return Status::Cancelled("the receiver of the audio is gone");
+  };
+  for (size_t i = 0; i < plan.segments.size(); ++i) {
+    tts::PcmAudio pcm;
+    SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+    if (resampler == nullptr) {
+      SWHA_ASSIGN_OR_RETURN(resampler,
+                            audio::Resampler::Create(pcm.sample_rate, kSpeechSampleRate));
+    }
+    SWHA_ASSIGN_OR_RETURN(std::vector<int16_t> samples, resampler->Process(pcm.samples));
+    usage.output_samples += static_cast<int64_t>(samples.size());
+    ++usage.segments;
+    SWHA_ASSIGN_OR_RETURN(std::string bytes, encoder->Write(samples));
+    SWHA_RETURN_IF_ERROR(send(bytes));
+  }
+  if (resampler != nullptr) {
+    SWHA_ASSIGN_OR_RETURN(std::vector<int16_t> tail, resampler->Flush());
+    usage.output_samples += static_cast<int64_t>(tail.size());
+    SWHA_ASSIGN_OR_RETURN(std::string bytes, encoder->Write(tail));
+    SWHA_RETURN_IF_ERROR(send(bytes));
+  }
+  SWHA_ASSIGN_OR_RETURN(std::string rest, encoder->Finish());
+  SWHA_RETURN_IF_ERROR(send(rest));
+  if (metrics_ != nullptr) {
+    metrics_->synthesis_seconds->Add(watch.ElapsedSeconds());
+    metrics_->audio_seconds->Add(usage.AudioSeconds());
+  }
+  return usage;
+}
+
+}  // namespace swha::service
