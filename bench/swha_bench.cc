@@ -99,7 +99,7 @@ void SynthesizeOnce(const tts::Synthesizer& synthesizer, const std::string& text
   request.text = text;
   auto segments = synthesizer.Synthesize(request);
   if (!segments.ok()) Die("synthesizer: " + segments.status().ToString());
-  if (segments->size() != 1 || segments->front().wav.size() < 1000) {
+  if (segments->size() != 1 || segments->front().pcm.samples.size() < 500) {
     Die("synthesizer: expected one non-empty segment");
   }
 }

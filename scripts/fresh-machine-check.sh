@@ -105,6 +105,14 @@ bootstrap() {
     [ -f "$f" ] && ! grep -q Invoke "$f" && cp "$f" "$ROOT/etc/apt/apt.conf.d/"
   done
   cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  # This machine's TLS trust and npm settings, like its apt sources: the CA certificates it
+  # added (an egress proxy's, which the npm registry is reached through) and /etc/npmrc.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates >/dev/null
+  fi
+  [ -f /etc/npmrc ] && cp /etc/npmrc "$ROOT/etc/npmrc"
   mount -t proc proc "$ROOT/proc"
   mount -t sysfs sys "$ROOT/sys"
   mount --bind /dev "$ROOT/dev"

@@ -17,12 +17,12 @@
 #include "app/s3_lifecycle_commands.h"
 #include "app/service.h"
 #include "app/user_commands.h"
+#include "audio/encoder.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
 #include "service/catalog_check.h"
 #include "storage/limits.h"
 #include "tts/voice_catalog.h"
-#include "tts/wav.h"
 #include "util/file_system.h"
 
 namespace swha {
@@ -91,16 +91,19 @@ int RunSay(const tts::SynthesisRequest& request, const std::string& output) {
   tts::Synthesizer synthesizer(engine->get());
   auto segments = synthesizer.Synthesize(request);
   if (!segments.ok()) return Fail(segments.status());
-  // One file: the segments' samples back to back under one header.
-  std::string data;
+  // One file: the segments' samples back to back, in the format the file name's extension
+  // names (WAV for any other name).
+  std::vector<int16_t> samples;
   double seconds = 0;
   for (const auto& seg : *segments) {
-    data.append(seg.wav, tts::kWavHeaderBytes);
+    samples.insert(samples.end(), seg.pcm.samples.begin(), seg.pcm.samples.end());
     seconds += seg.duration_seconds;
   }
-  std::string wav =
-      tts::WavHeader(static_cast<uint32_t>(data.size()), segments->front().sample_rate, 1) + data;
-  if (Status s = FileSystem::Default()->WriteFileAtomic(output, wav, Durability::kSync); !s.ok())
+  const audio::AudioFormat format =
+      audio::FormatOfFileName(output).value_or(audio::AudioFormat::kWav);
+  auto file = audio::EncodeAudio(format, samples, segments->front().pcm.sample_rate);
+  if (!file.ok()) return Fail(file.status());
+  if (Status s = FileSystem::Default()->WriteFileAtomic(output, *file, Durability::kSync); !s.ok())
     return Fail(s);
   std::printf("wrote %s: %zu segment(s), %.2f s\n", output.c_str(), segments->size(), seconds);
   return 0;
@@ -323,13 +326,14 @@ int main(int argc, char** argv) {
 
   tts::SynthesisRequest say_request;
   std::string output = "out.wav";
-  auto* say = cli.add_subcommand("say", "Synthesize text to a WAV file");
+  auto* say = cli.add_subcommand("say", "Synthesize text to an audio file");
   say->add_option("text", say_request.text, "Text to speak")->required();
   say->add_option("--voice", say_request.voice, "Voice name (see `swha-tts voices`)");
   say->add_option("--lang", say_request.language_code, "Language code: a b e f h i j p z");
   say->add_option("--speed", say_request.speed, "Speaking rate, 0.5 to 2.0");
   say->add_option("--split-pattern", say_request.split_pattern, "Regular expression to split at");
-  say->add_option("-o,--output", output, "Output WAV file");
+  say->add_option("-o,--output", output,
+                  "Output file; .mp3 .opus .aac .flac .pcm by extension, else WAV");
 
   cli.add_subcommand("voices", "List languages and voices");
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");

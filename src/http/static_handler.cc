@@ -4,6 +4,7 @@
 #include <charconv>
 #include <optional>
 
+#include "audio/format.h"
 #include "http/api.h"
 #include "http/errors.h"
 #include "storage/session_id.h"
@@ -86,15 +87,19 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(file.status());
   }
   const uint64_t size = (*file)->Size();
-  std::string header;
-  Status header_read = (*file)->Read(0, tts::kWavHeaderBytes, &header);
-  if (!header_read.ok()) return ErrorResponse(header_read);
-  if (!tts::IsCompleteWav(header, size)) {
-    spdlog::warn("incomplete audio file {}/{} (size {}): not served", session, filename, size);
-    return ErrorResponse(404, "Not Found");
+  // A WAV says its own length, so one cut short is caught here; every format is written to a
+  // temporary name and renamed when complete (storage/audio_store.h).
+  if (audio::FormatOfFileName(filename) == audio::AudioFormat::kWav) {
+    std::string header;
+    Status header_read = (*file)->Read(0, tts::kWavHeaderBytes, &header);
+    if (!header_read.ok()) return ErrorResponse(header_read);
+    if (!tts::IsCompleteWav(header, size)) {
+      spdlog::warn("incomplete audio file {}/{} (size {}): not served", session, filename, size);
+      return ErrorResponse(404, "Not Found");
+    }
   }
   Response res;
-  res.content_type = "audio/wav";
+  res.content_type = std::string(storage::ContentTypeOf(filename));
   res.headers.emplace_back("Accept-Ranges", "bytes");
   res.headers.emplace_back("Cache-Control", "private, max-age=300");
 

@@ -1,6 +1,7 @@
 // /api/v1/tts/*: the original's endpoints, with its field names and types.
 #include <optional>
 
+#include "audio/format.h"
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/params.h"
@@ -58,6 +59,20 @@ json SessionJson(const service::Session& session) {
           {"warnings", session.warnings}};
 }
 
+namespace {
+
+// The stored files' "format": one of audio::AllFormats()' names, else a field error.
+void ReadFormat(std::string_view name, FieldErrors* errors, audio::AudioFormat* out) {
+  auto format = audio::ParseAudioFormat(name);
+  if (format.ok()) {
+    *out = *format;
+  } else {
+    errors->Add("format", format.status().message());
+  }
+}
+
+}  // namespace
+
 Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
@@ -83,6 +98,9 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   string_field("voice", &s.voice, false);
   string_field("language_code", &s.language_code, false);
   string_field("split_pattern", &s.split_pattern, false);
+  std::string format;
+  string_field("format", &format, false);
+  if (!format.empty()) ReadFormat(format, &errors, &in.format);
   if (auto it = body.find("speed"); it != body.end() && !it->is_null()) {
     if (it->is_number()) {
       s.speed = it->get<double>();
@@ -134,6 +152,7 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
     }
   }
   if (auto v = req.Query("split_pattern")) s.split_pattern = *v;
+  if (auto v = req.Query("format")) ReadFormat(*v, &errors, &in.format);
   if (auto v = req.Query("use_s3")) {
     if (auto b = ParseBool(*v)) {
       in.use_s3 = *b;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audio/encoder.h"
 #include "service/session_service.h"
 #include "storage/limits.h"
 #include "storage/session_id.h"
@@ -74,8 +75,10 @@ Result<Session> GenerationService::Create(const Principal& principal,
 
   std::vector<storage::SegmentFile> files;
   files.reserve(synthesized.size());
-  for (tts::SynthesizedSegment& seg : synthesized) {
-    files.push_back({storage::SegmentFilename(seg.index), std::move(seg.wav)});
+  for (const tts::SynthesizedSegment& seg : synthesized) {
+    SWHA_ASSIGN_OR_RETURN(std::string bytes,
+                          audio::EncodeAudio(request.format, seg.pcm.samples, seg.pcm.sample_rate));
+    files.push_back({storage::SegmentFilename(seg.index, request.format), std::move(bytes)});
   }
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));

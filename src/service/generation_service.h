@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audio/format.h"
 #include "metrics/service_metrics.h"
 #include "service/session.h"
 #include "service/storage_backends.h"
@@ -19,6 +20,8 @@ namespace swha::service {
 
 struct GenerationRequest {
   tts::SynthesisRequest synthesis;
+  // The stored files' format: segment_NNN.<extension>, at the engine's own rate.
+  audio::AudioFormat format = audio::AudioFormat::kWav;
   bool use_s3 = true;  // honoured only when USE_S3_STORAGE is on
   // How long the URLs handed back live; nullopt or 0 mean the configured default (as in the
   // original).

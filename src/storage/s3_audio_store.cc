@@ -14,7 +14,6 @@
 namespace swha::storage {
 namespace {
 
-constexpr std::string_view kContentType = "audio/wav";
 constexpr size_t kMaxCachedUrls = 10000;
 constexpr int64_t kSecondsPerDay = 86400;  // AWS's lifecycle day
 // A cached URL is handed out again until this close to its expiry: a tenth of its lifetime,
@@ -230,7 +229,7 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
     }
     const size_t i = pending[j];
     results[j] = target.client->PutObject(
-        keys[i], files[i].bytes, kContentType,
+        keys[i], files[i].bytes, ContentTypeOf(files[i].filename),
         SegmentMetadata(d, files[i].filename, i, clock_->NowUnixSeconds()));
     if (results[j].code() == StatusCode::kUnavailable) unreachable.store(true);
   });

@@ -45,19 +45,22 @@ std::string_view SessionOwner(std::string_view id) {
 
 bool IsValidSegmentFilename(std::string_view name) {
   constexpr std::string_view kPrefix = "segment_";
-  constexpr std::string_view kSuffix = ".wav";
-  if (name.size() < kPrefix.size() + 3 + kSuffix.size()) return false;
-  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
-  if (name.substr(name.size() - kSuffix.size()) != kSuffix) return false;
-  const std::string_view digits =
-      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
-  return digits.size() <= 5 && AllOf(digits, &isdigit);
+  const size_t dot = name.rfind('.');
+  if (!name.starts_with(kPrefix) || dot == std::string_view::npos) return false;
+  if (!audio::FormatOfFileName(name).has_value()) return false;
+  const std::string_view digits = name.substr(kPrefix.size(), dot - kPrefix.size());
+  return digits.size() >= 3 && digits.size() <= 5 && AllOf(digits, &isdigit);
 }
 
-std::string SegmentFilename(int index) {
+std::string_view ContentTypeOf(std::string_view segment_filename) {
+  return audio::InfoOf(audio::FormatOfFileName(segment_filename).value_or(audio::AudioFormat::kWav))
+      .content_type;
+}
+
+std::string SegmentFilename(int index, audio::AudioFormat format) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "segment_%03d.wav", index);
-  return buf;
+  std::snprintf(buf, sizeof(buf), "segment_%03d.", index);
+  return buf + std::string(audio::InfoOf(format).extension);
 }
 
 }  // namespace swha::storage

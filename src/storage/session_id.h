@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "audio/format.h"
 #include "util/clock.h"
 
 namespace swha::storage {
@@ -17,8 +18,12 @@ std::string NewSessionId(const Clock& clock, std::string_view owner);
 bool IsValidSessionId(std::string_view id);
 // The owner part of a valid id ("anonymous", "123"); "" for an invalid one.
 std::string_view SessionOwner(std::string_view id);
-// "segment_000.wav" .. "segment_99999.wav".
+// "segment_000.wav" .. "segment_99999.flac": three to five digits, the extension of an
+// audio::AudioFormat.
 bool IsValidSegmentFilename(std::string_view name);
-std::string SegmentFilename(int index);
+std::string SegmentFilename(int index, audio::AudioFormat format = audio::AudioFormat::kWav);
+// The media type a stored segment is served and uploaded with, by its extension (audio/wav for
+// a name without a known one).
+std::string_view ContentTypeOf(std::string_view segment_filename);
 
 }  // namespace swha::storage

@@ -38,6 +38,18 @@ TEST(SessionIdTest, SegmentFilenames) {
   EXPECT_FALSE(IsValidSegmentFilename("..%2fsecret_key"));
   EXPECT_FALSE(IsValidSegmentFilename("segment_abc.wav"));
   EXPECT_FALSE(IsValidSegmentFilename("secret_key"));
+  // Every audio format's extension, and nothing else.
+  EXPECT_EQ(SegmentFilename(7, audio::AudioFormat::kOpus), "segment_007.opus");
+  for (const char* name : {"segment_001.mp3", "segment_001.opus", "segment_001.aac",
+                           "segment_001.flac", "segment_001.pcm", "segment_99999.wav"}) {
+    EXPECT_TRUE(IsValidSegmentFilename(name)) << name;
+  }
+  for (const char* name : {"segment_001.marks.json", "segment_001.ogg", "segment_001.",
+                           "segment_.mp3", "segment_123456.mp3", "segment_001.mp3.wav/x"}) {
+    EXPECT_FALSE(IsValidSegmentFilename(name)) << name;
+  }
+  EXPECT_EQ(ContentTypeOf("segment_001.flac"), "audio/flac");
+  EXPECT_EQ(ContentTypeOf("segment_001.wav"), "audio/wav");
 }
 
 }  // namespace

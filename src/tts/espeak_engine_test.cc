@@ -17,13 +17,9 @@ namespace {
 
 // Median fundamental frequency of the voiced 30 ms frames of a mono 16-bit WAV, by
 // autocorrelation over 70..400 Hz. Crude, but plenty to tell voices apart.
-double MedianPitchHz(const std::string& wav) {
-  const int rate = 22050;
-  std::vector<double> x;
-  for (size_t i = 44; i + 1 < wav.size(); i += 2) {
-    x.push_back(
-        static_cast<int16_t>(static_cast<uint8_t>(wav[i]) | static_cast<uint8_t>(wav[i + 1]) << 8));
-  }
+double MedianPitchHz(const PcmAudio& pcm) {
+  const int rate = pcm.sample_rate;
+  const std::vector<double> x(pcm.samples.begin(), pcm.samples.end());
   const size_t frame = rate * 30 / 1000;
   std::vector<double> pitches;
   for (size_t start = 0; start + frame < x.size(); start += frame) {
@@ -86,7 +82,8 @@ TEST_F(EspeakEngineTest, EnglishPhonemesAndAudio) {
   EXPECT_NE((*segs)[0].phonemes.find("wˈɜːld"), std::string::npos) << (*segs)[0].phonemes;
   EXPECT_GT((*segs)[0].duration_seconds, 0.4);
   EXPECT_LT((*segs)[0].duration_seconds, 3.0);
-  EXPECT_EQ((*segs)[0].wav.substr(0, 4), "RIFF");
+  EXPECT_EQ((*segs)[0].pcm.sample_rate, 22050);
+  EXPECT_NEAR((*segs)[0].pcm.DurationSeconds(), (*segs)[0].duration_seconds, 1e-9);
 }
 
 TEST_F(EspeakEngineTest, MandarinIsReadAsMandarinNotEnglish) {
@@ -134,14 +131,14 @@ TEST_F(EspeakEngineTest, DifferentVoicesSoundDifferent) {
   auto adam = Say("The same words, spoken slowly.", "am_adam", "a");
   ASSERT_TRUE(heart.ok() && bella.ok() && adam.ok());
   // Compared with EXPECT_TRUE so a failure does not print megabytes of audio.
-  EXPECT_TRUE((*heart)[0].wav != (*bella)[0].wav);
-  EXPECT_TRUE((*heart)[0].wav != (*adam)[0].wav);
-  EXPECT_TRUE((*bella)[0].wav != (*adam)[0].wav);
+  EXPECT_TRUE((*heart)[0].pcm.samples != (*bella)[0].pcm.samples);
+  EXPECT_TRUE((*heart)[0].pcm.samples != (*adam)[0].pcm.samples);
+  EXPECT_TRUE((*bella)[0].pcm.samples != (*adam)[0].pcm.samples);
   // espeak-ng is not bit-for-bit repeatable (its pitch flutter carries over between
   // utterances), so differing bytes alone prove little; the voices' pitch must differ too.
-  const double f0_heart = MedianPitchHz((*heart)[0].wav);
-  const double f0_bella = MedianPitchHz((*bella)[0].wav);
-  const double f0_adam = MedianPitchHz((*adam)[0].wav);
+  const double f0_heart = MedianPitchHz((*heart)[0].pcm);
+  const double f0_bella = MedianPitchHz((*bella)[0].pcm);
+  const double f0_adam = MedianPitchHz((*adam)[0].pcm);
   EXPECT_GT(f0_heart, 1.3 * f0_adam) << f0_heart << " vs " << f0_adam;
   EXPECT_GT(f0_bella, 1.3 * f0_adam) << f0_bella << " vs " << f0_adam;
   EXPECT_GT(std::abs(f0_heart - f0_bella), 5.0) << f0_heart << " vs " << f0_bella;

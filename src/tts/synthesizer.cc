@@ -6,7 +6,6 @@
 
 #include "tts/japanese_text.h"
 #include "tts/segmenter.h"
-#include "tts/wav.h"
 
 namespace swha::tts {
 namespace {
@@ -79,8 +78,7 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
     s.graphemes = std::move(plan.segments[i].graphemes);
     s.phonemes = std::move(plan.segments[i].phonemes);
     s.duration_seconds = pcm.DurationSeconds();
-    s.sample_rate = pcm.sample_rate;
-    s.wav = EncodeWav(pcm.samples, pcm.sample_rate);
+    s.pcm = std::move(pcm);
     out.push_back(std::move(s));
   }
   return out;

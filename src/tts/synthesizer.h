@@ -43,9 +43,8 @@ struct SynthesizedSegment {
   int index = 0;
   std::string graphemes;
   std::string phonemes;
-  std::string wav;  // complete RIFF/WAVE file
+  PcmAudio pcm;  // at the engine's own rate; the caller encodes it (src/audio)
   double duration_seconds = 0;
-  int sample_rate = 0;
 };
 
 // Thread-safe if the engine is.
@@ -60,7 +59,7 @@ class Synthesizer {
   Result<SynthesisPlan> Plan(const SynthesisRequest& request) const;
   // The audio of `plan.segments[index]`. REQUIRES: index < plan.segments.size().
   Result<PcmAudio> Render(const SynthesisPlan& plan, size_t index) const;
-  // Plan, then every segment rendered and encoded as WAV.
+  // Plan, then every segment rendered.
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
 
  private:

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "s3_storage_fixture.h"
+#include "tests/support/audio_probe.h"
 
 namespace swha::blackbox {
 namespace {
@@ -17,6 +18,31 @@ TEST_F(S3StorageTest, SeedRequestGivesPresignedUrlsServingTheExactBytes) {
   ASSERT_EQ((*r)["total_segments"], 3);
   ExpectStoredInS3(*client_, *r, /*keep_local_copy=*/true);
   EXPECT_EQ((*r)["expires_at"], (*r)["audio_segments"][0]["expires_at"]);
+}
+
+// format=opus: segment_NNN.opus in the bucket, uploaded as audio/ogg, served as such by S3
+// through the presigned URL, and decodable.
+TEST_F(S3StorageTest, AnotherFormatIsStoredWithItsExtensionAndType) {
+  json request = kSeedRequest;
+  request["format"] = "opus";
+  auto r = Generate(*client_, request);
+  ASSERT_TRUE(r.has_value());
+  const std::vector<std::string> keys = S3KeysOf(*r);
+  ASSERT_FALSE(keys.empty());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    SCOPED_TRACE(keys[i]);
+    EXPECT_TRUE(keys[i].ends_with(".opus"));
+    auto info = s3_->HeadObject(keys[i]);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(info->content_type, "audio/ogg");
+    auto fetched = FetchAbsolute((*r)["audio_files"][i]);
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status, 200);
+    EXPECT_EQ(fetched->get_header_value("Content-Type"), "audio/ogg");
+    auto probed = testing::ProbeAudio(fetched->body, "opus");
+    ASSERT_TRUE(probed.ok()) << probed.status().ToString();
+    EXPECT_EQ(probed->codec, "opus");
+  }
 }
 
 TEST_F(S3StorageTest, TamperedOrForeignPresignedUrlIsRefusedByS3) {
