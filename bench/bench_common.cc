@@ -129,4 +129,18 @@ std::string LoadAverage() {
 
 void PrintLoad(const char* when) { fmt::print("   load average {}: {}\n", when, LoadAverage()); }
 
+std::map<std::string, long> ProcessMemoryKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::map<std::string, long> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    for (const char* key : {"VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"}) {
+      const std::string prefix = std::string(key) + ":";
+      if (line.rfind(prefix, 0) == 0)
+        out[key] = static_cast<long>(ParseInteger(line.substr(prefix.size()), -1));
+    }
+  }
+  return out;
+}
+
 }  // namespace swha::bench

@@ -89,6 +89,9 @@ class OtherLoadMeter {
 std::string LoadAverage();
 void PrintLoad(const char* when);
 
+// Selected "Key: N kB" lines of /proc/<pid>/status: VmRSS, VmHWM, RssAnon, RssFile, Threads.
+std::map<std::string, long> ProcessMemoryKiB(pid_t pid);
+
 // The S3 benchmarks (s3_bench.cc).
 int RunPresign(const Args& args);
 int RunS3Upload(const Args& args);
@@ -98,5 +101,7 @@ int RunCatalogBenchmark(const Args& args);
 int RunLipsyncBenchmark(const Args& args);
 // metrics_bench.cc
 int RunMetricsBenchmark(const Args& args);
+// speech_bench.cc: POST /v1/audio/speech streamed, first byte vs whole, and its memory.
+int RunSpeechStreamBenchmark(const Args& args);
 
 }  // namespace swha::bench

@@ -63,21 +63,6 @@ constexpr const char* kSentence =
 constexpr const char* kShortSentence = "Hello there, this is a short test.";
 constexpr int kDefaultHttpThreads = 16;  // the server's HTTP_THREADS default (README)
 
-// Selected "Key: N kB" lines of /proc/<pid>/status.
-std::map<std::string, long> ProcessMemoryKiB(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::map<std::string, long> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    for (const char* key : {"VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"}) {
-      const std::string prefix = std::string(key) + ":";
-      if (line.rfind(prefix, 0) == 0)
-        out[key] = static_cast<long>(ParseInteger(line.substr(prefix.size()), -1));
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The engine, in process
 
@@ -558,6 +543,7 @@ int Main(int argc, char** argv) {
       {"batch-presign", RunCatalogBenchmark},
       {"lipsync-waits", RunLipsyncBenchmark},
       {"metrics-cost", RunMetricsBenchmark},
+      {"speech-stream", RunSpeechStreamBenchmark},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);
