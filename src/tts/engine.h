@@ -20,9 +20,22 @@ struct SynthesisOptions {
   double speed = 1.0;  // 0.25 .. 4.0, validated by the caller
 };
 
+// Something the engine reports at a point of its audio: where a sentence or word of the text
+// starts, or a phoneme. What speech marks (tts/marks.h) are made from.
+struct SynthesisEvent {
+  enum class Kind { kSentence, kWord, kPhoneme };
+  Kind kind = Kind::kWord;
+  int64_t sample = 0;        // where in the audio it starts
+  size_t text_position = 0;  // kSentence, kWord: code points from the text's start
+  size_t text_length = 0;    // kWord: its length in code points
+  std::string phoneme;       // kPhoneme: its IPA name; "" for a pause
+};
+
 struct PcmAudio {
   int sample_rate = 0;
   std::vector<int16_t> samples;  // mono
+  // In the order of `sample`; empty from an engine that reports none.
+  std::vector<SynthesisEvent> events;
   double DurationSeconds() const {
     return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0;
   }

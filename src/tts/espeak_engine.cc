@@ -67,9 +67,7 @@ class EspeakInstance {
       fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
       ok = ok && fn != nullptr;
     };
-    bind(inst->initialize_path_, "espeak_ng_InitializePath");
-    bind(inst->initialize_, "espeak_ng_Initialize");
-    bind(inst->initialize_output_, "espeak_ng_InitializeOutput");
+    bind(inst->initialize_, "espeak_Initialize");
     bind(inst->get_sample_rate_, "espeak_ng_GetSampleRate");
     bind(inst->set_callback_, "espeak_SetSynthCallback");
     bind(inst->set_voice_, "espeak_ng_SetVoiceByName");
@@ -79,11 +77,13 @@ class EspeakInstance {
     bind(inst->terminate_, "espeak_ng_Terminate");
     if (!ok) return Status::Unavailable("libespeak-ng lacks an expected function");
 
-    inst->initialize_path_(nullptr);
-    espeak_ng_ERROR_CONTEXT context = nullptr;
-    SWHA_RETURN_IF_ERROR(EspeakStatus("initialize", inst->initialize_(&context)));
-    SWHA_RETURN_IF_ERROR(EspeakStatus(
-        "initialize output", inst->initialize_output_(ENOUTPUT_MODE_SYNCHRONOUS, 0, nullptr)));
+    // The older entry point, because only it turns on phoneme events (in IPA): the ng ones
+    // have no such option. It fails only when espeak-ng-data cannot be read.
+    if (inst->initialize_(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr,
+                          espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_PHONEME_IPA) <= 0) {
+      return Status::Unavailable(
+          "espeak-ng could not be initialized (is espeak-ng-data installed?)");
+    }
     inst->set_callback_(&EspeakInstance::OnSamples);
     inst->sample_rate_ = inst->get_sample_rate_();
     return inst;
@@ -119,12 +119,16 @@ class EspeakInstance {
     PcmAudio audio;
     audio.sample_rate = sample_rate_;
     const std::string input(text);
+    Collector collector{&audio, sample_rate_};
     const int rc = synth_(input.c_str(), input.size() + 1, 0, POS_CHARACTER, 0,
-                          espeakCHARS_UTF8 | espeakENDPAUSE, nullptr, &audio.samples);
+                          espeakCHARS_UTF8 | espeakENDPAUSE, nullptr, &collector);
     SWHA_RETURN_IF_ERROR(EspeakStatus("synthesize", rc));
     const double stretch = words_per_minute / rate;
     if (std::abs(stretch - 1.0) > kTempoTolerance) {
       SWHA_ASSIGN_OR_RETURN(audio.samples, ChangeTempo(audio.samples, sample_rate_, stretch));
+      for (SynthesisEvent& e : audio.events) {
+        e.sample = std::llround(static_cast<double>(e.sample) / stretch);
+      }
     }
     return audio;
   }
@@ -140,17 +144,43 @@ class EspeakInstance {
     return Status::Ok();
   }
 
-  // Called synchronously on the owning thread; user_data is the sample vector.
+  // Where one Synthesize call's samples and events go (the synthesis' user_data).
+  struct Collector {
+    PcmAudio* audio;
+    int sample_rate;
+  };
+
+  // Called synchronously on the owning thread with the next samples and the events among
+  // them (a list ended by espeakEVENT_LIST_TERMINATED); user_data is the Collector.
   static int OnSamples(short* wav, int count, espeak_EVENT* events) {
-    if (wav == nullptr || count <= 0 || events == nullptr) return 0;
-    auto* samples = static_cast<std::vector<int16_t>*>(events->user_data);
-    if (samples != nullptr) samples->insert(samples->end(), wav, wav + count);
+    if (events == nullptr || events->user_data == nullptr) return 0;
+    auto* collector = static_cast<Collector*>(events->user_data);
+    PcmAudio& audio = *collector->audio;
+    if (wav != nullptr && count > 0) audio.samples.insert(audio.samples.end(), wav, wav + count);
+    for (const espeak_EVENT* e = events; e->type != espeakEVENT_LIST_TERMINATED; ++e) {
+      SynthesisEvent event;
+      // audio_position is in milliseconds; text_position counts code points from 1.
+      event.sample = int64_t{e->audio_position} * collector->sample_rate / 1000;
+      event.text_position = e->text_position > 0 ? static_cast<size_t>(e->text_position - 1) : 0;
+      switch (e->type) {
+        case espeakEVENT_SENTENCE: event.kind = SynthesisEvent::Kind::kSentence; break;
+        case espeakEVENT_WORD:
+          event.kind = SynthesisEvent::Kind::kWord;
+          event.text_length = e->length > 0 ? static_cast<size_t>(e->length) : 0;
+          break;
+        case espeakEVENT_PHONEME:
+          event.kind = SynthesisEvent::Kind::kPhoneme;
+          // Up to 8 bytes, NUL-terminated only when shorter.
+          event.phoneme.assign(e->id.string, strnlen(e->id.string, sizeof(e->id.string)));
+          break;
+        default: continue;
+      }
+      audio.events.push_back(std::move(event));
+    }
     return 0;
   }
 
-  decltype(&espeak_ng_InitializePath) initialize_path_ = nullptr;
-  decltype(&espeak_ng_Initialize) initialize_ = nullptr;
-  decltype(&espeak_ng_InitializeOutput) initialize_output_ = nullptr;
+  decltype(&espeak_Initialize) initialize_ = nullptr;
   decltype(&espeak_ng_GetSampleRate) get_sample_rate_ = nullptr;
   decltype(&espeak_SetSynthCallback) set_callback_ = nullptr;
   decltype(&espeak_ng_SetVoiceByName) set_voice_ = nullptr;
