@@ -74,8 +74,11 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
       service->synthesizer_.get(), service->storage_->backends(), catalog, service->minter_.get(),
       clock, counted);
-  service->speech_ =
-      std::make_unique<service::SpeechService>(service->synthesizer_.get(), counted);
+  service->speech_ = std::make_unique<service::SpeechService>(
+      service::SpeechLimits{
+          .max_input_chars = std::min(service::kMaxSpeechInputChars, s.max_text_length),
+          .max_concurrent_streams = std::max(1, s.http_threads / 2)},
+      service->synthesizer_.get(), counted);
   service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
                                                                  catalog, service->minter_.get(),
                                                                  clock, s.s3.presigned_url_expiry);

@@ -8,6 +8,7 @@
 // priming that delays the voice against its timing marks is also only 21 ms.
 #include <array>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 extern "C" {
@@ -93,6 +94,8 @@ class AacEncoder : public Encoder {
   Result<std::string> Finish() override {
     SWHA_ASSIGN_OR_RETURN(std::vector<int16_t> tail, resampler_->Flush());
     SWHA_RETURN_IF_ERROR(Encode(tail).status());
+    // An empty stream is still a playable file: one frame of silence.
+    if (next_pts_ == 0 && pending_.empty()) pending_.assign(frame_size_, 0);
     // The encoder takes a shorter last frame (AV_CODEC_CAP_SMALL_LAST_FRAME).
     if (!pending_.empty()) SWHA_RETURN_IF_ERROR(EncodeFrame(pending_));
     pending_.clear();
@@ -164,7 +167,9 @@ class AacEncoder : public Encoder {
 Result<std::unique_ptr<Encoder>> CreateAacEncoder(const EncoderConfig& config) {
   SWHA_ASSIGN_OR_RETURN(std::unique_ptr<Resampler> resampler,
                         Resampler::Create(config.sample_rate, kAacSampleRate));
-  av_log_set_level(AV_LOG_ERROR);  // the encoder's notices would otherwise go to stderr
+  // libavcodec's log level is one global: set once (its notices would otherwise go to stderr).
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
   auto encoder = std::make_unique<AacEncoder>(config.streaming, std::move(resampler));
   SWHA_RETURN_IF_ERROR(encoder->Start());
   return std::unique_ptr<Encoder>(std::move(encoder));

@@ -108,6 +108,25 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, EncoderFormatTest,
                                   std::to_string(std::get<1>(info.param));
                          });
 
+// Nothing written, or an empty write: every format still ends as a file a decoder accepts.
+TEST(EncoderTest, EmptyWritesAndEmptyStreamsAreValid) {
+  for (const FormatInfo& info : AllFormats()) {
+    for (const bool streaming : {false, true}) {
+      SCOPED_TRACE(std::string(info.name) + (streaming ? " streamed" : " whole"));
+      auto encoder =
+          CreateEncoder({.format = info.format, .sample_rate = 24000, .streaming = streaming});
+      ASSERT_TRUE(encoder.ok());
+      auto first = (*encoder)->Write({});
+      ASSERT_TRUE(first.ok()) << first.status().ToString();
+      auto rest = (*encoder)->Finish();
+      ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+      if (info.format == AudioFormat::kPcm) continue;  // no samples, no bytes
+      auto probed = testing::ProbeAudio(*first + *rest, info.name);
+      EXPECT_TRUE(probed.ok()) << probed.status().ToString();
+    }
+  }
+}
+
 TEST(EncoderTest, AWholeWavIsTheCanonicalFileAndPcmIsItsData) {
   const std::vector<int16_t> signal = TestSignal(22050);
   const Result<std::string> wav = EncodeAudio(AudioFormat::kWav, signal, 22050);

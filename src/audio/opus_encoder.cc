@@ -3,6 +3,8 @@
 // every write and keeps the encoder's look-ahead short, so audio leaves as it is produced.
 #include <opus/opusenc.h>
 
+#include <vector>
+
 #include "audio/encoded_bytes.h"
 #include "audio/encoder.h"
 
@@ -12,25 +14,30 @@ namespace {
 // Look-ahead while streaming, in 48 kHz samples (libopusenc's default is 2 s): 100 ms.
 constexpr int kStreamingDecisionDelay = 4800;
 constexpr int kStreamingMuxingDelay = 4800;
+// What an empty stream gets instead, so that it is a playable file: 1/10 s of silence.
+constexpr int kSilenceDivisor = 10;
 
 class OpusEncoder : public Encoder {
  public:
-  OpusEncoder(OggOpusEnc* encoder, bool streaming) : encoder_(encoder), out_(streaming) {}
+  OpusEncoder(OggOpusEnc* encoder, int sample_rate, bool streaming)
+      : encoder_(encoder), sample_rate_(sample_rate), out_(streaming) {}
   ~OpusEncoder() override { ope_encoder_destroy(encoder_); }
   OpusEncoder(const OpusEncoder&) = delete;
   OpusEncoder& operator=(const OpusEncoder&) = delete;
 
   Result<std::string> Write(std::span<const int16_t> samples) override {
-    if (!samples.empty()) {
-      const int error =
-          ope_encoder_write(encoder_, samples.data(), static_cast<int>(samples.size()));
-      if (error != OPE_OK) return Failure("encode", error);
-    }
-    TakePages(out_.streaming());
+    // libopusenc starts its Ogg stream with the first samples: asking it for pages before
+    // then, or draining it with none, crashes inside the library.
+    if (!samples.empty()) SWHA_RETURN_IF_ERROR(Feed(samples));
     return out_.TakeReady();
   }
 
   Result<std::string> Finish() override {
+    if (!written_) {
+      // An empty stream is still a valid file: a moment of silence.
+      const std::vector<int16_t> silence(static_cast<size_t>(sample_rate_ / kSilenceDivisor), 0);
+      SWHA_RETURN_IF_ERROR(Feed(silence));
+    }
     const int error = ope_encoder_drain(encoder_);
     if (error != OPE_OK) return Failure("finish", error);
     TakePages(true);
@@ -38,6 +45,15 @@ class OpusEncoder : public Encoder {
   }
 
  private:
+  // Encodes non-empty `samples`, keeping the pages that are ready.
+  Status Feed(std::span<const int16_t> samples) {
+    const int error = ope_encoder_write(encoder_, samples.data(), static_cast<int>(samples.size()));
+    if (error != OPE_OK) return Failure("encode", error);
+    written_ = true;
+    TakePages(out_.streaming());
+    return Status::Ok();
+  }
+
   static Status Failure(const char* what, int error) {
     return Status::Internal(std::string("libopusenc failed to ") + what + ": " +
                             ope_strerror(error));
@@ -52,6 +68,8 @@ class OpusEncoder : public Encoder {
   }
 
   OggOpusEnc* encoder_;
+  const int sample_rate_;
+  bool written_ = false;
   EncodedBytes out_;
 };
 
@@ -73,7 +91,7 @@ Result<std::unique_ptr<Encoder>> CreateOpusEncoder(const EncoderConfig& config) 
     ope_encoder_ctl(encoder, OPE_SET_DECISION_DELAY(kStreamingDecisionDelay));
     ope_encoder_ctl(encoder, OPE_SET_MUXING_DELAY(kStreamingMuxingDelay));
   }
-  return std::unique_ptr<Encoder>(new OpusEncoder(encoder, config.streaming));
+  return std::unique_ptr<Encoder>(new OpusEncoder(encoder, config.sample_rate, config.streaming));
 }
 
 }  // namespace swha::audio

@@ -4,8 +4,6 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <cmath>
 #include <memory>
 
 #include "audio/format.h"
@@ -19,9 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// The models a client may name; every one is served by the configured engine.
-constexpr std::array<std::string_view, 4> kSpeechModels = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts",
-                                                           "kokoro"};
 // When the model list says they were made: a fixed time (2024-01-01), not the server's start.
 constexpr int64_t kModelsCreated = 1704067200;
 constexpr std::string_view kInvalidRequest = "invalid_request_error";
@@ -37,6 +32,10 @@ std::optional<Response> Authenticate(const ApiContext& ctx, const Request& req,
   if (caller.ok()) {
     *principal = *caller;
     return std::nullopt;
+  }
+  // An inactive account is refused as OpenAI refuses a disabled key: a 401.
+  if (caller.status().code() == StatusCode::kBadRequest) {
+    return OpenAiError(401, caller.status().message(), kInvalidRequest, "", "invalid_api_key");
   }
   if (caller.status().code() != StatusCode::kUnauthenticated) {
     return OpenAiErrorFromStatus(caller.status());
@@ -76,10 +75,10 @@ std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechReque
     return std::nullopt;
   };
   if (auto bad = string_field("model", true, &out->model)) return bad;
-  if (std::find(kSpeechModels.begin(), kSpeechModels.end(), out->model) == kSpeechModels.end()) {
+  if (!service::SpeechService::IsKnownModel(out->model)) {
     return OpenAiError(
         404, "The model `" + out->model + "` does not exist or you do not have access to it.",
-        kInvalidRequest, "model", "model_not_found");
+        kInvalidRequest, "", "model_not_found");
   }
   if (auto bad = string_field("input", true, &out->input)) return bad;
   // The voice: a name, or {"id": name} as OpenAI's custom voices are given.
@@ -110,10 +109,11 @@ std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechReque
                        "stream_format");
   }
   *sse = stream_format == "sse";
-  // Kokoro-FastAPI's "stream": false asks for the whole file at once (with its lengths filled in).
+  // Kokoro-FastAPI's "stream": false asks for the whole file at once (with its lengths filled
+  // in); events are always sent as the audio is made.
   if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) return TypeError("stream", "a boolean");
-    out->whole_file = !it->get<bool>();
+    out->whole_file = !it->get<bool>() && !*sse;
   }
   return std::nullopt;
 }
@@ -137,16 +137,21 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
   if (auto bad = ReadSpeechRequest(body, request.get(), &sse)) return *bad;
   auto plan = ctx.speech->Prepare(*request);
   if (!plan.ok()) return OpenAiErrorFromStatus(plan.status());
-  if (!request->instructions.empty()) {
-    spdlog::info("speech with model {} and instructions of {} bytes (not applied by espeak-ng)",
-                 request->model, request->instructions.size());
+  // Each synthesis holds an HTTP worker while it lasts: past the limit, the client retries
+  // (OpenAI's SDKs do by themselves on a 503).
+  std::shared_ptr<service::SpeechService::StreamSlot> slot = ctx.speech->TryStartStream();
+  if (slot == nullptr) {
+    Response busy = OpenAiError(503, "Too many speech requests at once; retry shortly",
+                                "server_error", "", "server_busy");
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
   }
 
   Response response;
   response.content_type =
       sse ? "text/event-stream" : std::string(audio::InfoOf(request->format).content_type);
   response.headers.emplace_back("Cache-Control", "no-cache");
-  if (request->whole_file && !sse) {
+  if (request->whole_file) {
     // Not streamed: everything is made before the status line, so a fault is still a 500, and
     // the length of the audio the encoder was given can be told in a header.
     std::string file;
@@ -161,7 +166,7 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
   }
   auto shared_plan = std::make_shared<tts::SynthesisPlan>(std::move(plan).value());
   const service::SpeechService* speech = ctx.speech;
-  response.stream = [speech, request, shared_plan, sse](const BodyWriter& write) {
+  response.stream = [speech, request, shared_plan, sse, slot](const BodyWriter& write) {
     const service::AudioSink sink = [&](std::string_view bytes) {
       if (!sse) return write(bytes);
       return write(
@@ -176,9 +181,8 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
       return false;
     }
     if (!sse) return true;
-    // Usage as OpenAI reports it; we count characters in and 20 ms audio frames out.
-    const int64_t input_tokens = usage->input_characters;
-    const auto output_tokens = static_cast<int64_t>(std::ceil(usage->AudioSeconds() * 50));
+    const int64_t input_tokens = usage->InputTokens();
+    const int64_t output_tokens = usage->OutputTokens();
     return write(SseEvent({{"type", "speech.audio.done"},
                            {"usage",
                             {{"input_tokens", input_tokens},
@@ -192,7 +196,7 @@ Response HandleOpenAiModels(const ApiContext& ctx, const Request& req) {
   service::Principal principal;
   if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
   json data = json::array();
-  for (std::string_view id : kSpeechModels) data.push_back(ModelJson(id));
+  for (std::string_view id : service::SpeechService::Models()) data.push_back(ModelJson(id));
   return Response::Json(200, {{"object", "list"}, {"data", data}});
 }
 
@@ -200,8 +204,8 @@ Response HandleOpenAiModel(const ApiContext& ctx, const Request& req) {
   service::Principal principal;
   if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
   const std::string& id = req.path_params.at("model");
-  if (std::find(kSpeechModels.begin(), kSpeechModels.end(), id) == kSpeechModels.end()) {
-    return OpenAiError(404, "The model '" + id + "' does not exist", kInvalidRequest, "model",
+  if (!service::SpeechService::IsKnownModel(id)) {
+    return OpenAiError(404, "The model '" + id + "' does not exist", kInvalidRequest, "",
                        "model_not_found");
   }
   return Response::Json(200, ModelJson(id));

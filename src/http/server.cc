@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 
@@ -56,7 +57,8 @@ struct HttpServer::Impl {
   std::shared_ptr<const Router> router;
   httplib::Server server;
   int bound_port = -1;
-  int listen_fd = -1;  // set by the socket-options hook during Bind()
+  int listen_fd = -1;                 // set by the socket-options hook during Bind()
+  std::atomic<bool> stopping{false};  // set by Stop(): streams end at their next write
 
   // Reads the body through httplib's streaming reader so that MAX_REQUEST_BYTES holds for
   // chunked bodies too (httplib 0.11 only limits bodies with a Content-Length), and so that
@@ -93,12 +95,16 @@ struct HttpServer::Impl {
   }
 
   // httplib calls the provider once; it produces the whole body, then ends the chunked stream.
-  // A body that fails or throws aborts the connection instead of ending it cleanly.
-  static void Stream(const Response& response, httplib::Response& res) {
+  // A body that fails or throws aborts the connection instead of ending it cleanly, and so does
+  // one past its deadline or on a stopping server.
+  void Stream(const Response& response, httplib::Response& res) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(config.max_stream_seconds);
     res.set_chunked_content_provider(
         response.content_type,
-        [stream = response.stream](size_t /*offset*/, httplib::DataSink& sink) {
-          const BodyWriter write = [&sink](std::string_view bytes) {
+        [this, deadline, stream = response.stream](size_t /*offset*/, httplib::DataSink& sink) {
+          const BodyWriter write = [this, deadline, &sink](std::string_view bytes) {
+            if (stopping.load() || std::chrono::steady_clock::now() > deadline) return false;
             return sink.is_writable() && sink.write(bytes.data(), bytes.size());
           };
           bool complete = false;
@@ -106,13 +112,15 @@ struct HttpServer::Impl {
             complete = stream(write);
           } catch (const std::exception& e) {
             spdlog::error("streamed response failed: {}", e.what());
+          } catch (...) {
+            spdlog::error("streamed response failed: unknown exception");
           }
           if (complete) sink.done();
           return complete;
         });
   }
 
-  static void Write(const httplib::Request& req, const Response& response, httplib::Response& res) {
+  void Write(const httplib::Request& req, const Response& response, httplib::Response& res) {
     // The handlers implement Range themselves (with 416 for unsatisfiable ranges); httplib 0.11
     // would otherwise cut every response, even an error body, by the request's Range header.
     const_cast<httplib::Request&>(req).ranges.clear();
@@ -216,6 +224,7 @@ Status HttpServer::Serve() {
 }
 
 void HttpServer::Stop() {
+  if (impl_) impl_->stopping.store(true);
   if (impl_ && impl_->server.is_running()) impl_->server.stop();
 }
 

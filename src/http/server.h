@@ -16,6 +16,9 @@ struct ServerConfig {
   int port = 8000;  // 0: pick a free port
   int threads = 16;
   size_t max_request_bytes = 1 << 20;
+  // The longest a streamed response may take (a client that reads a byte now and then must
+  // not hold a worker for ever); past it, or once the server is stopping, the stream is cut.
+  int max_stream_seconds = 600;
 };
 
 class HttpServer {

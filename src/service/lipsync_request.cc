@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "audio/format.h"
 #include "lipsync/provider.h"
 #include "storage/local_url_signer.h"
 
@@ -140,6 +141,12 @@ Result<ResolvedLipsyncRequest> ResolveSessionAudio(const LipsyncRequestContext& 
                                 "the segment lasts more than the " +
                                     std::to_string(static_cast<int>(lipsync::kMaxAudioSeconds)) +
                                     " s sync.so accepts");
+  }
+  // Raw PCM has no header to say its rate: no provider can play it.
+  if (audio::FormatOfFileName(seg.stored.filename) == audio::AudioFormat::kPcm) {
+    return Status::InvalidField("segment_index",
+                                "the segment is raw PCM, which sync.so cannot read; generate it "
+                                "as wav or mp3");
   }
   ResolvedLipsyncRequest out;
   if (seg.presigned_url) {

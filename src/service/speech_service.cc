@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -13,13 +14,52 @@
 
 namespace swha::service {
 
+int64_t SpeechUsage::OutputTokens() const {
+  constexpr double kFramesPerSecond = 50;
+  return static_cast<int64_t>(std::ceil(AudioSeconds() * kFramesPerSecond));
+}
+
+const std::vector<std::string_view>& SpeechService::Models() {
+  static const std::vector<std::string_view> kModels = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts",
+                                                        "kokoro"};
+  return kModels;
+}
+
+bool SpeechService::IsKnownModel(std::string_view model) {
+  constexpr std::string_view kDateSuffix = "-YYYY-MM-DD";
+  for (std::string_view known : Models()) {
+    if (model == known) return true;
+    if (model.size() == known.size() + kDateSuffix.size() && model.starts_with(known)) {
+      const std::string_view date = model.substr(known.size());
+      bool dated = true;
+      for (size_t i = 0; i < date.size(); ++i) {
+        const bool dash = kDateSuffix[i] == '-';
+        dated = dated && (dash ? date[i] == '-' : (date[i] >= '0' && date[i] <= '9'));
+      }
+      if (dated) return true;
+    }
+  }
+  return false;
+}
+
+std::shared_ptr<SpeechService::StreamSlot> SpeechService::TryStartStream() const {
+  if (streams_.fetch_add(1) >= limits_.max_concurrent_streams) {
+    streams_.fetch_sub(1);
+    return nullptr;
+  }
+  return std::make_shared<StreamSlot>(&streams_);
+}
+
 Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) const {
   const size_t length = Utf8Length(request.input);
   if (length == 0) return Status::InvalidField("input", "input must not be empty");
-  if (length > kMaxSpeechInputChars) {
+  if (length > limits_.max_input_chars) {
     return Status::InvalidField("input", "input is too long: at most " +
-                                             std::to_string(kMaxSpeechInputChars) +
+                                             std::to_string(limits_.max_input_chars) +
                                              " characters, got " + std::to_string(length));
+  }
+  if (request.input.find('\0') != std::string::npos) {
+    return Status::InvalidField("input", "input must not contain NUL characters");
   }
   auto voice = tts::FindVoiceOrAlias(request.voice);
   if (!voice.ok()) return voice.status().WithField("voice");
@@ -32,7 +72,13 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
   synthesis.speed_range = tts::kOpenAiSpeedRange;
   synthesis.split_pattern = kSentenceSplitPattern;
   auto plan = synthesizer_->Plan(synthesis);
-  if (plan.ok()) return plan;
+  if (plan.ok()) {
+    if (!request.instructions.empty()) {
+      spdlog::info("speech with model {} and {} bytes of instructions (espeak-ng takes none)",
+                   request.model, request.instructions.size());
+    }
+    return plan;
+  }
   const Status& s = plan.status();
   if (s.field() == "text") return Status::InvalidField("input", s.message());
   if (s.field() == "speed" || s.field() == "voice") return s;

@@ -4,10 +4,13 @@
 // first sentence long before the last is ready; a receiver that goes away stops the work.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "audio/format.h"
 #include "metrics/service_metrics.h"
@@ -41,6 +44,17 @@ struct SpeechUsage {
   int64_t output_samples = 0;  // at kSpeechSampleRate
   int segments = 0;
   double AudioSeconds() const { return static_cast<double>(output_samples) / kSpeechSampleRate; }
+  // OpenAI reports usage in tokens, which we do not have: the input's characters, and the
+  // audio in 20 ms frames.
+  int64_t InputTokens() const { return input_characters; }
+  int64_t OutputTokens() const;
+};
+
+struct SpeechLimits {
+  size_t max_input_chars = kMaxSpeechInputChars;  // the smaller of OpenAI's and MAX_TEXT_LENGTH
+  // Streams at once; one more is refused before it starts, so that streams (which hold an HTTP
+  // worker while they last) can never take every worker. Half of HTTP_THREADS.
+  int max_concurrent_streams = 8;
 };
 
 // Receives encoded audio; false when whoever reads it is gone, which ends the synthesis.
@@ -50,11 +64,32 @@ using AudioSink = std::function<bool(std::string_view bytes)>;
 class SpeechService {
  public:
   // Borrowed pointers must outlive the service; `metrics` may be null.
-  SpeechService(const tts::Synthesizer* synthesizer, const metrics::ServiceMetrics* metrics)
-      : synthesizer_(synthesizer), metrics_(metrics) {}
+  SpeechService(SpeechLimits limits, const tts::Synthesizer* synthesizer,
+                const metrics::ServiceMetrics* metrics)
+      : limits_(limits), synthesizer_(synthesizer), metrics_(metrics) {}
 
-  // Everything that can be checked before the first byte: the input's length and content, the
-  // voice, the speed. A mistake is an InvalidField naming "input", "voice" or "speed".
+  // The models a request may name: OpenAI's and "kokoro", each also with a "-YYYY-MM-DD"
+  // snapshot suffix as OpenAI dates them. All are served by the one configured engine.
+  static const std::vector<std::string_view>& Models();
+  static bool IsKnownModel(std::string_view model);
+
+  // A place for one more stream, held until the last copy of the handle is gone; nullptr when
+  // SpeechLimits::max_concurrent_streams are already running.
+  class StreamSlot {
+   public:
+    explicit StreamSlot(std::atomic<int>* streams) : streams_(streams) {}
+    ~StreamSlot() { streams_->fetch_sub(1); }
+    StreamSlot(const StreamSlot&) = delete;
+    StreamSlot& operator=(const StreamSlot&) = delete;
+
+   private:
+    std::atomic<int>* streams_;
+  };
+  std::shared_ptr<StreamSlot> TryStartStream() const;
+
+  // Everything that can be checked before the first byte: the input's length and content (no
+  // NUL, which would end espeak-ng's text), the voice, the speed. A mistake is an InvalidField
+  // naming "input", "voice" or "speed".
   Result<tts::SynthesisPlan> Prepare(const SpeechRequest& request) const;
 
   // Renders `plan` into `sink`, segment by segment. Cancelled when the sink refuses bytes;
@@ -63,8 +98,10 @@ class SpeechService {
                             const AudioSink& sink) const;
 
  private:
+  const SpeechLimits limits_;
   const tts::Synthesizer* synthesizer_;
   const metrics::ServiceMetrics* metrics_;
+  mutable std::atomic<int> streams_{0};
 };
 
 }  // namespace swha::service

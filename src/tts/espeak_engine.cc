@@ -30,8 +30,6 @@ constexpr const char* kLibraryName = "libespeak-ng.so.1";
 // glibc allows 16 link namespaces, one of which is the main program's.
 constexpr int kMaxInstances = 15;
 constexpr int kDefaultWordsPerMinute = 175;
-// Below this, a difference between the asked and the spoken rate is rounding, not stretching.
-constexpr double kTempoTolerance = 0.005;
 
 // The one place espeak-ng's error codes become a Status.
 Status EspeakStatus(std::string_view what, int code) {
@@ -123,8 +121,9 @@ class EspeakInstance {
     const int rc = synth_(input.c_str(), input.size() + 1, 0, POS_CHARACTER, 0,
                           espeakCHARS_UTF8 | espeakENDPAUSE, nullptr, &collector);
     SWHA_RETURN_IF_ERROR(EspeakStatus("synthesize", rc));
+    // Stretched only where espeak-ng's own rate stopped short (not for rounding).
     const double stretch = words_per_minute / rate;
-    if (std::abs(stretch - 1.0) > kTempoTolerance) {
+    if (words_per_minute < espeakRATE_MINIMUM || words_per_minute > espeakRATE_MAXIMUM) {
       SWHA_ASSIGN_OR_RETURN(audio.samples, ChangeTempo(audio.samples, sample_rate_, stretch));
       for (SynthesisEvent& e : audio.events) {
         e.sample = std::llround(static_cast<double>(e.sample) / stretch);

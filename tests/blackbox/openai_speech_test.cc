@@ -169,9 +169,12 @@ TEST_F(OpenAiSpeechTest, ServerSentEventsCarryTheSameAudioAndUsage) {
             usage.at("input_tokens").get<int>() + usage.at("output_tokens").get<int>());
 }
 
-// The first audio leaves when the first sentence is ready, long before the tenth.
+// The first audio leaves when the first sentence is ready, long before the last (forty
+// sentences: about two seconds of synthesis, so that a scheduling stall cannot decide it).
 TEST_F(OpenAiSpeechTest, TheFirstBytesArriveBeforeTheWholeText) {
-  const std::string body = Speech(TenSentences(), "mp3").dump();
+  std::string text;
+  for (int i = 0; i < 4; ++i) text += TenSentences();
+  const std::string body = Speech(text, "mp3").dump();
   const auto start = std::chrono::steady_clock::now();
   std::optional<std::chrono::steady_clock::time_point> first;
   size_t received = 0;
@@ -290,6 +293,19 @@ TEST_F(OpenAiSpeechTest, MistakesAreOpenAiErrors) {
   EXPECT_EQ(e.value("type", ""), "invalid_request_error");
   e = OpenAiErrorOf(PostJson(*client_, kSpeechPath, Speech(" ... ", "mp3")), 400);
   EXPECT_EQ(e.value("param", ""), "input");
+  // A NUL would end espeak-ng's text early: refused, not cut short.
+  e = OpenAiErrorOf(
+      PostJson(*client_, kSpeechPath, Speech(std::string("Hello") + '\0' + " there.", "mp3")), 400);
+  EXPECT_EQ(e.value("param", ""), "input");
+  EXPECT_EQ(e.value("message", ""), "input must not contain NUL characters");
+  // OpenAI's dated snapshots are its models too; an unknown model names no parameter.
+  auto dated = PostJson(*client_, kSpeechPath,
+                        Speech("Hi.", "mp3", {{"model", "gpt-4o-mini-tts-2025-12-15"}}));
+  ASSERT_TRUE(dated);
+  EXPECT_EQ(dated->status, 200);
+  e = OpenAiErrorOf(PostJson(*client_, kSpeechPath, Speech("Hi.", "mp3", {{"model", "tts-1-x"}})),
+                    404);
+  EXPECT_TRUE(e.at("param").is_null());
 }
 
 TEST_F(OpenAiSpeechTest, ModelsAndVoices) {
@@ -317,6 +333,56 @@ TEST_F(OpenAiSpeechTest, ModelsAndVoices) {
   EXPECT_EQ(v.at("voices").size(), 54U);
   EXPECT_EQ(v.at("openai_voices").size(), 13U);
   EXPECT_EQ(v.at("openai_voices").at(0), json({{"id", "alloy"}, {"voice", "af_alloy"}}));
+}
+
+// Streams hold an HTTP worker while they last: past half of HTTP_THREADS another is refused
+// before it starts (503 with Retry-After, which OpenAI's SDKs retry), and MAX_TEXT_LENGTH
+// bounds the input as it does generate's.
+TEST(OpenAiSpeechLimitsTest, StreamsAreCappedAndTheTextLimitHolds) {
+  SharedServer server({.env = {{"HTTP_THREADS", "4"}, {"MAX_TEXT_LENGTH", "2000"}}});
+  ASSERT_TRUE(server.started()) << server.start_error();
+  std::string text;
+  while (text.size() < 1900) text += "Another sentence to keep the engine busy for a while. ";
+  const std::string body = Speech(text, "pcm").dump();
+  // Two clients that start a stream and stop reading: both places taken.
+  std::vector<int> held;
+  for (int i = 0; i < 2; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string request =
+        "POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    char buffer[64];
+    ASSERT_GT(read(fd, buffer, sizeof(buffer)), 0);  // it has started
+    held.push_back(fd);
+  }
+  auto client = MakeClient(server.port());
+  json e = OpenAiErrorOf(PostJson(*client, kSpeechPath, Speech("Hi.", "mp3")), 503);
+  EXPECT_EQ(e.value("code", ""), "server_busy");
+  auto busy = PostJson(*client, kSpeechPath, Speech("Hi.", "mp3"));
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->get_header_value("Retry-After"), "1");
+  auto health = client->Get("/health");  // the other workers still serve
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  for (int fd : held) close(fd);
+  // The places come back once those streams end.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    auto res = PostJson(*client, kSpeechPath, Speech("Hi.", "mp3"));
+    status = res ? res->status : -1;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
+  e = OpenAiErrorOf(PostJson(*client, kSpeechPath, Speech(std::string(2001, 'a'), "mp3")), 400);
+  EXPECT_EQ(e.value("param", ""), "input");
 }
 
 // ALLOW_ANONYMOUS=false: a Bearer API key or JWT is needed, and OpenAI's 401s say what is wrong.

@@ -15,7 +15,8 @@ const formats = {
   mp3: 'audio/mpeg', opus: 'audio/ogg', aac: 'audio/aac',
   flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm',
 };
-const tenSentences = Array.from({ length: 10 }, (_, i) =>
+// Forty sentences: about two seconds of synthesis, so that a stall cannot decide the check.
+const manySentences = Array.from({ length: 40 }, (_, i) =>
   `This is sentence number ${i + 1}, and it carries a few more words to say.`).join(' ');
 
 async function check(name, fn) {
@@ -45,7 +46,7 @@ for (const [format, contentType] of Object.entries(formats)) {
 await check('speech streamed, first bytes early', async () => {
   const started = performance.now();
   const response = await client.audio.speech.create({
-    model: 'tts-1-hd', voice: 'nova', input: tenSentences, response_format: 'mp3',
+    model: 'tts-1-hd', voice: 'nova', input: manySentences, response_format: 'mp3',
   });
   let first = 0;
   let chunks = 0;
