@@ -43,6 +43,8 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx);
 // Handlers (tts_handlers.cc, static_handler.cc).
 Response HandleGenerate(const ApiContext& ctx, const Request& req);
 Response HandleGenerateSimple(const ApiContext& ctx, const Request& req);
+// POST /api/v1/tts/marks: generate's fields → Polly-style speech marks, one JSON per line.
+Response HandleMarks(const ApiContext& ctx, const Request& req);
 Response HandleS3Info(const ApiContext& ctx, const Request& req);
 Response HandleCleanup(const ApiContext& ctx, const Request& req);
 Response HandleVoices(const ApiContext& ctx, const Request& req);

@@ -12,6 +12,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/metrics", bind(&HandleMetrics)},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate)},
       {"POST", "/api/v1/tts/generate-simple", bind(&HandleGenerateSimple)},
+      {"POST", "/api/v1/tts/marks", bind(&HandleMarks)},
       {"GET", "/api/v1/tts/s3-info", bind(&HandleS3Info)},
       {"POST", "/api/v1/tts/cleanup", bind(&HandleCleanup)},
       {"GET", "/api/v1/tts/voices", bind(&HandleVoices)},

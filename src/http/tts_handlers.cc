@@ -5,6 +5,7 @@
 #include "http/api.h"
 #include "http/errors.h"
 #include "http/params.h"
+#include "tts/marks.h"
 #include "tts/voice_catalog.h"
 #include "util/strings.h"
 
@@ -21,6 +22,16 @@ Result<service::Session> ValidateAndCreate(const ApiContext& ctx, const service:
   for (const Status& e : ctx.generation->Validate(in)) errors->Add(e);
   if (!errors->empty()) return Status::InvalidArgument("invalid fields");
   return ctx.generation->Create(caller, in);
+}
+
+json MarkJson(const tts::SpeechMark& mark) {
+  json j = {{"time", mark.time_ms}, {"type", tts::MarkTypeName(mark.type)}};
+  if (mark.type != tts::MarkType::kViseme) {
+    j["start"] = mark.start;
+    j["end"] = mark.end;
+  }
+  j["value"] = mark.value;
+  return j;
 }
 
 }  // namespace
@@ -43,6 +54,11 @@ json SessionJson(const service::Session& session) {
                         {"duration", seg.duration_seconds},
                         {"size_bytes", seg.byte_size},
                         {"sha256", seg.sha256_hex}});
+    if (seg.marks) {
+      json marks = json::array();
+      for (const tts::SpeechMark& mark : *seg.marks) marks.push_back(MarkJson(mark));
+      segments.back()["marks"] = std::move(marks);
+    }
   }
   return {{"message", "Speech generated successfully"},
           {"audio_files", audio_files},
@@ -71,17 +87,18 @@ void ReadFormat(std::string_view name, FieldErrors* errors, audio::AudioFormat* 
   }
 }
 
-}  // namespace
-
-Response HandleGenerate(const ApiContext& ctx, const Request& req) {
-  auto caller = Caller(ctx, req, /*require_user=*/false);
-  if (!caller.ok()) return ErrorResponse(caller.status());
-  json body;
-  if (auto bad = ParseObject(req, &body)) return *bad;
-
-  service::GenerationRequest in;
-  FieldErrors errors("body");
-  auto& s = in.synthesis;
+// The JSON body of generate (and of marks, which takes its synthesis fields): field errors go
+// to `errors`; a text over MAX_TEXT_LENGTH is the 413 returned, checked before anything else.
+std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body,
+                                         FieldErrors* out_errors, service::GenerationRequest* in) {
+  FieldErrors& errors = *out_errors;
+  auto& s = in->synthesis;
+  auto boolean_field = [&](const char* name, bool* out) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) return;
+    if (!it->is_boolean()) return errors.Add(name, "must be a boolean", "type_error");
+    *out = it->get<bool>();
+  };
   auto string_field = [&](const char* name, std::string* out, bool required) {
     auto it = body.find(name);
     if (it == body.end() || it->is_null()) {
@@ -100,7 +117,7 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   string_field("split_pattern", &s.split_pattern, false);
   std::string format;
   string_field("format", &format, false);
-  if (!format.empty()) ReadFormat(format, &errors, &in.format);
+  if (!format.empty()) ReadFormat(format, &errors, &in->format);
   if (auto it = body.find("speed"); it != body.end() && !it->is_null()) {
     if (it->is_number()) {
       s.speed = it->get<double>();
@@ -108,19 +125,53 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
       errors.Add("speed", "must be a number", "type_error");
     }
   }
-  if (auto it = body.find("use_s3"); it != body.end() && !it->is_null()) {
-    if (it->is_boolean()) {
-      in.use_s3 = it->get<bool>();
-    } else {
-      errors.Add("use_s3", "must be a boolean", "type_error");
-    }
-  }
-  ReadUrlExpiry(body, &errors, &in.url_expiry_seconds);
+  boolean_field("use_s3", &in->use_s3);
+  boolean_field("marks", &in->marks);
+  ReadUrlExpiry(body, &errors, &in->url_expiry_seconds);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response HandleGenerate(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/false);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
+  service::GenerationRequest in;
+  FieldErrors errors("body");
+  if (auto too_long = ReadGenerateBody(ctx, body, &errors, &in)) return *too_long;
   if (!errors.empty()) return errors.ToResponse();
   auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
   if (!session.ok()) return ErrorFromStatus(session.status(), "body");
   return Response::Json(200, SessionJson(*session));
+}
+
+Response HandleMarks(const ApiContext& ctx, const Request& req) {
+  auto caller = Caller(ctx, req, /*require_user=*/false);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  json body;
+  if (auto bad = ParseObject(req, &body)) return *bad;
+  service::GenerationRequest in;
+  FieldErrors errors("body");
+  if (auto too_long = ReadGenerateBody(ctx, body, &errors, &in)) return *too_long;
+  if (!errors.empty()) return errors.ToResponse();
+  for (const Status& e : ctx.generation->Validate(in)) errors.Add(e);
+  if (!errors.empty()) return errors.ToResponse();
+  auto segments = ctx.generation->Marks(in.synthesis);
+  if (!segments.ok()) return ErrorFromStatus(segments.status(), "body");
+  // Polly's speech-marks stream: one JSON object per line, time from the segment's start.
+  Response res;
+  res.content_type = "application/x-json-stream";
+  for (const service::SegmentMarks& segment : *segments) {
+    for (const tts::SpeechMark& mark : segment.marks) {
+      json line = MarkJson(mark);
+      line["segment"] = segment.index;
+      res.body += line.dump() + "\n";
+    }
+  }
+  return res;
 }
 
 Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {

@@ -53,6 +53,31 @@ int64_t GenerationService::UrlExpiry(const GenerationRequest& request) const {
   return ResolveUrlExpiry(request.url_expiry_seconds, limits_.default_url_expiry_seconds).value();
 }
 
+namespace {
+
+// Marks need offsets into the caller's text; the engine reads Japanese as kana (libkakasi),
+// whose offsets would point elsewhere, so Japanese gets its visemes only.
+std::vector<tts::SpeechMark> MarksOf(const tts::SynthesizedSegment& segment,
+                                     const std::string& language_code) {
+  const char language = language_code.empty() ? 'a' : language_code[0];
+  return tts::BuildMarks(segment.graphemes, segment.pcm, language, language != 'j');
+}
+
+}  // namespace
+
+Result<std::vector<SegmentMarks>> GenerationService::Marks(
+    const tts::SynthesisRequest& request) const {
+  std::vector<tts::SynthesizedSegment> synthesized;
+  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(request));
+  std::vector<SegmentMarks> out;
+  out.reserve(synthesized.size());
+  for (const tts::SynthesizedSegment& seg : synthesized) {
+    out.push_back(
+        {seg.index, seg.graphemes, seg.duration_seconds, MarksOf(seg, request.language_code)});
+  }
+  return out;
+}
+
 Result<Session> GenerationService::Create(const Principal& principal,
                                           const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
@@ -98,6 +123,7 @@ Result<Session> GenerationService::Create(const Principal& principal,
   for (size_t i = 0; i < synthesized.size(); ++i) {
     tts::SynthesizedSegment& synth = synthesized[i];
     Segment seg;
+    if (request.marks) seg.marks = MarksOf(synth, synthesis.language_code);
     seg.index = synth.index;
     seg.graphemes = std::move(synth.graphemes);
     seg.phonemes = std::move(synth.phonemes);

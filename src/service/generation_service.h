@@ -12,6 +12,7 @@
 #include "service/session.h"
 #include "service/storage_backends.h"
 #include "service/url_minter.h"
+#include "tts/marks.h"
 #include "tts/synthesizer.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -23,9 +24,18 @@ struct GenerationRequest {
   // The stored files' format: segment_NNN.<extension>, at the engine's own rate.
   audio::AudioFormat format = audio::AudioFormat::kWav;
   bool use_s3 = true;  // honoured only when USE_S3_STORAGE is on
+  bool marks = false;  // each segment's speech marks in the answer (tts/marks.h)
   // How long the URLs handed back live; nullopt or 0 mean the configured default (as in the
   // original).
   std::optional<int64_t> url_expiry_seconds;
+};
+
+// The speech marks of one segment of a text, without its audio.
+struct SegmentMarks {
+  int index = 0;
+  std::string graphemes;
+  double duration_seconds = 0;
+  std::vector<tts::SpeechMark> marks;
 };
 
 struct GenerationLimits {
@@ -62,6 +72,10 @@ class GenerationService {
   // the request's expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the
   // server's own is Internal or IOError and names no field.
   Result<Session> Create(const Principal& principal, const GenerationRequest& request) const;
+
+  // The speech marks of every segment of `request`, its audio synthesized and thrown away.
+  // REQUIRES: CheckTextLength and Validate passed.
+  Result<std::vector<SegmentMarks>> Marks(const tts::SynthesisRequest& request) const;
 
  private:
   int64_t UrlExpiry(const GenerationRequest& request) const;

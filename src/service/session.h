@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "storage/audio_store.h"
+#include "tts/marks.h"
 
 namespace swha::service {
 
@@ -39,6 +40,8 @@ struct Segment {
   std::optional<std::string> local_url;
   std::optional<std::string> presigned_url;
   std::optional<int64_t> expires_at;  // of the URL a client should fetch (PreferredUrl)
+  // Speech marks of the segment's audio, when they were asked for (never stored in the catalog).
+  std::optional<std::vector<tts::SpeechMark>> marks;
 
   // The URL a client should fetch: the presigned one when the segment is in S3, else local.
   const std::optional<std::string>& PreferredUrl() const {

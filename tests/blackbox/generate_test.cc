@@ -281,5 +281,73 @@ TEST_F(GenerateTest, EveryFormatIsStoredServedAndDecodable) {
   EXPECT_EQ(detail.at(0).at("loc"), json({"body", "format"}));
 }
 
+// "marks": true adds each segment's Polly-style speech marks; their offsets cut the words out
+// of the segment's text and their times lie inside its audio. POST /api/v1/tts/marks gives the
+// same marks as JSON lines without storing audio.
+TEST_F(GenerateTest, SpeechMarksLineUpWithTheWords) {
+  json request = kTwoSentences;
+  request["marks"] = true;
+  auto res = PostJson(*client_, kGeneratePath, request);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json body = ParseJson(res->body);
+  std::vector<std::vector<std::string>> words_by_segment;
+  for (const json& seg : body.at("audio_segments")) {
+    const std::string text = seg.at("graphemes");
+    const double duration_ms = seg.at("duration").get<double>() * 1000;
+    ASSERT_TRUE(seg.contains("marks")) << seg.dump();
+    std::vector<std::string> words;
+    int64_t previous = -1;
+    bool saw_viseme = false;
+    for (const json& mark : seg.at("marks")) {
+      const int64_t time = mark.at("time");
+      EXPECT_GE(time, previous);
+      EXPECT_LT(time, duration_ms);
+      previous = time;
+      if (mark.at("type") == "word") {
+        const size_t start = mark.at("start");
+        const size_t end = mark.at("end");
+        EXPECT_EQ(text.substr(start, end - start), mark.at("value").get<std::string>());
+        words.push_back(mark.at("value"));
+      } else if (mark.at("type") == "viseme") {
+        saw_viseme = true;
+        EXPECT_FALSE(mark.contains("start"));
+      }
+    }
+    EXPECT_TRUE(saw_viseme);
+    words_by_segment.push_back(words);
+  }
+  EXPECT_EQ(words_by_segment,
+            (std::vector<std::vector<std::string>>{{"Hello", "world"},
+                                                   {"This", "is", "the", "second", "sentence"}}));
+  // Without "marks", none.
+  auto plain = PostJson(*client_, kGeneratePath, kTwoSentences);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(ParseJson(plain->body).at("audio_segments").at(0).contains("marks"));
+
+  const int sessions_before = CountEntries(server_->process().audio_dir());
+  auto lines = PostJson(*client_, "/api/v1/tts/marks", kTwoSentences);
+  ASSERT_TRUE(lines);
+  ASSERT_EQ(lines->status, 200) << lines->body;
+  EXPECT_EQ(lines->get_header_value("Content-Type"), "application/x-json-stream");
+  std::vector<std::vector<std::string>> streamed(2);
+  size_t count = 0;
+  for (size_t at = 0, end; (end = lines->body.find('\n', at)) != std::string::npos; at = end + 1) {
+    const json mark = ParseJson(lines->body.substr(at, end - at));
+    ASSERT_TRUE(mark.is_object()) << lines->body.substr(at, end - at);
+    ++count;
+    const int segment = mark.at("segment");
+    ASSERT_TRUE(segment == 0 || segment == 1);
+    if (mark.at("type") == "word")
+      streamed[static_cast<size_t>(segment)].push_back(mark.at("value"));
+  }
+  EXPECT_GT(count, 10U);
+  EXPECT_EQ(streamed, words_by_segment);
+  EXPECT_EQ(CountEntries(server_->process().audio_dir()), sessions_before) << "no audio stored";
+  auto bad = PostJson(*client_, "/api/v1/tts/marks", {{"text", "Hi."}, {"voice", "nobody"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422);
+}
+
 }  // namespace
 }  // namespace swha::blackbox
