@@ -79,6 +79,12 @@ Response OpenAiError(int http_status, std::string_view message, std::string_view
   return r;
 }
 
+Response ErrorForPath(std::string_view path, int http_status, std::string_view detail) {
+  if (!path.starts_with("/v1/")) return ErrorResponse(http_status, detail);
+  return OpenAiError(http_status, detail,
+                     http_status >= 500 ? "server_error" : "invalid_request_error");
+}
+
 Response OpenAiErrorFromStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:

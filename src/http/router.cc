@@ -100,11 +100,11 @@ Response Router::Answer(Request& request, std::string_view* pattern) const {
     return ErrorResponse(500, "Internal server error");
   }
   if (!allowed.empty()) {
-    Response r = ErrorResponse(405, "Method Not Allowed");
+    Response r = ErrorForPath(request.path, 405, "Method Not Allowed");
     r.headers.emplace_back("Allow", allowed);
     return r;
   }
-  return ErrorResponse(404, "Not Found");
+  return ErrorForPath(request.path, 404, "Not Found");
 }
 
 }  // namespace swha::http

@@ -79,8 +79,8 @@ struct HttpServer::Impl {
       // httplib itself sets 413 when a Content-Length exceeds the payload limit.
       too_large = too_large || res.status == 413;
       Write(req,
-            too_large ? ErrorResponse(413, "Request body too large")
-                      : ErrorResponse(400, "Request body could not be read"),
+            too_large ? ErrorForPath(req.path, 413, "Request body too large")
+                      : ErrorForPath(req.path, 400, "Request body could not be read"),
             res);
       // What is left of the body is still on the wire: the connection cannot be reused.
       res.set_header("Connection", "close");
@@ -184,9 +184,9 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   });
   // Errors raised inside httplib (413 body too large, 400 malformed request) have no body yet.
   s.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        Response r = ErrorResponse(res.status, LibraryErrorDetail(res.status));
+        Response r = ErrorForPath(req.path, res.status, LibraryErrorDetail(res.status));
         res.set_content(r.body, r.content_type);
         return httplib::Server::HandlerResponse::Handled;
       }));

@@ -306,6 +306,13 @@ TEST_F(OpenAiSpeechTest, MistakesAreOpenAiErrors) {
   e = OpenAiErrorOf(PostJson(*client_, kSpeechPath, Speech("Hi.", "mp3", {{"model", "tts-1-x"}})),
                     404);
   EXPECT_TRUE(e.at("param").is_null());
+  // Errors made before any handler runs are OpenAI's too under /v1/, the original's elsewhere.
+  OpenAiErrorOf(client_->Get("/v1/audio/nothing"), 404);
+  OpenAiErrorOf(client_->Get(std::string(kSpeechPath)), 405);
+  OpenAiErrorOf(PostRaw(*client_, kSpeechPath, std::string(2 << 20, ' ')), 413);
+  auto original = client_->Get("/api/v1/nothing");
+  ASSERT_TRUE(original);
+  EXPECT_TRUE(ParseJson(original->body).contains("detail"));
 }
 
 TEST_F(OpenAiSpeechTest, ModelsAndVoices) {
