@@ -47,6 +47,23 @@ std::string SqliteCatalogPath(const config::Settings& settings) {
   return JoinPath(settings.data_dir, "swha.db");
 }
 
+tts::EngineConfig EngineConfigOf(const config::Settings& settings) {
+  const config::EngineSettings& t = settings.tts;
+  tts::EngineConfig config{
+      .type = t.upstream() ? tts::EngineType::kOpenAiUpstream : tts::EngineType::kEspeakNg,
+      .threads = settings.engine_threads};
+  config.upstream = tts::UpstreamConfig{.base_url = t.upstream_url,
+                                        .api_key = t.upstream_api_key,
+                                        .model = t.upstream_model,
+                                        .max_concurrency = t.upstream_max_concurrency,
+                                        .timeout_ms = t.upstream_timeout_ms,
+                                        .phonemize_upstream = t.upstream_phonemize == "upstream",
+                                        .voice_names = t.upstream_voice_names == "openai"
+                                                           ? tts::UpstreamVoiceNames::kOpenAi
+                                                           : tts::UpstreamVoiceNames::kKokoro};
+  return config;
+}
+
 Result<std::unique_ptr<Service>> Service::Create(const config::Settings& settings) {
   if (settings.secret_key.empty()) return Status::Internal("SECRET_KEY is not set");
   auto service = std::unique_ptr<Service>(new Service());
@@ -54,8 +71,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   const config::Settings& s = service->settings_;
 
   FileSystem* fs = FileSystem::Default();
-  SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEngine({.type = tts::EngineType::kEspeakNg,
-                                                             .threads = s.engine_threads}));
+  SWHA_ASSIGN_OR_RETURN(service->engine_, tts::CreateEngine(EngineConfigOf(s)));
   service->synthesizer_ = std::make_unique<tts::Synthesizer>(service->engine_.get());
   service->service_metrics_ = std::make_unique<metrics::ServiceMetrics>(&service->metrics_);
   const metrics::ServiceMetrics* counted = service->service_metrics_.get();

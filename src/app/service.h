@@ -31,6 +31,8 @@ namespace swha::app {
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const config::Settings& settings);
 // Where the SQLite catalog is (whether or not DATABASE_URL names PostgreSQL).
 std::string SqliteCatalogPath(const config::Settings& settings);
+// The engine TTS_ENGINE and its settings name.
+tts::EngineConfig EngineConfigOf(const config::Settings& settings);
 
 class Service {
  public:

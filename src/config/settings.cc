@@ -15,6 +15,7 @@
 #include "catalog/limits.h"
 #include "config/setting_errors.h"
 #include "storage/limits.h"
+#include "tts/limits.h"
 #include "util/crypto.h"
 #include "util/strings.h"
 
@@ -42,6 +43,9 @@ constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info"
                                                         "warn",  "error", "off"};
 constexpr std::array<std::string_view, 3> kAddressingStyles = {"auto", "path", "virtual"};
 constexpr std::array<std::string_view, 2> kSseModes = {"AES256", "aws:kms"};
+constexpr std::array<std::string_view, 2> kEngines = {"espeak", "openai"};
+constexpr std::array<std::string_view, 2> kPhonemizers = {"local", "upstream"};
+constexpr std::array<std::string_view, 2> kVoiceNamings = {"kokoro", "openai"};
 
 struct IntRule {
   std::string_view var;
@@ -64,6 +68,9 @@ constexpr IntRule kPresignedExpiryRule{"S3_PRESIGNED_URL_EXPIRY", 1, storage::kM
 constexpr IntRule kLipsyncExpiryRule{"LIPSYNC_AUDIO_URL_EXPIRY", 60, storage::kMaxUrlExpirySeconds,
                                      "seconds"};
 constexpr IntRule kSyncTimeoutRule{"SYNC_API_TIMEOUT_MS", 1000, 600000, "milliseconds"};
+constexpr IntRule kUpstreamConcurrencyRule{"TTS_UPSTREAM_MAX_CONCURRENCY", 1,
+                                           tts::kMaxUpstreamConcurrency, "requests in flight"};
+constexpr IntRule kUpstreamTimeoutRule{"TTS_UPSTREAM_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 constexpr IntRule kMaxUploadsRule{"S3_MAX_CONCURRENT_UPLOADS", 1, 64, ""};
 constexpr IntRule kLifecycleDaysRule{"S3_LIFECYCLE_DAYS", 0, storage::kMaxLifecycleDays,
                                      "0 leaves the bucket's lifecycle rules alone"};
@@ -450,6 +457,53 @@ std::string RedactDatabaseUrl(std::string_view url) {
   return out;
 }
 
+namespace {
+
+Status ValidateEngine(const EngineSettings& tts) {
+  if (!IsOneOf(tts.engine, kEngines)) {
+    return Invalid("TTS_ENGINE", tts.engine, ChoiceExpectation(kEngines, false));
+  }
+  SWHA_RETURN_IF_ERROR(CheckUrl("TTS_UPSTREAM_URL", tts.upstream_url));
+  if (tts.upstream() && tts.upstream_url.empty()) {
+    return Required("TTS_UPSTREAM_URL", "TTS_ENGINE is openai");
+  }
+  if (tts.upstream_model.empty() || HasSpaceOrControl(tts.upstream_model)) {
+    return Invalid("TTS_UPSTREAM_MODEL", tts.upstream_model,
+                   "a model name without spaces, e.g. kokoro or tts-1");
+  }
+  if (HasSpaceOrControl(tts.upstream_api_key)) {
+    return InvalidSecret("TTS_UPSTREAM_API_KEY", "a key without spaces or control characters");
+  }
+  SWHA_RETURN_IF_ERROR(CheckRange(kUpstreamConcurrencyRule, tts.upstream_max_concurrency));
+  SWHA_RETURN_IF_ERROR(CheckRange(kUpstreamTimeoutRule, tts.upstream_timeout_ms));
+  if (!IsOneOf(tts.upstream_phonemize, kPhonemizers)) {
+    return Invalid("TTS_UPSTREAM_PHONEMIZE", tts.upstream_phonemize,
+                   ChoiceExpectation(kPhonemizers, false));
+  }
+  if (!IsOneOf(tts.upstream_voice_names, kVoiceNamings)) {
+    return Invalid("TTS_UPSTREAM_VOICE_NAMES", tts.upstream_voice_names,
+                   ChoiceExpectation(kVoiceNamings, false));
+  }
+  return Status::Ok();
+}
+
+Status ReadEngine(const EnvMap& env, EngineSettings* tts) {
+  SWHA_RETURN_IF_ERROR(ReadChoice(env, "TTS_ENGINE", kEngines, false, &tts->engine));
+  SWHA_RETURN_IF_ERROR(ReadUrl(env, "TTS_UPSTREAM_URL", &tts->upstream_url));
+  // OpenAI's SDKs take base URLs ending in /v1; the same URL works here.
+  if (tts->upstream_url.ends_with("/v1")) tts->upstream_url.resize(tts->upstream_url.size() - 3);
+  ReadString(env, "TTS_UPSTREAM_API_KEY", &tts->upstream_api_key);
+  ReadString(env, "TTS_UPSTREAM_MODEL", &tts->upstream_model);
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kUpstreamConcurrencyRule, &tts->upstream_max_concurrency));
+  SWHA_RETURN_IF_ERROR(ReadInt(env, kUpstreamTimeoutRule, &tts->upstream_timeout_ms));
+  SWHA_RETURN_IF_ERROR(
+      ReadChoice(env, "TTS_UPSTREAM_PHONEMIZE", kPhonemizers, false, &tts->upstream_phonemize));
+  return ReadChoice(env, "TTS_UPSTREAM_VOICE_NAMES", kVoiceNamings, false,
+                    &tts->upstream_voice_names);
+}
+
+}  // namespace
+
 Status Settings::Validate() const {
   if (host.empty() || HasSpaceOrControl(host)) {
     return Invalid("HOST", host, "a hostname or IP address to listen on");
@@ -490,6 +544,8 @@ Status Settings::Validate() const {
   }
   SWHA_RETURN_IF_ERROR(CheckRange(kLipsyncExpiryRule, lipsync_audio_url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kSyncTimeoutRule, sync_api_timeout_ms));
+
+  SWHA_RETURN_IF_ERROR(ValidateEngine(tts));
 
   SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, s3.presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kMaxUploadsRule, s3.max_concurrent_uploads));
@@ -585,6 +641,14 @@ std::string Settings::ToString() const {
   line("SYNC_WEBHOOK_SECRET", SecretForDisplay(sync_webhook_secret));
   number("LIPSYNC_AUDIO_URL_EXPIRY", lipsync_audio_url_expiry);
   number("SYNC_API_TIMEOUT_MS", sync_api_timeout_ms);
+  text("TTS_ENGINE", tts.engine);
+  text("TTS_UPSTREAM_URL", tts.upstream_url);
+  line("TTS_UPSTREAM_API_KEY", SecretForDisplay(tts.upstream_api_key));
+  text("TTS_UPSTREAM_MODEL", tts.upstream_model);
+  number("TTS_UPSTREAM_MAX_CONCURRENCY", tts.upstream_max_concurrency);
+  number("TTS_UPSTREAM_TIMEOUT_MS", tts.upstream_timeout_ms);
+  text("TTS_UPSTREAM_PHONEMIZE", tts.upstream_phonemize);
+  text("TTS_UPSTREAM_VOICE_NAMES", tts.upstream_voice_names);
   flag("USE_S3_STORAGE", s3.use_s3_storage);
   line("AWS_ACCESS_KEY_ID", MaskAccessKeyId(s3.access_key_id));
   line("AWS_SECRET_ACCESS_KEY", SecretForDisplay(s3.secret_access_key));
@@ -644,6 +708,8 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
   ReadString(env, "SYNC_WEBHOOK_SECRET", &s.sync_webhook_secret);
   SWHA_RETURN_IF_ERROR(ReadInt(env, kLipsyncExpiryRule, &s.lipsync_audio_url_expiry));
   SWHA_RETURN_IF_ERROR(ReadInt(env, kSyncTimeoutRule, &s.sync_api_timeout_ms));
+
+  SWHA_RETURN_IF_ERROR(ReadEngine(env, &s.tts));
 
   S3Settings& s3 = s.s3;
   SWHA_RETURN_IF_ERROR(ReadBool(env, "USE_S3_STORAGE", &s3.use_s3_storage));

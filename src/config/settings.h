@@ -82,6 +82,20 @@ struct CloudFrontSettings {
   std::string ToString() const;
 };
 
+// The speech engine (TTS_ENGINE) and, for an upstream one, the server it calls
+// (tts/upstream_engine.h).
+struct EngineSettings {
+  std::string engine = "espeak";                // TTS_ENGINE: espeak | openai
+  std::string upstream_url;                     // TTS_UPSTREAM_URL, without /v1 or a trailing '/'
+  std::string upstream_api_key;                 // TTS_UPSTREAM_API_KEY (secret)
+  std::string upstream_model = "kokoro";        // TTS_UPSTREAM_MODEL
+  int upstream_max_concurrency = 4;             // TTS_UPSTREAM_MAX_CONCURRENCY
+  int upstream_timeout_ms = 60000;              // TTS_UPSTREAM_TIMEOUT_MS, one whole attempt
+  std::string upstream_phonemize = "local";     // TTS_UPSTREAM_PHONEMIZE: local | upstream
+  std::string upstream_voice_names = "kokoro";  // TTS_UPSTREAM_VOICE_NAMES: kokoro | openai
+  bool upstream() const { return engine == "openai"; }
+};
+
 struct Settings {
   std::string host = "127.0.0.1";   // HOST
   int port = 8000;                  // PORT
@@ -111,6 +125,7 @@ struct Settings {
   std::string sync_webhook_secret;                        // SYNC_WEBHOOK_SECRET (secret)
   int lipsync_audio_url_expiry = 86400;                   // LIPSYNC_AUDIO_URL_EXPIRY, seconds
   int sync_api_timeout_ms = 30000;                        // SYNC_API_TIMEOUT_MS, one whole attempt
+  EngineSettings tts;
   S3Settings s3;
   CloudFrontSettings cloudfront;
 

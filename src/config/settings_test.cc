@@ -646,3 +646,58 @@ TEST(SettingsTest, StoragePriceIsANonNegativeNumber) {
 
 }  // namespace
 }  // namespace swha::config
+
+namespace swha::config {
+namespace {
+
+TEST(SettingsTest, EngineDefaultsToEspeakAndTakesAnUpstream) {
+  const Settings defaults = LoadOk({});
+  EXPECT_EQ(defaults.tts.engine, "espeak");
+  EXPECT_FALSE(defaults.tts.upstream());
+  EXPECT_EQ(defaults.tts.upstream_model, "kokoro");
+  EXPECT_EQ(defaults.tts.upstream_max_concurrency, 4);
+  EXPECT_EQ(defaults.tts.upstream_timeout_ms, 60000);
+  EXPECT_EQ(defaults.tts.upstream_phonemize, "local");
+  EXPECT_EQ(defaults.tts.upstream_voice_names, "kokoro");
+
+  const Settings s = LoadOk({{"TTS_ENGINE", "OpenAI"},
+                             {"TTS_UPSTREAM_URL", "https://api.openai.com/v1/"},
+                             {"TTS_UPSTREAM_API_KEY", "sk-upstream-secret-77"},
+                             {"TTS_UPSTREAM_MODEL", "tts-1-hd"},
+                             {"TTS_UPSTREAM_MAX_CONCURRENCY", "64"},
+                             {"TTS_UPSTREAM_TIMEOUT_MS", "1000"},
+                             {"TTS_UPSTREAM_PHONEMIZE", "upstream"},
+                             {"TTS_UPSTREAM_VOICE_NAMES", "openai"}});
+  EXPECT_TRUE(s.tts.upstream());
+  // The SDKs' base URL (with /v1) names the same server.
+  EXPECT_EQ(s.tts.upstream_url, "https://api.openai.com");
+  EXPECT_EQ(s.tts.upstream_model, "tts-1-hd");
+  EXPECT_EQ(s.tts.upstream_max_concurrency, 64);
+  EXPECT_EQ(s.tts.upstream_timeout_ms, 1000);
+  EXPECT_EQ(s.tts.upstream_phonemize, "upstream");
+  EXPECT_EQ(s.tts.upstream_voice_names, "openai");
+  const std::string shown = s.ToString();
+  EXPECT_EQ(shown.find("sk-upstream-secret-77"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\nTTS_UPSTREAM_API_KEY=<redacted>\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\nTTS_ENGINE=openai\n"), std::string::npos) << shown;
+}
+
+TEST(SettingsTest, BadEngineSettingsAreNamed) {
+  EXPECT_NE(LoadError({{"TTS_ENGINE", "piper"}}, "TTS_ENGINE").find("espeak, openai"),
+            std::string::npos);
+  EXPECT_EQ(LoadError({{"TTS_ENGINE", "openai"}}, "TTS_UPSTREAM_URL"),
+            "TTS_UPSTREAM_URL is required when TTS_ENGINE is openai");
+  LoadError({{"TTS_UPSTREAM_URL", "ftp://kokoro"}}, "TTS_UPSTREAM_URL");
+  LoadError({{"TTS_UPSTREAM_MAX_CONCURRENCY", "0"}}, "TTS_UPSTREAM_MAX_CONCURRENCY");
+  LoadError({{"TTS_UPSTREAM_MAX_CONCURRENCY", "65"}}, "TTS_UPSTREAM_MAX_CONCURRENCY");
+  LoadError({{"TTS_UPSTREAM_TIMEOUT_MS", "999"}}, "TTS_UPSTREAM_TIMEOUT_MS");
+  LoadError({{"TTS_UPSTREAM_MODEL", ""}}, "TTS_UPSTREAM_MODEL");
+  LoadError({{"TTS_UPSTREAM_PHONEMIZE", "remote"}}, "TTS_UPSTREAM_PHONEMIZE");
+  LoadError({{"TTS_UPSTREAM_VOICE_NAMES", "piper"}}, "TTS_UPSTREAM_VOICE_NAMES");
+  const std::string key_error =
+      LoadError({{"TTS_UPSTREAM_API_KEY", "sk key with spaces"}}, "TTS_UPSTREAM_API_KEY");
+  EXPECT_EQ(key_error.find("sk key"), std::string::npos) << key_error;
+}
+
+}  // namespace
+}  // namespace swha::config

@@ -164,15 +164,19 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
     response.headers.emplace_back("X-Audio-Duration", fmt::format("{:.3f}", usage->AudioSeconds()));
     return response;
   }
+  auto first = ctx.speech->RenderFirst(*plan);
+  if (!first.ok()) return OpenAiErrorFromStatus(first.status());
+  auto shared_first = std::make_shared<tts::PcmAudio>(std::move(first).value());
   auto shared_plan = std::make_shared<tts::SynthesisPlan>(std::move(plan).value());
   const service::SpeechService* speech = ctx.speech;
-  response.stream = [speech, request, shared_plan, sse, slot](const BodyWriter& write) {
+  response.stream = [speech, request, shared_plan, shared_first, sse,
+                     slot](const BodyWriter& write) {
     const service::AudioSink sink = [&](std::string_view bytes) {
       if (!sse) return write(bytes);
       return write(
           SseEvent({{"type", "speech.audio.delta"}, {"audio", crypto::Base64Encode(bytes)}}));
     };
-    auto usage = speech->Speak(*request, *shared_plan, sink);
+    auto usage = speech->Speak(*request, *shared_plan, sink, shared_first.get());
     if (!usage.ok()) {
       // The status line is long gone: the only honest signal left is to cut the stream.
       if (usage.status().code() != StatusCode::kCancelled) {

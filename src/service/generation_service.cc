@@ -67,8 +67,10 @@ std::vector<tts::SpeechMark> MarksOf(const tts::SynthesizedSegment& segment,
 
 Result<std::vector<SegmentMarks>> GenerationService::Marks(
     const tts::SynthesisRequest& request) const {
+  tts::SynthesisRequest timed = request;
+  timed.want_events = true;
   std::vector<tts::SynthesizedSegment> synthesized;
-  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(request));
+  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(timed));
   std::vector<SegmentMarks> out;
   out.reserve(synthesized.size());
   for (const tts::SynthesizedSegment& seg : synthesized) {
@@ -83,7 +85,8 @@ Result<Session> GenerationService::Create(const Principal& principal,
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
   if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
   Stopwatch watch;
-  const tts::SynthesisRequest& synthesis = request.synthesis;
+  tts::SynthesisRequest synthesis = request.synthesis;
+  synthesis.want_events = request.marks;
   std::vector<tts::SynthesizedSegment> synthesized;
   SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(synthesis));
   const double synthesis_seconds = watch.ElapsedSeconds();

@@ -86,9 +86,13 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
   return Status::Internal("speech plan failed: " + s.ToString());
 }
 
+Result<tts::PcmAudio> SpeechService::RenderFirst(const tts::SynthesisPlan& plan) const {
+  return synthesizer_->Render(plan, 0);
+}
+
 Result<SpeechUsage> SpeechService::Speak(const SpeechRequest& request,
-                                         const tts::SynthesisPlan& plan,
-                                         const AudioSink& sink) const {
+                                         const tts::SynthesisPlan& plan, const AudioSink& sink,
+                                         tts::PcmAudio* first) const {
   Stopwatch watch;
   SpeechUsage usage;
   usage.input_characters = static_cast<int64_t>(Utf8Length(request.input));
@@ -105,7 +109,11 @@ Result<SpeechUsage> SpeechService::Speak(const SpeechRequest& request,
   };
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     tts::PcmAudio pcm;
-    SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+    if (i == 0 && first != nullptr) {
+      pcm = std::move(*first);
+    } else {
+      SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+    }
     if (resampler == nullptr) {
       SWHA_ASSIGN_OR_RETURN(resampler,
                             audio::Resampler::Create(pcm.sample_rate, kSpeechSampleRate));

@@ -92,10 +92,16 @@ class SpeechService {
   // naming "input", "voice" or "speed".
   Result<tts::SynthesisPlan> Prepare(const SpeechRequest& request) const;
 
-  // Renders `plan` into `sink`, segment by segment. Cancelled when the sink refuses bytes;
-  // Internal for an engine or encoder fault (the sink may then have had part of the audio).
+  // The audio of the plan's first segment. A stream renders it before its status line, so that
+  // an engine that fails at once (an upstream that is down) is still an error status rather
+  // than a stream cut short.
+  Result<tts::PcmAudio> RenderFirst(const tts::SynthesisPlan& plan) const;
+
+  // Renders `plan` into `sink`, segment by segment, starting from `first` when given (what
+  // RenderFirst returned). Cancelled when the sink refuses bytes; Internal for an engine or
+  // encoder fault (the sink may then have had part of the audio).
   Result<SpeechUsage> Speak(const SpeechRequest& request, const tts::SynthesisPlan& plan,
-                            const AudioSink& sink) const;
+                            const AudioSink& sink, tts::PcmAudio* first = nullptr) const;
 
  private:
   const SpeechLimits limits_;

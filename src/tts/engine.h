@@ -14,10 +14,15 @@ namespace swha::tts {
 
 struct VoiceSelection {
   std::string espeak_voice;  // e.g. "en-us+f3"
+  std::string kokoro_voice;  // the voice's Kokoro name, e.g. "af_heart" (upstream engines)
+  char language_code = 'a';  // Kokoro's language code of the text
 };
 
 struct SynthesisOptions {
   double speed = 1.0;  // 0.25 .. 4.0, validated by the caller
+  // Whether the caller will use PcmAudio::events. An engine that gets its events at a cost
+  // (the upstream engine synthesizes locally for them) leaves them out when false.
+  bool want_events = false;
 };
 
 // Something the engine reports at a point of its audio: where a sentence or word of the text
@@ -52,14 +57,36 @@ class Engine {
 };
 
 // The engines there are; chosen explicitly, never guessed from which settings are present.
-enum class EngineType { kEspeakNg };
-std::string_view EngineTypeName(EngineType type);  // "espeak-ng"
+enum class EngineType {
+  kEspeakNg,        // libespeak-ng in this process; needs nothing else
+  kOpenAiUpstream,  // an OpenAI-compatible server (Kokoro-FastAPI, OpenAI, ...): upstream_engine.h
+};
+std::string_view EngineTypeName(EngineType type);  // "espeak-ng", "openai"
+
+// How an upstream server names voices: Kokoro's 54 names as they are (Kokoro-FastAPI), or
+// OpenAI's 11 (OpenAI itself; each Kokoro voice sent as the OpenAI name of like gender).
+enum class UpstreamVoiceNames { kKokoro, kOpenAi };
+
+struct UpstreamConfig {
+  std::string base_url;          // TTS_UPSTREAM_URL, without /v1 and without a trailing '/'
+  std::string api_key;           // TTS_UPSTREAM_API_KEY (secret); sent as a Bearer token when set
+  std::string model = "kokoro";  // TTS_UPSTREAM_MODEL
+  int max_concurrency = 4;       // TTS_UPSTREAM_MAX_CONCURRENCY: requests in flight at once
+  int connect_timeout_ms = 3000;
+  int timeout_ms = 60000;           // TTS_UPSTREAM_TIMEOUT_MS, one whole attempt
+  bool phonemize_upstream = false;  // TTS_UPSTREAM_PHONEMIZE=upstream: its /dev/phonemize
+  UpstreamVoiceNames voice_names = UpstreamVoiceNames::kKokoro;  // TTS_UPSTREAM_VOICE_NAMES
+
+  Status Validate() const;
+  std::string ToString() const;  // without the key
+};
 
 struct EngineConfig {
   EngineType type = EngineType::kEspeakNg;
   // Parallel synthesis threads (for espeak-ng, each with a private copy of the library);
-  // 0 = one per core.
+  // 0 = one per core. The upstream engine's local espeak-ng (phonemes, timing) uses them too.
   int threads = 0;
+  UpstreamConfig upstream;  // kOpenAiUpstream only
 };
 
 // The one factory: creates the engine `config.type` names. Fails if it cannot be loaded.

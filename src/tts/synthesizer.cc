@@ -41,8 +41,10 @@ Result<SynthesisPlan> Synthesizer::Plan(const SynthesisRequest& request) const {
 
   SynthesisPlan plan;
   plan.language = *language;
-  plan.voice = VoiceSelection{EspeakVoiceName(**language, **voice)};
-  plan.options = SynthesisOptions{request.speed};
+  plan.voice = VoiceSelection{.espeak_voice = EspeakVoiceName(**language, **voice),
+                              .kokoro_voice = std::string((*voice)->name),
+                              .language_code = (*language)->code};
+  plan.options = SynthesisOptions{.speed = request.speed, .want_events = request.want_events};
   const Language& lang = **language;
   PhonemizeFn phonemize = [&](std::string_view text) -> Result<std::string> {
     auto engine_text = EngineText(lang, text);
