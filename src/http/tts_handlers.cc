@@ -36,29 +36,35 @@ json MarkJson(const tts::SpeechMark& mark) {
 
 }  // namespace
 
+// One of audio_segments.
+json SegmentJson(const service::Segment& seg) {
+  json j = {{"index", seg.index},
+            {"graphemes", seg.graphemes},
+            {"phonemes", seg.phonemes},
+            {"filename", seg.stored.filename},
+            {"local_url", OptionalJson(seg.local_url)},
+            {"presigned_url", OptionalJson(seg.presigned_url)},
+            {"s3_key", OptionalJson(seg.stored.s3_key)},
+            {"expires_at", OptionalJson(seg.expires_at)},
+            {"storage_type", storage::StorageTypeName(seg.stored.location)},
+            {"duration", seg.duration_seconds},
+            {"size_bytes", seg.byte_size},
+            {"sha256", seg.sha256_hex}};
+  if (seg.marks) {
+    json marks = json::array();
+    for (const tts::SpeechMark& mark : *seg.marks) marks.push_back(MarkJson(mark));
+    j["marks"] = std::move(marks);
+  }
+  return j;
+}
+
 // The fields both generate endpoints return.
 json SessionJson(const service::Session& session) {
   json audio_files = json::array();
   json segments = json::array();
   for (const service::Segment& seg : session.segments) {
     audio_files.push_back(OptionalJson(seg.PreferredUrl()));
-    segments.push_back({{"index", seg.index},
-                        {"graphemes", seg.graphemes},
-                        {"phonemes", seg.phonemes},
-                        {"filename", seg.stored.filename},
-                        {"local_url", OptionalJson(seg.local_url)},
-                        {"presigned_url", OptionalJson(seg.presigned_url)},
-                        {"s3_key", OptionalJson(seg.stored.s3_key)},
-                        {"expires_at", OptionalJson(seg.expires_at)},
-                        {"storage_type", storage::StorageTypeName(seg.stored.location)},
-                        {"duration", seg.duration_seconds},
-                        {"size_bytes", seg.byte_size},
-                        {"sha256", seg.sha256_hex}});
-    if (seg.marks) {
-      json marks = json::array();
-      for (const tts::SpeechMark& mark : *seg.marks) marks.push_back(MarkJson(mark));
-      segments.back()["marks"] = std::move(marks);
-    }
+    segments.push_back(SegmentJson(seg));
   }
   return {{"message", "Speech generated successfully"},
           {"audio_files", audio_files},
@@ -133,6 +139,42 @@ std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body
 
 }  // namespace
 
+namespace {
+
+// generate with "stream": true. Everything that can be refused is refused before the status
+// line; then one JSON line per segment as it is stored ({"type":"segment"}), and a last line
+// that is either the whole answer ({"type":"done"} with SessionJson's fields) or the error the
+// plain request would have answered ({"type":"error","status","detail"}), after which nothing
+// of the session is left.
+Response StreamGenerate(const ApiContext& ctx, const service::Principal& caller,
+                        const service::GenerationRequest& in) {
+  Response response;
+  response.content_type = "application/x-ndjson";
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  const service::GenerationService* generation = ctx.generation;
+  response.stream = [generation, caller, in](const BodyWriter& write) {
+    const auto line = [&write](const json& j) { return write(j.dump() + "\n"); };
+    auto session = generation->CreateStreaming(
+        caller, in, [&](const service::Segment& seg, const std::vector<std::string>& warnings) {
+          return line({{"type", "segment"}, {"segment", SegmentJson(seg)}, {"warnings", warnings}});
+        });
+    if (session.ok()) {
+      json done = SessionJson(*session);
+      done["type"] = "done";
+      return line(done);
+    }
+    if (session.status().code() == StatusCode::kCancelled) return false;
+    const Response error = ErrorFromStatus(session.status(), "body");
+    const json detail = json::parse(error.body, nullptr, /*allow_exceptions=*/false);
+    return line({{"type", "error"},
+                 {"status", error.status},
+                 {"detail", detail.is_object() ? detail["detail"] : json(nullptr)}});
+  };
+  return response;
+}
+
+}  // namespace
+
 Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
@@ -141,7 +183,20 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   service::GenerationRequest in;
   FieldErrors errors("body");
   if (auto too_long = ReadGenerateBody(ctx, body, &errors, &in)) return *too_long;
+  bool stream = false;
+  if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
+    if (it->is_boolean()) {
+      stream = it->get<bool>();
+    } else {
+      errors.Add("stream", "must be a boolean", "type_error");
+    }
+  }
   if (!errors.empty()) return errors.ToResponse();
+  if (stream) {
+    for (const Status& e : ctx.generation->Validate(in)) errors.Add(e);
+    if (!errors.empty()) return errors.ToResponse();
+    return StreamGenerate(ctx, *caller, in);
+  }
   auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
   if (!session.ok()) return ErrorFromStatus(session.status(), "body");

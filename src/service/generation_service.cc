@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "audio/encoder.h"
 #include "service/session_service.h"
 #include "storage/limits.h"
@@ -80,6 +82,78 @@ Result<std::vector<SegmentMarks>> GenerationService::Marks(
   return out;
 }
 
+Session GenerationService::NewSession(const Principal& principal,
+                                      const tts::SynthesisRequest& synthesis) const {
+  Session session;
+  session.owner = principal.OwnerTag();
+  session.session_id = storage::NewSessionId(*clock_, session.owner);
+  session.created_at_ms = clock_->NowUnixMillis();
+  session.voice = synthesis.voice;
+  session.language_code = synthesis.language_code;
+  session.speed = synthesis.speed;
+  session.split_pattern = synthesis.split_pattern;
+  session.text_length = Utf8Length(synthesis.text);
+  return session;
+}
+
+Result<storage::StoredSession> GenerationService::Store(
+    const Session& session, const GenerationRequest& request,
+    const std::vector<storage::SegmentFile>& files, const std::vector<std::string>& graphemes,
+    size_t first_index) const {
+  storage::StoredSession stored;
+  SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));
+  if (request.use_s3 && storage_->use_s3_storage) {
+    if (storage_->s3 == nullptr) {
+      stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
+                                "); audio stored locally");
+    } else {
+      const storage::SessionDescription description{
+          session.owner, session.session_id, session.voice, session.language_code,
+          session.speed, graphemes,          first_index};
+      storage_->s3->Upload(description, files, &stored);
+    }
+  }
+  return stored;
+}
+
+Segment GenerationService::MakeSegment(tts::SynthesizedSegment&& synthesized,
+                                       const storage::SegmentFile& file,
+                                       storage::StoredSegment&& stored, bool marks,
+                                       const std::string& language_code) const {
+  Segment seg;
+  if (marks) seg.marks = MarksOf(synthesized, language_code);
+  seg.index = synthesized.index;
+  seg.graphemes = std::move(synthesized.graphemes);
+  seg.phonemes = std::move(synthesized.phonemes);
+  seg.duration_seconds = synthesized.duration_seconds;
+  seg.byte_size = static_cast<int64_t>(file.bytes.size());
+  seg.sha256_hex = crypto::HexEncode(crypto::Sha256(file.bytes));
+  seg.stored = std::move(stored);
+  return seg;
+}
+
+Status GenerationService::Record(const Session& session) const {
+  Status recorded = catalog_->RecordSession(ToRecord(session));
+  if (recorded.ok()) return recorded;
+  Discard(session);
+  // Nothing the client sent can make a valid request unrecordable (a taken session id is
+  // our collision): only "the database is away" (503) is passed on; the rest is ours.
+  if (recorded.code() == StatusCode::kUnavailable) return recorded;
+  spdlog::error("session {} not recorded: {}", session.session_id, recorded.message());
+  return Status::Internal("the session could not be recorded");
+}
+
+void GenerationService::Discard(const Session& session) const {
+  const DeleteReport removed = RemoveStoredAudio(*storage_, session);
+  // What is left has no row, so only this log knows of it (`catalog check` will too).
+  for (const std::string& f : removed.local_failures) {
+    spdlog::error("session {} not recorded and not removed: {}", session.session_id, f);
+  }
+  for (const std::string& f : removed.s3_failures) {
+    spdlog::error("session {} not recorded and not removed: S3 {}", session.session_id, f);
+  }
+}
+
 Result<Session> GenerationService::Create(const Principal& principal,
                                           const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
@@ -91,67 +165,84 @@ Result<Session> GenerationService::Create(const Principal& principal,
   SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(synthesis));
   const double synthesis_seconds = watch.ElapsedSeconds();
 
-  Session session;
-  session.owner = principal.OwnerTag();
-  session.session_id = storage::NewSessionId(*clock_, session.owner);
-  session.created_at_ms = clock_->NowUnixMillis();
-  session.voice = synthesis.voice;
-  session.language_code = synthesis.language_code;
-  session.speed = synthesis.speed;
-  session.split_pattern = synthesis.split_pattern;
-  session.text_length = Utf8Length(synthesis.text);
-
+  Session session = NewSession(principal, synthesis);
   std::vector<storage::SegmentFile> files;
+  std::vector<std::string> graphemes;
   files.reserve(synthesized.size());
   for (const tts::SynthesizedSegment& seg : synthesized) {
     SWHA_ASSIGN_OR_RETURN(std::string bytes,
                           audio::EncodeAudio(request.format, seg.pcm.samples, seg.pcm.sample_rate));
     files.push_back({storage::SegmentFilename(seg.index, request.format), std::move(bytes)});
+    graphemes.push_back(seg.graphemes);
   }
   storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));
-  if (request.use_s3 && storage_->use_s3_storage) {
-    if (storage_->s3 == nullptr) {
-      stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
-                                "); audio stored locally");
-    } else {
-      storage::SessionDescription description{session.owner,   session.session_id,
-                                              synthesis.voice, synthesis.language_code,
-                                              synthesis.speed, {}};
-      for (const auto& seg : synthesized) description.graphemes.push_back(seg.graphemes);
-      storage_->s3->Upload(description, files, &stored);
-    }
-  }
+  SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, graphemes, 0));
   session.warnings = std::move(stored.warnings);
   for (size_t i = 0; i < synthesized.size(); ++i) {
-    tts::SynthesizedSegment& synth = synthesized[i];
-    Segment seg;
-    if (request.marks) seg.marks = MarksOf(synth, synthesis.language_code);
-    seg.index = synth.index;
-    seg.graphemes = std::move(synth.graphemes);
-    seg.phonemes = std::move(synth.phonemes);
-    seg.duration_seconds = synth.duration_seconds;
-    seg.byte_size = static_cast<int64_t>(files[i].bytes.size());
-    seg.sha256_hex = crypto::HexEncode(crypto::Sha256(files[i].bytes));
-    seg.stored = std::move(stored.segments[i]);
-    session.segments.push_back(std::move(seg));
+    session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
+                                           std::move(stored.segments[i]), request.marks,
+                                           synthesis.language_code));
   }
-  if (Status recorded = catalog_->RecordSession(ToRecord(session)); !recorded.ok()) {
-    const DeleteReport removed = RemoveStoredAudio(*storage_, session);
-    // What is left has no row, so only this log knows of it (`catalog check` will too).
-    for (const std::string& f : removed.local_failures) {
-      spdlog::error("session {} not recorded and not removed: {}", session.session_id, f);
-    }
-    for (const std::string& f : removed.s3_failures) {
-      spdlog::error("session {} not recorded and not removed: S3 {}", session.session_id, f);
-    }
-    // Nothing the client sent can make a valid request unrecordable (a taken session id is
-    // our collision): only "the database is away" (503) is passed on; the rest is ours.
-    if (recorded.code() == StatusCode::kUnavailable) return recorded;
-    spdlog::error("session {} not recorded: {}", session.session_id, recorded.message());
-    return Status::Internal("the session could not be recorded");
-  }
+  SWHA_RETURN_IF_ERROR(Record(session));
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
+  session.processing_time = watch.ElapsedSeconds();
+  if (metrics_ != nullptr)
+    Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);
+  return session;
+}
+
+Result<Session> GenerationService::CreateStreaming(const Principal& principal,
+                                                   const GenerationRequest& request,
+                                                   const SegmentObserver& observe) const {
+  SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
+  if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
+  Stopwatch watch;
+  tts::SynthesisRequest synthesis = request.synthesis;
+  synthesis.want_events = request.marks;
+  tts::SynthesisPlan plan;
+  SWHA_ASSIGN_OR_RETURN(plan, synthesizer_->Plan(synthesis));
+  Session session = NewSession(principal, synthesis);
+  const int64_t expiry = UrlExpiry(request);
+  double synthesis_seconds = 0;
+  // Every step that fails after the first segment is stored takes what is stored with it: a
+  // session is recorded whole or not at all, as Create's are.
+  const auto fail = [&](Status status) {
+    if (!session.segments.empty()) Discard(session);
+    return status;
+  };
+  for (size_t i = 0; i < plan.segments.size(); ++i) {
+    Stopwatch synthesis_watch;
+    auto pcm = synthesizer_->Render(plan, i);
+    if (!pcm.ok()) return fail(pcm.status());
+    synthesis_seconds += synthesis_watch.ElapsedSeconds();
+    tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,
+                                        plan.segments[i].phonemes, std::move(*pcm), 0};
+    synthesized.duration_seconds = synthesized.pcm.DurationSeconds();
+    auto bytes =
+        audio::EncodeAudio(request.format, synthesized.pcm.samples, synthesized.pcm.sample_rate);
+    if (!bytes.ok()) return fail(bytes.status());
+    const std::vector<storage::SegmentFile> files = {
+        {storage::SegmentFilename(synthesized.index, request.format), std::move(*bytes)}};
+    auto stored = Store(session, request, files, {synthesized.graphemes}, i);
+    if (!stored.ok()) return fail(stored.status());
+    std::vector<Segment> one = {MakeSegment(std::move(synthesized), files[0],
+                                            std::move(stored->segments[0]), request.marks,
+                                            synthesis.language_code)};
+    minter_->Mint(session.session_id, expiry, &one, &stored->warnings);
+    session.segments.push_back(one[0]);
+    if (!observe(one[0], stored->warnings)) {
+      spdlog::info("generate stream stopped after {} of {} segments: the receiver is gone", i + 1,
+                   plan.segments.size());
+      return fail(Status::Cancelled("the receiver of the session is gone"));
+    }
+    for (std::string& w : stored->warnings) {
+      // "S3 storage is off" would otherwise be said once per segment.
+      if (std::ranges::find(session.warnings, w) == session.warnings.end()) {
+        session.warnings.push_back(std::move(w));
+      }
+    }
+  }
+  SWHA_RETURN_IF_ERROR(Record(session));
   session.processing_time = watch.ElapsedSeconds();
   if (metrics_ != nullptr)
     Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -73,12 +74,41 @@ class GenerationService {
   // server's own is Internal or IOError and names no field.
   Result<Session> Create(const Principal& principal, const GenerationRequest& request) const;
 
+  // Receives each segment of a streamed generate once it is stored and its URLs minted, with
+  // the warnings about where it is; false when whoever reads them is gone.
+  using SegmentObserver =
+      std::function<bool(const Segment& segment, const std::vector<std::string>& warnings)>;
+
+  // Create, segment by segment: each is synthesized, stored (locally, then in S3 when asked)
+  // and handed to `observe` before the next is begun; the session is recorded after the last.
+  // Whatever stops it (a fault, `observe` returning false: Cancelled) removes what it stored,
+  // so a session is still recorded whole or not at all. The returned session's segments are
+  // those observed, URLs included.
+  Result<Session> CreateStreaming(const Principal& principal, const GenerationRequest& request,
+                                  const SegmentObserver& observe) const;
+
   // The speech marks of every segment of `request`, its audio synthesized and thrown away.
   // REQUIRES: CheckTextLength and Validate passed.
   Result<std::vector<SegmentMarks>> Marks(const tts::SynthesisRequest& request) const;
 
  private:
   int64_t UrlExpiry(const GenerationRequest& request) const;
+  // A new session of `principal`'s for `synthesis`, without segments.
+  Session NewSession(const Principal& principal, const tts::SynthesisRequest& synthesis) const;
+  // Writes `files` (segments first_index, first_index + 1, ...; `graphemes` theirs) locally,
+  // then to S3 when the request asks and S3 is on.
+  Result<storage::StoredSession> Store(const Session& session, const GenerationRequest& request,
+                                       const std::vector<storage::SegmentFile>& files,
+                                       const std::vector<std::string>& graphemes,
+                                       size_t first_index) const;
+  Segment MakeSegment(tts::SynthesizedSegment&& synthesized, const storage::SegmentFile& file,
+                      storage::StoredSegment&& stored, bool marks,
+                      const std::string& language_code) const;
+  // Records `session` in the catalog; if that fails, its audio is removed again (no audio
+  // without a row) and the error is a 503 (database away) or a 500.
+  Status Record(const Session& session) const;
+  // Removes every stored copy of an unrecorded session's audio, logging what could not go.
+  void Discard(const Session& session) const;
   // Counts a stored session. REQUIRES: metrics_.
   void Count(const Session& session, bool wanted_s3, double synthesis_seconds) const;
 

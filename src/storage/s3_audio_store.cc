@@ -210,7 +210,7 @@ std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
           {"voice", d.voice},
           {"language-code", d.language_code},
           {"speed", FormatSpeed(d.speed)},
-          {"segment-index", std::to_string(index)},
+          {"segment-index", std::to_string(d.first_index + index)},
           {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
 }
 

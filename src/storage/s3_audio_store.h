@@ -51,6 +51,7 @@ struct SessionDescription {
   std::string language_code;
   double speed = 1.0;
   std::vector<std::string> graphemes;  // per segment, same order as the files
+  size_t first_index = 0;              // the first file's segment index (streams store one)
 };
 
 struct S3Availability {

@@ -224,6 +224,40 @@ TEST_F(UpstreamEngineTest, MarksFollowTheUpstreamsAudio) {
   EXPECT_EQ(words, 4) << seg["marks"].dump();
 }
 
+// A streamed generate whose upstream fails after the first segment ends with the error the plain
+// request would have had, and the segment already stored is gone again.
+TEST_F(UpstreamEngineTest, AStreamThatFailsMidwayEndsWithTheErrorAndStoresNothing) {
+  const int before = SessionCount();
+  httplib::Request req;
+  req.method = "POST";
+  req.path = std::string(kGeneratePath);
+  req.body = json{{"text", "First line.\nSecond line.\nThird line."}, {"stream", true}}.dump();
+  req.set_header("Content-Type", "application/json");
+  std::string received;
+  req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    if (received.empty()) upstream_->FailNext(3, 500);  // after the first segment's line
+    received.append(data, length);
+    return true;
+  };
+  auto res = client_->send(req);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  std::vector<json> lines;
+  for (size_t start = 0, end; (end = received.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    lines.push_back(ParseJson(received.substr(start, end - start)));
+  }
+  ASSERT_EQ(lines.size(), 2u) << received;
+  EXPECT_EQ(lines[0]["type"], "segment");
+  EXPECT_EQ(lines[1]["type"], "error");
+  EXPECT_EQ(lines[1]["status"], 502);
+  EXPECT_NE(lines[1]["detail"].get<std::string>().find("upstream TTS server"), std::string::npos);
+  EXPECT_EQ(SessionCount(), before);
+  auto first = client_->Get(lines[0]["segment"]["local_url"].get<std::string>());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 404);
+}
+
 TEST(UpstreamPhonemizeTest, PhonemesFromTheUpstreamWhenAsked) {
   auto upstream = UpstreamStandin::Start();
   ASSERT_TRUE(upstream.ok()) << upstream.status().ToString();
