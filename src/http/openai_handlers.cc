@@ -60,8 +60,8 @@ Response TypeError(std::string_view field, std::string_view expected) {
 
 // The speech request in `body`, or the 400 for its first mistake. Only the shape is checked
 // here; values are the service's (SpeechService::Prepare).
-std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechRequest* out,
-                                          bool* sse) {
+std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechRequest* out, bool* sse,
+                                          bool* store) {
   const auto string_field = [&](std::string_view name, bool required,
                                 std::string* value) -> std::optional<Response> {
     auto it = body.find(name);
@@ -115,6 +115,17 @@ std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechReque
     if (!it->is_boolean()) return TypeError("stream", "a boolean");
     out->whole_file = !it->get<bool>() && !*sse;
   }
+  // Ours, beyond OpenAI's: keep the audio as a session. It is stored before it is sent, so
+  // the answer is the whole file (its URL goes in a header, which precedes the body).
+  if (auto it = body.find("store"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return TypeError("store", "a boolean");
+    *store = it->get<bool>();
+  }
+  if (*store && *sse) {
+    return OpenAiError(400, "store cannot be combined with stream_format 'sse'", kInvalidRequest,
+                       "store");
+  }
+  if (*store) out->whole_file = true;
   return std::nullopt;
 }
 
@@ -134,7 +145,8 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
   }
   auto request = std::make_shared<service::SpeechRequest>();
   bool sse = false;
-  if (auto bad = ReadSpeechRequest(body, request.get(), &sse)) return *bad;
+  bool store = false;
+  if (auto bad = ReadSpeechRequest(body, request.get(), &sse, &store)) return *bad;
   auto plan = ctx.speech->Prepare(*request);
   if (!plan.ok()) return OpenAiErrorFromStatus(plan.status());
   // Each synthesis holds an HTTP worker while it lasts: past the limit, the client retries
@@ -160,8 +172,30 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
       return true;
     });
     if (!usage.ok()) return OpenAiErrorFromStatus(usage.status());
-    response.body = std::move(file);
     response.headers.emplace_back("X-Audio-Duration", fmt::format("{:.3f}", usage->AudioSeconds()));
+    if (store) {
+      std::string phonemes;
+      for (const tts::TextSegment& seg : plan->segments) {
+        phonemes += (phonemes.empty() ? "" : " ") + seg.phonemes;
+      }
+      auto session = ctx.generation->RecordAudio(
+          principal, {.text = request->input,
+                      .voice = plan->voice.kokoro_voice,
+                      .language_code = std::string(1, plan->voice.language_code),
+                      .speed = request->speed,
+                      .format = request->format,
+                      .bytes = file,
+                      .duration_seconds = usage->AudioSeconds(),
+                      .phonemes = std::move(phonemes)});
+      if (!session.ok()) return OpenAiErrorFromStatus(session.status());
+      response.headers.emplace_back("X-Session-Id", session->session_id);
+      if (const auto& url = session->segments.front().PreferredUrl()) {
+        response.headers.emplace_back("X-Audio-URL", *url);
+      }
+      // Where it went ("local" after an S3 fallback); the reasons are in the session's warnings.
+      response.headers.emplace_back("X-Storage-Type", session->StorageType());
+    }
+    response.body = std::move(file);
     return response;
   }
   auto first = ctx.speech->RenderFirst(*plan);

@@ -16,6 +16,9 @@ namespace {
 
 // Set when routing starts on a worker thread; read by the access log on the same thread.
 thread_local std::chrono::steady_clock::time_point request_start;
+// How a streamed body ended ("" for a body that was not streamed), for the access log: a
+// stream cut short still logged its 200, which was sent before the body.
+thread_local std::string_view stream_outcome;
 
 std::string Lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -116,6 +119,7 @@ struct HttpServer::Impl {
             spdlog::error("streamed response failed: unknown exception");
           }
           if (complete) sink.done();
+          stream_outcome = complete ? " stream complete" : " stream cut";
           return complete;
         });
   }
@@ -151,6 +155,7 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   s.set_pre_routing_handler(
       [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
         request_start = std::chrono::steady_clock::now();
+        stream_outcome = "";
         // A POST with neither Content-Length nor chunked encoding (`curl -X POST` without -d) has
         // no body (RFC 9112 section 6.3); httplib 0.11 would instead read until the client closes.
         if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
@@ -195,7 +200,7 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start)
             .count();
     // The path only: query strings carry URL signatures.
-    spdlog::info("{} {} {} {:.1f}ms", req.method, req.path, res.status, ms);
+    spdlog::info("{} {} {} {:.1f}ms{}", req.method, req.path, res.status, ms, stream_outcome);
   });
 }
 

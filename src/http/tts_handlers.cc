@@ -148,14 +148,18 @@ namespace {
 // of the session is left.
 Response StreamGenerate(const ApiContext& ctx, const service::Principal& caller,
                         const service::GenerationRequest& in) {
+  auto started = ctx.generation->StartStreaming(in);
+  if (!started.ok()) return ErrorFromStatus(started.status(), "body");
+  auto start = std::make_shared<service::StreamStart>(std::move(started).value());
   Response response;
   response.content_type = "application/x-ndjson";
   response.headers.emplace_back("Cache-Control", "no-cache");
   const service::GenerationService* generation = ctx.generation;
-  response.stream = [generation, caller, in](const BodyWriter& write) {
+  response.stream = [generation, caller, in, start](const BodyWriter& write) {
     const auto line = [&write](const json& j) { return write(j.dump() + "\n"); };
     auto session = generation->CreateStreaming(
-        caller, in, [&](const service::Segment& seg, const std::vector<std::string>& warnings) {
+        caller, in, std::move(*start),
+        [&](const service::Segment& seg, const std::vector<std::string>& warnings) {
           return line({{"type", "segment"}, {"segment", SegmentJson(seg)}, {"warnings", warnings}});
         });
     if (session.ok()) {
@@ -164,11 +168,13 @@ Response StreamGenerate(const ApiContext& ctx, const service::Principal& caller,
       return line(done);
     }
     if (session.status().code() == StatusCode::kCancelled) return false;
+    // The body the plain request would have had, as one line.
     const Response error = ErrorFromStatus(session.status(), "body");
-    const json detail = json::parse(error.body, nullptr, /*allow_exceptions=*/false);
-    return line({{"type", "error"},
-                 {"status", error.status},
-                 {"detail", detail.is_object() ? detail["detail"] : json(nullptr)}});
+    json line_json = json::parse(error.body, nullptr, /*allow_exceptions=*/false);
+    if (!line_json.is_object()) line_json = json::object();
+    line_json["type"] = "error";
+    line_json["status"] = error.status;
+    return line(line_json);
   };
   return response;
 }

@@ -191,70 +191,131 @@ Result<Session> GenerationService::Create(const Principal& principal,
   return session;
 }
 
-Result<Session> GenerationService::CreateStreaming(const Principal& principal,
-                                                   const GenerationRequest& request,
-                                                   const SegmentObserver& observe) const {
+Result<StreamStart> GenerationService::StartStreaming(const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
   if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
   Stopwatch watch;
   tts::SynthesisRequest synthesis = request.synthesis;
   synthesis.want_events = request.marks;
-  tts::SynthesisPlan plan;
-  SWHA_ASSIGN_OR_RETURN(plan, synthesizer_->Plan(synthesis));
-  Session session = NewSession(principal, synthesis);
+  StreamStart start;
+  SWHA_ASSIGN_OR_RETURN(start.plan, synthesizer_->Plan(synthesis));
+  SWHA_ASSIGN_OR_RETURN(start.first, synthesizer_->Render(start.plan, 0));
+  start.synthesis_seconds = watch.ElapsedSeconds();
+  return start;
+}
+
+namespace {
+
+// Runs `discard` when it goes out of scope, unless Keep() was called first: whatever leaves a
+// streamed generate early (an error, a receiver gone, an exception) takes its audio with it.
+class DiscardGuard {
+ public:
+  explicit DiscardGuard(std::function<void()> discard) : discard_(std::move(discard)) {}
+  ~DiscardGuard() {
+    if (discard_) discard_();
+  }
+  DiscardGuard(const DiscardGuard&) = delete;
+  DiscardGuard& operator=(const DiscardGuard&) = delete;
+  void Keep() { discard_ = nullptr; }
+
+ private:
+  std::function<void()> discard_;
+};
+
+}  // namespace
+
+Result<Session> GenerationService::CreateStreaming(const Principal& principal,
+                                                   const GenerationRequest& request,
+                                                   StreamStart start,
+                                                   const SegmentObserver& observe) const {
+  Stopwatch watch;
+  const tts::SynthesisPlan& plan = start.plan;
+  Session session = NewSession(principal, request.synthesis);
   const int64_t expiry = UrlExpiry(request);
-  double synthesis_seconds = 0;
-  // Every step that fails after the first segment is stored takes what is stored with it: a
-  // session is recorded whole or not at all, as Create's are.
-  const auto fail = [&](Status status) {
+  double synthesis_seconds = start.synthesis_seconds;
+  // A session is recorded whole or not at all, as Create's are.
+  DiscardGuard guard([&] {
     if (!session.segments.empty()) Discard(session);
-    return status;
-  };
+  });
   for (size_t i = 0; i < plan.segments.size(); ++i) {
-    Stopwatch synthesis_watch;
-    auto pcm = synthesizer_->Render(plan, i);
-    if (!pcm.ok()) return fail(pcm.status());
-    synthesis_seconds += synthesis_watch.ElapsedSeconds();
+    tts::PcmAudio pcm;
+    if (i == 0) {
+      pcm = std::move(start.first);
+    } else {
+      Stopwatch synthesis_watch;
+      SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+      synthesis_seconds += synthesis_watch.ElapsedSeconds();
+    }
     tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,
-                                        plan.segments[i].phonemes, std::move(*pcm), 0};
+                                        plan.segments[i].phonemes, std::move(pcm), 0};
     synthesized.duration_seconds = synthesized.pcm.DurationSeconds();
-    auto bytes =
-        audio::EncodeAudio(request.format, synthesized.pcm.samples, synthesized.pcm.sample_rate);
-    if (!bytes.ok()) return fail(bytes.status());
+    SWHA_ASSIGN_OR_RETURN(
+        std::string bytes,
+        audio::EncodeAudio(request.format, synthesized.pcm.samples, synthesized.pcm.sample_rate));
     const std::vector<storage::SegmentFile> files = {
-        {storage::SegmentFilename(synthesized.index, request.format), std::move(*bytes)}};
-    auto stored = Store(session, request, files, {synthesized.graphemes}, i);
-    if (!stored.ok()) return fail(stored.status());
-    std::vector<Segment> one = {MakeSegment(std::move(synthesized), files[0],
-                                            std::move(stored->segments[0]), request.marks,
-                                            synthesis.language_code)};
-    minter_->Mint(session.session_id, expiry, &one, &stored->warnings);
-    session.segments.push_back(one[0]);
-    if (!observe(one[0], stored->warnings)) {
+        {storage::SegmentFilename(synthesized.index, request.format), std::move(bytes)}};
+    storage::StoredSession stored;
+    SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {synthesized.graphemes}, i));
+    session.segments.push_back(MakeSegment(std::move(synthesized), files[0],
+                                           std::move(stored.segments[0]), request.marks,
+                                           request.synthesis.language_code));
+    std::vector<Segment> one = {session.segments.back()};
+    minter_->Mint(session.session_id, expiry, &one, &stored.warnings);
+    session.segments.back() = one[0];
+    if (!observe(one[0], stored.warnings)) {
       spdlog::info("generate stream stopped after {} of {} segments: the receiver is gone", i + 1,
                    plan.segments.size());
-      return fail(Status::Cancelled("the receiver of the session is gone"));
+      return Status::Cancelled("the receiver of the session is gone");
     }
-    for (std::string& w : stored->warnings) {
+    for (std::string& w : stored.warnings) {
       // "S3 storage is off" would otherwise be said once per segment.
       if (std::ranges::find(session.warnings, w) == session.warnings.end()) {
         session.warnings.push_back(std::move(w));
       }
     }
   }
+  guard.Keep();  // Record removes the audio itself when the row cannot be written
   SWHA_RETURN_IF_ERROR(Record(session));
-  session.processing_time = watch.ElapsedSeconds();
+  session.processing_time = watch.ElapsedSeconds() + start.synthesis_seconds;
   if (metrics_ != nullptr)
     Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);
   return session;
 }
 
+Result<Session> GenerationService::RecordAudio(const Principal& principal,
+                                               RecordedAudio audio) const {
+  Stopwatch watch;
+  tts::SynthesisRequest synthesis;
+  synthesis.text = audio.text;
+  synthesis.voice = audio.voice;
+  synthesis.language_code = audio.language_code;
+  synthesis.speed = audio.speed;
+  Session session = NewSession(principal, synthesis);
+  GenerationRequest request;
+  request.format = audio.format;
+  const std::vector<storage::SegmentFile> files = {
+      {storage::SegmentFilename(0, audio.format), std::move(audio.bytes)}};
+  storage::StoredSession stored;
+  SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0));
+  session.warnings = std::move(stored.warnings);
+  tts::SynthesizedSegment spoken{
+      0, std::move(audio.text), std::move(audio.phonemes), {}, audio.duration_seconds};
+  session.segments.push_back(
+      MakeSegment(std::move(spoken), files[0], std::move(stored.segments[0]), false, ""));
+  SWHA_RETURN_IF_ERROR(Record(session));
+  minter_->Mint(session.session_id, limits_.default_url_expiry_seconds, &session.segments,
+                &session.warnings);
+  session.processing_time = watch.ElapsedSeconds();
+  if (metrics_ != nullptr) Count(session, storage_->use_s3_storage, std::nullopt);
+  return session;
+}
+
 void GenerationService::Count(const Session& session, bool wanted_s3,
-                              double synthesis_seconds) const {
-  metrics_->synthesis_seconds->Add(synthesis_seconds);
+                              std::optional<double> synthesis_seconds) const {
+  if (synthesis_seconds) metrics_->synthesis_seconds->Add(*synthesis_seconds);
   for (const Segment& seg : session.segments) {
     const storage::Location where = seg.stored.location;
-    metrics_->audio_seconds->Add(seg.duration_seconds);
+    if (synthesis_seconds) metrics_->audio_seconds->Add(seg.duration_seconds);
     metrics_->segments_stored->CounterFor({storage::InS3(where) ? "s3" : "local"}).Add();
     if (storage::HasLocalCopy(where)) {
       metrics_->stored_bytes->CounterFor({"local"}).Add(static_cast<double>(seg.byte_size));

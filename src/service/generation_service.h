@@ -31,6 +31,26 @@ struct GenerationRequest {
   std::optional<int64_t> url_expiry_seconds;
 };
 
+// A streamed generate that may begin (GenerationService::StartStreaming).
+struct StreamStart {
+  tts::SynthesisPlan plan;
+  tts::PcmAudio first;  // the first segment's audio
+  double synthesis_seconds = 0;
+};
+
+// Audio made by another use case (OpenAI's endpoint with "store": true), to be kept as a
+// session of one segment.
+struct RecordedAudio {
+  std::string text;
+  std::string voice;          // the Kokoro name it was spoken with
+  std::string language_code;  // Kokoro's code of that voice
+  double speed = 1.0;
+  audio::AudioFormat format = audio::AudioFormat::kMp3;
+  std::string bytes;  // the encoded file
+  double duration_seconds = 0;
+  std::string phonemes;
+};
+
 // The speech marks of one segment of a text, without its audio.
 struct SegmentMarks {
   int index = 0;
@@ -79,13 +99,22 @@ class GenerationService {
   using SegmentObserver =
       std::function<bool(const Segment& segment, const std::vector<std::string>& warnings)>;
 
-  // Create, segment by segment: each is synthesized, stored (locally, then in S3 when asked)
-  // and handed to `observe` before the next is begun; the session is recorded after the last.
-  // Whatever stops it (a fault, `observe` returning false: Cancelled) removes what it stored,
-  // so a session is still recorded whole or not at all. The returned session's segments are
-  // those observed, URLs included.
+  // The first step of a streamed Create, for before its answer has begun: the request checked
+  // (as Create checks it), planned and its first segment synthesized, so that what fails at once
+  // (an engine that is down) is still an error status. Nothing is stored yet.
+  Result<StreamStart> StartStreaming(const GenerationRequest& request) const;
+  // Create, segment by segment from `start`: each is synthesized, stored (locally, then in S3
+  // when asked) and handed to `observe` before the next is begun; the session is recorded
+  // after the last. Whatever stops it (a fault, `observe` returning false: Cancelled, an
+  // exception) removes what it stored, so a session is still recorded whole or not at all.
+  // The returned session's segments are those observed, URLs included.
   Result<Session> CreateStreaming(const Principal& principal, const GenerationRequest& request,
-                                  const SegmentObserver& observe) const;
+                                  StreamStart start, const SegmentObserver& observe) const;
+
+  // Stores `audio` as a new session of `principal`'s with one segment (segment_000.<ext>):
+  // locally, in S3 when USE_S3_STORAGE is on, in the catalog; URLs minted for the default
+  // expiry. Faults are Create's.
+  Result<Session> RecordAudio(const Principal& principal, RecordedAudio audio) const;
 
   // The speech marks of every segment of `request`, its audio synthesized and thrown away.
   // REQUIRES: CheckTextLength and Validate passed.
@@ -109,8 +138,9 @@ class GenerationService {
   Status Record(const Session& session) const;
   // Removes every stored copy of an unrecorded session's audio, logging what could not go.
   void Discard(const Session& session) const;
-  // Counts a stored session. REQUIRES: metrics_.
-  void Count(const Session& session, bool wanted_s3, double synthesis_seconds) const;
+  // Counts a stored session (its synthesis and audio time too unless another use case counted
+  // them). REQUIRES: metrics_.
+  void Count(const Session& session, bool wanted_s3, std::optional<double> synthesis_seconds) const;
 
   const GenerationLimits limits_;
   const tts::Synthesizer* synthesizer_;

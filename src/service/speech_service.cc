@@ -82,7 +82,9 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
   const Status& s = plan.status();
   if (s.field() == "text") return Status::InvalidField("input", s.message());
   if (s.field() == "speed" || s.field() == "voice") return s;
-  // Our own pattern, language and voice: anything else is a fault of ours.
+  // An engine's own fault (an upstream's 502 naming it) stays what it is.
+  if (s.code() != StatusCode::kInvalidArgument) return s;
+  // Our own pattern, language and voice: any other field is a fault of ours.
   return Status::Internal("speech plan failed: " + s.ToString());
 }
 

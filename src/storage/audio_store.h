@@ -54,7 +54,8 @@ class AudioStore {
   // Borrowed pointers must outlive the store.
   AudioStore(FileSystem* fs, std::string audio_dir);
 
-  // Writes every file of a new session; if any write fails, removes what was written and
+  // Writes every file of a new session (or, for a session stored segment by segment, the next
+  // ones); if any write fails, removes the session's directory, earlier files included, and
   // returns the error, so a session is either complete or absent.
   Result<StoredSession> Publish(const std::string& session_id,
                                 const std::vector<SegmentFile>& files);

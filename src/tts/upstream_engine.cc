@@ -71,9 +71,20 @@ std::string ErrorText(const std::string& body) {
 
 bool IsRetryable(int http_status) { return http_status == 429 || http_status >= 500; }
 
-bool IsAudioContentType(std::string_view content_type) {
-  const std::string type = ToLower(content_type.substr(0, content_type.find(';')));
-  return type.empty() || type.starts_with("audio/") || type == "application/octet-stream";
+// The types servers give raw PCM (OpenAI's "pcm"), and none: anything else (audio/mpeg from a
+// server that ignored response_format, an HTML error page) is not samples.
+bool IsPcmContentType(std::string_view content_type) {
+  const std::string type(TrimWhitespace(ToLower(content_type.substr(0, content_type.find(';')))));
+  return type.empty() || type == "audio/pcm" || type == "audio/x-pcm" || type == "audio/l16" ||
+         type == "audio/raw" || type == "application/octet-stream";
+}
+
+// The container an encoded file starts with ("RIFF", "ID3", "OggS", "fLaC"), or "".
+std::string_view EncodedAudioMagic(std::string_view body) {
+  for (std::string_view magic : {"RIFF", "ID3", "OggS", "fLaC"}) {
+    if (body.starts_with(magic)) return magic;
+  }
+  return "";
 }
 
 // [first, last) audible samples of `audio`; the whole of it when nothing is audible.
@@ -104,7 +115,7 @@ class UpstreamEngine : public Engine {
     const json parsed = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_object() || !parsed.contains("phonemes") || !parsed["phonemes"].is_string()) {
       return Status::BadGateway(name_ + " answered " + std::string(kPhonemizePath) +
-                                " without a \"phonemes\" string: " + Quote(answer.body));
+                                " without a \"phonemes\" string: " + Quote(Redact(answer.body)));
     }
     return parsed["phonemes"].get<std::string>();
   }
@@ -120,6 +131,9 @@ class UpstreamEngine : public Engine {
     // since any voice may speak any language. OpenAI refuses fields it does not know.
     if (config_.voice_names == UpstreamVoiceNames::kKokoro) {
       body["lang_code"] = std::string(1, voice.language_code);
+      // Kokoro-FastAPI streams by default, and a failure halfway would reach us as a 200 cut
+      // short: asked whole, it answers an error status instead.
+      body["stream"] = false;
     }
     storage::HttpResponse answer;
     SWHA_ASSIGN_OR_RETURN(answer, Call(kSpeechPath, body));
@@ -137,9 +151,13 @@ class UpstreamEngine : public Engine {
   // The answer must be raw 16-bit PCM: an HTML error page or JSON with a 200 is not audio.
   Result<PcmAudio> DecodePcm(const storage::HttpResponse& answer) const {
     const std::string content_type = answer.Header("content-type");
-    if (!IsAudioContentType(content_type)) {
+    if (!IsPcmContentType(content_type)) {
       return Status::BadGateway(name_ + " answered Content-Type \"" + Quote(content_type) +
-                                "\" instead of audio: " + Quote(answer.body));
+                                "\" instead of audio: " + Quote(Redact(answer.body)));
+    }
+    if (std::string_view magic = EncodedAudioMagic(answer.body); !magic.empty()) {
+      return Status::BadGateway(name_ + " answered encoded audio (" + std::string(magic) +
+                                ") instead of 16-bit PCM");
     }
     if (answer.body.empty() || answer.body.size() % 2 != 0 ||
         answer.body.size() > kMaxUpstreamAudioBytes) {
@@ -178,21 +196,38 @@ class UpstreamEngine : public Engine {
       } else if (sent->status >= 200 && sent->status < 300) {
         return sent;
       } else {
-        failure = Status::BadGateway(name_ + " answered " + std::string(path) + " with HTTP " +
-                                     std::to_string(sent->status) + ": " + ErrorText(sent->body));
+        // A refused key is said so; its answer is not quoted (OpenAI's repeats part of the key).
+        const bool refused_key = sent->status == 401 || sent->status == 403;
+        failure = Status::BadGateway(
+            name_ + " answered " + std::string(path) + " with HTTP " +
+            std::to_string(sent->status) + ": " +
+            (refused_key ? "it refused TTS_UPSTREAM_API_KEY" : ErrorText(Redact(sent->body))));
         retryable = IsRetryable(sent->status);
       }
       if (!retryable || attempt >= retry_.max_attempts) {
         if (attempt > 1) {
-          return Status::BadGateway(failure.message() + " (after " + std::to_string(attempt) +
-                                    " attempts)");
+          failure = Status::BadGateway(failure.message() + " (after " + std::to_string(attempt) +
+                                       " attempts)");
         }
+        // The 502's message goes to the client; the operator's log gets it too.
+        spdlog::warn("{}", failure.message());
         return failure;
       }
       spdlog::warn("{} (attempt {} of {}), retrying", failure.message(), attempt,
                    retry_.max_attempts);
       retry_.sleep(retry_.BackoffSeconds(attempt));
     }
+  }
+
+  // `text` with the API key cut out: an upstream's words may repeat what it was sent.
+  std::string Redact(std::string text) const {
+    // (Before any cut to length, which could leave a part of the key behind.)
+    if (config_.api_key.empty()) return text;
+    for (size_t at = text.find(config_.api_key); at != std::string::npos;
+         at = text.find(config_.api_key, at)) {
+      text.replace(at, config_.api_key.size(), "<redacted>");
+    }
+    return text;
   }
 
   const UpstreamConfig config_;

@@ -92,7 +92,8 @@ TEST_F(UpstreamEngineTest, AsksForPcmAndReadsItAsLittleEndian24kHz) {
                                           {"voice", "af_heart"},
                                           {"response_format", "pcm"},
                                           {"speed", 1.5},
-                                          {"lang_code", "a"}}));
+                                          {"lang_code", "a"},
+                                          {"stream", false}}));
 }
 
 TEST_F(UpstreamEngineTest, NoKeyNoAuthorizationHeader) {
@@ -158,12 +159,20 @@ TEST_F(UpstreamEngineTest, RefusalsAreNotRetriedAndQuoteTheUpstream) {
   EXPECT_NE(audio.status().message().find("HTTP 400: Voice 'af_heart' not found"),
             std::string::npos);
   EXPECT_EQ(transport_->requests().size(), 1u);
-  // A 401 names no key, even if the upstream echoes it back.
-  transport_->Push(Reply(401, "bad key " + std::string(kKey) + "\n"));
+  // A 401 names no key, even if the upstream echoes it back (OpenAI quotes part of it).
+  transport_->Push(Reply(
+      401, R"({"error":{"message":"Incorrect API key provided: )" + std::string(kKey) + R"("}})"));
   audio = engine->Synthesize("Hi.", Heart(), {});
   ASSERT_EQ(audio.status().code(), StatusCode::kBadGateway);
   EXPECT_NE(audio.status().message().find("HTTP 401"), std::string::npos);
-  EXPECT_EQ(transport_->requests().size(), 2u);
+  EXPECT_NE(audio.status().message().find("TTS_UPSTREAM_API_KEY"), std::string::npos);
+  EXPECT_EQ(audio.status().message().find(kKey), std::string::npos) << audio.status().message();
+  EXPECT_EQ(audio.status().message().find("Incorrect"), std::string::npos);
+  // Nor does any other answer that happens to contain it.
+  transport_->Push(Reply(400, "unknown voice for key " + std::string(kKey)));
+  audio = engine->Synthesize("Hi.", Heart(), {});
+  EXPECT_EQ(audio.status().message().find(kKey), std::string::npos) << audio.status().message();
+  EXPECT_EQ(transport_->requests().size(), 3u);
 }
 
 TEST_F(UpstreamEngineTest, GarbageIsABadGateway) {
@@ -172,15 +181,19 @@ TEST_F(UpstreamEngineTest, GarbageIsABadGateway) {
   transport_->Push(Reply(200, "abc", kPcmType));
   transport_->Push(Reply(200, "", kPcmType));
   transport_->Push(Reply(200, R"({"audio":"..."})", {{"content-type", "application/json"}}));
+  // A server that ignores response_format: encoded audio is not samples.
+  transport_->Push(Reply(200, "ID3\x04\x01rest", {{"content-type", "audio/mpeg"}}));
+  transport_->Push(Reply(200, "RIFF\x24\x01\x01\x01WAVEfmt ", {{"content-type", "audio/pcm"}}));
   for (const char* expected :
        {"Content-Type \"text/html\" instead of audio", "answered 3 bytes", "answered 0 bytes",
-        "Content-Type \"application/json\" instead of audio"}) {
+        "Content-Type \"application/json\" instead of audio",
+        "Content-Type \"audio/mpeg\" instead of audio", "encoded audio (RIFF) instead of"}) {
     auto audio = engine->Synthesize("Hi.", Heart(), {});
     ASSERT_EQ(audio.status().code(), StatusCode::kBadGateway) << expected;
     EXPECT_NE(audio.status().message().find(expected), std::string::npos)
         << audio.status().message();
   }
-  EXPECT_EQ(transport_->requests().size(), 4u);  // garbage is not retried
+  EXPECT_EQ(transport_->requests().size(), 6u);  // garbage is not retried
 }
 
 TEST_F(UpstreamEngineTest, PhonemesAreLocalUnlessTheUpstreamIsAsked) {
@@ -254,6 +267,7 @@ TEST(UpstreamConcurrencyTest, RequestsInFlightNeverExceedTheLimit) {
                                      std::make_unique<FakeLocalEngine>(), transport);
   ASSERT_TRUE(engine.ok());
   std::vector<std::thread> callers;
+  callers.reserve(8);
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
     callers.emplace_back([&] {
@@ -270,11 +284,12 @@ TEST(UpstreamConfigTest, ValidatesAndHidesTheKey) {
   EXPECT_TRUE(config.Validate().ok());
   EXPECT_EQ(config.ToString().find(kKey), std::string::npos);
   EXPECT_NE(config.ToString().find("api_key=<redacted>"), std::string::npos);
-  for (UpstreamConfig bad : {UpstreamConfig{.base_url = "kokoro.test"},
-                             UpstreamConfig{.base_url = "http://kokoro.test/"},
-                             UpstreamConfig{.base_url = "http://k", .model = ""},
-                             UpstreamConfig{.base_url = "http://k", .max_concurrency = 0},
-                             UpstreamConfig{.base_url = "http://k", .max_concurrency = 65}}) {
+  for (const UpstreamConfig& bad :
+       {UpstreamConfig{.base_url = "kokoro.test"},
+        UpstreamConfig{.base_url = "http://kokoro.test/"},
+        UpstreamConfig{.base_url = "http://k", .model = ""},
+        UpstreamConfig{.base_url = "http://k", .max_concurrency = 0},
+        UpstreamConfig{.base_url = "http://k", .max_concurrency = 65}}) {
     EXPECT_FALSE(bad.Validate().ok()) << bad.ToString();
   }
 }

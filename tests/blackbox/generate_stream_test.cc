@@ -90,6 +90,9 @@ TEST_F(GenerateStreamTest, EachSegmentArrivesStoredThenTheWholeAnswer) {
   auto listed = client_->Get("/api/v1/tts/sessions/" + (*done)["session_id"].get<std::string>());
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200) << listed->body;
+  const std::regex complete(R"(POST /api/v1/tts/generate 200 [0-9.]+ms stream complete)");
+  EXPECT_TRUE(WaitFor([&] { return std::regex_search(server_->process().ReadLog(), complete); },
+                      std::chrono::seconds(5)));
 }
 
 TEST_F(GenerateStreamTest, AClientThatLeavesTakesTheSessionWithIt) {
@@ -110,6 +113,11 @@ TEST_F(GenerateStreamTest, AClientThatLeavesTakesTheSessionWithIt) {
       << log;
   ASSERT_TRUE(WaitFor([&] { return SessionCount() == before; }, std::chrono::seconds(5)))
       << "the stored segments of a stream nobody reads were left behind";
+  // The access log says the 200 it had sent was not the whole story.
+  const std::regex cut(R"(POST /api/v1/tts/generate 200 [0-9.]+ms stream cut)");
+  EXPECT_TRUE(WaitFor([&] { return std::regex_search(server_->process().ReadLog(), cut); },
+                      std::chrono::seconds(5)))
+      << server_->process().ReadLog();
   EXPECT_TRUE(Generate(*client_, {{"text", "Still serving."}}).has_value());
 }
 

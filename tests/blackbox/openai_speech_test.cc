@@ -315,6 +315,32 @@ TEST_F(OpenAiSpeechTest, MistakesAreOpenAiErrors) {
   EXPECT_TRUE(ParseJson(original->body).contains("detail"));
 }
 
+// Ours, beyond OpenAI's: "store": true keeps the audio as a session, its URL in a header.
+TEST_F(OpenAiSpeechTest, StoreKeepsTheAudioAsASessionWithItsUrl) {
+  auto res = PostJson(*client_, kSpeechPath,
+                      Speech("Keep this one. And this.", "flac", {{"store", true}}));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "audio/flac");
+  EXPECT_EQ(res->get_header_value("X-Storage-Type"), "local");
+  const std::string url = res->get_header_value("X-Audio-URL");
+  ASSERT_TRUE(url.starts_with("/static/audio/")) << url;
+  EXPECT_NE(url.find("/segment_000.flac?"), std::string::npos) << url;
+  EXPECT_NE(url.find(res->get_header_value("X-Session-Id")), std::string::npos);
+  auto stored = client_->Get(url);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->status, 200);
+  EXPECT_EQ(stored->body, res->body);  // the very bytes sent
+  EXPECT_EQ(stored->get_header_value("Content-Type"), "audio/flac");
+
+  OpenAiErrorOf(PostJson(*client_, kSpeechPath,
+                         Speech("Hi.", "mp3", {{"store", true}, {"stream_format", "sse"}})),
+                400);
+  EXPECT_EQ(OpenAiErrorOf(PostJson(*client_, kSpeechPath, Speech("Hi.", "mp3", {{"store", 1}})),
+                          400)["param"],
+            "store");
+}
+
 TEST_F(OpenAiSpeechTest, ModelsAndVoices) {
   auto models = client_->Get("/v1/models");
   ASSERT_TRUE(models);

@@ -33,14 +33,14 @@ double ToneHzOf(std::string_view wav) {
   return crossings / (static_cast<double>(last - first) / info.sample_rate);
 }
 
-std::map<std::string, std::string> UpstreamEnv(const UpstreamStandin& upstream,
-                                               std::map<std::string, std::string> extra = {}) {
+std::map<std::string, std::string> UpstreamEnv(
+    const UpstreamStandin& upstream, const std::map<std::string, std::string>& extra = {}) {
   std::map<std::string, std::string> env = {{"TTS_ENGINE", "openai"},
                                             {"TTS_UPSTREAM_URL", upstream.base_url()},
                                             {"TTS_UPSTREAM_API_KEY", std::string(kUpstreamKey)},
                                             {"TTS_UPSTREAM_MAX_CONCURRENCY", "2"},
                                             {"TTS_UPSTREAM_TIMEOUT_MS", "1000"}};
-  for (auto& [k, v] : extra) env[k] = std::move(v);
+  for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }
 
@@ -70,6 +70,7 @@ class UpstreamEngineTest : public ::testing::Test {
     upstream_->FailNext(0, 500);
     upstream_->StallNext(0, std::chrono::milliseconds(0));
     upstream_->GarbageNext(0, UpstreamStandin::Garbage::kHtmlPage);
+    upstream_->FailInputsContaining("", 500);
     upstream_->SetResponseDelay(std::chrono::milliseconds(0));
     // Requests an earlier test's client gave up on may still be stalled in the stand-in.
     upstream_->ReleaseStalled();
@@ -185,6 +186,7 @@ TEST_F(UpstreamEngineTest, GarbageIsA502) {
 TEST_F(UpstreamEngineTest, RequestsInFlightStayWithinTheLimit) {
   upstream_->SetResponseDelay(std::chrono::milliseconds(200));
   std::vector<std::thread> callers;
+  callers.reserve(6);
   std::atomic<int> ok{0};
   for (int i = 0; i < 6; ++i) {
     callers.emplace_back([&] {
@@ -233,9 +235,9 @@ TEST_F(UpstreamEngineTest, AStreamThatFailsMidwayEndsWithTheErrorAndStoresNothin
   req.path = std::string(kGeneratePath);
   req.body = json{{"text", "First line.\nSecond line.\nThird line."}, {"stream", true}}.dump();
   req.set_header("Content-Type", "application/json");
+  upstream_->FailInputsContaining("Second", 500);
   std::string received;
   req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-    if (received.empty()) upstream_->FailNext(3, 500);  // after the first segment's line
     received.append(data, length);
     return true;
   };
@@ -256,6 +258,34 @@ TEST_F(UpstreamEngineTest, AStreamThatFailsMidwayEndsWithTheErrorAndStoresNothin
   auto first = client_->Get(lines[0]["segment"]["local_url"].get<std::string>());
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 404);
+}
+
+TEST_F(UpstreamEngineTest, AStreamWhoseFirstSegmentFailsIsAPlain502) {
+  upstream_->FailNext(3, 503);
+  const int before = SessionCount();
+  auto res = PostJson(*client_, kGeneratePath, {{"text", "Hello there."}, {"stream", true}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 502) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(SessionCount(), before);
+}
+
+TEST(UpstreamKeyTest, ARefusedKeyIsA502ThatNeverShowsTheKey) {
+  auto upstream = UpstreamStandin::Start("sk-the-right-key");
+  ASSERT_TRUE(upstream.ok()) << upstream.status().ToString();
+  SharedServer server({.env = UpstreamEnv(**upstream)});  // sends kUpstreamKey
+  ASSERT_TRUE(server.started()) << server.start_error();
+  auto client = MakeClient(server.port());
+  auto res = PostJson(*client, kGeneratePath, {{"text", "Hello there."}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 502) << res->body;
+  EXPECT_NE(res->body.find("HTTP 401: it refused TTS_UPSTREAM_API_KEY"), std::string::npos)
+      << res->body;
+  const std::string log = server.process().ReadLog();
+  for (const std::string& text : {res->body, log}) {
+    EXPECT_EQ(text.find(kUpstreamKey), std::string::npos) << text;
+  }
+  EXPECT_NE(log.find("it refused TTS_UPSTREAM_API_KEY"), std::string::npos) << log;
 }
 
 TEST(UpstreamPhonemizeTest, PhonemesFromTheUpstreamWhenAsked) {

@@ -136,6 +136,13 @@ struct UpstreamStandin::Impl {
     }
     const std::string input = body.value("input", "");
     if (TrimWhitespace(input).empty()) return SendInvalid(res, "Input text cannot be empty");
+    {
+      std::lock_guard lock(mu);
+      if (!fail_needle.empty() && input.find(fail_needle) != std::string::npos) {
+        return SendError(res, fail_needle_status, "processing_error",
+                         "stand-in told to fail this input", "server_error");
+      }
+    }
     const std::string voice = body.value("voice", "");
     if (!tts::FindVoice(voice).ok()) return SendInvalid(res, "Voice '" + voice + "' not found");
     if (body.value("response_format", "mp3") != "pcm") {
@@ -194,6 +201,8 @@ struct UpstreamStandin::Impl {
   int fail_count = 0;
   int fail_with = 500;
   int stall_count = 0;
+  std::string fail_needle;
+  int fail_needle_status = 500;
   std::chrono::milliseconds stall_for{0};
   int garbage_count = 0;
   Garbage garbage_kind = Garbage::kHtmlPage;
@@ -225,6 +234,12 @@ void UpstreamStandin::FailNext(int count, int status) {
   std::lock_guard lock(impl_->mu);
   impl_->fail_count = count;
   impl_->fail_with = status;
+}
+
+void UpstreamStandin::FailInputsContaining(std::string needle, int status) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fail_needle = std::move(needle);
+  impl_->fail_needle_status = status;
 }
 
 void UpstreamStandin::StallNext(int count, std::chrono::milliseconds delay) {

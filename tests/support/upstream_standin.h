@@ -50,6 +50,8 @@ class UpstreamStandin {
   enum class Garbage { kHtmlPage, kOddBytes, kNoBytes };
   // The next `count` requests to /v1/audio/speech or /dev/phonemize answer `status`.
   void FailNext(int count, int status);
+  // Every speech request whose input contains `needle` answers `status` ("" stops it).
+  void FailInputsContaining(std::string needle, int status);
   // The next `count` such requests answer only after `delay`.
   void StallNext(int count, std::chrono::milliseconds delay);
   // The next `count` speech requests answer 200 with `kind` of garbage.
