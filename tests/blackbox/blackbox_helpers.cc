@@ -80,6 +80,29 @@ httplib::Result PostRaw(httplib::Client& client, std::string_view path, const st
   return client.Post(std::string(path), body, "application/json");
 }
 
+httplib::Result PostJsonLines(httplib::Client& client, std::string_view path, const json& body,
+                              const std::function<bool(const json& line)>& on_line) {
+  httplib::Request req;
+  req.method = "POST";
+  req.path = std::string(path);
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  std::string pending;
+  req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    pending.append(data, length);
+    for (size_t newline = pending.find('\n'); newline != std::string::npos;
+         newline = pending.find('\n')) {
+      const json line = ParseJson(pending.substr(0, newline));
+      pending.erase(0, newline + 1);
+      if (!on_line(line)) return false;
+    }
+    return true;
+  };
+  auto res = client.send(req);
+  EXPECT_TRUE(pending.empty()) << "an unfinished line: " << pending;
+  return res;
+}
+
 std::string StrCat(std::initializer_list<std::string_view> parts) {
   size_t size = 0;
   for (std::string_view p : parts) size += p.size();

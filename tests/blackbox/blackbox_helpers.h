@@ -88,6 +88,10 @@ json ParseJson(const std::string& body);
 // POST with a JSON body and Content-Type: application/json.
 httplib::Result PostJson(httplib::Client& client, std::string_view path, const json& body);
 httplib::Result PostRaw(httplib::Client& client, std::string_view path, const std::string& body);
+// POSTs `body` as JSON and hands each line of a JSON-lines answer to `on_line` as it arrives
+// (false hangs up). A line left unfinished at the end is a test failure.
+httplib::Result PostJsonLines(httplib::Client& client, std::string_view path, const json& body,
+                              const std::function<bool(const json& line)>& on_line);
 
 // The concatenation of `parts`, in one allocation.
 std::string StrCat(std::initializer_list<std::string_view> parts);

@@ -13,28 +13,8 @@ class GenerateStreamTest : public DefaultServerTest {
  protected:
   static int SessionCount() { return CountEntries(server_->process().audio_dir()); }
 
-  // POSTs `body` to generate and hands each complete line to `on_line` as it arrives (false
-  // hangs up). The response, or nullopt after a test failure.
   httplib::Result Stream(const json& body, const std::function<bool(const json&)>& on_line) {
-    httplib::Request req;
-    req.method = "POST";
-    req.path = std::string(kGeneratePath);
-    req.body = body.dump();
-    req.set_header("Content-Type", "application/json");
-    std::string pending;
-    req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-      pending.append(data, length);
-      for (size_t newline = pending.find('\n'); newline != std::string::npos;
-           newline = pending.find('\n')) {
-        const json line = ParseJson(pending.substr(0, newline));
-        pending.erase(0, newline + 1);
-        if (!on_line(line)) return false;
-      }
-      return true;
-    };
-    auto res = client_->send(req);
-    EXPECT_TRUE(pending.empty()) << "an unfinished line: " << pending;
-    return res;
+    return PostJsonLines(*client_, kGeneratePath, body, on_line);
   }
 };
 

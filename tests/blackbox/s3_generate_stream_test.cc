@@ -9,40 +9,28 @@ namespace {
 TEST_F(S3StorageTest, StreamedSegmentsAreInS3WhenTheirLineArrives) {
   json body = kSeedRequest;
   body["stream"] = true;
-  httplib::Request req;
-  req.method = "POST";
-  req.path = std::string(kGeneratePath);
-  req.body = body.dump();
-  req.set_header("Content-Type", "application/json");
-  std::string pending;
   std::vector<json> segments;
   std::optional<json> done;
-  req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-    pending.append(data, length);
-    for (size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-      const json line = ParseJson(pending.substr(0, nl));
-      pending.erase(0, nl + 1);
-      if (line["type"] == "done") {
-        done = line;
-        continue;
-      }
-      EXPECT_EQ(line["type"], "segment") << line.dump();
-      const json& seg = line["segment"];
-      segments.push_back(seg);
-      EXPECT_EQ(seg["storage_type"], "s3") << line.dump();
-      EXPECT_TRUE(line["warnings"].empty()) << line.dump();
-      auto fetched = FetchAbsolute(seg["presigned_url"]);
-      EXPECT_TRUE(fetched && fetched->status == 200 && IsSpeechWav(fetched->body, 0.3, 10))
-          << seg.dump();
-      auto head = s3_->HeadObject(seg["s3_key"].get<std::string>());
-      EXPECT_TRUE(head.ok()) << head.status().ToString();
-      if (head.ok()) {
-        EXPECT_EQ(head->metadata["segment-index"], std::to_string(seg["index"].get<int>()));
-      }
+  auto res = PostJsonLines(*client_, kGeneratePath, body, [&](const json& line) {
+    if (line["type"] == "done") {
+      done = line;
+      return true;
+    }
+    EXPECT_EQ(line["type"], "segment") << line.dump();
+    const json& seg = line["segment"];
+    segments.push_back(seg);
+    EXPECT_EQ(seg["storage_type"], "s3") << line.dump();
+    EXPECT_TRUE(line["warnings"].empty()) << line.dump();
+    auto fetched = FetchAbsolute(seg["presigned_url"]);
+    EXPECT_TRUE(fetched && fetched->status == 200 && IsSpeechWav(fetched->body, 0.3, 10))
+        << seg.dump();
+    auto head = s3_->HeadObject(seg["s3_key"].get<std::string>());
+    EXPECT_TRUE(head.ok()) << head.status().ToString();
+    if (head.ok()) {
+      EXPECT_EQ(head->metadata["segment-index"], std::to_string(seg["index"].get<int>()));
     }
     return true;
-  };
-  auto res = client_->send(req);
+  });
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   ASSERT_EQ(segments.size(), 3u);

@@ -230,25 +230,18 @@ TEST_F(UpstreamEngineTest, MarksFollowTheUpstreamsAudio) {
 // request would have had, and the segment already stored is gone again.
 TEST_F(UpstreamEngineTest, AStreamThatFailsMidwayEndsWithTheErrorAndStoresNothing) {
   const int before = SessionCount();
-  httplib::Request req;
-  req.method = "POST";
-  req.path = std::string(kGeneratePath);
-  req.body = json{{"text", "First line.\nSecond line.\nThird line."}, {"stream", true}}.dump();
-  req.set_header("Content-Type", "application/json");
   upstream_->FailInputsContaining("Second", 500);
-  std::string received;
-  req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-    received.append(data, length);
-    return true;
-  };
-  auto res = client_->send(req);
+  std::vector<json> lines;
+  auto res = PostJsonLines(*client_, kGeneratePath,
+                           {{"text", "First line.\nSecond line.\nThird line."}, {"stream", true}},
+                           [&](const json& line) {
+                             lines.push_back(line);
+                             return true;
+                           });
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  std::vector<json> lines;
-  for (size_t start = 0, end; (end = received.find('\n', start)) != std::string::npos;
-       start = end + 1) {
-    lines.push_back(ParseJson(received.substr(start, end - start)));
-  }
+  std::string received;
+  for (const json& line : lines) received += line.dump() + "\n";
   ASSERT_EQ(lines.size(), 2u) << received;
   EXPECT_EQ(lines[0]["type"], "segment");
   EXPECT_EQ(lines[1]["type"], "error");
