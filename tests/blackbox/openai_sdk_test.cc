@@ -47,7 +47,7 @@ TEST(OpenAiSdkTest, TheOfficialSdkGetsEveryFormatStreamsAndOurErrors) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   for (const char* check :
        {"ok models.list", "ok speech mp3", "ok speech opus", "ok speech aac", "ok speech flac",
-        "ok speech wav", "ok speech pcm", "ok speech streamed, first bytes early",
+        "ok speech wav", "ok speech pcm", "ok speech streamed in chunks",
         "ok speech as server-sent events", "ok errors as OpenAI error classes"}) {
     EXPECT_NE(run.out.find(check), std::string::npos) << check << " missing in:\n" << run.out;
   }

@@ -43,21 +43,19 @@ for (const [format, contentType] of Object.entries(formats)) {
   });
 }
 
-await check('speech streamed, first bytes early', async () => {
-  const started = performance.now();
+await check('speech streamed in chunks', async () => {
   const response = await client.audio.speech.create({
     model: 'tts-1-hd', voice: 'nova', input: manySentences, response_format: 'mp3',
   });
-  let first = 0;
+  // How early the first bytes come is measured in bench/ and checked loosely by
+  // OpenAiSpeechTest; here, on a machine that may be busy, only that they come in pieces.
   let chunks = 0;
   const parts = [];
   for await (const chunk of response.body) {
-    if (chunks++ === 0) first = performance.now() - started;
+    chunks++;
     parts.push(chunk);
   }
-  const total = performance.now() - started;
   assert.ok(chunks > 1, `one chunk only`);
-  assert.ok(first < 0.5 * total, `first byte after ${first} ms of ${total} ms`);
   fs.writeFileSync(path.join(outDir, 'sdk-stream.mp3'), Buffer.concat(parts));
 });
 
