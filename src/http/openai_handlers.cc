@@ -174,10 +174,6 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
     if (!usage.ok()) return OpenAiErrorFromStatus(usage.status());
     response.headers.emplace_back("X-Audio-Duration", fmt::format("{:.3f}", usage->AudioSeconds()));
     if (store) {
-      std::string phonemes;
-      for (const tts::TextSegment& seg : plan->segments) {
-        phonemes += (phonemes.empty() ? "" : " ") + seg.phonemes;
-      }
       auto session = ctx.generation->RecordAudio(
           principal, {.text = request->input,
                       .voice = plan->voice.kokoro_voice,
@@ -186,7 +182,7 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
                       .format = request->format,
                       .bytes = file,
                       .duration_seconds = usage->AudioSeconds(),
-                      .phonemes = std::move(phonemes)});
+                      .phonemes = plan->Phonemes()});
       if (!session.ok()) return OpenAiErrorFromStatus(session.status());
       response.headers.emplace_back("X-Session-Id", session->session_id);
       if (const auto& url = session->segments.front().PreferredUrl()) {

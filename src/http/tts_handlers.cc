@@ -96,7 +96,8 @@ void ReadFormat(std::string_view name, FieldErrors* errors, audio::AudioFormat* 
 // The JSON body of generate (and of marks, which takes its synthesis fields): field errors go
 // to `errors`; a text over MAX_TEXT_LENGTH is the 413 returned, checked before anything else.
 std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body,
-                                         FieldErrors* out_errors, service::GenerationRequest* in) {
+                                         FieldErrors* out_errors, service::GenerationRequest* in,
+                                         bool* stream) {
   FieldErrors& errors = *out_errors;
   auto& s = in->synthesis;
   auto boolean_field = [&](const char* name, bool* out) {
@@ -133,7 +134,22 @@ std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body
   }
   boolean_field("use_s3", &in->use_s3);
   boolean_field("marks", &in->marks);
+  if (stream != nullptr) boolean_field("stream", stream);
   ReadUrlExpiry(body, &errors, &in->url_expiry_seconds);
+  return std::nullopt;
+}
+
+// The request's JSON body read into `in` and checked: the 400, 413 or 422 to answer, or nullopt.
+// `stream` (generate's "stream") may be null where the field means nothing.
+std::optional<Response> ReadValidGenerateBody(const ApiContext& ctx, const Request& req,
+                                              service::GenerationRequest* in, bool* stream) {
+  json body;
+  if (auto bad = ParseObject(req, &body)) return bad;
+  FieldErrors errors("body");
+  if (auto too_long = ReadGenerateBody(ctx, body, &errors, in, stream)) return too_long;
+  if (!errors.empty()) return errors.ToResponse();
+  for (const Status& e : ctx.generation->Validate(*in)) errors.Add(e);
+  if (!errors.empty()) return errors.ToResponse();
   return std::nullopt;
 }
 
@@ -184,27 +200,11 @@ Response StreamGenerate(const ApiContext& ctx, const service::Principal& caller,
 Response HandleGenerate(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  json body;
-  if (auto bad = ParseObject(req, &body)) return *bad;
   service::GenerationRequest in;
-  FieldErrors errors("body");
-  if (auto too_long = ReadGenerateBody(ctx, body, &errors, &in)) return *too_long;
   bool stream = false;
-  if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
-    if (it->is_boolean()) {
-      stream = it->get<bool>();
-    } else {
-      errors.Add("stream", "must be a boolean", "type_error");
-    }
-  }
-  if (!errors.empty()) return errors.ToResponse();
-  if (stream) {
-    for (const Status& e : ctx.generation->Validate(in)) errors.Add(e);
-    if (!errors.empty()) return errors.ToResponse();
-    return StreamGenerate(ctx, *caller, in);
-  }
-  auto session = ValidateAndCreate(ctx, *caller, in, &errors);
-  if (!errors.empty()) return errors.ToResponse();
+  if (auto refused = ReadValidGenerateBody(ctx, req, &in, &stream)) return *refused;
+  if (stream) return StreamGenerate(ctx, *caller, in);
+  auto session = ctx.generation->Create(*caller, in);
   if (!session.ok()) return ErrorFromStatus(session.status(), "body");
   return Response::Json(200, SessionJson(*session));
 }
@@ -212,14 +212,8 @@ Response HandleGenerate(const ApiContext& ctx, const Request& req) {
 Response HandleMarks(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  json body;
-  if (auto bad = ParseObject(req, &body)) return *bad;
   service::GenerationRequest in;
-  FieldErrors errors("body");
-  if (auto too_long = ReadGenerateBody(ctx, body, &errors, &in)) return *too_long;
-  if (!errors.empty()) return errors.ToResponse();
-  for (const Status& e : ctx.generation->Validate(in)) errors.Add(e);
-  if (!errors.empty()) return errors.ToResponse();
+  if (auto refused = ReadValidGenerateBody(ctx, req, &in, nullptr)) return *refused;
   auto segments = ctx.generation->Marks(in.synthesis);
   if (!segments.ok()) return ErrorFromStatus(segments.status(), "body");
   // Polly's speech-marks stream: one JSON object per line, time from the segment's start.

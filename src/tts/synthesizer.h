@@ -38,6 +38,13 @@ struct SynthesisPlan {
   VoiceSelection voice;
   SynthesisOptions options;
   std::vector<TextSegment> segments;  // never empty
+
+  // Every segment's phonemes, separated by a space: the whole text's.
+  std::string Phonemes() const {
+    std::string out;
+    for (const TextSegment& seg : segments) out += (out.empty() ? "" : " ") + seg.phonemes;
+    return out;
+  }
 };
 
 struct SynthesizedSegment {

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <regex>
 #include <thread>
 
@@ -57,6 +59,34 @@ std::optional<std::string> DecodeBase64(std::string text) {
   while (!text.empty() && text.back() == '=') text.pop_back();
   for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return crypto::Base64UrlDecode(text);
+}
+
+// A connection to 127.0.0.1:`port` that has POSTed `body` to the speech endpoint and read the
+// first bytes of the answer, left open for the caller to close (or to hold, not reading); -1
+// after a test failure.
+int StartRawSpeech(int port, const std::string& body) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    ADD_FAILURE() << "socket: " << std::strerror(errno);
+    return -1;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string request = "POST " + std::string(kSpeechPath) +
+                              " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  char buffer[64];
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size()) ||
+      read(fd, buffer, sizeof(buffer)) <= 0) {
+    ADD_FAILURE() << "raw speech request: " << std::strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 class OpenAiSpeechTest : public DefaultServerTest {};
@@ -205,21 +235,8 @@ TEST_F(OpenAiSpeechTest, TheFirstBytesArriveBeforeTheWholeText) {
 TEST_F(OpenAiSpeechTest, AClientThatLeavesStopsTheSynthesis) {
   std::string text;
   while (text.size() < 3900) text += "Another sentence to keep the engine busy for a while. ";
-  const std::string body = Speech(text, "pcm").dump();
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  const std::string request =
-      "POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-      "Content-Type: application/json\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  char buffer[4096];
-  ASSERT_GT(read(fd, buffer, sizeof(buffer)), 0);  // the headers and the first audio
+  const int fd = StartRawSpeech(server_->port(), Speech(text, "pcm").dump());
+  ASSERT_GE(fd, 0);  // the headers and the first audio have come
   close(fd);
 
   const std::regex stopped(R"(speech stopped after (\d+) of (\d+) segments)");
@@ -380,20 +397,8 @@ TEST(OpenAiSpeechLimitsTest, StreamsAreCappedAndTheTextLimitHolds) {
   // Two clients that start a stream and stop reading: both places taken.
   std::vector<int> held;
   for (int i = 0; i < 2; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server.port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    const std::string request =
-        "POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body;
-    ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-    char buffer[64];
-    ASSERT_GT(read(fd, buffer, sizeof(buffer)), 0);  // it has started
+    const int fd = StartRawSpeech(server.port(), body);
+    ASSERT_GE(fd, 0);  // it has started
     held.push_back(fd);
   }
   auto client = MakeClient(server.port());
