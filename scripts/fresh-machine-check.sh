@@ -86,6 +86,12 @@ phase() {
   shift
   log "$name ..."
   if ! "$@" >"$WORK/$name.log" 2>&1; then
+    # CTest prints a failed test's own output right after its ***Failed line; the log's end
+    # holds only the summary, so those sections come first.
+    if grep -q '\*\*\*Failed\|\*\*\*Timeout' "$WORK/$name.log"; then
+      log "failed tests in $WORK/$name.log:"
+      grep -A 120 '\*\*\*Failed\|\*\*\*Timeout' "$WORK/$name.log" | head -n 400 | sed 's/^/    /' >&2
+    fi
     log "last lines of $WORK/$name.log:"
     tail -n 80 "$WORK/$name.log" | sed 's/^/    /' >&2
     die "$name failed after $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s"
