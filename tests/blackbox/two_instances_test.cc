@@ -17,6 +17,7 @@ namespace {
 
 constexpr int kRgwPort = 17681;
 constexpr int kMonPort = 16990;
+constexpr size_t kMaxSessionsMadeDuringCleanup = 40;
 
 class TwoInstancesTest : public ::testing::Test {
  protected:
@@ -207,24 +208,27 @@ TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
     sessions.push_back(made->at("session_id"));
   }
 
-  std::atomic<bool> stop{false};
+  // Paced and bounded: generate is a few milliseconds here (cached synthesis), and an
+  // unpaced loop makes sessions faster than one cleanup per session can remove them, so each
+  // round would be longer than the last.
   std::vector<std::string> made_during;
-  std::thread generator([&] {
-    auto on_b = MakeClientFor(port(1), token);
-    while (!stop) {
-      auto made = Generate(*on_b, {{"text", "Made during the cleanup."}, {"use_s3", true}});
-      if (!made) return;
-      made_during.push_back(made->at("session_id"));
+  {
+    std::jthread generator([&](const std::stop_token& stop) {
+      auto on_b = MakeClientFor(port(1), token);
+      while (!stop.stop_requested() && made_during.size() < kMaxSessionsMadeDuringCleanup) {
+        auto made = Generate(*on_b, {{"text", "Made during the cleanup."}, {"use_s3", true}});
+        if (!made) return;
+        made_during.push_back(made->at("session_id"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });  // joined when this block ends, an early return from a failed ASSERT included
+    for (int round = 0; round < 4; ++round) {
+      auto cleaned = on_a->Post("/api/v1/tts/cleanup?days_old=0&cleanup_s3=true");
+      ASSERT_TRUE(cleaned);
+      EXPECT_EQ(cleaned->status, 200) << cleaned->body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
     }
-  });
-  for (int round = 0; round < 4; ++round) {
-    auto cleaned = on_a->Post("/api/v1/tts/cleanup?days_old=0&cleanup_s3=true");
-    ASSERT_TRUE(cleaned);
-    EXPECT_EQ(cleaned->status, 200) << cleaned->body;
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
   }
-  stop = true;
-  generator.join();
   ASSERT_FALSE(made_during.empty());
   sessions.insert(sessions.end(), made_during.begin(), made_during.end());
 

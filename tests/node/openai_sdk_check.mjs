@@ -5,6 +5,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+// Node's own fetch, not the SDK's default node-fetch 2: on Node 18 (Debian 12's), node-fetch
+// raises "Premature close" on an answer that ended well when the keep-alive socket it came on
+// is already carrying the next request, and that error, thrown outside any await, ends the
+// process. With keepAlive off it never happens; the SDK documents this import for Node 18+.
+import 'openai/shims/web';
 import OpenAI from 'openai';
 
 const outDir = process.env.SWHA_OUT_DIR;
