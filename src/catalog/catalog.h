@@ -56,6 +56,8 @@ struct SegmentRecord {
   // The bucket holding it, "bucket@region" (S3_REPLICAS); nullopt in rows written before
   // replicas existed, which are in the primary bucket.
   std::optional<std::string> s3_target;
+  // segment_NNN.marks.json, beside the audio wherever it is, when the marks were stored.
+  std::optional<std::string> marks_filename;
 };
 
 struct SessionRecord {

@@ -279,17 +279,18 @@ class PostgresCatalog : public Catalog {
           return std::optional<std::string>(std::string(LocationName(g.location)));
         }))
         .Add(column([](const Seg& g) { return g.s3_key; }))
-        .Add(column([](const Seg& g) { return g.s3_target; }));
+        .Add(column([](const Seg& g) { return g.s3_target; }))
+        .Add(column([](const Seg& g) { return g.marks_filename; }));
     return conn
         ->Query(
             "WITH session AS (INSERT INTO sessions (session_id, owner, created_at_ms, voice, "
             "language_code, speed, split_pattern, text_length) "
             "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING session_id) "
             "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, duration, "
-            "byte_size, sha256, location, s3_key, s3_target) "
+            "byte_size, sha256, location, s3_key, s3_target, marks_file) "
             "SELECT session.session_id, g.* FROM session, unnest($9::integer[], $10::text[], "
             "$11::text[], $12::text[], $13::float8[], $14::bigint[], $15::text[], $16::text[], "
-            "$17::text[], $18::text[]) AS g",
+            "$17::text[], $18::text[], $19::text[]) AS g",
             params, "record session")
         .status();
   }

@@ -31,7 +31,7 @@ static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCoun
 
 constexpr std::string_view kSegmentColumns =
     "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key, "
-    "s3_target";
+    "s3_target, marks_file";
 
 // `id` first: listings page on it. The sealed key is read only by the service's poller.
 constexpr std::string_view kLipsyncJobColumns =
@@ -221,6 +221,7 @@ Result<SegmentRecord> ReadSegment(const Row& row) {
   SWHA_ASSIGN_OR_RETURN(seg.location, ParseLocationName(row.Text(7)));
   seg.s3_key = row.OptionalText(8);
   seg.s3_target = row.OptionalText(9);
+  seg.marks_filename = row.OptionalText(10);
   return seg;
 }
 

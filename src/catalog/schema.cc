@@ -215,10 +215,15 @@ constexpr std::string_view kV5Postgres = R"sql(
 ALTER TABLE segments ADD COLUMN s3_target TEXT;
 )sql";
 
+// 6: the file beside a segment's audio holding its speech marks (segment_NNN.marks.json).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE segments ADD COLUMN marks_file TEXT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1Sqlite, kV1Postgres}, Migration{2, kV2Sqlite, kV2Postgres},
     Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres},
-    Migration{5, kV5Sqlite, kV5Postgres}};
+    Migration{5, kV5Sqlite, kV5Postgres}, Migration{6, kV6, kV6}};
 
 }  // namespace
 

@@ -474,8 +474,8 @@ class SqliteCatalog : public Catalog {
     for (const SegmentRecord& seg : r.segments) {
       Statement g(&statements_,
                   "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
-                  "duration, byte_size, sha256, location, s3_key, s3_target) "
-                  "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                  "duration, byte_size, sha256, location, s3_key, s3_target, marks_file) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
       g.Bind(1, r.session_id)
           .Bind(2, int64_t{seg.index})
           .Bind(3, seg.filename)
@@ -486,7 +486,8 @@ class SqliteCatalog : public Catalog {
           .Bind(8, seg.sha256_hex)
           .Bind(9, LocationName(seg.location))
           .Bind(10, seg.s3_key)
-          .Bind(11, seg.s3_target);
+          .Bind(11, seg.s3_target)
+          .Bind(12, seg.marks_filename);
       SWHA_RETURN_IF_ERROR(g.Run("record segment"));
     }
     return Status::Ok();

@@ -70,7 +70,7 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
   const std::string& filename = req.path_params.at("filename");
   // Only names this service mints are looked up, so "..", encoded dots, absolute paths and
   // anything else outside AUDIO_DIR never reach the filesystem.
-  if (!storage::IsValidSessionId(session) || !storage::IsValidSegmentFilename(filename)) {
+  if (!storage::IsValidSessionId(session) || !storage::IsValidStoredFilename(filename)) {
     return ErrorResponse(404, "Not Found");
   }
   Status signature =

@@ -24,16 +24,6 @@ Result<service::Session> ValidateAndCreate(const ApiContext& ctx, const service:
   return ctx.generation->Create(caller, in);
 }
 
-json MarkJson(const tts::SpeechMark& mark) {
-  json j = {{"time", mark.time_ms}, {"type", tts::MarkTypeName(mark.type)}};
-  if (mark.type != tts::MarkType::kViseme) {
-    j["start"] = mark.start;
-    j["end"] = mark.end;
-  }
-  j["value"] = mark.value;
-  return j;
-}
-
 }  // namespace
 
 // One of audio_segments.
@@ -50,9 +40,10 @@ json SegmentJson(const service::Segment& seg) {
             {"duration", seg.duration_seconds},
             {"size_bytes", seg.byte_size},
             {"sha256", seg.sha256_hex}};
+  if (seg.marks_url) j["marks_url"] = *seg.marks_url;
   if (seg.marks) {
     json marks = json::array();
-    for (const tts::SpeechMark& mark : *seg.marks) marks.push_back(MarkJson(mark));
+    for (const tts::SpeechMark& mark : *seg.marks) marks.push_back(tts::MarkToJson(mark));
     j["marks"] = std::move(marks);
   }
   return j;
@@ -221,7 +212,7 @@ Response HandleMarks(const ApiContext& ctx, const Request& req) {
   res.content_type = "application/x-json-stream";
   for (const service::SegmentMarks& segment : *segments) {
     for (const tts::SpeechMark& mark : segment.marks) {
-      json line = MarkJson(mark);
+      json line = tts::MarkToJson(mark);
       line["segment"] = segment.index;
       res.body += line.dump() + "\n";
     }

@@ -116,12 +116,28 @@ Result<storage::StoredSession> GenerationService::Store(
   return stored;
 }
 
+Result<storage::SegmentFile> GenerationService::EncodeSegment(
+    const tts::SynthesizedSegment& synthesized, const GenerationRequest& request,
+    std::optional<std::vector<tts::SpeechMark>>* marks) {
+  storage::SegmentFile file{.filename = storage::SegmentFilename(synthesized.index, request.format),
+                            .bytes = {},
+                            .marks_json = {}};
+  SWHA_ASSIGN_OR_RETURN(file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
+                                                       synthesized.pcm.sample_rate));
+  marks->reset();
+  if (request.marks) {
+    *marks = MarksOf(synthesized, request.synthesis.language_code);
+    file.marks_json = tts::MarksToJsonArray(**marks);
+  }
+  return file;
+}
+
 Segment GenerationService::MakeSegment(tts::SynthesizedSegment&& synthesized,
                                        const storage::SegmentFile& file,
-                                       storage::StoredSegment&& stored, bool marks,
-                                       const std::string& language_code) const {
+                                       storage::StoredSegment&& stored,
+                                       std::optional<std::vector<tts::SpeechMark>> marks) {
   Segment seg;
-  if (marks) seg.marks = MarksOf(synthesized, language_code);
+  seg.marks = std::move(marks);
   seg.index = synthesized.index;
   seg.graphemes = std::move(synthesized.graphemes);
   seg.phonemes = std::move(synthesized.phonemes);
@@ -167,21 +183,21 @@ Result<Session> GenerationService::Create(const Principal& principal,
 
   Session session = NewSession(principal, synthesis);
   std::vector<storage::SegmentFile> files;
+  std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
   std::vector<std::string> graphemes;
   files.reserve(synthesized.size());
-  for (const tts::SynthesizedSegment& seg : synthesized) {
-    SWHA_ASSIGN_OR_RETURN(std::string bytes,
-                          audio::EncodeAudio(request.format, seg.pcm.samples, seg.pcm.sample_rate));
-    files.push_back({storage::SegmentFilename(seg.index, request.format), std::move(bytes)});
-    graphemes.push_back(seg.graphemes);
+  for (size_t i = 0; i < synthesized.size(); ++i) {
+    SWHA_ASSIGN_OR_RETURN(storage::SegmentFile file,
+                          EncodeSegment(synthesized[i], request, &marks[i]));
+    files.push_back(std::move(file));
+    graphemes.push_back(synthesized[i].graphemes);
   }
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, graphemes, 0));
   session.warnings = std::move(stored.warnings);
   for (size_t i = 0; i < synthesized.size(); ++i) {
     session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
-                                           std::move(stored.segments[i]), request.marks,
-                                           synthesis.language_code));
+                                           std::move(stored.segments[i]), std::move(marks[i])));
   }
   SWHA_RETURN_IF_ERROR(Record(session));
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
@@ -249,16 +265,13 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
     tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,
                                         plan.segments[i].phonemes, std::move(pcm), 0};
     synthesized.duration_seconds = synthesized.pcm.DurationSeconds();
-    SWHA_ASSIGN_OR_RETURN(
-        std::string bytes,
-        audio::EncodeAudio(request.format, synthesized.pcm.samples, synthesized.pcm.sample_rate));
-    const std::vector<storage::SegmentFile> files = {
-        {storage::SegmentFilename(synthesized.index, request.format), std::move(bytes)}};
+    std::optional<std::vector<tts::SpeechMark>> marks;
+    std::vector<storage::SegmentFile> files(1);
+    SWHA_ASSIGN_OR_RETURN(files[0], EncodeSegment(synthesized, request, &marks));
     storage::StoredSession stored;
     SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {synthesized.graphemes}, i));
     session.segments.push_back(MakeSegment(std::move(synthesized), files[0],
-                                           std::move(stored.segments[0]), request.marks,
-                                           request.synthesis.language_code));
+                                           std::move(stored.segments[0]), std::move(marks)));
     std::vector<Segment> one = {session.segments.back()};
     minter_->Mint(session.session_id, expiry, &one, &stored.warnings);
     session.segments.back() = one[0];
@@ -294,14 +307,16 @@ Result<Session> GenerationService::RecordAudio(const Principal& principal,
   GenerationRequest request;
   request.format = audio.format;
   const std::vector<storage::SegmentFile> files = {
-      {storage::SegmentFilename(0, audio.format), std::move(audio.bytes)}};
+      {.filename = storage::SegmentFilename(0, audio.format),
+       .bytes = std::move(audio.bytes),
+       .marks_json = {}}};
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0));
   session.warnings = std::move(stored.warnings);
   tts::SynthesizedSegment spoken{
       0, std::move(audio.text), std::move(audio.phonemes), {}, audio.duration_seconds};
   session.segments.push_back(
-      MakeSegment(std::move(spoken), files[0], std::move(stored.segments[0]), false, ""));
+      MakeSegment(std::move(spoken), files[0], std::move(stored.segments[0]), std::nullopt));
   SWHA_RETURN_IF_ERROR(Record(session));
   minter_->Mint(session.session_id, limits_.default_url_expiry_seconds, &session.segments,
                 &session.warnings);

@@ -130,9 +130,14 @@ class GenerationService {
                                        const std::vector<storage::SegmentFile>& files,
                                        const std::vector<std::string>& graphemes,
                                        size_t first_index) const;
-  Segment MakeSegment(tts::SynthesizedSegment&& synthesized, const storage::SegmentFile& file,
-                      storage::StoredSegment&& stored, bool marks,
-                      const std::string& language_code) const;
+  // What is stored of one synthesized segment: its audio in the request's format, and its
+  // marks when the request asks for them (also returned in `*marks`).
+  static Result<storage::SegmentFile> EncodeSegment(
+      const tts::SynthesizedSegment& synthesized, const GenerationRequest& request,
+      std::optional<std::vector<tts::SpeechMark>>* marks);
+  static Segment MakeSegment(tts::SynthesizedSegment&& synthesized,
+                             const storage::SegmentFile& file, storage::StoredSegment&& stored,
+                             std::optional<std::vector<tts::SpeechMark>> marks);
   // Records `session` in the catalog; if that fails, its audio is removed again (no audio
   // without a row) and the error is a 503 (database away) or a 500.
   Status Record(const Session& session) const;

@@ -40,7 +40,8 @@ catalog::SessionRecord ToRecord(const Session& s) {
         {seg.index, seg.stored.filename, seg.graphemes, seg.phonemes, seg.duration_seconds,
          seg.byte_size, seg.sha256_hex, seg.stored.location, seg.stored.s3_key,
          seg.stored.s3_target.empty() ? std::nullopt
-                                      : std::optional<std::string>(seg.stored.s3_target)});
+                                      : std::optional<std::string>(seg.stored.s3_target),
+         seg.stored.marks_filename});
   }
   return r;
 }
@@ -65,7 +66,7 @@ Session FromRecord(catalog::SessionRecord r) {
     out.byte_size = seg.byte_size;
     out.sha256_hex = std::move(seg.sha256_hex);
     out.stored = {std::move(seg.filename), seg.location, std::move(seg.s3_key),
-                  std::move(seg.s3_target).value_or("")};
+                  std::move(seg.s3_target).value_or(""), std::move(seg.marks_filename)};
     s.segments.push_back(std::move(out));
   }
   return s;

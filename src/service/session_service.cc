@@ -14,17 +14,23 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
   std::map<std::string, std::vector<std::string>> keys_by_target;
   for (const Segment& seg : session.segments) {
     const storage::StoredSegment& stored = seg.stored;
-    if (storage::HasLocalCopy(stored.location)) {
-      Status s = storage.local->RemoveSegment(session.session_id, stored.filename);
+    std::vector<std::string> local_files;
+    // Marks first, so that the last file to go (the audio) takes the directory with it. They
+    // are tried even for a segment in S3 only: a copy left when the audio went still goes.
+    if (stored.marks_filename) local_files.push_back(*stored.marks_filename);
+    if (storage::HasLocalCopy(stored.location)) local_files.push_back(stored.filename);
+    for (const std::string& file : local_files) {
+      Status s = storage.local->RemoveSegment(session.session_id, file);
       if (s.ok() || s.code() == StatusCode::kNotFound) {
         report.local_files_removed += s.ok() ? 1 : 0;
       } else {
-        spdlog::warn("delete {}/{}: {}", session.session_id, stored.filename, s.message());
-        report.local_failures.push_back(stored.filename + ": local file not removed");
+        spdlog::warn("delete {}/{}: {}", session.session_id, file, s.message());
+        report.local_failures.push_back(file + ": local file not removed");
       }
     }
     if (storage::InS3(stored.location) && stored.s3_key) {
       keys_by_target[stored.s3_target].push_back(*stored.s3_key);
+      if (auto marks = stored.MarksS3Key()) keys_by_target[stored.s3_target].push_back(*marks);
     }
   }
   for (const auto& [target, keys] : keys_by_target) {

@@ -24,9 +24,14 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
     seg.local_url.reset();
     seg.presigned_url.reset();
     seg.expires_at.reset();
+    seg.marks_url.reset();
     if (storage::HasLocalCopy(stored.location)) {
       seg.local_url = storage_->signer->SignedUrl(session_id, stored.filename, local_expiry);
       seg.expires_at = local_expiry;
+      if (stored.marks_filename) {
+        seg.marks_url =
+            storage_->signer->SignedUrl(session_id, *stored.marks_filename, local_expiry);
+      }
     }
     if (!storage::InS3(stored.location) || !stored.s3_key) continue;
     Result<MintedUrl> minted = MintS3(*stored.s3_key, expiry_seconds, stored.s3_target, use);
@@ -40,6 +45,11 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
     }
     seg.presigned_url = std::move(minted->url);
     seg.expires_at = minted->expires_at;
+    if (std::optional<std::string> marks_key = stored.MarksS3Key()) {
+      // The same bucket and expiry as the audio it describes: if one was signed, so is this.
+      Result<MintedUrl> marks = MintS3(*marks_key, expiry_seconds, stored.s3_target, use);
+      if (marks.ok()) seg.marks_url = std::move(marks->url);
+    }
   }
 }
 

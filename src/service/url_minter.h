@@ -30,7 +30,7 @@ class UrlMinter {
   UrlMinter(const StorageBackends* storage, const Clock* clock)
       : storage_(storage), clock_(clock) {}
 
-  // Fills every segment's local_url, presigned_url and expires_at with URLs valid for
+  // Fills every segment's local_url, presigned_url, expires_at and marks_url with URLs valid for
   // `expiry_seconds` (1..kMaxUrlExpirySeconds). A segment that cannot be given a URL it can be
   // fetched with (in S3 only, S3 not configured now) gets none, and a warning says so.
   // `use`: who will fetch them (storage::UrlUse).

@@ -6,6 +6,17 @@
 
 namespace swha::storage {
 
+std::string SiblingKey(std::string_view key, std::string_view filename) {
+  const size_t slash = key.rfind('/');
+  return std::string(slash == std::string_view::npos ? "" : key.substr(0, slash + 1)) +
+         std::string(filename);
+}
+
+std::optional<std::string> StoredSegment::MarksS3Key() const {
+  if (!marks_filename || !s3_key) return std::nullopt;
+  return SiblingKey(*s3_key, *marks_filename);
+}
+
 AudioStore::AudioStore(FileSystem* fs, std::string audio_dir)
     : fs_(fs), audio_dir_(std::move(audio_dir)) {}
 
@@ -15,18 +26,24 @@ Result<StoredSession> AudioStore::Publish(const std::string& session_id,
   const std::string dir = JoinPath(audio_dir_, session_id);
   // Any failure here is the server's, whatever errno said: a 500, never a 404 naming a path.
   if (Status s = fs_->CreateDirs(dir); !s.ok()) return Status::IOError(s.message());
+  StoredSession session;
   for (const SegmentFile& f : files) {
+    StoredSegment& stored = session.segments.emplace_back();
+    stored.filename = f.filename;
+    if (!f.marks_json.empty()) stored.marks_filename = MarksFilename(f.filename);
     // No fsync: it would cost more than synthesizing a sentence (about 4 ms against 3 ms
     // here), audio can be made again, and a file cut short by a power failure is caught when
     // served (the WAV header states its length).
     Status s = fs_->WriteFileAtomic(JoinPath(dir, f.filename), f.bytes, Durability::kNoSync);
+    if (s.ok() && stored.marks_filename) {
+      s = fs_->WriteFileAtomic(JoinPath(dir, *stored.marks_filename), f.marks_json,
+                               Durability::kNoSync);
+    }
     if (!s.ok()) {
       (void)RemoveTree(fs_, dir);  // never leave a partial session behind
       return Status::IOError(s.message());
     }
   }
-  StoredSession session;
-  for (const SegmentFile& f : files) session.segments.push_back({f.filename, Location::kLocal, {}});
   return session;
 }
 
@@ -98,7 +115,7 @@ Result<int64_t> AudioStore::RemoveSessionDir(const std::string& session_id) {
   int64_t removed = 0;
   for (const DirEntry& file : files) {
     // Only what this service writes there; anything else stays, and so does the directory.
-    if (!file.info.is_regular || !IsValidSegmentFilename(file.name)) continue;
+    if (!file.info.is_regular || !IsValidStoredFilename(file.name)) continue;
     SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, file.name)));
     ++removed;
   }

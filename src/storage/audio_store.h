@@ -17,6 +17,8 @@ namespace swha::storage {
 struct SegmentFile {
   std::string filename;  // segment_NNN.wav
   std::string bytes;
+  // Its speech marks (a JSON array), stored beside it as MarksFilename(filename); "" for none.
+  std::string marks_json;
 };
 
 // Where a segment's audio is kept. URLs are not stored: they are minted when handed out
@@ -33,7 +35,18 @@ struct StoredSegment {
   std::optional<std::string> s3_key;  // set exactly when InS3(location)
   // The bucket holding the S3 copy, "bucket@region"; "" means the primary (S3_BUCKET_NAME).
   std::string s3_target;
+  // segment_NNN.marks.json when the segment's marks are stored too. They share the audio's
+  // fate: in the same places (the same directory, the same bucket), removed with it.
+  std::optional<std::string> marks_filename;
+
+  // The S3 key of the marks: the audio's key with its file name replaced; nullopt when there
+  // are no marks or no S3 copy.
+  std::optional<std::string> MarksS3Key() const;
 };
+
+// "audio/users/7/<session>/segment_000.mp3" and "x.marks.json" give
+// "audio/users/7/<session>/x.marks.json".
+std::string SiblingKey(std::string_view key, std::string_view filename);
 
 struct StoredSession {
   std::vector<StoredSegment> segments;
@@ -65,15 +78,16 @@ class AudioStore {
   Result<std::unique_ptr<RandomAccessFile>> OpenSegment(const std::string& session_id,
                                                         const std::string& filename);
 
-  // Removes one segment file (once it is safely elsewhere), and the session directory if that
-  // left it empty. REQUIRES: ids already validated, as for OpenSegment.
+  // Removes one file of a session (a segment's audio or marks, once it is safely elsewhere), and
+  // the session directory if that left it empty. REQUIRES: ids already validated, as for
+  // OpenSegment.
   Status RemoveSegment(const std::string& session_id, const std::string& filename);
 
   // Every session directory under AUDIO_DIR (valid session id, a real directory, never a
   // symlink), sorted by id; empty when AUDIO_DIR does not exist.
   Result<std::vector<LocalSessionDir>> ListSessionDirs();
 
-  // Removes a session directory and the segment files in it; returns how many files went.
+  // Removes a session directory and the segment and marks files in it; returns how many went.
   // Anything else in it is left, and the directory with it (an error says so).
   // Refuses a symlinked session directory, as OpenSegment does. NotFound when it is not there.
   Result<int64_t> RemoveSessionDir(const std::string& session_id);

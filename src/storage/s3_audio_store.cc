@@ -228,9 +228,23 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
       return;
     }
     const size_t i = pending[j];
-    results[j] = target.client->PutObject(
-        keys[i], files[i].bytes, ContentTypeOf(files[i].filename),
-        SegmentMetadata(d, files[i].filename, i, clock_->NowUnixSeconds()));
+    const SegmentFile& file = files[i];
+    const auto metadata = SegmentMetadata(d, file.filename, i, clock_->NowUnixSeconds());
+    results[j] =
+        target.client->PutObject(keys[i], file.bytes, ContentTypeOf(file.filename), metadata);
+    if (results[j].ok() && !file.marks_json.empty()) {
+      // The marks go where their audio goes, or neither does: a segment is in S3 whole.
+      const std::string marks = MarksFilename(file.filename);
+      results[j] = target.client->PutObject(SiblingKey(keys[i], marks), file.marks_json,
+                                            ContentTypeOf(marks), metadata);
+      if (!results[j].ok()) {
+        if (Status undone = target.client->DeleteObject(keys[i]); !undone.ok()) {
+          spdlog::warn("S3 {}: {} left without its marks (catalog check removes it): {}",
+                       target.name, keys[i], undone.message());
+        }
+        results[j] = Status(results[j].code(), "marks: " + results[j].message());
+      }
+    }
     if (results[j].code() == StatusCode::kUnavailable) unreachable.store(true);
   });
   return results;
@@ -243,7 +257,12 @@ void S3AudioStore::MarkUploaded(const SessionDescription& description, const Seg
   segment->s3_target = target.name;
   segment->location = Location::kLocalAndS3;
   if (options_.keep_local_copy) return;
-  Status removed = local_->RemoveSegment(description.session_id, file.filename);
+  // The marks first: if they cannot go, neither does the audio, and the segment stays whole
+  // in both places.
+  Status removed = segment->marks_filename
+                       ? local_->RemoveSegment(description.session_id, *segment->marks_filename)
+                       : Status::Ok();
+  if (removed.ok()) removed = local_->RemoveSegment(description.session_id, file.filename);
   // A copy that could not be removed is still served, so it stays a location; the error names
   // a server path, so it goes to the log only.
   if (removed.ok()) {
@@ -440,12 +459,21 @@ std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::stri
     }
     return errors;
   }
-  Result<std::vector<DeleteError>> refused = found->client->DeleteObjects(keys);
-  if (!refused.ok()) {
-    for (const std::string& key : keys) errors.push_back(key + ": " + refused.status().message());
-    return errors;
+  for (size_t begin = 0; begin < keys.size(); begin += kMaxDeleteBatch) {
+    const std::vector<std::string> batch(
+        keys.begin() + static_cast<std::ptrdiff_t>(begin),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), begin + kMaxDeleteBatch)));
+    Result<std::vector<DeleteError>> refused = found->client->DeleteObjects(batch);
+    if (!refused.ok()) {
+      for (const std::string& key : batch) {
+        errors.push_back(key + ": " + refused.status().message());
+      }
+      continue;
+    }
+    for (const DeleteError& e : *refused) {
+      errors.push_back(e.key + ": " + e.code + ": " + e.message);
+    }
   }
-  for (const DeleteError& e : *refused) errors.push_back(e.key + ": " + e.code + ": " + e.message);
   return errors;
 }
 

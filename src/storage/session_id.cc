@@ -43,17 +43,42 @@ std::string_view SessionOwner(std::string_view id) {
   return id.substr(first + 1, id.rfind('_') - first - 1);
 }
 
-bool IsValidSegmentFilename(std::string_view name) {
-  constexpr std::string_view kPrefix = "segment_";
-  const size_t dot = name.rfind('.');
-  if (!name.starts_with(kPrefix) || dot == std::string_view::npos) return false;
-  if (!audio::FormatOfFileName(name).has_value()) return false;
-  const std::string_view digits = name.substr(kPrefix.size(), dot - kPrefix.size());
+namespace {
+
+constexpr std::string_view kSegmentPrefix = "segment_";
+constexpr std::string_view kMarksSuffix = ".marks.json";
+
+// "segment_" and three to five digits, then `suffix`.
+bool IsSegmentName(std::string_view name, std::string_view suffix) {
+  if (!name.starts_with(kSegmentPrefix) || !name.ends_with(suffix)) return false;
+  if (name.size() < kSegmentPrefix.size() + suffix.size()) return false;
+  const std::string_view digits =
+      name.substr(kSegmentPrefix.size(), name.size() - kSegmentPrefix.size() - suffix.size());
   return digits.size() >= 3 && digits.size() <= 5 && AllOf(digits, &isdigit);
 }
 
-std::string_view ContentTypeOf(std::string_view segment_filename) {
-  return audio::InfoOf(audio::FormatOfFileName(segment_filename).value_or(audio::AudioFormat::kWav))
+}  // namespace
+
+bool IsValidSegmentFilename(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || !audio::FormatOfFileName(name).has_value()) return false;
+  return IsSegmentName(name, name.substr(dot));
+}
+
+std::string MarksFilename(std::string_view segment_filename) {
+  return std::string(segment_filename.substr(0, segment_filename.rfind('.'))) +
+         std::string(kMarksSuffix);
+}
+
+bool IsValidMarksFilename(std::string_view name) { return IsSegmentName(name, kMarksSuffix); }
+
+bool IsValidStoredFilename(std::string_view name) {
+  return IsValidSegmentFilename(name) || IsValidMarksFilename(name);
+}
+
+std::string_view ContentTypeOf(std::string_view filename) {
+  if (IsValidMarksFilename(filename)) return "application/json";
+  return audio::InfoOf(audio::FormatOfFileName(filename).value_or(audio::AudioFormat::kWav))
       .content_type;
 }
 

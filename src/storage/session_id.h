@@ -22,8 +22,15 @@ std::string_view SessionOwner(std::string_view id);
 // audio::AudioFormat.
 bool IsValidSegmentFilename(std::string_view name);
 std::string SegmentFilename(int index, audio::AudioFormat format = audio::AudioFormat::kWav);
-// The media type a stored segment is served and uploaded with, by its extension (audio/wav for
-// a name without a known one).
-std::string_view ContentTypeOf(std::string_view segment_filename);
+// A segment's speech marks are stored beside its audio: "segment_000.mp3" has
+// "segment_000.marks.json". REQUIRES: IsValidSegmentFilename(segment_filename).
+std::string MarksFilename(std::string_view segment_filename);
+// "segment_000.marks.json" .. "segment_99999.marks.json".
+bool IsValidMarksFilename(std::string_view name);
+// Any file this service writes into a session: a segment's audio or its marks.
+bool IsValidStoredFilename(std::string_view name);
+// The media type a stored file is served and uploaded with, by its extension: application/json
+// for marks, audio/wav for a name without a known one.
+std::string_view ContentTypeOf(std::string_view filename);
 
 }  // namespace swha::storage

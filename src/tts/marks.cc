@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace swha::tts {
@@ -293,6 +294,22 @@ std::vector<SpeechMark> BuildMarks(std::string_view text, const PcmAudio& audio,
     return TypeOrder(a.type) < TypeOrder(b.type);
   });
   return marks;
+}
+
+nlohmann::json MarkToJson(const SpeechMark& mark) {
+  nlohmann::json j = {{"time", mark.time_ms}, {"type", MarkTypeName(mark.type)}};
+  if (mark.type != MarkType::kViseme) {
+    j["start"] = mark.start;
+    j["end"] = mark.end;
+  }
+  j["value"] = mark.value;
+  return j;
+}
+
+std::string MarksToJsonArray(const std::vector<SpeechMark>& marks) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const SpeechMark& mark : marks) array.push_back(MarkToJson(mark));
+  return array.dump();
 }
 
 }  // namespace swha::tts

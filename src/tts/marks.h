@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,5 +41,11 @@ std::string_view VisemeOf(std::string_view ipa_phoneme, char language_code);
 // not point into the caller's text.
 std::vector<SpeechMark> BuildMarks(std::string_view text, const PcmAudio& audio, char language_code,
                                    bool offsets_valid = true);
+
+// One mark as Polly writes it: {"time", "type", "start", "end", "value"} (a viseme has no
+// offsets).
+nlohmann::json MarkToJson(const SpeechMark& mark);
+// A segment's marks as a JSON array of MarkToJson objects: what segment_NNN.marks.json holds.
+std::string MarksToJsonArray(const std::vector<SpeechMark>& marks);
 
 }  // namespace swha::tts

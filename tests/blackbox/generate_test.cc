@@ -3,6 +3,7 @@
 // Japanese over HTTP.
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
@@ -282,8 +283,9 @@ TEST_F(GenerateTest, EveryFormatIsStoredServedAndDecodable) {
 }
 
 // "marks": true adds each segment's Polly-style speech marks; their offsets cut the words out
-// of the segment's text and their times lie inside its audio. POST /api/v1/tts/marks gives the
-// same marks as JSON lines without storing audio.
+// of the segment's text and their times lie inside its audio, and they are stored beside it as
+// segment_NNN.marks.json, served by a signed URL. POST /api/v1/tts/marks gives the same marks as
+// JSON lines without storing audio.
 TEST_F(GenerateTest, SpeechMarksLineUpWithTheWords) {
   json request = kTwoSentences;
   request["marks"] = true;
@@ -316,14 +318,40 @@ TEST_F(GenerateTest, SpeechMarksLineUpWithTheWords) {
     }
     EXPECT_TRUE(saw_viseme);
     words_by_segment.push_back(words);
+
+    const std::string marks_file = seg.at("filename").get<std::string>();
+    const std::string marks_name = marks_file.substr(0, marks_file.rfind('.')) + ".marks.json";
+    ASSERT_TRUE(seg.contains("marks_url")) << seg.dump();
+    const std::string marks_url = seg.at("marks_url");
+    EXPECT_NE(marks_url.find("/" + marks_name + "?"), std::string::npos) << marks_url;
+    auto served = client_->Get(marks_url);
+    ASSERT_TRUE(served);
+    ASSERT_EQ(served->status, 200) << served->body;
+    EXPECT_EQ(served->get_header_value("Content-Type"), "application/json");
+    EXPECT_EQ(ParseJson(served->body), seg.at("marks"));
+    EXPECT_TRUE(std::filesystem::is_regular_file(server_->process().audio_dir() + "/" +
+                                                 body.at("session_id").get<std::string>() + "/" +
+                                                 marks_name));
+    // The signature covers the file name: the audio's does not open the marks.
+    const std::string audio_url = seg.at("local_url");
+    std::string forged =
+        marks_url.substr(0, marks_url.find('?')) + audio_url.substr(audio_url.find('?'));
+    auto refused = client_->Get(forged);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << forged;
   }
   EXPECT_EQ(words_by_segment,
             (std::vector<std::vector<std::string>>{{"Hello", "world"},
                                                    {"This", "is", "the", "second", "sentence"}}));
-  // Without "marks", none.
+  // Without "marks", none, and no marks file.
   auto plain = PostJson(*client_, kGeneratePath, kTwoSentences);
   ASSERT_TRUE(plain);
-  EXPECT_FALSE(ParseJson(plain->body).at("audio_segments").at(0).contains("marks"));
+  const json plain_body = ParseJson(plain->body);
+  EXPECT_FALSE(plain_body.at("audio_segments").at(0).contains("marks"));
+  EXPECT_FALSE(plain_body.at("audio_segments").at(0).contains("marks_url"));
+  EXPECT_EQ(CountEntries(server_->process().audio_dir() + "/" +
+                         plain_body.at("session_id").get<std::string>()),
+            2);
 
   const int sessions_before = CountEntries(server_->process().audio_dir());
   auto lines = PostJson(*client_, "/api/v1/tts/marks", kTwoSentences);

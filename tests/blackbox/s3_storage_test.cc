@@ -4,6 +4,7 @@
 // is down, with S3 used again once it is back. One CTest test runs the whole suite in order
 // (the last test stops and restarts the gateway). If the gateway cannot start, every test
 // fails: nothing here is ever skipped.
+#include <filesystem>
 #include <thread>
 
 #include "s3_storage_fixture.h"
@@ -183,6 +184,66 @@ TEST_F(S3StorageTest, ASessionIsFetchedWithFreshPresignedUrlsAndDeletedWhole) {
   }
 }
 
+// "marks": true stores segment_NNN.marks.json beside each segment's audio, in the bucket too:
+// a presigned marks_url serves the same marks as the answer's, the catalog remembers them (a
+// later GET presigns them again), and deleting the session removes them with the audio.
+TEST_F(S3StorageTest, StoredMarksGoWithTheirAudioToS3AndAway) {
+  const std::string token = SignUp(*client_, "s3-marks-user");
+  ASSERT_FALSE(token.empty());
+  auto user = MakeClientFor(server_->port(), token);
+  json request = kSeedRequest;
+  request["marks"] = true;
+  request["format"] = "mp3";
+  auto made = Generate(*user, request);
+  ASSERT_TRUE(made.has_value());
+  const std::string session = made->at("session_id");
+  std::vector<std::string> marks_keys;
+  for (const json& seg : made->at("audio_segments")) {
+    SCOPED_TRACE(seg.dump());
+    ASSERT_EQ(seg["storage_type"], "s3");
+    const std::string audio_key = seg["s3_key"];
+    const std::string marks_key =
+        audio_key.substr(0, audio_key.rfind('.')) + ".marks.json";  // segment_NNN.marks.json
+    marks_keys.push_back(marks_key);
+    ASSERT_TRUE(seg["marks_url"].is_string());
+    const std::string marks_url = seg["marks_url"];
+    EXPECT_NE(marks_url.find("X-Amz-Signature="), std::string::npos);
+    EXPECT_NE(marks_url.find(marks_key.substr(marks_key.rfind('/'))), std::string::npos);
+    auto fetched = FetchAbsolute(marks_url);
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status, 200) << fetched->body;
+    EXPECT_EQ(ParseJson(fetched->body), seg["marks"]);
+    auto info = s3_->HeadObject(marks_key);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(info->content_type, "application/json");
+    EXPECT_EQ(info->metadata["session-id"], session);
+    // The local copy is kept beside the local audio too.
+    EXPECT_TRUE(std::filesystem::is_regular_file(server_->process().audio_dir() + "/" + session +
+                                                 marks_key.substr(marks_key.rfind('/'))));
+  }
+
+  auto again = user->Get("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 200) << again->body;
+  const json listed = ParseJson(again->body);
+  for (size_t i = 0; i < listed["audio_segments"].size(); ++i) {
+    const json& seg = listed["audio_segments"][i];
+    ASSERT_TRUE(seg["marks_url"].is_string()) << seg.dump();
+    EXPECT_FALSE(seg.contains("marks"));  // the marks themselves are fetched by their URL
+    auto fetched = FetchAbsolute(seg["marks_url"]);
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status, 200);
+    EXPECT_EQ(ParseJson(fetched->body), made->at("audio_segments")[i]["marks"]);
+  }
+
+  auto deleted = user->Delete("/api/v1/tts/sessions/" + session);
+  ASSERT_TRUE(deleted);
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(ParseJson(deleted->body)["s3_objects_removed"], 2 * marks_keys.size());
+  for (const std::string& key : marks_keys) EXPECT_FALSE(ObjectExists(*s3_, key)) << key;
+  EXPECT_FALSE(std::filesystem::exists(server_->process().audio_dir() + "/" + session));
+}
+
 TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
   SharedServer no_copy({.env = ServiceEnv(rgw_->endpoint(), {{"KEEP_LOCAL_COPY", "false"}})});
   ASSERT_TRUE(no_copy.started()) << no_copy.start_error();
@@ -192,6 +253,18 @@ TEST_F(S3StorageTest, WithoutLocalCopyOnlyS3HoldsTheAudio) {
   ExpectStoredInS3(*client, *r, /*keep_local_copy=*/false);
   EXPECT_EQ(CountEntries(no_copy.process().audio_dir()), 0)
       << "local files remain after a successful upload with KEEP_LOCAL_COPY=false";
+  // Marks leave with their audio, and are served from the bucket.
+  json with_marks = kSeedRequest;
+  with_marks["marks"] = true;
+  auto marked = Generate(*client, with_marks);
+  ASSERT_TRUE(marked.has_value());
+  EXPECT_EQ(CountEntries(no_copy.process().audio_dir()), 0);
+  for (const json& seg : marked->at("audio_segments")) {
+    auto fetched = FetchAbsolute(seg["marks_url"]);
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status, 200) << seg.dump();
+    EXPECT_EQ(ParseJson(fetched->body), seg["marks"]);
+  }
 }
 
 // POST /api/v1/tts/presign: URLs for many of the caller's objects or sessions at once, never
