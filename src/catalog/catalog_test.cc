@@ -233,6 +233,7 @@ TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   r.segments[1].graphemes = "He said \"hi\", {ok} \\ NULL 'x';";
   r.segments[1].duration_seconds = 0.1 + 0.2;
   r.segments[0].s3_target = "swha-audio@eu-west-1";
+  r.segments[1].marks_filename = "segment_001.marks.json";
   Status recorded = catalog_->RecordSession(r);
   ASSERT_TRUE(recorded.ok()) << recorded.ToString();
   auto got = catalog_->GetSession("1_7_aa");
@@ -248,6 +249,8 @@ TEST_P(CatalogTest, SessionsKeepEveryFieldOfTheirSegments) {
   EXPECT_EQ(got->segments[0].s3_key, r.segments[0].s3_key);
   EXPECT_EQ(got->segments[0].s3_target, "swha-audio@eu-west-1");
   EXPECT_FALSE(got->segments[1].s3_target.has_value());
+  EXPECT_FALSE(got->segments[0].marks_filename.has_value());
+  EXPECT_EQ(got->segments[1].marks_filename, "segment_001.marks.json");
   EXPECT_EQ(got->segments[1].location, storage::Location::kLocal);
   EXPECT_FALSE(got->segments[1].s3_key.has_value());
   EXPECT_EQ(got->segments[1].byte_size, 7244);

@@ -100,12 +100,15 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
   }
   Response res;
   res.content_type = std::string(storage::ContentTypeOf(filename));
-  res.headers.emplace_back("Accept-Ranges", "bytes");
+  // Audio is served in ranges (players seek). Marks are small JSON, which the server may gzip,
+  // and a byte range of a gzipped answer would name the wrong bytes: always whole.
+  const bool ranges = storage::IsValidSegmentFilename(filename);
+  res.headers.emplace_back("Accept-Ranges", ranges ? "bytes" : "none");
   res.headers.emplace_back("Cache-Control", "private, max-age=300");
 
   uint64_t first = 0;
   uint64_t length = size;
-  if (auto range_header = req.Header("range")) {
+  if (auto range_header = ranges ? req.Header("range") : std::nullopt) {
     bool unsatisfiable = false;
     auto range = ParseRange(*range_header, size, &unsatisfiable);
     if (unsatisfiable) {

@@ -96,7 +96,9 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
     } else {
       const std::vector<Segment>& segments = (*session)->segments;
       auto held = std::find_if(segments.begin(), segments.end(), [&](const Segment& seg) {
-        return storage::InS3(seg.stored.location) && seg.stored.s3_key == name;
+        // A segment's marks are presigned like its audio.
+        return storage::InS3(seg.stored.location) &&
+               (seg.stored.s3_key == name || seg.stored.MarksS3Key() == name);
       });
       if (held == segments.end()) {
         item.error = kNotFound;  // the caller's session, but no such object in S3

@@ -112,6 +112,10 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
           ++copies_missing;
           report.missing_local.push_back(row.session_id + "/" + seg.filename);
         }
+        // Marks are reported when missing, but only audio decides whether a row is repaired.
+        if (seg.marks_filename && !local.Has(row.session_id, *seg.marks_filename)) {
+          report.missing_local.push_back(row.session_id + "/" + *seg.marks_filename);
+        }
       }
       if (storage::InS3(seg.location) && !seg.s3_key) {
         report.unrepaired.push_back("session " + row.session_id + " segment " + seg.filename +
@@ -126,6 +130,12 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
         if (s3.keys.count({seg.s3_target.value_or(primary), *seg.s3_key}) == 0) {
           ++copies_missing;
           report.missing_s3.push_back(*seg.s3_key);
+        }
+        if (seg.marks_filename) {
+          const std::string marks_key = storage::SiblingKey(*seg.s3_key, *seg.marks_filename);
+          if (s3.keys.count({seg.s3_target.value_or(primary), marks_key}) == 0) {
+            report.missing_s3.push_back(marks_key);
+          }
         }
       }
     }

@@ -34,13 +34,15 @@ class CatalogCheckTest : public ::testing::Test {
     return mkdtemp(tmpl);
   }
 
-  // A session of two local segments; its audio is stored, its row recorded when `recorded`,
-  // and its files dated `mtime`.
-  std::string MakeSession(bool recorded, int64_t mtime) {
+  // A session of two local segments; its audio is stored (with marks when `marks`), its row
+  // recorded when `recorded`, and its files dated `mtime`.
+  std::string MakeSession(bool recorded, int64_t mtime, bool marks = false) {
     std::string id = storage::NewSessionId(clock_, "7");
-    const std::vector<storage::SegmentFile> files = {{"segment_000.wav", "RIFF0"},
-                                                     {"segment_001.wav", "RIFF1"}};
-    EXPECT_TRUE(local_.Publish(id, files).ok());
+    const std::vector<storage::SegmentFile> files = {
+        {"segment_000.wav", "RIFF0", marks ? "[]" : ""},
+        {"segment_001.wav", "RIFF1", marks ? "[]" : ""}};
+    auto stored = local_.Publish(id, files);
+    EXPECT_TRUE(stored.ok());
     const timeval times[2] = {{mtime, 0}, {mtime, 0}};
     for (const auto& f : files) utimes(Path(id, f.filename).c_str(), times);
     utimes((root_ + "/audio/" + id).c_str(), times);
@@ -54,6 +56,7 @@ class CatalogCheckTest : public ::testing::Test {
         seg.index = i;
         seg.filename = files[i].filename;
         seg.location = storage::Location::kLocal;
+        if (stored.ok()) seg.marks_filename = stored->segments[i].marks_filename;
         row.segments.push_back(seg);
       }
       EXPECT_TRUE(catalog_->RecordSession(row).ok());
@@ -125,6 +128,18 @@ TEST_F(CatalogCheckTest, FindsBothKindsOfInconsistencyAndRepairsWhatItCan) {
   EXPECT_EQ(aged.orphan_local, std::vector<std::string>{young + "/"});
   EXPECT_TRUE(aged.clean());
   EXPECT_TRUE(Run(/*repair=*/false).clean());
+}
+
+// A lost marks file is reported; the row keeps its audio, so repair leaves it.
+TEST_F(CatalogCheckTest, LostMarksAreReportedAndTheirSessionKept) {
+  const std::string marked = MakeSession(/*recorded=*/true, kLongAgo, /*marks=*/true);
+  EXPECT_TRUE(Run(/*repair=*/false).clean());
+  ASSERT_TRUE(FileSystem::Default()->RemoveFile(Path(marked, "segment_001.marks.json")).ok());
+  CatalogCheckReport found = Run(/*repair=*/true);
+  EXPECT_EQ(found.missing_local, std::vector<std::string>{marked + "/segment_001.marks.json"});
+  EXPECT_EQ(found.rows_removed, 0);
+  EXPECT_TRUE(catalog_->GetSession(marked).ok());
+  EXPECT_TRUE(Exists(Path(marked, "segment_000.marks.json")));
 }
 
 // A generation that stores its audio and records its row while the check runs, between the

@@ -62,6 +62,49 @@ TEST_F(AudioStoreTest, PublishWritesEveryFileAndSaysItIsLocal) {
   EXPECT_EQ(listing->size(), 3u);  // no temporary files left behind
 }
 
+// A segment with marks gets segment_NNN.marks.json beside it; one without, nothing more.
+TEST_F(AudioStoreTest, MarksAreWrittenBesideTheirSegmentAndRemovedWithTheSession) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  std::vector<SegmentFile> files = ThreeFiles();
+  files[1].marks_json = R"([{"time":0,"type":"viseme","value":"sil"}])";
+  auto session = store.Publish(id, files);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_FALSE(session->segments[0].marks_filename.has_value());
+  EXPECT_EQ(session->segments[1].marks_filename, "segment_001.marks.json");
+  EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_001.marks.json"),
+            files[1].marks_json);
+  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + id)->size(), 4u);
+  auto removed = store.RemoveSessionDir(id);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 4);
+}
+
+TEST_F(AudioStoreTest, AFailedMarksWriteLeavesNoPartialSession) {
+  FailingWritesFileSystem fs(FileSystem::Default(), /*fail_at=*/3);  // segment_001's marks
+  AudioStore store(&fs, audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  std::vector<SegmentFile> files = ThreeFiles();
+  files[1].marks_json = "[]";
+  EXPECT_EQ(store.Publish(id, files).status().code(), StatusCode::kIOError);
+  EXPECT_EQ(FileSystem::Default()->Stat(audio_dir_ + "/" + id).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST(StoredSegmentTest, TheMarksKeyIsTheAudiosWithItsFileName) {
+  StoredSegment seg{.filename = "segment_002.mp3",
+                    .location = Location::kLocalAndS3,
+                    .s3_key = "audio/users/7/s/segment_002.mp3",
+                    .s3_target = "",
+                    .marks_filename = "segment_002.marks.json"};
+  EXPECT_EQ(seg.MarksS3Key(), "audio/users/7/s/segment_002.marks.json");
+  seg.s3_key.reset();
+  EXPECT_FALSE(seg.MarksS3Key().has_value());
+  seg.s3_key = "audio/users/7/s/segment_002.mp3";
+  seg.marks_filename.reset();
+  EXPECT_FALSE(seg.MarksS3Key().has_value());
+}
+
 TEST_F(AudioStoreTest, AFailedWriteLeavesNoPartialSession) {
   FailingWritesFileSystem fs(FileSystem::Default(), /*fail_at=*/2);
   AudioStore store(&fs, audio_dir_);

@@ -45,8 +45,9 @@ class FakeS3 : public HttpTransport {
       hook();
       lock.lock();
     }
-    r.status = 200;
+    r.status = request.method == "DELETE" ? 204 : 200;
     if (request.method == "PUT") puts_[path] = request;
+    if (request.method == "DELETE") deletes_.push_back(path);
     return r;
   }
   void set_down(bool down) {
@@ -71,6 +72,10 @@ class FakeS3 : public HttpTransport {
     std::lock_guard<std::mutex> lock(mu_);
     return puts_;
   }
+  std::vector<std::string> deletes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deletes_;
+  }
 
  private:
   std::mutex mu_;
@@ -80,6 +85,7 @@ class FakeS3 : public HttpTransport {
   std::function<void()> on_put_;
   int requests_ = 0;
   std::map<std::string, HttpRequest> puts_;
+  std::vector<std::string> deletes_;
 };
 
 std::string Header(const HttpRequest& r, std::string_view name) {
@@ -143,7 +149,7 @@ class S3AudioStoreTest : public ::testing::Test {
   std::string root_;
   std::unique_ptr<AudioStore> local_;
   std::string session_id_;
-  const std::vector<SegmentFile> files_ = {
+  std::vector<SegmentFile> files_ = {
       {"segment_000.wav", "RIFF-zero"}, {"segment_001.wav", "RIFF-one"}, {"segment_002.wav", "2"}};
 };
 
@@ -233,6 +239,52 @@ TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) 
   EXPECT_NE(s.warnings[0].find("AccessDenied"), std::string::npos);
   EXPECT_EQ(s3_.requests(), 3);                  // a 403 is not retried
   EXPECT_TRUE(store->availability().available);  // two segments got there: S3 works
+}
+
+// A segment's marks go to the same bucket beside its audio, as JSON with the audio's metadata.
+TEST_F(S3AudioStoreTest, MarksGoBesideTheirAudio) {
+  files_[0].marks_json = R"([{"time":0,"type":"viseme","value":"sil"}])";
+  files_[2].marks_json = "[]";
+  auto store = MakeStore({.keep_local_copy = false});
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(s), "s3");
+  EXPECT_TRUE(s.warnings.empty());
+  auto puts = s3_.puts();
+  ASSERT_EQ(puts.size(), 5u);
+  const std::string prefix = "http://127.0.0.1:9/audio-bucket/audio/anonymous/" + session_id_;
+  const HttpRequest& marks = puts.at(prefix + "/segment_000.marks.json");
+  EXPECT_EQ(marks.body, files_[0].marks_json);
+  EXPECT_EQ(Header(marks, "Content-Type"), "application/json");
+  EXPECT_EQ(Header(marks, "x-amz-meta-segment-index"), "0");
+  EXPECT_EQ(Header(marks, "x-amz-meta-filename"), "segment_000.wav");
+  EXPECT_EQ(puts.count(prefix + "/segment_001.marks.json"), 0u);
+  EXPECT_EQ(s.segments[2].MarksS3Key(),
+            "audio/anonymous/" + session_id_ + "/segment_002.marks.json");
+  // Without a local copy the marks left with their audio.
+  EXPECT_FALSE(LocalFileExists("segment_000.marks.json"));
+  EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok());
+}
+
+// Marks that cannot be uploaded keep their segment local, whole: the audio already uploaded is
+// deleted again, and both files stay served from disk.
+TEST_F(S3AudioStoreTest, MarksThatFailTakeTheirAudioBackAndTheSegmentStaysLocal) {
+  for (SegmentFile& f : files_) f.marks_json = "[]";
+  auto store = MakeStore({.keep_local_copy = false});
+  s3_.FailPutsContaining("segment_001.marks.json", 403);
+  StoredSession s = PublishAndUpload(store.get());
+  const StoredSegment& failed = s.segments[1];
+  EXPECT_EQ(failed.location, Location::kLocal);
+  EXPECT_FALSE(failed.s3_key.has_value());
+  EXPECT_TRUE(LocalFileExists("segment_001.wav"));
+  EXPECT_TRUE(LocalFileExists("segment_001.marks.json"));
+  EXPECT_EQ(s.segments[0].location, Location::kS3);
+  EXPECT_FALSE(LocalFileExists("segment_000.marks.json"));
+  const std::vector<std::string> deletes = s3_.deletes();
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_TRUE(deletes[0].ends_with("/" + session_id_ + "/segment_001.wav")) << deletes[0];
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 upload failed (marks: "), std::string::npos)
+      << s.warnings[0];
 }
 
 TEST_F(S3AudioStoreTest, ServerErrorsAreRetriedThreeTimes) {

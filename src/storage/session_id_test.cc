@@ -52,5 +52,21 @@ TEST(SessionIdTest, SegmentFilenames) {
   EXPECT_EQ(ContentTypeOf("segment_001.wav"), "audio/wav");
 }
 
+TEST(SessionIdTest, MarksFilenamesSitBesideTheirSegments) {
+  EXPECT_EQ(MarksFilename("segment_000.wav"), "segment_000.marks.json");
+  EXPECT_EQ(MarksFilename("segment_12345.opus"), "segment_12345.marks.json");
+  EXPECT_TRUE(IsValidMarksFilename("segment_007.marks.json"));
+  EXPECT_EQ(ContentTypeOf("segment_007.marks.json"), "application/json");
+  for (const char* name : {"segment_07.marks.json", "segment_007.json", "segment_007.marks",
+                           "segment_.marks.json", "segment_123456.marks.json", ".marks.json",
+                           "segment_007.wav.marks.json", "segment_007.marks.json/.."}) {
+    EXPECT_FALSE(IsValidMarksFilename(name)) << name;
+    EXPECT_FALSE(IsValidStoredFilename(name)) << name;
+  }
+  EXPECT_TRUE(IsValidStoredFilename("segment_007.marks.json"));
+  EXPECT_TRUE(IsValidStoredFilename("segment_007.mp3"));
+  EXPECT_FALSE(IsValidStoredFilename("secret_key"));
+}
+
 }  // namespace
 }  // namespace swha::storage

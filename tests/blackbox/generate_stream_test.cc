@@ -61,6 +61,10 @@ TEST_F(GenerateStreamTest, EachSegmentArrivesStoredThenTheWholeAnswer) {
     EXPECT_EQ(segments[i]["graphemes"],
               "Line number " + std::to_string(i + 1) + " of the streamed text.");
     EXPECT_FALSE(segments[i]["marks"].empty());
+    // Each segment's marks are stored beside its audio as it streams.
+    auto marks = Download(*client_, segments[i]["marks_url"]);
+    ASSERT_TRUE(marks.has_value());
+    EXPECT_EQ(ParseJson(*marks), segments[i]["marks"]);
     EXPECT_EQ((*done)["audio_segments"][i], segments[i]);
     EXPECT_EQ((*done)["audio_files"][i], segments[i]["local_url"]);
   }

@@ -236,6 +236,20 @@ TEST_F(S3StorageTest, StoredMarksGoWithTheirAudioToS3AndAway) {
     EXPECT_EQ(ParseJson(fetched->body), made->at("audio_segments")[i]["marks"]);
   }
 
+  // Batch presigning takes a marks key as it takes an audio key; nobody else gets it.
+  auto batch = PostJson(*user, "/api/v1/tts/presign", {{"s3_keys", {marks_keys[0]}}});
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->status, 200) << batch->body;
+  const json item = ParseJson(batch->body)["items"][0];
+  ASSERT_TRUE(item["url"].is_string()) << item.dump();
+  auto by_batch = FetchAbsolute(item["url"]);
+  ASSERT_TRUE(by_batch);
+  EXPECT_EQ(by_batch->status, 200);
+  auto stranger = MakeClientFor(server_->port(), SignUp(*client_, "s3-marks-stranger"));
+  auto refused = PostJson(*stranger, "/api/v1/tts/presign", {{"s3_keys", {marks_keys[0]}}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(ParseJson(refused->body)["items"][0]["error"], "not found") << refused->body;
+
   auto deleted = user->Delete("/api/v1/tts/sessions/" + session);
   ASSERT_TRUE(deleted);
   ASSERT_EQ(deleted->status, 200) << deleted->body;

@@ -311,5 +311,25 @@ TEST_F(StaticAudioTest, RangeRequests) {
   EXPECT_TRUE(res->body.empty());
 }
 
+// A segment's marks are served whole, gzipped when the client takes it, and never in ranges
+// (a range of a gzipped answer would name the wrong bytes).
+TEST_F(StaticAudioTest, MarksAreServedWholeEvenWhenARangeIsAsked) {
+  auto body = Generate(*client_, {{"text", "Marks for this one."}, {"marks", true}});
+  ASSERT_TRUE(body);
+  const json seg = body->at("audio_segments").at(0);
+  const std::string url = seg.at("marks_url");
+  auto plain = client_->Get(url, {{"Range", "bytes=0-9"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(plain->get_header_value("Accept-Ranges"), "none");
+  EXPECT_FALSE(plain->has_header("Content-Range"));
+  EXPECT_EQ(ParseJson(plain->body), seg.at("marks"));
+  auto zipped = client_->Get(url, {{"Range", "bytes=0-9"}, {"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->status, 200);
+  EXPECT_EQ(zipped->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(ParseJson(zipped->body), seg.at("marks"));  // the client inflates it
+}
+
 }  // namespace
 }  // namespace swha::blackbox
