@@ -287,7 +287,7 @@ class PostgresCatalog : public Catalog {
             "language_code, speed, split_pattern, text_length) "
             "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING session_id) "
             "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, duration, "
-            "byte_size, sha256, location, s3_key, s3_target, marks_file) "
+            "byte_size, sha256, location, s3_key, s3_target, marks_filename) "
             "SELECT session.session_id, g.* FROM session, unnest($9::integer[], $10::text[], "
             "$11::text[], $12::text[], $13::float8[], $14::bigint[], $15::text[], $16::text[], "
             "$17::text[], $18::text[], $19::text[]) AS g",

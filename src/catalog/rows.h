@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/schema.h"
+#include "storage/session_id.h"
 
 namespace swha::catalog {
 
@@ -31,7 +32,7 @@ static_assert(std::ranges::count(kSessionColumns, ',') + 1 == kSessionColumnCoun
 
 constexpr std::string_view kSegmentColumns =
     "idx, filename, graphemes, phonemes, duration, byte_size, sha256, location, s3_key, "
-    "s3_target, marks_file";
+    "s3_target, marks_filename";
 
 // `id` first: listings page on it. The sealed key is read only by the service's poller.
 constexpr std::string_view kLipsyncJobColumns =
@@ -222,6 +223,10 @@ Result<SegmentRecord> ReadSegment(const Row& row) {
   seg.s3_key = row.OptionalText(8);
   seg.s3_target = row.OptionalText(9);
   seg.marks_filename = row.OptionalText(10);
+  // Used as a file name and in a key: only a name this service writes is taken.
+  if (seg.marks_filename && !storage::IsValidMarksFilename(*seg.marks_filename)) {
+    return Status::Internal("segment " + seg.filename + " names a malformed marks file");
+  }
   return seg;
 }
 

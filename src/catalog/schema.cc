@@ -217,7 +217,7 @@ ALTER TABLE segments ADD COLUMN s3_target TEXT;
 
 // 6: the file beside a segment's audio holding its speech marks (segment_NNN.marks.json).
 constexpr std::string_view kV6 = R"sql(
-ALTER TABLE segments ADD COLUMN marks_file TEXT;
+ALTER TABLE segments ADD COLUMN marks_filename TEXT;
 )sql";
 
 constexpr std::array kMigrations = {

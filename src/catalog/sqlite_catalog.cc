@@ -474,7 +474,7 @@ class SqliteCatalog : public Catalog {
     for (const SegmentRecord& seg : r.segments) {
       Statement g(&statements_,
                   "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
-                  "duration, byte_size, sha256, location, s3_key, s3_target, marks_file) "
+                  "duration, byte_size, sha256, location, s3_key, s3_target, marks_filename) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
       g.Bind(1, r.session_id)
           .Bind(2, int64_t{seg.index})

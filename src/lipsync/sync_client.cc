@@ -1,7 +1,6 @@
 #include "lipsync/sync_client.h"
 
 #include <algorithm>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "util/strings.h"
@@ -42,17 +41,6 @@ std::string ErrorDetail(std::string_view body, std::string_view api_key) {
   return detail;
 }
 
-// Seconds from a Retry-After header (delta-seconds form); 0 when absent or unreadable.
-int RetryAfterSeconds(const storage::HttpResponse& response) {
-  const std::string value = std::string(TrimWhitespace(response.Header("retry-after")));
-  int seconds = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0) {
-    return 0;
-  }
-  return seconds;
-}
-
 // The one place where the provider's HTTP answers become a Status.
 Status ProviderError(std::string_view method, const storage::HttpResponse& response,
                      std::string_view api_key) {
@@ -74,7 +62,7 @@ Status ProviderError(std::string_view method, const storage::HttpResponse& respo
     case 413:
     case 422: return Status::InvalidArgument("sync.so refused the request" + said);
     case 429: {
-      const int retry_after = std::max(RetryAfterSeconds(response), 1);
+      const int retry_after = std::max(response.RetryAfterSeconds(), 1);
       return Status::RateLimited("sync.so's rate limit was reached; retry after " +
                                      std::to_string(retry_after) + " s" + said,
                                  retry_after);
@@ -82,8 +70,6 @@ Status ProviderError(std::string_view method, const storage::HttpResponse& respo
     default: return Status::BadGateway("sync.so failed (HTTP " + std::to_string(code) + ")" + said);
   }
 }
-
-bool IsRetryable(int http_status) { return http_status == 429 || http_status >= 500; }
 
 class SyncClient : public LipsyncProvider {
  public:
@@ -131,9 +117,9 @@ class SyncClient : public LipsyncProvider {
         return sent;
       } else {
         failure = ProviderError(request.method, *sent, api_key);
-        if (!IsRetryable(sent->status)) return failure;
+        if (!storage::IsRetryableHttpStatus(sent->status)) return failure;
         if (sent->status == 429) {
-          const int retry_after = RetryAfterSeconds(*sent);
+          const int retry_after = sent->RetryAfterSeconds();
           if (retry_after > config_.max_retry_after_seconds) return failure;
           wait_seconds = std::max(wait_seconds, static_cast<double>(retry_after));
         }

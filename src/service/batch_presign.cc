@@ -63,12 +63,14 @@ Result<PresignBatch> SessionService::Presign(const Principal& principal,
     if (session_id.empty() || owned.contains(session_id)) continue;
     const std::optional<Session>* session = nullptr;
     SWHA_ASSIGN_OR_RETURN(session, find(session_id));
-    urls += batch.by_session && session->has_value() ? (*session)->segments.size() : 0;
+    if (!batch.by_session || !session->has_value()) continue;
+    for (const Segment& seg : (*session)->segments) urls += seg.stored.marks_filename ? 2 : 1;
   }
   if (urls > kMaxPresignBatchUrls) {
-    return Status::InvalidField(
-        "session_ids", "these sessions hold " + std::to_string(urls) + " segments; at most " +
-                           std::to_string(kMaxPresignBatchUrls) + " URLs per call");
+    return Status::InvalidField("session_ids",
+                                "these sessions need " + std::to_string(urls) +
+                                    " URLs (one per segment, one more for its marks); at most " +
+                                    std::to_string(kMaxPresignBatchUrls) + " per call");
   }
 
   std::unordered_map<std::string, size_t> answered;  // name -> its first item

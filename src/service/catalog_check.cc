@@ -99,8 +99,17 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   }
 
   std::set<std::string> described;
+  std::set<std::pair<std::string, std::string>> referenced;  // (bucket, key) some row names
   for (const catalog::SessionRecord& row : rows) {
     described.insert(row.session_id);
+    for (const catalog::SegmentRecord& seg : row.segments) {
+      if (!storage::InS3(seg.location) || !seg.s3_key) continue;
+      const std::string bucket = seg.s3_target.value_or(primary);
+      referenced.emplace(bucket, *seg.s3_key);
+      if (seg.marks_filename) {
+        referenced.emplace(bucket, storage::SiblingKey(*seg.s3_key, *seg.marks_filename));
+      }
+    }
     ++report.sessions_checked;
     size_t copies_expected = 0;
     size_t copies_missing = 0;
@@ -112,9 +121,11 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
           ++copies_missing;
           report.missing_local.push_back(row.session_id + "/" + seg.filename);
         }
-        // Marks are reported when missing, but only audio decides whether a row is repaired.
+        // Lost marks are reported, and left: only audio decides whether a row is repaired.
         if (seg.marks_filename && !local.Has(row.session_id, *seg.marks_filename)) {
           report.missing_local.push_back(row.session_id + "/" + *seg.marks_filename);
+          report.unrepaired.push_back("session " + row.session_id + " lost the marks of " +
+                                      seg.filename + " (local)");
         }
       }
       if (storage::InS3(seg.location) && !seg.s3_key) {
@@ -135,6 +146,8 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
           const std::string marks_key = storage::SiblingKey(*seg.s3_key, *seg.marks_filename);
           if (s3.keys.count({seg.s3_target.value_or(primary), marks_key}) == 0) {
             report.missing_s3.push_back(marks_key);
+            report.unrepaired.push_back("session " + row.session_id + " lost the marks of " +
+                                        seg.filename + " (S3)");
           }
         }
       }
@@ -170,10 +183,13 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
     }
   }
 
+  // An orphan object: of a session no row describes, or one its session's row does not name
+  // (an upload whose undo failed: a segment left local, or stored in another bucket).
   std::map<std::string, std::vector<std::string>> orphans_by_bucket;
   for (const auto& [session, objects] : s3.by_session) {
-    if (described.count(session) != 0) continue;
+    const bool session_described = described.count(session) != 0;
     for (const BucketObject& o : objects) {
+      if (session_described && referenced.count({o.bucket, o.object.key}) != 0) continue;
       if (o.object.last_modified > orphan_until) continue;
       orphans_by_bucket[o.bucket].push_back(o.object.key);
       // A replica's object is named with its bucket: the same key may be in several.

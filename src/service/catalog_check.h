@@ -34,7 +34,7 @@ struct CatalogCheckReport {
   std::vector<std::string> missing_local;  // a row says local, the file is not there
   std::vector<std::string> missing_s3;     // a row says S3, the object is not there
   std::vector<std::string> orphan_local;   // session directories no row describes ("<session>/")
-  std::vector<std::string> orphan_s3;      // objects no row describes
+  std::vector<std::string> orphan_s3;      // objects no row names
 
   // Done by repair (when `repaired`: the check ran with repair on).
   bool repaired = false;

@@ -44,7 +44,10 @@ class CatalogCheckTest : public ::testing::Test {
     auto stored = local_.Publish(id, files);
     EXPECT_TRUE(stored.ok());
     const timeval times[2] = {{mtime, 0}, {mtime, 0}};
-    for (const auto& f : files) utimes(Path(id, f.filename).c_str(), times);
+    for (const auto& f : files) {
+      utimes(Path(id, f.filename).c_str(), times);
+      if (marks) utimes(Path(id, storage::MarksFilename(f.filename)).c_str(), times);
+    }
     utimes((root_ + "/audio/" + id).c_str(), times);
     if (recorded) {
       catalog::SessionRecord row;
@@ -137,9 +140,19 @@ TEST_F(CatalogCheckTest, LostMarksAreReportedAndTheirSessionKept) {
   ASSERT_TRUE(FileSystem::Default()->RemoveFile(Path(marked, "segment_001.marks.json")).ok());
   CatalogCheckReport found = Run(/*repair=*/true);
   EXPECT_EQ(found.missing_local, std::vector<std::string>{marked + "/segment_001.marks.json"});
+  EXPECT_FALSE(found.clean());  // repair cannot bring them back
+  ASSERT_EQ(found.unrepaired.size(), 1u);
+  EXPECT_NE(found.unrepaired[0].find("lost the marks of segment_001.wav"), std::string::npos);
   EXPECT_EQ(found.rows_removed, 0);
   EXPECT_TRUE(catalog_->GetSession(marked).ok());
   EXPECT_TRUE(Exists(Path(marked, "segment_000.marks.json")));
+
+  // An unrecorded session with marks is an orphan like any other, its marks files included.
+  const std::string orphan = MakeSession(/*recorded=*/false, kLongAgo, /*marks=*/true);
+  CatalogCheckReport swept = Run(/*repair=*/true);
+  EXPECT_EQ(swept.orphan_local, std::vector<std::string>{orphan + "/"});
+  EXPECT_EQ(swept.local_files_removed, 4);
+  EXPECT_FALSE(Exists(root_ + "/audio/" + orphan));
 }
 
 // A generation that stores its audio and records its row while the check runs, between the

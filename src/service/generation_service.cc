@@ -116,20 +116,17 @@ Result<storage::StoredSession> GenerationService::Store(
   return stored;
 }
 
-Result<storage::SegmentFile> GenerationService::EncodeSegment(
-    const tts::SynthesizedSegment& synthesized, const GenerationRequest& request,
-    std::optional<std::vector<tts::SpeechMark>>* marks) {
-  storage::SegmentFile file{.filename = storage::SegmentFilename(synthesized.index, request.format),
-                            .bytes = {},
-                            .marks_json = {}};
-  SWHA_ASSIGN_OR_RETURN(file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
-                                                       synthesized.pcm.sample_rate));
-  marks->reset();
+Result<GenerationService::EncodedSegment> GenerationService::EncodeSegment(
+    const tts::SynthesizedSegment& synthesized, const GenerationRequest& request) {
+  EncodedSegment out;
+  out.file.filename = storage::SegmentFilename(synthesized.index, request.format);
+  SWHA_ASSIGN_OR_RETURN(out.file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
+                                                           synthesized.pcm.sample_rate));
   if (request.marks) {
-    *marks = MarksOf(synthesized, request.synthesis.language_code);
-    file.marks_json = tts::MarksToJsonArray(**marks);
+    out.marks = MarksOf(synthesized, request.synthesis.language_code);
+    out.file.marks_json = tts::MarksToJsonArray(*out.marks);
   }
-  return file;
+  return out;
 }
 
 Segment GenerationService::MakeSegment(tts::SynthesizedSegment&& synthesized,
@@ -187,9 +184,9 @@ Result<Session> GenerationService::Create(const Principal& principal,
   std::vector<std::string> graphemes;
   files.reserve(synthesized.size());
   for (size_t i = 0; i < synthesized.size(); ++i) {
-    SWHA_ASSIGN_OR_RETURN(storage::SegmentFile file,
-                          EncodeSegment(synthesized[i], request, &marks[i]));
-    files.push_back(std::move(file));
+    SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized[i], request));
+    files.push_back(std::move(encoded.file));
+    marks[i] = std::move(encoded.marks);
     graphemes.push_back(synthesized[i].graphemes);
   }
   storage::StoredSession stored;
@@ -265,13 +262,12 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
     tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,
                                         plan.segments[i].phonemes, std::move(pcm), 0};
     synthesized.duration_seconds = synthesized.pcm.DurationSeconds();
-    std::optional<std::vector<tts::SpeechMark>> marks;
-    std::vector<storage::SegmentFile> files(1);
-    SWHA_ASSIGN_OR_RETURN(files[0], EncodeSegment(synthesized, request, &marks));
+    SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized, request));
+    const std::vector<storage::SegmentFile> files = {std::move(encoded.file)};
     storage::StoredSession stored;
     SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {synthesized.graphemes}, i));
-    session.segments.push_back(MakeSegment(std::move(synthesized), files[0],
-                                           std::move(stored.segments[0]), std::move(marks)));
+    session.segments.push_back(MakeSegment(
+        std::move(synthesized), files[0], std::move(stored.segments[0]), std::move(encoded.marks)));
     std::vector<Segment> one = {session.segments.back()};
     minter_->Mint(session.session_id, expiry, &one, &stored.warnings);
     session.segments.back() = one[0];

@@ -130,11 +130,14 @@ class GenerationService {
                                        const std::vector<storage::SegmentFile>& files,
                                        const std::vector<std::string>& graphemes,
                                        size_t first_index) const;
-  // What is stored of one synthesized segment: its audio in the request's format, and its
-  // marks when the request asks for them (also returned in `*marks`).
-  static Result<storage::SegmentFile> EncodeSegment(
-      const tts::SynthesizedSegment& synthesized, const GenerationRequest& request,
-      std::optional<std::vector<tts::SpeechMark>>* marks);
+  // What is stored of one synthesized segment: its file (the audio in the request's format,
+  // and its marks as JSON when the request asks for them), and those marks.
+  struct EncodedSegment {
+    storage::SegmentFile file;
+    std::optional<std::vector<tts::SpeechMark>> marks;
+  };
+  static Result<EncodedSegment> EncodeSegment(const tts::SynthesizedSegment& synthesized,
+                                              const GenerationRequest& request);
   static Segment MakeSegment(tts::SynthesizedSegment&& synthesized,
                              const storage::SegmentFile& file, storage::StoredSegment&& stored,
                              std::optional<std::vector<tts::SpeechMark>> marks);

@@ -41,7 +41,7 @@ struct Segment {
   std::optional<std::string> presigned_url;
   std::optional<int64_t> expires_at;  // of the URL a client should fetch (PreferredUrl)
   // Where its stored marks (stored.marks_filename) are fetched: presigned beside the S3 audio,
-  // else a signed local URL; minted with the audio's, valid as long.
+  // else a signed local URL; minted with the audio's, and valid at least until expires_at.
   std::optional<std::string> marks_url;
   // Speech marks of the segment's audio, when they were asked for (never stored in the catalog).
   std::optional<std::vector<tts::SpeechMark>> marks;

@@ -15,8 +15,8 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
   for (const Segment& seg : session.segments) {
     const storage::StoredSegment& stored = seg.stored;
     std::vector<std::string> local_files;
-    // Marks first, so that the last file to go (the audio) takes the directory with it. They
-    // are tried even for a segment in S3 only: a copy left when the audio went still goes.
+    // Marks are tried even for a segment in S3 only: a local copy that could not be removed
+    // when the audio went to S3 (storage/s3_audio_store.cc) goes now.
     if (stored.marks_filename) local_files.push_back(*stored.marks_filename);
     if (storage::HasLocalCopy(stored.location)) local_files.push_back(stored.filename);
     for (const std::string& file : local_files) {
@@ -158,7 +158,10 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
     DeleteReport removed = RemoveStoredAudio(*storage_, session);
     report.local_files_removed += removed.local_files_removed;
     report.s3_objects_deleted += removed.s3_objects_removed;
-    report.s3_objects_listed += has_s3_copy ? static_cast<int64_t>(session.segments.size()) : 0;
+    for (const Segment& seg : session.segments) {
+      if (storage::InS3(seg.stored.location))
+        report.s3_objects_listed += seg.stored.marks_filename ? 2 : 1;
+    }
     report.local_failures.insert(report.local_failures.end(), removed.local_failures.begin(),
                                  removed.local_failures.end());
     report.s3_errors.insert(report.s3_errors.end(), removed.s3_failures.begin(),

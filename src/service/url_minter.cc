@@ -1,5 +1,7 @@
 #include "service/url_minter.h"
 
+#include <algorithm>
+
 #include "storage/limits.h"
 
 namespace swha::service {
@@ -46,9 +48,17 @@ void UrlMinter::Mint(const std::string& session_id, int64_t expiry_seconds,
     seg.presigned_url = std::move(minted->url);
     seg.expires_at = minted->expires_at;
     if (std::optional<std::string> marks_key = stored.MarksS3Key()) {
-      // The same bucket and expiry as the audio it describes: if one was signed, so is this.
       Result<MintedUrl> marks = MintS3(*marks_key, expiry_seconds, stored.s3_target, use);
-      if (marks.ok()) seg.marks_url = std::move(marks->url);
+      if (!marks.ok()) {
+        warnings->push_back(*stored.marks_filename + ": not presigned (" +
+                            marks.status().message() + ")" +
+                            (seg.marks_url ? "; served locally" : ""));
+        continue;
+      }
+      seg.marks_url = std::move(marks->url);
+      // Either URL may come from the presign cache, signed at another moment: the segment's
+      // expiry is the sooner of the two.
+      seg.expires_at = std::min(*seg.expires_at, marks->expires_at);
     }
   }
 }

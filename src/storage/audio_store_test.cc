@@ -80,8 +80,22 @@ TEST_F(AudioStoreTest, MarksAreWrittenBesideTheirSegmentAndRemovedWithTheSession
   EXPECT_EQ(*removed, 4);
 }
 
+// Fails every atomic write of a path containing `part`.
+class FailingWritesOfFileSystem : public FileSystemWrapper {
+ public:
+  FailingWritesOfFileSystem(FileSystem* target, std::string part)
+      : FileSystemWrapper(target), part_(std::move(part)) {}
+  Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
+    if (p.find(part_) != std::string::npos) return Status::IOError("injected: disk full");
+    return FileSystemWrapper::WriteFileAtomic(p, d, u);
+  }
+
+ private:
+  std::string part_;
+};
+
 TEST_F(AudioStoreTest, AFailedMarksWriteLeavesNoPartialSession) {
-  FailingWritesFileSystem fs(FileSystem::Default(), /*fail_at=*/3);  // segment_001's marks
+  FailingWritesOfFileSystem fs(FileSystem::Default(), "segment_001.marks.json");
   AudioStore store(&fs, audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
   std::vector<SegmentFile> files = ThreeFiles();

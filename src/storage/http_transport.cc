@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <charconv>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -16,6 +17,16 @@ std::string HttpResponse::Header(std::string_view lowercase_name) const {
     if (name == lowercase_name) return value;
   }
   return "";
+}
+
+int HttpResponse::RetryAfterSeconds() const {
+  const std::string value = std::string(TrimWhitespace(Header("retry-after")));
+  int seconds = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0) {
+    return 0;
+  }
+  return seconds;
 }
 
 std::string RedactUrl(std::string_view url) {

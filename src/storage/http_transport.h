@@ -33,7 +33,14 @@ struct HttpResponse {
 
   // The first value of the header `lowercase_name`, or "" when absent.
   std::string Header(std::string_view lowercase_name) const;
+  // Seconds from a Retry-After header (delta-seconds form); 0 when absent or unreadable.
+  int RetryAfterSeconds() const;
 };
+
+// Whether an API answering `http_status` may answer better later: 429 and 5xx.
+inline bool IsRetryableHttpStatus(int http_status) {
+  return http_status == 429 || http_status >= 500;
+}
 
 // Implementations are thread-safe: Send may be called from many threads at once.
 class HttpTransport {

@@ -235,12 +235,20 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
     if (results[j].ok() && !file.marks_json.empty()) {
       // The marks go where their audio goes, or neither does: a segment is in S3 whole.
       const std::string marks = MarksFilename(file.filename);
-      results[j] = target.client->PutObject(SiblingKey(keys[i], marks), file.marks_json,
-                                            ContentTypeOf(marks), metadata);
+      const std::string marks_key = SiblingKey(keys[i], marks);
+      results[j] =
+          target.client->PutObject(marks_key, file.marks_json, ContentTypeOf(marks), metadata);
       if (!results[j].ok()) {
-        if (Status undone = target.client->DeleteObject(keys[i]); !undone.ok()) {
-          spdlog::warn("S3 {}: {} left without its marks (catalog check removes it): {}",
-                       target.name, keys[i], undone.message());
+        // The marks too: a PUT that timed out may have stored them all the same.
+        Result<std::vector<DeleteError>> refused =
+            target.client->DeleteObjects({keys[i], marks_key});
+        if (!refused.ok() || !refused->empty()) {
+          spdlog::warn(
+              "S3 {}: {} (and its marks) may be left in the bucket, which no row names; "
+              "`swha-tts catalog check --repair` removes them: {}",
+              target.name, keys[i],
+              refused.ok() ? refused->front().code + ": " + refused->front().message
+                           : refused.status().message());
         }
         results[j] = Status(results[j].code(), "marks: " + results[j].message());
       }
@@ -257,16 +265,20 @@ void S3AudioStore::MarkUploaded(const SessionDescription& description, const Seg
   segment->s3_target = target.name;
   segment->location = Location::kLocalAndS3;
   if (options_.keep_local_copy) return;
-  // The marks first: if they cannot go, neither does the audio, and the segment stays whole
-  // in both places.
-  Status removed = segment->marks_filename
-                       ? local_->RemoveSegment(description.session_id, *segment->marks_filename)
-                       : Status::Ok();
-  if (removed.ok()) removed = local_->RemoveSegment(description.session_id, file.filename);
+  Status removed = local_->RemoveSegment(description.session_id, file.filename);
   // A copy that could not be removed is still served, so it stays a location; the error names
   // a server path, so it goes to the log only.
   if (removed.ok()) {
     segment->location = Location::kS3;
+    // Then the marks, which S3 now serves. One that cannot go is only a leftover: the segment
+    // is S3's, and deleting the session sweeps its marks file whatever the location.
+    if (segment->marks_filename) {
+      Status marks = local_->RemoveSegment(description.session_id, *segment->marks_filename);
+      if (!marks.ok()) {
+        spdlog::warn("local copy of {}/{} not removed: {}", description.session_id,
+                     *segment->marks_filename, marks.message());
+      }
+    }
     return;
   }
   spdlog::warn("local copy of {}/{} not removed: {}", description.session_id, file.filename,
@@ -459,21 +471,12 @@ std::vector<std::string> S3AudioStore::RemoveObjects(const std::vector<std::stri
     }
     return errors;
   }
-  for (size_t begin = 0; begin < keys.size(); begin += kMaxDeleteBatch) {
-    const std::vector<std::string> batch(
-        keys.begin() + static_cast<std::ptrdiff_t>(begin),
-        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), begin + kMaxDeleteBatch)));
-    Result<std::vector<DeleteError>> refused = found->client->DeleteObjects(batch);
-    if (!refused.ok()) {
-      for (const std::string& key : batch) {
-        errors.push_back(key + ": " + refused.status().message());
-      }
-      continue;
-    }
-    for (const DeleteError& e : *refused) {
-      errors.push_back(e.key + ": " + e.code + ": " + e.message);
-    }
+  Result<std::vector<DeleteError>> refused = found->client->DeleteObjects(keys);
+  if (!refused.ok()) {
+    for (const std::string& key : keys) errors.push_back(key + ": " + refused.status().message());
+    return errors;
   }
+  for (const DeleteError& e : *refused) errors.push_back(e.key + ": " + e.code + ": " + e.message);
   return errors;
 }
 

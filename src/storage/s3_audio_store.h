@@ -146,8 +146,8 @@ class S3AudioStore {
   // The session id in an ObjectKey, or "" when `key` is not one.
   static std::string SessionOfKey(std::string_view key);
 
-  // Deletes `keys` from bucket `target`, one DeleteObjects call per kMaxDeleteBatch of them;
-  // an absent key counts as deleted, as S3 does. Returns one line per key that could not be
+  // Deletes `keys` from bucket `target` (S3Client::DeleteObjects: one call per 1000 keys); an
+  // absent key counts as deleted, as S3 does. Returns one line per key that could not be
   // deleted.
   std::vector<std::string> RemoveObjects(const std::vector<std::string>& keys,
                                          std::string_view target = "");

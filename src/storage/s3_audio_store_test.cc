@@ -45,9 +45,17 @@ class FakeS3 : public HttpTransport {
       hook();
       lock.lock();
     }
-    r.status = request.method == "DELETE" ? 204 : 200;
+    r.status = 200;
     if (request.method == "PUT") puts_[path] = request;
-    if (request.method == "DELETE") deletes_.push_back(path);
+    if (request.method == "POST" && request.url.find("?delete") != std::string::npos) {
+      batch_deletes_.push_back(request.body);  // DeleteObjects
+      if (fail_deletes_) {
+        r.status = 500;
+        r.body = "<Error><Code>InternalError</Code><Message>injected</Message></Error>";
+      } else {
+        r.body = "<DeleteResult/>";
+      }
+    }
     return r;
   }
   void set_down(bool down) {
@@ -72,9 +80,14 @@ class FakeS3 : public HttpTransport {
     std::lock_guard<std::mutex> lock(mu_);
     return puts_;
   }
-  std::vector<std::string> deletes() {
+  // The bodies of the DeleteObjects calls.
+  std::vector<std::string> batch_deletes() {
     std::lock_guard<std::mutex> lock(mu_);
-    return deletes_;
+    return batch_deletes_;
+  }
+  void FailDeletes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_deletes_ = true;
   }
 
  private:
@@ -85,7 +98,8 @@ class FakeS3 : public HttpTransport {
   std::function<void()> on_put_;
   int requests_ = 0;
   std::map<std::string, HttpRequest> puts_;
-  std::vector<std::string> deletes_;
+  std::vector<std::string> batch_deletes_;
+  bool fail_deletes_ = false;
 };
 
 std::string Header(const HttpRequest& r, std::string_view name) {
@@ -266,7 +280,8 @@ TEST_F(S3AudioStoreTest, MarksGoBesideTheirAudio) {
 }
 
 // Marks that cannot be uploaded keep their segment local, whole: the audio already uploaded is
-// deleted again, and both files stay served from disk.
+// deleted again (with the marks, which a PUT that timed out may have stored), and both files
+// stay served from disk.
 TEST_F(S3AudioStoreTest, MarksThatFailTakeTheirAudioBackAndTheSegmentStaysLocal) {
   for (SegmentFile& f : files_) f.marks_json = "[]";
   auto store = MakeStore({.keep_local_copy = false});
@@ -279,12 +294,30 @@ TEST_F(S3AudioStoreTest, MarksThatFailTakeTheirAudioBackAndTheSegmentStaysLocal)
   EXPECT_TRUE(LocalFileExists("segment_001.marks.json"));
   EXPECT_EQ(s.segments[0].location, Location::kS3);
   EXPECT_FALSE(LocalFileExists("segment_000.marks.json"));
-  const std::vector<std::string> deletes = s3_.deletes();
+  const std::vector<std::string> deletes = s3_.batch_deletes();
   ASSERT_EQ(deletes.size(), 1u);
-  EXPECT_TRUE(deletes[0].ends_with("/" + session_id_ + "/segment_001.wav")) << deletes[0];
+  const std::string prefix = "audio/anonymous/" + session_id_;
+  EXPECT_NE(deletes[0].find("<Key>" + prefix + "/segment_001.wav</Key>"), std::string::npos)
+      << deletes[0];
+  EXPECT_NE(deletes[0].find("<Key>" + prefix + "/segment_001.marks.json</Key>"), std::string::npos)
+      << deletes[0];
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("segment_001.wav: S3 upload failed (marks: "), std::string::npos)
       << s.warnings[0];
+}
+
+// An undo that fails too leaves the segment local all the same: what stays in the bucket is
+// named by no row, and the catalog check removes it (service/catalog_check.h).
+TEST_F(S3AudioStoreTest, AFailedUndoStillLeavesTheSegmentLocal) {
+  for (SegmentFile& f : files_) f.marks_json = "[]";
+  auto store = MakeStore();
+  s3_.FailPutsContaining("segment_002.marks.json", 403);
+  s3_.FailDeletes();
+  StoredSession s = PublishAndUpload(store.get());
+  EXPECT_EQ(s.segments[2].location, Location::kLocal);
+  EXPECT_FALSE(s.segments[2].MarksS3Key().has_value());
+  EXPECT_EQ(s.segments[0].location, Location::kLocalAndS3);
+  EXPECT_FALSE(s3_.batch_deletes().empty());
 }
 
 TEST_F(S3AudioStoreTest, ServerErrorsAreRetriedThreeTimes) {
@@ -453,6 +486,24 @@ class S3ReplicaStoreTest : public S3AudioStoreTest {
 
   FakeS3 replica_;
 };
+
+// A segment whose marks the primary refused goes whole to the replica: its audio leaves the
+// primary again, and both are in the replica.
+TEST_F(S3ReplicaStoreTest, MarksRefusedByThePrimaryGoWithTheirAudioToTheReplica) {
+  files_[0].marks_json = "[]";
+  auto store = MakeReplicatedStore();
+  s3_.FailPutsContaining("segment_000.marks.json", 403);
+  StoredSession s = PublishAndUpload(store.get());
+  const StoredSegment& seg = s.segments[0];
+  ASSERT_EQ(seg.location, Location::kLocalAndS3);
+  EXPECT_EQ(seg.s3_target, store->TargetNames()[1]);
+  const std::string key = "audio/anonymous/" + session_id_ + "/segment_000";
+  EXPECT_EQ(replica_.puts().count("http://127.0.0.1:10/audio-eu/" + key + ".marks.json"), 1u);
+  EXPECT_EQ(replica_.puts().count("http://127.0.0.1:10/audio-eu/" + key + ".wav"), 1u);
+  ASSERT_EQ(s3_.batch_deletes().size(), 1u);
+  EXPECT_NE(s3_.batch_deletes()[0].find("<Key>" + key + ".wav</Key>"), std::string::npos);
+  EXPECT_EQ(s.segments[1].s3_target, store->TargetNames()[0]);  // the others stayed
+}
 
 TEST_F(S3ReplicaStoreTest, ThePrimaryWhileUpThenTheReplicaThenLocal) {
   auto store = MakeReplicatedStore();

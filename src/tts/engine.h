@@ -54,6 +54,10 @@ class Engine {
   virtual Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) = 0;
   virtual Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
                                       const SynthesisOptions& options) = 0;
+  // How many segments of one text are worth synthesizing at once: 1 for an engine that works
+  // on this machine's cores (the other requests share them), more for one that mostly waits
+  // on a remote server.
+  virtual int SegmentsInParallel() const { return 1; }
 };
 
 // The engines there are; chosen explicitly, never guessed from which settings are present.

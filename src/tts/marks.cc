@@ -309,7 +309,8 @@ nlohmann::json MarkToJson(const SpeechMark& mark) {
 std::string MarksToJsonArray(const std::vector<SpeechMark>& marks) {
   nlohmann::json array = nlohmann::json::array();
   for (const SpeechMark& mark : marks) array.push_back(MarkToJson(mark));
-  return array.dump();
+  // As the API's own answers are written (http/router.cc): never a throw on odd bytes.
+  return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace swha::tts

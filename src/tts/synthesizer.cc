@@ -2,7 +2,10 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "tts/japanese_text.h"
 #include "tts/segmenter.h"
@@ -66,15 +69,39 @@ Result<PcmAudio> Synthesizer::Render(const SynthesisPlan& plan, size_t index) co
   return engine_->Synthesize(*engine_text, plan.voice, plan.options);
 }
 
+std::vector<Result<PcmAudio>> Synthesizer::RenderAll(const SynthesisPlan& plan) const {
+  const size_t count = plan.segments.size();
+  std::vector<Result<PcmAudio>> rendered(count, Status::Internal("not rendered"));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  // Each worker takes the next segment; after a failure the rest are not started, since the
+  // text's audio is wanted whole or not at all.
+  auto work = [&] {
+    for (size_t i = next++; i < count && !failed.load(); i = next++) {
+      rendered[i] = Render(plan, i);
+      if (!rendered[i].ok()) failed.store(true);
+    }
+  };
+  const size_t parallel =
+      std::min(count, static_cast<size_t>(std::max(1, engine_->SegmentsInParallel())));
+  std::vector<std::thread> helpers;
+  helpers.reserve(parallel - 1);
+  for (size_t t = 1; t < parallel; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  return rendered;
+}
+
 Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
     const SynthesisRequest& request) const {
   SynthesisPlan plan;
   SWHA_ASSIGN_OR_RETURN(plan, Plan(request));
+  std::vector<Result<PcmAudio>> rendered = RenderAll(plan);
   std::vector<SynthesizedSegment> out;
   out.reserve(plan.segments.size());
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     PcmAudio pcm;
-    SWHA_ASSIGN_OR_RETURN(pcm, Render(plan, i));
+    SWHA_ASSIGN_OR_RETURN(pcm, std::move(rendered[i]));
     SynthesizedSegment s;
     s.index = static_cast<int>(i);
     s.graphemes = std::move(plan.segments[i].graphemes);

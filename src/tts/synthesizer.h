@@ -67,10 +67,14 @@ class Synthesizer {
   Result<SynthesisPlan> Plan(const SynthesisRequest& request) const;
   // The audio of `plan.segments[index]`. REQUIRES: index < plan.segments.size().
   Result<PcmAudio> Render(const SynthesisPlan& plan, size_t index) const;
-  // Plan, then every segment rendered.
+  // Plan, then every segment rendered, up to the engine's SegmentsInParallel() at once; the
+  // first failure in text order is the answer.
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
 
  private:
+  // Render of every segment of `plan`; after a failure, segments not yet started stay unrendered.
+  std::vector<Result<PcmAudio>> RenderAll(const SynthesisPlan& plan) const;
+
   Engine* engine_;
 };
 

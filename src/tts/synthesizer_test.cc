@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
 namespace swha::tts {
 namespace {
 
@@ -49,6 +54,80 @@ TEST(SynthesizerTest, CallerMistakesNameTheirField) {
   r = synthesizer.Synthesize(request);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().field(), "voice");
+}
+
+// A remote-like engine: each segment's audio is as many samples as its text has bytes; it
+// counts how many calls it serves at once, and fails any text containing "FAIL".
+class RemoteEngine : public Engine {
+ public:
+  explicit RemoteEngine(int parallel) : parallel_(parallel) {}
+  Result<std::string> Phonemize(std::string_view text, const VoiceSelection&) override {
+    return std::string(text);
+  }
+  Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection&,
+                              const SynthesisOptions&) override {
+    const int now = ++in_flight_;
+    int seen = max_in_flight.load();
+    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    --in_flight_;
+    ++calls;
+    if (text.find("FAIL") != std::string_view::npos) {
+      return Status::BadGateway("upstream refused " + std::string(text));
+    }
+    PcmAudio audio;
+    audio.sample_rate = 24000;
+    audio.samples.assign(text.size(), 1);
+    return audio;
+  }
+  int SegmentsInParallel() const override { return parallel_; }
+
+  std::atomic<int> max_in_flight{0};
+  std::atomic<int> calls{0};
+
+ private:
+  const int parallel_;
+  std::atomic<int> in_flight_{0};
+};
+
+SynthesisRequest Lines(int count, int failing = -1) {
+  SynthesisRequest request;
+  for (int i = 0; i < count; ++i) {
+    request.text += (i == failing ? "FAIL line " : "Line ") + std::to_string(i) + ".\n";
+  }
+  return request;
+}
+
+// An engine that waits on a server gets several segments at once, each in its place.
+TEST(SynthesizerTest, SegmentsAreRenderedUpToTheEnginesParallelismInTextOrder) {
+  RemoteEngine engine(/*parallel=*/3);
+  Synthesizer synthesizer(&engine);
+  auto r = synthesizer.Synthesize(Lines(7));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 7u);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ((*r)[i].index, i);
+    EXPECT_EQ((*r)[i].graphemes, "Line " + std::to_string(i) + ".");
+    EXPECT_EQ((*r)[i].pcm.samples.size(), (*r)[i].graphemes.size());
+  }
+  EXPECT_EQ(engine.max_in_flight, 3);
+
+  RemoteEngine local_like(/*parallel=*/1);
+  Synthesizer serial(&local_like);
+  ASSERT_TRUE(serial.Synthesize(Lines(4)).ok());
+  EXPECT_EQ(local_like.max_in_flight, 1);
+}
+
+// The first failure in text order is the answer, and segments after it are not started.
+TEST(SynthesizerTest, AFailedSegmentStopsTheRest) {
+  RemoteEngine engine(/*parallel=*/2);
+  Synthesizer synthesizer(&engine);
+  auto r = synthesizer.Synthesize(Lines(12, /*failing=*/1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kBadGateway);
+  EXPECT_EQ(r.status().message(), "upstream refused FAIL line 1.");
+  EXPECT_LT(engine.calls, 12);
 }
 
 }  // namespace

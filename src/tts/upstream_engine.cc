@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -27,18 +28,22 @@ constexpr std::string_view kVoicesOfEveryOpenAiModel[] = {
 // A sample this loud or louder is speech, not silence (about -36 dBFS).
 constexpr int kAudibleThreshold = 500;
 
-// A slot among the upstream's max_concurrency, held for one request.
+// A slot among the upstream's max_concurrency, held for one request when held().
 class SlotGuard {
  public:
-  explicit SlotGuard(std::counting_semaphore<kMaxUpstreamConcurrency>* slots) : slots_(slots) {
-    slots_->acquire();
+  // Waits at most `wait` for a slot: a queue behind a stalled upstream must not grow forever.
+  SlotGuard(std::counting_semaphore<kMaxUpstreamConcurrency>* slots, std::chrono::milliseconds wait)
+      : slots_(slots), held_(slots->try_acquire_for(wait)) {}
+  ~SlotGuard() {
+    if (held_) slots_->release();
   }
-  ~SlotGuard() { slots_->release(); }
   SlotGuard(const SlotGuard&) = delete;
   SlotGuard& operator=(const SlotGuard&) = delete;
+  bool held() const { return held_; }
 
  private:
   std::counting_semaphore<kMaxUpstreamConcurrency>* slots_;
+  const bool held_;
 };
 
 // Printable ASCII of `text`, cut short: an upstream's words, safe in a message and a log line.
@@ -68,8 +73,6 @@ std::string ErrorText(const std::string& body) {
   }
   return Quote(body);
 }
-
-bool IsRetryable(int http_status) { return http_status == 429 || http_status >= 500; }
 
 // The types servers give raw PCM (OpenAI's "pcm"), and none: anything else (audio/mpeg from a
 // server that ignored response_format, an HTML error page) is not samples.
@@ -119,6 +122,9 @@ class UpstreamEngine : public Engine {
     }
     return parsed["phonemes"].get<std::string>();
   }
+
+  // As many as may be in flight: the upstream, not this machine, does the work.
+  int SegmentsInParallel() const override { return config_.max_concurrency; }
 
   Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
                               const SynthesisOptions& options) override {
@@ -184,12 +190,24 @@ class UpstreamEngine : public Engine {
     }
     request.body = body.dump();
     for (int attempt = 1;; ++attempt) {
-      Result<storage::HttpResponse> sent = [&] {
-        SlotGuard slot(&slots_);
-        return transport_->Send(request);
-      }();
+      Result<storage::HttpResponse> sent = Status::Internal("not sent");  // set below
+      {
+        SlotGuard slot(&slots_, std::chrono::milliseconds(config_.timeout_ms));
+        if (!slot.held()) {
+          // Our own requests fill every slot: the upstream is slow, and this one would only
+          // add to its queue. A 503: later may be better.
+          Status busy = Status::Unavailable(
+              name_ + " is busy: all " + std::to_string(config_.max_concurrency) +
+              " requests allowed at once (TTS_UPSTREAM_MAX_CONCURRENCY) stayed in flight for " +
+              std::to_string(config_.timeout_ms) + " ms");
+          spdlog::warn("{}", busy.message());
+          return busy;
+        }
+        sent = transport_->Send(request);
+      }
       Status failure;
       bool retryable = false;
+      double wait_seconds = retry_.BackoffSeconds(attempt);
       if (!sent.ok()) {
         failure = Status::BadGateway(name_ + " could not be reached: " + sent.status().message());
         retryable = sent.status().code() == StatusCode::kUnavailable;
@@ -202,7 +220,12 @@ class UpstreamEngine : public Engine {
             name_ + " answered " + std::string(path) + " with HTTP " +
             std::to_string(sent->status) + ": " +
             (refused_key ? "it refused TTS_UPSTREAM_API_KEY" : ErrorText(Redact(sent->body))));
-        retryable = IsRetryable(sent->status);
+        retryable = storage::IsRetryableHttpStatus(sent->status);
+        // A server that says when to come back is waited for that long, unless that is longer
+        // than any back-off of ours: then its failure is the answer, not a hung request.
+        const int retry_after = sent->RetryAfterSeconds();
+        if (retry_after > retry_.max_delay_seconds) retryable = false;
+        wait_seconds = std::max(wait_seconds, static_cast<double>(retry_after));
       }
       if (!retryable || attempt >= retry_.max_attempts) {
         if (attempt > 1) {
@@ -215,7 +238,7 @@ class UpstreamEngine : public Engine {
       }
       spdlog::warn("{} (attempt {} of {}), retrying", failure.message(), attempt,
                    retry_.max_attempts);
-      retry_.sleep(retry_.BackoffSeconds(attempt));
+      retry_.sleep(wait_seconds);
     }
   }
 

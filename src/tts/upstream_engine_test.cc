@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -129,6 +131,26 @@ TEST_F(UpstreamEngineTest, ServerErrorsAndLostConnectionsAreRetriedWithBackoff) 
   EXPECT_EQ(transport_->requests().size(), 3u);
   // Full jitter at 0.5: half of 1 s, then half of 2 s.
   EXPECT_EQ(sleeps_, (std::vector<double>{0.5, 1.0}));
+}
+
+// A 429 or 503 that says when to come back is waited for that long (when longer than our
+// back-off); one that says "much later" is the answer at once, not a request that hangs.
+TEST_F(UpstreamEngineTest, RetryAfterIsHonouredWithinOurLongestBackoff) {
+  auto engine = Make();
+  transport_->Push(Reply(429, R"({"error":{"message":"slow down"}})", {{"retry-after", "7"}}));
+  transport_->Push(Reply(503, "busy", {{"retry-after", "0"}}));
+  transport_->Push(Reply(200, Pcm({7, 8}), kPcmType));
+  ASSERT_TRUE(engine->Synthesize("Hi.", Heart(), {}).ok());
+  EXPECT_EQ(sleeps_, (std::vector<double>{7.0, 1.0}));  // then our own half of 2 s
+
+  sleeps_.clear();
+  transport_->Push(Reply(429, R"({"error":{"message":"quota"}})", {{"retry-after", "3600"}}));
+  auto refused = engine->Synthesize("Hi.", Heart(), {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kBadGateway);
+  EXPECT_NE(refused.status().message().find("HTTP 429"), std::string::npos);
+  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_EQ(transport_->requests().size(), 4u);
 }
 
 TEST_F(UpstreamEngineTest, WhatStaysBrokenIsOneBadGatewayNamingTheUpstream) {
@@ -277,6 +299,54 @@ TEST(UpstreamConcurrencyTest, RequestsInFlightNeverExceedTheLimit) {
   for (std::thread& t : callers) t.join();
   EXPECT_EQ(ok, 8);
   EXPECT_EQ(transport->max(), 2);
+}
+
+// A transport that holds every request until released.
+class GateTransport : public storage::HttpTransport {
+ public:
+  Result<storage::HttpResponse> Send(const storage::HttpRequest&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++entered_;
+    entered_cv_.notify_all();
+    open_cv_.wait(lock, [&] { return open_; });
+    return Reply(200, Pcm({1, 2}), kPcmType);
+  }
+  void WaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    entered_cv_.wait(lock, [&] { return entered_ >= n; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    open_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable entered_cv_;
+  std::condition_variable open_cv_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+// Behind an upstream that holds every slot, a request waits one timeout for a slot, then is
+// a 503 (the upstream is busy), not a queue that grows without end.
+TEST(UpstreamConcurrencyTest, AWaitForASlotEndsAfterTheTimeout) {
+  auto transport = std::make_shared<GateTransport>();
+  auto engine = CreateUpstreamEngine(
+      {.base_url = "http://kokoro.test", .max_concurrency = 1, .timeout_ms = 100},
+      std::make_unique<FakeLocalEngine>(), transport);
+  ASSERT_TRUE(engine.ok());
+  std::thread holder([&] { EXPECT_TRUE((*engine)->Synthesize("Hi.", Heart(), {}).ok()); });
+  transport->WaitEntered(1);
+  auto waited = (*engine)->Synthesize("Hi.", Heart(), {});
+  transport->Open();
+  holder.join();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(waited.status().message().find("is busy: all 1 requests"), std::string::npos)
+      << waited.status().message();
+  EXPECT_TRUE((*engine)->Synthesize("Hi.", Heart(), {}).ok());  // the slot is back
 }
 
 TEST(UpstreamConfigTest, ValidatesAndHidesTheKey) {

@@ -334,6 +334,18 @@ TEST_F(TwoInstancesTest, CatalogCheckFindsAndRepairsOrphansOnDiskAndInS3) {
   ASSERT_TRUE(made);
   const std::string damaged = made->at("session_id");
   ASSERT_TRUE(std::filesystem::remove(audio_dir() + "/" + damaged + "/segment_000.wav"));
+  // An object under a recorded session that its row does not name (an upload whose undo
+  // failed), beside a session whose marks are in S3 and named.
+  const std::string made_key = made->at("audio_segments")[0].at("s3_key");
+  const std::string stray_key = made_key.substr(0, made_key.rfind('/')) + "/segment_007.wav";
+  ASSERT_TRUE(s3_->PutObject(stray_key, MakeWav("stray"), "audio/wav").ok());
+  auto marked = Generate(*MakeClientFor(port(0), token),
+                         {{"text", "These marks are named."}, {"use_s3", true}, {"marks", true}});
+  ASSERT_TRUE(marked);
+  const std::string marked_audio_key = marked->at("audio_segments")[0].at("s3_key");
+  const std::string marks_key =
+      marked_audio_key.substr(0, marked_audio_key.rfind('.')) + ".marks.json";
+  ASSERT_EQ(CountObjects(marks_key), 1u);
 
   auto found = CatalogCheck(*env_, shared_->path());
   EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
@@ -343,6 +355,8 @@ TEST_F(TwoInstancesTest, CatalogCheckFindsAndRepairsOrphansOnDiskAndInS3) {
       << found.out;
   EXPECT_NE(found.out.find("missing-local " + damaged + "/segment_000.wav"), std::string::npos)
       << found.out;
+  EXPECT_NE(found.out.find("orphan-s3     " + stray_key), std::string::npos) << found.out;
+  EXPECT_EQ(found.out.find(marks_key), std::string::npos) << found.out;
   EXPECT_EQ(CountObjects(orphan_key), 1u);  // found, not touched
 
   auto repaired = CatalogCheck(*env_, shared_->path(), {"--repair"});
@@ -350,6 +364,8 @@ TEST_F(TwoInstancesTest, CatalogCheckFindsAndRepairsOrphansOnDiskAndInS3) {
   EXPECT_NE(repaired.out.find("unrepaired    session " + damaged), std::string::npos)
       << repaired.out;
   EXPECT_EQ(CountObjects(orphan_key), 0u);
+  EXPECT_EQ(CountObjects(stray_key), 0u);
+  EXPECT_EQ(CountObjects(marks_key), 1u);
   EXPECT_FALSE(std::filesystem::exists(orphan_dir));
   // The damaged session still plays from S3.
   auto kept = GetSession(*MakeClientFor(port(1), token), damaged);

@@ -100,6 +100,10 @@ struct UpstreamStandin::Impl {
       if (speech) {
         last_authorization = req.get_header_value("Authorization");
         last_body = json::parse(req.body, nullptr, false);
+        if (last_body.is_object() && last_body.contains("input") &&
+            last_body["input"].is_string()) {
+          inputs.push_back(last_body["input"].get<std::string>());
+        }
       }
       if (fail_count > 0) {
         --fail_count;
@@ -208,6 +212,7 @@ struct UpstreamStandin::Impl {
   Garbage garbage_kind = Garbage::kHtmlPage;
   std::chrono::milliseconds response_delay{0};
   json last_body;
+  std::vector<std::string> inputs;  // every speech request's "input"
   std::string last_authorization;
 };
 
@@ -295,6 +300,11 @@ int UpstreamStandin::max_in_flight() const {
 nlohmann::json UpstreamStandin::last_speech_request() const {
   std::lock_guard lock(impl_->mu);
   return impl_->last_body;
+}
+
+std::vector<std::string> UpstreamStandin::speech_inputs() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->inputs;
 }
 
 std::string UpstreamStandin::last_authorization() const {

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -68,6 +69,8 @@ class UpstreamStandin {
   void ResetMaxInFlight();         // to in_flight()
   // The last speech request's JSON body and Authorization header ("" if none).
   nlohmann::json last_speech_request() const;
+  // The "input" of every speech request so far, in arrival order.
+  std::vector<std::string> speech_inputs() const;
   std::string last_authorization() const;
 
  private:
