@@ -2,7 +2,7 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all thirteen benchmarks
+#   bash bench/run.sh                      # all fourteen benchmarks
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
@@ -14,14 +14,16 @@
 # PostgreSQL), batch-presign (POST /api/v1/tts/presign of 1000 keys vs. the bare signer),
 # lipsync-waits (generate while 200 requests wait for lipsync jobs held by an in-process sync.so
 # stand-in), metrics-cost (ns per metric update, 2 threads), and speech-stream (POST
-# /v1/audio/speech: first byte vs. whole stream, and peak memory of a stream vs. a whole file). s3-upload, session-get and
+# /v1/audio/speech: first byte vs. whole stream, and peak memory of a stream vs. a whole file),
+# and upstream-segments (a 10-segment generate through TTS_ENGINE=openai against the upstream
+# stand-in, 4 segments at once vs. one at a time). s3-upload, session-get and
 # batch-presign need a throw-away Ceph RADOS Gateway: run.sh starts one
 # (scripts/s3-test-server.sh) in a temporary directory and stops it on exit. s3-upload runs
 # twice: over plain loopback, then through swha_bench's delaying proxy, which adds
 # S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
 # but this machine's kernel has no sch_netem).
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all thirteen, in order),
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all fourteen, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
 # 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
 # CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
@@ -31,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream}
+benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream upstream-segments}
 quiet_wait=${QUIET_WAIT:-120}
 s3_delay_ms=${S3_DELAY_MS:-10}
 

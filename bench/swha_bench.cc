@@ -491,7 +491,8 @@ void Usage() {
   std::fprintf(
       stderr,
       "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
-      "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost "
+      "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost|"
+      "speech-stream|upstream-segments "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -544,6 +545,7 @@ int Main(int argc, char** argv) {
       {"lipsync-waits", RunLipsyncBenchmark},
       {"metrics-cost", RunMetricsBenchmark},
       {"speech-stream", RunSpeechStreamBenchmark},
+      {"upstream-segments", RunUpstreamSegmentsBenchmark},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);

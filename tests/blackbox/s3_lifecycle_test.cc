@@ -138,8 +138,12 @@ TEST_F(LifecycleTest, OldAudioExpiresYoungStaysAndTheServiceSaysSo) {
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->status, 200) << listed->body;
   for (const json& s : ParseJson(listed->body)["sessions"]) {
-    if (s["session_id"] == old_id) EXPECT_TRUE(s["audio_expired_at"].is_string()) << s.dump();
-    if (s["session_id"] == young_id) EXPECT_TRUE(s["audio_expired_at"].is_null()) << s.dump();
+    if (s["session_id"] == old_id) {
+      EXPECT_TRUE(s["audio_expired_at"].is_string()) << s.dump();
+    }
+    if (s["session_id"] == young_id) {
+      EXPECT_TRUE(s["audio_expired_at"].is_null()) << s.dump();
+    }
   }
   auto batch = PostJson(*user, "/api/v1/tts/presign", {{"session_ids", {old_id, young_id}}});
   ASSERT_TRUE(batch);

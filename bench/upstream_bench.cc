@@ -1,0 +1,82 @@
+// upstream-segments: a 10-segment generate with TTS_ENGINE=openai, against the upstream stand-in
+// (tests/support/upstream_standin.h) answering each request after a fixed delay, as a neural
+// server busy with its model would. The segments of one text are sent at once, up to
+// TTS_UPSTREAM_MAX_CONCURRENCY: the same server with TTS_UPSTREAM_MAX_CONCURRENCY=1 (one
+// segment after another) is the baseline, in the same run. With 4 at once a 10-segment text
+// takes 3 rounds of the delay instead of 10: target at most 0.4x the baseline.
+#include <spdlog/fmt/fmt.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/bench_common.h"
+#include "bench/bench_server.h"
+#include "tests/support/upstream_standin.h"
+
+namespace swha::bench {
+namespace {
+
+constexpr int kSegments = 10;
+constexpr int kParallel = 4;
+constexpr std::chrono::milliseconds kUpstreamDelay{150};
+
+std::string TenLines() {
+  std::string text;
+  for (int i = 1; i <= kSegments; ++i) text += fmt::format("Line number {} to be spoken.\n", i);
+  return text;
+}
+
+// Median wall time of `rounds` generates of `body`, in ms.
+double MedianGenerateMs(const RunningServer& server, const std::string& body, int rounds) {
+  ApiClient client(server.port());
+  std::vector<double> times;
+  for (int r = -1; r < rounds; ++r) {  // round -1 warms up
+    const auto start = SteadyClock::now();
+    if (client.Generate(body).empty()) Die("generate failed: " + client.last_error());
+    if (r >= 0) times.push_back(MsSince(start));
+  }
+  return Median(times);
+}
+
+}  // namespace
+
+int RunUpstreamSegmentsBenchmark(const Args& args) {
+  const int rounds = OrDefault(args.rounds, 5);
+  fmt::print(
+      "== upstream-segments: POST generate of {} lines with TTS_ENGINE=openai, the stand-in\n"
+      "   answering each after {} ms; {} rounds with TTS_UPSTREAM_MAX_CONCURRENCY={} vs. 1\n",
+      kSegments, kUpstreamDelay.count(), rounds, kParallel);
+  PrintLoad("at start");
+  std::unique_ptr<testing::UpstreamStandin> upstream =
+      Must(testing::UpstreamStandin::Start(), "starting the upstream stand-in");
+  upstream->SetResponseDelay(kUpstreamDelay);
+  const std::string body = GenerateBody(TenLines());
+  std::map<int, double> median_ms;
+  int max_in_flight = 0;
+  for (int concurrency : {1, kParallel}) {
+    RunningServer server(args, {{"TTS_ENGINE", "openai"},
+                                {"TTS_UPSTREAM_URL", upstream->base_url()},
+                                {"TTS_UPSTREAM_MAX_CONCURRENCY", std::to_string(concurrency)}});
+    upstream->ResetMaxInFlight();
+    median_ms[concurrency] = MedianGenerateMs(server, body, rounds);
+    if (concurrency == kParallel) max_in_flight = upstream->max_in_flight();
+    fmt::print("   TTS_UPSTREAM_MAX_CONCURRENCY={}: median {:.1f} ms\n", concurrency,
+               median_ms[concurrency]);
+  }
+  const double ratio = median_ms[kParallel] / median_ms[1];
+  Summary("upstream-segments", "10 segments one at a time, median ms (baseline)",
+          fmt::format("{:.1f}", median_ms[1]));
+  Summary("upstream-segments", fmt::format("10 segments, {} at once, median ms", kParallel),
+          fmt::format("{:.1f}", median_ms[kParallel]));
+  Summary("upstream-segments", fmt::format("{} at once / one at a time", kParallel),
+          fmt::format("{:.2f}", ratio), "<= 0.4", Verdict(ratio <= 0.4));
+  Summary("upstream-segments", "most requests the upstream saw at once",
+          std::to_string(max_in_flight), std::to_string(kParallel),
+          Verdict(max_in_flight == kParallel));
+  return 0;
+}
+
+}  // namespace swha::bench
