@@ -250,13 +250,14 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
   DiscardGuard guard([&] {
     if (!session.segments.empty()) Discard(session);
   });
+  tts::SegmentRenderer renderer(synthesizer_, &plan, 1);
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     tts::PcmAudio pcm;
     if (i == 0) {
       pcm = std::move(start.first);
     } else {
       Stopwatch synthesis_watch;
-      SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+      SWHA_ASSIGN_OR_RETURN(pcm, renderer.Next());
       synthesis_seconds += synthesis_watch.ElapsedSeconds();
     }
     tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,

@@ -109,12 +109,13 @@ Result<SpeechUsage> SpeechService::Speak(const SpeechRequest& request,
                  plan.segments.size());
     return Status::Cancelled("the receiver of the audio is gone");
   };
+  tts::SegmentRenderer renderer(synthesizer_, &plan, first != nullptr ? 1 : 0);
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     tts::PcmAudio pcm;
     if (i == 0 && first != nullptr) {
       pcm = std::move(*first);
     } else {
-      SWHA_ASSIGN_OR_RETURN(pcm, synthesizer_->Render(plan, i));
+      SWHA_ASSIGN_OR_RETURN(pcm, renderer.Next());
     }
     if (resampler == nullptr) {
       SWHA_ASSIGN_OR_RETURN(resampler,

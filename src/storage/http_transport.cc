@@ -62,8 +62,20 @@ Status CurlStatus(CURLcode code, const char* error_buffer, const HttpRequest& re
   }
 }
 
+// Where a response body goes, and how much of it may come.
+struct BodySink {
+  std::string* body;
+  size_t max_bytes;  // 0: no limit
+  bool too_large = false;
+};
+
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->max_bytes != 0 && sink->body->size() + size * count > sink->max_bytes) {
+    sink->too_large = true;
+    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, size * count);
   return size * count;
 }
 
@@ -124,7 +136,8 @@ class CurlTransport : public HttpTransport {
                      static_cast<long>(options_.connect_timeout_ms));
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout_ms));
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, AppendBody);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response->body);
+    BodySink sink{&response->body, options_.max_response_bytes};
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, AppendHeader);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, response);
 
@@ -162,6 +175,11 @@ class CurlTransport : public HttpTransport {
     curl_slist_free_all(headers);
     // The buffer lives on this stack frame; the handle must not keep a pointer to it.
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    if (sink.too_large) {
+      return Status::TooLarge(request.method + " " + RedactUrl(request.url) +
+                              ": the answer is longer than " +
+                              std::to_string(options_.max_response_bytes) + " bytes");
+    }
     if (code != CURLE_OK) return CurlStatus(code, error_buffer, request, options_);
     long http_status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &http_status);

@@ -59,6 +59,9 @@ struct CurlOptions {
   // Idle easy handles (each holding its open connections) kept for reuse; more concurrent
   // Sends than this still work, their extra handles are closed afterwards.
   size_t max_idle_handles = 16;
+  // A body longer than this is not read on (0: no limit): Send fails with TooLarge instead of
+  // holding whatever a server sends in memory.
+  size_t max_response_bytes = 0;
 };
 
 // A libcurl transport. It reuses connections through a pool of easy handles, never uses

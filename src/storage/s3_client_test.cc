@@ -641,6 +641,19 @@ TEST_F(S3CurlTransportTest, RefusedConnectionIsUnavailable) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
 }
 
+// A body over the limit is not read on: TooLarge, and the handle serves the next request.
+TEST_F(S3CurlTransportTest, AnAnswerOverTheLimitIsTooLarge) {
+  auto transport = CreateCurlTransport({.max_idle_handles = 1, .max_response_bytes = 1000});
+  auto big =
+      transport->Send({"PUT", Url("/echo?X-Amz-Signature=secret"), {}, std::string(5000, 'a')});
+  EXPECT_EQ(big.status().code(), StatusCode::kTooLarge) << big.status().ToString();
+  EXPECT_NE(big.status().message().find("longer than 1000 bytes"), std::string::npos);
+  EXPECT_EQ(big.status().message().find("secret"), std::string::npos);
+  auto exact = transport->Send({"PUT", Url("/echo"), {}, std::string(1000, 'b')});
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->body, std::string(1000, 'b'));
+}
+
 TEST_F(S3CurlTransportTest, ConcurrentSendsShareThePool) {
   auto transport = CreateCurlTransport({.max_idle_handles = 2});
   std::vector<std::thread> threads;

@@ -25,7 +25,8 @@ Result<std::unique_ptr<Engine>> CreateEngine(const EngineConfig& config) {
       std::shared_ptr<storage::HttpTransport> transport = storage::CreateCurlTransport(
           {.connect_timeout_ms = config.upstream.connect_timeout_ms,
            .total_timeout_ms = config.upstream.timeout_ms,
-           .max_idle_handles = static_cast<size_t>(config.upstream.max_concurrency)});
+           .max_idle_handles = static_cast<size_t>(config.upstream.max_concurrency),
+           .max_response_bytes = kMaxUpstreamAudioBytes});
       spdlog::info("engine: upstream, {}", config.upstream.ToString());
       return CreateUpstreamEngine(config.upstream, std::move(local), std::move(transport));
     }

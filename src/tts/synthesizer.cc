@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <future>
 #include <thread>
 
 #include "tts/japanese_text.h"
@@ -69,6 +70,10 @@ Result<PcmAudio> Synthesizer::Render(const SynthesisPlan& plan, size_t index) co
   return engine_->Synthesize(*engine_text, plan.voice, plan.options);
 }
 
+size_t Synthesizer::Parallelism(size_t segments) const {
+  return std::min(segments, static_cast<size_t>(std::max(1, engine_->SegmentsInParallel())));
+}
+
 std::vector<Result<PcmAudio>> Synthesizer::RenderAll(const SynthesisPlan& plan) const {
   const size_t count = plan.segments.size();
   std::vector<Result<PcmAudio>> rendered(count, Status::Internal("not rendered"));
@@ -82,8 +87,7 @@ std::vector<Result<PcmAudio>> Synthesizer::RenderAll(const SynthesisPlan& plan) 
       if (!rendered[i].ok()) failed.store(true);
     }
   };
-  const size_t parallel =
-      std::min(count, static_cast<size_t>(std::max(1, engine_->SegmentsInParallel())));
+  const size_t parallel = Parallelism(count);
   std::vector<std::thread> helpers;
   helpers.reserve(parallel - 1);
   for (size_t t = 1; t < parallel; ++t) helpers.emplace_back(work);
@@ -111,6 +115,30 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
     out.push_back(std::move(s));
   }
   return out;
+}
+
+SegmentRenderer::SegmentRenderer(const Synthesizer* synthesizer, const SynthesisPlan* plan,
+                                 size_t first)
+    : synthesizer_(synthesizer),
+      plan_(plan),
+      parallel_(synthesizer->Parallelism(plan->segments.size())),
+      next_to_start_(first) {}
+
+SegmentRenderer::~SegmentRenderer() {
+  // std::async's futures wait in their destructors; said here, where it matters.
+  for (std::future<Result<PcmAudio>>& pending : ahead_) pending.wait();
+}
+
+Result<PcmAudio> SegmentRenderer::Next() {
+  if (parallel_ <= 1) return synthesizer_->Render(*plan_, next_to_start_++);
+  while (ahead_.size() < parallel_ && next_to_start_ < plan_->segments.size()) {
+    const size_t index = next_to_start_++;
+    ahead_.push_back(std::async(std::launch::async,
+                                [this, index] { return synthesizer_->Render(*plan_, index); }));
+  }
+  Result<PcmAudio> next = ahead_.front().get();
+  ahead_.pop_front();
+  return next;
 }
 
 }  // namespace swha::tts

@@ -2,6 +2,8 @@
 // engine on each segment and encodes the audio. No storage, no HTTP.
 #pragma once
 
+#include <deque>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -72,10 +74,37 @@ class Synthesizer {
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
 
  private:
+  friend class SegmentRenderer;
   // Render of every segment of `plan`; after a failure, segments not yet started stay unrendered.
   std::vector<Result<PcmAudio>> RenderAll(const SynthesisPlan& plan) const;
+  // How many segments of one text to render at once (the engine's say, at least 1).
+  size_t Parallelism(size_t segments) const;
 
   Engine* engine_;
+};
+
+// Renders the segments of a plan in text order for a consumer that takes them one at a time (a
+// stream), keeping up to the engine's SegmentsInParallel() renders going ahead of it: an
+// upstream's latency then overlaps with encoding and sending. With an engine that computes
+// locally (1), each segment is rendered when asked for, on the caller's thread. Destruction
+// waits for the renders in flight; none start after a consumer stops asking.
+class SegmentRenderer {
+ public:
+  // Borrowed; both must outlive the renderer. Starts at segment `first`.
+  SegmentRenderer(const Synthesizer* synthesizer, const SynthesisPlan* plan, size_t first);
+  ~SegmentRenderer();
+  SegmentRenderer(const SegmentRenderer&) = delete;
+  SegmentRenderer& operator=(const SegmentRenderer&) = delete;
+
+  // The audio of the next segment. REQUIRES: a segment is left.
+  Result<PcmAudio> Next();
+
+ private:
+  const Synthesizer* synthesizer_;
+  const SynthesisPlan* plan_;
+  const size_t parallel_;
+  size_t next_to_start_;
+  std::deque<std::future<Result<PcmAudio>>> ahead_;
 };
 
 // The speed rule Plan applies: InvalidField("speed") outside `range`.

@@ -130,5 +130,50 @@ TEST(SynthesizerTest, AFailedSegmentStopsTheRest) {
   EXPECT_LT(engine.calls, 12);
 }
 
+// A stream takes its segments one at a time, in order, while up to the engine's parallelism
+// are rendered ahead; a failure comes at its own place in the order.
+TEST(SegmentRendererTest, SegmentsComeInOrderWithRendersGoingAhead) {
+  RemoteEngine engine(/*parallel=*/3);
+  Synthesizer synthesizer(&engine);
+  auto plan = synthesizer.Plan(Lines(7, /*failing=*/5));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  SegmentRenderer renderer(&synthesizer, &*plan, /*first=*/1);
+  for (size_t i = 1; i < 5; ++i) {
+    auto pcm = renderer.Next();
+    ASSERT_TRUE(pcm.ok()) << i << ": " << pcm.status().ToString();
+    EXPECT_EQ(pcm->samples.size(), plan->segments[i].graphemes.size()) << i;
+  }
+  auto failed = renderer.Next();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "upstream refused FAIL line 5.");
+  EXPECT_EQ(engine.max_in_flight, 3);
+}
+
+// A consumer that stops early leaves no render running and starts no more.
+TEST(SegmentRendererTest, AConsumerThatStopsStartsNoMore) {
+  RemoteEngine engine(/*parallel=*/2);
+  Synthesizer synthesizer(&engine);
+  auto plan = synthesizer.Plan(Lines(10));
+  ASSERT_TRUE(plan.ok());
+  {
+    SegmentRenderer renderer(&synthesizer, &*plan, /*first=*/0);
+    ASSERT_TRUE(renderer.Next().ok());
+  }
+  EXPECT_EQ(engine.calls, 2);  // the one taken and the one ahead, finished before the end
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(engine.calls, 2);
+}
+
+// A local engine renders on the caller's thread, one segment per call.
+TEST(SegmentRendererTest, ALocalEngineRendersEachWhenAsked) {
+  RemoteEngine engine(/*parallel=*/1);
+  Synthesizer synthesizer(&engine);
+  auto plan = synthesizer.Plan(Lines(3));
+  ASSERT_TRUE(plan.ok());
+  SegmentRenderer renderer(&synthesizer, &*plan, /*first=*/0);
+  ASSERT_TRUE(renderer.Next().ok());
+  EXPECT_EQ(engine.calls, 1);
+}
+
 }  // namespace
 }  // namespace swha::tts

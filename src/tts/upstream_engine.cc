@@ -209,7 +209,11 @@ class UpstreamEngine : public Engine {
       bool retryable = false;
       double wait_seconds = retry_.BackoffSeconds(attempt);
       if (!sent.ok()) {
-        failure = Status::BadGateway(name_ + " could not be reached: " + sent.status().message());
+        failure = Status::BadGateway(name_ +
+                                     (sent.status().code() == StatusCode::kTooLarge
+                                          ? " answered too much: "
+                                          : " could not be reached: ") +
+                                     sent.status().message());
         retryable = sent.status().code() == StatusCode::kUnavailable;
       } else if (sent->status >= 200 && sent->status < 300) {
         return sent;
