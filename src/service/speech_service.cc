@@ -71,11 +71,12 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
   synthesis.speed = request.speed;
   synthesis.speed_range = tts::kOpenAiSpeedRange;
   synthesis.split_pattern = kSentenceSplitPattern;
+  synthesis.instructions = request.instructions;
   auto plan = synthesizer_->Plan(synthesis);
   if (plan.ok()) {
     if (!request.instructions.empty()) {
-      spdlog::info("speech with model {} and {} bytes of instructions (espeak-ng takes none)",
-                   request.model, request.instructions.size());
+      spdlog::info("speech with model {} and {} bytes of instructions", request.model,
+                   request.instructions.size());
     }
     return plan;
   }

@@ -32,7 +32,8 @@ struct SpeechRequest {
   std::string voice;  // a Kokoro name, or an OpenAI name (tts::OpenAiVoiceAliases)
   audio::AudioFormat format = audio::AudioFormat::kMp3;
   double speed = 1.0;
-  std::string instructions;  // accepted and recorded; espeak-ng takes no instructions
+  // Logged (their length), and passed to an upstream model that reads them (tts/engine.h).
+  std::string instructions;
   // true: headers that need the end (WAV sizes, FLAC's STREAMINFO, MP3's gapless tag) are
   // filled in and everything is handed over at once; false: bytes as they are encoded.
   // (Kokoro-FastAPI's "stream": false.)

@@ -23,6 +23,9 @@ struct SynthesisOptions {
   // Whether the caller will use PcmAudio::events. An engine that gets its events at a cost
   // (the upstream engine synthesizes locally for them) leaves them out when false.
   bool want_events = false;
+  // How to speak (OpenAI's `instructions`: "calm and clear"); only an upstream model that
+  // reads them gets them (upstream_engine.h), espeak-ng takes none.
+  std::string instructions;
 };
 
 // Something the engine reports at a point of its audio: where a sentence or word of the text

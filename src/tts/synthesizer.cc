@@ -48,7 +48,9 @@ Result<SynthesisPlan> Synthesizer::Plan(const SynthesisRequest& request) const {
   plan.voice = VoiceSelection{.espeak_voice = EspeakVoiceName(**language, **voice),
                               .kokoro_voice = std::string((*voice)->name),
                               .language_code = (*language)->code};
-  plan.options = SynthesisOptions{.speed = request.speed, .want_events = request.want_events};
+  plan.options = SynthesisOptions{.speed = request.speed,
+                                  .want_events = request.want_events,
+                                  .instructions = request.instructions};
   const Language& lang = **language;
   PhonemizeFn phonemize = [&](std::string_view text) -> Result<std::string> {
     auto engine_text = EngineText(lang, text);

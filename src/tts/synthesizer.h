@@ -31,6 +31,7 @@ struct SynthesisRequest {
   std::string split_pattern = kDefaultSplitPattern;
   SpeedRange speed_range = kOriginalSpeedRange;  // which speeds this caller's API allows
   bool want_events = false;  // the caller makes speech marks (SynthesisOptions::want_events)
+  std::string instructions;  // SynthesisOptions::instructions
 };
 
 // A request checked and cut into segments, ready for Render() one segment at a time (so that a

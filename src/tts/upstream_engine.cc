@@ -74,6 +74,8 @@ std::string ErrorText(const std::string& body) {
   return Quote(body);
 }
 
+bool ReadsInstructions(std::string_view model) { return model.starts_with("gpt-4o"); }
+
 // The types servers give raw PCM (OpenAI's "pcm"), and none: anything else (audio/mpeg from a
 // server that ignored response_format, an HTML error page) is not samples.
 bool IsPcmContentType(std::string_view content_type) {
@@ -135,6 +137,10 @@ class UpstreamEngine : public Engine {
                  {"speed", options.speed}};
     // Kokoro-FastAPI reads the language from the voice's first letter unless told; we tell it,
     // since any voice may speak any language. OpenAI refuses fields it does not know.
+    // OpenAI's gpt-4o-mini-tts reads instructions; tts-1 and tts-1-hd refuse them.
+    if (!options.instructions.empty() && ReadsInstructions(config_.model)) {
+      body["instructions"] = options.instructions;
+    }
     if (config_.voice_names == UpstreamVoiceNames::kKokoro) {
       body["lang_code"] = std::string(1, voice.language_code);
       // Kokoro-FastAPI streams by default, and a failure halfway would reach us as a 200 cut

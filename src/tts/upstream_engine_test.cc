@@ -120,6 +120,21 @@ TEST_F(UpstreamEngineTest, OpenAiUpstreamsGetOpenAiVoicesEveryModelHasAndNoLangC
   EXPECT_EQ(UpstreamVoiceName({.kokoro_voice = "jm_kumo"}, UpstreamVoiceNames::kKokoro), "jm_kumo");
 }
 
+// Instructions go to a model that reads them (OpenAI's gpt-4o-mini-tts), and to no other.
+TEST_F(UpstreamEngineTest, InstructionsGoOnlyToAModelThatReadsThem) {
+  for (const char* model : {"gpt-4o-mini-tts", "tts-1", "kokoro"}) {
+    auto engine = Make({.model = model, .voice_names = UpstreamVoiceNames::kOpenAi});
+    transport_->Push(Reply(200, Pcm({1, 2}), kPcmType));
+    ASSERT_TRUE(engine->Synthesize("Hi.", Heart(), {.instructions = "Calm and clear."}).ok());
+    const json body = json::parse(transport_->requests().back().body);
+    if (std::string_view(model) == "gpt-4o-mini-tts") {
+      EXPECT_EQ(body["instructions"], "Calm and clear.");
+    } else {
+      EXPECT_FALSE(body.contains("instructions")) << model;
+    }
+  }
+}
+
 TEST_F(UpstreamEngineTest, ServerErrorsAndLostConnectionsAreRetriedWithBackoff) {
   auto engine = Make();
   transport_->Push(Reply(503, R"({"detail":{"error":"busy","message":"Model loading"}})"));
