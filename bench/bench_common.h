@@ -103,8 +103,8 @@ int RunLipsyncBenchmark(const Args& args);
 int RunMetricsBenchmark(const Args& args);
 // speech_bench.cc: POST /v1/audio/speech streamed, first byte vs whole, and its memory.
 int RunSpeechStreamBenchmark(const Args& args);
-// upstream_bench.cc: a 10-segment generate through the upstream engine, segments at once vs.
-// one at a time.
+// upstream_bench.cc: a 10-segment generate and a 10-sentence stream through the upstream
+// engine, segments at once (ahead) vs. one at a time.
 int RunUpstreamSegmentsBenchmark(const Args& args);
 
 }  // namespace swha::bench

@@ -15,8 +15,9 @@
 # lipsync-waits (generate while 200 requests wait for lipsync jobs held by an in-process sync.so
 # stand-in), metrics-cost (ns per metric update, 2 threads), and speech-stream (POST
 # /v1/audio/speech: first byte vs. whole stream, and peak memory of a stream vs. a whole file),
-# and upstream-segments (a 10-segment generate through TTS_ENGINE=openai against the upstream
-# stand-in, 4 segments at once vs. one at a time). s3-upload, session-get and
+# and upstream-segments (a 10-segment generate and a 10-sentence /v1/audio/speech stream
+# through TTS_ENGINE=openai against the upstream stand-in, 4 segments at once or ahead vs. one
+# at a time). s3-upload, session-get and
 # batch-presign need a throw-away Ceph RADOS Gateway: run.sh starts one
 # (scripts/s3-test-server.sh) in a temporary directory and stops it on exit. s3-upload runs
 # twice: over plain loopback, then through swha_bench's delaying proxy, which adds

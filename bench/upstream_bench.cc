@@ -33,8 +33,9 @@ std::string TenLines() {
   return text;
 }
 
-// Median wall time of `rounds` streamed POST /v1/audio/speech of the ten lines, in ms.
-double MedianSpeechMs(const RunningServer& server, int rounds) {
+// Median wall time of `rounds` streamed POST /v1/audio/speech of the ten lines, in ms; every
+// stream must carry `*bytes` bytes (the first run's, when 0): one cut short is still a 200.
+double MedianSpeechMs(const RunningServer& server, int rounds, size_t* bytes) {
   httplib::Client client("127.0.0.1", server.port());
   client.set_read_timeout(120, 0);
   const std::string body = nlohmann::json{
@@ -48,6 +49,10 @@ double MedianSpeechMs(const RunningServer& server, int rounds) {
     const auto start = SteadyClock::now();
     auto res = client.Post("/v1/audio/speech", body, "application/json");
     if (!res || res->status != 200) Die("POST /v1/audio/speech failed");
+    if (*bytes == 0) *bytes = res->body.size();
+    if (res->body.size() != *bytes) {
+      Die(fmt::format("a stream carried {} bytes instead of {}", res->body.size(), *bytes));
+    }
     if (r >= 0) times.push_back(MsSince(start));
   }
   return Median(times);
@@ -80,6 +85,7 @@ int RunUpstreamSegmentsBenchmark(const Args& args) {
   const std::string body = GenerateBody(TenLines());
   std::map<int, double> median_ms;
   std::map<int, double> speech_ms;
+  size_t speech_bytes = 0;  // the same text, voice and tone: the same PCM from both servers
   int max_in_flight = 0;
   for (int concurrency : {1, kParallel}) {
     RunningServer server(args, {{"TTS_ENGINE", "openai"},
@@ -88,7 +94,7 @@ int RunUpstreamSegmentsBenchmark(const Args& args) {
     upstream->ResetMaxInFlight();
     median_ms[concurrency] = MedianGenerateMs(server, body, rounds);
     if (concurrency == kParallel) max_in_flight = upstream->max_in_flight();
-    speech_ms[concurrency] = MedianSpeechMs(server, rounds);
+    speech_ms[concurrency] = MedianSpeechMs(server, rounds, &speech_bytes);
     fmt::print(
         "   TTS_UPSTREAM_MAX_CONCURRENCY={}: generate median {:.1f} ms, streamed speech median "
         "{:.1f} ms\n",

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
 #include "app/s3_lifecycle_commands.h"
+#include "app/say_command.h"
 #include "app/service.h"
 #include "app/user_commands.h"
 #include "audio/encoder.h"
@@ -84,29 +86,37 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   return 0;
 }
 
-int RunSay(const tts::SynthesisRequest& request, const std::string& output) {
+// `say`, with SIGINT and SIGTERM taken by a thread that asks it to stop between segments (so
+// that it can remove what it had not finished writing), as serve takes them.
+int RunSayCommand(const config::Settings& settings, app::SayOptions options,
+                  const std::string& format_name) {
   ConfigureLogging("warn");
-  auto engine = tts::CreateEngine({.threads = 1});
-  if (!engine.ok()) return Fail(engine.status());
-  tts::Synthesizer synthesizer(engine->get());
-  auto segments = synthesizer.Synthesize(request);
-  if (!segments.ok()) return Fail(segments.status());
-  // One file: the segments' samples back to back, in the format the file name's extension
-  // names (WAV for any other name).
-  std::vector<int16_t> samples;
-  double seconds = 0;
-  for (const auto& seg : *segments) {
-    samples.insert(samples.end(), seg.pcm.samples.begin(), seg.pcm.samples.end());
-    seconds += seg.duration_seconds;
+  if (options.request.text.empty() == options.input_path.empty()) {
+    return Fail(Status::InvalidArgument("give the text, or --input FILE (- for stdin), not both"));
   }
-  const audio::AudioFormat format =
-      audio::FormatOfFileName(output).value_or(audio::AudioFormat::kWav);
-  auto file = audio::EncodeAudio(format, samples, segments->front().pcm.sample_rate);
-  if (!file.ok()) return Fail(file.status());
-  if (Status s = FileSystem::Default()->WriteFileAtomic(output, *file, Durability::kSync); !s.ok())
-    return Fail(s);
-  std::printf("wrote %s: %zu segment(s), %.2f s\n", output.c_str(), segments->size(), seconds);
-  return 0;
+  if (!format_name.empty()) {
+    auto format = audio::ParseAudioFormat(format_name);
+    if (!format.ok()) return Fail(format.status());
+    options.format = *format;
+  }
+  options.progress_bar = isatty(STDERR_FILENO) != 0;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  std::thread signal_waiter([&] {
+    const timespec poll{0, 100'000'000};
+    while (!done.load()) {
+      if (sigtimedwait(&signals, nullptr, &poll) > 0) stop.store(true);
+    }
+  });
+  const int status = app::RunSay(settings, std::move(options), stop, &std::cout, &std::cerr);
+  done.store(true);
+  signal_waiter.join();
+  return status;
 }
 
 int RunVoices() {
@@ -324,16 +334,26 @@ int main(int argc, char** argv) {
   serve->add_option("--port", port, "Listen port, 0 for any free port (overrides PORT)")
       ->check(CLI::Range(0, 65535));
 
-  tts::SynthesisRequest say_request;
-  std::string output = "out.wav";
-  auto* say = cli.add_subcommand("say", "Synthesize text to an audio file");
-  say->add_option("text", say_request.text, "Text to speak")->required();
+  swha::app::SayOptions say_options;
+  std::string say_format;
+  tts::SynthesisRequest& say_request = say_options.request;
+  auto* say = cli.add_subcommand(
+      "say", "Synthesize text of any length to an audio file (no server, storage or catalog)");
+  say->add_option("text", say_request.text, "Text to speak (or --input)");
+  say->add_option("-i,--input", say_options.input_path, "Read the text from FILE, - for stdin");
   say->add_option("--voice", say_request.voice, "Voice name (see `swha-tts voices`)");
   say->add_option("--lang", say_request.language_code, "Language code: a b e f h i j p z");
   say->add_option("--speed", say_request.speed, "Speaking rate, 0.5 to 2.0");
   say->add_option("--split-pattern", say_request.split_pattern, "Regular expression to split at");
-  say->add_option("-o,--output", output,
-                  "Output file; .mp3 .opus .aac .flac .pcm by extension, else WAV");
+  say->add_option("-o,--output", say_options.output,
+                  "Output file; its extension names the format (.mp3 .opus .aac .flac .pcm), "
+                  "else WAV");
+  say->add_option("-f,--format", say_format, "wav mp3 opus aac flac pcm (overrides the extension)");
+  say->add_option(
+      "--marks", say_options.marks_path,
+      "Also write Polly-style speech marks (JSON lines, timed from the output's start)");
+  say->add_option("--split", say_options.split_dir,
+                  "Write segment_NNN.<format> per segment into DIR instead of one file");
 
   cli.add_subcommand("voices", "List languages and voices");
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");
@@ -354,7 +374,9 @@ int main(int argc, char** argv) {
   }
   if (!settings.ok()) return Fail(settings.status());
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
-  if (cli.got_subcommand("say")) return swha::RunSay(say_request, output);
+  if (cli.got_subcommand("say")) {
+    return swha::RunSayCommand(*settings, std::move(say_options), say_format);
+  }
   if (cli.got_subcommand("voices")) return swha::RunVoices();
   if (s3_commands.usage->parsed()) {
     swha::ConfigureLogging("warn");

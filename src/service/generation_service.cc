@@ -55,18 +55,6 @@ int64_t GenerationService::UrlExpiry(const GenerationRequest& request) const {
   return ResolveUrlExpiry(request.url_expiry_seconds, limits_.default_url_expiry_seconds).value();
 }
 
-namespace {
-
-// Marks need offsets into the caller's text; the engine reads Japanese as kana (libkakasi),
-// whose offsets would point elsewhere, so Japanese gets its visemes only.
-std::vector<tts::SpeechMark> MarksOf(const tts::SynthesizedSegment& segment,
-                                     const std::string& language_code) {
-  const char language = language_code.empty() ? 'a' : language_code[0];
-  return tts::BuildMarks(segment.graphemes, segment.pcm, language, language != 'j');
-}
-
-}  // namespace
-
 Result<std::vector<SegmentMarks>> GenerationService::Marks(
     const tts::SynthesisRequest& request) const {
   tts::SynthesisRequest timed = request;
@@ -76,8 +64,8 @@ Result<std::vector<SegmentMarks>> GenerationService::Marks(
   std::vector<SegmentMarks> out;
   out.reserve(synthesized.size());
   for (const tts::SynthesizedSegment& seg : synthesized) {
-    out.push_back(
-        {seg.index, seg.graphemes, seg.duration_seconds, MarksOf(seg, request.language_code)});
+    out.push_back({seg.index, seg.graphemes, seg.duration_seconds,
+                   tts::MarksOfSegment(seg.graphemes, seg.pcm, request.language_code)});
   }
   return out;
 }
@@ -123,7 +111,8 @@ Result<GenerationService::EncodedSegment> GenerationService::EncodeSegment(
   SWHA_ASSIGN_OR_RETURN(out.file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
                                                            synthesized.pcm.sample_rate));
   if (request.marks) {
-    out.marks = MarksOf(synthesized, request.synthesis.language_code);
+    out.marks = tts::MarksOfSegment(synthesized.graphemes, synthesized.pcm,
+                                    request.synthesis.language_code);
     out.file.marks_json = tts::MarksToJsonArray(*out.marks);
   }
   return out;

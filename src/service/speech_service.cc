@@ -58,6 +58,11 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
                                              std::to_string(limits_.max_input_chars) +
                                              " characters, got " + std::to_string(length));
   }
+  if (const size_t chars = Utf8Length(request.instructions); chars > kMaxInstructionsChars) {
+    return Status::InvalidField("instructions", "instructions are too long: at most " +
+                                                    std::to_string(kMaxInstructionsChars) +
+                                                    " characters, got " + std::to_string(chars));
+  }
   if (request.input.find('\0') != std::string::npos) {
     return Status::InvalidField("input", "input must not contain NUL characters");
   }

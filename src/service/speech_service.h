@@ -21,6 +21,8 @@ namespace swha::service {
 
 // OpenAI's limit on `input`, in characters (code points).
 inline constexpr size_t kMaxSpeechInputChars = 4096;
+// Ours on `instructions` (sent with every segment to a model that reads them), in characters.
+inline constexpr size_t kMaxInstructionsChars = 4096;
 // OpenAI's output rate: its PCM is 24 kHz 16-bit mono, and so is every format we send.
 inline constexpr int kSpeechSampleRate = 24000;
 // Where a speech text is cut: after a sentence's end mark and its spacing, and at line breaks.

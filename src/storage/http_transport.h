@@ -60,7 +60,8 @@ struct CurlOptions {
   // Sends than this still work, their extra handles are closed afterwards.
   size_t max_idle_handles = 16;
   // A body longer than this is not read on (0: no limit): Send fails with TooLarge instead of
-  // holding whatever a server sends in memory.
+  // holding whatever a server sends in memory. The caller translates it: a TooLarge passed on
+  // as it is would be a 413 blaming our own client.
   size_t max_response_bytes = 0;
 };
 

@@ -296,6 +296,12 @@ std::vector<SpeechMark> BuildMarks(std::string_view text, const PcmAudio& audio,
   return marks;
 }
 
+std::vector<SpeechMark> MarksOfSegment(std::string_view graphemes, const PcmAudio& audio,
+                                       std::string_view language_code) {
+  const char language = language_code.empty() ? 'a' : language_code[0];
+  return BuildMarks(graphemes, audio, language, language != 'j');
+}
+
 nlohmann::json MarkToJson(const SpeechMark& mark) {
   nlohmann::json j = {{"time", mark.time_ms}, {"type", MarkTypeName(mark.type)}};
   if (mark.type != MarkType::kViseme) {

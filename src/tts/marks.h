@@ -42,6 +42,12 @@ std::string_view VisemeOf(std::string_view ipa_phoneme, char language_code);
 std::vector<SpeechMark> BuildMarks(std::string_view text, const PcmAudio& audio, char language_code,
                                    bool offsets_valid = true);
 
+// The marks of one segment of a text in `language_code` (Kokoro's letter, "a" when empty). The
+// engine reads Japanese as kana (libkakasi), whose offsets would point elsewhere than into the
+// caller's text, so Japanese gets its visemes only.
+std::vector<SpeechMark> MarksOfSegment(std::string_view graphemes, const PcmAudio& audio,
+                                       std::string_view language_code);
+
 // One mark as Polly writes it: {"time", "type", "start", "end", "value"} (a viseme has no
 // offsets).
 nlohmann::json MarkToJson(const SpeechMark& mark);

@@ -1,11 +1,14 @@
 #include "tts/synthesizer.h"
 
 #include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <exception>
 #include <future>
+#include <system_error>
 #include <thread>
 
 #include "tts/japanese_text.h"
@@ -72,6 +75,15 @@ Result<PcmAudio> Synthesizer::Render(const SynthesisPlan& plan, size_t index) co
   return engine_->Synthesize(*engine_text, plan.voice, plan.options);
 }
 
+Result<PcmAudio> Synthesizer::RenderNoThrow(const SynthesisPlan& plan, size_t index) const {
+  // On a helper thread an exception would end the process; here it is this segment's failure.
+  try {
+    return Render(plan, index);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("rendering segment failed: ") + e.what());
+  }
+}
+
 size_t Synthesizer::Parallelism(size_t segments) const {
   return std::min(segments, static_cast<size_t>(std::max(1, engine_->SegmentsInParallel())));
 }
@@ -82,19 +94,28 @@ std::vector<Result<PcmAudio>> Synthesizer::RenderAll(const SynthesisPlan& plan) 
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   // Each worker takes the next segment; after a failure the rest are not started, since the
-  // text's audio is wanted whole or not at all.
+  // text's audio is wanted whole or not at all. The check comes before the taking, so every
+  // segment taken is rendered: none before a failed one is left "not rendered".
   auto work = [&] {
-    for (size_t i = next++; i < count && !failed.load(); i = next++) {
-      rendered[i] = Render(plan, i);
+    while (!failed.load()) {
+      const size_t i = next++;
+      if (i >= count) return;
+      rendered[i] = RenderNoThrow(plan, i);
       if (!rendered[i].ok()) failed.store(true);
     }
   };
-  const size_t parallel = Parallelism(count);
-  std::vector<std::thread> helpers;
-  helpers.reserve(parallel - 1);
-  for (size_t t = 1; t < parallel; ++t) helpers.emplace_back(work);
+  std::vector<std::jthread> helpers;  // joined when this returns, however it returns
+  for (size_t t = 1; t < Parallelism(count); ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error& e) {
+      // No thread to be had (a process limit): fewer helpers, the same result.
+      spdlog::warn("rendering with {} threads, not more: {}", t, e.what());
+      break;
+    }
+  }
   work();
-  for (std::thread& helper : helpers) helper.join();
+  helpers.clear();
   return rendered;
 }
 
@@ -123,7 +144,8 @@ SegmentRenderer::SegmentRenderer(const Synthesizer* synthesizer, const Synthesis
                                  size_t first)
     : synthesizer_(synthesizer),
       plan_(plan),
-      parallel_(synthesizer->Parallelism(plan->segments.size())),
+      parallel_(
+          synthesizer->Parallelism(plan->segments.size() - std::min(first, plan->segments.size()))),
       next_to_start_(first) {}
 
 SegmentRenderer::~SegmentRenderer() {
@@ -134,10 +156,19 @@ SegmentRenderer::~SegmentRenderer() {
 Result<PcmAudio> SegmentRenderer::Next() {
   if (parallel_ <= 1) return synthesizer_->Render(*plan_, next_to_start_++);
   while (ahead_.size() < parallel_ && next_to_start_ < plan_->segments.size()) {
-    const size_t index = next_to_start_++;
-    ahead_.push_back(std::async(std::launch::async,
-                                [this, index] { return synthesizer_->Render(*plan_, index); }));
+    const size_t index = next_to_start_;
+    try {
+      ahead_.push_back(std::async(std::launch::async, [this, index] {
+        return synthesizer_->RenderNoThrow(*plan_, index);
+      }));
+    } catch (const std::system_error& e) {
+      // No thread to be had: what is ahead already will do, or this one on our own thread.
+      spdlog::warn("rendering ahead stopped at {} segments: {}", ahead_.size(), e.what());
+      break;
+    }
+    ++next_to_start_;
   }
+  if (ahead_.empty()) return synthesizer_->Render(*plan_, next_to_start_++);
   Result<PcmAudio> next = ahead_.front().get();
   ahead_.pop_front();
   return next;

@@ -78,8 +78,10 @@ class Synthesizer {
   friend class SegmentRenderer;
   // Render of every segment of `plan`; after a failure, segments not yet started stay unrendered.
   std::vector<Result<PcmAudio>> RenderAll(const SynthesisPlan& plan) const;
-  // How many segments of one text to render at once (the engine's say, at least 1).
+  // How many segments of one text to render at once (the engine's say, at least 1; 0 for none).
   size_t Parallelism(size_t segments) const;
+  // Render, with an exception turned into Internal: what runs on a thread of ours.
+  Result<PcmAudio> RenderNoThrow(const SynthesisPlan& plan, size_t index) const;
 
   Engine* engine_;
 };
@@ -88,7 +90,9 @@ class Synthesizer {
 // stream), keeping up to the engine's SegmentsInParallel() renders going ahead of it: an
 // upstream's latency then overlaps with encoding and sending. With an engine that computes
 // locally (1), each segment is rendered when asked for, on the caller's thread. Destruction
-// waits for the renders in flight; none start after a consumer stops asking.
+// waits for the renders in flight (for an upstream, up to its timeout and retries each: a
+// consumer that leaves early still pays for what was asked ahead); none start after a consumer
+// stops asking.
 class SegmentRenderer {
  public:
   // Borrowed; both must outlive the renderer. Starts at segment `first`.

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <nlohmann/json.hpp>
-#include <semaphore>
 
 #include "tts/voice_catalog.h"
 #include "util/strings.h"
@@ -28,21 +30,55 @@ constexpr std::string_view kVoicesOfEveryOpenAiModel[] = {
 // A sample this loud or louder is speech, not silence (about -36 dBFS).
 constexpr int kAudibleThreshold = 500;
 
+// Up to `capacity` requests in flight at once, handed out in the order they were asked for:
+// the segments one request renders ahead cannot overtake a segment another request has waited
+// for longer. (A mutex and a queue, not std::counting_semaphore, which neither orders its
+// waiters nor, in some libstdc++ releases, wakes a timed waiter reliably.)
+class FifoSlots {
+ public:
+  explicit FifoSlots(int capacity) : free_(capacity) {}
+
+  // True once a slot is held; false when none came within `wait`.
+  bool Acquire(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t ticket = next_ticket_++;
+    queue_.push_back(ticket);
+    const bool got =
+        changed_.wait_for(lock, wait, [&] { return free_ > 0 && queue_.front() == ticket; });
+    queue_.erase(std::find(queue_.begin(), queue_.end(), ticket));
+    if (got) --free_;
+    changed_.notify_all();  // the next in line may be at the front now
+    return got;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++free_;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int free_;                    // GUARDED_BY(mu_)
+  uint64_t next_ticket_ = 0;    // GUARDED_BY(mu_)
+  std::deque<uint64_t> queue_;  // GUARDED_BY(mu_): waiting tickets, oldest first
+};
+
 // A slot among the upstream's max_concurrency, held for one request when held().
 class SlotGuard {
  public:
   // Waits at most `wait` for a slot: a queue behind a stalled upstream must not grow forever.
-  SlotGuard(std::counting_semaphore<kMaxUpstreamConcurrency>* slots, std::chrono::milliseconds wait)
-      : slots_(slots), held_(slots->try_acquire_for(wait)) {}
+  SlotGuard(FifoSlots* slots, std::chrono::milliseconds wait)
+      : slots_(slots), held_(slots->Acquire(wait)) {}
   ~SlotGuard() {
-    if (held_) slots_->release();
+    if (held_) slots_->Release();
   }
   SlotGuard(const SlotGuard&) = delete;
   SlotGuard& operator=(const SlotGuard&) = delete;
   bool held() const { return held_; }
 
  private:
-  std::counting_semaphore<kMaxUpstreamConcurrency>* slots_;
+  FifoSlots* slots_;
   const bool held_;
 };
 
@@ -137,15 +173,15 @@ class UpstreamEngine : public Engine {
                  {"speed", options.speed}};
     // Kokoro-FastAPI reads the language from the voice's first letter unless told; we tell it,
     // since any voice may speak any language. OpenAI refuses fields it does not know.
-    // OpenAI's gpt-4o-mini-tts reads instructions; tts-1 and tts-1-hd refuse them.
-    if (!options.instructions.empty() && ReadsInstructions(config_.model)) {
-      body["instructions"] = options.instructions;
-    }
     if (config_.voice_names == UpstreamVoiceNames::kKokoro) {
       body["lang_code"] = std::string(1, voice.language_code);
       // Kokoro-FastAPI streams by default, and a failure halfway would reach us as a 200 cut
       // short: asked whole, it answers an error status instead.
       body["stream"] = false;
+    }
+    // OpenAI's gpt-4o-mini-tts reads instructions; tts-1 and tts-1-hd refuse them.
+    if (!options.instructions.empty() && ReadsInstructions(config_.model)) {
+      body["instructions"] = options.instructions;
     }
     storage::HttpResponse answer;
     SWHA_ASSIGN_OR_RETURN(answer, Call(kSpeechPath, body));
@@ -267,7 +303,7 @@ class UpstreamEngine : public Engine {
   const std::unique_ptr<Engine> local_;
   const std::shared_ptr<storage::HttpTransport> transport_;
   const RetryPolicy retry_;
-  std::counting_semaphore<kMaxUpstreamConcurrency> slots_;
+  FifoSlots slots_;
   const std::string name_;  // "upstream TTS server http://host:port", for messages
 };
 

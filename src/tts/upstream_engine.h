@@ -5,8 +5,10 @@
 // upstream's /dev/phonemize when configured), and the timing events marks are made from (the
 // local engine's, moved onto the upstream's audio by AlignEvents).
 //
-// Requests in flight are bounded by max_concurrency (callers beyond it wait their turn); 429s,
-// 5xx answers, timeouts and lost connections are retried with the project's back-off. What is
+// Requests in flight are bounded by max_concurrency: callers beyond it wait their turn, in the
+// order they came, for at most the timeout (then Unavailable: the upstream is busy). A text's
+// segments are sent that many at once (SegmentsInParallel). 429s, 5xx answers, timeouts and
+// lost connections are retried with the project's back-off. What is
 // left is one BadGateway naming the upstream and what it answered, so the HTTP layer's 502
 // tells an operator where to look. Every upstream answer becomes a Status here and nowhere else.
 #pragma once

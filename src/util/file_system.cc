@@ -105,6 +105,60 @@ Result<std::string> WriteTempBeside(const std::string& path, std::string_view ta
   return tmp;
 }
 
+// Fsyncs directory `dir`, so that a rename or link in it survives a power failure.
+Status SyncDirectory(const std::string& dir) {
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return ErrnoStatus("open", dir, errno);
+  Status s;
+  if (::fsync(dir_fd) != 0) s = ErrnoStatus("fsync", dir, errno);
+  ::close(dir_fd);
+  return s;
+}
+
+class PosixPendingFile : public PendingFile {
+ public:
+  PosixPendingFile(int fd, std::string tmp, std::string path)
+      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  ~PosixPendingFile() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+  PosixPendingFile(const PosixPendingFile&) = delete;
+  PosixPendingFile& operator=(const PosixPendingFile&) = delete;
+
+  Status Append(std::string_view data) override { return WriteAll(fd_, data, tmp_); }
+
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t w =
+          ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", tmp_, errno);
+      }
+      done += static_cast<size_t>(w);
+    }
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    if (::fsync(fd_) != 0) return ErrnoStatus("fsync", tmp_, errno);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return ErrnoStatus("close", tmp_, errno);
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) return ErrnoStatus("rename", path_, errno);
+    committed_ = true;
+    return SyncDirectory(DirectoryOf(path_));
+  }
+
+ private:
+  int fd_;
+  const std::string tmp_;
+  const std::string path_;
+  bool committed_ = false;
+};
+
 class PosixFileSystem : public FileSystem {
  public:
   Status CreateDirs(const std::string& path) override {
@@ -148,14 +202,18 @@ class PosixFileSystem : public FileSystem {
     Status s;
     if (::link(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("link", path, errno);
     ::unlink(tmp.c_str());
-    if (s.ok() && durability == Durability::kSync) {
-      const std::string dir = DirectoryOf(path);
-      int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dir_fd < 0) return ErrnoStatus("open", dir, errno);
-      if (::fsync(dir_fd) != 0) s = ErrnoStatus("fsync", dir, errno);
-      ::close(dir_fd);
-    }
+    if (s.ok() && durability == Durability::kSync) s = SyncDirectory(DirectoryOf(path));
     return s;
+  }
+
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path) override {
+    const size_t slash = path.rfind('/');
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    const std::string tmp =
+        JoinPath(DirectoryOf(path), "." + base + ".part-" + crypto::RandomHex(6));
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("create", tmp, errno);
+    return std::unique_ptr<PendingFile>(std::make_unique<PosixPendingFile>(fd, tmp, path));
   }
 
   Result<std::string> ReadFile(const std::string& path) override {

@@ -46,6 +46,20 @@ enum class Durability {
 };
 
 // Implementations are thread-safe.
+// A file written piece by piece that appears at its path only when committed: until then it is
+// a temporary file beside it, which goes if the writer gives up (destruction without Commit),
+// so an interrupted writer never leaves a partial file behind under the real name.
+class PendingFile {
+ public:
+  virtual ~PendingFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Overwrites bytes already written at `offset` (a header whose sizes are known only at the
+  // end). REQUIRES: offset + data.size() <= bytes appended so far.
+  virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  // fsyncs the file, renames it over the path, fsyncs the directory. Call once, last.
+  virtual Status Commit() = 0;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -69,6 +83,8 @@ class FileSystem {
   virtual Status RemoveFile(const std::string& path) = 0;
   // Removes an empty directory.
   virtual Status RemoveDir(const std::string& path) = 0;
+  // A PendingFile that becomes `path` when committed.
+  virtual Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path) = 0;
 
   // The real POSIX filesystem. Never destroyed.
   static FileSystem* Default();
@@ -95,6 +111,9 @@ class FileSystemWrapper : public FileSystem {
   }
   Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
   Status RemoveDir(const std::string& p) override { return target_->RemoveDir(p); }
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p) override {
+    return target_->CreatePendingFile(p);
+  }
 
  private:
   FileSystem* target_;

@@ -286,6 +286,10 @@ TEST_F(OpenAiSpeechTest, MistakesAreOpenAiErrors) {
 
   e = OpenAiErrorOf(PostJson(*client_, kSpeechPath, Speech(std::string(4097, 'a'), "mp3")), 400);
   EXPECT_EQ(e.value("param", ""), "input");
+  json long_instructions = Speech("Hello.", "mp3");
+  long_instructions["instructions"] = std::string(4097, 'i');
+  e = OpenAiErrorOf(PostJson(*client_, kSpeechPath, long_instructions), 400);
+  EXPECT_EQ(e.value("param", ""), "instructions");
   // 4096 characters is the limit, counted as characters, not bytes.
   std::string at_limit;
   for (int i = 0; i < 1024; ++i) at_limit += "é b.";

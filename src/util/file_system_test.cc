@@ -1,0 +1,58 @@
+#include "util/file_system.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+namespace swha {
+namespace {
+
+class PendingFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swha-fs-test-XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  std::vector<std::string> Names() {
+    std::vector<std::string> names;
+    auto listed = FileSystem::Default()->ListDir(root_);  // kept: the loop reads into it
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    if (!listed.ok()) return names;
+    for (const DirEntry& e : *listed) names.push_back(e.name);
+    return names;
+  }
+
+  std::string root_;
+};
+
+TEST_F(PendingFileTest, AppearsWholeOnlyWhenCommitted) {
+  FileSystem* fs = FileSystem::Default();
+  const std::string path = root_ + "/book.wav";
+  auto file = fs->CreatePendingFile(path);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_TRUE((*file)->Append("HEADER--").ok());
+  ASSERT_TRUE((*file)->Append("samples").ok());
+  EXPECT_FALSE(fs->Stat(path).ok());  // not under its name yet
+  ASSERT_TRUE((*file)->WriteAt(6, "ok").ok());
+  ASSERT_TRUE((*file)->Commit().ok());
+  EXPECT_EQ(*fs->ReadFile(path), "HEADERoksamples");
+  EXPECT_EQ(Names(), std::vector<std::string>{"book.wav"});  // no temporary file left
+}
+
+TEST_F(PendingFileTest, AWriterThatGivesUpLeavesNothing) {
+  FileSystem* fs = FileSystem::Default();
+  const std::string path = root_ + "/book.mp3";
+  ASSERT_TRUE(fs->WriteFileAtomic(path, "the old book", Durability::kNoSync).ok());
+  {
+    auto file = fs->CreatePendingFile(path);
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->Append("half a new one").ok());
+  }
+  EXPECT_EQ(Names(), std::vector<std::string>{"book.mp3"});
+  EXPECT_EQ(*fs->ReadFile(path), "the old book");  // untouched
+  EXPECT_EQ(fs->CreatePendingFile(root_ + "/missing/x.wav").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace swha

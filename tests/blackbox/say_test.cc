@@ -1,0 +1,168 @@
+// `swha-tts say` for long texts, as a user runs it: a file (or stdin) to one audio file in any
+// format, or one file per segment; speech marks for the whole output; progress lines on a pipe
+// and a bar on a terminal; an interrupt that leaves nothing behind.
+#include <filesystem>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "tests/blackbox/blackbox_helpers.h"
+#include "tests/support/audio_probe.h"
+
+namespace swha::blackbox {
+namespace {
+
+constexpr char kBinary[] = SWHA_BINARY;
+
+// `sentences` sentences of a story, one paragraph per ten.
+std::string Story(int sentences) {
+  std::string text;
+  for (int i = 1; i <= sentences; ++i) {
+    text += "This is sentence number " + std::to_string(i) + " of a rather long story. ";
+    if (i % 10 == 0) text += "\n";
+  }
+  return text;
+}
+
+testing::CommandResult Say(const std::vector<std::string>& args, const std::string& dir) {
+  std::vector<std::string> all = {"say"};
+  all.insert(all.end(), args.begin(), args.end());
+  return testing::RunCommand(kBinary, all, {}, dir);
+}
+
+// The segment count in say's last line, "wrote <what>: <n> segment(s), <s> s"; -1 without one.
+int SegmentsWritten(const std::string& output) {
+  const std::regex wrote(R"(wrote .*: (\d+) segment\(s\), [0-9.]+ s)");
+  std::smatch m;
+  return std::regex_search(output, m, wrote) ? std::stoi(m[1]) : -1;
+}
+
+std::vector<json> JsonLines(const std::string& text) {
+  std::vector<json> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(ParseJson(line));
+  return lines;
+}
+
+// A file of 60 sentences (in paragraphs of ten, each cut again at Kokoro's phoneme limit)
+// becomes one MP3, with progress lines on the pipe and marks timed across the whole file.
+TEST(SayTest, AFileBecomesOneAudioFileWithProgressAndMarks) {
+  ScopedTempDir dir;
+  WriteFileBytes(dir.path() + "/chapter.txt", Story(60));
+  const auto r =
+      Say({"--input", "chapter.txt", "-o", "chapter.mp3", "--marks", "chapter.marks"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const int segments = SegmentsWritten(r.output);
+  ASSERT_GE(segments, 6) << r.output;  // one per paragraph at least
+  const std::string all = std::to_string(segments);
+  EXPECT_NE(r.output.find("say: 0/" + all + " segments"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("say: " + all + "/" + all + " segments"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("wrote chapter.mp3: "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\r"), std::string::npos) << "a bar on a pipe";
+  auto probed = testing::ProbeAudio(ReadFileBytes(dir.path() + "/chapter.mp3"), "mp3");
+  ASSERT_TRUE(probed.ok()) << probed.status().ToString();
+  const double seconds = probed->DecodedSeconds();
+  EXPECT_GT(seconds, 60 * 1.5) << "sixty sentences";
+
+  const std::vector<json> marks = JsonLines(ReadFileBytes(dir.path() + "/chapter.marks"));
+  ASSERT_FALSE(marks.empty());
+  int64_t previous = -1;
+  int words = 0;
+  int last_segment = -1;
+  for (const json& mark : marks) {
+    EXPECT_GE(mark.at("time").get<int64_t>(), previous) << mark.dump();
+    previous = mark.at("time");
+    last_segment = mark.at("segment");
+    if (mark.at("type") == "word") ++words;
+  }
+  EXPECT_EQ(last_segment, segments - 1);
+  EXPECT_GT(words, 60 * 8);
+  // The marks run over the whole file, not one segment: the last is near its end.
+  EXPECT_GT(previous, (seconds - 5) * 1000);
+  EXPECT_LT(previous, seconds * 1000);
+  // Nothing else was left in the directory (no temporary files).
+  EXPECT_EQ(CountEntries(dir.path()), 3);
+}
+
+// From stdin, one file per segment in the format asked for.
+TEST(SayTest, StdinToOneFilePerSegment) {
+  ScopedTempDir dir;
+  WriteFileBytes(dir.path() + "/in.txt", Story(25));
+  int exit_code = -1;
+  const std::string output = testing::RunShell(
+      "cd " + dir.path() + " && " + kBinary + " say -i - --split parts --format flac < in.txt 2>&1",
+      &exit_code);
+  ASSERT_EQ(exit_code, 0) << output;
+  const int segments = SegmentsWritten(output);
+  ASSERT_GE(segments, 3) << output;
+  EXPECT_NE(output.find("wrote " + std::to_string(segments) + " files in parts"), std::string::npos)
+      << output;
+  EXPECT_EQ(CountEntries(dir.path() + "/parts"), segments);
+  double seconds = 0;
+  for (int i = 0; i < segments; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "segment_%03d.flac", i);
+    auto probed = testing::ProbeAudio(ReadFileBytes(dir.path() + "/parts/" + name), "flac");
+    ASSERT_TRUE(probed.ok()) << name << ": " << probed.status().ToString();
+    EXPECT_GT(probed->DecodedSeconds(), 1) << name;
+    seconds += probed->DecodedSeconds();
+  }
+  EXPECT_GT(seconds, 25 * 1.5);
+}
+
+// On a terminal the progress is a bar redrawn in place (script(1) gives it a terminal).
+TEST(SayTest, ATerminalGetsABar) {
+  ScopedTempDir dir;
+  WriteFileBytes(dir.path() + "/in.txt", Story(30));
+  int exit_code = -1;
+  const std::string output = testing::RunShell("cd " + dir.path() + " && script -qec '" + kBinary +
+                                                   " say --input in.txt -o out.wav' /dev/null",
+                                               &exit_code);
+  ASSERT_EQ(exit_code, 0) << output;
+  const std::string all = std::to_string(SegmentsWritten(output));
+  EXPECT_NE(output.find("\r[........................] 0/" + all + " segments"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("\r[########################] " + all + "/" + all + " segments"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("ETA"), std::string::npos) << output;
+  const WavInfo wav = ParseWav(ReadFileBytes(dir.path() + "/out.wav"));
+  ASSERT_TRUE(wav.valid) << wav.error;  // sizes written into the header at the end
+  EXPECT_GT(wav.duration_seconds, 30 * 1.5);
+}
+
+// Ctrl-C stops between segments: exit status 130, and neither the audio file nor the marks
+// (nor a temporary file) is left.
+TEST(SayTest, AnInterruptLeavesNoOutput) {
+  ScopedTempDir dir;
+  WriteFileBytes(dir.path() + "/book.txt", Story(3000));
+  int exit_code = -1;
+  const std::string output = testing::RunShell(
+      "cd " + dir.path() + " && (" + kBinary +
+          " say --input book.txt -o book.wav --marks book.marks 2> err.txt & pid=$!; "
+          "for i in $(seq 600); do grep -q ' segments' err.txt && break; sleep 0.1; done; "
+          "kill -INT $pid; wait $pid; echo \"exit $?\"; cat err.txt; ls -A)",
+      &exit_code);
+  EXPECT_NE(output.find("exit 130"), std::string::npos) << output;
+  EXPECT_NE(output.find("interrupted after"), std::string::npos) << output;
+  EXPECT_EQ(output.find("book.wav"), std::string::npos) << output;
+  EXPECT_EQ(output.find("book.marks"), std::string::npos) << output;
+  EXPECT_EQ(output.find(".part-"), std::string::npos) << output;
+}
+
+TEST(SayTest, MistakesAreOneLineAndWriteNothing) {
+  ScopedTempDir dir;
+  auto r = Say({"Hello.", "--input", "x.txt"}, dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("not both"), std::string::npos) << r.output;
+  r = Say({"--input", "missing.txt"}, dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("missing.txt"), std::string::npos) << r.output;
+  r = Say({"Hello.", "--format", "ogg"}, dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("ogg"), std::string::npos) << r.output;
+  EXPECT_EQ(CountEntries(dir.path()), 0);
+}
+
+}  // namespace
+}  // namespace swha::blackbox
