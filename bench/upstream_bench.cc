@@ -70,6 +70,20 @@ double MedianGenerateMs(const RunningServer& server, const std::string& body, in
   return Median(times);
 }
 
+// The summary rows of one comparison: the baseline (one at a time), kParallel at once, their
+// ratio against `target`.
+void SummarizeComparison(const std::string& what, const std::string& how,
+                         std::map<int, double>& median_ms, double target) {
+  const double ratio = median_ms[kParallel] / median_ms[1];
+  Summary("upstream-segments", what + ", one at a time, median ms (baseline)",
+          fmt::format("{:.1f}", median_ms[1]));
+  Summary("upstream-segments", fmt::format("{}, {} {}, median ms", what, kParallel, how),
+          fmt::format("{:.1f}", median_ms[kParallel]));
+  Summary("upstream-segments", fmt::format("{}, {} {} / one at a time", what, kParallel, how),
+          fmt::format("{:.2f}", ratio), fmt::format("<= {:.1f}", target),
+          Verdict(ratio <= target));
+}
+
 }  // namespace
 
 int RunUpstreamSegmentsBenchmark(const Args& args) {
@@ -100,20 +114,8 @@ int RunUpstreamSegmentsBenchmark(const Args& args) {
         "{:.1f} ms\n",
         concurrency, median_ms[concurrency], speech_ms[concurrency]);
   }
-  const double ratio = median_ms[kParallel] / median_ms[1];
-  Summary("upstream-segments", "10 segments one at a time, median ms (baseline)",
-          fmt::format("{:.1f}", median_ms[1]));
-  Summary("upstream-segments", fmt::format("10 segments, {} at once, median ms", kParallel),
-          fmt::format("{:.1f}", median_ms[kParallel]));
-  Summary("upstream-segments", fmt::format("{} at once / one at a time", kParallel),
-          fmt::format("{:.2f}", ratio), "<= 0.4", Verdict(ratio <= 0.4));
-  const double speech_ratio = speech_ms[kParallel] / speech_ms[1];
-  Summary("upstream-segments", "streamed speech, one at a time, median ms (baseline)",
-          fmt::format("{:.1f}", speech_ms[1]));
-  Summary("upstream-segments", fmt::format("streamed speech, {} ahead, median ms", kParallel),
-          fmt::format("{:.1f}", speech_ms[kParallel]));
-  Summary("upstream-segments", fmt::format("streamed speech, {} ahead / one at a time", kParallel),
-          fmt::format("{:.2f}", speech_ratio), "<= 0.5", Verdict(speech_ratio <= 0.5));
+  SummarizeComparison("10 segments", "at once", median_ms, 0.4);
+  SummarizeComparison("streamed speech", "ahead", speech_ms, 0.5);
   Summary("upstream-segments", "most requests the upstream saw at once",
           std::to_string(max_in_flight), std::to_string(kParallel),
           Verdict(max_in_flight == kParallel));

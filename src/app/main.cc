@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/catalog_commands.h"
+#include "app/generate_command.h"
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
 #include "app/s3_lifecycle_commands.h"
@@ -355,6 +356,24 @@ int main(int argc, char** argv) {
   say->add_option("--split", say_options.split_dir,
                   "Write segment_NNN.<format> per segment into DIR instead of one file");
 
+  swha::app::GenerateCommandOptions generate_options;
+  swha::service::GenerationRequest& generate_request = generate_options.request;
+  generate_request.use_s3 = false;
+  auto* generate = cli.add_subcommand(
+      "generate", "Generate a session as the HTTP API does (storage, catalog, URLs) and print it");
+  generate->add_option("-i,--input", generate_options.input_path, "Text file, - for stdin")
+      ->required();
+  generate->add_flag("--s3", generate_request.use_s3, "Store in S3 too (USE_S3_STORAGE=true)");
+  generate->add_option("--user", generate_options.username, "Record it as this user's session");
+  generate->add_option("--voice", generate_request.synthesis.voice, "Voice name");
+  generate->add_option("--lang", generate_request.synthesis.language_code, "Language code");
+  generate->add_option("--speed", generate_request.synthesis.speed, "Speaking rate, 0.5 to 2.0");
+  generate->add_option("-f,--format", generate_options.format_name,
+                       "wav (default) mp3 opus aac flac pcm");
+  generate->add_flag("--marks", generate_request.marks, "Store each segment's speech marks too");
+  generate->add_option("--expiry", generate_request.url_expiry_seconds,
+                       "Seconds the URLs live (default S3_PRESIGNED_URL_EXPIRY)");
+
   cli.add_subcommand("voices", "List languages and voices");
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");
   swha::S3Commands s3_commands;
@@ -378,6 +397,11 @@ int main(int argc, char** argv) {
     return swha::RunSayCommand(*settings, std::move(say_options), say_format);
   }
   if (cli.got_subcommand("voices")) return swha::RunVoices();
+  if (cli.got_subcommand("generate")) {
+    swha::ConfigureLogging("warn");
+    return swha::app::RunGenerateCommand(*settings, std::move(generate_options), &std::cout,
+                                         &std::cerr);
+  }
   if (s3_commands.usage->parsed()) {
     swha::ConfigureLogging("warn");
     return swha::app::RunS3Usage(*settings, s3_commands.by_user, s3_commands.scan, &std::cout,

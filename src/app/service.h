@@ -50,6 +50,10 @@ class Service {
   // One line for the start-up log: where audio goes ("local at DIR", "S3 bucket B at E (...)").
   std::string StorageSummary() const { return storage_->Summary(); }
 
+  // The use cases, for the command line (which runs them as the HTTP API does).
+  const service::GenerationService* generation() const { return generation_.get(); }
+  const service::AccountService* accounts() const { return accounts_.get(); }
+
  private:
   Service() = default;
   config::Settings settings_;

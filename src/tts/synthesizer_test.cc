@@ -70,7 +70,8 @@ class RemoteEngine : public Engine {
     int seen = max_in_flight.load();
     while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    // Long enough that renders started together overlap even on a loaded machine.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     --in_flight_;
     ++calls;
     if (text.find("FAIL") != std::string_view::npos) {
