@@ -80,8 +80,7 @@ void SummarizeComparison(const std::string& what, const std::string& how,
   Summary("upstream-segments", fmt::format("{}, {} {}, median ms", what, kParallel, how),
           fmt::format("{:.1f}", median_ms[kParallel]));
   Summary("upstream-segments", fmt::format("{}, {} {} / one at a time", what, kParallel, how),
-          fmt::format("{:.2f}", ratio), fmt::format("<= {:.1f}", target),
-          Verdict(ratio <= target));
+          fmt::format("{:.2f}", ratio), fmt::format("<= {:.1f}", target), Verdict(ratio <= target));
 }
 
 }  // namespace

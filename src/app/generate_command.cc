@@ -45,8 +45,8 @@ int RunGenerateCommand(const config::Settings& settings, GenerateCommandOptions 
   if (!service.ok()) return Failed(err, service.status());
   service::Principal principal = service::Principal::Anonymous();
   if (!options.username.empty()) {
-    auto user = (*service)->accounts()->FindByUsername(service::Principal::Operator(),
-                                                       options.username);
+    auto user =
+        (*service)->accounts()->FindByUsername(service::Principal::Operator(), options.username);
     if (!user.ok()) return Failed(err, user.status());
     principal = service::Principal{.user_id = user->id, .is_superuser = user->is_superuser};
   }

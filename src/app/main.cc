@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/catalog_commands.h"
+#include "app/completion.h"
 #include "app/generate_command.h"
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
@@ -374,6 +375,11 @@ int main(int argc, char** argv) {
   generate->add_option("--expiry", generate_request.url_expiry_seconds,
                        "Seconds the URLs live (default S3_PRESIGNED_URL_EXPIRY)");
 
+  std::string shell;
+  auto* completion = cli.add_subcommand(
+      "completion", "Print a shell completion script: source <(swha-tts completion bash)");
+  completion->add_option("shell", shell, "bash or zsh")->required();
+
   cli.add_subcommand("voices", "List languages and voices");
   cli.add_subcommand("config", "Print the effective settings, secrets redacted");
   swha::S3Commands s3_commands;
@@ -386,6 +392,12 @@ int main(int argc, char** argv) {
   swha::AddLipsyncCommands(&cli, &lipsync_commands);
 
   CLI11_PARSE(cli, argc, argv);
+  if (completion->parsed()) {  // needs no settings: it must work whatever the environment holds
+    auto script = swha::app::CompletionScript(cli, shell);
+    if (!script.ok()) return Fail(script.status());
+    std::cout << *script;
+    return 0;
+  }
 
   auto settings = LoadConfiguration();
   if (!settings.ok() && s3_commands.check->parsed()) {

@@ -51,9 +51,9 @@ TEST(CliGenerateTest, AFileBecomesTheUsersSessionWhichTheServerServes) {
   EXPECT_EQ(urls, 4);
 
   // A user that does not exist: one line, nothing made.
-  const auto unknown = testing::RunCommand(
-      kBinary, {"generate", "--input", "chapter.txt", "--user", "nobody-here"},
-      {{"DATA_DIR", data.path()}}, data.path());
+  const auto unknown =
+      testing::RunCommand(kBinary, {"generate", "--input", "chapter.txt", "--user", "nobody-here"},
+                          {{"DATA_DIR", data.path()}}, data.path());
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("User not found"), std::string::npos) << unknown.output;
 }

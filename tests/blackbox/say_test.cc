@@ -1,6 +1,6 @@
 // `swha-tts say` for long texts, as a user runs it: a file (or stdin) to one audio file in any
 // format, or one file per segment; speech marks for the whole output; progress lines on a pipe
-// and a bar on a terminal; an interrupt that leaves nothing behind.
+// and a bar on a terminal; an interrupt that leaves nothing behind. And shell completion.
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -162,6 +162,34 @@ TEST(SayTest, MistakesAreOneLineAndWriteNothing) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("ogg"), std::string::npos) << r.output;
   EXPECT_EQ(CountEntries(dir.path()), 0);
+}
+
+// Completion for bash, run by bash itself: subcommands at each level, options, and voices,
+// languages and formats after their options; it needs no settings to print.
+TEST(CompletionTest, BashCompletesSubcommandsOptionsAndValues) {
+  ScopedTempDir dir;
+  int exit_code = -1;
+  const std::string output = testing::RunShell(
+      "cd " + dir.path() + " && PORT=not-a-port bash -c 'source <(" + kBinary +
+          " completion bash) && for line in \"swha-tts s3 l\" \"swha-tts say --vo\" "
+          "\"swha-tts say --voice af_h\" \"swha-tts say --format fl\" "
+          "\"swha-tts s3 lifecycle a\"; do read -ra COMP_WORDS <<< \"$line\"; "
+          "COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _swha_tts; echo \"$line => ${COMPREPLY[*]}\"; "
+          "done'",
+      &exit_code);
+  ASSERT_EQ(exit_code, 0) << output;
+  for (const char* expected :
+       {"swha-tts s3 l => ls lifecycle\n", "swha-tts say --vo => --voice\n",
+        "swha-tts say --voice af_h => af_heart\n", "swha-tts say --format fl => flac\n",
+        "swha-tts s3 lifecycle a => apply\n"}) {
+    EXPECT_NE(output.find(expected), std::string::npos) << expected << " in\n" << output;
+  }
+  const auto zsh = testing::RunCommand(kBinary, {"completion", "zsh"}, {}, dir.path());
+  EXPECT_EQ(zsh.exit_code, 0);
+  EXPECT_NE(zsh.output.find("bashcompinit"), std::string::npos) << zsh.output;
+  const auto fish = testing::RunCommand(kBinary, {"completion", "fish"}, {}, dir.path());
+  EXPECT_EQ(fish.exit_code, 1);
+  EXPECT_NE(fish.output.find("bash or zsh"), std::string::npos) << fish.output;
 }
 
 }  // namespace
