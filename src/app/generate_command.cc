@@ -1,8 +1,8 @@
 #include "app/generate_command.h"
 
 #include <iostream>
-#include <iterator>
 
+#include "app/say_command.h"
 #include "app/service.h"
 #include "util/file_system.h"
 #include "util/strings.h"
@@ -16,18 +16,11 @@ int Failed(std::ostream* err, const Status& s) {
   return 1;
 }
 
-Result<std::string> ReadText(const std::string& path) {
-  if (path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
-  return FileSystem::Default()->ReadFile(path);
-}
-
 }  // namespace
 
 int RunGenerateCommand(const config::Settings& settings, GenerateCommandOptions options,
                        std::ostream* out, std::ostream* err) {
-  auto text = ReadText(options.input_path);
+  auto text = ReadTextInput(options.input_path);
   if (!text.ok()) return Failed(err, text.status());
   options.request.synthesis.text = std::move(*text);
   if (!options.format_name.empty()) {
@@ -41,13 +34,14 @@ int RunGenerateCommand(const config::Settings& settings, GenerateCommandOptions 
   if (Status s = config::EnsureSecretKey(&with_key, FileSystem::Default()); !s.ok()) {
     return Failed(err, s);
   }
-  auto service = Service::Create(with_key);
+  auto service = Service::Create(with_key, ServiceRole::kCommand);
   if (!service.ok()) return Failed(err, service.status());
   service::Principal principal = service::Principal::Anonymous();
   if (!options.username.empty()) {
     auto user =
         (*service)->accounts()->FindByUsername(service::Principal::Operator(), options.username);
     if (!user.ok()) return Failed(err, user.status());
+    if (!user->is_active) return Failed(err, Status::PermissionDenied("Inactive user"));
     principal = service::Principal{.user_id = user->id, .is_superuser = user->is_superuser};
   }
   auto session = (*service)->generation()->Create(principal, options.request);

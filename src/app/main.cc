@@ -88,36 +88,65 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   return 0;
 }
 
+// The poll interval of say's signal thread: how soon it notices that say has finished.
+constexpr timespec kSignalPoll{0, 100'000'000};
+
 // `say`, with SIGINT and SIGTERM taken by a thread that asks it to stop between segments (so
-// that it can remove what it had not finished writing), as serve takes them.
+// that it can remove what it had not finished writing); then the signal is raised again with
+// its default action, so a shell loop around say stops too. A signal the shell had us ignore
+// (a background job's SIGINT) stays ignored.
 int RunSayCommand(const config::Settings& settings, app::SayOptions options,
                   const std::string& format_name) {
   ConfigureLogging("warn");
   if (options.request.text.empty() == options.input_path.empty()) {
-    return Fail(Status::InvalidArgument("give the text, or --input FILE (- for stdin), not both"));
+    return Fail(
+        Status::InvalidArgument("give the text or --input FILE (- for stdin): one of them"));
   }
   if (!format_name.empty()) {
     auto format = audio::ParseAudioFormat(format_name);
     if (!format.ok()) return Fail(format.status());
     options.format = *format;
   }
+  if (!options.input_path.empty()) {  // read first: Ctrl-C while reading just ends the process
+    auto text = app::ReadTextInput(options.input_path);
+    if (!text.ok()) return Fail(text.status());
+    options.request.text = std::move(*text);
+    options.input_path.clear();
+  }
   options.progress_bar = isatty(STDERR_FILENO) != 0;
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  for (int sig : {SIGINT, SIGTERM}) {
+    struct sigaction current {};
+    if (sigaction(sig, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) {
+      sigaddset(&signals, sig);
+    }
+  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::atomic<int> caught{0};  // the signal that asked say to stop
   std::atomic<bool> stop{false};
   std::atomic<bool> done{false};
   std::thread signal_waiter([&] {
-    const timespec poll{0, 100'000'000};
     while (!done.load()) {
-      if (sigtimedwait(&signals, nullptr, &poll) > 0) stop.store(true);
+      if (const int sig = sigtimedwait(&signals, nullptr, &kSignalPoll); sig > 0) {
+        caught.store(sig);
+        stop.store(true);
+      }
     }
   });
-  const int status = app::RunSay(settings, std::move(options), stop, &std::cout, &std::cerr);
+  int status = 1;
+  try {
+    status = app::RunSay(settings, std::move(options), stop, &std::cout, &std::cerr);
+  } catch (const std::exception& e) {  // the waiter must be joined whatever happens
+    std::fprintf(stderr, "swha-tts say: %s\n", e.what());
+  }
   done.store(true);
   signal_waiter.join();
+  if (const int sig = caught.load(); sig != 0 && status == 130) {
+    std::signal(sig, SIG_DFL);
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+    std::raise(sig);
+  }
   return status;
 }
 

@@ -2,8 +2,11 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -20,8 +23,9 @@
 namespace swha::app {
 namespace {
 
-// Width of the progress bar, in characters.
-constexpr int kProgressBarWidth = 24;
+// Width of the progress bar, in characters: with its figures the line stays within 80 columns
+// (a longer one wraps, and each redraw would leave a line behind).
+constexpr int kProgressBarWidth = 20;
 // Plain progress lines (a pipe, a log) come at most this often, and with the last segment.
 constexpr double kProgressLineSeconds = 1.0;
 
@@ -49,13 +53,14 @@ class Progress {
     const std::string eta =
         done == 0 ? "--:--"
                   : Clock(elapsed / static_cast<double>(done) * static_cast<double>(total_ - done));
-    const std::string figures =
-        fmt::format("{}/{} segments, {:.1f} s of audio, {:.1f}x real time, ETA {}", done, total_,
-                    audio_seconds, rate, eta);
     if (!bar_) {
-      *err_ << "say: " << figures << "\n" << std::flush;
+      *err_ << fmt::format("say: {}/{} segments, {:.1f} s of audio, {:.1f}x real time, ETA {}\n",
+                           done, total_, audio_seconds, rate, eta)
+            << std::flush;
       return;
     }
+    const std::string figures = fmt::format("{}/{} segments {}s {:.1f}x ETA {}", done, total_,
+                                            Clock(audio_seconds), rate, eta);
     const int filled = static_cast<int>(kProgressBarWidth * done / std::max<size_t>(total_, 1));
     *err_ << "\r[" << std::string(filled, '#') << std::string(kProgressBarWidth - filled, '.')
           << "] " << figures << "  " << std::flush;
@@ -87,6 +92,18 @@ class AudioOutput {
     auto out = std::unique_ptr<AudioOutput>(new AudioOutput(options, format));
     FileSystem* fs = FileSystem::Default();
     if (!options.split_dir.empty()) {
+      // Into a directory of our own making or without segment files: the files there are then
+      // this run's, all of them, and can be removed again if it does not finish.
+      if (auto listed = fs->ListDir(options.split_dir); listed.ok()) {
+        for (const DirEntry& entry : *listed) {
+          if (storage::IsValidStoredFilename(entry.name)) {
+            return Status::AlreadyExists(options.split_dir + " already holds segment files (" +
+                                         entry.name + "); choose an empty directory");
+          }
+        }
+      } else {
+        out->made_split_dir_ = true;
+      }
       SWHA_RETURN_IF_ERROR(fs->CreateDirs(options.split_dir));
     } else {
       SWHA_ASSIGN_OR_RETURN(out->file_, fs->CreatePendingFile(options.output));
@@ -94,25 +111,49 @@ class AudioOutput {
     return out;
   }
 
+  // Unless finished: the segment files written so far go again (the one file's temporary
+  // name goes with its PendingFile).
+  ~AudioOutput() {
+    if (finished_) return;
+    FileSystem* fs = FileSystem::Default();
+    for (const std::string& name : written_)
+      (void)fs->RemoveFile(JoinPath(options_.split_dir, name));
+    if (made_split_dir_) (void)fs->RemoveDir(options_.split_dir);
+  }
+  AudioOutput(const AudioOutput&) = delete;
+  AudioOutput& operator=(const AudioOutput&) = delete;
+
   Status Add(int index, const tts::PcmAudio& pcm) {
     if (!options_.split_dir.empty()) {
       SWHA_ASSIGN_OR_RETURN(std::string bytes,
                             audio::EncodeAudio(format_, pcm.samples, pcm.sample_rate));
       const std::string name = storage::SegmentFilename(index, format_);
+      SWHA_RETURN_IF_ERROR(FileSystem::Default()->WriteFileAtomic(
+          JoinPath(options_.split_dir, name), bytes, Durability::kNoSync));
       written_.push_back(name);
-      return FileSystem::Default()->WriteFileAtomic(JoinPath(options_.split_dir, name), bytes,
-                                                    Durability::kNoSync);
+      return Status::Ok();
     }
     if (encoder_ == nullptr) {
       sample_rate_ = pcm.sample_rate;
-      // WAV goes out as it comes, its sizes written into the header at the end; the other
-      // formats keep their (small) encoded bytes until Finish fills in their own headers
-      // (FLAC's sample count, MP3's gapless tag).
+      // WAV and raw PCM go out as they come (WAV's sizes written into its header at the end);
+      // the other formats keep their encoded bytes (MP3, Opus, AAC: a tenth of the PCM; FLAC:
+      // about half) until Finish fills in their own headers (FLAC's sample count, MP3's
+      // gapless tag).
       SWHA_ASSIGN_OR_RETURN(
-          encoder_, audio::CreateEncoder(
-                        {.format = format_, .sample_rate = sample_rate_, .streaming = IsWav()}));
+          encoder_,
+          audio::CreateEncoder({.format = format_,
+                                .sample_rate = sample_rate_,
+                                .streaming = IsWav() || format_ == audio::AudioFormat::kPcm}));
+    }
+    if (pcm.sample_rate != sample_rate_) {
+      return Status::Internal("the engine changed its sample rate within one text");
     }
     pcm_bytes_ += pcm.samples.size() * sizeof(int16_t);
+    if (IsWav() && pcm_bytes_ > tts::kMaxWavDataBytes) {
+      return Status::TooLarge(
+          "the audio is longer than a WAV file can hold (4 GiB); use --split "
+          "or another --format");
+    }
     SWHA_ASSIGN_OR_RETURN(std::string bytes, encoder_->Write(pcm.samples));
     return file_->Append(bytes);
   }
@@ -120,18 +161,17 @@ class AudioOutput {
   // The files written, by name, for the summary line.
   Result<std::string> Finish() {
     if (!options_.split_dir.empty()) {
+      finished_ = true;
       return fmt::format("{} files in {}", written_.size(), options_.split_dir);
     }
     SWHA_ASSIGN_OR_RETURN(std::string rest, encoder_->Finish());
     SWHA_RETURN_IF_ERROR(file_->Append(rest));
     if (IsWav()) {
-      if (pcm_bytes_ > UINT32_MAX - tts::kWavHeaderBytes) {
-        return Status::TooLarge("the audio is longer than a WAV file can hold (4 GiB)");
-      }
       SWHA_RETURN_IF_ERROR(
           file_->WriteAt(0, tts::WavHeader(static_cast<uint32_t>(pcm_bytes_), sample_rate_, 1)));
     }
     SWHA_RETURN_IF_ERROR(file_->Commit());
+    finished_ = true;
     return options_.output;
   }
 
@@ -147,15 +187,9 @@ class AudioOutput {
   int sample_rate_ = 0;
   uint64_t pcm_bytes_ = 0;
   std::vector<std::string> written_;  // --split: the names written
+  bool made_split_dir_ = false;       // --split: the directory did not exist before
+  bool finished_ = false;
 };
-
-Result<std::string> ReadInput(const SayOptions& options) {
-  if (options.input_path.empty()) return options.request.text;
-  if (options.input_path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
-  return FileSystem::Default()->ReadFile(options.input_path);
-}
 
 int Failed(std::ostream* err, const Status& s) {
   *err << "swha-tts say: " << s.message() << "\n";
@@ -164,11 +198,25 @@ int Failed(std::ostream* err, const Status& s) {
 
 }  // namespace
 
+Result<std::string> ReadTextInput(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return Status::NotFound("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return Status::IOError("reading " + (path == "-" ? "stdin" : path) + " failed");
+  return text;
+}
+
 int RunSay(const config::Settings& settings, SayOptions options, const std::atomic<bool>& stop,
            std::ostream* out, std::ostream* err) {
-  auto text = ReadInput(options);
-  if (!text.ok()) return Failed(err, text.status());
-  options.request.text = std::move(*text);
+  if (!options.input_path.empty()) {
+    auto text = ReadTextInput(options.input_path);
+    if (!text.ok()) return Failed(err, text.status());
+    options.request.text = std::move(*text);
+  }
   options.request.want_events = !options.marks_path.empty();
   const audio::AudioFormat format = options.format.value_or(
       audio::FormatOfFileName(options.output).value_or(audio::AudioFormat::kWav));
@@ -227,6 +275,10 @@ int RunSay(const config::Settings& settings, SayOptions options, const std::atom
     }
     audio_seconds += pcm->DurationSeconds();
     progress.Update(i + 1, audio_seconds);
+  }
+  if (stop.load()) {  // during the last segment: still nothing written
+    *err << "swha-tts say: interrupted; no output file written\n";
+    return 130;
   }
   auto written = (*output)->Finish();
   if (!written.ok()) return Failed(err, written.status());

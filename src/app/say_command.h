@@ -27,8 +27,12 @@ struct SayOptions {
   bool progress_bar = false;
 };
 
+// The text of --input: a file (symlinks and pipes too), or stdin for "-".
+Result<std::string> ReadTextInput(const std::string& path);
+
 // Exit status: 0 written; 1 a failure (one line on `err`); 130 interrupted (`stop` became
-// true), with nothing written under the output's names.
+// true). Either way short of 0, nothing is left under the output's names (with --split, the
+// segment files written so far are removed again).
 int RunSay(const config::Settings& settings, SayOptions options, const std::atomic<bool>& stop,
            std::ostream* out, std::ostream* err);
 

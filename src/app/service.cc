@@ -64,7 +64,8 @@ tts::EngineConfig EngineConfigOf(const config::Settings& settings) {
   return config;
 }
 
-Result<std::unique_ptr<Service>> Service::Create(const config::Settings& settings) {
+Result<std::unique_ptr<Service>> Service::Create(const config::Settings& settings,
+                                                 ServiceRole role) {
   if (settings.secret_key.empty()) return Status::Internal("SECRET_KEY is not set");
   auto service = std::unique_ptr<Service>(new Service());
   service->settings_ = settings;
@@ -76,7 +77,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->service_metrics_ = std::make_unique<metrics::ServiceMetrics>(&service->metrics_);
   const metrics::ServiceMetrics* counted = service->service_metrics_.get();
   SWHA_ASSIGN_OR_RETURN(service->storage_, StorageStack::Create(s, fs, counted));
-  service->storage_->ApplyLifecycleSetting();
+  if (role == ServiceRole::kServer) service->storage_->ApplyLifecycleSetting();
 
   SWHA_ASSIGN_OR_RETURN(service->catalog_, OpenCatalog(s));
   service->timed_catalog_ =
@@ -108,7 +109,9 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   SWHA_ASSIGN_OR_RETURN(service->lipsync_,
                         LipsyncStack::Create(s, catalog, service->storage_->backends(),
                                              service->sessions_.get(), clock));
-  service->lipsync_->service()->StartPoller();
+  // A command must not lease the server's due jobs under an instance id that is gone a moment
+  // later.
+  if (role == ServiceRole::kServer) service->lipsync_->service()->StartPoller();
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .speech = service->speech_.get(),

@@ -34,10 +34,15 @@ std::string SqliteCatalogPath(const config::Settings& settings);
 // The engine TTS_ENGINE and its settings name.
 tts::EngineConfig EngineConfigOf(const config::Settings& settings);
 
+// What a Service is made for: the server starts the background work (the lipsync poller, the
+// S3 lifecycle rule); a one-shot command only uses the use cases.
+enum class ServiceRole { kServer, kCommand };
+
 class Service {
  public:
   // REQUIRES: settings validated and secret_key set (config::EnsureSecretKey).
-  static Result<std::unique_ptr<Service>> Create(const config::Settings& settings);
+  static Result<std::unique_ptr<Service>> Create(const config::Settings& settings,
+                                                 ServiceRole role = ServiceRole::kServer);
 
   Result<int> Bind() { return server_->Bind(); }
   Status Serve() { return server_->Serve(); }

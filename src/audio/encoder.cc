@@ -16,8 +16,8 @@ class PcmEncoder : public Encoder {
   Result<std::string> Write(std::span<const int16_t> samples) override {
     std::string out;
     if (config_.streaming && wav_header_ && !header_sent_) {
-      constexpr uint32_t kUnknownDataBytes = std::numeric_limits<uint32_t>::max() - 36;
-      out = tts::WavHeader(kUnknownDataBytes, config_.sample_rate, 1);
+      // "Unknown": the largest size a header can state.
+      out = tts::WavHeader(static_cast<uint32_t>(tts::kMaxWavDataBytes), config_.sample_rate, 1);
       header_sent_ = true;
     }
     AppendPcm16(samples, config_.streaming ? &out : &pending_);

@@ -154,7 +154,7 @@ SegmentRenderer::~SegmentRenderer() {
 }
 
 Result<PcmAudio> SegmentRenderer::Next() {
-  if (parallel_ <= 1) return synthesizer_->Render(*plan_, next_to_start_++);
+  if (parallel_ <= 1) return synthesizer_->RenderNoThrow(*plan_, next_to_start_++);
   while (ahead_.size() < parallel_ && next_to_start_ < plan_->segments.size()) {
     const size_t index = next_to_start_;
     try {
@@ -168,7 +168,7 @@ Result<PcmAudio> SegmentRenderer::Next() {
     }
     ++next_to_start_;
   }
-  if (ahead_.empty()) return synthesizer_->Render(*plan_, next_to_start_++);
+  if (ahead_.empty()) return synthesizer_->RenderNoThrow(*plan_, next_to_start_++);
   Result<PcmAudio> next = ahead_.front().get();
   ahead_.pop_front();
   return next;

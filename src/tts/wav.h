@@ -9,6 +9,8 @@
 namespace swha::tts {
 
 constexpr size_t kWavHeaderBytes = 44;
+// The most sample bytes a WAV can carry: its RIFF size (data + 36) must fit 32 bits.
+constexpr uint64_t kMaxWavDataBytes = 0xFFFFFFFFu - 36;
 
 // The canonical 44-byte header for `data_bytes` of 16-bit little-endian PCM.
 std::string WavHeader(uint32_t data_bytes, int sample_rate, int channels);

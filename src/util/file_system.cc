@@ -80,7 +80,8 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
 // The directory part of `path` ("." when it has none).
 std::string DirectoryOf(const std::string& path) {
   const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 // Writes `data` to a new, uniquely named file beside `path` (".<name><tag><random>") and

@@ -45,10 +45,9 @@ enum class Durability {
   kNoSync,
 };
 
-// Implementations are thread-safe.
 // A file written piece by piece that appears at its path only when committed: until then it is
 // a temporary file beside it, which goes if the writer gives up (destruction without Commit),
-// so an interrupted writer never leaves a partial file behind under the real name.
+// so an interrupted writer never leaves a partial file behind under the real name. One writer.
 class PendingFile {
  public:
   virtual ~PendingFile() = default;
@@ -60,6 +59,7 @@ class PendingFile {
   virtual Status Commit() = 0;
 };
 
+// Implementations are thread-safe.
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
