@@ -58,7 +58,7 @@ TEST(SayTest, AFileBecomesOneAudioFileWithProgressAndMarks) {
   EXPECT_NE(r.output.find("say: 0/" + all + " segments"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("say: " + all + "/" + all + " segments"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("wrote chapter.mp3: "), std::string::npos) << r.output;
-  EXPECT_EQ(r.output.find("\r"), std::string::npos) << "a bar on a pipe";
+  EXPECT_EQ(r.output.find('\r'), std::string::npos) << "a bar on a pipe";
   auto probed = testing::ProbeAudio(ReadFileBytes(dir.path() + "/chapter.mp3"), "mp3");
   ASSERT_TRUE(probed.ok()) << probed.status().ToString();
   const double seconds = probed->DecodedSeconds();
