@@ -27,6 +27,9 @@ std::vector<Status> GenerationService::Validate(const GenerationRequest& request
   const tts::SynthesisRequest& s = request.synthesis;
   if (TrimWhitespace(s.text).empty())
     errors.push_back(Status::InvalidField("text", "must not be empty"));
+  // JSON bodies are UTF-8 by the time they get here; a file from the command line may not be,
+  // and the catalog (PostgreSQL) would refuse it only after the audio was stored.
+  if (!IsValidUtf8(s.text)) errors.push_back(Status::InvalidField("text", "must be UTF-8"));
   // The text is recorded segment by segment, and a NUL cannot be stored everywhere (libpq).
   if (s.text.find('\0') != std::string::npos) {
     errors.push_back(Status::InvalidField("text", "must not contain NUL characters"));

@@ -50,6 +50,13 @@ TEST(CliGenerateTest, AFileBecomesTheUsersSessionWhichTheServerServes) {
   }
   EXPECT_EQ(urls, 4);
 
+  // Text that is not UTF-8 (a Latin-1 file): refused before anything is stored.
+  WriteFileBytes(data.path() + "/latin1.txt", "Caf\xe9 au lait.\n");
+  const auto latin1 = testing::RunCommand(kBinary, {"generate", "--input", "latin1.txt"},
+                                          {{"DATA_DIR", data.path()}}, data.path());
+  EXPECT_EQ(latin1.exit_code, 1);
+  EXPECT_NE(latin1.output.find("text: must be UTF-8"), std::string::npos) << latin1.output;
+
   // A user that does not exist: one line, nothing made.
   const auto unknown =
       testing::RunCommand(kBinary, {"generate", "--input", "chapter.txt", "--user", "nobody-here"},
