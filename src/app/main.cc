@@ -383,8 +383,10 @@ int main(int argc, char** argv) {
   say->add_option(
       "--marks", say_options.marks_path,
       "Also write Polly-style speech marks (JSON lines, timed from the output's start)");
+  auto* say_output = say->get_option("--output");
   say->add_option("--split", say_options.split_dir,
-                  "Write segment_NNN.<format> per segment into DIR instead of one file");
+                  "Write segment_NNN.<format> per segment into DIR instead of one file")
+      ->excludes(say_output);
 
   swha::app::GenerateCommandOptions generate_options;
   swha::service::GenerationRequest& generate_request = generate_options.request;

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "app/service.h"
@@ -259,14 +258,9 @@ int RunSay(const config::Settings& settings, SayOptions options, const std::atom
       // Polly's JSON lines, timed from the start of the whole output; offsets stay in the
       // segment's own text, which "segment" numbers.
       const auto offset_ms = static_cast<int64_t>(std::lround(audio_seconds * 1000));
-      std::string lines;
-      for (const tts::SpeechMark& mark :
-           tts::MarksOfSegment(plan->segments[i].graphemes, *pcm, options.request.language_code)) {
-        nlohmann::json line = tts::MarkToJson(mark);
-        line["time"] = mark.time_ms + offset_ms;
-        line["segment"] = i;
-        lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-      }
+      const std::string lines = tts::MarksToJsonLines(
+          tts::MarksOfSegment(plan->segments[i].graphemes, *pcm, options.request.language_code),
+          static_cast<int>(i), offset_ms);
       added = marks->Append(lines);
     }
     if (!added.ok()) {

@@ -211,11 +211,7 @@ Response HandleMarks(const ApiContext& ctx, const Request& req) {
   Response res;
   res.content_type = "application/x-json-stream";
   for (const service::SegmentMarks& segment : *segments) {
-    for (const tts::SpeechMark& mark : segment.marks) {
-      json line = tts::MarkToJson(mark);
-      line["segment"] = segment.index;
-      res.body += line.dump() + "\n";
-    }
+    res.body += tts::MarksToJsonLines(segment.marks, segment.index);
   }
   return res;
 }

@@ -312,6 +312,17 @@ nlohmann::json MarkToJson(const SpeechMark& mark) {
   return j;
 }
 
+std::string MarksToJsonLines(const std::vector<SpeechMark>& marks, int segment, int64_t offset_ms) {
+  std::string lines;
+  for (const SpeechMark& mark : marks) {
+    nlohmann::json line = MarkToJson(mark);
+    line["time"] = mark.time_ms + offset_ms;
+    line["segment"] = segment;
+    lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return lines;
+}
+
 std::string MarksToJsonArray(const std::vector<SpeechMark>& marks) {
   nlohmann::json array = nlohmann::json::array();
   for (const SpeechMark& mark : marks) array.push_back(MarkToJson(mark));

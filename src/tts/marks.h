@@ -51,6 +51,10 @@ std::vector<SpeechMark> MarksOfSegment(std::string_view graphemes, const PcmAudi
 // One mark as Polly writes it: {"time", "type", "start", "end", "value"} (a viseme has no
 // offsets).
 nlohmann::json MarkToJson(const SpeechMark& mark);
+// Polly's speech-marks stream for one segment: a MarkToJson object per line, with "segment"
+// and the time moved by `offset_ms` (the segment's start within a longer output).
+std::string MarksToJsonLines(const std::vector<SpeechMark>& marks, int segment,
+                             int64_t offset_ms = 0);
 // A segment's marks as a JSON array of MarkToJson objects: what segment_NNN.marks.json holds.
 std::string MarksToJsonArray(const std::vector<SpeechMark>& marks);
 

@@ -181,6 +181,9 @@ TEST(SayTest, MistakesAreOneLineAndWriteNothing) {
   r = Say({"--voice", "af_heart"}, dir.path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("one of them"), std::string::npos) << r.output;
+  r = Say({"Hello.", "--split", "parts", "-o", "x.wav"}, dir.path());  // which would it be?
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("excludes"), std::string::npos) << r.output;
   r = Say({"Hello.", "--format", "ogg"}, dir.path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("ogg"), std::string::npos) << r.output;
