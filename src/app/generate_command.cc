@@ -10,11 +10,7 @@
 namespace swha::app {
 namespace {
 
-int Failed(std::ostream* err, const Status& s) {
-  *err << "swha-tts generate: "
-       << (s.field().empty() ? s.message() : s.field() + ": " + s.message()) << "\n";
-  return 1;
-}
+int Failed(std::ostream* err, const Status& s) { return ReportCommandFailure("generate", s, err); }
 
 }  // namespace
 

@@ -190,12 +190,15 @@ class AudioOutput {
   bool finished_ = false;
 };
 
-int Failed(std::ostream* err, const Status& s) {
-  *err << "swha-tts say: " << s.message() << "\n";
-  return 1;
-}
+int Failed(std::ostream* err, const Status& s) { return ReportCommandFailure("say", s, err); }
 
 }  // namespace
+
+int ReportCommandFailure(std::string_view command, const Status& s, std::ostream* err) {
+  *err << "swha-tts " << command << ": "
+       << (s.field().empty() ? s.message() : s.field() + ": " + s.message()) << "\n";
+  return 1;
+}
 
 Result<std::string> ReadTextInput(const std::string& path) {
   std::ifstream file;
@@ -226,11 +229,7 @@ int RunSay(const config::Settings& settings, SayOptions options, const std::atom
   if (!engine.ok()) return Failed(err, engine.status());
   const tts::Synthesizer synthesizer(engine->get());
   auto plan = synthesizer.Plan(options.request);
-  if (!plan.ok()) {
-    const Status& s = plan.status();
-    return Failed(err,
-                  s.field().empty() ? s : Status::InvalidArgument(s.field() + ": " + s.message()));
-  }
+  if (!plan.ok()) return Failed(err, plan.status());
 
   auto output = AudioOutput::Open(options, format);
   if (!output.ok()) return Failed(err, output.status());

@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "audio/format.h"
 #include "config/settings.h"
@@ -26,6 +27,9 @@ struct SayOptions {
   // How progress is shown: a bar redrawn in place (a terminal) or plain lines (a pipe, a log).
   bool progress_bar = false;
 };
+
+// One line on `err`, "swha-tts <command>: [<field>: ]<message>"; returns 1, the exit status.
+int ReportCommandFailure(std::string_view command, const Status& s, std::ostream* err);
 
 // The text of --input: a file (symlinks and pipes too), or stdin for "-".
 Result<std::string> ReadTextInput(const std::string& path);
