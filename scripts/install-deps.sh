@@ -19,6 +19,8 @@ packages=(
   libsonic-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
+  # tests/openapi: every answer checked against its documented JSON Schema
+  python3-jsonschema
   # an independent decoder that checks every audio format (ffprobe, ffmpeg)
   ffmpeg
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which

@@ -1,12 +1,15 @@
 // /api/v1/auth/* and /api/v1/users/me: the original's account endpoints and messages.
+#include "http/account_fields.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
 #include "http/params.h"
 
 namespace swha::http {
 namespace {
 
 using nlohmann::json;
+namespace fields = account_fields;
 
 json UserJson(const catalog::User& u) {
   return {{"id", u.id},
@@ -19,19 +22,6 @@ json UserJson(const catalog::User& u) {
           {"profile_image", nullptr},
           {"created_at", FormatIso8601Utc(u.created_at)},
           {"updated_at", u.updated_at ? json(FormatIso8601Utc(*u.updated_at)) : json(nullptr)}};
-}
-
-// Reads a string field of `body`: absent or null leaves `out` alone (and is an error when
-// `required`); any other type is an error.
-void ReadString(const json& body, const char* name, bool required, FieldErrors* errors,
-                std::optional<std::string>* out) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required) errors->Add(name, "field required", "missing");
-    return;
-  }
-  if (!it->is_string()) return errors->Add(name, "must be a string", "type_error");
-  *out = it->get<std::string>();
 }
 
 Response TokenResponse(const service::AccessToken& t, int64_t now) {
@@ -60,14 +50,14 @@ Response HandleRegister(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
-  std::optional<std::string> username, email, password, full_name, bio;
-  ReadString(body, "username", true, &errors, &username);
-  ReadString(body, "email", true, &errors, &email);
-  ReadString(body, "password", true, &errors, &password);
-  ReadString(body, "full_name", false, &errors, &full_name);
-  ReadString(body, "bio", false, &errors, &bio);
+  FieldReader reader(body, &errors);
+  service::Registration r;
+  reader.Read(fields::kUsername, &r.username);
+  reader.Read(fields::kEmail, &r.email);
+  reader.Read(fields::kPassword, &r.password);
+  reader.Read(fields::kFullName, &r.full_name);
+  reader.Read(fields::kBio, &r.bio);
   if (!errors.empty()) return errors.ToResponse();
-  const service::Registration r{*username, *email, *password, full_name, bio};
   for (const Status& e : ctx.accounts->ValidateRegistration(r)) errors.Add(e);
   if (!errors.empty()) return errors.ToResponse();
   auto user = ctx.accounts->Register(r);
@@ -79,17 +69,13 @@ Response HandleLoginForm(const ApiContext& ctx, const Request& req) {
   auto form = ParseForm(req.body);
   if (!form) return ErrorResponse(400, "Malformed form body");
   FieldErrors errors("body");
-  std::optional<std::string> username, password;
-  for (auto [name, out] : {std::pair{"username", &username}, std::pair{"password", &password}}) {
-    if (auto it = form->find(name); it != form->end()) {
-      *out = it->second;
-    } else {
-      errors.Add(name, "field required", "missing");
-    }
-  }
+  FieldReader reader(*form, &errors);
+  auto username = reader.String(fields::kLoginUsername);
+  auto password = reader.String(fields::kLoginPassword);
   // OAuth2's password grant: grant_type, when sent, must say so.
-  if (auto it = form->find("grant_type"); it != form->end() && it->second != "password") {
-    errors.Add("grant_type", "must be \"password\"");
+  if (auto grant = reader.String(fields::kGrantType);
+      grant && *grant != fields::kGrantType.enum_values.front()) {
+    errors.Add(fields::kGrantType.name, "must be \"password\"");
   }
   return Login(ctx, username, password, &errors);
 }
@@ -98,9 +84,9 @@ Response HandleLoginJson(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
-  std::optional<std::string> username, password;
-  ReadString(body, "username", true, &errors, &username);
-  ReadString(body, "password", true, &errors, &password);
+  FieldReader reader(body, &errors);
+  auto username = reader.String(fields::kLoginUsername);
+  auto password = reader.String(fields::kLoginPassword);
   return Login(ctx, username, password, &errors);
 }
 
@@ -118,11 +104,12 @@ Response HandleUpdateMe(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
+  FieldReader reader(body, &errors);
   service::ProfileChange change;
-  ReadString(body, "username", false, &errors, &change.username);
-  ReadString(body, "email", false, &errors, &change.email);
-  ReadString(body, "full_name", false, &errors, &change.full_name);
-  ReadString(body, "bio", false, &errors, &change.bio);
+  reader.Read(fields::kNewUsername, &change.username);
+  reader.Read(fields::kNewEmail, &change.email);
+  reader.Read(fields::kFullName, &change.full_name);
+  reader.Read(fields::kBio, &change.bio);
   if (!errors.empty()) return errors.ToResponse();
   auto user = ctx.accounts->UpdateProfile(*caller, change);
   if (!user.ok()) return ErrorFromStatus(user.status(), "body");
@@ -135,9 +122,9 @@ Response HandleChangePassword(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
-  std::optional<std::string> current, replacement;
-  ReadString(body, "current_password", true, &errors, &current);
-  ReadString(body, "new_password", true, &errors, &replacement);
+  FieldReader reader(body, &errors);
+  auto current = reader.String(fields::kCurrentPassword);
+  auto replacement = reader.String(fields::kNewPassword);
   if (!errors.empty()) return errors.ToResponse();
   Status changed = ctx.accounts->ChangePassword(*caller, *current, *replacement);
   if (!changed.ok()) return ErrorFromStatus(changed, "body");
@@ -148,12 +135,13 @@ namespace {
 
 // The {user_id} path parameter; the 422 to send when it is not a positive integer.
 std::optional<Response> UserIdParam(const Request& req, int64_t* id) {
-  auto n = ParseInt(req.path_params.at("user_id"));
-  if (n && *n > 0) {
+  FieldErrors errors("path");
+  auto n = FieldReader(req.path_params, &errors).Int(fields::kUserId);
+  if (n && *n >= *fields::kUserId.minimum) {
     *id = *n;
     return std::nullopt;
   }
-  return ValidationError("path", "user_id", "must be a positive integer", "type_error");
+  return ValidationError("path", fields::kUserId.name, fields::kUserId.type_message, "type_error");
 }
 
 }  // namespace
@@ -180,16 +168,9 @@ Response HandleCreateApiKey(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
-  std::optional<std::string> name;
-  ReadString(body, "name", true, &errors, &name);
-  std::optional<int64_t> days;
-  if (auto it = body.find("expires_in_days"); it != body.end() && !it->is_null()) {
-    if (it->is_number_integer()) {
-      days = it->get<int64_t>();
-    } else {
-      errors.Add("expires_in_days", "must be an integer", "type_error");
-    }
-  }
+  FieldReader reader(body, &errors);
+  auto name = reader.String(fields::kApiKeyName);
+  auto days = reader.Int(fields::kApiKeyExpiresInDays);
   if (!errors.empty()) return errors.ToResponse();
   auto created = ctx.accounts->CreateApiKey(*caller, *name, days);
   if (!created.ok()) return ErrorFromStatus(created.status(), "body");
@@ -211,7 +192,9 @@ Response HandleListApiKeys(const ApiContext& ctx, const Request& req) {
 Response HandleRevokeApiKey(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  auto id = ParseInt(req.path_params.at("key_id"));
+  // Any id that names none of the caller's keys, a malformed one included, is not found.
+  FieldErrors malformed("path");
+  auto id = FieldReader(req.path_params, &malformed).Int(fields::kApiKeyId);
   if (!id || *id < 1) return ErrorResponse(404, "API key not found");
   if (Status revoked = ctx.accounts->RevokeApiKey(*caller, *id); !revoked.ok()) {
     return ErrorResponse(revoked);
@@ -223,19 +206,12 @@ Response HandleListUsers(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
   FieldErrors errors("query");
-  int64_t skip = 0;
-  int64_t limit = service::kDefaultUserPageSize;
-  for (auto [name, out] : {std::pair{"skip", &skip}, std::pair{"limit", &limit}}) {
-    if (auto v = req.Query(name)) {
-      if (auto n = ParseInt(*v)) {
-        *out = *n;
-      } else {
-        errors.Add(name, "must be an integer", "type_error");
-      }
-    }
-  }
+  FieldReader reader(req.query, &errors);
+  auto skip = reader.Int(fields::kSkip);
+  auto limit = reader.Int(fields::kLimit);
   if (!errors.empty()) return errors.ToResponse();
-  auto users = ctx.accounts->ListUsers(*caller, skip, limit);
+  auto users = ctx.accounts->ListUsers(*caller, skip.value_or(0),
+                                       limit.value_or(service::kDefaultUserPageSize));
   if (!users.ok()) return ErrorFromStatus(users.status(), "query");
   json out = json::array();
   for (const catalog::User& u : *users) out.push_back(UserJson(u));
@@ -271,17 +247,9 @@ Response HandlePatchUser(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;
   FieldErrors errors("body");
-  std::optional<bool> is_active, is_superuser;
-  for (auto [name, out] :
-       {std::pair{"is_active", &is_active}, std::pair{"is_superuser", &is_superuser}}) {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) continue;
-    if (!it->is_boolean()) {
-      errors.Add(name, "must be a boolean", "type_error");
-      continue;
-    }
-    *out = it->get<bool>();
-  }
+  FieldReader reader(body, &errors);
+  auto is_active = reader.Bool(fields::kIsActive);
+  auto is_superuser = reader.Bool(fields::kIsSuperuser);
   if (!errors.empty()) return errors.ToResponse();
   auto user = ctx.accounts->SetFlags(*caller, id, is_active, is_superuser);
   if (!user.ok()) return ErrorResponse(user.status());

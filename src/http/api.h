@@ -55,6 +55,8 @@ Response HandleRoot(const ApiContext& ctx, const Request& req);
 // for `Authorization: Bearer <token>`.
 Response HandleMetrics(const ApiContext& ctx, const Request& req);
 Response HandleStaticAudio(const ApiContext& ctx, const Request& req);
+// GET /openapi.json (docs_handlers.cc).
+Response HandleOpenApi(const ApiContext& ctx, const Request& req);
 // Sessions (session_handlers.cc).
 Response HandleListSessions(const ApiContext& ctx, const Request& req);
 Response HandleGetSession(const ApiContext& ctx, const Request& req);

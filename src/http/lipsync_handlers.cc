@@ -4,6 +4,8 @@
 
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
+#include "http/lipsync_fields.h"
 #include "http/params.h"
 #include "lipsync/provider.h"
 
@@ -11,6 +13,7 @@ namespace swha::http {
 namespace {
 
 using nlohmann::json;
+namespace fields = lipsync_fields;
 
 double UnixSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
@@ -97,20 +100,16 @@ json ChoicesJson(const std::vector<lipsync::NamedChoice>& choices, const char* l
           {"default", choices.front().name}};
 }
 
-// An integer query value, or a 422 naming it.
-std::optional<int64_t> IntQuery(const Request& req, const char* name, int64_t fallback,
-                                FieldErrors* errors) {
-  auto v = req.Query(name);
-  if (!v || v->empty()) return fallback;
-  auto n = ParseInt(*v);
-  if (!n) errors->Add(name, "must be an integer", "type_error");
-  return n;
-}
-
-std::optional<std::string> NonEmptyQuery(const Request& req, const char* name) {
-  auto v = req.Query(name);
+// In a query string, "name=" is the original's way of leaving an optional text out.
+std::optional<std::string> NonEmpty(std::optional<std::string> v) {
   if (v && v->empty()) return std::nullopt;
   return v;
+}
+
+// A query value that is text: empty reads as absent.
+std::optional<std::string> QueryText(const Request& req, const Field& field) {
+  FieldErrors none("query");  // a query string's text is always a string
+  return NonEmpty(FieldReader(req.query, &none).String(field));
 }
 
 }  // namespace
@@ -122,46 +121,26 @@ Response HandleLipsyncCreate(const ApiContext& ctx, const Request& req) {
   if (auto bad = ParseObject(req, &body)) return *bad;
   service::LipsyncCreateRequest in;
   FieldErrors errors("body");
-  auto string_field = [&](const char* name) -> std::optional<std::string> {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) {
-      errors.Add(name, "must be a string", "type_error");
-      return std::nullopt;
-    }
-    return it->get<std::string>();
-  };
-  auto bool_field = [&](const char* name) -> std::optional<bool> {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_boolean()) errors.Add(name, "must be a boolean", "type_error");
-    return it->is_boolean() ? std::optional<bool>(it->get<bool>()) : std::nullopt;
-  };
-  auto video = string_field("video_url");
-  if (!video && !body.contains("video_url")) errors.Add("video_url", "field required", "missing");
-  in.video_url = video.value_or("");
-  in.audio_url = string_field("audio_url");
-  in.session_id = string_field("session_id");
-  if (auto it = body.find("segment_index"); it != body.end() && !it->is_null()) {
-    if (it->is_number_integer() && it->get<int64_t>() >= 0 && it->get<int64_t>() <= INT32_MAX) {
-      in.segment_index = it->get<int>();
+  FieldReader reader(body, &errors);
+  reader.Read(fields::kVideoUrl, &in.video_url);
+  reader.Read(fields::kAudioUrl, &in.audio_url);
+  reader.Read(fields::kSessionId, &in.session_id);
+  if (auto index = reader.Int(fields::kSegmentIndex)) {
+    if (*index < 0 || *index > INT32_MAX) {
+      errors.Add(fields::kSegmentIndex.name, fields::kSegmentIndex.type_message, "type_error");
     } else {
-      errors.Add("segment_index", "must be a non-negative integer", "type_error");
+      in.segment_index = static_cast<int>(*index);
     }
   }
-  in.api_key = string_field("api_key");
-  in.model = string_field("model").value_or(std::string(lipsync::kDefaultModel));
-  in.sync_mode = string_field("sync_mode").value_or(std::string(lipsync::kDefaultSyncMode));
-  in.output_filename = string_field("output_filename");
-  if (auto it = body.find("temperature"); it != body.end() && !it->is_null()) {
-    if (it->is_number()) {
-      in.temperature = it->get<double>();
-    } else {
-      errors.Add("temperature", "must be a number", "type_error");
-    }
-  }
-  in.active_speaker_detection = bool_field("active_speaker_detection");
-  in.occlusion_detection_enabled = bool_field("occlusion_detection_enabled");
+  reader.Read(fields::kApiKey, &in.api_key);
+  in.model = std::string(lipsync::kDefaultModel);
+  reader.Read(fields::kModel, &in.model);
+  in.sync_mode = std::string(lipsync::kDefaultSyncMode);
+  reader.Read(fields::kSyncMode, &in.sync_mode);
+  reader.Read(fields::kOutputFilename, &in.output_filename);
+  reader.Read(fields::kTemperature, &in.temperature);
+  reader.Read(fields::kActiveSpeakerDetection, &in.active_speaker_detection);
+  reader.Read(fields::kOcclusionDetection, &in.occlusion_detection_enabled);
   if (!errors.empty()) return errors.ToResponse();
   return Create(ctx, *caller, in, &errors, "body", "audio_url", "Lipsync job created successfully");
 }
@@ -171,27 +150,23 @@ Response HandleLipsyncCreateFromTts(const ApiContext& ctx, const Request& req) {
   if (!caller.ok()) return ErrorResponse(caller.status());
   service::LipsyncCreateRequest in;
   FieldErrors errors("query");
-  auto video = req.Query("video_url");
-  if (!video) errors.Add("video_url", "field required", "missing");
-  in.video_url = video.value_or("");
-  in.audio_url = req.Query("tts_audio_url");
-  in.session_id = NonEmptyQuery(req, "session_id");
-  if (in.session_id) {
-    auto index = IntQuery(req, "segment_index", 0, &errors);
-    if (index && (*index < 0 || *index > INT32_MAX)) {
-      errors.Add("segment_index", "must be a non-negative integer");
-    } else if (index) {
-      in.segment_index = static_cast<int>(*index);
-    }
+  FieldReader reader(req.query, &errors);
+  reader.Read(fields::kVideoUrl, &in.video_url);
+  reader.Read(fields::kTtsAudioUrl, &in.audio_url);
+  in.session_id = NonEmpty(reader.String(fields::kSessionId));
+  // Checked even where it means nothing (no session_id): a bad value is never silently taken.
+  if (auto index = reader.Int(fields::kTtsSegmentIndex);
+      index && (*index < 0 || *index > INT32_MAX)) {
+    errors.Add(fields::kTtsSegmentIndex.name, "must be a non-negative integer");
+  } else if (index && in.session_id) {
+    in.segment_index = static_cast<int>(*index);
   }
-  in.api_key = NonEmptyQuery(req, "api_key");
-  in.model = NonEmptyQuery(req, "model").value_or(std::string(lipsync::kDefaultModel));
-  in.sync_mode = NonEmptyQuery(req, "sync_mode").value_or(std::string(lipsync::kDefaultSyncMode));
-  in.output_filename = NonEmptyQuery(req, "output_filename");
-  if (auto t = NonEmptyQuery(req, "temperature")) {
-    in.temperature = ParseDouble(*t);
-    if (!in.temperature) errors.Add("temperature", "must be a number", "type_error");
-  }
+  in.api_key = NonEmpty(reader.String(fields::kApiKey));
+  in.model = NonEmpty(reader.String(fields::kModel)).value_or(std::string(lipsync::kDefaultModel));
+  in.sync_mode =
+      NonEmpty(reader.String(fields::kSyncMode)).value_or(std::string(lipsync::kDefaultSyncMode));
+  in.output_filename = NonEmpty(reader.String(fields::kOutputFilename));
+  reader.Read(fields::kTemperature, &in.temperature);
   if (!errors.empty()) return errors.ToResponse();
   return Create(ctx, *caller, in, &errors, "query", "tts_audio_url",
                 "Lipsync job created from TTS audio");
@@ -200,7 +175,8 @@ Response HandleLipsyncCreateFromTts(const ApiContext& ctx, const Request& req) {
 Response HandleLipsyncStatus(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  auto job = ctx.lipsync->Get(*caller, req.path_params.at("job_id"), NonEmptyQuery(req, "api_key"));
+  auto job = ctx.lipsync->Get(*caller, req.path_params.at(fields::kJobId.name),
+                              QueryText(req, fields::kStatusApiKey));
   if (!job.ok()) return ErrorFromStatus(job.status(), "path");
   return Response::Json(200, StatusJson(*job));
 }
@@ -208,7 +184,8 @@ Response HandleLipsyncStatus(const ApiContext& ctx, const Request& req) {
 Response HandleLipsyncDebugStatus(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  auto job = ctx.lipsync->Get(*caller, req.path_params.at("job_id"), NonEmptyQuery(req, "api_key"));
+  auto job = ctx.lipsync->Get(*caller, req.path_params.at(fields::kJobId.name),
+                              QueryText(req, fields::kStatusApiKey));
   if (!job.ok()) return ErrorFromStatus(job.status(), "path");
   const json raw = StatusJson(*job);
   json types = json::object();
@@ -223,11 +200,13 @@ Response HandleLipsyncWait(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
   FieldErrors errors("query");
-  auto timeout = IntQuery(req, "timeout", 300, &errors);
-  auto interval = IntQuery(req, "poll_interval", 10, &errors);
+  FieldReader reader(req.query, &errors);
+  const int64_t timeout = reader.Int(fields::kTimeout).value_or(fields::kDefaultWaitTimeoutSeconds);
+  const int64_t interval =
+      reader.Int(fields::kPollInterval).value_or(fields::kDefaultWaitPollIntervalSeconds);
   if (!errors.empty()) return errors.ToResponse();
-  auto waited = ctx.lipsync->Wait(*caller, req.path_params.at("job_id"), *timeout, *interval,
-                                  NonEmptyQuery(req, "api_key"));
+  auto waited = ctx.lipsync->Wait(*caller, req.path_params.at(fields::kJobId.name), timeout,
+                                  interval, QueryText(req, fields::kStatusApiKey));
   if (!waited.ok()) {
     return ErrorFromStatus(waited.status(), waited.status().field().empty() ? "path" : "query");
   }
@@ -240,11 +219,13 @@ Response HandleLipsyncJobs(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
   FieldErrors errors("query");
-  auto limit = IntQuery(req, "limit", service::kDefaultLipsyncPageSize, &errors);
+  const int64_t limit = FieldReader(req.query, &errors)
+                            .Int(fields::kLimit)
+                            .value_or(service::kDefaultLipsyncPageSize);
   if (!errors.empty()) return errors.ToResponse();
   // Out of int's range is out of the service's too, which says what is allowed.
-  const int as_int = *limit < 0 || *limit > INT32_MAX ? 0 : static_cast<int>(*limit);
-  auto page = ctx.lipsync->List(*caller, as_int, NonEmptyQuery(req, "cursor"));
+  const int as_int = limit < 0 || limit > INT32_MAX ? 0 : static_cast<int>(limit);
+  auto page = ctx.lipsync->List(*caller, as_int, QueryText(req, fields::kCursor));
   if (!page.ok()) return ErrorFromStatus(page.status(), "query");
   json jobs = json::array();
   for (const catalog::LipsyncJob& job : page->jobs) {
@@ -274,18 +255,23 @@ Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
   FieldErrors errors("query");
-  auto hours = IntQuery(req, "hours_old", 24, &errors);
+  const int64_t hours = FieldReader(req.query, &errors)
+                            .Int(fields::kHoursOld)
+                            .value_or(fields::kDefaultCleanupHoursOld);
   if (!errors.empty()) return errors.ToResponse();
-  auto cleaned = ctx.lipsync->Cleanup(*caller, *hours);
+  auto cleaned = ctx.lipsync->Cleanup(*caller, hours);
   if (!cleaned.ok()) return ErrorFromStatus(cleaned.status(), "query");
   return Response::Json(
-      200, {{"message", "Cleaned up finished jobs older than " + std::to_string(*hours) + " hours"},
+      200, {{"message", "Cleaned up finished jobs older than " + std::to_string(hours) + " hours"},
             {"cleaned_jobs", *cleaned}});
 }
 
 Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req) {
-  auto applied = ctx.lipsync->ApplyWebhook(req.Header("sync-signature").value_or(""), req.body,
-                                           NonEmptyQuery(req, "job_id"));
+  FieldErrors none("header");  // headers, like a query string's values, are always strings
+  const std::string signature =
+      FieldReader(req.headers, &none).String(fields::kSyncSignature).value_or("");
+  auto applied =
+      ctx.lipsync->ApplyWebhook(signature, req.body, QueryText(req, fields::kWebhookJobId));
   // An unknown job is a 404, so the provider delivers again: the create's answer may not be
   // recorded yet.
   if (!applied.ok()) return ErrorResponse(applied.status());

@@ -9,6 +9,8 @@
 #include "audio/format.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
+#include "http/openai_fields.h"
 #include "tts/voice_catalog.h"
 #include "util/crypto.h"
 
@@ -58,72 +60,82 @@ Response TypeError(std::string_view field, std::string_view expected) {
       kInvalidRequest, field, "invalid_type");
 }
 
+namespace fields = openai_fields;
+
+// Reads one field at a time, so that the answer is OpenAI's: its first mistake only.
+class SpeechFieldReader {
+ public:
+  explicit SpeechFieldReader(const json& body) : body_(body) {}
+
+  // Assigns a present, well-typed value to *out; else the 400 OpenAI sends for a missing
+  // required parameter or a value of the wrong type.
+  template <typename T>
+  std::optional<Response> Read(const Field& field, T* out) const {
+    FieldErrors errors("body");
+    FieldReader(body_, &errors).Read(field, out);
+    if (errors.empty()) return std::nullopt;
+    if (errors.front().type == "missing") {
+      return OpenAiError(400, "Missing required parameter: '" + field.name + "'.", kInvalidRequest,
+                         field.name, "missing_required_parameter");
+    }
+    return TypeError(field.name, field.TypeNoun());
+  }
+
+ private:
+  const json& body_;
+};
+
 // The speech request in `body`, or the 400 for its first mistake. Only the shape is checked
 // here; values are the service's (SpeechService::Prepare).
 std::optional<Response> ReadSpeechRequest(const json& body, service::SpeechRequest* out, bool* sse,
                                           bool* store) {
-  const auto string_field = [&](std::string_view name, bool required,
-                                std::string* value) -> std::optional<Response> {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) {
-      if (!required) return std::nullopt;
-      return OpenAiError(400, "Missing required parameter: '" + std::string(name) + "'.",
-                         kInvalidRequest, name, "missing_required_parameter");
-    }
-    if (!it->is_string()) return TypeError(name, "a string");
-    *value = it->get<std::string>();
-    return std::nullopt;
-  };
-  if (auto bad = string_field("model", true, &out->model)) return bad;
+  const SpeechFieldReader reader(body);
+  if (auto bad = reader.Read(fields::kModel, &out->model)) return bad;
   if (!service::SpeechService::IsKnownModel(out->model)) {
     return OpenAiError(
         404, "The model `" + out->model + "` does not exist or you do not have access to it.",
         kInvalidRequest, "", "model_not_found");
   }
-  if (auto bad = string_field("input", true, &out->input)) return bad;
+  if (auto bad = reader.Read(fields::kInput, &out->input)) return bad;
   // The voice: a name, or {"id": name} as OpenAI's custom voices are given.
-  auto voice = body.find("voice");
+  auto voice = body.find(fields::kVoice.name);
   if (voice != body.end() && voice->is_object()) {
     auto id = voice->find("id");
     if (id == voice->end() || !id->is_string()) return TypeError("voice.id", "a string");
     out->voice = id->get<std::string>();
-  } else if (auto bad = string_field("voice", true, &out->voice)) {
+  } else if (auto bad = reader.Read(fields::kVoice, &out->voice)) {
     return bad;
   }
-  std::string format = "mp3";
-  if (auto bad = string_field("response_format", false, &format)) return bad;
-  auto parsed = audio::ParseAudioFormat(format);
-  if (!parsed.ok()) {
-    return OpenAiError(400, parsed.status().message(), kInvalidRequest, "response_format");
+  std::optional<std::string> format;
+  if (auto bad = reader.Read(fields::kResponseFormat, &format)) return bad;
+  if (format) {
+    auto parsed = audio::ParseAudioFormat(*format);
+    if (!parsed.ok()) {
+      return OpenAiError(400, parsed.status().message(), kInvalidRequest,
+                         fields::kResponseFormat.name);
+    }
+    out->format = *parsed;
   }
-  out->format = *parsed;
-  if (auto it = body.find("speed"); it != body.end() && !it->is_null()) {
-    if (!it->is_number()) return TypeError("speed", "a number");
-    out->speed = it->get<double>();
-  }
-  if (auto bad = string_field("instructions", false, &out->instructions)) return bad;
-  std::string stream_format = "audio";
-  if (auto bad = string_field("stream_format", false, &stream_format)) return bad;
+  if (auto bad = reader.Read(fields::kSpeed, &out->speed)) return bad;
+  if (auto bad = reader.Read(fields::kInstructions, &out->instructions)) return bad;
+  std::string stream_format = fields::kStreamFormat.default_value.get<std::string>();
+  if (auto bad = reader.Read(fields::kStreamFormat, &stream_format)) return bad;
   if (stream_format != "audio" && stream_format != "sse") {
     return OpenAiError(400, "stream_format must be 'audio' or 'sse'", kInvalidRequest,
-                       "stream_format");
+                       fields::kStreamFormat.name);
   }
   *sse = stream_format == "sse";
   // Kokoro-FastAPI's "stream": false asks for the whole file at once (with its lengths filled
   // in); events are always sent as the audio is made.
-  if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
-    if (!it->is_boolean()) return TypeError("stream", "a boolean");
-    out->whole_file = !it->get<bool>() && !*sse;
-  }
+  std::optional<bool> stream;
+  if (auto bad = reader.Read(fields::kStream, &stream)) return bad;
+  if (stream) out->whole_file = !*stream && !*sse;
   // Ours, beyond OpenAI's: keep the audio as a session. It is stored before it is sent, so
   // the answer is the whole file (its URL goes in a header, which precedes the body).
-  if (auto it = body.find("store"); it != body.end() && !it->is_null()) {
-    if (!it->is_boolean()) return TypeError("store", "a boolean");
-    *store = it->get<bool>();
-  }
+  if (auto bad = reader.Read(fields::kStore, store)) return bad;
   if (*store && *sse) {
     return OpenAiError(400, "store cannot be combined with stream_format 'sse'", kInvalidRequest,
-                       "store");
+                       fields::kStore.name);
   }
   if (*store) out->whole_file = true;
   return std::nullopt;
@@ -237,7 +249,7 @@ Response HandleOpenAiModels(const ApiContext& ctx, const Request& req) {
 Response HandleOpenAiModel(const ApiContext& ctx, const Request& req) {
   service::Principal principal;
   if (auto denied = Authenticate(ctx, req, &principal)) return *denied;
-  const std::string& id = req.path_params.at("model");
+  const std::string& id = req.path_params.at(fields::kModelId.name);
   if (!service::SpeechService::IsKnownModel(id)) {
     return OpenAiError(404, "The model '" + id + "' does not exist", kInvalidRequest, "",
                        "model_not_found");

@@ -14,6 +14,12 @@ void FieldErrors::Add(std::string_view field, std::string_view msg, std::string_
 
 Response FieldErrors::ToResponse() const { return Response::Json(422, {{"detail", items_}}); }
 
+FieldErrors::Item FieldErrors::front() const {
+  const nlohmann::json& item = items_.front();
+  return {item.at("loc").at(1).get<std::string>(), item.at("msg").get<std::string>(),
+          item.at("type").get<std::string>()};
+}
+
 std::optional<bool> ParseBool(std::string_view s) {
   const std::string v = ToLower(s);
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
@@ -61,16 +67,6 @@ std::optional<Response> ParseObject(const Request& req, nlohmann::json* body) {
   if (body->is_discarded()) return ErrorResponse(400, "Malformed JSON in request body");
   if (!body->is_object()) return ValidationError("body", "body", "must be a JSON object");
   return std::nullopt;
-}
-
-void ReadUrlExpiry(const nlohmann::json& body, FieldErrors* errors, std::optional<int64_t>* out) {
-  auto it = body.find("presigned_url_expiry");
-  if (it == body.end() || it->is_null()) return;
-  if (it->is_number_integer()) {
-    *out = it->get<int64_t>();
-  } else {
-    errors->Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
-  }
 }
 
 }  // namespace swha::http

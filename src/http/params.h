@@ -25,6 +25,15 @@ class FieldErrors {
   bool empty() const { return items_.empty(); }
   Response ToResponse() const;
 
+  struct Item {
+    std::string field;
+    std::string msg;
+    std::string type;  // "missing", "type_error", "value_error", ...
+  };
+  // The first error recorded, for APIs that answer one error at a time (OpenAI's).
+  // REQUIRES: !empty().
+  Item front() const;
+
  private:
   std::string location_;
   nlohmann::json items_ = nlohmann::json::array();
@@ -33,10 +42,6 @@ class FieldErrors {
 // Parses a JSON object body into *body; the response to send when it is not one (400 for
 // malformed JSON, 422 for another JSON value).
 std::optional<Response> ParseObject(const Request& req, nlohmann::json* body);
-
-// A JSON body's optional "presigned_url_expiry": an integer number of seconds (its range is
-// the service's to check), else a type error in `errors`; absent or null leaves `out` alone.
-void ReadUrlExpiry(const nlohmann::json& body, FieldErrors* errors, std::optional<int64_t>* out);
 
 // Query-string values: booleans as FastAPI reads them (true/false/1/0/yes/no/on/off, any case),
 // integers and finite numbers spelled exactly.

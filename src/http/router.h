@@ -48,10 +48,16 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A route's documentation (http/openapi.h), built on demand for /openapi.json.
+struct OperationDoc;
+struct DocContext;
+using DocBuilder = OperationDoc (*)(const DocContext&);
+
 struct Route {
   std::string method;   // "GET", "POST", ...
   std::string pattern;  // "/api/v1/tts/generate", "/static/audio/{session}/{file}"
   Handler handler;
+  DocBuilder doc = nullptr;  // every route of the service has one (openapi_test.cc)
 };
 
 // Matches method + path against the route table. Thread-safe after construction.

@@ -5,7 +5,10 @@
 
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
 #include "http/params.h"
+#include "http/session_fields.h"
+#include "http/tts_fields.h"
 
 namespace swha::http {
 
@@ -14,15 +17,15 @@ using nlohmann::json;
 Response HandleListSessions(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  int limit = service::kDefaultSessionPageSize;
-  if (auto v = req.Query("limit")) {
-    auto n = ParseInt(*v);
-    if (!n || *n < INT32_MIN || *n > INT32_MAX) {
-      return ValidationError("query", "limit", "must be an integer", "type_error");
-    }
-    limit = static_cast<int>(*n);
-  }
-  const std::optional<std::string> cursor = req.Query("cursor");
+  FieldErrors errors("query");
+  FieldReader reader(req.query, &errors);
+  const std::optional<int64_t> requested_limit = reader.Int(session_fields::kListLimit);
+  std::optional<std::string> cursor;
+  reader.Read(session_fields::kListCursor, &cursor);
+  if (!errors.empty()) return errors.ToResponse();
+  // The service checks the range; a value past int's is as far out of it as INT32_MAX.
+  const int limit = static_cast<int>(std::clamp<int64_t>(
+      requested_limit.value_or(service::kDefaultSessionPageSize), INT32_MIN, INT32_MAX));
   auto listing = ctx.sessions->List(*caller, limit, cursor);
   if (!listing.ok()) return ErrorFromStatus(listing.status(), "query");
   json sessions = json::array();
@@ -52,14 +55,10 @@ Response HandleListSessions(const ApiContext& ctx, const Request& req) {
 Response HandleGetSession(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
+  FieldErrors errors("query");
   std::optional<int64_t> expiry;
-  if (auto v = req.Query("presigned_url_expiry"); v && !v->empty()) {
-    expiry = ParseInt(*v);
-    if (!expiry) {
-      return ValidationError("query", "presigned_url_expiry",
-                             "must be an integer number of seconds", "type_error");
-    }
-  }
+  FieldReader(req.query, &errors).Read(tts_fields::kUrlExpiry, &expiry);
+  if (!errors.empty()) return errors.ToResponse();
   auto session = ctx.sessions->Get(*caller, req.path_params.at("session_id"), expiry);
   if (!session.ok()) {
     return ErrorFromStatus(session.status(), session.status().field().empty() ? "path" : "query");
@@ -92,24 +91,6 @@ Response HandleDeleteSession(const ApiContext& ctx, const Request& req) {
 
 namespace {
 
-// A JSON array of strings at body[field] into *out; a type error otherwise.
-void StringListField(const json& body, const char* field, std::vector<std::string>* out,
-                     FieldErrors* errors) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return;
-  if (!it->is_array()) return errors->Add(field, "must be a list of strings", "type_error");
-  // More than the limit is refused by the service; do not copy a huge list first.
-  if (it->size() > service::kMaxPresignBatch) {
-    return errors->Add(field,
-                       "at most " + std::to_string(service::kMaxPresignBatch) + " items per call");
-  }
-  out->reserve(it->size());
-  for (const json& item : *it) {
-    if (!item.is_string()) return errors->Add(field, "must be a list of strings", "type_error");
-    out->push_back(item.get<std::string>());
-  }
-}
-
 json PresignedSessionJson(const service::Session& session) {
   json files = json::array();
   json segments = json::array();
@@ -139,9 +120,10 @@ Response HandlePresign(const ApiContext& ctx, const Request& req) {
   if (auto bad = ParseObject(req, &body)) return *bad;
   service::PresignBatchRequest in;
   FieldErrors errors("body");
-  StringListField(body, "session_ids", &in.session_ids, &errors);
-  StringListField(body, "s3_keys", &in.s3_keys, &errors);
-  ReadUrlExpiry(body, &errors, &in.url_expiry_seconds);
+  FieldReader reader(body, &errors);
+  reader.Read(session_fields::kSessionIds, &in.session_ids);
+  reader.Read(session_fields::kS3Keys, &in.s3_keys);
+  reader.Read(tts_fields::kUrlExpiry, &in.url_expiry_seconds);
   if (!errors.empty()) return errors.ToResponse();
   auto batch = ctx.sessions->Presign(*caller, in);
   if (!batch.ok()) return ErrorFromStatus(batch.status(), "body");
@@ -191,17 +173,11 @@ json UsageLineJson(const service::UsageLine& line) {
 
 Response HandleAdminUsage(const ApiContext& ctx, const Request& req) {
   FieldErrors errors("query");
+  FieldReader reader(req.query, &errors);
   bool by_user = true;
   bool scan = false;
-  for (auto [name, field] : {std::pair{"by_user", &by_user}, std::pair{"scan", &scan}}) {
-    if (auto v = req.Query(name)) {
-      if (auto b = ParseBool(*v)) {
-        *field = *b;
-      } else {
-        errors.Add(name, "must be a boolean", "type_error");
-      }
-    }
-  }
+  reader.Read(session_fields::kByUser, &by_user);
+  reader.Read(session_fields::kScan, &scan);
   if (!errors.empty()) return errors.ToResponse();
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());

@@ -7,6 +7,8 @@
 #include "audio/format.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
+#include "http/session_fields.h"
 #include "storage/session_id.h"
 #include "tts/wav.h"
 
@@ -73,9 +75,15 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
   if (!storage::IsValidSessionId(session) || !storage::IsValidStoredFilename(filename)) {
     return ErrorResponse(404, "Not Found");
   }
-  Status signature =
-      ctx.storage->signer->Verify(session, filename, req.Query("expires").value_or(""),
-                                  req.Query("signature").value_or(""), ctx.clock->NowUnixSeconds());
+  // Strings as given: a missing or malformed part fails the signature check (403), not a 422.
+  FieldErrors none("query");
+  FieldReader reader(req.query, &none);
+  std::string expires;
+  std::string signature_hex;
+  reader.Read(session_fields::kExpires, &expires);
+  reader.Read(session_fields::kSignature, &signature_hex);
+  Status signature = ctx.storage->signer->Verify(session, filename, expires, signature_hex,
+                                                 ctx.clock->NowUnixSeconds());
   if (!signature.ok()) return ErrorResponse(403, "Forbidden: " + signature.message());
 
   auto file = ctx.storage->local->OpenSegment(session, filename);

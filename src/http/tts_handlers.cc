@@ -4,7 +4,9 @@
 #include "audio/format.h"
 #include "http/api.h"
 #include "http/errors.h"
+#include "http/fields.h"
 #include "http/params.h"
+#include "http/tts_fields.h"
 #include "tts/marks.h"
 #include "tts/voice_catalog.h"
 #include "util/strings.h"
@@ -87,46 +89,24 @@ void ReadFormat(std::string_view name, FieldErrors* errors, audio::AudioFormat* 
 // The JSON body of generate (and of marks, which takes its synthesis fields): field errors go
 // to `errors`; a text over MAX_TEXT_LENGTH is the 413 returned, checked before anything else.
 std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body,
-                                         FieldErrors* out_errors, service::GenerationRequest* in,
+                                         FieldErrors* errors, service::GenerationRequest* in,
                                          bool* stream) {
-  FieldErrors& errors = *out_errors;
+  namespace f = tts_fields;
+  FieldReader reader(body, errors);
   auto& s = in->synthesis;
-  auto boolean_field = [&](const char* name, bool* out) {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) return;
-    if (!it->is_boolean()) return errors.Add(name, "must be a boolean", "type_error");
-    *out = it->get<bool>();
-  };
-  auto string_field = [&](const char* name, std::string* out, bool required) {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) {
-      if (required) errors.Add(name, "field required", "missing");
-      return;
-    }
-    if (!it->is_string()) return errors.Add(name, "must be a string", "type_error");
-    *out = it->get<std::string>();
-  };
-  string_field("text", &s.text, /*required=*/true);
+  reader.Read(f::kText, &s.text);
   if (Status length = ctx.generation->CheckTextLength(s.text); !length.ok()) {
     return ErrorResponse(length);
   }
-  string_field("voice", &s.voice, false);
-  string_field("language_code", &s.language_code, false);
-  string_field("split_pattern", &s.split_pattern, false);
-  std::string format;
-  string_field("format", &format, false);
-  if (!format.empty()) ReadFormat(format, &errors, &in->format);
-  if (auto it = body.find("speed"); it != body.end() && !it->is_null()) {
-    if (it->is_number()) {
-      s.speed = it->get<double>();
-    } else {
-      errors.Add("speed", "must be a number", "type_error");
-    }
-  }
-  boolean_field("use_s3", &in->use_s3);
-  boolean_field("marks", &in->marks);
-  if (stream != nullptr) boolean_field("stream", stream);
-  ReadUrlExpiry(body, &errors, &in->url_expiry_seconds);
+  reader.Read(f::kVoice, &s.voice);
+  reader.Read(f::kLanguageCode, &s.language_code);
+  reader.Read(f::kSplitPattern, &s.split_pattern);
+  if (auto format = reader.String(f::kFormat)) ReadFormat(*format, errors, &in->format);
+  reader.Read(f::kSpeed, &s.speed);
+  reader.Read(f::kUseS3, &in->use_s3);
+  reader.Read(f::kMarks, &in->marks);
+  if (stream != nullptr) reader.Read(f::kStream, stream);
+  reader.Read(f::kUrlExpiry, &in->url_expiry_seconds);
   return std::nullopt;
 }
 
@@ -219,14 +199,13 @@ Response HandleMarks(const ApiContext& ctx, const Request& req) {
 Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/false);
   if (!caller.ok()) return ErrorResponse(caller.status());
+  namespace f = tts_fields;
   service::GenerationRequest in;
   FieldErrors errors("query");
+  FieldReader reader(req.query, &errors);
   auto& s = in.synthesis;
-  auto text = req.Query("text");
-  if (!text) {
-    errors.Add("text", "field required", "missing");
-    return errors.ToResponse();
-  }
+  auto text = reader.String(f::kText);
+  if (!text) return errors.ToResponse();
   if (!IsValidUtf8(*text)) {
     errors.Add("text", "must be valid UTF-8");
     return errors.ToResponse();
@@ -235,31 +214,13 @@ Response HandleGenerateSimple(const ApiContext& ctx, const Request& req) {
   if (Status length = ctx.generation->CheckTextLength(s.text); !length.ok()) {
     return ErrorResponse(length);
   }
-  if (auto v = req.Query("voice")) s.voice = *v;
-  if (auto l = req.Query("language_code")) s.language_code = *l;
-  if (auto v = req.Query("speed")) {
-    if (auto d = ParseDouble(*v)) {
-      s.speed = *d;
-    } else {
-      errors.Add("speed", "must be a number", "type_error");
-    }
-  }
-  if (auto v = req.Query("split_pattern")) s.split_pattern = *v;
-  if (auto v = req.Query("format")) ReadFormat(*v, &errors, &in.format);
-  if (auto v = req.Query("use_s3")) {
-    if (auto b = ParseBool(*v)) {
-      in.use_s3 = *b;
-    } else {
-      errors.Add("use_s3", "must be a boolean", "type_error");
-    }
-  }
-  if (auto v = req.Query("presigned_url_expiry"); v && !v->empty()) {
-    if (auto n = ParseInt(*v)) {
-      in.url_expiry_seconds = *n;
-    } else {
-      errors.Add("presigned_url_expiry", "must be an integer number of seconds", "type_error");
-    }
-  }
+  reader.Read(f::kVoice, &s.voice);
+  reader.Read(f::kLanguageCode, &s.language_code);
+  reader.Read(f::kSpeed, &s.speed);
+  reader.Read(f::kSplitPattern, &s.split_pattern);
+  if (auto format = reader.String(f::kFormat)) ReadFormat(*format, &errors, &in.format);
+  reader.Read(f::kUseS3, &in.use_s3);
+  reader.Read(f::kUrlExpiry, &in.url_expiry_seconds);
   if (!errors.empty()) return errors.ToResponse();
   auto session = ValidateAndCreate(ctx, *caller, in, &errors);
   if (!errors.empty()) return errors.ToResponse();
@@ -311,22 +272,10 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
 
 Response HandleCleanup(const ApiContext& ctx, const Request& req) {
   FieldErrors errors("query");
+  FieldReader reader(req.query, &errors);
   service::CleanupRequest in;
-  if (auto v = req.Query("days_old")) {
-    if (auto n = ParseInt(*v)) {
-      in.days_old = *n;
-    } else {
-      errors.Add("days_old",
-                 "must be an integer from 0 to " + std::to_string(service::kMaxCleanupDays));
-    }
-  }
-  if (auto v = req.Query("cleanup_s3")) {
-    if (auto b = ParseBool(*v)) {
-      in.cleanup_s3 = *b;
-    } else {
-      errors.Add("cleanup_s3", "must be a boolean", "type_error");
-    }
-  }
+  if (auto days = reader.Int(tts_fields::kDaysOld)) in.days_old = *days;
+  reader.Read(tts_fields::kCleanupS3, &in.cleanup_s3);
   if (!errors.empty()) return errors.ToResponse();
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
