@@ -53,8 +53,9 @@ if [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
   echo "install-deps: promtool unpacked under $promtool_dir"
 fi
 
-# Node.js and npm run the JavaScript test clients (tests/node: the official OpenAI SDK). A
-# machine that already has both, from any source, keeps its own; else Debian's.
+# npm fetches Swagger UI's files (built into the binary for /docs) and the JavaScript test
+# clients (tests/node). A machine that already has Node.js and npm, from any source, keeps its
+# own; else Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
@@ -71,13 +72,25 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The JavaScript test clients at the versions tests/node/package-lock.json pins, from the npm
-# registry; again only when the lock file changed since the last install.
-node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
-stamp="$node_dir/node_modules/.swha-lock-sha256"
-lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" > "$stamp"
-  echo "install-deps: npm packages installed in tests/node"
-fi
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+# npm_ci DIR [OPTION...]: the packages DIR/package-lock.json pins, from the npm registry; only
+# when the lock file changed since the last install.
+npm_ci() {
+  local dir="$repo/$1"
+  shift
+  local stamp="$dir/node_modules/.swha-lock-sha256"
+  local lock_sum
+  lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error "$@")
+    echo "$lock_sum" > "$stamp"
+    echo "install-deps: npm packages installed in ${dir#"$repo"/}"
+  fi
+}
+
+# Swagger UI's files, compiled into the binary for /docs: the service's own, needed to build
+# it. No install scripts: a dependency's would report the download to its author.
+npm_ci third_party/swagger-ui --ignore-scripts
+# The JavaScript test clients (the OpenAI SDK, Redocly's linter) at the versions
+# tests/node/package-lock.json pins.
+npm_ci tests/node
