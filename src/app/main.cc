@@ -24,6 +24,7 @@
 #include "audio/encoder.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
+#include "config/settings_table.h"
 #include "service/catalog_check.h"
 #include "storage/limits.h"
 #include "tts/voice_catalog.h"
@@ -412,7 +413,10 @@ int main(int argc, char** argv) {
   completion->add_option("shell", shell, "bash or zsh")->required();
 
   cli.add_subcommand("voices", "List languages and voices");
-  cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+  auto* config_command =
+      cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+  auto* env_example = config_command->add_subcommand(
+      "env-example", "Print .env.example: every setting at its default, with its meaning");
   swha::S3Commands s3_commands;
   swha::AddS3Commands(&cli, &s3_commands);
   swha::UserCommands user_commands;
@@ -427,6 +431,11 @@ int main(int argc, char** argv) {
     auto script = swha::app::CompletionScript(cli, shell);
     if (!script.ok()) return Fail(script.status());
     std::cout << *script;
+    return 0;
+  }
+  // From the settings table alone, so the checked-in file matches it whatever the environment.
+  if (env_example->parsed()) {
+    std::cout << swha::config::EnvExample();
     return 0;
   }
 
