@@ -14,6 +14,7 @@
 
 #include "app/catalog_commands.h"
 #include "app/completion.h"
+#include "app/doctor_command.h"
 #include "app/generate_command.h"
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
@@ -417,6 +418,8 @@ int main(int argc, char** argv) {
       cli.add_subcommand("config", "Print the effective settings, secrets redacted");
   auto* env_example = config_command->add_subcommand(
       "env-example", "Print .env.example: every setting at its default, with its meaning");
+  auto* doctor = cli.add_subcommand(
+      "doctor", "Check the configured service can work here: PASS, FAIL or SKIP per part");
   swha::S3Commands s3_commands;
   swha::AddS3Commands(&cli, &s3_commands);
   swha::UserCommands user_commands;
@@ -442,6 +445,13 @@ int main(int argc, char** argv) {
   auto settings = LoadConfiguration();
   if (!settings.ok() && s3_commands.check->parsed()) {
     return swha::app::ReportS3CheckConfigurationError(settings.status(), &std::cout);
+  }
+  if (!settings.ok() && doctor->parsed()) {
+    return swha::app::ReportDoctorConfigurationError(settings.status(), &std::cout);
+  }
+  if (doctor->parsed()) {
+    swha::ConfigureLogging("warn");
+    return swha::app::RunDoctor(*settings, swha::FileSystem::Default(), &std::cout);
   }
   if (!settings.ok()) return Fail(settings.status());
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);
