@@ -165,7 +165,7 @@ TEST(SettingsTableTest, EveryEntryReadsItsOwnVariable) {
     env[name] = probe->second.value;
     Result<Settings> s = LoadSettings(env);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
-    const std::string shown = probe->second.shown;
+    const std::string& shown = probe->second.shown;
     EXPECT_EQ(ShownLine(*s, shown.substr(0, shown.find('='))), shown);
   }
   EXPECT_EQ(probes.size(), SettingsTable().size());
