@@ -30,6 +30,9 @@ packages=(
   postgresql
   # scripts/fresh-machine-check.sh: a bare Debian 12 to run the README's commands in
   debootstrap
+  # `systemd-analyze verify` checks the installed packaging/swha-tts.service (ctest
+  # packaging.install); a bare debootstrap Debian 12 has no systemd
+  systemd
 )
 
 SUDO=""

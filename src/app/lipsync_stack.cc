@@ -7,6 +7,16 @@
 
 namespace swha::app {
 
+Result<SyncConnection> ConnectSync(const config::Settings& settings) {
+  SyncConnection sync;
+  sync.config.base_url = settings.sync_api_base_url;
+  SWHA_RETURN_IF_ERROR(sync.config.Validate());
+  sync.transport = storage::CreateCurlTransport(
+      {.connect_timeout_ms = 5000, .total_timeout_ms = settings.sync_api_timeout_ms});
+  sync.provider = lipsync::NewSyncClient(sync.config, sync.transport.get());
+  return sync;
+}
+
 Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Settings& settings,
                                                            catalog::Catalog* catalog,
                                                            const service::StorageBackends* storage,
@@ -14,11 +24,7 @@ Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Setting
                                                            const Clock* clock) {
   if (settings.secret_key.empty()) return Status::Internal("SECRET_KEY is not set");
   auto stack = std::unique_ptr<LipsyncStack>(new LipsyncStack());
-  lipsync::SyncClientConfig client_config{.base_url = settings.sync_api_base_url};
-  SWHA_RETURN_IF_ERROR(client_config.Validate());
-  stack->transport_ = storage::CreateCurlTransport(
-      {.connect_timeout_ms = 5000, .total_timeout_ms = settings.sync_api_timeout_ms});
-  stack->provider_ = lipsync::NewSyncClient(client_config, stack->transport_.get());
+  SWHA_ASSIGN_OR_RETURN(stack->sync_, ConnectSync(settings));
   stack->sealer_ = std::make_unique<lipsync::KeySealer>(settings.secret_key);
 
   service::LipsyncConfig config;
@@ -31,10 +37,10 @@ Result<std::unique_ptr<LipsyncStack>> LipsyncStack::Create(const config::Setting
       .sessions = sessions,
       .catalog = catalog,
       .audio_url_expiry_seconds = settings.lipsync_audio_url_expiry};
-  spdlog::info("lipsync: sync.so at {}, {}", client_config.base_url, config.ToString());
+  spdlog::info("lipsync: sync.so at {}, {}", stack->sync_.config.base_url, config.ToString());
   stack->service_ = std::make_unique<service::LipsyncService>(
-      std::move(config), catalog, stack->provider_.get(), stack->sealer_.get(), std::move(context),
-      clock, crypto::RandomHex(8));
+      std::move(config), catalog, stack->sync_.provider.get(), stack->sealer_.get(),
+      std::move(context), clock, crypto::RandomHex(8));
   return stack;
 }
 

@@ -7,10 +7,20 @@
 #include "config/settings.h"
 #include "lipsync/key_sealer.h"
 #include "lipsync/provider.h"
+#include "lipsync/sync_client.h"
 #include "service/lipsync_service.h"
 #include "storage/http_transport.h"
 
 namespace swha::app {
+
+// The sync.so client as the settings configure it (SYNC_API_BASE_URL, SYNC_API_TIMEOUT_MS), on
+// a libcurl transport of its own. Shared by LipsyncStack and `doctor`.
+struct SyncConnection {
+  lipsync::SyncClientConfig config;
+  std::unique_ptr<storage::HttpTransport> transport;
+  std::unique_ptr<lipsync::LipsyncProvider> provider;  // uses transport; destroyed before it
+};
+Result<SyncConnection> ConnectSync(const config::Settings& settings);
 
 class LipsyncStack {
  public:
@@ -24,8 +34,7 @@ class LipsyncStack {
 
  private:
   LipsyncStack() = default;
-  std::unique_ptr<storage::HttpTransport> transport_;
-  std::unique_ptr<lipsync::LipsyncProvider> provider_;
+  SyncConnection sync_;
   std::unique_ptr<lipsync::KeySealer> sealer_;
   std::unique_ptr<service::LipsyncService> service_;
 };

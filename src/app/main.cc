@@ -14,6 +14,7 @@
 
 #include "app/catalog_commands.h"
 #include "app/completion.h"
+#include "app/doctor_command.h"
 #include "app/generate_command.h"
 #include "app/lipsync_commands.h"
 #include "app/s3_commands.h"
@@ -24,6 +25,7 @@
 #include "audio/encoder.h"
 #include "config/dotenv.h"
 #include "config/settings.h"
+#include "config/settings_table.h"
 #include "service/catalog_check.h"
 #include "storage/limits.h"
 #include "tts/voice_catalog.h"
@@ -412,7 +414,12 @@ int main(int argc, char** argv) {
   completion->add_option("shell", shell, "bash or zsh")->required();
 
   cli.add_subcommand("voices", "List languages and voices");
-  cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+  auto* config_command =
+      cli.add_subcommand("config", "Print the effective settings, secrets redacted");
+  auto* env_example = config_command->add_subcommand(
+      "env-example", "Print .env.example: every setting at its default, with its meaning");
+  auto* doctor = cli.add_subcommand(
+      "doctor", "Check the configured service can work here: PASS, FAIL or SKIP per part");
   swha::S3Commands s3_commands;
   swha::AddS3Commands(&cli, &s3_commands);
   swha::UserCommands user_commands;
@@ -429,10 +436,22 @@ int main(int argc, char** argv) {
     std::cout << *script;
     return 0;
   }
+  // From the settings table alone, so the checked-in file matches it whatever the environment.
+  if (env_example->parsed()) {
+    std::cout << swha::config::EnvExample();
+    return 0;
+  }
 
   auto settings = LoadConfiguration();
   if (!settings.ok() && s3_commands.check->parsed()) {
     return swha::app::ReportS3CheckConfigurationError(settings.status(), &std::cout);
+  }
+  if (!settings.ok() && doctor->parsed()) {
+    return swha::app::ReportDoctorConfigurationError(settings.status(), &std::cout);
+  }
+  if (doctor->parsed()) {
+    swha::ConfigureLogging("warn");
+    return swha::app::RunDoctor(*settings, swha::FileSystem::Default(), &std::cout);
   }
   if (!settings.ok()) return Fail(settings.status());
   if (cli.got_subcommand("serve")) return swha::RunServe(*settings, host, port);

@@ -28,6 +28,8 @@ std::string EscapeForDisplay(std::string_view v) {
   return out;
 }
 
+std::string SecretForDisplay(std::string_view v) { return v.empty() ? "<unset>" : "<redacted>"; }
+
 std::string QuoteValue(std::string_view v) {
   size_t n = Utf8SafePrefix(v, kMaxValueInMessage);
   std::string out = "\"";

@@ -11,6 +11,8 @@ namespace swha::config {
 
 // Control characters escaped, so that a value can neither split a log line nor forge one.
 std::string EscapeForDisplay(std::string_view v);
+// What `config` shows for a secret: <redacted> when set, <unset> when empty.
+std::string SecretForDisplay(std::string_view v);
 // The value in double quotes, escaped, cut after kMaxValueInMessage bytes.
 std::string QuoteValue(std::string_view v);
 // `VAR="value" is invalid: expected <expectation>`.

@@ -62,6 +62,12 @@ struct S3Settings {
   int recheck_seconds = 10;        // S3_RECHECK_SECONDS: S3 skipped this long after a failure
   int connect_timeout_ms = 3000;   // S3_CONNECT_TIMEOUT_MS
   int request_timeout_ms = 30000;  // S3_REQUEST_TIMEOUT_MS, one whole attempt
+
+  // Ranges and cross-field rules of the S3 variables (s3_settings.cc); one line naming the
+  // variable, never a secret.
+  Status Validate() const;
+  // `NAME=value` lines; secrets redacted, the access key ID masked but for its last 4.
+  std::string ToString() const;
 };
 
 // CloudFront in front of the bucket: audio URLs handed out are CloudFront signed URLs for
