@@ -21,6 +21,9 @@ packages=(
   libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
   # an independent decoder that checks every audio format (ffprobe, ffmpeg)
   ffmpeg
+  # a real browser for the web page's test (tests/node/web_page_check.mjs drives it with
+  # npm's playwright-core)
+  chromium
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
   # also needs curl and iproute2's `ss`)
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2
@@ -51,8 +54,9 @@ if [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
   echo "install-deps: promtool unpacked under $promtool_dir"
 fi
 
-# Node.js and npm run the JavaScript test clients (tests/node: the official OpenAI SDK). A
-# machine that already has both, from any source, keeps its own; else Debian's.
+# Node.js and npm run the JavaScript test clients (tests/node: the official OpenAI SDK, and
+# playwright-core driving Chromium; pinned to a release that still runs on Debian 12's Node 18).
+# A machine that already has both, from any source, keeps its own; else Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
