@@ -7,7 +7,8 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
     return [&ctx, handler](const Request& req) { return handler(ctx, req); };
   };
   return {
-      {"GET", "/", bind(&HandleRoot)},
+      {"GET", "/", bind(&HandleHome)},
+      {"GET", "/ui/{file}", bind(&HandleWebAsset)},
       {"GET", "/health", bind(&HandleHealth)},
       {"GET", "/metrics", bind(&HandleMetrics)},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate)},
@@ -17,6 +18,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"POST", "/api/v1/tts/cleanup", bind(&HandleCleanup)},
       {"GET", "/api/v1/tts/voices", bind(&HandleVoices)},
       {"GET", "/api/v1/tts/languages", bind(&HandleLanguages)},
+      {"GET", "/api/v1/tts/formats", bind(&HandleFormats)},
       {"GET", "/api/v1/tts/sessions", bind(&HandleListSessions)},
       {"GET", "/api/v1/tts/sessions/{session_id}", bind(&HandleGetSession)},
       {"DELETE", "/api/v1/tts/sessions/{session_id}", bind(&HandleDeleteSession)},
