@@ -374,7 +374,8 @@ Response HandleLanguages(const ApiContext&, const Request&) {
 Response HandleFormats(const ApiContext&, const Request&) {
   json formats = json::array();
   for (const audio::FormatInfo& f : audio::AllFormats()) {
-    formats.push_back({{"name", f.name}, {"content_type", f.content_type}});
+    formats.push_back(
+        {{"name", f.name}, {"extension", f.extension}, {"content_type", f.content_type}});
   }
   return Response::Json(200, {{"formats", formats},
                               {"default", audio::InfoOf(service::GenerationRequest{}.format).name},
