@@ -89,6 +89,7 @@ function fail(area, error) {
 
 // Runs `work` with `button` disabled and the form marked busy; errors land in `area`.
 async function busy(area, button, work) {
+  $(`${area}-error`).textContent = '';
   button.disabled = true;
   const form = button.closest('form') || button.parentElement;
   form.setAttribute('aria-busy', 'true');

@@ -67,10 +67,8 @@ try {
     await page.fill('#password', password);
     await page.fill('#email', `${username}@example.com`);
     await page.click('#register-button');
-    await page.waitForFunction(
-      (name) => document.querySelector('#account-summary').textContent === `Signed in as ${name}.`,
-      username);
-    assert.match(await page.locator('#auth-status').textContent(), /created/);
+    await page.waitForFunction(() => /created/.test(document.querySelector('#auth-status').textContent));
+    assert.equal(await page.locator('#account-summary').textContent(), `Signed in as ${username}.`);
   });
 
   await check('sign out and sign in again', async () => {
@@ -85,7 +83,8 @@ try {
                  'Incorrect username or password (HTTP 401)');
     await page.fill('#password', password);
     await page.click('#sign-in-button');
-    await page.waitForSelector('#signed-in:not([hidden])');
+    await page.waitForFunction(() => document.querySelector('#auth-status').textContent === 'Signed in.');
+    assert.equal(await page.locator('#signed-in').isVisible(), true);
     assert.equal(await page.locator('#account-summary').textContent(), `Signed in as ${username}.`);
     assert.equal(await page.locator('#auth-error').textContent(), '');
     assert.ok(await page.evaluate(() => sessionStorage.getItem('swha-tts.token')));
@@ -121,14 +120,19 @@ try {
       const item = document.querySelector('#segments > li');
       const audio = item.querySelector('audio');
       const words = [];
+      let ended = false;
       const sample = () => {
         const current = item.querySelectorAll('.word.current');
         if (current.length > 1) reject(new Error('more than one word highlighted'));
         const word = current.length ? current[0].textContent : null;
         if (!audio.paused && word && words[words.length - 1] !== word) words.push(word);
-        if (audio.ended) resolve({ words, left: item.querySelectorAll('.word.current').length });
-        else requestAnimationFrame(sample);
+        if (!ended) requestAnimationFrame(sample);
       };
+      // After the page's own 'ended' handler, which should have cleared the highlight.
+      audio.addEventListener('ended', () => setTimeout(() => {
+        ended = true;
+        resolve({ words, left: item.querySelectorAll('.word.current').length });
+      }, 50));
       audio.play().then(() => requestAnimationFrame(sample), reject);
     }));
     assert.ok(seen.words.length >= 5, `highlighted in turn: ${JSON.stringify(seen.words)}`);
