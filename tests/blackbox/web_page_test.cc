@@ -102,6 +102,7 @@ TEST_F(WebPageTest, ThePageFilesHaveTheirTypesAndNothingElseIsServed) {
     EXPECT_EQ(file->status, 200) << path;
     const std::string expected_type = path.ends_with(".js")    ? "text/javascript; charset=utf-8"
                                       : path.ends_with(".css") ? "text/css; charset=utf-8"
+                                      : path.ends_with(".svg") ? "image/svg+xml"
                                                                : "?";
     EXPECT_EQ(file->get_header_value("Content-Type"), expected_type) << path;
     EXPECT_FALSE(file->get_header_value("ETag").empty()) << path;
@@ -110,7 +111,7 @@ TEST_F(WebPageTest, ThePageFilesHaveTheirTypesAndNothingElseIsServed) {
     ASSERT_TRUE(again);
     EXPECT_EQ(again->status, 304) << path;
   }
-  EXPECT_EQ(references, 2);  // app.css, app.js
+  EXPECT_EQ(references, 3);  // icon.svg, app.css, app.js
 
   for (const char* missing : {"/ui/nope.js", "/ui/", "/ui/..%2Fapp.js", "/ui/%2e%2e/CMakeLists.txt",
                               "/ui/app.js/x", "/ui/APP.JS"}) {
@@ -224,7 +225,7 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
         "ok playing highlights the words in turn", "ok screenshots at 1280x800 and 390x844",
         "ok the session is in \"My sessions\", and its fresh URLs play",
         "ok delete the session, and it is gone", "ok an API error is shown in words",
-        "ok no script errors on the page"}) {
+        "ok no script errors, and no failed requests but the two provoked"}) {
     EXPECT_NE(run.out.find(check), std::string::npos) << check << " missing in:\n" << run.out;
   }
   const auto wide = PngSize(ReadFileBytes(screenshots + "/web-page-1280x800.png"));

@@ -35,6 +35,10 @@ try {
   context.setDefaultTimeout(TIMEOUT_MS);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const failedResponses = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`browser console: ${m.text()}`);
   });
@@ -142,8 +146,7 @@ try {
   });
 
   await check('screenshots at 1280x800 and 390x844, no sideways scrolling on a phone', async () => {
-    await page.locator('#text').scrollIntoViewIfNeeded();
-    await page.evaluate(() => window.scrollTo(0, document.querySelector('#speak').offsetTop - 8));
+    await page.evaluate(() => window.scrollTo(0, document.querySelector('#result').offsetTop - 330));
     // As if paused on "fox", so the picture shows what the highlight looks like.
     await page.evaluate(() => {
       const item = document.querySelector('#segments > li');
@@ -209,8 +212,9 @@ try {
     assert.equal(await page.locator('#generate-button').isDisabled(), false);
   });
 
-  await check('no script errors on the page', async () => {
+  await check('no script errors, and no failed requests but the two provoked', async () => {
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual(failedResponses, ['401 /api/v1/auth/login-json', '413 /api/v1/tts/generate']);
   });
 } finally {
   await browser.close();
