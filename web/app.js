@@ -347,7 +347,7 @@ async function generate() {
       marks: true,
     },
   });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const list = $('segments');
   list.replaceChildren(...response.audio_segments.map((segment, i) =>
     renderSegment(segment, response.audio_files[i], response.language_code, 'generate')));

@@ -225,7 +225,7 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
         "ok playing highlights the words in turn", "ok screenshots at 1280x800 and 390x844",
         "ok the session is in \"My sessions\", and its fresh URLs play",
         "ok delete the session, and it is gone", "ok an API error is shown in words",
-        "ok no script errors, and no failed requests but the two provoked"}) {
+        "ok no script errors, and no failed requests but those provoked"}) {
     EXPECT_NE(run.out.find(check), std::string::npos) << check << " missing in:\n" << run.out;
   }
   const auto wide = PngSize(ReadFileBytes(screenshots + "/web-page-1280x800.png"));
