@@ -162,12 +162,16 @@ function onLanguageChange() {
   if (first) $('voice').value = first.name;
 }
 
+let storageChosen = false;
+
 async function loadStorage() {
   const note = $('storage-note');
   const s3 = $('storage-s3');
   try {
     const info = await api('GET', '/api/v1/tts/s3-info');
     s3.disabled = !info.s3_enabled;
+    // As the API does (use_s3 defaults to true): S3 when it is there, unless the user chose.
+    if (info.s3_enabled && !storageChosen) s3.checked = true;
     if (info.s3_enabled) {
       note.textContent = `S3 bucket ${info.bucket_name} (${info.region}) is available.`;
     } else if (info.use_s3_storage) {
@@ -563,6 +567,9 @@ async function createLipsync() {
 function wire() {
   $('text').addEventListener('input', updateCount);
   $('language').addEventListener('change', onLanguageChange);
+  for (const radio of document.querySelectorAll('input[name="storage"]')) {
+    radio.addEventListener('change', () => { storageChosen = true; });
+  }
   $('speed').addEventListener('input', () => { $('speed-value').textContent = `${Number($('speed').value).toFixed(2)}×`; });
   $('generate-form').addEventListener('submit', (event) => {
     event.preventDefault();
