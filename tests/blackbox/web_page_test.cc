@@ -1,7 +1,7 @@
 // The web page: GET / keeps answering API clients with the original's JSON and gives browsers
 // the page; the page's files are served with ETags (304 when unchanged) and their types; and
 // the page works in a real browser: Debian's Chromium driven by npm's playwright-core
-// (tests/node/web_page_check.mjs) against the real binary.
+// (tests/node/web_page_check.mjs) against the real binary and sync.so's stand-in.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "tests/blackbox/blackbox_helpers.h"
+#include "tests/support/sync_standin.h"
 
 namespace swha::blackbox {
 namespace {
@@ -198,8 +199,19 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
       << "npm's playwright-core is not installed in " << kNodeDir
       << ": run `bash scripts/install-deps.sh` (npm ci there)";
 
+  // The lipsync form talks to sync.so's stand-in, which fetches the segment's audio from the
+  // service at its absolute (PUBLIC_BASE_URL) address.
+  const std::string sync_key = "sk-web-page-standin";
+  auto standin = testing::SyncStandin::Start(sync_key, "whsec_web_page");
+  ASSERT_TRUE(standin.ok()) << standin.status().message();
   constexpr int kMaxTextLength = 300;
-  SharedServer server({.env = {{"MAX_TEXT_LENGTH", std::to_string(kMaxTextLength)}}});
+  const int port = testing::FreeLoopbackPort();
+  ASSERT_NE(port, 0);
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(port);
+  SharedServer server({.env = {{"MAX_TEXT_LENGTH", std::to_string(kMaxTextLength)},
+                               {"PUBLIC_BASE_URL", base_url},
+                               {"SYNC_API_BASE_URL", (*standin)->base_url()}},
+                       .port = port});
   ASSERT_TRUE(server.started()) << server.start_error();
 
   ScopedTempDir out;
@@ -209,13 +221,14 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
       update_docs ? std::string(SWHA_SOURCE_DIR) + "/docs/screenshots" : out.path();
   std::filesystem::create_directories(screenshots);
 
-  const testing::SplitCommandResult run = testing::RunCommandSplit(
-      node, {kNodeDir + "/web_page_check.mjs"},
-      {{"SWHA_BASE_URL", "http://127.0.0.1:" + std::to_string(server.port())},
-       {"SWHA_MAX_TEXT_LENGTH", std::to_string(kMaxTextLength)},
-       {"SWHA_SCREENSHOT_DIR", screenshots},
-       {"SWHA_CHROMIUM", chromium}},
-      kNodeDir);
+  const testing::SplitCommandResult run =
+      testing::RunCommandSplit(node, {kNodeDir + "/web_page_check.mjs"},
+                               {{"SWHA_BASE_URL", base_url},
+                                {"SWHA_SYNC_KEY", sync_key},
+                                {"SWHA_MAX_TEXT_LENGTH", std::to_string(kMaxTextLength)},
+                                {"SWHA_SCREENSHOT_DIR", screenshots},
+                                {"SWHA_CHROMIUM", chromium}},
+                               kNodeDir);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err << "\nserver log:\n"
                               << server.process().ReadLog();
   for (const char* check :
@@ -224,10 +237,15 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
         "ok generate two segments, each with a player that loads",
         "ok playing highlights the words in turn", "ok screenshots at 1280x800 and 390x844",
         "ok the session is in \"My sessions\", and its fresh URLs play",
+        "ok a lipsync job from a segment, followed until it completes",
         "ok delete the session, and it is gone", "ok an API error is shown in words",
         "ok no script errors, and no failed requests but those provoked"}) {
     EXPECT_NE(run.out.find(check), std::string::npos) << check << " missing in:\n" << run.out;
   }
+  ASSERT_EQ((*standin)->job_ids().size(), 1u);
+  EXPECT_TRUE(
+      IsSpeechWav((*standin)->fetched_audio((*standin)->job_ids()[0]).value_or(""), 0.5, 10))
+      << "the provider did not get the segment's audio";
   const auto wide = PngSize(ReadFileBytes(screenshots + "/web-page-1280x800.png"));
   EXPECT_EQ(wide, (std::pair<uint32_t, uint32_t>{1280, 800}));
   const auto narrow = PngSize(ReadFileBytes(screenshots + "/web-page-390x844.png"));

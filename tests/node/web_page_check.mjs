@@ -11,6 +11,8 @@ const baseUrl = process.env.SWHA_BASE_URL;
 const maxTextLength = Number(process.env.SWHA_MAX_TEXT_LENGTH);
 const screenshotDir = process.env.SWHA_SCREENSHOT_DIR;
 const executablePath = process.env.SWHA_CHROMIUM || '/usr/bin/chromium';
+const syncKey = process.env.SWHA_SYNC_KEY;
+assert.ok(syncKey, 'SWHA_SYNC_KEY is not set');
 assert.ok(baseUrl, 'SWHA_BASE_URL is not set');
 assert.ok(maxTextLength > 0, 'SWHA_MAX_TEXT_LENGTH is not set');
 assert.ok(screenshotDir, 'SWHA_SCREENSHOT_DIR is not set');
@@ -181,10 +183,27 @@ try {
       return players.length === 2 && players.every((a) => a.readyState >= 1 && a.duration > 0);
     }, sessionId);
     const src = await sessionItem.locator('audio').first().getAttribute('src');
-    assert.match(src, /^\/static\/audio\/.+\/segment_000\.wav\?expires=\d+&signature=[0-9a-f]+$/);
+    assert.ok(src.startsWith(`${baseUrl}/static/audio/${sessionId}/segment_000.wav?expires=`), src);
+    assert.match(src, /&signature=[0-9a-f]+$/);
     // The lipsync form offers the session and its segments.
     assert.ok((await page.locator('#lipsync-session option').allTextContents()).length >= 1);
     assert.equal(await page.locator('#lipsync-segment option').count(), 2);
+  });
+
+  await check('a lipsync job from a segment, followed until it completes', async () => {
+    await page.fill('#video-url', 'https://example.com/face.mp4');
+    assert.equal(await page.locator('#lipsync-session').inputValue(), sessionId);
+    await page.selectOption('#lipsync-segment', '1');
+    await page.fill('#lipsync-key', syncKey);
+    await page.click('#lipsync-button');
+    await page.waitForSelector('#lipsync-job:not([hidden])');
+    assert.match(await page.locator('#lipsync-status').textContent(), /Lipsync job created from TTS audio|Status/);
+    // Polled every 3 s by the page until the provider says it is done.
+    await page.waitForFunction(() => document.querySelector('#lipsync-job-status').textContent === 'COMPLETED');
+    assert.equal(await page.locator('#lipsync-progress').evaluate((p) => p.value), 100);
+    assert.equal(await page.locator('#lipsync-status').textContent(), 'The lipsynced video is ready.');
+    assert.match(await page.locator('#lipsync-output-link').getAttribute('href'), /\/outputs\/.+\.mp4$/);
+    assert.equal(await page.locator('#lipsync-error').textContent(), '');
   });
 
   await check('delete the session, and it is gone', async () => {
