@@ -23,6 +23,9 @@ packages=(
   python3-jsonschema
   # an independent decoder that checks every audio format (ffprobe, ffmpeg)
   ffmpeg
+  # a real browser for the web page's test (tests/node/web_page_check.mjs drives it with
+  # npm's playwright-core)
+  chromium
   # a real S3 server for the tests: Ceph's RADOS Gateway (scripts/s3-test-server.sh, which
   # also needs curl and iproute2's `ss`)
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common iproute2
@@ -57,8 +60,9 @@ if [ ! -x "$promtool_dir/usr/bin/promtool" ]; then
 fi
 
 # npm fetches Swagger UI's files (built into the binary for /docs) and the JavaScript test
-# clients (tests/node). A machine that already has Node.js and npm, from any source, keeps its
-# own; else Debian's.
+# tools (tests/node: the OpenAI SDK, Redocly's linter, and playwright-core driving Chromium,
+# pinned to a release that still runs on Debian 12's Node 18). A machine that already has
+# Node.js and npm, from any source, keeps its own; else Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi

@@ -49,6 +49,8 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req);
 Response HandleCleanup(const ApiContext& ctx, const Request& req);
 Response HandleVoices(const ApiContext& ctx, const Request& req);
 Response HandleLanguages(const ApiContext& ctx, const Request& req);
+// GET /api/v1/tts/formats: the names generate's "format" accepts, with their media types.
+Response HandleFormats(const ApiContext& ctx, const Request& req);
 Response HandleHealth(const ApiContext& ctx, const Request& req);
 Response HandleRoot(const ApiContext& ctx, const Request& req);
 // GET /metrics: the Prometheus exposition (metrics_handler.cc); with METRICS_TOKEN set, only
@@ -91,6 +93,14 @@ Response HandleLipsyncSyncModes(const ApiContext& ctx, const Request& req);
 Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req);
 // Signed by the provider, not by a user: the signature is its authentication.
 Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req);
+// The web page (web_handlers.cc): GET / answers a browser (Accept ranking text/html above
+// JSON) with the page and everyone else with HandleRoot's JSON; GET /ui/{file} serves the
+// page's files. Both are compiled into the binary (src/web/assets.h) and revalidated by ETag.
+Response HandleHome(const ApiContext& ctx, const Request& req);
+Response HandleWebAsset(const ApiContext& ctx, const Request& req);
+// GET /docs: Swagger UI on /openapi.json; GET /docs/{file}: Swagger UI's files.
+Response HandleApiDocs(const ApiContext& ctx, const Request& req);
+Response HandleApiDocsAsset(const ApiContext& ctx, const Request& req);
 // OpenAI-compatible (openai_handlers.cc): errors in OpenAI's shape.
 Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req);
 Response HandleOpenAiModels(const ApiContext& ctx, const Request& req);

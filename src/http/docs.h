@@ -1,6 +1,6 @@
 // Each route's documentation (http/openapi.h), bound to it in the route table (routes.cc).
 // They live beside the Fields their handlers read: tts_docs.cc, session_docs.cc,
-// account_docs.cc, lipsync_docs.cc, openai_docs.cc.
+// account_docs.cc, lipsync_docs.cc, openai_docs.cc; the pages' beside their handlers.
 #pragma once
 
 #include "http/openapi.h"
@@ -19,6 +19,11 @@ OperationDoc S3InfoDoc(const DocContext& ctx);
 OperationDoc CleanupDoc(const DocContext& ctx);
 OperationDoc VoicesDoc(const DocContext& ctx);
 OperationDoc LanguagesDoc(const DocContext& ctx);
+OperationDoc FormatsDoc(const DocContext& ctx);
+// The web page and the API reference (web_handlers.cc).
+OperationDoc WebAssetDoc(const DocContext& ctx);
+OperationDoc ApiDocsDoc(const DocContext& ctx);
+OperationDoc ApiDocsAssetDoc(const DocContext& ctx);
 // Sessions, presign, usage and stored audio (session_docs.cc).
 OperationDoc ListSessionsDoc(const DocContext& ctx);
 OperationDoc GetSessionDoc(const DocContext& ctx);

@@ -8,10 +8,13 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
     return [&ctx, handler](const Request& req) { return handler(ctx, req); };
   };
   return {
-      {"GET", "/", bind(&HandleRoot), &RootDoc},
+      {"GET", "/", bind(&HandleHome), &RootDoc},
+      {"GET", "/ui/{file}", bind(&HandleWebAsset), &WebAssetDoc},
       {"GET", "/health", bind(&HandleHealth), &HealthDoc},
       {"GET", "/metrics", bind(&HandleMetrics), &MetricsDoc},
       {"GET", "/openapi.json", bind(&HandleOpenApi), &OpenApiDoc},
+      {"GET", "/docs", bind(&HandleApiDocs), &ApiDocsDoc},
+      {"GET", "/docs/{file}", bind(&HandleApiDocsAsset), &ApiDocsAssetDoc},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate), &GenerateDoc},
       {"POST", "/api/v1/tts/generate-simple", bind(&HandleGenerateSimple), &GenerateSimpleDoc},
       {"POST", "/api/v1/tts/marks", bind(&HandleMarks), &MarksDoc},
@@ -19,6 +22,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"POST", "/api/v1/tts/cleanup", bind(&HandleCleanup), &CleanupDoc},
       {"GET", "/api/v1/tts/voices", bind(&HandleVoices), &VoicesDoc},
       {"GET", "/api/v1/tts/languages", bind(&HandleLanguages), &LanguagesDoc},
+      {"GET", "/api/v1/tts/formats", bind(&HandleFormats), &FormatsDoc},
       {"GET", "/api/v1/tts/sessions", bind(&HandleListSessions), &ListSessionsDoc},
       {"GET", "/api/v1/tts/sessions/{session_id}", bind(&HandleGetSession), &GetSessionDoc},
       {"DELETE", "/api/v1/tts/sessions/{session_id}", bind(&HandleDeleteSession),

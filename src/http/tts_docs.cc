@@ -156,7 +156,9 @@ ResponseDoc TextTooLong(const DocContext& ctx) {
 OperationDoc RootDoc(const DocContext&) {
   return {.tag = "service",
           .summary = "What this service is, and where its documentation lives",
-          .description = "JSON for API clients; a browser (Accept: text/html) gets the web page.",
+          .description =
+              "JSON for API clients; a browser (Accept ranking text/html above JSON) "
+              "gets the web page.",
           .responses = {{.status = 200,
                          .description = "Links to the rest.",
                          .schema = {{"type", "object"},
@@ -166,7 +168,42 @@ OperationDoc RootDoc(const DocContext&) {
                                       {"docs", {{"type", "string"}}},
                                       {"health", {{"type", "string"}}}}},
                                     {"required", {"message", "version"}}},
-                         .examples = {{"default", {.summary = "API clients"}}}}}};
+                         .examples = {{"default", {.summary = "API clients"}}}},
+                        {.status = 200,
+                         .description = "The web page, for an Accept that ranks text/html above "
+                                        "JSON.",
+                         .content_type = "text/html",
+                         .schema = {{"type", "string"}}}}};
+}
+
+OperationDoc FormatsDoc(const DocContext&) {
+  return {.tag = "tts",
+          .summary = "The audio formats generate can store",
+          .responses = {
+              {.status = 200,
+               .description = "Each format's name (generate's \"format\"), file "
+                              "extension and content type, and the default.",
+               .schema = {{"type", "object"},
+                          {"properties",
+                           {{"formats",
+                             {{"type", "array"},
+                              {"items",
+                               {{"type", "object"},
+                                {"properties",
+                                 {{"name", {{"type", "string"}}},
+                                  {"extension", {{"type", "string"}}},
+                                  {"content_type", {{"type", "string"}}}}},
+                                {"required", {"name", "extension", "content_type"}}}}}},
+                            {"default", {{"type", "string"}}},
+                            {"total_count", {{"type", "integer"}}}}},
+                          {"required", {"formats", "default", "total_count"}}},
+               .examples = {
+                   {"default",
+                    {.value = {
+                         {"formats",
+                          {{{"name", "wav"}, {"extension", "wav"}, {"content_type", "audio/wav"}}}},
+                         {"default", "wav"},
+                         {"total_count", 1}}}}}}}};
 }
 
 OperationDoc HealthDoc(const DocContext&) {

@@ -320,6 +320,17 @@ Response HandleLanguages(const ApiContext&, const Request&) {
   return Response::Json(200, {{"languages", languages}, {"total_count", languages.size()}});
 }
 
+Response HandleFormats(const ApiContext&, const Request&) {
+  json formats = json::array();
+  for (const audio::FormatInfo& f : audio::AllFormats()) {
+    formats.push_back(
+        {{"name", f.name}, {"extension", f.extension}, {"content_type", f.content_type}});
+  }
+  return Response::Json(200, {{"formats", formats},
+                              {"default", audio::InfoOf(service::GenerationRequest{}.format).name},
+                              {"total_count", formats.size()}});
+}
+
 Response HandleHealth(const ApiContext& ctx, const Request&) {
   return Response::Json(200, {{"status", "healthy"},
                               {"version", SWHA_VERSION},

@@ -1,0 +1,118 @@
+// The web page and the API reference (Swagger UI): compiled into the binary
+// (src/web/assets.h), revalidated by ETag.
+#include "http/api.h"
+#include "http/docs.h"
+#include "http/errors.h"
+#include "http/negotiation.h"
+#include "web/assets.h"
+
+namespace swha::http {
+namespace {
+
+constexpr std::string_view kPageIndex = "/ui/index.html";
+constexpr std::string_view kApiDocsIndex = "/ui/api-docs/index.html";
+
+// 200 with the bytes, or 304 when the browser's copy is current. "no-cache" makes browsers ask
+// each time (the names carry no version, so a new build must be seen at once); the ask costs a
+// 304 without a body.
+Response AssetResponse(const web::Asset& asset, const Request& req) {
+  Response res;
+  res.content_type = std::string(asset.content_type);
+  res.headers.emplace_back("ETag", std::string(asset.etag));
+  res.headers.emplace_back("Cache-Control", "no-cache");
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  // The server gzips text for clients that accept it (server.cc), under the same ETag.
+  res.headers.emplace_back("Vary", "Accept-Encoding");
+  if (IfNoneMatchHits(req.Header("if-none-match").value_or(""), asset.etag)) {
+    res.status = 304;
+    return res;
+  }
+  res.body = std::string(asset.bytes);
+  return res;
+}
+
+}  // namespace
+
+Response HandleHome(const ApiContext& ctx, const Request& req) {
+  const web::Asset* page = web::PageAssets().Find(kPageIndex);
+  Response res = page != nullptr && PrefersHtml(req.Header("accept").value_or(""))
+                     ? AssetResponse(*page, req)
+                     : HandleRoot(ctx, req);
+  // One URL, two representations: caches must key on Accept.
+  res.headers.emplace_back("Vary", "Accept");
+  return res;
+}
+
+Response HandleWebAsset(const ApiContext&, const Request& req) {
+  const web::Asset* asset = web::PageAssets().Find("/ui/" + req.path_params.at("file"));
+  if (asset == nullptr) return ErrorResponse(404, "Not Found");
+  return AssetResponse(*asset, req);
+}
+
+Response HandleApiDocs(const ApiContext&, const Request& req) {
+  const web::Asset* page = web::PageAssets().Find(kApiDocsIndex);
+  if (page == nullptr) return ErrorResponse(404, "Not Found");
+  return AssetResponse(*page, req);
+}
+
+Response HandleApiDocsAsset(const ApiContext&, const Request& req) {
+  const web::Asset* asset = web::SwaggerUiAssets().Find("/docs/" + req.path_params.at("file"));
+  if (asset == nullptr) return ErrorResponse(404, "Not Found");
+  return AssetResponse(*asset, req);
+}
+
+namespace {
+
+// A file's answers: the bytes, or 304 for a current copy, or 404.
+std::vector<ResponseDoc> FileAnswers(std::string example_file, std::string content_type) {
+  return {
+      {.status = 200,
+       .description = "The file, with its ETag; its type from its extension.",
+       .content_type = std::move(content_type),
+       .schema = {{"type", "string"}},
+       .examples = {{std::move(example_file), {.summary = "A file of the page"}}},
+       .headers = {{"ETag", "Strong, from the file's SHA-256 at build time."}}},
+      {.status = 304, .description = "If-None-Match named the current ETag.", .content_type = ""},
+      {.status = 404,
+       .description = "No such file.",
+       .schema = SchemaRef("Error"),
+       .examples = {{"missing", {.value = {{"detail", "Not Found"}}}}}}};
+}
+
+OperationDoc FileDoc(std::string tag, std::string summary, std::string example_file,
+                     std::string first_file, std::string content_type) {
+  return {.tag = std::move(tag),
+          .summary = std::move(summary),
+          .parameters = {{.in = "path",
+                          .field = {.name = "file", .required = true, .nullable = false},
+                          .examples = {{example_file, {.value = std::move(first_file)}},
+                                       {"missing", {.value = "no-such-file.js"}}}}},
+          .responses = FileAnswers(example_file, std::move(content_type))};
+}
+
+}  // namespace
+
+OperationDoc WebAssetDoc(const DocContext&) {
+  return FileDoc("service", "A file of the web page (HTML, CSS, JavaScript, icons)", "page",
+                 "index.html", "text/html");
+}
+
+OperationDoc ApiDocsDoc(const DocContext&) {
+  return {.tag = "service",
+          .summary = "The interactive API reference (Swagger UI) for this document",
+          .description =
+              "Served by the service itself, offline: \"Try it out\" sends requests "
+              "to this server, with the credentials given to \"Authorize\".",
+          .responses = {{.status = 200,
+                         .description = "The reference page.",
+                         .content_type = "text/html",
+                         .schema = {{"type", "string"}},
+                         .examples = {{"default", {.summary = "Swagger UI"}}}}}};
+}
+
+OperationDoc ApiDocsAssetDoc(const DocContext&) {
+  return FileDoc("service", "A file of Swagger UI (npm swagger-ui-dist)", "swagger",
+                 "swagger-ui.css", "text/css");
+}
+
+}  // namespace swha::http
