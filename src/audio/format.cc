@@ -17,6 +17,12 @@ const std::vector<FormatInfo>& AllFormats() {
   return kFormats;
 }
 
+std::vector<std::string> AllFormatNames() {
+  std::vector<std::string> names;
+  for (const FormatInfo& info : AllFormats()) names.emplace_back(info.name);
+  return names;
+}
+
 const FormatInfo& InfoOf(AudioFormat format) {
   for (const FormatInfo& info : AllFormats()) {
     if (info.format == format) return info;

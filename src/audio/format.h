@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct FormatInfo {
 // Every format, in the order OpenAI documents them after WAV (ours and the original's default).
 const std::vector<FormatInfo>& AllFormats();
 const FormatInfo& InfoOf(AudioFormat format);
+// Every format's API name, in AllFormats()' order: what a "format" field accepts.
+std::vector<std::string> AllFormatNames();
 
 // InvalidArgument listing the valid names when `name` is none of them.
 Result<AudioFormat> ParseAudioFormat(std::string_view name);

@@ -1,5 +1,6 @@
 #include "http/fields.h"
 
+#include <cstdint>
 #include <limits>
 
 namespace swha::http {
@@ -42,15 +43,22 @@ json Field::Schema() const {
   if (type == FieldType::kStringList) schema["items"] = {{"type", "string"}};
   if (!description.empty()) schema["description"] = description;
   if (!default_value.is_null()) schema["default"] = default_value;
-  if (minimum) schema["minimum"] = *minimum;
-  if (maximum) schema["maximum"] = *maximum;
+  // An integer's limits are integers: 100, not 100.0 (which a client would send back as a
+  // number no integer field takes).
+  const auto limit = [this](double v) {
+    return type == FieldType::kInteger ? json(static_cast<int64_t>(v)) : json(v);
+  };
+  if (minimum) schema["minimum"] = limit(*minimum);
+  if (maximum) schema["maximum"] = limit(*maximum);
   if (max_length) schema[type == FieldType::kStringList ? "maxItems" : "maxLength"] = *max_length;
   if (!enum_values.empty()) {
     json values = enum_values;
     if (nullable && !required) values.push_back(nullptr);
     schema["enum"] = std::move(values);
   }
-  if (!example.is_null()) schema["examples"] = json::array({example});
+  // OpenAPI's "example", not JSON Schema's "examples" array: Swagger UI 5 fails to resolve an
+  // operation whose parameters' schemas carry the array ("Invalid value used as weak map key").
+  if (!example.is_null()) schema["example"] = example;
   return schema;
 }
 
@@ -74,8 +82,7 @@ FieldReader::FieldReader(const std::map<std::string, std::string>& strings, Fiel
 const json* FieldReader::Find(const Field& field) {
   auto it = object_->find(field.name);
   bool absent = it == object_->end() || it->is_null();
-  // In a query string "x=" gives no number, boolean or list: the field is left out.
-  if (!absent && from_strings_ && field.type != FieldType::kString) {
+  if (!absent && from_strings_ && field.empty_is_absent && field.type != FieldType::kString) {
     absent = it->get_ref<const std::string&>().empty();
   }
   if (absent) {

@@ -34,6 +34,9 @@ struct Field {
   std::string type_message;
   // A JSON null is read as absent (the original's Optional fields); documented as nullable.
   bool nullable = true;
+  // In a query string, "x=" leaves a number or boolean out (as if absent) rather than being a
+  // type error: where the original's clients send empty values for "not given".
+  bool empty_is_absent = false;
 
   // The field's JSON Schema (2020-12, as OpenAPI 3.1 uses it).
   nlohmann::json Schema() const;
@@ -42,7 +45,7 @@ struct Field {
 };
 
 // Reads declared fields from a JSON object body, or from the strings of a query string or a
-// form (where "true"/"1"/"on" are booleans and an empty non-string value counts as absent).
+// form (where "true"/"1"/"on" are booleans; see Field::empty_is_absent).
 // A missing required field or a value of the wrong type goes to `errors` (borrowed) and reads
 // as nullopt; anything else is returned as given, for the service to check its range.
 class FieldReader {

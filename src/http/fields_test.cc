@@ -51,26 +51,30 @@ TEST(FieldReaderTest, RangesAreTheServicesButListsOverTheLimitAreRefusedUncopied
   EXPECT_EQ(Errors(errors)[0]["msg"], "at most 2 items per call");
 }
 
-TEST(FieldReaderTest, QueryStringsAreParsedAndEmptyNonStringsAreAbsent) {
+TEST(FieldReaderTest, QueryStringsAreParsedAndEmptyValuesAreAbsentOnlyWhereDeclared) {
+  const Field optional_count{.name = "count", .type = FieldType::kInteger, .empty_is_absent = true};
   const std::multimap<std::string, std::string> query = {
       {"name", ""}, {"count", ""}, {"loud", "on"}, {"loud", "off"}};
   FieldErrors errors("query");
   FieldReader reader(query, &errors);
   EXPECT_EQ(reader.String(kName), "");  // present, and empty
-  EXPECT_EQ(reader.Int(kCount), std::nullopt);
+  EXPECT_EQ(reader.Int(optional_count), std::nullopt);
   EXPECT_EQ(reader.Bool(kLoud), true);  // the first of a repeated name
   EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(reader.Int(kCount), std::nullopt);  // "count=" is no integer here
+  EXPECT_EQ(Errors(errors)[0]["msg"], "must be an integer");
   const std::multimap<std::string, std::string> bad = {{"count", "3.5"}, {"loud", "maybe"}};
   FieldReader bad_reader(bad, &errors);
   EXPECT_EQ(bad_reader.Int(kCount), std::nullopt);
   EXPECT_EQ(bad_reader.Bool(kLoud), std::nullopt);
-  EXPECT_EQ(Errors(errors).size(), 2u);
+  EXPECT_EQ(Errors(errors).size(), 3u);
 }
 
 TEST(FieldTest, SchemaStatesTypeLimitsAndNullability) {
   EXPECT_EQ(kName.Schema(), json({{"type", "string"}}));
-  EXPECT_EQ(kCount.Schema(),
-            json({{"type", {"integer", "null"}}, {"minimum", 1.0}, {"maximum", 9.0}}));
+  // Integer limits are integers: a client sending 9.0 back would be refused as no integer.
+  EXPECT_EQ(kCount.Schema().dump(),
+            json({{"type", {"integer", "null"}}, {"minimum", 1}, {"maximum", 9}}).dump());
   EXPECT_EQ(kTags.Schema()["maxItems"], 2);
   EXPECT_EQ(kTags.Schema()["items"], json({{"type", "string"}}));
   EXPECT_EQ(kLoud.Schema()["default"], false);

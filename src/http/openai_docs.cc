@@ -15,12 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> FormatNames() {
-  std::vector<std::string> names;
-  for (const audio::FormatInfo& f : audio::AllFormats()) names.emplace_back(f.name);
-  return names;
-}
-
 std::string ModelList() {
   std::string list;
   for (std::string_view m : service::SpeechService::Models()) {
@@ -58,7 +52,7 @@ const Field kResponseFormat{
     .description = "The audio's format; pcm is raw 16-bit little-endian mono samples at " +
                    std::to_string(service::kSpeechSampleRate) + " Hz.",
     .default_value = std::string(audio::InfoOf(service::SpeechRequest{}.format).name),
-    .enum_values = FormatNames()};
+    .enum_values = audio::AllFormatNames()};
 const Field kSpeed{.name = "speed",
                    .type = FieldType::kNumber,
                    .description = "1.0 is the voice's own pace.",

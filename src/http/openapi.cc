@@ -1,6 +1,7 @@
 #include "http/openapi.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace swha::http {
@@ -101,9 +102,11 @@ std::vector<ResponseDoc> CommonAnswers(const OperationDoc& doc) {
     out.push_back(ErrorAnswer(400, "The body is not well-formed JSON.", openai));
   }
   // A path parameter that names nothing is a 404; only query and body fields are a 422.
-  const bool has_fields = std::any_of(doc.parameters.begin(), doc.parameters.end(),
-                                      [](const ParameterDoc& p) { return p.in == "query"; }) ||
-                          (doc.body && !doc.body->fields.empty());
+  // A signed request with a bad part fails its signature check (403), never a field check.
+  const bool has_fields = doc.access != Access::kSignedRequest &&
+                          (std::any_of(doc.parameters.begin(), doc.parameters.end(),
+                                       [](const ParameterDoc& p) { return p.in == "query"; }) ||
+                           (doc.body && !doc.body->fields.empty()));
   if (has_fields && !openai) {
     out.push_back({.status = 422,
                    .description = "A field is missing, of the wrong type or out of range.",

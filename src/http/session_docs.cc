@@ -1,5 +1,6 @@
 // The fields and documentation of a user's sessions (/api/v1/tts/sessions, /presign), the
 // usage report and the signed local audio URLs.
+#include "audio/format.h"
 #include "http/docs.h"
 #include "http/session_fields.h"
 #include "http/tts_fields.h"
@@ -221,6 +222,37 @@ OperationDoc AdminUsageDoc(const DocContext&) {
                          .examples = {{"per_owner", {.summary = "From the catalog"}}}}}};
 }
 
+namespace {
+
+// The answers of /static/audio: a whole file or a range of it, in each format a segment may be
+// stored in, or its marks (JSON, whole); then `errors`.
+std::vector<ResponseDoc> StoredFileAnswers(std::vector<ResponseDoc> errors) {
+  std::vector<ResponseDoc> answers;
+  for (const audio::FormatInfo& format : audio::AllFormats()) {
+    const std::string type(format.content_type);
+    ResponseDoc whole{.status = 200,
+                      .description = "The whole file, its type the stored format's.",
+                      .content_type = type,
+                      .schema = {{"type", "string"}, {"contentMediaType", type}}};
+    if (format.format == audio::AudioFormat::kWav) {
+      whole.examples = {{"signed", {.summary = "A WAV file"}}};
+    }
+    answers.push_back(std::move(whole));
+    answers.push_back({.status = 206,
+                       .description = "The bytes a Range header asked for (Content-Range says "
+                                      "which); audio only.",
+                       .content_type = type,
+                       .schema = {{"type", "string"}, {"contentMediaType", type}}});
+  }
+  answers.push_back({.status = 200,
+                     .description = "A segment's marks file: a JSON array of speech marks.",
+                     .schema = {{"type", "array"}, {"items", SchemaRef("SpeechMark")}}});
+  for (ResponseDoc& e : errors) answers.push_back(std::move(e));
+  return answers;
+}
+
+}  // namespace
+
 OperationDoc StaticAudioDoc(const DocContext&) {
   return {
       .tag = "audio",
@@ -245,26 +277,17 @@ OperationDoc StaticAudioDoc(const DocContext&) {
             .field = f::kSignature,
             .examples = {{"signed", {.value = "3f6a", .fixtures = {{"", "audio_signature"}}}},
                          {"forged", {.value = "00000000000000000000000000000000"}}}}},
-      .responses = {{.status = 200,
-                     .description = "The whole file.",
-                     .content_type = "audio/wav",
-                     .schema = {{"type", "string"}, {"contentMediaType", "audio/wav"}},
-                     .examples = {{"signed", {.summary = "A WAV file"}}}},
-                    {.status = 206,
-                     .description = "The bytes a Range header asked for (Content-Range says "
-                                    "which); audio only.",
-                     .content_type = "audio/wav",
-                     .schema = {{"type", "string"}, {"contentMediaType", "audio/wav"}}},
-                    {.status = 403,
-                     .description = "The signature is wrong, or the URL has expired.",
-                     .schema = SchemaRef("Error"),
-                     .examples = {{"forged", {.summary = "A signature this server did not make"}}}},
-                    {.status = 404,
-                     .description = "No such file (or one not complete yet).",
-                     .schema = SchemaRef("Error")},
-                    {.status = 416,
-                     .description = "The Range is outside the file.",
-                     .schema = SchemaRef("Error")}}};
+      .responses = StoredFileAnswers(
+          {{.status = 403,
+            .description = "The signature is wrong, or the URL has expired.",
+            .schema = SchemaRef("Error"),
+            .examples = {{"forged", {.summary = "A signature this server did not make"}}}},
+           {.status = 404,
+            .description = "No such file (or one not complete yet).",
+            .schema = SchemaRef("Error")},
+           {.status = 416,
+            .description = "The Range is outside the file.",
+            .schema = SchemaRef("Error")}})};
 }
 
 }  // namespace swha::http

@@ -5,6 +5,7 @@
 #include "audio/format.h"
 #include "http/docs.h"
 #include "http/tts_fields.h"
+#include "service/generation_service.h"
 #include "service/session_service.h"
 #include "storage/limits.h"
 #include "tts/synthesizer.h"
@@ -15,12 +16,6 @@ namespace swha::http {
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string> FormatNames() {
-  std::vector<std::string> names;
-  for (const audio::FormatInfo& f : audio::AllFormats()) names.emplace_back(f.name);
-  return names;
-}
 
 std::vector<std::string> LanguageCodes() {
   std::vector<std::string> codes;
@@ -60,18 +55,18 @@ const Field kSplitPattern{.name = "split_pattern",
                           .default_value = tts::kDefaultSplitPattern};
 const Field kFormat{.name = "format",
                     .description = "The stored audio's format.",
-                    .default_value = "wav",
-                    .enum_values = FormatNames()};
+                    .default_value = audio::InfoOf(service::GenerationRequest{}.format).name,
+                    .enum_values = audio::AllFormatNames()};
 const Field kUseS3{.name = "use_s3",
                    .type = FieldType::kBoolean,
                    .description = "Store in S3 when the server has S3 storage on; local otherwise.",
-                   .default_value = true};
+                   .default_value = service::GenerationRequest{}.use_s3};
 const Field kMarks{.name = "marks",
                    .type = FieldType::kBoolean,
                    .description =
                        "Add each segment's timing marks (sentences, words, visemes) "
                        "and store them beside its audio.",
-                   .default_value = false};
+                   .default_value = service::GenerationRequest{}.marks};
 const Field kStream{.name = "stream",
                     .type = FieldType::kBoolean,
                     .description =
@@ -85,7 +80,8 @@ const Field kUrlExpiry{.name = "presigned_url_expiry",
                            "server's S3_PRESIGNED_URL_EXPIRY.",
                        .minimum = 0,
                        .maximum = static_cast<double>(storage::kMaxUrlExpirySeconds),
-                       .type_message = "must be an integer number of seconds"};
+                       .type_message = "must be an integer number of seconds",
+                       .empty_is_absent = true};
 const Field kDaysOld{
     .name = "days_old",
     .type = FieldType::kInteger,
@@ -142,6 +138,16 @@ std::vector<Field> SynthesisFields(const DocContext& ctx) {
   text.max_length = static_cast<int64_t>(ctx.settings->max_text_length);
   return {text, tts_fields::kVoice, tts_fields::kLanguageCode, tts_fields::kSpeed,
           tts_fields::kSplitPattern};
+}
+
+// The body fields generate reads (ReadGenerateBody); marks reads the same but "stream".
+std::vector<Field> GenerateBodyFields(const DocContext& ctx, bool stream) {
+  std::vector<Field> fields = SynthesisFields(ctx);
+  for (const Field* f : {&tts_fields::kFormat, &tts_fields::kUseS3, &tts_fields::kMarks,
+                         &tts_fields::kStream, &tts_fields::kUrlExpiry}) {
+    if (f != &tts_fields::kStream || stream) fields.push_back(*f);
+  }
+  return fields;
 }
 
 ResponseDoc TextTooLong(const DocContext& ctx) {
@@ -243,11 +249,7 @@ OperationDoc MetricsDoc(const DocContext&) {
 }
 
 OperationDoc GenerateDoc(const DocContext& ctx) {
-  std::vector<Field> fields = SynthesisFields(ctx);
-  for (const Field* f : {&tts_fields::kFormat, &tts_fields::kUseS3, &tts_fields::kMarks,
-                         &tts_fields::kStream, &tts_fields::kUrlExpiry}) {
-    fields.push_back(*f);
-  }
+  std::vector<Field> fields = GenerateBodyFields(ctx, /*stream=*/true);
   return {
       .tag = "tts",
       .summary = "Speak a text; store each segment and hand back its URL",
@@ -292,6 +294,13 @@ OperationDoc GenerateDoc(const DocContext& ctx) {
                                                {{{"loc", {"body", "text"}},
                                                  {"msg", "field required"},
                                                  {"type", "missing"}}}}}}}}},
+                    {.status = 200,
+                     .description = "With stream: true, one line per segment as it is stored "
+                                    "({\"type\": \"segment\"}), then the session ({\"type\": "
+                                    "\"done\"}) or the error the plain request would have had "
+                                    "({\"type\": \"error\", \"status\"}).",
+                     .content_type = "application/x-ndjson",
+                     .schema = {{"type", "string"}}},
                     TextTooLong(ctx),
                     {.status = 503,
                      .description = "Synthesis is at capacity (an upstream engine's slots).",
@@ -339,7 +348,7 @@ OperationDoc MarksDoc(const DocContext& ctx) {
               "Amazon Polly's speech-marks stream: one JSON object per line, `time` in "
               "ms from the start of the whole text, `segment` its segment's index.",
           .access = Access::kOptionalUser,
-          .body = BodyDoc{.fields = SynthesisFields(ctx),
+          .body = BodyDoc{.fields = GenerateBodyFields(ctx, /*stream=*/false),
                           .examples = {{"sentence",
                                         {.summary = "One sentence",
                                          .value = {{"text", "Mark my words."}}}}}},

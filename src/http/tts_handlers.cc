@@ -101,7 +101,10 @@ std::optional<Response> ReadGenerateBody(const ApiContext& ctx, const json& body
   reader.Read(f::kVoice, &s.voice);
   reader.Read(f::kLanguageCode, &s.language_code);
   reader.Read(f::kSplitPattern, &s.split_pattern);
-  if (auto format = reader.String(f::kFormat)) ReadFormat(*format, errors, &in->format);
+  // "" means the default, as it always has.
+  if (auto format = reader.String(f::kFormat); format && !format->empty()) {
+    ReadFormat(*format, errors, &in->format);
+  }
   reader.Read(f::kSpeed, &s.speed);
   reader.Read(f::kUseS3, &in->use_s3);
   reader.Read(f::kMarks, &in->marks);

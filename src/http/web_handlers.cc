@@ -1,5 +1,7 @@
 // The web page and the API reference (Swagger UI): compiled into the binary
 // (src/web/assets.h), revalidated by ETag.
+#include <set>
+
 #include "http/api.h"
 #include "http/docs.h"
 #include "http/errors.h"
@@ -10,7 +12,7 @@ namespace swha::http {
 namespace {
 
 constexpr std::string_view kPageIndex = "/ui/index.html";
-constexpr std::string_view kApiDocsIndex = "/ui/api-docs/index.html";
+constexpr std::string_view kApiDocsIndex = "/ui/api-docs.html";
 
 // 200 with the bytes, or 304 when the browser's copy is current. "no-cache" makes browsers ask
 // each time (the names carry no version, so a new build must be seen at once); the ask costs a
@@ -63,38 +65,48 @@ Response HandleApiDocsAsset(const ApiContext&, const Request& req) {
 
 namespace {
 
-// A file's answers: the bytes, or 304 for a current copy, or 404.
-std::vector<ResponseDoc> FileAnswers(std::string example_file, std::string content_type) {
-  return {
-      {.status = 200,
-       .description = "The file, with its ETag; its type from its extension.",
-       .content_type = std::move(content_type),
-       .schema = {{"type", "string"}},
-       .examples = {{std::move(example_file), {.summary = "A file of the page"}}},
-       .headers = {{"ETag", "Strong, from the file's SHA-256 at build time."}}},
-      {.status = 304, .description = "If-None-Match named the current ETag.", .content_type = ""},
-      {.status = 404,
-       .description = "No such file.",
-       .schema = SchemaRef("Error"),
-       .examples = {{"missing", {.value = {{"detail", "Not Found"}}}}}}};
+// A file's answers: its bytes in each content type the set holds (the example's first), 304
+// for a current copy, or 404.
+std::vector<ResponseDoc> FileAnswers(const web::AssetSet& set, const std::string& example) {
+  std::vector<ResponseDoc> answers;
+  std::set<std::string> types;
+  for (const web::Asset& asset : set.all()) {
+    const std::string_view type = asset.content_type.substr(0, asset.content_type.find(';'));
+    if (!types.insert(std::string(type)).second) continue;
+    answers.push_back({.status = 200,
+                       .description = "The file, with its ETag; its type from its extension.",
+                       .content_type = std::string(type),
+                       .schema = {{"type", "string"}},
+                       .headers = {{"ETag", "Strong, from the file's SHA-256 at build time."}}});
+  }
+  if (!answers.empty()) answers.front().examples = {{example, {.summary = "A file"}}};
+  answers.push_back(
+      {.status = 304, .description = "If-None-Match named the current ETag.", .content_type = ""});
+  answers.push_back({.status = 404,
+                     .description = "No such file.",
+                     .schema = SchemaRef("Error"),
+                     .examples = {{"missing", {.value = {{"detail", "Not Found"}}}}}});
+  return answers;
 }
 
-OperationDoc FileDoc(std::string tag, std::string summary, std::string example_file,
-                     std::string first_file, std::string content_type) {
-  return {.tag = std::move(tag),
+// `example` asks for `set`'s first file.
+OperationDoc FileDoc(const web::AssetSet& set, std::string summary, const std::string& example,
+                     std::string_view prefix) {
+  const std::string first(set.all().empty() ? "" : set.all().front().path.substr(prefix.size()));
+  return {.tag = "service",
           .summary = std::move(summary),
           .parameters = {{.in = "path",
                           .field = {.name = "file", .required = true, .nullable = false},
-                          .examples = {{example_file, {.value = std::move(first_file)}},
+                          .examples = {{example, {.value = first}},
                                        {"missing", {.value = "no-such-file.js"}}}}},
-          .responses = FileAnswers(example_file, std::move(content_type))};
+          .responses = FileAnswers(set, example)};
 }
 
 }  // namespace
 
 OperationDoc WebAssetDoc(const DocContext&) {
-  return FileDoc("service", "A file of the web page (HTML, CSS, JavaScript, icons)", "page",
-                 "index.html", "text/html");
+  return FileDoc(web::PageAssets(), "A file of the web page (HTML, CSS, JavaScript, icons)", "page",
+                 "/ui/");
 }
 
 OperationDoc ApiDocsDoc(const DocContext&) {
@@ -111,8 +123,8 @@ OperationDoc ApiDocsDoc(const DocContext&) {
 }
 
 OperationDoc ApiDocsAssetDoc(const DocContext&) {
-  return FileDoc("service", "A file of Swagger UI (npm swagger-ui-dist)", "swagger",
-                 "swagger-ui.css", "text/css");
+  return FileDoc(web::SwaggerUiAssets(), "A file of Swagger UI (npm swagger-ui-dist)", "swagger",
+                 "/docs/");
 }
 
 }  // namespace swha::http

@@ -208,13 +208,12 @@ def past_limits(schema):
     """(what, value) pairs just outside each limit `schema` states."""
     types = schema.get("type")
     types = types if isinstance(types, list) else [types]
+    integer = "integer" in types
     out = []
     if "maximum" in schema:
-        step = 1 if "integer" in types else 0.01
-        out.append(("maximum", schema["maximum"] + step))
+        out.append(("maximum", int(schema["maximum"]) + 1 if integer else schema["maximum"] + 0.01))
     if "minimum" in schema:
-        step = 1 if "integer" in types else 0.01
-        out.append(("minimum", schema["minimum"] - step))
+        out.append(("minimum", int(schema["minimum"]) - 1 if integer else schema["minimum"] - 0.01))
     if "maxLength" in schema:
         out.append(("maxLength", "a" * (schema["maxLength"] + 1)))
     if "maxItems" in schema:
@@ -222,6 +221,19 @@ def past_limits(schema):
     if "enum" in schema:
         out.append(("enum", "not-one-of-them"))
     return out
+
+
+def names_field(raw, name):
+    """Whether an error body blames `name`: FastAPI's loc or OpenAI's param."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return False
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list):
+        return any(item.get("loc", [None])[-1] == name for item in detail)
+    error = body.get("error") if isinstance(body, dict) else None
+    return isinstance(error, dict) and error.get("param") == name
 
 
 def probe_limits(base_url, op, tokens, fixtures, success_name):
@@ -244,10 +256,11 @@ def probe_limits(base_url, op, tokens, fixtures, success_name):
             status, _, raw = send(base_url, op.method, path, probe_query, headers, probe_body,
                                   op.body_type)
             label = f"{op.name()} {name} past its {what}"
-            # 413: the text limit; 414: a query string too long to reach the field at all.
-            refused_whole = status == 413 or (status == 414 and where == "query")
-            if status not in (400, 413, 414, 422) or (name.encode() not in raw
-                                                      and not refused_whole):
+            # 413: the text's configured limit (which names no field); 414: a query string
+            # too long to reach the field at all. Anything else must blame the field itself.
+            refused_whole = (status == 413 and what == "maxLength") or \
+                (status == 414 and where == "query")
+            if not refused_whole and not (status in (400, 422) and names_field(raw, name)):
                 fail(f"{label}: {status} {raw[:200]!r}")
             else:
                 print(f"ok {label} -> {status}", flush=True)
@@ -303,6 +316,11 @@ def main():
                 success = name
         if success is not None and op.method != "delete":
             probe_limits(base_url, op, tokens, fixtures, success)
+        elif any(past_limits(p["schema"]) for p in op.params if p["in"] == "query") or any(
+                past_limits(v) for v in op.body_media.get("schema", {}).get("properties",
+                                                                            {}).values()):
+            # Said aloud: its limits are the example tests' blind spot.
+            print(f"unprobed {op.name()}: no successful example to start from", flush=True)
     print(f"{len(operations)} operations, {sent} examples sent, {len(FAILURES)} failures")
     return 1 if FAILURES else 0
 
