@@ -31,7 +31,8 @@ class AssetSet {
 
 // web/ at /ui/: the page GET / gives browsers (CMakeLists.txt, swha_web_page).
 AssetSet PageAssets();
-// npm's swagger-ui-dist at /docs/ (swha_swagger_ui); web/api-docs.html and api-docs.js start it for /docs.
+// npm's swagger-ui-dist at /docs/ (swha_swagger_ui); web/api-docs.html and api-docs.js start
+// it for /docs.
 AssetSet SwaggerUiAssets();
 
 }  // namespace swha::web
