@@ -10,9 +10,8 @@ using nlohmann::json;
 
 namespace {
 
-// Every tag an operation may carry, and what it groups.
-const std::map<std::string, std::string> kTagDescriptions = {
-    {"service", "The service itself: what it is, health, metrics, this document."},
+// Every tag an operation may carry and what it groups, in the order readers meet them.
+const std::vector<std::pair<std::string, std::string>> kTagDescriptions = {
     {"tts", "Text to speech: generate audio, timing marks, voices and languages."},
     {"sessions", "A user's generated sessions: list, fetch with fresh URLs, delete, presign."},
     {"audio", "Stored audio behind signed local URLs."},
@@ -21,6 +20,7 @@ const std::map<std::string, std::string> kTagDescriptions = {
     {"admin", "Operator reports for superusers."},
     {"lipsync", "Lipsync jobs: video plus generated speech, rendered by sync.so."},
     {"openai", "OpenAI-compatible speech: POST /v1/audio/speech and its models and voices."},
+    {"service", "The service itself: what it is, health, metrics, this document."},
 };
 
 json ExamplesJson(const std::map<std::string, ExampleDoc>& examples) {
@@ -232,11 +232,10 @@ Result<json> BuildOpenApiDocument(const std::vector<Route>& routes, const DocCon
     paths[route.pattern][method] = OperationJson(route, doc);
   }
   json tag_list = json::array();
-  for (const std::string& tag : tags) {
-    auto it = kTagDescriptions.find(tag);
-    if (it == kTagDescriptions.end()) return Status::Internal("tag " + tag + " has no description");
-    tag_list.push_back({{"name", tag}, {"description", it->second}});
+  for (const auto& [tag, description] : kTagDescriptions) {
+    if (tags.erase(tag) > 0) tag_list.push_back({{"name", tag}, {"description", description}});
   }
+  if (!tags.empty()) return Status::Internal("tag " + *tags.begin() + " has no description");
   json info = {{"title", "swha-tts"},
                {"version", SWHA_VERSION},
                {"summary", "Text to speech, stored locally or in S3, with presigned URLs."},
