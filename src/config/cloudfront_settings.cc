@@ -91,18 +91,12 @@ Status CloudFrontSettings::Validate(bool use_s3_storage) const {
 }
 
 std::string CloudFrontSettings::ToString() const {
-  std::string out;
-  auto line = [&out](std::string_view name, std::string_view value) {
-    out += name;
-    out += '=';
-    out += EscapeForDisplay(value);
-    out += '\n';
-  };
-  line("CLOUDFRONT_DOMAIN", domain);
-  line("CLOUDFRONT_KEY_PAIR_ID", key_pair_id);
-  line("CLOUDFRONT_PRIVATE_KEY_FILE", private_key_file);  // a path, never the key
-  line("CLOUDFRONT_ALLOWED_IP", allowed_ip);
-  return out;
+  DisplayLines lines;
+  lines.Text("CLOUDFRONT_DOMAIN", domain);
+  lines.Text("CLOUDFRONT_KEY_PAIR_ID", key_pair_id);
+  lines.Text("CLOUDFRONT_PRIVATE_KEY_FILE", private_key_file);  // a path, never the key
+  lines.Text("CLOUDFRONT_ALLOWED_IP", allowed_ip);
+  return lines.Take();
 }
 
 }  // namespace swha::config

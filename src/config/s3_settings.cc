@@ -163,48 +163,37 @@ Status S3Settings::Validate() const {
 }
 
 std::string S3Settings::ToString() const {
-  std::string out;
-  auto line = [&out](std::string_view name, std::string_view value) {
-    out += name;
-    out += '=';
-    out += value;
-    out += '\n';
-  };
-  auto text = [&line](std::string_view name, const std::string& v) {
-    line(name, EscapeForDisplay(v));
-  };
-  auto number = [&line](std::string_view name, auto v) { line(name, std::to_string(v)); };
-  auto flag = [&line](std::string_view name, bool v) { line(name, v ? "true" : "false"); };
+  DisplayLines lines;
 
-  flag("USE_S3_STORAGE", use_s3_storage);
-  line("AWS_ACCESS_KEY_ID", MaskAccessKeyId(access_key_id));
-  line("AWS_SECRET_ACCESS_KEY", SecretForDisplay(secret_access_key));
-  line("AWS_SESSION_TOKEN", SecretForDisplay(session_token));
-  text("AWS_REGION", region);
-  text("AWS_PROFILE", profile);
-  text("AWS_SHARED_CREDENTIALS_FILE", shared_credentials_file);
-  text("S3_BUCKET_NAME", bucket_name);
+  lines.Flag("USE_S3_STORAGE", use_s3_storage);
+  lines.Raw("AWS_ACCESS_KEY_ID", MaskAccessKeyId(access_key_id));
+  lines.Raw("AWS_SECRET_ACCESS_KEY", SecretForDisplay(secret_access_key));
+  lines.Raw("AWS_SESSION_TOKEN", SecretForDisplay(session_token));
+  lines.Text("AWS_REGION", region);
+  lines.Text("AWS_PROFILE", profile);
+  lines.Text("AWS_SHARED_CREDENTIALS_FILE", shared_credentials_file);
+  lines.Text("S3_BUCKET_NAME", bucket_name);
   std::string replica_names;
   for (const S3Replica& r : replicas) {
     if (!replica_names.empty()) replica_names += ",";
     replica_names += r.Name() + (r.endpoint_url.empty() ? "" : "@" + UrlForMessage(r.endpoint_url));
   }
-  text("S3_REPLICAS", replica_names);
-  number("S3_PRESIGNED_URL_EXPIRY", presigned_url_expiry);
-  text("S3_ENDPOINT_URL", endpoint_url);
-  text("S3_ADDRESSING_STYLE", addressing_style);
-  text("S3_SSE", sse);
-  flag("S3_USE_ACCELERATE_ENDPOINT", use_accelerate_endpoint);
-  flag("S3_USE_DUALSTACK_ENDPOINT", use_dualstack_endpoint);
-  text("S3_PRICE_PER_GB_MONTH", fmt::format("{}", price_per_gb_month));
-  number("S3_MAX_CONCURRENT_UPLOADS", max_concurrent_uploads);
-  number("S3_RECHECK_SECONDS", recheck_seconds);
-  number("S3_LIFECYCLE_DAYS", lifecycle_days);
-  text("S3_LIFECYCLE_PREFIX", lifecycle_prefix);
-  number("S3_LIFECYCLE_DAY_SECONDS", lifecycle_day_seconds);
-  number("S3_CONNECT_TIMEOUT_MS", connect_timeout_ms);
-  number("S3_REQUEST_TIMEOUT_MS", request_timeout_ms);
-  return out;
+  lines.Text("S3_REPLICAS", replica_names);
+  lines.Number("S3_PRESIGNED_URL_EXPIRY", presigned_url_expiry);
+  lines.Text("S3_ENDPOINT_URL", endpoint_url);
+  lines.Text("S3_ADDRESSING_STYLE", addressing_style);
+  lines.Text("S3_SSE", sse);
+  lines.Flag("S3_USE_ACCELERATE_ENDPOINT", use_accelerate_endpoint);
+  lines.Flag("S3_USE_DUALSTACK_ENDPOINT", use_dualstack_endpoint);
+  lines.Text("S3_PRICE_PER_GB_MONTH", fmt::format("{}", price_per_gb_month));
+  lines.Number("S3_MAX_CONCURRENT_UPLOADS", max_concurrent_uploads);
+  lines.Number("S3_RECHECK_SECONDS", recheck_seconds);
+  lines.Number("S3_LIFECYCLE_DAYS", lifecycle_days);
+  lines.Text("S3_LIFECYCLE_PREFIX", lifecycle_prefix);
+  lines.Number("S3_LIFECYCLE_DAY_SECONDS", lifecycle_day_seconds);
+  lines.Number("S3_CONNECT_TIMEOUT_MS", connect_timeout_ms);
+  lines.Number("S3_REQUEST_TIMEOUT_MS", request_timeout_ms);
+  return lines.Take();
 }
 
 }  // namespace swha::config

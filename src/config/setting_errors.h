@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "util/status.h"
 
@@ -21,5 +22,26 @@ Status Invalid(std::string_view var, std::string_view value, std::string_view ex
 Status InvalidSecret(std::string_view var, std::string_view expectation);
 // `VAR is required when <condition>`.
 Status Required(std::string_view var, std::string_view condition);
+
+// The NAME=value lines `swha-tts config` shows, one component's at a time. Text is escaped;
+// Raw takes a value already safe to show (masked, redacted or built from numbers).
+class DisplayLines {
+ public:
+  void Raw(std::string_view name, std::string_view value) {
+    out_.append(name).append("=").append(value).append("\n");
+  }
+  void Text(std::string_view name, std::string_view value) { Raw(name, EscapeForDisplay(value)); }
+  template <typename T>
+  void Number(std::string_view name, T value) {
+    Raw(name, std::to_string(value));
+  }
+  void Flag(std::string_view name, bool value) { Raw(name, value ? "true" : "false"); }
+  // Another component's lines, as its ToString() wrote them.
+  void Append(std::string_view lines) { out_.append(lines); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
 
 }  // namespace swha::config

@@ -144,53 +144,42 @@ Status Settings::Validate() const {
 }
 
 std::string Settings::ToString() const {
-  std::string out;
-  auto line = [&out](std::string_view name, std::string_view value) {
-    out += name;
-    out += '=';
-    out += value;
-    out += '\n';
-  };
-  auto text = [&line](std::string_view name, const std::string& v) {
-    line(name, EscapeForDisplay(v));
-  };
-  auto number = [&line](std::string_view name, auto v) { line(name, std::to_string(v)); };
-  auto flag = [&line](std::string_view name, bool v) { line(name, v ? "true" : "false"); };
+  DisplayLines lines;
 
-  text("HOST", host);
-  number("PORT", port);
-  text("DATA_DIR", data_dir);
-  text("AUDIO_DIR", audio_dir);
-  text("PUBLIC_BASE_URL", public_base_url);
-  number("MAX_TEXT_LENGTH", max_text_length);
-  number("MAX_REQUEST_BYTES", max_request_bytes);
-  line("SECRET_KEY", SecretForDisplay(secret_key));
-  number("ENGINE_THREADS", engine_threads);
-  number("HTTP_THREADS", http_threads);
-  text("LOG_LEVEL", log_level);
-  text("ENVIRONMENT", environment);
-  flag("KEEP_LOCAL_COPY", keep_local_copy);
-  number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
-  flag("ALLOW_ANONYMOUS", allow_anonymous);
-  text("DATABASE_URL", RedactDatabaseUrl(database_url));
-  number("DATABASE_POOL_SIZE", database_pool_size);
-  line("METRICS_TOKEN", SecretForDisplay(metrics_token));
-  line("SYNC_API_KEY", SecretForDisplay(sync_api_key));
-  text("SYNC_API_BASE_URL", sync_api_base_url);
-  line("SYNC_WEBHOOK_SECRET", SecretForDisplay(sync_webhook_secret));
-  number("LIPSYNC_AUDIO_URL_EXPIRY", lipsync_audio_url_expiry);
-  number("SYNC_API_TIMEOUT_MS", sync_api_timeout_ms);
-  text("TTS_ENGINE", tts.engine);
-  text("TTS_UPSTREAM_URL", tts.upstream_url);
-  line("TTS_UPSTREAM_API_KEY", SecretForDisplay(tts.upstream_api_key));
-  text("TTS_UPSTREAM_MODEL", tts.upstream_model);
-  number("TTS_UPSTREAM_MAX_CONCURRENCY", tts.upstream_max_concurrency);
-  number("TTS_UPSTREAM_TIMEOUT_MS", tts.upstream_timeout_ms);
-  text("TTS_UPSTREAM_PHONEMIZE", tts.upstream_phonemize);
-  text("TTS_UPSTREAM_VOICE_NAMES", tts.upstream_voice_names);
-  out += s3.ToString();
-  out += cloudfront.ToString();
-  return out;
+  lines.Text("HOST", host);
+  lines.Number("PORT", port);
+  lines.Text("DATA_DIR", data_dir);
+  lines.Text("AUDIO_DIR", audio_dir);
+  lines.Text("PUBLIC_BASE_URL", public_base_url);
+  lines.Number("MAX_TEXT_LENGTH", max_text_length);
+  lines.Number("MAX_REQUEST_BYTES", max_request_bytes);
+  lines.Raw("SECRET_KEY", SecretForDisplay(secret_key));
+  lines.Number("ENGINE_THREADS", engine_threads);
+  lines.Number("HTTP_THREADS", http_threads);
+  lines.Text("LOG_LEVEL", log_level);
+  lines.Text("ENVIRONMENT", environment);
+  lines.Flag("KEEP_LOCAL_COPY", keep_local_copy);
+  lines.Number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
+  lines.Flag("ALLOW_ANONYMOUS", allow_anonymous);
+  lines.Text("DATABASE_URL", RedactDatabaseUrl(database_url));
+  lines.Number("DATABASE_POOL_SIZE", database_pool_size);
+  lines.Raw("METRICS_TOKEN", SecretForDisplay(metrics_token));
+  lines.Raw("SYNC_API_KEY", SecretForDisplay(sync_api_key));
+  lines.Text("SYNC_API_BASE_URL", sync_api_base_url);
+  lines.Raw("SYNC_WEBHOOK_SECRET", SecretForDisplay(sync_webhook_secret));
+  lines.Number("LIPSYNC_AUDIO_URL_EXPIRY", lipsync_audio_url_expiry);
+  lines.Number("SYNC_API_TIMEOUT_MS", sync_api_timeout_ms);
+  lines.Text("TTS_ENGINE", tts.engine);
+  lines.Text("TTS_UPSTREAM_URL", tts.upstream_url);
+  lines.Raw("TTS_UPSTREAM_API_KEY", SecretForDisplay(tts.upstream_api_key));
+  lines.Text("TTS_UPSTREAM_MODEL", tts.upstream_model);
+  lines.Number("TTS_UPSTREAM_MAX_CONCURRENCY", tts.upstream_max_concurrency);
+  lines.Number("TTS_UPSTREAM_TIMEOUT_MS", tts.upstream_timeout_ms);
+  lines.Text("TTS_UPSTREAM_PHONEMIZE", tts.upstream_phonemize);
+  lines.Text("TTS_UPSTREAM_VOICE_NAMES", tts.upstream_voice_names);
+  lines.Append(s3.ToString());
+  lines.Append(cloudfront.ToString());
+  return lines.Take();
 }
 
 Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {

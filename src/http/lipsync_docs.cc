@@ -15,6 +15,7 @@ namespace {
 
 std::vector<std::string> ChoiceNames(const std::vector<lipsync::NamedChoice>& choices) {
   std::vector<std::string> names;
+  names.reserve(choices.size());
   for (const lipsync::NamedChoice& c : choices) names.emplace_back(c.name);
   return names;
 }

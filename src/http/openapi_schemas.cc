@@ -17,9 +17,10 @@ json ExpiresAt() {
 }
 json ArrayOf(json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
 
-json Object(json properties, std::vector<std::string> required, std::string description = "") {
+json Object(json properties, const std::vector<std::string>& required,
+            std::string description = "") {
   json schema = {{"type", "object"}, {"properties", std::move(properties)}};
-  schema["required"] = std::move(required);
+  schema["required"] = required;
   if (!description.empty()) schema["description"] = std::move(description);
   return schema;
 }

@@ -45,7 +45,9 @@ TEST_F(OpenApiDocumentTest, EveryOperationHasASummaryAnExampleAndAnAnswerForEach
   std::set<std::string> operation_ids;
   for (const auto& [path, item] : document_.at("paths").items()) {
     for (const auto& [method, op] : item.items()) {
-      SCOPED_TRACE(method + " " + path);
+      std::string operation = method;
+      operation.append(" ").append(path);
+      SCOPED_TRACE(operation);
       EXPECT_FALSE(op.value("summary", "").empty());
       EXPECT_TRUE(operation_ids.insert(op.at("operationId").get<std::string>()).second);
       std::set<std::string> answered;

@@ -65,11 +65,11 @@ ParameterDoc SessionIdParam(std::map<std::string, ExampleDoc> examples) {
 
 ExampleDoc TheSession() { return {.value = kUnknownSessionId, .fixtures = {{"", "session_id"}}}; }
 
-ResponseDoc SessionNotFound(std::string example) {
+ResponseDoc SessionNotFound(const std::string& example) {
   return {.status = 404,
           .description = "No such session of the caller's (another user's is not found either).",
           .schema = SchemaRef("Error"),
-          .examples = {{std::move(example), {.value = {{"detail", "Session not found"}}}}}};
+          .examples = {{example, {.value = {{"detail", "Session not found"}}}}}};
 }
 
 }  // namespace

@@ -1,16 +1,13 @@
 // GET /docs: Swagger UI compiled into the binary, pointed at /openapi.json, driven in Debian's
 // Chromium (tests/node/api_docs_check.mjs): every operation listed, "Authorize" with a bearer
 // token, and "Try it out" answered by this server as that user.
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "tests/blackbox/blackbox_helpers.h"
 
 namespace swha::blackbox {
 namespace {
 
-const std::string kNodeDir = std::string(SWHA_SOURCE_DIR) + "/tests/node";
+const std::string kNodeDir = NodeToolsDir();
 
 TEST(ApiDocsTest, TheReferenceAndItsFilesAreServedFromTheBinary) {
   SharedServer server({});
@@ -39,15 +36,8 @@ TEST(ApiDocsTest, TheReferenceAndItsFilesAreServedFromTheBinary) {
 }
 
 TEST(ApiDocsBrowserTest, ChromiumAuthorizesAndTriesOperationsAgainstThisServer) {
-  int exit_code = -1;
-  const std::string node = testing::LastLine(testing::RunShell("command -v node", &exit_code));
-  ASSERT_EQ(exit_code, 0) << "node is not installed: run `bash scripts/install-deps.sh`";
-  const char* chromium = "/usr/bin/chromium";
-  ASSERT_EQ(access(chromium, X_OK), 0)
-      << chromium << " is missing (Debian package chromium): run `bash scripts/install-deps.sh`";
-  ASSERT_TRUE(std::filesystem::exists(kNodeDir + "/node_modules/playwright-core/package.json"))
-      << "npm's playwright-core is not installed in " << kNodeDir
-      << ": run `bash scripts/install-deps.sh` (npm ci there)";
+  std::string node;
+  ASSERT_TRUE(BrowserToolsInstalled(&node));
 
   // Anonymous callers refused: only the token given to "Authorize" gets an answer.
   SharedServer server({.env = {{"ALLOW_ANONYMOUS", "false"}}});
@@ -68,7 +58,7 @@ TEST(ApiDocsBrowserTest, ChromiumAuthorizesAndTriesOperationsAgainstThisServer) 
        {"SWHA_TOKEN", token},
        {"SWHA_USERNAME", username},
        {"SWHA_SCREENSHOT_DIR", screenshots},
-       {"SWHA_CHROMIUM", chromium}},
+       {"SWHA_CHROMIUM", kChromium}},
       kNodeDir);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   for (const char* check :

@@ -540,4 +540,26 @@ double MetricSample(const std::string& exposition, const std::string& series) {
   return 0;
 }
 
+std::string NodeToolsDir() { return std::string(SWHA_SOURCE_DIR) + "/tests/node"; }
+
+::testing::AssertionResult BrowserToolsInstalled(std::string* node) {
+  int exit_code = -1;
+  *node = testing::LastLine(testing::RunShell("command -v node", &exit_code));
+  if (exit_code != 0) {
+    return ::testing::AssertionFailure()
+           << "node is not installed: run `bash scripts/install-deps.sh`";
+  }
+  if (access(kChromium, X_OK) != 0) {
+    return ::testing::AssertionFailure() << kChromium
+                                         << " is missing (Debian package chromium): run "
+                                            "`bash scripts/install-deps.sh`";
+  }
+  if (!std::filesystem::exists(NodeToolsDir() + "/node_modules/playwright-core/package.json")) {
+    return ::testing::AssertionFailure()
+           << "npm's playwright-core is not installed in " << NodeToolsDir()
+           << ": run `bash scripts/install-deps.sh` (npm ci there)";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace swha::blackbox

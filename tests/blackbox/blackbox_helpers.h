@@ -205,4 +205,12 @@ std::string MakeSuperuserToken(const std::string& data_dir, const std::string& u
 // Downloads a local_url; returns nullopt (after ADD_FAILURE) unless the status is 200.
 std::optional<std::string> Download(httplib::Client& client, const std::string& url);
 
+// tests/node, where scripts/install-deps.sh installs the JavaScript test tools (npm ci).
+std::string NodeToolsDir();
+// Debian's Chromium, which the browser checks drive.
+inline constexpr const char* kChromium = "/usr/bin/chromium";
+// What a headless-browser check needs: node (its path in *node), kChromium and npm's
+// playwright-core in NodeToolsDir(); a failure names what is missing and how to install it.
+::testing::AssertionResult BrowserToolsInstalled(std::string* node);
+
 }  // namespace swha::blackbox

@@ -11,7 +11,7 @@
 namespace swha::blackbox {
 namespace {
 
-const std::string kNodeDir = std::string(SWHA_SOURCE_DIR) + "/tests/node";
+const std::string kNodeDir = NodeToolsDir();
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -36,7 +36,10 @@ TEST(OpenApiTest, EveryRouteIsInTheDocumentAsOpenApi31) {
   std::set<std::string> operations;
   for (const auto& [path, item] : document.at("paths").items()) {
     for (const auto& [method, op] : item.items()) {
-      operations.insert(method + " " + path);
+      std::string operation = method;
+      operation += " ";
+      operation += path;
+      operations.insert(std::move(operation));
       EXPECT_TRUE(op.contains("summary")) << method << " " << path;
       EXPECT_FALSE(op.at("responses").empty()) << method << " " << path;
     }
@@ -57,7 +60,7 @@ TEST(OpenApiTest, EveryRouteIsInTheDocumentAsOpenApi31) {
                           .at("schema")
                           .at("properties")
                           .at("format");
-  const json formats = format.at("enum");
+  const json& formats = format.at("enum");
   for (const char* name : {"wav", "mp3", "opus", "aac", "flac", "pcm"}) {
     EXPECT_NE(std::find(formats.begin(), formats.end(), name), formats.end()) << name;
   }

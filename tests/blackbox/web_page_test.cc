@@ -14,7 +14,7 @@
 namespace swha::blackbox {
 namespace {
 
-const std::string kNodeDir = std::string(SWHA_SOURCE_DIR) + "/tests/node";
+const std::string kNodeDir = NodeToolsDir();
 constexpr char kBrowserAccept[] =
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
 
@@ -189,15 +189,8 @@ std::pair<uint32_t, uint32_t> PngSize(const std::string& bytes) {
 // The whole page in Chromium. Screenshots go to a temporary directory, or with
 // SWHA_UPDATE_SCREENSHOTS=1 to docs/screenshots (committed, linked from the README).
 TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShowsErrors) {
-  int exit_code = -1;
-  const std::string node = testing::LastLine(testing::RunShell("command -v node", &exit_code));
-  ASSERT_EQ(exit_code, 0) << "node is not installed: run `bash scripts/install-deps.sh`";
-  const char* chromium = "/usr/bin/chromium";
-  ASSERT_EQ(access(chromium, X_OK), 0)
-      << chromium << " is missing (Debian package chromium): run `bash scripts/install-deps.sh`";
-  ASSERT_TRUE(std::filesystem::exists(kNodeDir + "/node_modules/playwright-core/package.json"))
-      << "npm's playwright-core is not installed in " << kNodeDir
-      << ": run `bash scripts/install-deps.sh` (npm ci there)";
+  std::string node;
+  ASSERT_TRUE(BrowserToolsInstalled(&node));
 
   // The lipsync form talks to sync.so's stand-in, which fetches the segment's audio from the
   // service at its absolute (PUBLIC_BASE_URL) address.
@@ -227,7 +220,7 @@ TEST(WebPageBrowserTest, ChromiumRegistersGeneratesPlaysHighlightsDeletesAndShow
                                 {"SWHA_SYNC_KEY", sync_key},
                                 {"SWHA_MAX_TEXT_LENGTH", std::to_string(kMaxTextLength)},
                                 {"SWHA_SCREENSHOT_DIR", screenshots},
-                                {"SWHA_CHROMIUM", chromium}},
+                                {"SWHA_CHROMIUM", kChromium}},
                                kNodeDir);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err << "\nserver log:\n"
                               << server.process().ReadLog();

@@ -6,22 +6,16 @@
 // SWHA_SCREENSHOT_DIR; prints one "ok" line per check, exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, launchChromium } from './browser.mjs';
 
 const baseUrl = process.env.SWHA_BASE_URL;
 const token = process.env.SWHA_TOKEN;
 const username = process.env.SWHA_USERNAME;
 const screenshotDir = process.env.SWHA_SCREENSHOT_DIR;
-const executablePath = process.env.SWHA_CHROMIUM || '/usr/bin/chromium';
 for (const [name, value] of Object.entries({ baseUrl, token, username, screenshotDir })) {
   assert.ok(value, `${name} is not set`);
 }
 const TIMEOUT_MS = 90_000;  // synthesis on a loaded 2-core machine
-
-async function check(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
 
 // Expands an operation, presses "Try it out", optionally replaces its JSON body, executes it,
 // and returns the live answer's status code and body text.
@@ -37,7 +31,7 @@ async function tryItOut(page, operationId, body) {
   return { status: (await status.textContent()).trim(), body: await answer.textContent() };
 }
 
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+const browser = await launchChromium();
 const pageErrors = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -5,12 +5,11 @@
 // SWHA_SCREENSHOT_DIR set; prints one "ok" line per check and exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, launchChromium } from './browser.mjs';
 
 const baseUrl = process.env.SWHA_BASE_URL;
 const maxTextLength = Number(process.env.SWHA_MAX_TEXT_LENGTH);
 const screenshotDir = process.env.SWHA_SCREENSHOT_DIR;
-const executablePath = process.env.SWHA_CHROMIUM || '/usr/bin/chromium';
 const syncKey = process.env.SWHA_SYNC_KEY;
 assert.ok(syncKey, 'SWHA_SYNC_KEY is not set');
 assert.ok(baseUrl, 'SWHA_BASE_URL is not set');
@@ -21,16 +20,8 @@ const TIMEOUT_MS = 90_000;  // synthesis on a loaded 2-core machine
 const username = `web-wendy-${process.pid}`;
 const password = 'correct-horse-42';
 
-async function check(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
-
-const browser = await chromium.launch({
-  executablePath,
-  // As root Chromium needs --no-sandbox; players may start without a click; nothing is heard.
-  args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-});
+// Players may start without a click; nothing is heard.
+const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required', '--mute-audio']);
 const pageErrors = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
