@@ -72,8 +72,8 @@ const Field kOutputFilename{.name = "output_filename",
 const Field kTemperature{.name = "temperature",
                          .type = FieldType::kNumber,
                          .description = "How expressive the motion is, from 0 to 1.",
-                         .minimum = 0,
-                         .maximum = 1,
+                         .minimum = service::kMinLipsyncTemperature,
+                         .maximum = service::kMaxLipsyncTemperature,
                          .empty_is_absent = true};
 const Field kActiveSpeakerDetection{.name = "active_speaker_detection",
                                     .type = FieldType::kBoolean,
@@ -104,7 +104,7 @@ const Field kStatusApiKey{.name = "api_key",
 const Field kTimeout{.name = "timeout",
                      .type = FieldType::kInteger,
                      .description = "Seconds to wait at most; the answer then has timed_out: true.",
-                     .default_value = kDefaultWaitTimeoutSeconds,
+                     .default_value = service::kDefaultLipsyncWaitSeconds,
                      .minimum = 0,
                      .maximum = static_cast<double>(service::kMaxLipsyncWaitSeconds),
                      .empty_is_absent = true};
@@ -112,7 +112,7 @@ const Field kPollInterval{
     .name = "poll_interval",
     .type = FieldType::kInteger,
     .description = "Seconds between looks at sync.so (a webhook ends the wait sooner).",
-    .default_value = kDefaultWaitPollIntervalSeconds,
+    .default_value = service::kDefaultLipsyncPollIntervalSeconds,
     .minimum = static_cast<double>(service::kMinLipsyncPollIntervalSeconds),
     .maximum = static_cast<double>(service::kMaxLipsyncPollIntervalSeconds),
     .empty_is_absent = true};
@@ -127,7 +127,7 @@ const Field kCursor{.name = "cursor", .description = "The next_cursor of the pag
 const Field kHoursOld{.name = "hours_old",
                       .type = FieldType::kInteger,
                       .description = "Forget the caller's finished jobs last updated longer ago.",
-                      .default_value = kDefaultCleanupHoursOld,
+                      .default_value = service::kDefaultLipsyncCleanupHours,
                       .minimum = 0,
                       .maximum = static_cast<double>(service::kMaxLipsyncCleanupHours),
                       .empty_is_absent = true};
@@ -489,31 +489,31 @@ OperationDoc LipsyncSyncModesDoc(const DocContext&) {
 }
 
 OperationDoc LipsyncCleanupDoc(const DocContext&) {
-  return {
-      .tag = "lipsync",
-      .summary = "Forget the caller's finished jobs",
-      .description = "Only jobs in a final status; the videos at sync.so stay.",
-      .access = Access::kUser,
-      .parameters = {{.in = "query",
-                      .field = fields::kHoursOld,
-                      .examples = {{"day_old", {.value = fields::kDefaultCleanupHoursOld}},
-                                   {"negative", {.summary = "Below 0", .value = -1}}}}},
-      .responses = {{.status = 200,
-                     .description = "How many jobs were forgotten.",
-                     .schema = {{"type", "object"},
-                                {"properties",
-                                 {{"message", {{"type", "string"}}},
-                                  {"cleaned_jobs", {{"type", "integer"}}}}},
-                                {"required", {"message", "cleaned_jobs"}}},
-                     .examples = {{"day_old",
-                                   {.value = {{"message", "Cleaned up finished jobs older than " +
-                                                              Str(fields::kDefaultCleanupHoursOld) +
-                                                              " hours"},
-                                              {"cleaned_jobs", 0}}}}}},
-                    Invalid({{"negative",
-                              {.value = FieldError("query", "hours_old",
-                                                   "must be between 0 and " +
-                                                       Str(service::kMaxLipsyncCleanupHours))}}})}};
+  return {.tag = "lipsync",
+          .summary = "Forget the caller's finished jobs",
+          .description = "Only jobs in a final status; the videos at sync.so stay.",
+          .access = Access::kUser,
+          .parameters = {{.in = "query",
+                          .field = fields::kHoursOld,
+                          .examples = {{"day_old", {.value = service::kDefaultLipsyncCleanupHours}},
+                                       {"negative", {.summary = "Below 0", .value = -1}}}}},
+          .responses = {
+              {.status = 200,
+               .description = "How many jobs were forgotten.",
+               .schema = {{"type", "object"},
+                          {"properties",
+                           {{"message", {{"type", "string"}}},
+                            {"cleaned_jobs", {{"type", "integer"}}}}},
+                          {"required", {"message", "cleaned_jobs"}}},
+               .examples = {{"day_old",
+                             {.value = {{"message", "Cleaned up finished jobs older than " +
+                                                        Str(service::kDefaultLipsyncCleanupHours) +
+                                                        " hours"},
+                                        {"cleaned_jobs", 0}}}}}},
+              Invalid({{"negative",
+                        {.value = FieldError("query", "hours_old",
+                                             "must be between 0 and " +
+                                                 Str(service::kMaxLipsyncCleanupHours))}}})}};
 }
 
 OperationDoc LipsyncWebhookDoc(const DocContext&) {

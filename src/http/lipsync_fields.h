@@ -8,11 +8,6 @@
 
 namespace swha::http::lipsync_fields {
 
-// The original's defaults for the query values of wait and cleanup.
-inline constexpr int64_t kDefaultWaitTimeoutSeconds = 300;
-inline constexpr int64_t kDefaultWaitPollIntervalSeconds = 10;
-inline constexpr int64_t kDefaultCleanupHoursOld = 24;
-
 // POST /create (a JSON body); create-from-tts reads the same from its query string, but for
 // the audio URL's name and segment_index's type message.
 extern const Field kVideoUrl;

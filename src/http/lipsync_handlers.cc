@@ -201,9 +201,10 @@ Response HandleLipsyncWait(const ApiContext& ctx, const Request& req) {
   if (!caller.ok()) return ErrorResponse(caller.status());
   FieldErrors errors("query");
   FieldReader reader(req.query, &errors);
-  const int64_t timeout = reader.Int(fields::kTimeout).value_or(fields::kDefaultWaitTimeoutSeconds);
+  const int64_t timeout =
+      reader.Int(fields::kTimeout).value_or(service::kDefaultLipsyncWaitSeconds);
   const int64_t interval =
-      reader.Int(fields::kPollInterval).value_or(fields::kDefaultWaitPollIntervalSeconds);
+      reader.Int(fields::kPollInterval).value_or(service::kDefaultLipsyncPollIntervalSeconds);
   if (!errors.empty()) return errors.ToResponse();
   auto waited = ctx.lipsync->Wait(*caller, req.path_params.at(fields::kJobId.name), timeout,
                                   interval, QueryText(req, fields::kStatusApiKey));
@@ -257,7 +258,7 @@ Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req) {
   FieldErrors errors("query");
   const int64_t hours = FieldReader(req.query, &errors)
                             .Int(fields::kHoursOld)
-                            .value_or(fields::kDefaultCleanupHoursOld);
+                            .value_or(service::kDefaultLipsyncCleanupHours);
   if (!errors.empty()) return errors.ToResponse();
   auto cleaned = ctx.lipsync->Cleanup(*caller, hours);
   if (!cleaned.ok()) return ErrorFromStatus(cleaned.status(), "query");

@@ -192,7 +192,8 @@ std::vector<Status> ValidateLipsyncRequest(const LipsyncCreateRequest& r) {
     errors.push_back(
         Status::InvalidField("sync_mode", "must be one of " + Names(lipsync::SyncModes())));
   }
-  if (r.temperature && !(*r.temperature >= 0.0 && *r.temperature <= 1.0)) {
+  if (r.temperature &&
+      !(*r.temperature >= kMinLipsyncTemperature && *r.temperature <= kMaxLipsyncTemperature)) {
     errors.push_back(Status::InvalidField("temperature", "must be between 0 and 1"));
   }
   if (r.output_filename) {

@@ -17,6 +17,9 @@ namespace swha::service {
 
 // The longest video or audio URL accepted (presigned URLs run to about 1.5 KB).
 inline constexpr size_t kMaxLipsyncUrlLength = 8192;
+// sync.so's temperature range.
+inline constexpr double kMinLipsyncTemperature = 0.0;
+inline constexpr double kMaxLipsyncTemperature = 1.0;
 // LIPSYNC_AUDIO_URL_EXPIRY's default: long enough for the provider's queue.
 inline constexpr int64_t kDefaultLipsyncAudioUrlExpirySeconds = 86400;
 

@@ -27,6 +27,10 @@ inline constexpr int kDefaultLipsyncPageSize = 20;
 inline constexpr int kMaxLipsyncPageSize = 100;
 // The longest a wait may be asked to last, and the range of its poll interval.
 inline constexpr int64_t kMaxLipsyncWaitSeconds = 3600;
+// The original's defaults for wait's timeout and poll_interval, and cleanup's hours_old.
+inline constexpr int64_t kDefaultLipsyncWaitSeconds = 300;
+inline constexpr int64_t kDefaultLipsyncPollIntervalSeconds = 10;
+inline constexpr int64_t kDefaultLipsyncCleanupHours = 24;
 inline constexpr int64_t kMinLipsyncPollIntervalSeconds = 1;
 inline constexpr int64_t kMaxLipsyncPollIntervalSeconds = 300;
 // The oldest cleanup cutoff accepted, in hours (a century).
