@@ -6,7 +6,7 @@
 // SWHA_SCREENSHOT_DIR; prints one "ok" line per check, exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { check, launchChromium } from './browser.mjs';
+import { check, launchChromium, openPage } from './browser.mjs';
 
 const baseUrl = process.env.SWHA_BASE_URL;
 const token = process.env.SWHA_TOKEN;
@@ -32,12 +32,8 @@ async function tryItOut(page, operationId, body) {
 }
 
 const browser = await launchChromium();
-const pageErrors = [];
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(TIMEOUT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const { page, pageErrors } = await openPage(browser, TIMEOUT_MS);
   const offSite = [];
   page.on('request', (r) => {
     if (!r.url().startsWith(baseUrl) && !r.url().startsWith('data:')) offSite.push(r.url());

@@ -14,3 +14,13 @@ export async function check(name, fn) {
   await fn();
   console.log(`ok ${name}`);
 }
+
+// A page at 1280x800 (the wide screenshot's size) whose script errors collect in `pageErrors`.
+export async function openPage(browser, timeoutMs) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(timeoutMs);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return { context, page, pageErrors };
+}

@@ -5,7 +5,7 @@
 // SWHA_SCREENSHOT_DIR set; prints one "ok" line per check and exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { check, launchChromium } from './browser.mjs';
+import { check, launchChromium, openPage } from './browser.mjs';
 
 const baseUrl = process.env.SWHA_BASE_URL;
 const maxTextLength = Number(process.env.SWHA_MAX_TEXT_LENGTH);
@@ -22,12 +22,8 @@ const password = 'correct-horse-42';
 
 // Players may start without a click; nothing is heard.
 const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required', '--mute-audio']);
-const pageErrors = [];
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(TIMEOUT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const { page, pageErrors } = await openPage(browser, TIMEOUT_MS);
   const failedResponses = [];
   page.on('response', (r) => {
     if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`);
