@@ -447,45 +447,32 @@ OperationDoc LipsyncJobsDoc(const DocContext&) {
                              "must be between 1 and " + Str(service::kMaxLipsyncPageSize))}}})}};
 }
 
-namespace {
-
-json ChoicesExample(const std::vector<lipsync::NamedChoice>& choices, const char* list_name) {
-  json names = json::array();
-  json descriptions = json::object();
-  for (const lipsync::NamedChoice& c : choices) {
-    names.push_back(c.name);
-    descriptions[std::string(c.name)] = c.description;
-  }
-  return {{list_name, names},
-          {"total_count", choices.size()},
-          {"descriptions", descriptions},
-          {"default", choices.front().name}};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 OperationDoc LipsyncModelsDoc(const DocContext&) {
-  return {.tag = "lipsync",
-          .summary = "sync.so's models",
-          .access = Access::kUser,
-          .responses = {
-              {.status = 200,
-               .description = "The models, the default first.",
-               .schema = SchemaRef("LipsyncModels"),
-               .examples = {{"default", {.value = ChoicesExample(lipsync::Models(), "models")}}}}}};
+  return {
+      .tag = "lipsync",
+      .summary = "sync.so's models",
+      .access = Access::kUser,
+      .responses = {{.status = 200,
+                     .description = "The models, the default first.",
+                     .schema = SchemaRef("LipsyncModels"),
+                     .examples = {{"default",
+                                   {.value = fields::ChoicesJson(lipsync::Models(), "models")}}}}}};
 }
 
 OperationDoc LipsyncSyncModesDoc(const DocContext&) {
-  return {.tag = "lipsync",
-          .summary = "sync.so's sync modes",
-          .description = "What to do when the audio and the video differ in length.",
-          .access = Access::kUser,
-          .responses = {
-              {.status = 200,
-               .description = "The sync modes, the default first.",
-               .schema = SchemaRef("LipsyncSyncModes"),
-               .examples = {
-                   {"default", {.value = ChoicesExample(lipsync::SyncModes(), "sync_modes")}}}}}};
+  return {
+      .tag = "lipsync",
+      .summary = "sync.so's sync modes",
+      .description = "What to do when the audio and the video differ in length.",
+      .access = Access::kUser,
+      .responses = {
+          {.status = 200,
+           .description = "The sync modes, the default first.",
+           .schema = SchemaRef("LipsyncSyncModes"),
+           .examples = {
+               {"default", {.value = fields::ChoicesJson(lipsync::SyncModes(), "sync_modes")}}}}}};
 }
 
 OperationDoc LipsyncCleanupDoc(const DocContext&) {

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "http/fields.h"
+#include "lipsync/provider.h"
 
 namespace swha::http::lipsync_fields {
 
@@ -34,5 +37,9 @@ extern const Field kHoursOld;
 // webhook
 extern const Field kWebhookJobId;   // query
 extern const Field kSyncSignature;  // header
+
+// GET /lipsync/models and /sync-modes' answer, {list_name: [...], total_count, descriptions,
+// default}: also their documented example (lipsync_handlers.cc).
+nlohmann::json ChoicesJson(const std::vector<lipsync::NamedChoice>& choices, const char* list_name);
 
 }  // namespace swha::http::lipsync_fields

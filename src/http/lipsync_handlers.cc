@@ -87,19 +87,6 @@ Response Create(const ApiContext& ctx, const service::Principal& caller,
   return Response::Json(200, CreatedJson(*job, message));
 }
 
-json ChoicesJson(const std::vector<lipsync::NamedChoice>& choices, const char* list_name) {
-  json names = json::array();
-  json descriptions = json::object();
-  for (const auto& c : choices) {
-    names.push_back(c.name);
-    descriptions[std::string(c.name)] = c.description;
-  }
-  return {{list_name, names},
-          {"total_count", choices.size()},
-          {"descriptions", descriptions},
-          {"default", choices.front().name}};
-}
-
 // In a query string, "name=" is the original's way of leaving an optional text out.
 std::optional<std::string> NonEmpty(std::optional<std::string> v) {
   if (v && v->empty()) return std::nullopt;
@@ -243,13 +230,13 @@ Response HandleLipsyncJobs(const ApiContext& ctx, const Request& req) {
 Response HandleLipsyncModels(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  return Response::Json(200, ChoicesJson(lipsync::Models(), "models"));
+  return Response::Json(200, fields::ChoicesJson(lipsync::Models(), "models"));
 }
 
 Response HandleLipsyncSyncModes(const ApiContext& ctx, const Request& req) {
   auto caller = Caller(ctx, req, /*require_user=*/true);
   if (!caller.ok()) return ErrorResponse(caller.status());
-  return Response::Json(200, ChoicesJson(lipsync::SyncModes(), "sync_modes"));
+  return Response::Json(200, fields::ChoicesJson(lipsync::SyncModes(), "sync_modes"));
 }
 
 Response HandleLipsyncCleanup(const ApiContext& ctx, const Request& req) {
@@ -277,6 +264,20 @@ Response HandleLipsyncWebhook(const ApiContext& ctx, const Request& req) {
   // recorded yet.
   if (!applied.ok()) return ErrorResponse(applied.status());
   return Response::Json(200, {{"received", true}, {"status", PublicStatus(applied->status)}});
+}
+
+nlohmann::json lipsync_fields::ChoicesJson(const std::vector<lipsync::NamedChoice>& choices,
+                                           const char* list_name) {
+  json names = json::array();
+  json descriptions = json::object();
+  for (const auto& c : choices) {
+    names.push_back(c.name);
+    descriptions[std::string(c.name)] = c.description;
+  }
+  return {{list_name, names},
+          {"total_count", choices.size()},
+          {"descriptions", descriptions},
+          {"default", choices.front().name}};
 }
 
 }  // namespace swha::http
