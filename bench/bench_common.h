@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -51,6 +52,21 @@ double Median(std::vector<double> v);
 double Percentile(std::vector<double> v, double p);
 double MsSince(SteadyClock::time_point start);
 
+// Calls `fn` in batches until at least `seconds` have passed; returns calls per second.
+template <typename Fn>
+double CallsPerSecond(const Fn& fn, double seconds) {
+  constexpr int kBatch = 256;
+  int64_t calls = 0;
+  const auto start = SteadyClock::now();
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < kBatch; ++i) fn();
+    calls += kBatch;
+    elapsed = MsSince(start) / 1000.0;
+  } while (elapsed < seconds);
+  return static_cast<double>(calls) / elapsed;
+}
+
 // One row of the summary table: benchmark, metric, measured value, target, verdict.
 void Summary(const std::string& bench, const std::string& metric, const std::string& value,
              const std::string& target = "-", const std::string& verdict = "-");
@@ -95,6 +111,15 @@ std::map<std::string, long> ProcessMemoryKiB(pid_t pid);
 // The S3 benchmarks (s3_bench.cc).
 int RunPresign(const Args& args);
 int RunS3Upload(const Args& args);
+// A presigned GET URL (path style) on one thread against its floor, SHA-256 of the canonical
+// request + HMAC of the string to sign (s3_bench.cc); microseconds per URL, medians of rounds.
+struct PresignVsFloor {
+  double ours_us = 0;
+  double floor_us = 0;
+};
+PresignVsFloor MeasurePresignVsFloor(int rounds, double seconds);
+// limits_bench.cc: every hot path against its limit, in one run.
+int RunLimits(const Args& args);
 // The accounts-and-catalog benchmarks (catalog_bench.cc), by args.command.
 int RunCatalogBenchmark(const Args& args);
 // lipsync_bench.cc

@@ -64,6 +64,22 @@ void UnregisterForDie(testing::PgServer* server) {
   std::erase(databases, server);
 }
 
+std::map<std::string, std::string> S3ServerEnvOrDie() {
+  std::map<std::string, std::string> env = {{"USE_S3_STORAGE", "true"}};
+  for (const char* name :
+       {"S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET_NAME"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+      Die(
+          fmt::format("this benchmark needs {} (and the gateway's other S3 variables); "
+                      "bench/run.sh starts a gateway and sets them",
+                      name));
+    }
+    env[name] = value;
+  }
+  return env;
+}
+
 std::string GenerateBody(const std::string& text) { return nlohmann::json{{"text", text}}.dump(); }
 
 ApiClient::ApiClient(int port) : http_("127.0.0.1", port) {

@@ -41,6 +41,10 @@ void UnregisterForDie(testing::PgServer* server);
 
 std::string GenerateBody(const std::string& text);
 
+// The environment of a server that stores audio in the gateway bench/run.sh started (its S3_*
+// variables, taken from this process's environment); dies when one is missing.
+std::map<std::string, std::string> S3ServerEnvOrDie();
+
 // One request as the load sends it.
 struct BenchRequest {
   std::string method = "POST";  // POST (JSON body) or GET

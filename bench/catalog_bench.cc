@@ -209,21 +209,6 @@ int RunCatalogGenerate(const Args& args) {
 // ---------------------------------------------------------------------------------------------
 // session-get
 
-std::map<std::string, std::string> GatewayEnvOrDie() {
-  std::map<std::string, std::string> env = {{"USE_S3_STORAGE", "true"}};
-  for (const char* name :
-       {"S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET_NAME"}) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-      Die(
-          fmt::format("this benchmark needs {} (and the gateway's other S3 variables); "
-                      "bench/run.sh starts a gateway and sets them",
-                      name));
-    }
-    env[name] = value;
-  }
-  return env;
-}
 
 int RunSessionGet(const Args& args) {
   const int requests = OrDefault(args.requests, 2000);
@@ -235,7 +220,7 @@ int RunSessionGet(const Args& args) {
       "GET /health, {} clients, {} requests per run x {} rounds\n",
       kSegments, kClients, requests, rounds);
   PrintLoad("at start");
-  const std::map<std::string, std::string> s3_env = GatewayEnvOrDie();
+  const std::map<std::string, std::string> s3_env = S3ServerEnvOrDie();
   BenchPostgres postgres;
   std::string text;
   for (int i = 0; i < kSegments; ++i)
@@ -312,7 +297,7 @@ int RunBatchPresign(const Args& args) {
       "from the presign cache) vs. S3Client::PresignGet on the same keys\n",
       kKeys, kSessions, kSegments, requests, rounds);
   PrintLoad("at start");
-  const std::map<std::string, std::string> s3_env = GatewayEnvOrDie();
+  const std::map<std::string, std::string> s3_env = S3ServerEnvOrDie();
   RunningServer server(args, s3_env);
   const std::string jwt = SignUpOrDie(server.port(), "bench-presign");
   std::string text;

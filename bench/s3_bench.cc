@@ -67,21 +67,6 @@ void Consume(const std::string& s) {
   sink = sink * 31 + s.size() + static_cast<unsigned char>(s.empty() ? 0 : s[s.size() / 2]);
 }
 
-// Calls `fn` in batches until at least `seconds` have passed; returns calls per second.
-template <typename Fn>
-double CallsPerSecond(const Fn& fn, double seconds) {
-  constexpr int kBatch = 256;
-  int64_t calls = 0;
-  const auto start = SteadyClock::now();
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < kBatch; ++i) fn();
-    calls += kBatch;
-    elapsed = MsSince(start) / 1000.0;
-  } while (elapsed < seconds);
-  return static_cast<double>(calls) / elapsed;
-}
-
 std::unique_ptr<storage::S3Client> PresignClient(const std::string& endpoint,
                                                  const std::string& style,
                                                  storage::HttpTransport* transport) {
@@ -151,6 +136,42 @@ double ChildrenCpuSeconds() {
 // SHA-256 compression calls for a message of `bytes` (padding included).
 int Sha256Blocks(size_t bytes) { return static_cast<int>((bytes + 8) / 64 + 1); }
 
+// The floor of one presigned URL: what it cannot avoid, given the signing key (cached by our
+// signer; botocore derives it anew for every URL): SHA-256 of the canonical request, then
+// HMAC-SHA256 of the string to sign, through the same crypto:: calls the signer makes.
+class PresignFloor {
+ public:
+  PresignFloor(const storage::S3Client& client, const std::string& key)
+      : signer_({kExampleAccessKey, kExampleSecretKey, ""}, "us-east-1") {
+    storage::SigningRequest request;
+    request.method = "GET";
+    request.host = client.host();
+    request.path = client.ObjectPath(key);
+    storage::SignatureTrace trace;
+    Must(signer_.PresignQuery(request, Clock::Real()->NowUnixSeconds(), kPresignExpiry, &trace),
+         "PresignQuery");
+    canonical_ = trace.canonical_request;
+    to_sign_ = trace.string_to_sign;
+    // "AWS4-HMAC-SHA256\n" and then the request time, whose first 8 characters are the date.
+    signing_key_ = signer_.SigningKey(to_sign_.substr(17, 8));
+  }
+  void Call() const {
+    Consume(crypto::Sha256(canonical_));
+    Consume(crypto::HmacSha256(signing_key_, to_sign_));
+  }
+  // SHA-256 compressions per URL: SHA-256(canonical) + HMAC's inner (key block + string) and
+  // outer (key block + inner digest) hashes.
+  int Blocks() const { return Sha256Blocks(canonical_.size()) + Sha256Blocks(64 + to_sign_.size()) + 2; }
+  const std::string& canonical_request() const { return canonical_; }
+  const std::string& string_to_sign() const { return to_sign_; }
+
+ private:
+  storage::SigV4Signer signer_;
+  std::string canonical_;
+  std::string to_sign_;
+  std::string signing_key_;
+};
+
 }  // namespace
 
 int RunPresign(const Args& args) {
@@ -202,24 +223,8 @@ int RunPresign(const Args& args) {
                                                (SelfCpuSeconds() + ChildrenCpuSeconds() - mine0)) /
                              (MsSince(start) / 1000.0);
 
-  // The floor: what one URL cannot avoid, given the signing key (cached by our signer; botocore
-  // derives it anew for every URL): SHA-256 of the canonical request, then HMAC-SHA256 of the
-  // string to sign, through the same crypto:: calls the signer makes.
-  const storage::SigV4Signer signer({kExampleAccessKey, kExampleSecretKey, ""}, "us-east-1");
-  storage::SigningRequest request;
-  request.method = "GET";
-  request.host = styles[0].client->host();
-  request.path = styles[0].client->ObjectPath(key);
-  storage::SignatureTrace trace;
-  Must(signer.PresignQuery(request, Clock::Real()->NowUnixSeconds(), kPresignExpiry, &trace),
-       "PresignQuery");
-  const std::string signing_key = signer.SigningKey(trace.string_to_sign.substr(17, 8));
-  const std::string& canonical = trace.canonical_request;
-  const std::string& to_sign = trace.string_to_sign;
-  auto floor_call = [&] {
-    Consume(crypto::Sha256(canonical));
-    Consume(crypto::HmacSha256(signing_key, to_sign));
-  };
+  const PresignFloor floor(*styles[0].client, key);
+  auto floor_call = [&] { floor.Call(); };
   auto derive_key = [&] {  // the 4-HMAC chain botocore runs for every URL
     std::string k = crypto::HmacSha256(std::string("AWS4") + kExampleSecretKey, "20261124");
     k = crypto::HmacSha256(k, "us-east-1");
@@ -236,9 +241,7 @@ int RunPresign(const Args& args) {
     derive_rates.push_back(CallsPerSecond(derive_key, seconds / 2));
     bulk_mib.push_back(CallsPerSecond([&] { Consume(crypto::Sha256(mebibyte)); }, seconds / 4));
   }
-  // Compressions per URL: SHA-256(canonical) + HMAC's inner (key block + string) and outer
-  // (key block + inner digest) hashes.
-  const int blocks = Sha256Blocks(canonical.size()) + Sha256Blocks(64 + to_sign.size()) + 2;
+  const int blocks = floor.Blocks();
   const double block_us = 1e6 / (Median(bulk_mib) * (1 << 20) / 64.0);
 
   const std::string url_path = Must(styles[0].client->PresignGet(key, kPresignExpiry), "url");
@@ -249,7 +252,7 @@ int RunPresign(const Args& args) {
       url_path, boto.example["path"], url_virtual, boto.example["virtual"]);
   fmt::print(
       "   canonical request {} bytes, string to sign {} bytes: {} SHA-256 compressions per URL\n",
-      canonical.size(), to_sign.size(), blocks);
+      floor.canonical_request().size(), floor.string_to_sign().size(), blocks);
 
   const double floor_us = 1e6 / Median(floor_rates);
   const double derive_us = 1e6 / Median(derive_rates);
@@ -284,6 +287,23 @@ int RunPresign(const Args& args) {
           fmt::format("{:.2f}", derive_us));
   Summary("presign", "other processes' load, cores", fmt::format("{:.2f}", other_cores));
   return 0;
+}
+
+PresignVsFloor MeasurePresignVsFloor(int rounds, double seconds) {
+  auto transport = storage::CreateCurlTransport();  // required by S3Client; never used here
+  const auto client = PresignClient(kPathStyleEndpoint, "path", transport.get());
+  const std::string key = storage::S3AudioStore::ObjectKey(
+      "anonymous", storage::NewSessionId(*Clock::Real(), "anonymous"), "segment_000.wav");
+  const PresignFloor floor(*client, key);
+  auto presign = [&] { Consume(Must(client->PresignGet(key, kPresignExpiry), "PresignGet")); };
+  for (int i = 0; i < 2000; ++i) presign();  // warm-up
+  std::vector<double> ours;
+  std::vector<double> floors;
+  for (int r = 0; r < rounds; ++r) {  // alternating, so both meet the same machine
+    ours.push_back(CallsPerSecond(presign, seconds));
+    floors.push_back(CallsPerSecond([&] { floor.Call(); }, seconds));
+  }
+  return {.ours_us = 1e6 / Median(ours), .floor_us = 1e6 / Median(floors)};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 //                               starts one)
 //   swha_bench auth-cost, catalog-generate, session-get: accounts and the catalog
 //                               (catalog_bench.cc)
+//   swha_bench limits           every hot path against its limit in one run (limits_bench.cc)
 //
 // Options: --requests N (per measured run), --rounds N, --text "...", --server-env KEY=VALUE
 // (repeatable; extra environment for the server, e.g. HTTP_THREADS or LD_PRELOAD for what-if
@@ -492,7 +493,7 @@ void Usage() {
       stderr,
       "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
       "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost|"
-      "speech-stream|upstream-segments "
+      "speech-stream|upstream-segments|limits "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -546,6 +547,7 @@ int Main(int argc, char** argv) {
       {"metrics-cost", RunMetricsBenchmark},
       {"speech-stream", RunSpeechStreamBenchmark},
       {"upstream-segments", RunUpstreamSegmentsBenchmark},
+      {"limits", RunLimits},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);

@@ -1,0 +1,265 @@
+// swha_bench limits: every hot path against its physical limit, side by side in one run
+// (docs/performance.md, "Limits").
+//
+//   engine     the in-process Synthesizer (synthesis + phonemes of one sentence, what a
+//              request costs at the least), one engine thread per core, 1 and <cores> callers
+//   local      POST /api/v1/tts/generate, local storage, at 1, 2 and 8 clients, against the
+//              engine at min(clients, cores) callers
+//   put        bare signed PutObjects of the same WAV with the project's S3Client (connection
+//              reuse) against the gateway, at 1, 2 and 8 clients
+//   s3         POST /api/v1/tts/generate with S3 storage (KEEP_LOCAL_COPY=false) at 1, 2 and 8
+//              clients, against the combined limit 1 / (1/engine + 1/put): each request must
+//              both synthesize and upload, and both use the same cores
+//   presign    S3Client::PresignGet against SHA-256 + HMAC, the crypto it cannot avoid
+//
+// Every phase runs once per round, in the same order, so a busy moment of the machine hits
+// each of them; medians over rounds are reported. The S3 phases need the gateway's S3_*
+// variables (bench/run.sh starts one); without them they are left out and the run says so.
+#include <spdlog/fmt/fmt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <latch>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/encoder.h"
+#include "bench/bench_common.h"
+#include "bench/bench_server.h"
+#include "storage/http_transport.h"
+#include "storage/s3_client.h"
+#include "tts/engine.h"
+#include "tts/synthesizer.h"
+#include "util/clock.h"
+
+namespace swha::bench {
+namespace {
+
+constexpr const char* kSentence =
+    "The quick brown fox jumps over the lazy dog near the river bank.";
+constexpr std::array<int, 3> kClientLevels = {1, 2, 8};
+constexpr double kPathTarget = 0.9;     // each path at >= 0.9x its limit
+constexpr double kOverheadTarget = 1.10;  // HTTP generate / synthesizer at one client
+constexpr double kP50SlackMs = 1.0;     // S3 p50 at 1 client within 1 ms of synthesis + PUT
+constexpr double kPresignTarget = 1.5;  // presign / crypto floor
+
+// A closed loop: `threads` threads share `calls` calls of `call(thread)` (a common counter),
+// after `warmup` unmeasured calls each.
+struct LoopResult {
+  double per_second = 0;
+  std::vector<double> latency_ms;
+};
+
+LoopResult ClosedLoop(int threads, int calls, int warmup, const std::function<void(int)>& call) {
+  std::atomic<int> next{0};
+  std::vector<std::vector<double>> latencies(static_cast<size_t>(threads));
+  std::latch warm(threads);
+  std::latch go(1);
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < warmup; ++i) call(t);
+      warm.count_down();
+      go.wait();
+      std::vector<double>& mine = latencies[static_cast<size_t>(t)];
+      while (next.fetch_add(1) < calls) {
+        const auto start = SteadyClock::now();
+        call(t);
+        mine.push_back(MsSince(start));
+      }
+    });
+  }
+  warm.wait();
+  const auto start = SteadyClock::now();
+  go.count_down();
+  for (std::thread& t : pool) t.join();
+  LoopResult out;
+  out.per_second = calls / (MsSince(start) / 1000.0);
+  for (auto& v : latencies) out.latency_ms.insert(out.latency_ms.end(), v.begin(), v.end());
+  return out;
+}
+
+// Per phase and level, one rate and one p50 per round.
+struct Series {
+  std::vector<double> rates;
+  std::vector<double> p50s;
+  void Add(double rate, const std::vector<double>& latency_ms) {
+    rates.push_back(rate);
+    p50s.push_back(Percentile(latency_ms, 50));
+  }
+  double Rate() const { return Median(rates); }
+  double P50() const { return Median(p50s); }
+};
+
+// The limit of a request that does one `a` and one `b` on the same cores.
+double Combined(double a_per_second, double b_per_second) {
+  return 1.0 / (1.0 / a_per_second + 1.0 / b_per_second);
+}
+
+bool HaveGateway() {
+  const char* endpoint = std::getenv("S3_ENDPOINT_URL");
+  return endpoint != nullptr && *endpoint != '\0';
+}
+
+std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport) {
+  const std::map<std::string, std::string> env = S3ServerEnvOrDie();
+  storage::S3ClientConfig config;
+  config.endpoint_url = env.at("S3_ENDPOINT_URL");
+  config.bucket = env.at("S3_BUCKET_NAME");
+  config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
+  config.addressing_style = "path";
+  return Must(storage::S3Client::Create(config, transport, Clock::Real()), "S3 client");
+}
+
+std::string Level(int clients) { return fmt::format("{} client{}", clients, clients == 1 ? "" : "s"); }
+
+}  // namespace
+
+int RunLimits(const Args& args) {
+  const int calls = OrDefault(args.requests, 600);  // per phase, level and round
+  const int rounds = OrDefault(args.rounds, 3);
+  const std::string text = args.text.empty() ? kSentence : args.text;
+  const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const bool with_s3 = HaveGateway();
+  fmt::print(
+      "== limits: each path against its limit, {} calls per phase and level x {} rounds "
+      "(medians), {} cores\n   text: \"{}\"\n{}",
+      calls, rounds, cores, text,
+      with_s3 ? "" : "   no S3_ENDPOINT_URL: the put and s3 phases are left out\n");
+  PrintLoad("at start");
+
+  auto engine = Must(tts::CreateEngine({.threads = cores}), "espeak engine");
+  const tts::Synthesizer synthesizer(engine.get());
+  tts::SynthesisRequest request;
+  request.text = text;
+  // The object the S3 phases store: the very WAV the server makes of the sentence.
+  const auto first = Must(synthesizer.Synthesize(request), "synthesizer");
+  if (first.size() != 1) Die("the text must be one segment");
+  const std::string wav = Must(
+      audio::EncodeAudio(audio::AudioFormat::kWav, first[0].pcm.samples, first[0].pcm.sample_rate),
+      "WAV");
+  const std::string body = GenerateBody(text);
+
+  RunningServer local(args, {});
+  std::unique_ptr<storage::HttpTransport> transport;
+  std::unique_ptr<storage::S3Client> s3;
+  std::unique_ptr<RunningServer> s3_server;
+  if (with_s3) {
+    transport = storage::CreateCurlTransport();
+    s3 = GatewayClient(transport.get());
+    std::map<std::string, std::string> env = S3ServerEnvOrDie();
+    env["KEEP_LOCAL_COPY"] = "false";
+    s3_server = std::make_unique<RunningServer>(args, env);
+  }
+  const std::string put_prefix = fmt::format("bench-limits/{}/", getpid());
+  std::atomic<int> put_counter{0};
+
+  std::map<int, Series> engine_series;  // by callers
+  std::map<int, Series> local_series;   // by clients
+  std::map<int, Series> put_series;
+  std::map<int, Series> s3_series;
+  const OtherLoadMeter others(
+      s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()} : std::vector<pid_t>{local.pid()});
+  for (int r = 0; r < rounds; ++r) {
+    for (int callers : {1, cores}) {
+      const LoopResult e = ClosedLoop(callers, calls, 5, [&](int) {
+        if (!synthesizer.Synthesize(request).ok()) Die("synthesizer failed");
+      });
+      engine_series[callers].Add(e.per_second, e.latency_ms);
+    }
+    for (int clients : kClientLevels) {
+      const LoadResult l = RunLoad(local, clients, calls, body, 5);
+      DieOnFailures(l);
+      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms);
+    }
+    if (!with_s3) continue;
+    for (int clients : kClientLevels) {
+      const LoopResult p = ClosedLoop(clients, calls, 3, [&](int) {
+        const std::string key = put_prefix + std::to_string(put_counter.fetch_add(1)) + ".wav";
+        if (Status s = s3->PutObject(key, wav, "audio/wav"); !s.ok()) Die("PUT: " + s.ToString());
+      });
+      put_series[clients].Add(p.per_second, p.latency_ms);
+      const LoadResult g = RunLoad(*s3_server, clients, calls, body, 3);
+      DieOnFailures(g);
+      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms);
+    }
+    fmt::print("   round {} of {} done\n", r + 1, rounds);
+  }
+  const double other_cores = others.OtherCores();
+  const PresignVsFloor presign = MeasurePresignVsFloor(rounds, 1.0);
+
+  auto engine_at = [&](int clients) { return engine_series.at(std::min(clients, cores)); };
+  fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7}\n", "path", "per s", "p50 ms", "limit/s",
+             "ratio");
+  auto line = [&](const std::string& name, const Series& s, double limit) {
+    fmt::print("   {:<34} {:>9.1f} {:>9.2f} {:>10.1f} {:>6.2f}x\n", name, s.Rate(), s.P50(), limit,
+               s.Rate() / limit);
+  };
+  for (const auto& [callers, s] : engine_series) {
+    line(fmt::format("engine, {} caller(s)", callers), s, s.Rate());
+    Summary("limits", fmt::format("engine, {} caller(s): calls/s, p50 ms", callers),
+            fmt::format("{:.1f}, {:.2f}", s.Rate(), s.P50()));
+  }
+  for (int clients : kClientLevels) {
+    const Series& s = local_series.at(clients);
+    const double limit = engine_at(clients).Rate();
+    line(fmt::format("generate local, {}", Level(clients)), s, limit);
+    const double ratio = s.Rate() / limit;
+    Summary("limits", fmt::format("generate local, {}: req/s / engine", Level(clients)),
+            fmt::format("{:.2f}x ({:.0f} / {:.0f})", ratio, s.Rate(), limit),
+            clients == cores ? fmt::format(">= {:.2f}x", kPathTarget) : "-",
+            clients == cores ? Verdict(ratio >= kPathTarget) : "-");
+  }
+  // One client: the time of a request against the time of its synthesis alone.
+  const double overhead = local_series.at(1).P50() / engine_series.at(1).P50();
+  Summary("limits", "generate local p50 / synthesizer p50, 1 client",
+          fmt::format("{:.2f}x ({:.2f} / {:.2f} ms)", overhead, local_series.at(1).P50(),
+                      engine_series.at(1).P50()),
+          fmt::format("<= {:.2f}x", kOverheadTarget), Verdict(overhead <= kOverheadTarget));
+  if (with_s3) {
+    for (int clients : kClientLevels) {
+      const Series& p = put_series.at(clients);
+      line(fmt::format("bare signed PUT, {}", Level(clients)), p, p.Rate());
+      Summary("limits", fmt::format("bare signed PUT, {}: PUT/s, p50 ms", Level(clients)),
+              fmt::format("{:.1f}, {:.2f}", p.Rate(), p.P50()));
+    }
+    for (int clients : kClientLevels) {
+      const Series& s = s3_series.at(clients);
+      const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
+      line(fmt::format("generate S3, {}", Level(clients)), s, limit);
+      const double ratio = s.Rate() / limit;
+      const bool judged = clients == kClientLevels.back();
+      Summary("limits", fmt::format("generate S3, {}: req/s / combined limit", Level(clients)),
+              fmt::format("{:.2f}x ({:.0f} / {:.0f})", ratio, s.Rate(), limit),
+              judged ? fmt::format(">= {:.2f}x", kPathTarget) : "-",
+              judged ? Verdict(ratio >= kPathTarget) : "-");
+    }
+    const double floor_ms = engine_series.at(1).P50() + put_series.at(1).P50();
+    const double s3_p50 = s3_series.at(1).P50();
+    Summary("limits", "generate S3 p50, 1 client - (synthesis + PUT p50)",
+            fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", s3_p50 - floor_ms, s3_p50, floor_ms),
+            fmt::format("<= {:.1f} ms", kP50SlackMs), Verdict(s3_p50 - floor_ms <= kP50SlackMs));
+    // The gateway is throw-away, but the PUTs' objects need not outlive the run.
+    std::vector<std::string> keys;
+    for (const auto& o : Must(s3->ListObjectsV2(put_prefix), "list")) keys.push_back(o.key);
+    (void)s3->DeleteObjects(keys);
+  }
+  fmt::print("   presign: {:.2f} us per URL, floor {:.2f} us\n", presign.ours_us,
+             presign.floor_us);
+  const double presign_ratio = presign.ours_us / presign.floor_us;
+  Summary("limits", "presign / SHA-256 + HMAC floor",
+          fmt::format("{:.2f}x ({:.2f} / {:.2f} us)", presign_ratio, presign.ours_us,
+                      presign.floor_us),
+          fmt::format("<= {:.1f}x", kPresignTarget), Verdict(presign_ratio <= kPresignTarget));
+  Summary("limits", "other processes' load (the gateway too), cores", fmt::format("{:.2f}", other_cores));
+  return 0;
+}
+
+}  // namespace swha::bench
