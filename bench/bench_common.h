@@ -19,6 +19,10 @@ namespace swha::bench {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// The one-sentence text most benchmarks send: one segment of about 2.9 s of speech.
+inline constexpr const char* kBenchSentence =
+    "The quick brown fox jumps over the lazy dog near the river bank.";
+
 struct Args {
   std::string command;
   int requests = 0;  // 0: the benchmark's default
@@ -120,6 +124,8 @@ struct PresignVsFloor {
 PresignVsFloor MeasurePresignVsFloor(int rounds, double seconds);
 // limits_bench.cc: every hot path against its limit, in one run.
 int RunLimits(const Args& args);
+// instructions_bench.cc: the in-process baselines of bench/instructions.sh (under callgrind).
+int RunInstructionsBaseline(const Args& args);
 // The accounts-and-catalog benchmarks (catalog_bench.cc), by args.command.
 int RunCatalogBenchmark(const Args& args);
 // lipsync_bench.cc

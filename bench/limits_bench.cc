@@ -41,8 +41,6 @@
 namespace swha::bench {
 namespace {
 
-constexpr const char* kSentence =
-    "The quick brown fox jumps over the lazy dog near the river bank.";
 constexpr std::array<int, 3> kClientLevels = {1, 2, 8};
 constexpr double kPathTarget = 0.9;     // each path at >= 0.9x its limit
 constexpr double kOverheadTarget = 1.10;  // HTTP generate / synthesizer at one client
@@ -125,7 +123,7 @@ std::string Level(int clients) { return fmt::format("{} client{}", clients, clie
 int RunLimits(const Args& args) {
   const int calls = OrDefault(args.requests, 600);  // per phase, level and round
   const int rounds = OrDefault(args.rounds, 3);
-  const std::string text = args.text.empty() ? kSentence : args.text;
+  const std::string text = args.text.empty() ? kBenchSentence : args.text;
   const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const bool with_s3 = HaveGateway();
   fmt::print(

@@ -59,8 +59,6 @@
 namespace swha::bench {
 namespace {
 
-constexpr const char* kSentence =
-    "The quick brown fox jumps over the lazy dog near the river bank.";
 constexpr const char* kShortSentence = "Hello there, this is a short test.";
 constexpr int kDefaultHttpThreads = 16;  // the server's HTTP_THREADS default (README)
 
@@ -106,7 +104,7 @@ void EngineSynthesizeOnce(tts::Engine* engine, const tts::VoiceSelection& voice,
 int RunOverhead(const Args& args) {
   const int n = OrDefault(args.requests, 200);
   const int rounds = OrDefault(args.rounds, 3);
-  const std::string text = args.text.empty() ? kSentence : args.text;
+  const std::string text = args.text.empty() ? kBenchSentence : args.text;
   const std::string body = GenerateBody(text);
   fmt::print(
       "== overhead: POST {} vs. the engine alone, 1 engine thread, {} sequential calls "
@@ -213,7 +211,7 @@ int RunOverhead(const Args& args) {
 int RunThroughput(const Args& args) {
   const int requests = OrDefault(args.requests, 400);
   const int rounds = OrDefault(args.rounds, 3);
-  const std::string text = args.text.empty() ? kSentence : args.text;
+  const std::string text = args.text.empty() ? kBenchSentence : args.text;
   const std::string body = GenerateBody(text);
   const std::vector<int> levels = {1, 2, 8};
   fmt::print(
@@ -436,7 +434,7 @@ CallRate SynthesizerThroughput(const tts::Synthesizer& synthesizer, const std::s
 int RunEngineScaling(const Args& args) {
   const int calls = OrDefault(args.requests, 600);
   const int rounds = OrDefault(args.rounds, 5);
-  const std::string text = args.text.empty() ? kSentence : args.text;
+  const std::string text = args.text.empty() ? kBenchSentence : args.text;
   fmt::print(
       "== engine-scaling: in-process Synthesizer, engine with 2 threads, {} calls per "
       "run x {} rounds\n   text: \"{}\"\n",
@@ -493,7 +491,7 @@ void Usage() {
       stderr,
       "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
       "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost|"
-      "speech-stream|upstream-segments|limits "
+      "speech-stream|upstream-segments|limits|instructions-baseline "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
       "[--s3-delay-ms N]\n");
 }
@@ -548,6 +546,7 @@ int Main(int argc, char** argv) {
       {"speech-stream", RunSpeechStreamBenchmark},
       {"upstream-segments", RunUpstreamSegmentsBenchmark},
       {"limits", RunLimits},
+      {"instructions-baseline", RunInstructionsBaseline},
   };
   auto run = [&](const std::string& name) {
     const int rc = commands.at(name)(args);

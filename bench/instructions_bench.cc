@@ -1,0 +1,77 @@
+// swha_bench instructions-baseline: the in-process baselines of bench/instructions.sh, meant to
+// run under `valgrind --tool=callgrind`. After a warm-up it zeroes the counts, makes --requests
+// calls, and dumps the counts (of every thread, the engine's included) as one part:
+//
+//   synthesize   Synthesizer::Synthesize of one sentence (synthesis + phonemes), 1 engine
+//                thread: the least a generate request must execute
+//   put          one signed S3Client::PutObject of that sentence's WAV to the gateway (the
+//                S3_* variables): the least an upload must execute, on the client side
+//
+// Outside valgrind the client requests are no-ops, so it also runs (uselessly) without it.
+#include <spdlog/fmt/fmt.h>
+#include <unistd.h>
+#include <valgrind/callgrind.h>
+
+#include <map>
+#include <string>
+
+#include "audio/encoder.h"
+#include "bench/bench_common.h"
+#include "bench/bench_server.h"
+#include "storage/http_transport.h"
+#include "storage/s3_client.h"
+#include "tts/engine.h"
+#include "tts/synthesizer.h"
+#include "util/clock.h"
+
+namespace swha::bench {
+
+int RunInstructionsBaseline(const Args& args) {
+  const int calls = OrDefault(args.requests, 50);
+  const std::string text = args.text.empty() ? kBenchSentence : args.text;
+  auto engine = Must(tts::CreateEngine({.threads = 1}), "espeak engine");
+  const tts::Synthesizer synthesizer(engine.get());
+  tts::SynthesisRequest request;
+  request.text = text;
+  auto synthesize = [&] {
+    auto segments = Must(synthesizer.Synthesize(request), "synthesizer");
+    if (segments.size() != 1) Die("the text must be one segment");
+    return segments;
+  };
+  for (int i = 0; i < 5; ++i) synthesize();
+  CALLGRIND_ZERO_STATS;
+  for (int i = 0; i < calls; ++i) synthesize();
+  CALLGRIND_DUMP_STATS_AT("synthesize");
+
+  if (std::getenv("S3_ENDPOINT_URL") == nullptr) return 0;
+  const auto segments = synthesize();
+  const std::string wav =
+      Must(audio::EncodeAudio(audio::AudioFormat::kWav, segments[0].pcm.samples,
+                              segments[0].pcm.sample_rate),
+           "WAV");
+  const std::map<std::string, std::string> env = S3ServerEnvOrDie();
+  storage::S3ClientConfig config;
+  config.endpoint_url = env.at("S3_ENDPOINT_URL");
+  config.bucket = env.at("S3_BUCKET_NAME");
+  config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
+  config.addressing_style = "path";
+  auto transport = storage::CreateCurlTransport();
+  const auto s3 = Must(storage::S3Client::Create(config, transport.get(), Clock::Real()), "S3");
+  const std::string prefix = fmt::format("bench-instructions/{}/", getpid());
+  auto put = [&](int i) {
+    if (Status s = s3->PutObject(prefix + std::to_string(i) + ".wav", wav, "audio/wav");
+        !s.ok()) {
+      Die("PUT: " + s.ToString());
+    }
+  };
+  for (int i = 0; i < 3; ++i) put(i);
+  CALLGRIND_ZERO_STATS;
+  for (int i = 0; i < calls; ++i) put(i);
+  CALLGRIND_DUMP_STATS_AT("put");
+  std::vector<std::string> keys;
+  for (const auto& o : Must(s3->ListObjectsV2(prefix), "list")) keys.push_back(o.key);
+  (void)s3->DeleteObjects(keys);
+  return 0;
+}
+
+}  // namespace swha::bench
