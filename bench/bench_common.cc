@@ -59,10 +59,15 @@ double SelfCpuSeconds() {
 }
 
 double ProcessCpuSeconds(pid_t pid) {
+  const CpuSplit split = ProcessCpuSplit(pid);
+  return split.user + split.system;
+}
+
+CpuSplit ProcessCpuSplit(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0.0;
+  if (paren == std::string::npos) return {};
   std::istringstream fields(stat.substr(paren + 2));
   std::string field;
   // After "pid (comm) ", field 3 (state) comes first; utime and stime are fields 14 and 15.
@@ -72,7 +77,8 @@ double ProcessCpuSeconds(pid_t pid) {
     if (i == 14) utime = ParseInteger(field, 0);
     if (i == 15) stime = ParseInteger(field, 0);
   }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {.user = static_cast<double>(utime) / ticks, .system = static_cast<double>(stime) / ticks};
 }
 
 double MachineBusySeconds() {

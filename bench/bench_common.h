@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,6 +81,12 @@ std::string Verdict(bool met);
 double SelfCpuSeconds();
 // CPU time (user+system) of another process, from /proc/<pid>/stat, in seconds; 0 if gone.
 double ProcessCpuSeconds(pid_t pid);
+// The same, user and system (kernel) apart. getpid() gives this process's own.
+struct CpuSplit {
+  double user = 0;
+  double system = 0;
+};
+CpuSplit ProcessCpuSplit(pid_t pid);
 // CPU time the whole machine spent busy (everything but idle and iowait), in seconds.
 double MachineBusySeconds();
 
@@ -122,6 +129,23 @@ struct PresignVsFloor {
   double floor_us = 0;
 };
 PresignVsFloor MeasurePresignVsFloor(int rounds, double seconds);
+// What the presign measurements sign (s3_bench.cc): a path-style S3Client with AWS's example
+// credentials (nothing is sent), a key shaped like the server's, and the URL's floor.
+class PresignSubject {
+ public:
+  PresignSubject();
+  ~PresignSubject();
+  PresignSubject(const PresignSubject&) = delete;
+  PresignSubject& operator=(const PresignSubject&) = delete;
+  // One presigned GET URL; returns its length.
+  size_t Presign() const;
+  // The SHA-256 and HMAC that one URL cannot do without.
+  void Floor() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
 // limits_bench.cc: every hot path against its limit, in one run.
 int RunLimits(const Args& args);
 // instructions_bench.cc: the in-process baselines of bench/instructions.sh (under callgrind).

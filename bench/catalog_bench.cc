@@ -209,7 +209,6 @@ int RunCatalogGenerate(const Args& args) {
 // ---------------------------------------------------------------------------------------------
 // session-get
 
-
 int RunSessionGet(const Args& args) {
   const int requests = OrDefault(args.requests, 2000);
   const int rounds = OrDefault(args.rounds, 3);

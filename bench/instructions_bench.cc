@@ -4,6 +4,8 @@
 //
 //   synthesize   Synthesizer::Synthesize of one sentence (synthesis + phonemes), 1 engine
 //                thread: the least a generate request must execute
+//   presign-1000 1000 presigned GET URLs (S3Client::PresignGet), and floor-1000 the SHA-256 +
+//                HMAC those URLs cannot do without
 //   put          one signed S3Client::PutObject of that sentence's WAV to the gateway (the
 //                S3_* variables): the least an upload must execute, on the client side
 //
@@ -43,12 +45,22 @@ int RunInstructionsBaseline(const Args& args) {
   for (int i = 0; i < calls; ++i) synthesize();
   CALLGRIND_DUMP_STATS_AT("synthesize");
 
+  // Presigning, per 1000 URLs, against its floor.
+  constexpr int kUrls = 1000;
+  const PresignSubject presign;
+  for (int i = 0; i < 100; ++i) presign.Presign();
+  CALLGRIND_ZERO_STATS;
+  for (int i = 0; i < kUrls; ++i) presign.Presign();
+  CALLGRIND_DUMP_STATS_AT("presign-1000");
+  CALLGRIND_ZERO_STATS;
+  for (int i = 0; i < kUrls; ++i) presign.Floor();
+  CALLGRIND_DUMP_STATS_AT("floor-1000");
+
   if (std::getenv("S3_ENDPOINT_URL") == nullptr) return 0;
   const auto segments = synthesize();
-  const std::string wav =
-      Must(audio::EncodeAudio(audio::AudioFormat::kWav, segments[0].pcm.samples,
-                              segments[0].pcm.sample_rate),
-           "WAV");
+  const std::string wav = Must(audio::EncodeAudio(audio::AudioFormat::kWav, segments[0].pcm.samples,
+                                                  segments[0].pcm.sample_rate),
+                               "WAV");
   const std::map<std::string, std::string> env = S3ServerEnvOrDie();
   storage::S3ClientConfig config;
   config.endpoint_url = env.at("S3_ENDPOINT_URL");
@@ -59,8 +71,7 @@ int RunInstructionsBaseline(const Args& args) {
   const auto s3 = Must(storage::S3Client::Create(config, transport.get(), Clock::Real()), "S3");
   const std::string prefix = fmt::format("bench-instructions/{}/", getpid());
   auto put = [&](int i) {
-    if (Status s = s3->PutObject(prefix + std::to_string(i) + ".wav", wav, "audio/wav");
-        !s.ok()) {
+    if (Status s = s3->PutObject(prefix + std::to_string(i) + ".wav", wav, "audio/wav"); !s.ok()) {
       Die("PUT: " + s.ToString());
     }
   };

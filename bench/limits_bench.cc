@@ -42,10 +42,10 @@ namespace swha::bench {
 namespace {
 
 constexpr std::array<int, 3> kClientLevels = {1, 2, 8};
-constexpr double kPathTarget = 0.9;     // each path at >= 0.9x its limit
+constexpr double kPathTarget = 0.9;       // each path at >= 0.9x its limit
 constexpr double kOverheadTarget = 1.10;  // HTTP generate / synthesizer at one client
-constexpr double kP50SlackMs = 1.0;     // S3 p50 at 1 client within 1 ms of synthesis + PUT
-constexpr double kPresignTarget = 1.5;  // presign / crypto floor
+constexpr double kP50SlackMs = 1.0;       // S3 p50 at 1 client within 1 ms of synthesis + PUT
+constexpr double kPresignTarget = 1.5;    // presign / crypto floor
 
 // A closed loop: `threads` threads share `calls` calls of `call(thread)` (a common counter),
 // after `warmup` unmeasured calls each.
@@ -84,16 +84,38 @@ LoopResult ClosedLoop(int threads, int calls, int warmup, const std::function<vo
   return out;
 }
 
-// Per phase and level, one rate and one p50 per round.
+// CPU time one process spends per call of a phase, user and kernel apart.
+class CpuPerCall {
+ public:
+  explicit CpuPerCall(pid_t pid) : pid_(pid), start_(ProcessCpuSplit(pid)) {}
+  CpuSplit Per(int calls) const {
+    const CpuSplit now = ProcessCpuSplit(pid_);
+    return {.user = (now.user - start_.user) * 1000 / calls,
+            .system = (now.system - start_.system) * 1000 / calls};
+  }
+
+ private:
+  pid_t pid_;
+  CpuSplit start_;
+};
+
+// Per phase and level, one rate, one p50 and one CPU time per call (ms) per round.
 struct Series {
   std::vector<double> rates;
   std::vector<double> p50s;
-  void Add(double rate, const std::vector<double>& latency_ms) {
+  std::vector<double> user_ms;
+  std::vector<double> system_ms;
+  void Add(double rate, const std::vector<double>& latency_ms, CpuSplit cpu) {
     rates.push_back(rate);
     p50s.push_back(Percentile(latency_ms, 50));
+    user_ms.push_back(cpu.user);
+    system_ms.push_back(cpu.system);
   }
   double Rate() const { return Median(rates); }
   double P50() const { return Median(p50s); }
+  std::string Cpu() const {
+    return fmt::format("{:.2f} + {:.2f}", Median(user_ms), Median(system_ms));
+  }
 };
 
 // The limit of a request that does one `a` and one `b` on the same cores.
@@ -116,7 +138,18 @@ std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transpo
   return Must(storage::S3Client::Create(config, transport, Clock::Real()), "S3 client");
 }
 
-std::string Level(int clients) { return fmt::format("{} client{}", clients, clients == 1 ? "" : "s"); }
+// Deletes every object under `prefix`: the test gateway keeps objects in 2 GiB of memory, and
+// one round of the S3 phases stores about 600 MB.
+void DeleteUnder(const storage::S3Client& s3, const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (const auto& o : Must(s3.ListObjectsV2(prefix), "list " + prefix)) keys.push_back(o.key);
+  Result<std::vector<storage::DeleteError>> refused = s3.DeleteObjects(keys);
+  if (!refused.ok() || !refused->empty()) Die("could not empty " + prefix + " in the gateway");
+}
+
+std::string Level(int clients) {
+  return fmt::format("{} client{}", clients, clients == 1 ? "" : "s");
+}
 
 }  // namespace
 
@@ -163,30 +196,36 @@ int RunLimits(const Args& args) {
   std::map<int, Series> local_series;   // by clients
   std::map<int, Series> put_series;
   std::map<int, Series> s3_series;
-  const OtherLoadMeter others(
-      s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()} : std::vector<pid_t>{local.pid()});
+  const OtherLoadMeter others(s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()}
+                                        : std::vector<pid_t>{local.pid()});
   for (int r = 0; r < rounds; ++r) {
     for (int callers : {1, cores}) {
+      const CpuPerCall cpu(getpid());  // ClosedLoop's warm-up is counted too: a few calls more
       const LoopResult e = ClosedLoop(callers, calls, 5, [&](int) {
         if (!synthesizer.Synthesize(request).ok()) Die("synthesizer failed");
       });
-      engine_series[callers].Add(e.per_second, e.latency_ms);
+      engine_series[callers].Add(e.per_second, e.latency_ms, cpu.Per(calls));
     }
     for (int clients : kClientLevels) {
+      const CpuPerCall cpu(local.pid());
       const LoadResult l = RunLoad(local, clients, calls, body, 5);
       DieOnFailures(l);
-      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms);
+      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms, cpu.Per(calls));
     }
     if (!with_s3) continue;
     for (int clients : kClientLevels) {
+      const CpuPerCall put_cpu(getpid());
       const LoopResult p = ClosedLoop(clients, calls, 3, [&](int) {
         const std::string key = put_prefix + std::to_string(put_counter.fetch_add(1)) + ".wav";
         if (Status s = s3->PutObject(key, wav, "audio/wav"); !s.ok()) Die("PUT: " + s.ToString());
       });
-      put_series[clients].Add(p.per_second, p.latency_ms);
+      put_series[clients].Add(p.per_second, p.latency_ms, put_cpu.Per(calls));
+      const CpuPerCall s3_cpu(s3_server->pid());
       const LoadResult g = RunLoad(*s3_server, clients, calls, body, 3);
       DieOnFailures(g);
-      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms);
+      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms, s3_cpu.Per(calls));
+      DeleteUnder(*s3, put_prefix);
+      DeleteUnder(*s3, "audio/anonymous/");
     }
     fmt::print("   round {} of {} done\n", r + 1, rounds);
   }
@@ -194,11 +233,13 @@ int RunLimits(const Args& args) {
   const PresignVsFloor presign = MeasurePresignVsFloor(rounds, 1.0);
 
   auto engine_at = [&](int clients) { return engine_series.at(std::min(clients, cores)); };
-  fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7}\n", "path", "per s", "p50 ms", "limit/s",
-             "ratio");
+  // CPU: the process doing the work (the benchmark itself for engine and PUT, the server for
+  // generate), user + kernel ms per call; the gateway's CPU is not in it.
+  fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7} {:>15}\n", "path", "per s", "p50 ms", "limit/s",
+             "ratio", "CPU ms/call");
   auto line = [&](const std::string& name, const Series& s, double limit) {
-    fmt::print("   {:<34} {:>9.1f} {:>9.2f} {:>10.1f} {:>6.2f}x\n", name, s.Rate(), s.P50(), limit,
-               s.Rate() / limit);
+    fmt::print("   {:<34} {:>9.1f} {:>9.2f} {:>10.1f} {:>6.2f}x {:>15}\n", name, s.Rate(), s.P50(),
+               limit, s.Rate() / limit, s.Cpu());
   };
   for (const auto& [callers, s] : engine_series) {
     line(fmt::format("engine, {} caller(s)", callers), s, s.Rate());
@@ -244,19 +285,15 @@ int RunLimits(const Args& args) {
     Summary("limits", "generate S3 p50, 1 client - (synthesis + PUT p50)",
             fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", s3_p50 - floor_ms, s3_p50, floor_ms),
             fmt::format("<= {:.1f} ms", kP50SlackMs), Verdict(s3_p50 - floor_ms <= kP50SlackMs));
-    // The gateway is throw-away, but the PUTs' objects need not outlive the run.
-    std::vector<std::string> keys;
-    for (const auto& o : Must(s3->ListObjectsV2(put_prefix), "list")) keys.push_back(o.key);
-    (void)s3->DeleteObjects(keys);
   }
-  fmt::print("   presign: {:.2f} us per URL, floor {:.2f} us\n", presign.ours_us,
-             presign.floor_us);
+  fmt::print("   presign: {:.2f} us per URL, floor {:.2f} us\n", presign.ours_us, presign.floor_us);
   const double presign_ratio = presign.ours_us / presign.floor_us;
-  Summary("limits", "presign / SHA-256 + HMAC floor",
-          fmt::format("{:.2f}x ({:.2f} / {:.2f} us)", presign_ratio, presign.ours_us,
-                      presign.floor_us),
-          fmt::format("<= {:.1f}x", kPresignTarget), Verdict(presign_ratio <= kPresignTarget));
-  Summary("limits", "other processes' load (the gateway too), cores", fmt::format("{:.2f}", other_cores));
+  Summary(
+      "limits", "presign / SHA-256 + HMAC floor",
+      fmt::format("{:.2f}x ({:.2f} / {:.2f} us)", presign_ratio, presign.ours_us, presign.floor_us),
+      fmt::format("<= {:.1f}x", kPresignTarget), Verdict(presign_ratio <= kPresignTarget));
+  Summary("limits", "other processes' load (the gateway too), cores",
+          fmt::format("{:.2f}", other_cores));
   return 0;
 }
 

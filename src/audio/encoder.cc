@@ -11,7 +11,11 @@ namespace {
 // declares the largest sizes (as streaming servers do); players read it to the end.
 class PcmEncoder : public Encoder {
  public:
-  PcmEncoder(EncoderConfig config, bool wav_header) : config_(config), wav_header_(wav_header) {}
+  PcmEncoder(EncoderConfig config, bool wav_header) : config_(config), wav_header_(wav_header) {
+    // A whole file keeps room for its header, written once the length is known: the samples
+    // are then never copied again.
+    if (!config_.streaming && wav_header_) pending_.assign(tts::kWavHeaderBytes, '\0');
+  }
 
   Result<std::string> Write(std::span<const int16_t> samples) override {
     std::string out;
@@ -20,36 +24,27 @@ class PcmEncoder : public Encoder {
       out = tts::WavHeader(static_cast<uint32_t>(tts::kMaxWavDataBytes), config_.sample_rate, 1);
       header_sent_ = true;
     }
-    AppendPcm16(samples, config_.streaming ? &out : &pending_);
+    tts::AppendPcm16(samples, config_.streaming ? &out : &pending_);
     return out;
   }
 
   Result<std::string> Finish() override {
     if (config_.streaming) return Write({});
-    if (!wav_header_) return std::move(pending_);
-    std::string file =
-        tts::WavHeader(static_cast<uint32_t>(pending_.size()), config_.sample_rate, 1);
-    file += pending_;
-    return file;
+    if (wav_header_) {
+      const auto data_bytes = static_cast<uint32_t>(pending_.size() - tts::kWavHeaderBytes);
+      pending_.replace(0, tts::kWavHeaderBytes, tts::WavHeader(data_bytes, config_.sample_rate, 1));
+    }
+    return std::move(pending_);
   }
 
  private:
   const EncoderConfig config_;
   const bool wav_header_;
   bool header_sent_ = false;
-  std::string pending_;  // whole-file mode: the samples so far
+  std::string pending_;  // whole-file mode: the header's room (WAV), then the samples so far
 };
 
 }  // namespace
-
-void AppendPcm16(std::span<const int16_t> samples, std::string* out) {
-  out->reserve(out->size() + samples.size() * 2);
-  for (int16_t s : samples) {
-    const auto u = static_cast<uint16_t>(s);
-    out->push_back(static_cast<char>(u & 0xFF));
-    out->push_back(static_cast<char>(u >> 8));
-  }
-}
 
 Result<std::unique_ptr<Encoder>> CreateEncoder(const EncoderConfig& config) {
   if (config.sample_rate < 8000 || config.sample_rate > 48000) {

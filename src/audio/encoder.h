@@ -56,7 +56,4 @@ Result<std::unique_ptr<Encoder>> CreateOpusEncoder(const EncoderConfig& config);
 Result<std::unique_ptr<Encoder>> CreateFlacEncoder(const EncoderConfig& config);
 Result<std::unique_ptr<Encoder>> CreateAacEncoder(const EncoderConfig& config);
 
-// Appends `samples` as 16-bit little-endian bytes.
-void AppendPcm16(std::span<const int16_t> samples, std::string* out);
-
 }  // namespace swha::audio

@@ -91,18 +91,17 @@ Result<storage::StoredSession> GenerationService::Store(
     const Session& session, const GenerationRequest& request,
     const std::vector<storage::SegmentFile>& files, const std::vector<std::string>& graphemes,
     size_t first_index) const {
+  if (request.use_s3 && storage_->use_s3_storage && storage_->s3 != nullptr) {
+    const storage::SessionDescription description{
+        session.owner, session.session_id, session.voice, session.language_code,
+        session.speed, graphemes,          first_index};
+    return storage_->s3->Store(description, files);
+  }
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));
   if (request.use_s3 && storage_->use_s3_storage) {
-    if (storage_->s3 == nullptr) {
-      stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
-                                "); audio stored locally");
-    } else {
-      const storage::SessionDescription description{
-          session.owner, session.session_id, session.voice, session.language_code,
-          session.speed, graphemes,          first_index};
-      storage_->s3->Upload(description, files, &stored);
-    }
+    stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
+                              "); audio stored locally");
   }
   return stored;
 }
@@ -113,6 +112,7 @@ Result<GenerationService::EncodedSegment> GenerationService::EncodeSegment(
   out.file.filename = storage::SegmentFilename(synthesized.index, request.format);
   SWHA_ASSIGN_OR_RETURN(out.file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
                                                            synthesized.pcm.sample_rate));
+  out.file.sha256_hex = crypto::HexEncode(crypto::Sha256(out.file.bytes));
   if (request.marks) {
     out.marks = tts::MarksOfSegment(synthesized.graphemes, synthesized.pcm,
                                     request.synthesis.language_code);
@@ -132,7 +132,7 @@ Segment GenerationService::MakeSegment(tts::SynthesizedSegment&& synthesized,
   seg.phonemes = std::move(synthesized.phonemes);
   seg.duration_seconds = synthesized.duration_seconds;
   seg.byte_size = static_cast<int64_t>(file.bytes.size());
-  seg.sha256_hex = crypto::HexEncode(crypto::Sha256(file.bytes));
+  seg.sha256_hex = storage::SegmentSha256Hex(file);
   seg.stored = std::move(stored);
   return seg;
 }
@@ -295,10 +295,12 @@ Result<Session> GenerationService::RecordAudio(const Principal& principal,
   Session session = NewSession(principal, synthesis);
   GenerationRequest request;
   request.format = audio.format;
+  std::string sha256_hex = crypto::HexEncode(crypto::Sha256(audio.bytes));
   const std::vector<storage::SegmentFile> files = {
       {.filename = storage::SegmentFilename(0, audio.format),
        .bytes = std::move(audio.bytes),
-       .marks_json = {}}};
+       .marks_json = {},
+       .sha256_hex = std::move(sha256_hex)}};
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0));
   session.warnings = std::move(stored.warnings);

@@ -3,8 +3,20 @@
 #include <algorithm>
 
 #include "storage/session_id.h"
+#include "util/crypto.h"
 
 namespace swha::storage {
+
+std::string SegmentSha256Hex(const SegmentFile& file) {
+  return file.sha256_hex.empty() ? crypto::HexEncode(crypto::Sha256(file.bytes)) : file.sha256_hex;
+}
+
+StoredSegment StoredSegmentOf(const SegmentFile& file) {
+  StoredSegment stored;
+  stored.filename = file.filename;
+  if (!file.marks_json.empty()) stored.marks_filename = MarksFilename(file.filename);
+  return stored;
+}
 
 std::string SiblingKey(std::string_view key, std::string_view filename) {
   const size_t slash = key.rfind('/');
@@ -28,9 +40,7 @@ Result<StoredSession> AudioStore::Publish(const std::string& session_id,
   if (Status s = fs_->CreateDirs(dir); !s.ok()) return Status::IOError(s.message());
   StoredSession session;
   for (const SegmentFile& f : files) {
-    StoredSegment& stored = session.segments.emplace_back();
-    stored.filename = f.filename;
-    if (!f.marks_json.empty()) stored.marks_filename = MarksFilename(f.filename);
+    const StoredSegment& stored = session.segments.emplace_back(StoredSegmentOf(f));
     // No fsync: it would cost more than synthesizing a sentence (about 4 ms against 3 ms
     // here), audio can be made again, and a file cut short by a power failure is caught when
     // served (the WAV header states its length).

@@ -19,7 +19,13 @@ struct SegmentFile {
   std::string bytes;
   // Its speech marks (a JSON array), stored beside it as MarksFilename(filename); "" for none.
   std::string marks_json;
+  // SHA-256 of `bytes`, lowercase hex, computed once where the bytes are made: the catalog
+  // records it and an S3 upload signs it. "" = not computed (SegmentSha256Hex does it then).
+  std::string sha256_hex;
 };
+
+// file.sha256_hex, or the hash of its bytes when that is not set.
+std::string SegmentSha256Hex(const SegmentFile& file);
 
 // Where a segment's audio is kept. URLs are not stored: they are minted when handed out
 // (service/url_minter.h), local signing and S3 presigning alike.
@@ -43,6 +49,9 @@ struct StoredSegment {
   // are no marks or no S3 copy.
   std::optional<std::string> MarksS3Key() const;
 };
+
+// What `file` becomes once stored locally: its name, its marks' name, kLocal.
+StoredSegment StoredSegmentOf(const SegmentFile& file);
 
 // "audio/users/7/<session>/segment_000.mp3" and "x.marks.json" give
 // "audio/users/7/<session>/x.marks.json".

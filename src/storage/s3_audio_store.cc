@@ -230,8 +230,8 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
     const size_t i = pending[j];
     const SegmentFile& file = files[i];
     const auto metadata = SegmentMetadata(d, file.filename, i, clock_->NowUnixSeconds());
-    results[j] =
-        target.client->PutObject(keys[i], file.bytes, ContentTypeOf(file.filename), metadata);
+    results[j] = target.client->PutObject(keys[i], file.bytes, ContentTypeOf(file.filename),
+                                          metadata, file.sha256_hex);
     if (results[j].ok() && !file.marks_json.empty()) {
       // The marks go where their audio goes, or neither does: a segment is in S3 whole.
       const std::string marks = MarksFilename(file.filename);
@@ -259,12 +259,16 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
 }
 
 void S3AudioStore::MarkUploaded(const SessionDescription& description, const SegmentFile& file,
-                                const std::string& key, const Target& target,
+                                const std::string& key, const Target& target, bool written_locally,
                                 StoredSegment* segment, std::vector<std::string>* warnings) const {
   segment->s3_key = key;
   segment->s3_target = target.name;
   segment->location = Location::kLocalAndS3;
   if (options_.keep_local_copy) return;
+  if (!written_locally) {
+    segment->location = Location::kS3;
+    return;
+  }
   Status removed = local_->RemoveSegment(description.session_id, file.filename);
   // A copy that could not be removed is still served, so it stays a location; the error names
   // a server path, so it goes to the log only.
@@ -286,8 +290,50 @@ void S3AudioStore::MarkUploaded(const SessionDescription& description, const Seg
   warnings->push_back(file.filename + ": local copy could not be removed; still served locally");
 }
 
+Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
+                                          const std::vector<SegmentFile>& files) {
+  if (options_.keep_local_copy) {
+    StoredSession session;
+    SWHA_ASSIGN_OR_RETURN(session, local_->Publish(description.session_id, files));
+    UploadSegments(description, files, /*written_locally=*/true, &session);
+    return session;
+  }
+  StoredSession session;
+  session.segments.reserve(files.size());
+  for (const SegmentFile& f : files) session.segments.push_back(StoredSegmentOf(f));
+  UploadSegments(description, files, /*written_locally=*/false, &session);
+  std::vector<SegmentFile> left;  // a copy, but only on the rare path where S3 failed
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!InS3(session.segments[i].location)) left.push_back(files[i]);
+  }
+  if (left.empty()) return session;
+  if (Result<StoredSession> written = local_->Publish(description.session_id, left);
+      !written.ok()) {
+    std::map<std::string, std::vector<std::string>> keys_by_target;
+    for (const StoredSegment& seg : session.segments) {
+      if (!InS3(seg.location)) continue;
+      keys_by_target[seg.s3_target].push_back(*seg.s3_key);
+      if (auto marks = seg.MarksS3Key()) keys_by_target[seg.s3_target].push_back(*marks);
+    }
+    for (const auto& [target, keys] : keys_by_target) {
+      for (const std::string& failure : RemoveObjects(keys, target)) {
+        spdlog::error("session {} not stored and not removed: S3 {}", description.session_id,
+                      failure);
+      }
+    }
+    return written.status();
+  }
+  return session;
+}
+
 void S3AudioStore::Upload(const SessionDescription& description,
                           const std::vector<SegmentFile>& files, StoredSession* session) {
+  UploadSegments(description, files, /*written_locally=*/true, session);
+}
+
+void S3AudioStore::UploadSegments(const SessionDescription& description,
+                                  const std::vector<SegmentFile>& files, bool written_locally,
+                                  StoredSession* session) {
   if (files.empty()) return;
   std::vector<std::string> keys(files.size());
   std::vector<size_t> pending(files.size());
@@ -318,8 +364,8 @@ void S3AudioStore::Upload(const SessionDescription& description,
       const size_t i = pending[j];
       if (results[j].ok()) {
         ++uploaded;
-        MarkUploaded(description, files[i], keys[i], *target, &session->segments[i],
-                     &session->warnings);
+        MarkUploaded(description, files[i], keys[i], *target, written_locally,
+                     &session->segments[i], &session->warnings);
         if (target != targets_.front()) {
           session->warnings.push_back(files[i].filename + ": stored in replica " + target->name);
         }

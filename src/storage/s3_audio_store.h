@@ -1,5 +1,7 @@
-// The S3 half of audio storage. A session is always written locally first (AudioStore); this
-// class then uploads its segments concurrently and tells each segment where it ended up.
+// The S3 half of audio storage. With KEEP_LOCAL_COPY a session is written locally first
+// (AudioStore) and then uploaded; without it, it is uploaded straight from memory and only what
+// no bucket took is written locally. Segments are uploaded concurrently, and each is told where
+// it ended up.
 // Failure is honest and per segment: a segment whose upload failed stays local (and is handed
 // out with a signed local URL), and the session is "s3" only when every segment is.
 //
@@ -95,6 +97,14 @@ class S3AudioStore {
   // The endpoint ("scheme://host") of bucket `target` ("" = the primary).
   std::string TargetEndpoint(std::string_view target) const;
 
+  // Stores the files of a new session (or a streamed session's next ones) in S3 and, as
+  // needed, locally: with keep_local_copy, Publish then Upload; without it, each segment is
+  // uploaded from memory and only those no bucket took are written locally (Publish), so a
+  // segment that reaches S3 never costs a local write and delete. A local write that fails
+  // takes back what was uploaded and is returned: the session is whole or absent.
+  Result<StoredSession> Store(const SessionDescription& description,
+                              const std::vector<SegmentFile>& files);
+
   // Uploads `files` (already in `session`, stored locally) and updates `session` in place: each
   // uploaded segment gets its s3_key, s3_target and location (kS3 once its local copy is gone,
   // when keep_local_copy is false); every segment left local gets a warning saying why. Each
@@ -188,10 +198,14 @@ class S3AudioStore {
                                const std::vector<SegmentFile>& files,
                                const std::vector<size_t>& pending,
                                const std::vector<std::string>& keys);
-  // Records that files[i] is in `target` under `key`, dropping the local copy when asked.
+  // Upload, for files written locally (`written_locally`) or still only in memory.
+  void UploadSegments(const SessionDescription& description, const std::vector<SegmentFile>& files,
+                      bool written_locally, StoredSession* session);
+  // Records that files[i] is in `target` under `key`, dropping the local copy (if one was
+  // written) unless keep_local_copy.
   void MarkUploaded(const SessionDescription& description, const SegmentFile& file,
-                    const std::string& key, const Target& target, StoredSegment* segment,
-                    std::vector<std::string>* warnings) const;
+                    const std::string& key, const Target& target, bool written_locally,
+                    StoredSegment* segment, std::vector<std::string>* warnings) const;
   // `target`'s lifecycle rules, read again when stale (see ExpiresAt).
   std::vector<LifecycleRule> CurrentLifecycleRules(Target* target);
 

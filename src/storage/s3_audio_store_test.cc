@@ -11,6 +11,7 @@
 
 #include "storage/cloudfront_signer.h"
 #include "storage/session_id.h"
+#include "util/crypto.h"
 #include "util/file_system.h"
 #include "util/rsa.h"
 
@@ -253,6 +254,82 @@ TEST_F(S3AudioStoreTest, AFailedSegmentStaysLocalAndSaysSoAndTheSessionIsLocal) 
   EXPECT_NE(s.warnings[0].find("AccessDenied"), std::string::npos);
   EXPECT_EQ(s3_.requests(), 3);                  // a 403 is not retried
   EXPECT_TRUE(store->availability().available);  // two segments got there: S3 works
+}
+
+// Without KEEP_LOCAL_COPY, Store uploads from memory: a segment S3 takes is never written locally.
+TEST_F(S3AudioStoreTest, StoreWithoutLocalCopyWritesNothingLocallyWhenS3TakesEverything) {
+  auto store = MakeStore({.keep_local_copy = false});
+  session_id_ = NewSessionId(clock_, "anonymous");
+  files_[1].sha256_hex = crypto::HexEncode(crypto::Sha256(files_[1].bytes));  // given: used
+  auto s = store->Store({"anonymous", session_id_, "af_heart", "a", 1.0, {}}, files_);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->warnings.empty());
+  for (const StoredSegment& seg : s->segments) EXPECT_EQ(seg.location, Location::kS3);
+  EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok()) << "no directory";
+  auto puts = s3_.puts();
+  ASSERT_EQ(puts.size(), 3u);
+  for (const SegmentFile& f : files_) {
+    const HttpRequest& put = puts.at("http://127.0.0.1:9/audio-bucket/audio/anonymous/" +
+                                     session_id_ + "/" + f.filename);
+    EXPECT_EQ(put.body, f.bytes);
+    EXPECT_EQ(Header(put, "x-amz-content-sha256"), crypto::HexEncode(crypto::Sha256(f.bytes)));
+  }
+}
+
+TEST_F(S3AudioStoreTest, StoreWithoutLocalCopyWritesLocallyOnlyWhatS3Refused) {
+  auto store = MakeStore({.keep_local_copy = false});
+  s3_.FailPutsContaining("segment_001", 403);
+  session_id_ = NewSessionId(clock_, "anonymous");
+  auto s = store->Store({"anonymous", session_id_, "af_heart", "a", 1.0, {}}, files_);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->segments[0].location, Location::kS3);
+  EXPECT_EQ(s->segments[1].location, Location::kLocal);
+  EXPECT_EQ(s->segments[2].location, Location::kS3);
+  EXPECT_FALSE(LocalFileExists("segment_000.wav"));
+  EXPECT_TRUE(LocalFileExists("segment_001.wav"));
+  EXPECT_FALSE(LocalFileExists("segment_002.wav"));
+  ASSERT_EQ(s->warnings.size(), 1u);
+  EXPECT_NE(s->warnings[0].find("segment_001.wav: S3 upload failed"), std::string::npos);
+}
+
+// A file system whose writes fail, like a full disk.
+class FullFileSystem : public FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  Status WriteFileAtomic(const std::string& path, std::string_view, Durability) override {
+    return Status::IOError("write " + path + ": No space left on device");
+  }
+};
+
+// S3 took two segments, the disk refuses the third: nothing of the session may stay anywhere.
+TEST_F(S3AudioStoreTest, StoreThatCannotWriteTheFallbackTakesTheUploadsBack) {
+  FullFileSystem fs(FileSystem::Default());
+  local_ = std::make_unique<AudioStore>(&fs, root_);
+  auto store = MakeStore({.keep_local_copy = false});
+  s3_.FailPutsContaining("segment_001", 403);
+  session_id_ = NewSessionId(clock_, "anonymous");
+  auto s = store->Store({"anonymous", session_id_, "af_heart", "a", 1.0, {}}, files_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kIOError);
+  const std::vector<std::string> deletes = s3_.batch_deletes();
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_NE(deletes[0].find(session_id_ + "/segment_000.wav"), std::string::npos) << deletes[0];
+  EXPECT_NE(deletes[0].find(session_id_ + "/segment_002.wav"), std::string::npos) << deletes[0];
+  EXPECT_EQ(deletes[0].find("segment_001.wav"), std::string::npos) << deletes[0];
+  EXPECT_FALSE(FileSystem::Default()->Stat(JoinPath(root_, session_id_)).ok());
+}
+
+// With KEEP_LOCAL_COPY, Store writes locally first and then uploads, as before.
+TEST_F(S3AudioStoreTest, StoreWithLocalCopyWritesLocallyAndUploads) {
+  auto store = MakeStore();
+  session_id_ = NewSessionId(clock_, "anonymous");
+  auto s = store->Store({"anonymous", session_id_, "af_heart", "a", 1.0, {}}, files_);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  for (const StoredSegment& seg : s->segments) {
+    EXPECT_EQ(seg.location, Location::kLocalAndS3);
+    EXPECT_TRUE(LocalFileExists(seg.filename));
+  }
+  EXPECT_EQ(s3_.puts().size(), 3u);
 }
 
 // A segment's marks go to the same bucket beside its audio, as JSON with the audio's metadata.

@@ -260,6 +260,8 @@ struct S3Client::Call {
   // An S3 error code (with HTTP 404) that means "not configured" rather than a failure, e.g.
   // NoSuchLifecycleConfiguration: that answer is returned as it is, not as an error.
   std::string_view absent_code;
+  // The body's SHA-256 in lowercase hex when the caller already has it; "" = hash it here.
+  std::string_view body_sha256_hex;
 };
 
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTransport* transport,
@@ -382,7 +384,9 @@ Result<HttpResponse> S3Client::Execute(const Call& call) const {
 }
 
 Result<HttpResponse> S3Client::ExecuteAttempts(const Call& call, int* attempts) const {
-  const std::string payload_sha256 = crypto::HexEncode(crypto::Sha256(call.body));
+  const std::string payload_sha256 = call.body_sha256_hex.empty()
+                                         ? crypto::HexEncode(crypto::Sha256(call.body))
+                                         : std::string(call.body_sha256_hex);
   for (int attempt = 1;; ++attempt) {
     *attempts = attempt;
     Result<HttpResponse> sent = SendOnce(call, payload_sha256);
@@ -411,9 +415,11 @@ Result<HttpResponse> S3Client::ExecuteAttempts(const Call& call, int* attempts) 
 
 Status S3Client::PutObject(std::string_view key, std::string_view body,
                            std::string_view content_type,
-                           const std::map<std::string, std::string>& metadata) const {
+                           const std::map<std::string, std::string>& metadata,
+                           std::string_view body_sha256_hex) const {
   SWHA_RETURN_IF_ERROR(ValidateKey("PutObject", key));
   Call call{"PutObject", key, "PUT", ObjectPath(key), {}, {}, body};
+  call.body_sha256_hex = body_sha256_hex;
   if (!content_type.empty()) call.headers.emplace_back("Content-Type", std::string(content_type));
   size_t metadata_bytes = 0;
   for (const auto& [name, value] : metadata) {

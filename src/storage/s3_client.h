@@ -94,8 +94,11 @@ class S3Client {
 
   // Metadata names must be HTTP tokens and values printable ASCII (S3 would mangle anything
   // else); names are sent lowercased. S3's 2 KiB limit on user metadata is checked here.
+  // `body_sha256_hex`: the body's SHA-256 (lowercase hex) when the caller has it already, so
+  // the body is not hashed twice; S3 refuses the PUT when it is wrong.
   Status PutObject(std::string_view key, std::string_view body, std::string_view content_type,
-                   const std::map<std::string, std::string>& metadata = {}) const;
+                   const std::map<std::string, std::string>& metadata = {},
+                   std::string_view body_sha256_hex = {}) const;
   Result<ObjectInfo> HeadObject(std::string_view key) const;
   Result<std::string> GetObject(std::string_view key) const;
   // Succeeds when the key is absent too (S3 semantics).

@@ -1,6 +1,7 @@
 #include "storage/sigv4.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -27,11 +28,18 @@ constexpr std::string_view kReservedQueryKeys[] = {
 // "20130524" from "20130524T000000Z".
 std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0, 8); }
 
-// ASCII only, whatever the C locale says.
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
+// RFC 3986's unreserved characters, ASCII only, whatever the C locale says; a table, since
+// every character of every signed path and query passes here.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~';
+  }
+  return table;
+}();
+
+bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -68,6 +76,8 @@ bool IsLowerHex64(std::string_view s) {
 // AWS's Trimall: no leading or trailing white space, and each inner run of it becomes one
 // space. White space here is what HTTP allows in a field value: space and tab.
 std::string TrimAll(std::string_view value) {
+  // Almost always there is nothing to trim (a host name).
+  if (value.find_first_of(" \t") == std::string_view::npos) return std::string(value);
   std::string out;
   out.reserve(value.size());
   bool pending_space = false;
@@ -200,6 +210,16 @@ std::pair<std::string, std::string> CanonicalHeaders(const SigningRequest& reque
 }
 
 // The canonical request from its parts, each already canonical.
+// SHA-256 of what JoinCanonicalRequest would build, without building it.
+crypto::Digest256 HashCanonicalRequest(std::string_view method, std::string_view canonical_uri,
+                                       std::string_view canonical_query,
+                                       std::string_view canonical_headers,
+                                       std::string_view signed_headers,
+                                       std::string_view payload_hash) {
+  return crypto::Sha256Of({method, "\n", canonical_uri, "\n", canonical_query, "\n",
+                           canonical_headers, "\n", signed_headers, "\n", payload_hash});
+}
+
 std::string JoinCanonicalRequest(std::string_view method, std::string_view canonical_uri,
                                  std::string_view canonical_query,
                                  std::string_view canonical_headers,
@@ -228,16 +248,18 @@ std::string BuildCanonicalRequest(const SigningRequest& request) {
 
 void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  out->reserve(out->size() + s.size() * 3);
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out->push_back(ch);
-    } else {
-      out->push_back('%');
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 0xF]);
-    }
+  auto kept = [keep_slash](unsigned char c) { return IsUnreserved(c) || (keep_slash && c == '/'); };
+  // Keys and paths are mostly unreserved characters: runs of them are appended whole.
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && kept(static_cast<unsigned char>(s[run]))) ++run;
+    out->append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[run]);
+    const char escaped[3] = {'%', kHex[c >> 4], kHex[c & 0xF]};
+    out->append(escaped, sizeof(escaped));
+    i = run + 1;
   }
 }
 
@@ -302,7 +324,8 @@ SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::st
   query_credential_prefix_ = "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=";
   S3UriEncodeAppend(credentials_.access_key_id, false, &query_credential_prefix_);
   query_credential_prefix_ += "%2F";
-  S3UriEncodeAppend(CredentialScope("").substr(1), false, &query_scope_suffix_);
+  scope_suffix_ = CredentialScope("");
+  S3UriEncodeAppend(scope_suffix_.substr(1), false, &query_scope_suffix_);
   query_scope_suffix_.insert(0, "%2F");
   if (!credentials_.session_token.empty()) {
     query_security_token_ = "&X-Amz-Security-Token=";
@@ -339,11 +362,11 @@ std::string SigV4Signer::StringToSign(std::string_view amz_date,
 }
 
 std::string SigV4Signer::SigningKey(std::string_view date) const {
-  const crypto::Digest256 key = SigningKeyDigest(date);
+  const crypto::Digest256 key = CachedSigningKey(date).raw;
   return {reinterpret_cast<const char*>(key.data()), key.size()};
 }
 
-crypto::Digest256 SigV4Signer::SigningKeyDigest(std::string_view date) const {
+SigV4Signer::DatedKey SigV4Signer::CachedSigningKey(std::string_view date) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = key_cache_.find(date); it != key_cache_.end()) return it->second;
@@ -352,7 +375,9 @@ crypto::Digest256 SigV4Signer::SigningKeyDigest(std::string_view date) const {
   std::string key = crypto::HmacSha256("AWS4" + credentials_.secret_access_key, date);
   key = crypto::HmacSha256(key, region_);
   key = crypto::HmacSha256(key, service_);
-  const crypto::Digest256 derived = crypto::HmacSha256Of(key, {kTerminator});
+  const crypto::Digest256 raw = crypto::HmacSha256Of(key, {kTerminator});
+  const DatedKey derived{
+      raw, crypto::HmacSha256Key({reinterpret_cast<const char*>(raw.data()), raw.size()})};
   std::lock_guard<std::mutex> lock(mu_);
   key_cache_.emplace(date, derived);
   // Keys are dates, so the first entries are the oldest.
@@ -370,8 +395,9 @@ Result<SignatureTrace> SigV4Signer::Sign(const SigningRequest& request,
   SignatureTrace trace;
   SWHA_ASSIGN_OR_RETURN(trace.canonical_request, CanonicalRequest(request));
   trace.string_to_sign = StringToSign(amz_date, trace.canonical_request);
-  trace.signature =
-      crypto::HexEncode(crypto::HmacSha256(SigningKey(ScopeDate(amz_date)), trace.string_to_sign));
+  char hex[64];
+  crypto::HexEncodeTo(CachedSigningKey(ScopeDate(amz_date)).mac.Mac({trace.string_to_sign}), hex);
+  trace.signature.assign(hex, sizeof(hex));
   return trace;
 }
 
@@ -455,7 +481,6 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   // Written out rather than through Sign(): a presigned URL is often made per segment per
   // request, and this path builds each string once (see docs/performance.md). The botocore
   // oracle and AWS's worked example check it like the header path.
-  const std::string scope = CredentialScope(ScopeDate(amz_date));
   std::string canonical_headers;
   std::string signed_headers;
   if (request.headers.empty()) {
@@ -483,7 +508,8 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     KeyValueList auth;
     auth.reserve(6);
     auth.emplace_back("X-Amz-Algorithm", kAlgorithm);
-    auth.emplace_back("X-Amz-Credential", credentials_.access_key_id + '/' + scope);
+    auth.emplace_back("X-Amz-Credential",
+                      credentials_.access_key_id + '/' + CredentialScope(ScopeDate(amz_date)));
     auth.emplace_back("X-Amz-Date", amz_date);
     auth.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
     if (!credentials_.session_token.empty()) {
@@ -496,19 +522,19 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   }
 
   const std::string canonical_uri = S3CanonicalUri(request.path);
-  const std::string canonical_request = JoinCanonicalRequest(
-      request.method, canonical_uri, query, canonical_headers, signed_headers, kUnsignedPayload);
-
   char hex[64];
-  crypto::HexEncodeTo(crypto::Sha256Of({canonical_request}), hex);
+  crypto::HexEncodeTo(HashCanonicalRequest(request.method, canonical_uri, query, canonical_headers,
+                                           signed_headers, kUnsignedPayload),
+                      hex);
   const std::string_view request_hash(hex, sizeof(hex));
-  const crypto::Digest256 key = SigningKeyDigest(ScopeDate(amz_date));
-  const crypto::Digest256 signature =
-      crypto::HmacSha256Of({reinterpret_cast<const char*>(key.data()), key.size()},
-                           {kAlgorithm, "\n", amz_date, "\n", scope, "\n", request_hash});
+  const std::string_view date = ScopeDate(amz_date);
+  // The string to sign, in pieces: algorithm, time, scope (date + scope_suffix_), request hash.
+  const crypto::Digest256 signature = CachedSigningKey(date).mac.Mac(
+      {kAlgorithm, "\n", amz_date, "\n", date, scope_suffix_, "\n", request_hash});
   if (trace != nullptr) {
-    trace->canonical_request = canonical_request;
-    trace->string_to_sign = StringToSign(amz_date, canonical_request);
+    trace->canonical_request = JoinCanonicalRequest(
+        request.method, canonical_uri, query, canonical_headers, signed_headers, kUnsignedPayload);
+    trace->string_to_sign = StringToSign(amz_date, trace->canonical_request);
   }
   crypto::HexEncodeTo(signature, hex);
 

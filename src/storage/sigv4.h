@@ -119,7 +119,12 @@ class SigV4Signer {
  private:
   Result<SignatureTrace> Sign(const SigningRequest& request, const std::string& amz_date) const;
   std::string CredentialScope(std::string_view date) const;
-  crypto::Digest256 SigningKeyDigest(std::string_view date) const;
+  // A date's signing key, raw and ready to MAC with.
+  struct DatedKey {
+    crypto::Digest256 raw;
+    crypto::HmacSha256Key mac;
+  };
+  DatedKey CachedSigningKey(std::string_view date) const;
   Result<std::string> Presign(const SigningRequest& request, int64_t now_unix,
                               int64_t expires_seconds, SignatureTrace* trace,
                               std::optional<std::string_view> url_base) const;
@@ -131,6 +136,7 @@ class SigV4Signer {
   // Encoded, precomputed pieces of the presigned query (set by the constructor):
   // "X-Amz-Algorithm=...&X-Amz-Credential=<key id>%2F", "%2F<region>%2F<service>%2Faws4_request"
   // and "&X-Amz-Security-Token=<token>" (empty without a token).
+  std::string scope_suffix_;  // "/<region>/<service>/aws4_request": the scope after its date
   std::string query_credential_prefix_;
   std::string query_scope_suffix_;
   std::string query_security_token_;
@@ -138,7 +144,7 @@ class SigV4Signer {
   mutable std::mutex mu_;
   // Scope date "YYYYMMDD" -> signing key; the oldest dates are evicted first, so a
   // long-running process keeps only a few.
-  mutable std::map<std::string, crypto::Digest256, std::less<>> key_cache_;  // GUARDED_BY(mu_)
+  mutable std::map<std::string, DatedKey, std::less<>> key_cache_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace swha::storage

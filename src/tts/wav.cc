@@ -1,5 +1,8 @@
 #include "tts/wav.h"
 
+#include <bit>
+#include <cstring>
+
 namespace swha::tts {
 namespace {
 
@@ -48,11 +51,27 @@ bool IsCompleteWav(std::string_view header, uint64_t file_size) {
   return file_size == kWavHeaderBytes + static_cast<uint64_t>(data_bytes);
 }
 
+void AppendPcm16(std::span<const int16_t> samples, std::string* out) {
+  const size_t start = out->size();
+  // resize_and_overwrite would skip zeroing the bytes first, but GCC 12's libstdc++ lacks it.
+  out->resize(start + samples.size_bytes());
+  char* dest = out->data() + start;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Every encoded second of audio passes here: one copy, not a loop of two-byte appends.
+    std::memcpy(dest, samples.data(), samples.size_bytes());
+  } else {
+    for (int16_t s : samples) {
+      const auto u = static_cast<uint16_t>(s);
+      *dest++ = static_cast<char>(u & 0xFF);
+      *dest++ = static_cast<char>(u >> 8);
+    }
+  }
+}
+
 std::string EncodeWav(std::span<const int16_t> samples, int sample_rate, int channels) {
-  const auto data_bytes = static_cast<uint32_t>(samples.size() * sizeof(int16_t));
+  const auto data_bytes = static_cast<uint32_t>(samples.size_bytes());
   std::string out = WavHeader(data_bytes, sample_rate, channels);
-  out.reserve(kWavHeaderBytes + data_bytes);
-  for (int16_t s : samples) PutU16(&out, static_cast<uint16_t>(s));
+  AppendPcm16(samples, &out);
   return out;
 }
 

@@ -19,6 +19,9 @@ std::string WavHeader(uint32_t data_bytes, int sample_rate, int channels);
 // cut short (e.g. by a power failure before it reached the disk) fails this.
 bool IsCompleteWav(std::string_view header, uint64_t file_size);
 
+// Appends `samples` as 16-bit little-endian bytes.
+void AppendPcm16(std::span<const int16_t> samples, std::string* out);
+
 // Header followed by the samples (interleaved if channels > 1), little-endian.
 std::string EncodeWav(std::span<const int16_t> samples, int sample_rate, int channels = 1);
 

@@ -1,14 +1,19 @@
 #include "util/crypto.h"
 
+// SHA256_Init and the rest are deprecated in OpenSSL 3, still there, and the fast path here
+// (see the comment above Update below).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -18,42 +23,47 @@ namespace {
 
 constexpr size_t kSha256BlockBytes = 64;
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
+// SHA-256 through OpenSSL's SHA256_* calls rather than EVP: SigV4 hashes a few hundred bytes
+// at a time, where EVP's per-call dispatch (init, provider lookup, context) costs about as much
+// as the hashing, and a SHA256_CTX is plain data that an HMAC key can keep (HmacSha256Key).
+// They are deprecated in OpenSSL 3 but run the same assembly, SHA extensions included.
+static_assert(sizeof(SHA256_CTX) <= HmacSha256Key::kStateBytes);
 
-const EVP_MD* Sha256Algorithm() {
-  // Fetched once and never freed; should the fetch fail, the implicitly fetched EVP_sha256()
-  // still works (only slower), so a failure is never cached into every later call.
-  static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return fetched != nullptr ? fetched : EVP_sha256();
+void Update(SHA256_CTX* ctx, std::string_view piece) {
+  SHA256_Update(ctx, piece.data(), piece.size());
 }
 
-// A digest context per thread, reused: re-initialising it with the same algorithm allocates
-// nothing.
-EVP_MD_CTX* ThreadDigestContext() {
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx;
-  if (ctx == nullptr) ctx.reset(EVP_MD_CTX_new());  // retried if an allocation failed
-  return ctx.get();
-}
-
-// SHA-256 of a prefix block followed by `pieces`. OpenSSL reports failure only when it cannot
-// allocate, which the context above already did; a failed digest aborts rather than signs
-// with garbage.
-Digest256 Sha256Pieces(std::string_view prefix, std::initializer_list<std::string_view> pieces) {
-  EVP_MD_CTX* ctx = ThreadDigestContext();
+Digest256 Finish(SHA256_CTX* ctx) {
   Digest256 out{};
-  unsigned int length = 0;
-  bool ok = ctx != nullptr && EVP_DigestInit_ex2(ctx, Sha256Algorithm(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1;
-  for (std::string_view piece : pieces) {
-    ok = ok && EVP_DigestUpdate(ctx, piece.data(), piece.size()) == 1;
+  SHA256_Final(out.data(), ctx);
+  return out;
+}
+
+// SHA-256 of a prefix block followed by `pieces`.
+Digest256 Sha256Pieces(std::string_view prefix, std::initializer_list<std::string_view> pieces) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  Update(&ctx, prefix);
+  for (std::string_view piece : pieces) Update(&ctx, piece);
+  return Finish(&ctx);
+}
+
+// RFC 2104's key block: the key, hashed first when longer than a block, zero-padded.
+std::array<char, kSha256BlockBytes> KeyBlock(std::string_view key) {
+  std::array<char, kSha256BlockBytes> block{};
+  if (key.size() > kSha256BlockBytes) {
+    const Digest256 hashed = Sha256Pieces(key, {});
+    std::copy(hashed.begin(), hashed.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
   }
-  ok = ok && EVP_DigestFinal_ex(ctx, out.data(), &length) == 1 && length == out.size();
-  if (!ok) {
-    std::fputs("fatal: OpenSSL SHA-256 failed\n", stderr);
-    std::abort();
-  }
+  return block;
+}
+
+std::array<char, kSha256BlockBytes> Padded(const std::array<char, kSha256BlockBytes>& block,
+                                           char pad) {
+  std::array<char, kSha256BlockBytes> out{};
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(block[i] ^ pad);
   return out;
 }
 
@@ -67,27 +77,52 @@ Digest256 Sha256Of(std::initializer_list<std::string_view> pieces) {
   return Sha256Pieces({}, pieces);
 }
 
-// RFC 2104, written out so that it can use the reusable context above.
+// RFC 2104.
 Digest256 HmacSha256Of(std::string_view key, std::initializer_list<std::string_view> pieces) {
-  std::array<char, kSha256BlockBytes> block{};
-  if (key.size() > kSha256BlockBytes) {
-    const Digest256 hashed = Sha256Pieces(key, {});
-    std::copy(hashed.begin(), hashed.end(), block.begin());
-  } else {
-    std::copy(key.begin(), key.end(), block.begin());
-  }
-  std::array<char, kSha256BlockBytes> pad{};
-  for (size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<char>(block[i] ^ 0x36);
-  const Digest256 inner = Sha256Pieces({pad.data(), pad.size()}, pieces);
-  for (size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<char>(block[i] ^ 0x5c);
-  return Sha256Pieces({pad.data(), pad.size()}, {AsView(inner)});
+  const std::array<char, kSha256BlockBytes> block = KeyBlock(key);
+  const std::array<char, kSha256BlockBytes> inner_pad = Padded(block, 0x36);
+  const Digest256 inner = Sha256Pieces({inner_pad.data(), inner_pad.size()}, pieces);
+  const std::array<char, kSha256BlockBytes> outer_pad = Padded(block, 0x5c);
+  return Sha256Pieces({outer_pad.data(), outer_pad.size()}, {AsView(inner)});
+}
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  const std::array<char, kSha256BlockBytes> block = KeyBlock(key);
+  auto absorb = [&block](char pad, std::array<unsigned char, kStateBytes>* state) {
+    const std::array<char, kSha256BlockBytes> padded = Padded(block, pad);
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    Update(&ctx, {padded.data(), padded.size()});
+    std::memcpy(state->data(), &ctx, sizeof(ctx));
+  };
+  absorb(0x36, &inner_);
+  absorb(0x5c, &outer_);
+}
+
+Digest256 HmacSha256Key::Mac(std::initializer_list<std::string_view> pieces) const {
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, inner_.data(), sizeof(ctx));
+  for (std::string_view piece : pieces) Update(&ctx, piece);
+  const Digest256 inner = Finish(&ctx);
+  std::memcpy(&ctx, outer_.data(), sizeof(ctx));
+  Update(&ctx, AsView(inner));
+  return Finish(&ctx);
 }
 
 void HexEncodeTo(const Digest256& digest, char* out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+  // Both digits of a byte at once: each signature and request hash passes here.
+  static constexpr std::array<char, 512> kPairs = [] {
+    constexpr char kDigits[] = "0123456789abcdef";
+    std::array<char, 512> pairs{};
+    for (int b = 0; b < 256; ++b) {
+      pairs[2 * b] = kDigits[b >> 4];
+      pairs[2 * b + 1] = kDigits[b & 0xF];
+    }
+    return pairs;
+  }();
   for (uint8_t byte : digest) {
-    *out++ = kDigits[byte >> 4];
-    *out++ = kDigits[byte & 0xF];
+    std::memcpy(out, &kPairs[2 * byte], 2);
+    out += 2;
   }
 }
 

@@ -53,6 +53,30 @@ TEST(CryptoTest, PiecewiseDigestsMatchPublishedVectors) {
             "c2d7d4c2256ddb097409ec0c67e1d58fa1a007fc6932cac0d892a525d08af7cc");
 }
 
+// The precomputed key gives the same MACs: RFC 4231 cases 1, 2 and 6 (a key longer than a
+// block), the block-size boundary, and a key used many times over.
+TEST(CryptoTest, PrecomputedHmacKeyMatchesRfc4231) {
+  char hex[64];
+  const HmacSha256Key case1(std::string(20, '\x0b'));
+  HexEncodeTo(case1.Mac({"Hi There"}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  const HmacSha256Key jefe("Jefe");
+  for (int i = 0; i < 3; ++i) {  // the stored states are copied, never consumed
+    HexEncodeTo(jefe.Mac({"what do ya", " want ", "", "for nothing?"}), hex);
+    EXPECT_EQ(std::string_view(hex, 64),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  HexEncodeTo(HmacSha256Key(std::string(131, '\xaa'))
+                  .Mac({"Test Using Larger Than Block-Size Key - Hash Key First"}),
+              hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  HexEncodeTo(HmacSha256Key(std::string(65, 'k')).Mac({"m"}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "c2d7d4c2256ddb097409ec0c67e1d58fa1a007fc6932cac0d892a525d08af7cc");
+}
+
 TEST(CryptoTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));

@@ -18,6 +18,17 @@ TEST(StringsTest, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xe6\x97"));      // truncated
+  // ASCII is checked eight bytes at a time: a fault at every offset around a word is found,
+  // and multi-byte characters between ASCII runs still pass.
+  for (size_t at = 0; at < 20; ++at) {
+    std::string text(20, 'a');
+    EXPECT_TRUE(IsValidUtf8(text));
+    text[at] = '\xff';
+    EXPECT_FALSE(IsValidUtf8(text)) << "bad byte at " << at;
+    text.replace(at, 1, "é");
+    EXPECT_TRUE(IsValidUtf8(text)) << "é at " << at;
+  }
+  EXPECT_FALSE(IsValidUtf8(std::string(16, 'a') + "\xe6\x97"));
 }
 
 TEST(StringsTest, QuoteForMessageCutsOnACharacterBoundary) {

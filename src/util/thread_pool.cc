@@ -4,7 +4,7 @@
 
 namespace swha {
 
-ThreadPool::ThreadPool(size_t threads) {
+ThreadPool::ThreadPool(size_t threads) : slots_(static_cast<std::ptrdiff_t>(threads)) {
   workers_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
@@ -27,6 +27,12 @@ void ThreadPool::Submit(std::function<void()> task) {
 }
 
 void ThreadPool::RunAll(size_t n, const std::function<void(size_t)>& fn) {
+  if (n == 1) {
+    slots_.acquire();
+    fn(0);
+    slots_.release();
+    return;
+  }
   std::latch done(static_cast<std::ptrdiff_t>(n));
   for (size_t i = 0; i < n; ++i) {
     Submit([&fn, &done, i] {
@@ -47,7 +53,9 @@ void ThreadPool::WorkerLoop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
+    slots_.acquire();
     task();
+    slots_.release();
   }
 }
 

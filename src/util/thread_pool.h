@@ -1,5 +1,6 @@
 // A fixed set of worker threads running submitted tasks in order of submission. It bounds how
-// much of one kind of work (S3 uploads) runs at once across the whole process.
+// much of one kind of work (S3 uploads) runs at once across the whole process: at most size()
+// tasks run at any moment, on its workers or (RunAll's lone task) on a caller's thread.
 #pragma once
 
 #include <condition_variable>
@@ -7,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -24,8 +26,10 @@ class ThreadPool {
   // Thread-safe. The task must not throw.
   void Submit(std::function<void()> task);
 
-  // Runs fn(0) .. fn(n-1) on the pool and returns when all have finished. Thread-safe; must
-  // not be called from one of this pool's own tasks (it would wait for itself).
+  // Runs fn(0) .. fn(n-1) and returns when all have finished: on the pool, except that a lone
+  // task runs on the calling thread, which would only wait for it otherwise (handing it to a
+  // worker and back costs two thread wake-ups). Thread-safe; must not be called from one of
+  // this pool's own tasks (it would wait for itself).
   void RunAll(size_t n, const std::function<void(size_t)>& fn);
 
   size_t size() const { return workers_.size(); }
@@ -38,6 +42,8 @@ class ThreadPool {
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  // One per worker: taken by whoever runs a task, worker or RunAll's caller.
+  std::counting_semaphore<> slots_;
 };
 
 }  // namespace swha

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 namespace swha {
 namespace {
@@ -28,6 +30,41 @@ TEST(ThreadPoolTest, NeverRunsMoreThanItsSizeAtOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     running.fetch_sub(1);
   });
+  EXPECT_EQ(peak.load(), 2);
+}
+
+TEST(ThreadPoolTest, ALoneTaskRunsOnTheCallersThread) {
+  ThreadPool pool(2);
+  std::thread::id ran_on;
+  pool.RunAll(1, [&](size_t) { ran_on = std::this_thread::get_id(); });
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  std::atomic<int> on_caller{0};
+  pool.RunAll(4, [&](size_t) {
+    if (std::this_thread::get_id() == ran_on) on_caller.fetch_add(1);
+  });
+  EXPECT_EQ(on_caller.load(), 0) << "more than one task: the workers run them";
+}
+
+// Lone tasks run by callers count against the bound as the workers' tasks do.
+TEST(ThreadPoolTest, CallersLoneTasksShareTheBound) {
+  ThreadPool pool(2);
+  std::atomic<int> running{0};
+  std::atomic<int> peak{0};
+  auto task = [&](size_t) {
+    const int now = running.fetch_add(1) + 1;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    running.fetch_sub(1);
+  };
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 6; ++c) {
+    callers.emplace_back([&, c] {
+      for (int i = 0; i < 5; ++i) pool.RunAll(c % 2 == 0 ? 1 : 3, task);
+    });
+  }
+  for (std::thread& t : callers) t.join();
   EXPECT_EQ(peak.load(), 2);
 }
 
