@@ -2,12 +2,16 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all fourteen benchmarks
+#   bash bench/run.sh                      # all sixteen benchmarks
+#   BENCHMARKS="limits instructions" bash bench/run.sh   # each hot path against its limit
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
 #
-# Benchmarks: overhead throughput memory engine-scaling (the server and the engine), presign
+# Benchmarks: limits (every hot path against its limit in one run: the engine, generate local
+# and S3 at 1/2/8 clients, bare signed PUTs, presign vs. its crypto floor) and instructions
+# (bench/instructions.sh: callgrind counts per request against the same floors), then
+# overhead throughput memory engine-scaling (the server and the engine), presign
 # (S3Client::PresignGet vs. botocore; python3-botocore comes from scripts/install-deps.sh) and
 # s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1), then the accounts and catalog
 # ones: auth-cost, catalog-generate and session-get (which start their own throw-away
@@ -24,7 +28,7 @@
 # S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
 # but this machine's kernel has no sch_netem).
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all fourteen, in order),
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all sixteen, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
 # 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
 # CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
@@ -34,7 +38,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream upstream-segments}
+benchmarks=${BENCHMARKS:-limits instructions overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream upstream-segments}
 quiet_wait=${QUIET_WAIT:-120}
 s3_delay_ms=${S3_DELAY_MS:-10}
 
@@ -127,7 +131,12 @@ src_state=$(git diff --quiet HEAD -- src 2>/dev/null && echo "clean" || echo "sr
 status=0
 for b in $benchmarks; do
   echo
-  if [ "$b" = session-get ] || [ "$b" = batch-presign ]; then
+  if [ "$b" = instructions ]; then
+    start_gateway
+    BUILD_DIR="$snapshot" bash bench/instructions.sh | tee -a "$log" || status=1
+    continue
+  fi
+  if [ "$b" = session-get ] || [ "$b" = batch-presign ] || [ "$b" = limits ]; then
     start_gateway
     ((quiet_wait > 0)) && wait_for_quiet
     "$snapshot/swha_bench" "$b" --binary "$snapshot/swha-tts" "$@" | tee -a "$log" ||

@@ -19,6 +19,9 @@ packages=(
   libsonic-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev sox wrk python3-botocore python3-cryptography
+  # bench/instructions.sh counts instructions per request under callgrind (swha_bench includes
+  # valgrind/callgrind.h for its client requests)
+  valgrind
   # tests/openapi: every answer checked against its documented JSON Schema
   python3-jsonschema
   # an independent decoder that checks every audio format (ffprobe, ffmpeg)

@@ -318,8 +318,19 @@ std::string S3Client::BucketPath() const {
 }
 
 std::string S3Client::ObjectPath(std::string_view key) const {
-  return virtual_hosted_ ? base_path_ + "/" + std::string(key)
-                         : base_path_ + "/" + config_.bucket + "/" + std::string(key);
+  std::string path;
+  AssignObjectPath(key, &path);
+  return path;
+}
+
+void S3Client::AssignObjectPath(std::string_view key, std::string* path) const {
+  path->assign(base_path_);
+  *path += '/';
+  if (!virtual_hosted_) {
+    *path += config_.bucket;
+    *path += '/';
+  }
+  *path += key;
 }
 
 Status S3ErrorStatus(std::string_view op, std::string_view key, const HttpResponse& response) {
@@ -631,10 +642,12 @@ Result<std::string> S3Client::GetBucketAccelerateStatus() const {
 Result<std::string> S3Client::Presign(std::string_view op, std::string_view method,
                                       std::string_view key, int64_t expires_seconds) const {
   SWHA_RETURN_IF_ERROR(ValidateKey(op, key));
-  SigningRequest signing;
-  signing.method = std::string(method);
-  signing.host = host_;
-  signing.path = ObjectPath(key);
+  // One per thread, reused: its strings keep their capacity, so a URL (one per segment per
+  // response) allocates nothing but itself.
+  thread_local SigningRequest signing;
+  signing.method.assign(method);
+  signing.host.assign(host_);
+  AssignObjectPath(key, &signing.path);
   return signer_.PresignUrl(signing, base_url_, clock_->NowUnixSeconds(), expires_seconds);
 }
 

@@ -151,6 +151,8 @@ class S3Client {
   // Execute without the counting; `attempts` receives how many were made.
   Result<HttpResponse> ExecuteAttempts(const Call& call, int* attempts) const;
   Result<HttpResponse> SendOnce(const Call& call, const std::string& payload_sha256) const;
+  // ObjectPath into `*path`, whose capacity is reused.
+  void AssignObjectPath(std::string_view key, std::string* path) const;
   std::string BucketPath() const;
   Result<std::string> Presign(std::string_view op, std::string_view method, std::string_view key,
                               int64_t expires_seconds) const;

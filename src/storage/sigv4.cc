@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -30,14 +31,16 @@ std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0
 
 // RFC 3986's unreserved characters, ASCII only, whatever the C locale says; a table, since
 // every character of every signed path and query passes here.
-constexpr std::array<bool, 256> kUnreserved = [] {
+constexpr std::array<bool, 256> UnreservedTable(bool with_slash) {
   std::array<bool, 256> table{};
   for (int c = 0; c < 256; ++c) {
     table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '.' || c == '_' || c == '~';
+               c == '-' || c == '.' || c == '_' || c == '~' || (with_slash && c == '/');
   }
   return table;
-}();
+}
+constexpr std::array<bool, 256> kUnreserved = UnreservedTable(false);
+constexpr std::array<bool, 256> kUnreservedOrSlash = UnreservedTable(true);
 
 bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
 
@@ -248,12 +251,12 @@ std::string BuildCanonicalRequest(const SigningRequest& request) {
 
 void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  auto kept = [keep_slash](unsigned char c) { return IsUnreserved(c) || (keep_slash && c == '/'); };
+  const std::array<bool, 256>& kept = keep_slash ? kUnreservedOrSlash : kUnreserved;
   // Keys and paths are mostly unreserved characters: runs of them are appended whole.
   size_t i = 0;
   while (i < s.size()) {
     size_t run = i;
-    while (run < s.size() && kept(static_cast<unsigned char>(s[run]))) ++run;
+    while (run < s.size() && kept[static_cast<unsigned char>(s[run])]) ++run;
     out->append(s.data() + i, run - i);
     if (run == s.size()) break;
     const auto c = static_cast<unsigned char>(s[run]);
@@ -291,7 +294,11 @@ std::string S3CanonicalQueryString(const KeyValueList& query) {
   return out;
 }
 
-Result<std::string> FormatAmzDate(int64_t unix_seconds) {
+namespace {
+
+using AmzDate = std::array<char, 16>;  // "20130524T000000Z"
+
+Status FormatAmzDateTo(int64_t unix_seconds, AmzDate* out) {
   constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
   if (unix_seconds < 0 || unix_seconds >= kYear10000) {
     return Status::InvalidArgument("signing time must be in years 1970..9999, got " +
@@ -302,9 +309,10 @@ Result<std::string> FormatAmzDate(int64_t unix_seconds) {
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{time - day};
   // Digits written by hand: snprintf would cost more than the rest of a presigned URL's text.
-  std::string out = "00000000T000000Z";
-  auto put = [&out](size_t end, unsigned value) {
-    for (size_t i = end; value > 0; value /= 10) out[--i] = static_cast<char>('0' + value % 10);
+  constexpr std::string_view kZero = "00000000T000000Z";
+  std::copy(kZero.begin(), kZero.end(), out->begin());
+  auto put = [out](size_t end, unsigned value) {
+    for (size_t i = end; value > 0; value /= 10) (*out)[--i] = static_cast<char>('0' + value % 10);
   };
   put(4, static_cast<unsigned>(static_cast<int>(ymd.year())));
   put(6, static_cast<unsigned>(ymd.month()));
@@ -312,19 +320,35 @@ Result<std::string> FormatAmzDate(int64_t unix_seconds) {
   put(11, static_cast<unsigned>(hms.hours().count()));
   put(13, static_cast<unsigned>(hms.minutes().count()));
   put(15, static_cast<unsigned>(hms.seconds().count()));
-  return out;
+  return Status::Ok();
+}
+
+uint64_t NextSignerId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+Result<std::string> FormatAmzDate(int64_t unix_seconds) {
+  AmzDate date;
+  SWHA_RETURN_IF_ERROR(FormatAmzDateTo(unix_seconds, &date));
+  return std::string(date.data(), date.size());
 }
 
 SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::string service)
     : credentials_(std::move(credentials)),
       region_(std::move(region)),
       service_(std::move(service)),
-      config_status_(ValidateConfig(credentials_, region_, service_)) {
+      config_status_(ValidateConfig(credentials_, region_, service_)),
+      id_(NextSignerId()) {
   // The parts of every presigned query that do not change from one URL to the next.
   query_credential_prefix_ = "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=";
   S3UriEncodeAppend(credentials_.access_key_id, false, &query_credential_prefix_);
   query_credential_prefix_ += "%2F";
   scope_suffix_ = CredentialScope("");
+  string_to_sign_prefix_ = std::string(kAlgorithm) + "\n";
+  scope_suffix_newline_ = scope_suffix_ + "\n";
   S3UriEncodeAppend(scope_suffix_.substr(1), false, &query_scope_suffix_);
   query_scope_suffix_.insert(0, "%2F");
   if (!credentials_.session_token.empty()) {
@@ -383,6 +407,25 @@ SigV4Signer::DatedKey SigV4Signer::CachedSigningKey(std::string_view date) const
   // Keys are dates, so the first entries are the oldest.
   while (key_cache_.size() > kMaxCachedKeys) key_cache_.erase(key_cache_.begin());
   return derived;
+}
+
+const crypto::HmacSha256Key& SigV4Signer::ThreadSigningKey(std::string_view date) const {
+  // The last key this thread used, so that a run of URLs takes no lock. Keyed by the signer's
+  // id, never reused within the process (an address could be: a new signer with other
+  // credentials may be made where a destroyed one was).
+  struct LastKey {
+    uint64_t signer_id = 0;
+    std::array<char, 8> date{};
+    std::optional<crypto::HmacSha256Key> key;
+  };
+  thread_local LastKey last;
+  if (last.signer_id != id_ || date.size() != last.date.size() ||
+      !std::equal(date.begin(), date.end(), last.date.begin())) {
+    last.key = CachedSigningKey(date).mac;
+    last.signer_id = id_;
+    std::copy_n(date.begin(), std::min(date.size(), last.date.size()), last.date.begin());
+  }
+  return *last.key;
 }
 
 size_t SigV4Signer::CachedSigningKeyCount() const {
@@ -476,77 +519,103 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     }
   }
   SWHA_RETURN_IF_ERROR(ValidateRequestExceptPayload(request));
-  SWHA_ASSIGN_OR_RETURN(const std::string amz_date, FormatAmzDate(now_unix));
+  AmzDate amz_date_chars;
+  SWHA_RETURN_IF_ERROR(FormatAmzDateTo(now_unix, &amz_date_chars));
+  const std::string_view amz_date(amz_date_chars.data(), amz_date_chars.size());
+  const std::string_view date = ScopeDate(amz_date);
 
   // Written out rather than through Sign(): a presigned URL is often made per segment per
-  // request, and this path builds each string once (see docs/performance.md). The botocore
+  // request, so the URL is built in place, in one allocation, and the canonical request is
+  // hashed from views into it rather than built (see docs/performance.md). The botocore
   // oracle and AWS's worked example check it like the header path.
-  std::string canonical_headers;
-  std::string signed_headers;
-  if (request.headers.empty()) {
-    canonical_headers = "host:" + TrimAll(request.host) + "\n";
-    signed_headers = "host";
-  } else {
+  std::string canonical_headers;  // "host:<host>\n" is hashed in pieces when it is alone
+  std::string signed_headers = "host";
+  if (!request.headers.empty()) {
     std::tie(canonical_headers, signed_headers) = CanonicalHeaders(request);
   }
-  std::string query;
+  std::string callers_query;  // the whole canonical query, when the caller has parameters too
+  if (!request.query.empty()) {
+    KeyValueList all = request.query;
+    all.emplace_back("X-Amz-Algorithm", kAlgorithm);
+    all.emplace_back("X-Amz-Credential", credentials_.access_key_id + '/' + CredentialScope(date));
+    all.emplace_back("X-Amz-Date", amz_date);
+    all.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+    if (!credentials_.session_token.empty()) {
+      all.emplace_back("X-Amz-Security-Token", credentials_.session_token);
+    }
+    all.emplace_back("X-Amz-SignedHeaders", signed_headers);
+    callers_query = S3CanonicalQueryString(all);
+  }
+  const std::string expires = std::to_string(expires_seconds);
+
+  std::string out;
+  out.reserve((url_base ? url_base->size() + request.path.size() * 3 + 2 : 0) +
+              query_credential_prefix_.size() + 8 + query_scope_suffix_.size() + 12 +
+              amz_date.size() + 15 + expires.size() + query_security_token_.size() + 21 +
+              signed_headers.size() * 3 + callers_query.size() + 17 + 64);
+  std::string uri_outside_url;  // PresignQuery hands out the query alone
+  size_t uri_at = 0;
+  if (url_base) {
+    out += *url_base;
+    uri_at = out.size();
+    if (request.path.empty()) {
+      out += '/';
+    } else {
+      S3UriEncodeAppend(request.path, /*keep_slash=*/true, &out);
+    }
+  } else {
+    uri_outside_url = S3CanonicalUri(request.path);
+  }
+  const size_t uri_end = out.size();
+  if (url_base) out += '?';
+  const size_t query_at = out.size();
   if (request.query.empty()) {
     // Only the signer's own parameters, whose canonical order is the order below.
-    query.reserve(query_credential_prefix_.size() + 8 + query_scope_suffix_.size() + 64 +
-                  query_security_token_.size() + signed_headers.size() * 3);
-    query += query_credential_prefix_;
-    query += ScopeDate(amz_date);
-    query += query_scope_suffix_;
-    query += "&X-Amz-Date=";
-    query += amz_date;
-    query += "&X-Amz-Expires=";
-    query += std::to_string(expires_seconds);
-    query += query_security_token_;
-    query += "&X-Amz-SignedHeaders=";
-    S3UriEncodeAppend(signed_headers, false, &query);
+    out += query_credential_prefix_;
+    out += date;
+    out += query_scope_suffix_;
+    out += "&X-Amz-Date=";
+    out += amz_date;
+    out += "&X-Amz-Expires=";
+    out += expires;
+    out += query_security_token_;
+    out += "&X-Amz-SignedHeaders=";
+    S3UriEncodeAppend(signed_headers, false, &out);
   } else {
-    KeyValueList auth;
-    auth.reserve(6);
-    auth.emplace_back("X-Amz-Algorithm", kAlgorithm);
-    auth.emplace_back("X-Amz-Credential",
-                      credentials_.access_key_id + '/' + CredentialScope(ScopeDate(amz_date)));
-    auth.emplace_back("X-Amz-Date", amz_date);
-    auth.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
-    if (!credentials_.session_token.empty()) {
-      auth.emplace_back("X-Amz-Security-Token", credentials_.session_token);
-    }
-    auth.emplace_back("X-Amz-SignedHeaders", signed_headers);
-    KeyValueList all = request.query;
-    all.insert(all.end(), auth.begin(), auth.end());
-    query = S3CanonicalQueryString(all);
+    out += callers_query;
   }
+  // Views into `out`, taken once it has stopped growing.
+  const std::string_view canonical_uri =
+      url_base ? std::string_view(out).substr(uri_at, uri_end - uri_at) : uri_outside_url;
+  const std::string_view query = std::string_view(out).substr(query_at);
 
-  const std::string canonical_uri = S3CanonicalUri(request.path);
+  crypto::Digest256 request_digest;
+  if (url_base && request.headers.empty()) {
+    // The common case, in few pieces: the canonical request's "<uri>\n<query>" is the URL's
+    // "<uri>?<query>" with '\n' for '?', so it is hashed from the URL itself with that one
+    // character swapped for the moment.
+    out[uri_end] = '\n';
+    request_digest = crypto::Sha256Of({request.method, "\n", std::string_view(out).substr(uri_at),
+                                       "\nhost:", request.host, "\n\nhost\n", kUnsignedPayload});
+    out[uri_end] = '?';
+  } else {
+    if (request.headers.empty()) canonical_headers = "host:" + request.host + "\n";
+    request_digest = HashCanonicalRequest(request.method, canonical_uri, query, canonical_headers,
+                                          signed_headers, kUnsignedPayload);
+  }
   char hex[64];
-  crypto::HexEncodeTo(HashCanonicalRequest(request.method, canonical_uri, query, canonical_headers,
-                                           signed_headers, kUnsignedPayload),
-                      hex);
+  crypto::HexEncodeTo(request_digest, hex);
   const std::string_view request_hash(hex, sizeof(hex));
-  const std::string_view date = ScopeDate(amz_date);
-  // The string to sign, in pieces: algorithm, time, scope (date + scope_suffix_), request hash.
-  const crypto::Digest256 signature = CachedSigningKey(date).mac.Mac(
-      {kAlgorithm, "\n", amz_date, "\n", date, scope_suffix_, "\n", request_hash});
+  // The string to sign: algorithm, time, scope (date + scope_suffix_), request hash.
+  const crypto::Digest256 signature = ThreadSigningKey(date).Mac(
+      {string_to_sign_prefix_, amz_date, "\n", date, scope_suffix_newline_, request_hash});
   if (trace != nullptr) {
+    if (canonical_headers.empty()) canonical_headers = "host:" + request.host + "\n";
     trace->canonical_request = JoinCanonicalRequest(
         request.method, canonical_uri, query, canonical_headers, signed_headers, kUnsignedPayload);
     trace->string_to_sign = StringToSign(amz_date, trace->canonical_request);
   }
   crypto::HexEncodeTo(signature, hex);
-
-  std::string out;
-  out.reserve((url_base ? url_base->size() + canonical_uri.size() + 1 : 0) + query.size() + 17 +
-              sizeof(hex));
-  if (url_base) {
-    out += *url_base;
-    out += canonical_uri;
-    out += '?';
-  }
-  out += query;
   out += "&X-Amz-Signature=";
   out.append(hex, sizeof(hex));
   if (trace != nullptr) trace->signature.assign(hex, sizeof(hex));

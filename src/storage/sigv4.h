@@ -125,6 +125,8 @@ class SigV4Signer {
     crypto::HmacSha256Key mac;
   };
   DatedKey CachedSigningKey(std::string_view date) const;
+  // CachedSigningKey(date).mac through a per-thread copy of the last one used: no lock.
+  const crypto::HmacSha256Key& ThreadSigningKey(std::string_view date) const;
   Result<std::string> Presign(const SigningRequest& request, int64_t now_unix,
                               int64_t expires_seconds, SignatureTrace* trace,
                               std::optional<std::string_view> url_base) const;
@@ -133,10 +135,13 @@ class SigV4Signer {
   const std::string region_;
   const std::string service_;
   const Status config_status_;  // why these credentials/scope cannot sign, or OK
+  const uint64_t id_;           // unique among the signers of this process
   // Encoded, precomputed pieces of the presigned query (set by the constructor):
   // "X-Amz-Algorithm=...&X-Amz-Credential=<key id>%2F", "%2F<region>%2F<service>%2Faws4_request"
   // and "&X-Amz-Security-Token=<token>" (empty without a token).
   std::string scope_suffix_;  // "/<region>/<service>/aws4_request": the scope after its date
+  std::string scope_suffix_newline_;   // the same and "\n", as the string to sign has it
+  std::string string_to_sign_prefix_;  // "AWS4-HMAC-SHA256\n"
   std::string query_credential_prefix_;
   std::string query_scope_suffix_;
   std::string query_security_token_;
