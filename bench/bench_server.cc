@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "storage/s3_client.h"
+#include "util/clock.h"
+
 namespace swha::bench {
 namespace {
 
@@ -78,6 +81,23 @@ std::map<std::string, std::string> S3ServerEnvOrDie() {
     env[name] = value;
   }
   return env;
+}
+
+std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport) {
+  const std::map<std::string, std::string> env = S3ServerEnvOrDie();
+  storage::S3ClientConfig config;
+  config.endpoint_url = env.at("S3_ENDPOINT_URL");
+  config.bucket = env.at("S3_BUCKET_NAME");
+  config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
+  config.addressing_style = "path";
+  return Must(storage::S3Client::Create(config, transport, Clock::Real()), "S3 client");
+}
+
+void DeleteUnder(const storage::S3Client& s3, const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (const auto& o : Must(s3.ListObjectsV2(prefix), "list " + prefix)) keys.push_back(o.key);
+  Result<std::vector<storage::DeleteError>> refused = s3.DeleteObjects(keys);
+  if (!refused.ok() || !refused->empty()) Die("could not empty " + prefix + " in the gateway");
 }
 
 std::string GenerateBody(const std::string& text) { return nlohmann::json{{"text", text}}.dump(); }

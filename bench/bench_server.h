@@ -6,12 +6,18 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/bench_common.h"
 #include "tests/support/pg_server.h"
 #include "tests/support/server_process.h"
+
+namespace swha::storage {
+class HttpTransport;
+class S3Client;
+}  // namespace swha::storage
 
 namespace swha::bench {
 
@@ -44,6 +50,13 @@ std::string GenerateBody(const std::string& text);
 // The environment of a server that stores audio in the gateway bench/run.sh started (its S3_*
 // variables, taken from this process's environment); dies when one is missing.
 std::map<std::string, std::string> S3ServerEnvOrDie();
+
+// A client of that gateway's bucket (path style, with retries), sending through `transport`.
+std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport);
+
+// Deletes every object under `prefix`: the test gateway keeps objects in 2 GiB of memory, and
+// the S3 benchmarks store hundreds of megabytes. Dies when it cannot.
+void DeleteUnder(const storage::S3Client& s3, const std::string& prefix);
 
 // One request as the load sends it.
 struct BenchRequest {

@@ -14,8 +14,9 @@
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
-#include <map>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "audio/encoder.h"
 #include "bench/bench_common.h"
@@ -24,7 +25,6 @@
 #include "storage/s3_client.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
-#include "util/clock.h"
 
 namespace swha::bench {
 
@@ -61,14 +61,8 @@ int RunInstructionsBaseline(const Args& args) {
   const std::string wav = Must(audio::EncodeAudio(audio::AudioFormat::kWav, segments[0].pcm.samples,
                                                   segments[0].pcm.sample_rate),
                                "WAV");
-  const std::map<std::string, std::string> env = S3ServerEnvOrDie();
-  storage::S3ClientConfig config;
-  config.endpoint_url = env.at("S3_ENDPOINT_URL");
-  config.bucket = env.at("S3_BUCKET_NAME");
-  config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
-  config.addressing_style = "path";
   auto transport = storage::CreateCurlTransport();
-  const auto s3 = Must(storage::S3Client::Create(config, transport.get(), Clock::Real()), "S3");
+  const auto s3 = GatewayClient(transport.get());
   const std::string prefix = fmt::format("bench-instructions/{}/", getpid());
   auto put = [&](int i) {
     if (Status s = s3->PutObject(prefix + std::to_string(i) + ".wav", wav, "audio/wav"); !s.ok()) {
@@ -79,9 +73,7 @@ int RunInstructionsBaseline(const Args& args) {
   CALLGRIND_ZERO_STATS;
   for (int i = 0; i < calls; ++i) put(i);
   CALLGRIND_DUMP_STATS_AT("put");
-  std::vector<std::string> keys;
-  for (const auto& o : Must(s3->ListObjectsV2(prefix), "list")) keys.push_back(o.key);
-  (void)s3->DeleteObjects(keys);
+  DeleteUnder(*s3, prefix);
   return 0;
 }
 

@@ -36,7 +36,6 @@
 #include "storage/s3_client.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
-#include "util/clock.h"
 
 namespace swha::bench {
 namespace {
@@ -126,25 +125,6 @@ double Combined(double a_per_second, double b_per_second) {
 bool HaveGateway() {
   const char* endpoint = std::getenv("S3_ENDPOINT_URL");
   return endpoint != nullptr && *endpoint != '\0';
-}
-
-std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport) {
-  const std::map<std::string, std::string> env = S3ServerEnvOrDie();
-  storage::S3ClientConfig config;
-  config.endpoint_url = env.at("S3_ENDPOINT_URL");
-  config.bucket = env.at("S3_BUCKET_NAME");
-  config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
-  config.addressing_style = "path";
-  return Must(storage::S3Client::Create(config, transport, Clock::Real()), "S3 client");
-}
-
-// Deletes every object under `prefix`: the test gateway keeps objects in 2 GiB of memory, and
-// one round of the S3 phases stores about 600 MB.
-void DeleteUnder(const storage::S3Client& s3, const std::string& prefix) {
-  std::vector<std::string> keys;
-  for (const auto& o : Must(s3.ListObjectsV2(prefix), "list " + prefix)) keys.push_back(o.key);
-  Result<std::vector<storage::DeleteError>> refused = s3.DeleteObjects(keys);
-  if (!refused.ok() || !refused->empty()) Die("could not empty " + prefix + " in the gateway");
 }
 
 std::string Level(int clients) {

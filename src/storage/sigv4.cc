@@ -585,9 +585,10 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     out += callers_query;
   }
   // Views into `out`, taken once it has stopped growing.
+  const std::string_view url = out;
   const std::string_view canonical_uri =
-      url_base ? std::string_view(out).substr(uri_at, uri_end - uri_at) : uri_outside_url;
-  const std::string_view query = std::string_view(out).substr(query_at);
+      url_base ? url.substr(uri_at, uri_end - uri_at) : std::string_view{uri_outside_url};
+  const std::string_view query = url.substr(query_at);
 
   crypto::Digest256 request_digest;
   if (url_base && request.headers.empty()) {
@@ -595,7 +596,7 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     // "<uri>?<query>" with '\n' for '?', so it is hashed from the URL itself with that one
     // character swapped for the moment.
     out[uri_end] = '\n';
-    request_digest = crypto::Sha256Of({request.method, "\n", std::string_view(out).substr(uri_at),
+    request_digest = crypto::Sha256Of({request.method, "\n", url.substr(uri_at),
                                        "\nhost:", request.host, "\n\nhost\n", kUnsignedPayload});
     out[uri_end] = '?';
   } else {

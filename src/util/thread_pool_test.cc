@@ -58,8 +58,10 @@ TEST(ThreadPoolTest, CallersLoneTasksShareTheBound) {
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     running.fetch_sub(1);
   };
+  constexpr int kCallers = 6;
   std::vector<std::thread> callers;
-  for (int c = 0; c < 6; ++c) {
+  callers.reserve(kCallers);
+  for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
       for (int i = 0; i < 5; ++i) pool.RunAll(c % 2 == 0 ? 1 : 3, task);
     });
