@@ -158,13 +158,13 @@ if ((with_s3)); then
   summary "generate S3, M instructions/request" \
     "$(per "$s3_total") ($(ratio "$s3_total" "$floor")x synthesize + PUT)"
 fi
-# Where the rest goes: the server's costliest functions (self cost) outside espeak-ng and the
-# libm/libc calls it makes (random, cos, exp...), which the synthesize floor has too.
+# Where the rest goes: the server's costliest functions outside espeak-ng's thread (inclusive
+# counts, which callgrind_annotate gives for these dumps; divide by $requests for one request).
 for name in local s3; do
   file=$(grep -l "measured-$name" "$work/$name".*.* 2>/dev/null | head -1) || true
   [ -n "$file" ] || continue
-  echo "   -- $name: top functions outside libespeak-ng (self, per request = /$requests)"
-  callgrind_annotate --threshold=100 "$file" 2>/dev/null |
-    grep -v 'libespeak-ng\|libm\.so\|/random\|random_r\|[^_]rand\b' |
-    awk '/^ *[0-9,]+ .*[a-zA-Z]/ && ++n <= 16 { print "     " $0 }'
+  echo "   -- $name: costliest functions outside the engine (inclusive, all $requests requests)"
+  callgrind_annotate --inclusive=yes --threshold=100 "$file" 2>/dev/null |
+    grep -v 'PROGRAM TOTALS\|clone\.S\|pthread_create\.c\|libstdc++\.so[.0-9]*\]$\|espeak_engine\.cc' |
+    awk '/^ *[0-9,]+ .*[a-zA-Z]/ && ++n <= 12 { print "     " substr($0, 1, 160) }'
 done
