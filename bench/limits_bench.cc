@@ -41,6 +41,11 @@ namespace swha::bench {
 namespace {
 
 constexpr std::array<int, 3> kClientLevels = {1, 2, 8};
+constexpr int kLocalJudgedAt = 2;  // the targets: local at 2 clients, S3 at 8
+constexpr int kS3JudgedAt = 8;
+constexpr int kEngineWarmup = 5;  // unmeasured calls per thread before each phase
+constexpr int kHttpWarmup = 5;
+constexpr int kS3Warmup = 3;
 constexpr double kPathTarget = 0.9;       // each path at >= 0.9x its limit
 constexpr double kOverheadTarget = 1.10;  // HTTP generate / synthesizer at one client
 constexpr double kP50SlackMs = 1.0;       // S3 p50 at 1 client within 1 ms of synthesis + PUT
@@ -172,6 +177,14 @@ int RunLimits(const Args& args) {
   const std::string put_prefix = fmt::format("bench-limits/{}/", getpid());
   std::atomic<int> put_counter{0};
 
+  // The engine at every level's callers, min(clients, cores): the limit of each level.
+  std::vector<int> engine_callers;
+  for (int clients : kClientLevels) {
+    const int callers = std::min(clients, cores);
+    if (std::ranges::find(engine_callers, callers) == engine_callers.end()) {
+      engine_callers.push_back(callers);
+    }
+  }
   std::map<int, Series> engine_series;  // by callers
   std::map<int, Series> local_series;   // by clients
   std::map<int, Series> put_series;
@@ -179,31 +192,34 @@ int RunLimits(const Args& args) {
   const OtherLoadMeter others(s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()}
                                         : std::vector<pid_t>{local.pid()});
   for (int r = 0; r < rounds; ++r) {
-    for (int callers : {1, cores}) {
-      const CpuPerCall cpu(getpid());  // ClosedLoop's warm-up is counted too: a few calls more
-      const LoopResult e = ClosedLoop(callers, calls, 5, [&](int) {
+    for (int callers : engine_callers) {
+      const CpuPerCall cpu(getpid());  // the warm-up calls are counted too, and divided by
+      const LoopResult e = ClosedLoop(callers, calls, kEngineWarmup, [&](int) {
         if (!synthesizer.Synthesize(request).ok()) Die("synthesizer failed");
       });
-      engine_series[callers].Add(e.per_second, e.latency_ms, cpu.Per(calls));
+      engine_series[callers].Add(e.per_second, e.latency_ms,
+                                 cpu.Per(calls + kEngineWarmup * callers));
     }
     for (int clients : kClientLevels) {
       const CpuPerCall cpu(local.pid());
-      const LoadResult l = RunLoad(local, clients, calls, body, 5);
+      const LoadResult l = RunLoad(local, clients, calls, body, kHttpWarmup);
       DieOnFailures(l);
-      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms, cpu.Per(calls));
+      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms,
+                                cpu.Per(calls + kHttpWarmup * clients));
     }
     if (!with_s3) continue;
     for (int clients : kClientLevels) {
       const CpuPerCall put_cpu(getpid());
-      const LoopResult p = ClosedLoop(clients, calls, 3, [&](int) {
+      const LoopResult p = ClosedLoop(clients, calls, kS3Warmup, [&](int) {
         const std::string key = put_prefix + std::to_string(put_counter.fetch_add(1)) + ".wav";
         if (Status s = s3->PutObject(key, wav, "audio/wav"); !s.ok()) Die("PUT: " + s.ToString());
       });
-      put_series[clients].Add(p.per_second, p.latency_ms, put_cpu.Per(calls));
+      put_series[clients].Add(p.per_second, p.latency_ms, put_cpu.Per(calls + kS3Warmup * clients));
       const CpuPerCall s3_cpu(s3_server->pid());
-      const LoadResult g = RunLoad(*s3_server, clients, calls, body, 3);
+      const LoadResult g = RunLoad(*s3_server, clients, calls, body, kS3Warmup);
       DieOnFailures(g);
-      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms, s3_cpu.Per(calls));
+      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms,
+                             s3_cpu.Per(calls + kS3Warmup * clients));
       DeleteUnder(*s3, put_prefix);
       DeleteUnder(*s3, "audio/anonymous/");
     }
@@ -233,8 +249,8 @@ int RunLimits(const Args& args) {
     const double ratio = s.Rate() / limit;
     Summary("limits", fmt::format("generate local, {}: req/s / engine", Level(clients)),
             fmt::format("{:.2f}x ({:.0f} / {:.0f})", ratio, s.Rate(), limit),
-            clients == cores ? fmt::format(">= {:.2f}x", kPathTarget) : "-",
-            clients == cores ? Verdict(ratio >= kPathTarget) : "-");
+            clients == kLocalJudgedAt ? fmt::format(">= {:.2f}x", kPathTarget) : "-",
+            clients == kLocalJudgedAt ? Verdict(ratio >= kPathTarget) : "-");
   }
   // One client: the time of a request against the time of its synthesis alone.
   const double overhead = local_series.at(1).P50() / engine_series.at(1).P50();
@@ -254,7 +270,7 @@ int RunLimits(const Args& args) {
       const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
       line(fmt::format("generate S3, {}", Level(clients)), s, limit);
       const double ratio = s.Rate() / limit;
-      const bool judged = clients == kClientLevels.back();
+      const bool judged = clients == kS3JudgedAt;
       Summary("limits", fmt::format("generate S3, {}: req/s / combined limit", Level(clients)),
               fmt::format("{:.2f}x ({:.0f} / {:.0f})", ratio, s.Rate(), limit),
               judged ? fmt::format(">= {:.2f}x", kPathTarget) : "-",

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -138,7 +139,8 @@ int Sha256Blocks(size_t bytes) { return static_cast<int>((bytes + 8) / 64 + 1); 
 
 // The floor of one presigned URL: what it cannot avoid, given the signing key (cached by our
 // signer; botocore derives it anew for every URL): SHA-256 of the canonical request, then
-// HMAC-SHA256 of the string to sign, through the same crypto:: calls the signer makes.
+// HMAC-SHA256 of the string to sign with the key's padded blocks already hashed (a
+// crypto::HmacSha256Key, as the signer keeps), into digests on the stack.
 class PresignFloor {
  public:
   PresignFloor(const storage::S3Client& client, const std::string& key)
@@ -153,16 +155,18 @@ class PresignFloor {
     canonical_ = trace.canonical_request;
     to_sign_ = trace.string_to_sign;
     // "AWS4-HMAC-SHA256\n" and then the request time, whose first 8 characters are the date.
-    signing_key_ = signer_.SigningKey(to_sign_.substr(17, 8));
+    signing_key_.emplace(signer_.SigningKey(to_sign_.substr(17, 8)));
   }
   void Call() const {
-    Consume(crypto::Sha256(canonical_));
-    Consume(crypto::HmacSha256(signing_key_, to_sign_));
+    const crypto::Digest256 request_hash = crypto::Sha256Of({canonical_});
+    const crypto::Digest256 signature = signing_key_->Mac({to_sign_});
+    sink = sink * 31 + request_hash[7] + signature[11];
   }
-  // SHA-256 compressions per URL: SHA-256(canonical) + HMAC's inner (key block + string) and
-  // outer (key block + inner digest) hashes.
+  // SHA-256 compressions per URL: SHA-256(canonical) + HMAC's inner (string, after the stored
+  // key block) and outer (inner digest, after the stored key block) hashes.
   int Blocks() const {
-    return Sha256Blocks(canonical_.size()) + Sha256Blocks(64 + to_sign_.size()) + 2;
+    return Sha256Blocks(canonical_.size()) + Sha256Blocks(64 + to_sign_.size()) - 1 +
+           Sha256Blocks(64 + 32) - 1;
   }
   const std::string& canonical_request() const { return canonical_; }
   const std::string& string_to_sign() const { return to_sign_; }
@@ -171,7 +175,7 @@ class PresignFloor {
   storage::SigV4Signer signer_;
   std::string canonical_;
   std::string to_sign_;
-  std::string signing_key_;
+  std::optional<crypto::HmacSha256Key> signing_key_;
 };
 
 }  // namespace

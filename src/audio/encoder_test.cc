@@ -137,6 +137,29 @@ TEST(EncoderTest, AWholeWavIsTheCanonicalFileAndPcmIsItsData) {
   EXPECT_EQ(*pcm, wav->substr(tts::kWavHeaderBytes));
 }
 
+// A whole WAV written in several pieces is the same file as one written at once; its header
+// (room kept at the start, filled in by Finish) states the length; samples are little-endian.
+TEST(EncoderTest, AWholeWavFromSeveralWritesIsByteExact) {
+  const std::vector<int16_t> signal = TestSignal(22050);
+  auto encoder = CreateEncoder({.format = AudioFormat::kWav, .sample_rate = 22050});
+  ASSERT_TRUE(encoder.ok());
+  const std::span<const int16_t> all(signal);
+  std::string written;
+  for (size_t at = 0; at < all.size(); at += 1000) {
+    auto part = (*encoder)->Write(all.subspan(at, std::min<size_t>(1000, all.size() - at)));
+    ASSERT_TRUE(part.ok());
+    written += *part;
+  }
+  auto rest = (*encoder)->Finish();
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(written + *rest, *EncodeAudio(AudioFormat::kWav, signal, 22050));
+
+  const std::vector<int16_t> two = {1, -2};
+  EXPECT_EQ(EncodeAudio(AudioFormat::kWav, two, 8000)->substr(tts::kWavHeaderBytes),
+            std::string("\x01\x00\xfe\xff", 4));
+  EXPECT_EQ(*EncodeAudio(AudioFormat::kWav, {}, 8000), tts::WavHeader(0, 8000, 1));
+}
+
 TEST(EncoderTest, AStreamedWavSaysItsLengthIsUnknown) {
   Result<std::unique_ptr<Encoder>> encoder =
       CreateEncoder({.format = AudioFormat::kWav, .sample_rate = 24000, .streaming = true});

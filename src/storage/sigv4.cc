@@ -212,7 +212,6 @@ std::pair<std::string, std::string> CanonicalHeaders(const SigningRequest& reque
   return {std::move(canonical), std::move(signed_headers)};
 }
 
-// The canonical request from its parts, each already canonical.
 // SHA-256 of what JoinCanonicalRequest would build, without building it.
 crypto::Digest256 HashCanonicalRequest(std::string_view method, std::string_view canonical_uri,
                                        std::string_view canonical_query,
@@ -223,6 +222,7 @@ crypto::Digest256 HashCanonicalRequest(std::string_view method, std::string_view
                            canonical_headers, "\n", signed_headers, "\n", payload_hash});
 }
 
+// The canonical request from its parts, each already canonical.
 std::string JoinCanonicalRequest(std::string_view method, std::string_view canonical_uri,
                                  std::string_view canonical_query,
                                  std::string_view canonical_headers,
@@ -549,10 +549,19 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   const std::string expires = std::to_string(expires_seconds);
 
   std::string out;
+  constexpr std::string_view kDateParam = "&X-Amz-Date=";
+  constexpr std::string_view kExpiresParam = "&X-Amz-Expires=";
+  constexpr std::string_view kSignedHeadersParam = "&X-Amz-SignedHeaders=";
+  constexpr std::string_view kSignatureParam = "&X-Amz-Signature=";
+  constexpr size_t kSignatureHexChars = 64;
+  // Enough for the whole URL (each path byte at most 3 once encoded, '/' and '?' around it), so
+  // it is allocated once.
   out.reserve((url_base ? url_base->size() + request.path.size() * 3 + 2 : 0) +
-              query_credential_prefix_.size() + 8 + query_scope_suffix_.size() + 12 +
-              amz_date.size() + 15 + expires.size() + query_security_token_.size() + 21 +
-              signed_headers.size() * 3 + callers_query.size() + 17 + 64);
+              query_credential_prefix_.size() + date.size() + query_scope_suffix_.size() +
+              kDateParam.size() + amz_date.size() + kExpiresParam.size() + expires.size() +
+              query_security_token_.size() + kSignedHeadersParam.size() +
+              signed_headers.size() * 3 + callers_query.size() + kSignatureParam.size() +
+              kSignatureHexChars);
   std::string uri_outside_url;  // PresignQuery hands out the query alone
   size_t uri_at = 0;
   if (url_base) {
@@ -574,12 +583,12 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     out += query_credential_prefix_;
     out += date;
     out += query_scope_suffix_;
-    out += "&X-Amz-Date=";
+    out += kDateParam;
     out += amz_date;
-    out += "&X-Amz-Expires=";
+    out += kExpiresParam;
     out += expires;
     out += query_security_token_;
-    out += "&X-Amz-SignedHeaders=";
+    out += kSignedHeadersParam;
     S3UriEncodeAppend(signed_headers, false, &out);
   } else {
     out += callers_query;
@@ -617,7 +626,7 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     trace->string_to_sign = StringToSign(amz_date, trace->canonical_request);
   }
   crypto::HexEncodeTo(signature, hex);
-  out += "&X-Amz-Signature=";
+  out += kSignatureParam;
   out.append(hex, sizeof(hex));
   if (trace != nullptr) trace->signature.assign(hex, sizeof(hex));
   return out;

@@ -136,12 +136,12 @@ class SigV4Signer {
   const std::string service_;
   const Status config_status_;  // why these credentials/scope cannot sign, or OK
   const uint64_t id_;           // unique among the signers of this process
+  std::string scope_suffix_;    // "/<region>/<service>/aws4_request": the scope after its date
+  std::string scope_suffix_newline_;   // the same and "\n", as the string to sign has it
+  std::string string_to_sign_prefix_;  // "AWS4-HMAC-SHA256\n"
   // Encoded, precomputed pieces of the presigned query (set by the constructor):
   // "X-Amz-Algorithm=...&X-Amz-Credential=<key id>%2F", "%2F<region>%2F<service>%2Faws4_request"
   // and "&X-Amz-Security-Token=<token>" (empty without a token).
-  std::string scope_suffix_;  // "/<region>/<service>/aws4_request": the scope after its date
-  std::string scope_suffix_newline_;   // the same and "\n", as the string to sign has it
-  std::string string_to_sign_prefix_;  // "AWS4-HMAC-SHA256\n"
   std::string query_credential_prefix_;
   std::string query_scope_suffix_;
   std::string query_security_token_;

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <thread>
+#include <vector>
 
 #include "util/crypto.h"
 
@@ -337,6 +338,49 @@ TEST(SigV4SignerTest, SessionTokenIsSignedInBothModes) {
             std::string::npos)
       << *query;
   EXPECT_NE(trace.canonical_request.find(encoded), std::string::npos);  // signed, not appended
+}
+
+// PresignUrl builds the URL and hashes views into it; PresignQuery builds the canonical
+// request whole. They must agree for every shape of request: plain, with the caller's own
+// query parameters, with extra signed headers, and with an empty path.
+TEST(SigV4EncodingTest, PresignUrlIsTheBasePathAndPresignQuery) {
+  const SigV4Signer& signer = ExampleSigner();
+  const std::string base = "https://examplebucket.s3.amazonaws.com";
+  std::vector<SigningRequest> shapes(4, ExampleRequest("GET", "/audio/a b+c/segment_000.wav"));
+  for (SigningRequest& r : shapes) r.payload_sha256_hex.clear();
+  shapes[1].query = {{"response-content-type", "audio/wav"}, {"versionId", "3"}};
+  shapes[2].headers = {{"Content-Type", "audio/wav"}};
+  shapes[3].path.clear();
+  for (const SigningRequest& r : shapes) {
+    auto url = signer.PresignUrl(r, base, k20130524, 900);
+    auto query = signer.PresignQuery(r, k20130524, 900);
+    ASSERT_TRUE(url.ok() && query.ok()) << url.status().ToString() << query.status().ToString();
+    EXPECT_EQ(*url, base + S3CanonicalUri(r.path) + "?" + *query);
+  }
+}
+
+// Each thread keeps the last signing key it used, by signer and date: signers with other
+// secrets, used in turn on one thread and across a date change, still sign with their own.
+TEST(SigV4SignerTest, SignersTakingTurnsOnOneThreadKeepTheirOwnKeys) {
+  const SigV4Signer first({kAccessKey, kSecretKey, ""}, "us-east-1");
+  const SigV4Signer second({kAccessKey, "another-secret-key", ""}, "us-east-1");
+  SigningRequest r = ExampleRequest("GET", "/k");
+  r.payload_sha256_hex.clear();
+  const std::string base = "https://examplebucket.s3.amazonaws.com";
+  std::vector<std::string> turns;
+  for (int turn = 0; turn < 4; ++turn) {
+    const int64_t when = k20130524 + (turn / 2) * 86400;  // a new date halfway
+    const SigV4Signer& signer = turn % 2 == 0 ? first : second;
+    auto url = signer.PresignUrl(r, base, when, 60);
+    ASSERT_TRUE(url.ok());
+    // A signer made now has nothing cached on this thread: its URL is the reference.
+    const SigV4Signer fresh({kAccessKey, turn % 2 == 0 ? kSecretKey : "another-secret-key", ""},
+                            "us-east-1");
+    EXPECT_EQ(*url, *fresh.PresignUrl(r, base, when, 60)) << "turn " << turn;
+    turns.push_back(*url);
+  }
+  EXPECT_NE(turns[0], turns[1]);
+  EXPECT_NE(turns[0], turns[2]);
 }
 
 TEST(SigV4SignerTest, SigningKeyIsDerivedOnceAndCachedPerDate) {

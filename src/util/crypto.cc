@@ -1,7 +1,7 @@
 #include "util/crypto.h"
 
 // SHA256_Init and the rest are deprecated in OpenSSL 3, still there, and the fast path here
-// (see the comment above Update below).
+// (see "SHA-256 through OpenSSL's SHA256_* calls" below).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <optional>
 
 namespace swha::crypto {
@@ -97,6 +96,11 @@ HmacSha256Key::HmacSha256Key(std::string_view key) {
   };
   absorb(0x36, &inner_);
   absorb(0x5c, &outer_);
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  OPENSSL_cleanse(inner_.data(), inner_.size());
+  OPENSSL_cleanse(outer_.data(), outer_.size());
 }
 
 Digest256 HmacSha256Key::Mac(std::initializer_list<std::string_view> pieces) const {

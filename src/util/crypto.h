@@ -15,9 +15,9 @@ namespace swha::crypto {
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 
-// The same digests over the concatenation of `pieces`, without building it. These keep one
-// digest context per thread and the algorithm fetched once: OpenSSL 3's one-shot calls fetch
-// it on every call, which costs more than hashing the few hundred bytes SigV4 signs.
+// The same digests over the concatenation of `pieces`, without building it. They call
+// OpenSSL's SHA256_* functions directly: EVP's per-call dispatch costs about as much as hashing
+// the few hundred bytes SigV4 signs (docs/decisions.md).
 using Digest256 = std::array<uint8_t, 32>;
 Digest256 Sha256Of(std::initializer_list<std::string_view> pieces);
 Digest256 HmacSha256Of(std::string_view key, std::initializer_list<std::string_view> pieces);
@@ -29,6 +29,9 @@ class HmacSha256Key {
   static constexpr size_t kStateBytes = 128;  // room for OpenSSL's SHA256_CTX (checked)
 
   explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();  // wipes the states
+  HmacSha256Key(const HmacSha256Key&) = default;
+  HmacSha256Key& operator=(const HmacSha256Key&) = default;
   // HmacSha256Of(key, pieces).
   Digest256 Mac(std::initializer_list<std::string_view> pieces) const;
 

@@ -3,6 +3,21 @@
 #include <latch>
 
 namespace swha {
+namespace {
+
+// Holds one of the pool's slots for a scope, so a task that throws still gives it back.
+class SlotHold {
+ public:
+  explicit SlotHold(std::counting_semaphore<>* slots) : slots_(slots) { slots_->acquire(); }
+  ~SlotHold() { slots_->release(); }
+  SlotHold(const SlotHold&) = delete;
+  SlotHold& operator=(const SlotHold&) = delete;
+
+ private:
+  std::counting_semaphore<>* slots_;
+};
+
+}  // namespace
 
 ThreadPool::ThreadPool(size_t threads) : slots_(static_cast<std::ptrdiff_t>(threads)) {
   workers_.reserve(threads);
@@ -28,9 +43,8 @@ void ThreadPool::Submit(std::function<void()> task) {
 
 void ThreadPool::RunAll(size_t n, const std::function<void(size_t)>& fn) {
   if (n == 1) {
-    slots_.acquire();
+    const SlotHold hold(&slots_);
     fn(0);
-    slots_.release();
     return;
   }
   std::latch done(static_cast<std::ptrdiff_t>(n));
@@ -53,9 +67,8 @@ void ThreadPool::WorkerLoop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    slots_.acquire();
+    const SlotHold hold(&slots_);
     task();
-    slots_.release();
   }
 }
 

@@ -1,4 +1,4 @@
-// A fixed set of worker threads running submitted tasks in order of submission. It bounds how
+// A fixed set of worker threads taking submitted tasks in order of submission. It bounds how
 // much of one kind of work (S3 uploads) runs at once across the whole process: at most size()
 // tasks run at any moment, on its workers or (RunAll's lone task) on a caller's thread.
 #pragma once
@@ -29,7 +29,8 @@ class ThreadPool {
   // Runs fn(0) .. fn(n-1) and returns when all have finished: on the pool, except that a lone
   // task runs on the calling thread, which would only wait for it otherwise (handing it to a
   // worker and back costs two thread wake-ups). Thread-safe; must not be called from one of
-  // this pool's own tasks (it would wait for itself).
+  // this pool's own tasks, nor from a lone task it runs (either would wait for itself). Slots
+  // are not handed out in order: a caller's lone task may run before queued ones.
   void RunAll(size_t n, const std::function<void(size_t)>& fn);
 
   size_t size() const { return workers_.size(); }
