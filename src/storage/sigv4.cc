@@ -400,8 +400,8 @@ SigV4Signer::DatedKey SigV4Signer::CachedSigningKey(std::string_view date) const
   key = crypto::HmacSha256(key, region_);
   key = crypto::HmacSha256(key, service_);
   const crypto::Digest256 raw = crypto::HmacSha256Of(key, {kTerminator});
-  const DatedKey derived{
-      raw, crypto::HmacSha256Key({reinterpret_cast<const char*>(raw.data()), raw.size()})};
+  DatedKey derived{raw,
+                   crypto::HmacSha256Key({reinterpret_cast<const char*>(raw.data()), raw.size()})};
   std::lock_guard<std::mutex> lock(mu_);
   key_cache_.emplace(date, derived);
   // Keys are dates, so the first entries are the oldest.
