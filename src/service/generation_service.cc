@@ -14,6 +14,17 @@
 #include "util/strings.h"
 
 namespace swha::service {
+namespace {
+
+// A segment's file with its SHA-256, hashed once here: the catalog records it and an S3 upload
+// signs it.
+storage::SegmentFile SegmentFileOf(std::string filename, std::string bytes) {
+  storage::SegmentFile file{.filename = std::move(filename), .bytes = std::move(bytes)};
+  file.sha256_hex = crypto::HexEncode(crypto::Sha256(file.bytes));
+  return file;
+}
+
+}  // namespace
 
 Status GenerationService::CheckTextLength(std::string_view text) const {
   const size_t chars = Utf8Length(text);
@@ -109,10 +120,11 @@ Result<storage::StoredSession> GenerationService::Store(
 Result<GenerationService::EncodedSegment> GenerationService::EncodeSegment(
     const tts::SynthesizedSegment& synthesized, const GenerationRequest& request) {
   EncodedSegment out;
-  out.file.filename = storage::SegmentFilename(synthesized.index, request.format);
-  SWHA_ASSIGN_OR_RETURN(out.file.bytes, audio::EncodeAudio(request.format, synthesized.pcm.samples,
-                                                           synthesized.pcm.sample_rate));
-  out.file.sha256_hex = crypto::HexEncode(crypto::Sha256(out.file.bytes));
+  SWHA_ASSIGN_OR_RETURN(
+      std::string bytes,
+      audio::EncodeAudio(request.format, synthesized.pcm.samples, synthesized.pcm.sample_rate));
+  out.file =
+      SegmentFileOf(storage::SegmentFilename(synthesized.index, request.format), std::move(bytes));
   if (request.marks) {
     out.marks = tts::MarksOfSegment(synthesized.graphemes, synthesized.pcm,
                                     request.synthesis.language_code);
@@ -132,7 +144,7 @@ Segment GenerationService::MakeSegment(tts::SynthesizedSegment&& synthesized,
   seg.phonemes = std::move(synthesized.phonemes);
   seg.duration_seconds = synthesized.duration_seconds;
   seg.byte_size = static_cast<int64_t>(file.bytes.size());
-  seg.sha256_hex = storage::SegmentSha256Hex(file);
+  seg.sha256_hex = file.sha256_hex;
   seg.stored = std::move(stored);
   return seg;
 }
@@ -295,12 +307,8 @@ Result<Session> GenerationService::RecordAudio(const Principal& principal,
   Session session = NewSession(principal, synthesis);
   GenerationRequest request;
   request.format = audio.format;
-  std::string sha256_hex = crypto::HexEncode(crypto::Sha256(audio.bytes));
   const std::vector<storage::SegmentFile> files = {
-      {.filename = storage::SegmentFilename(0, audio.format),
-       .bytes = std::move(audio.bytes),
-       .marks_json = {},
-       .sha256_hex = std::move(sha256_hex)}};
+      SegmentFileOf(storage::SegmentFilename(0, audio.format), std::move(audio.bytes))};
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0));
   session.warnings = std::move(stored.warnings);

@@ -3,13 +3,8 @@
 #include <algorithm>
 
 #include "storage/session_id.h"
-#include "util/crypto.h"
 
 namespace swha::storage {
-
-std::string SegmentSha256Hex(const SegmentFile& file) {
-  return file.sha256_hex.empty() ? crypto::HexEncode(crypto::Sha256(file.bytes)) : file.sha256_hex;
-}
 
 StoredSegment StoredSegmentOf(const SegmentFile& file) {
   StoredSegment stored;

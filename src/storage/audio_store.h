@@ -20,12 +20,9 @@ struct SegmentFile {
   // Its speech marks (a JSON array), stored beside it as MarksFilename(filename); "" for none.
   std::string marks_json;
   // SHA-256 of `bytes`, lowercase hex, computed once where the bytes are made: the catalog
-  // records it and an S3 upload signs it. "" = not computed (SegmentSha256Hex does it then).
+  // records it and an S3 upload signs it (S3Client hashes the body itself when it is "").
   std::string sha256_hex;
 };
-
-// file.sha256_hex, or the hash of its bytes when that is not set.
-std::string SegmentSha256Hex(const SegmentFile& file);
 
 // Where a segment's audio is kept. URLs are not stored: they are minted when handed out
 // (service/url_minter.h), local signing and S3 presigning alike.

@@ -309,14 +309,12 @@ Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
   if (left.empty()) return session;
   if (Result<StoredSession> written = local_->Publish(description.session_id, left);
       !written.ok()) {
-    std::map<std::string, std::vector<std::string>> keys_by_target;
+    // Taken back segment by segment: a rare path, where batching would only add bookkeeping.
     for (const StoredSegment& seg : session.segments) {
       if (!InS3(seg.location)) continue;
-      keys_by_target[seg.s3_target].push_back(*seg.s3_key);
-      if (auto marks = seg.MarksS3Key()) keys_by_target[seg.s3_target].push_back(*marks);
-    }
-    for (const auto& [target, keys] : keys_by_target) {
-      for (const std::string& failure : RemoveObjects(keys, target)) {
+      std::vector<std::string> keys = {*seg.s3_key};
+      if (auto marks = seg.MarksS3Key()) keys.push_back(*marks);
+      for (const std::string& failure : RemoveObjects(keys, seg.s3_target)) {
         spdlog::error("session {} not stored and not removed: S3 {}", description.session_id,
                       failure);
       }
