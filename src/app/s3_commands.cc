@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/aws_credentials.h"
+#include "aws/s3_credentials.h"
 #include "storage/limits.h"
 #include "storage/s3_audio_store.h"
 #include "storage/s3_codec.h"
@@ -33,17 +33,38 @@ constexpr std::string_view kCleanup = "cleanup";
 constexpr std::string_view kAccelerate = "transfer acceleration";
 
 struct Client {
+  aws::CredentialTransports transports;  // before what uses them
+  std::shared_ptr<aws::RefreshingCredentials> credentials;
   std::unique_ptr<S3Client> client;
-  std::string credentials_source;  // never a secret
+  std::string credentials_source;  // the kind and expiry: never a secret or a path
+  std::string region;              // as resolved (the profile's when none is set)
 };
 
 Result<Client> MakeClient(const config::S3Settings& settings, const S3ToolEnv& env) {
-  storage::ResolvedS3Config resolved;
-  SWHA_ASSIGN_OR_RETURN(resolved, storage::ResolveS3Config(settings, env.fs));
-  std::unique_ptr<S3Client> client;
-  SWHA_ASSIGN_OR_RETURN(client,
+  Client made;
+  made.transports = aws::CreateCredentialTransports(settings);
+  storage::HttpTransport* const via = env.credentials_transport;
+  aws::ResolvedS3Config resolved;
+  // A tool lives for seconds: no refresh thread.
+  SWHA_ASSIGN_OR_RETURN(
+      resolved,
+      aws::ResolveS3Config(settings,
+                           {.fs = env.fs,
+                            .sts_transport = via != nullptr ? via : made.transports.sts.get(),
+                            .metadata_transport =
+                                via != nullptr ? via : made.transports.metadata.get(),
+                            .clock = env.clock,
+                            .metrics = nullptr,
+                            .refresh = {.background = false}}));
+  SWHA_ASSIGN_OR_RETURN(made.client,
                         S3Client::Create(resolved.config, env.transport, env.clock, env.retry));
-  return Client{std::move(client), std::move(resolved.credentials_source)};
+  made.credentials = std::move(resolved.credentials);
+  made.region = resolved.config.region;
+  made.credentials_source = resolved.credentials_kind;
+  if (auto expires = made.client->CredentialsExpireAt()) {
+    made.credentials_source += ", expiring " + FormatIso8601Utc(*expires);
+  }
+  return made;
 }
 
 int Fail(const S3ToolEnv& env, const Status& status) {
@@ -182,7 +203,7 @@ int RunS3Check(const config::S3Settings& settings, const S3ToolEnv& env) {
   StepPrinter steps(env.out);
   const S3Client& s3 = *made->client;
   steps.Pass(kConfig,
-             "bucket " + settings.bucket_name + ", region " + settings.region + ", endpoint " +
+             "bucket " + settings.bucket_name + ", region " + made->region + ", endpoint " +
                  (settings.endpoint_url.empty() ? "AWS (" + s3.host() + ")"
                                                 : storage::RedactUrl(settings.endpoint_url)) +
                  ", " + (s3.virtual_hosted() ? "virtual-hosted" : "path") +

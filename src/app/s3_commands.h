@@ -28,6 +28,9 @@ struct S3ToolEnv {
   const Clock* clock = nullptr;
   FileSystem* fs = nullptr;  // reads the shared credentials file
   storage::RetryPolicy retry;
+  // STS and the metadata endpoints, when credentials come from a role; null: libcurl
+  // transports with the SDKs' timeouts.
+  storage::HttpTransport* credentials_transport = nullptr;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 };

@@ -6,7 +6,6 @@
 
 #include "catalog/pg_catalog.h"
 #include "catalog/timed_catalog.h"
-#include "storage/aws_credentials.h"
 #include "util/clock.h"
 #include "util/file_system.h"
 

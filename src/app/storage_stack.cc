@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "storage/aws_credentials.h"
 #include "util/clock.h"
 
 namespace swha::app {
@@ -31,15 +30,23 @@ Result<std::unique_ptr<StorageStack>> StorageStack::Create(const config::Setting
 
 void StorageStack::SetUpS3() {
   const config::S3Settings& s3 = settings_.s3;
-  auto resolved = storage::ResolveS3Config(s3, FileSystem::Default());
+  credential_transports_ = aws::CreateCredentialTransports(s3);
+  auto resolved = aws::ResolveS3Config(s3, {.fs = FileSystem::Default(),
+                                            .sts_transport = credential_transports_.sts.get(),
+                                            .metadata_transport =
+                                                credential_transports_.metadata.get(),
+                                            .clock = Clock::Real(),
+                                            .metrics = metrics_,
+                                            .refresh = {}});
   if (!resolved.ok()) {
     // The detail names files and OS errors: the log gets it, callers get what to do.
     spdlog::error("S3 storage is off: {}", resolved.status().message());
     storage_.s3_setup_error =
-        "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put the "
-        "AWS_PROFILE section in the shared credentials file (details in the server log)";
+        "no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+        "configure a profile, a role or the platform's credentials (details in the server log)";
     return;
   }
+  s3_credentials_ = resolved->credentials;
   s3_transport_ = storage::CreateCurlTransport({.connect_timeout_ms = s3.connect_timeout_ms,
                                                 .total_timeout_ms = s3.request_timeout_ms,
                                                 .max_idle_handles = 64});
@@ -79,8 +86,10 @@ void StorageStack::SetUpS3() {
           .lifecycle_day_seconds = s3.lifecycle_day_seconds});
   storage_.s3 = s3_store_.get();
   storage_.s3_credentials_source = resolved->credentials_kind;
+  storage_.s3_credentials = s3_credentials_.get();
+  storage_.s3_region = resolved->config.region;
   spdlog::info("S3: {}; credentials from {}", resolved->config.ToString(),
-               resolved->credentials_source);
+               resolved->credentials_description);
   for (size_t i = 1; i < configs.size(); ++i) {
     spdlog::info("S3 replica {}: {}", i, configs[i].ToString());
   }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/s3_credentials.h"
 #include "config/settings.h"
 #include "metrics/service_metrics.h"
 #include "service/storage_backends.h"
@@ -48,7 +49,10 @@ class StorageStack {
   std::unique_ptr<storage::LocalUrlSigner> signer_;
   std::unique_ptr<storage::AudioStore> store_;
   std::unique_ptr<storage::CloudFrontSigner> cdn_;
+  aws::CredentialTransports credential_transports_;
   std::unique_ptr<storage::HttpTransport> s3_transport_;
+  // Refreshed in the background while the stack lives; the S3 clients sign with it.
+  std::shared_ptr<aws::RefreshingCredentials> s3_credentials_;
   std::unique_ptr<storage::S3AudioStore> s3_store_;
   service::StorageBackends storage_;
 };

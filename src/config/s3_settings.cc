@@ -172,6 +172,17 @@ std::string S3Settings::ToString() const {
   lines.Text("AWS_REGION", region);
   lines.Text("AWS_PROFILE", profile);
   lines.Text("AWS_SHARED_CREDENTIALS_FILE", shared_credentials_file);
+  lines.Text("AWS_CONFIG_FILE", config_file);
+  lines.Text("AWS_ENDPOINT_URL_STS", UrlForMessage(sts_endpoint_url));
+  lines.Text("AWS_WEB_IDENTITY_TOKEN_FILE", web_identity_token_file);
+  lines.Text("AWS_ROLE_ARN", role_arn);
+  lines.Text("AWS_ROLE_SESSION_NAME", role_session_name);
+  lines.Text("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", container_credentials_relative_uri);
+  lines.Text("AWS_CONTAINER_CREDENTIALS_FULL_URI", UrlForMessage(container_credentials_full_uri));
+  lines.Raw("AWS_CONTAINER_AUTHORIZATION_TOKEN", SecretForDisplay(container_authorization_token));
+  lines.Text("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", container_authorization_token_file);
+  lines.Text("AWS_EC2_METADATA_SERVICE_ENDPOINT", UrlForMessage(ec2_metadata_service_endpoint));
+  lines.Flag("AWS_EC2_METADATA_DISABLED", ec2_metadata_disabled);
   lines.Text("S3_BUCKET_NAME", bucket_name);
   std::string replica_names;
   for (const S3Replica& r : replicas) {

@@ -197,6 +197,12 @@ Result<Settings> LoadSettings(const std::map<std::string, std::string>& env) {
       s.s3.shared_credentials_file = JoinPath(JoinPath(home->second, ".aws"), "credentials");
     }
   }
+  if (s.s3.config_file.empty()) {
+    auto home = env.find("HOME");
+    if (home != env.end() && !home->second.empty()) {
+      s.s3.config_file = JoinPath(JoinPath(home->second, ".aws"), "config");
+    }
+  }
   SWHA_RETURN_IF_ERROR(s.Validate());
   return s;
 }

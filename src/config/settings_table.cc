@@ -36,6 +36,12 @@ Status Region(const SettingSpec& spec, const std::string& raw, std::string* fiel
   return Status::Ok();
 }
 
+// AWS_REGION and AWS_DEFAULT_REGION: set and not empty, they also win over the profile's.
+Status ExplicitRegion(const SettingSpec& spec, const std::string& raw, S3Settings* s3) {
+  if (!raw.empty()) s3->region_explicit = true;
+  return Region(spec, raw, &s3->region);
+}
+
 // OpenAI's SDKs take base URLs ending in /v1; the same URL works here.
 Status UpstreamUrl(const SettingSpec& spec, const std::string& raw, std::string* field) {
   SWHA_RETURN_IF_ERROR(Url(spec, raw, field));
@@ -296,12 +302,13 @@ const std::array kTable = {
                 .section = "s3",
                 .default_text = "",
                 .meaning = "The bucket's region when AWS_REGION is empty",
-                .read = [](auto& p, auto& v, auto* s) { return Region(p, v, &s->s3.region); }},
+                .read = [](auto& p, auto& v, auto* s) { return ExplicitRegion(p, v, &s->s3); }},
     SettingSpec{.name = "AWS_REGION",
                 .section = "s3",
                 .default_text = "us-east-1",
-                .meaning = "The bucket's region",
-                .read = [](auto& p, auto& v, auto* s) { return Region(p, v, &s->s3.region); }},
+                .meaning = "The bucket's region; when it and AWS_DEFAULT_REGION are empty, the "
+                           "AWS_PROFILE's region in AWS_CONFIG_FILE, else us-east-1",
+                .read = [](auto& p, auto& v, auto* s) { return ExplicitRegion(p, v, &s->s3); }},
     SettingSpec{.name = "AWS_PROFILE",
                 .section = "s3",
                 .default_text = "default",
@@ -313,6 +320,85 @@ const std::array kTable = {
                 .meaning = "Shared credentials file; empty means $HOME/.aws/credentials",
                 .read = [](auto& p, auto& v,
                            auto* s) { return Text(p, v, &s->s3.shared_credentials_file); }},
+    SettingSpec{.name = "AWS_CONFIG_FILE",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "AWS config file ([profile NAME]: region, role_arn, source_profile, "
+                           "credential_source, credential_process, ...); empty means "
+                           "$HOME/.aws/config",
+                .read = [](auto& p, auto& v, auto* s) { return Text(p, v, &s->s3.config_file); }},
+    SettingSpec{.name = "AWS_ENDPOINT_URL_STS",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "STS endpoint for roles; empty means https://sts.<region>.amazonaws.com",
+                .kind = Kind::kUrl,
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Url(p, v, &s->s3.sts_endpoint_url); }},
+    SettingSpec{.name = "AWS_WEB_IDENTITY_TOKEN_FILE",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "Web identity (OIDC) token file, as EKS mounts it; with AWS_ROLE_ARN, "
+                           "credentials come from STS AssumeRoleWithWebIdentity",
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Text(p, v, &s->s3.web_identity_token_file); }},
+    SettingSpec{.name = "AWS_ROLE_ARN",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "The role to assume with the web identity token",
+                .read = [](auto& p, auto& v, auto* s) { return Text(p, v, &s->s3.role_arn); }},
+    SettingSpec{.name = "AWS_ROLE_SESSION_NAME",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "Role session name; empty means swha-tts-<unix time>",
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Text(p, v, &s->s3.role_session_name); }},
+    SettingSpec{.name = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "ECS task role: the path on 169.254.170.2 (ECS sets it)",
+                .read = [](auto& p, auto& v, auto* s) {
+                  return Text(p, v, &s->s3.container_credentials_relative_uri);
+                }},
+    SettingSpec{.name = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "Container credentials URL (https, or http to a loopback or ECS/EKS "
+                           "address)",
+                .kind = Kind::kUrl,
+                .read = [](auto& p, auto& v, auto* s) {
+                  return Url(p, v, &s->s3.container_credentials_full_uri);
+                }},
+    SettingSpec{.name = "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "Authorization header for the container credentials URL",
+                .secret = true,
+                .read = [](auto& p, auto& v, auto* s) {
+                  return Text(p, v, &s->s3.container_authorization_token);
+                }},
+    SettingSpec{.name = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                .section = "s3",
+                .default_text = "",
+                .meaning = "File holding that header, read at every fetch (EKS Pod Identity); "
+                           "wins over AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                .read = [](auto& p, auto& v, auto* s) {
+                  return Text(p, v, &s->s3.container_authorization_token_file);
+                }},
+    SettingSpec{.name = "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                .section = "s3",
+                .default_text = "http://169.254.169.254",
+                .meaning = "EC2 instance metadata (IMDSv2) for the instance role",
+                .kind = Kind::kUrl,
+                .read = [](auto& p, auto& v, auto* s) {
+                  return Url(p, v, &s->s3.ec2_metadata_service_endpoint);
+                }},
+    SettingSpec{.name = "AWS_EC2_METADATA_DISABLED",
+                .section = "s3",
+                .default_text = "false",
+                .meaning = "Never ask the instance metadata service for credentials",
+                .kind = Kind::kBoolean,
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Bool(p, v, &s->s3.ec2_metadata_disabled); }},
     SettingSpec{.name = "S3_BUCKET_NAME",
                 .section = "s3",
                 .default_text = "swha-audio-bucket",

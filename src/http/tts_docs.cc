@@ -377,7 +377,22 @@ OperationDoc S3InfoDoc(const DocContext&) {
                                       {"region", {{"type", {"string", "null"}}}},
                                       {"default_expiry", {{"type", "integer"}}},
                                       {"reachable", {{"type", {"boolean", "null"}}}},
-                                      {"error", {{"type", {"string", "null"}}}}}},
+                                      {"error", {{"type", {"string", "null"}}}},
+                                      {"credentials_source",
+                                       {{"type", "string"},
+                                        {"enum",
+                                         {"environment", "assume-role", "web-identity",
+                                          "shared-credentials-file", "process", "config-file",
+                                          "container", "instance-metadata"}},
+                                        {"description",
+                                         "Where the S3 credentials come from (when S3 is "
+                                         "configured)."}}},
+                                      {"credentials_expire_at",
+                                       {{"type", {"integer", "null"}},
+                                        {"description",
+                                         "When the temporary credentials in force expire (unix "
+                                         "seconds; they are refreshed before); null for "
+                                         "long-term keys."}}}}},
                                     {"required",
                                      {"s3_enabled", "use_s3_storage", "bucket_name", "region",
                                       "default_expiry"}}},

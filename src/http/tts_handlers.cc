@@ -245,7 +245,7 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
   };
   json out = {{"use_s3_storage", s3.use_s3_storage},
               {"bucket_name", when_on(s3.bucket_name)},
-              {"region", when_on(s3.region)},
+              {"region", when_on(check.region.empty() ? s3.region : check.region)},
               {"endpoint_url", s3.endpoint_url.empty() ? json(nullptr) : json(s3.endpoint_url)},
               {"addressing_style", s3.addressing_style},
               {"default_expiry", s3.presigned_url_expiry},
@@ -257,6 +257,7 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
   out["cloudfront_domain"] = cloudfront.enabled() ? json(cloudfront.domain) : json(nullptr);
   if (check.configured) {
     out["credentials_source"] = check.credentials_source;
+    out["credentials_expire_at"] = OptionalJson(check.credentials_expire_at);
     out["check_ms"] = check.check_ms;
     json targets = json::array();
     for (const service::S3TargetCheck& t : check.targets) {

@@ -32,6 +32,10 @@ ServiceMetrics::ServiceMetrics(Registry* registry)
                                          {"operation"})),
       catalog_duration(registry->AddHistogram("swha_catalog_query_duration_seconds",
                                               "Time each catalog call took, by operation.",
-                                              {"operation"})) {}
+                                              {"operation"})),
+      credential_refreshes(registry->AddCounter(
+          "swha_aws_credential_refreshes_total",
+          "Fetches of temporary AWS credentials after the first, by source and outcome.",
+          {"source", "outcome"})) {}
 
 }  // namespace swha::metrics

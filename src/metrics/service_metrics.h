@@ -25,6 +25,9 @@ struct ServiceMetrics {
   Family* s3_operations;
   Family* s3_duration;       // swha_s3_operation_duration_seconds{operation}
   Family* catalog_duration;  // swha_catalog_query_duration_seconds{operation}
+  // swha_aws_credential_refreshes_total{source, outcome="success"|"failed"}: fetches of
+  // temporary AWS credentials after the first, by where they come from.
+  Family* credential_refreshes;
 };
 
 }  // namespace swha::metrics

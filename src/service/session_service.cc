@@ -189,6 +189,10 @@ S3Check SessionService::CheckS3() const {
   }
   check.configured = true;
   check.credentials_source = storage_->s3_credentials_source;
+  check.region = storage_->s3_region;
+  if (storage_->s3_credentials != nullptr) {
+    check.credentials_expire_at = storage_->s3_credentials->Current()->expires_at_unix;
+  }
   Stopwatch watch;
   for (const std::string& name : storage_->s3->TargetNames()) {
     S3TargetCheck target{.name = name, .endpoint = storage_->s3->TargetEndpoint(name)};

@@ -82,6 +82,8 @@ struct S3Check {
   std::optional<std::string> error;
   double check_ms = 0;
   std::string credentials_source;
+  std::optional<int64_t> credentials_expire_at;  // temporary credentials only
+  std::string region;                            // the primary's, as resolved
   std::vector<S3TargetCheck> targets;  // the primary first, then the replicas in order
 };
 

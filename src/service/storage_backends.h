@@ -18,8 +18,12 @@ struct StorageBackends {
   storage::S3AudioStore* s3 = nullptr;
   // When use_s3_storage but s3 is null: why (e.g. no credentials). Never a secret.
   std::string s3_setup_error;
-  // Where the S3 credentials came from, as a kind ("environment", "shared credentials file").
+  // Where the S3 credentials came from, as a kind ("environment", "assume-role", ...).
   std::string s3_credentials_source;
+  // The credentials in force (for their expiry); set with `s3`.
+  const storage::CredentialsSource* s3_credentials = nullptr;
+  // The primary bucket's region as resolved (AWS_REGION, else the profile's); set with `s3`.
+  std::string s3_region;
 };
 
 }  // namespace swha::service

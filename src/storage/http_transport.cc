@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <mutex>
 #include <string>
@@ -220,6 +222,56 @@ class CurlTransport : public HttpTransport {
 std::unique_ptr<HttpTransport> CreateCurlTransport(const CurlOptions& options) {
   EnsureCurlGlobalInit();
   return std::make_unique<CurlTransport>(options);
+}
+
+Result<EndpointUrl> ParseEndpointUrl(std::string_view setting, std::string_view url) {
+  const std::string bad = std::string(setting) + " " + QuoteForMessage(url, 200) + ": ";
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return Status::InvalidArgument(bad + "missing scheme");
+  EndpointUrl e;
+  e.scheme = ToLower(url.substr(0, sep));
+  if (e.scheme != "http" && e.scheme != "https") {
+    return Status::InvalidArgument(bad + "scheme must be http or https");
+  }
+  std::string_view rest = url.substr(sep + 3);
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (authority.empty()) return Status::InvalidArgument(bad + "missing host");
+  if (authority.find_first_of("@?#") != std::string_view::npos ||
+      path.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument(bad + "only scheme://host[:port][/path] is allowed");
+  }
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  const std::string_view default_port = e.scheme == "http" ? ":80" : ":443";
+  const size_t bracket = authority.rfind(']');
+  if (authority.ends_with(default_port) &&
+      (bracket == std::string_view::npos || bracket < authority.size() - default_port.size())) {
+    authority.remove_suffix(default_port.size());
+  }
+  e.host = ToLower(authority);
+  e.base_path = std::string(path);
+  return e;
+}
+
+bool IsRetryableAwsErrorCode(std::string_view code) {
+  static constexpr std::array<std::string_view, 14> kCodes = {
+      "SlowDown",
+      "Throttling",
+      "ThrottlingException",
+      "RequestLimitExceeded",
+      "RequestThrottled",
+      "TooManyRequestsException",
+      "ProvisionedThroughputExceededException",
+      "RequestTimeout",
+      "RequestTimeoutException",
+      "PriorRequestNotComplete",
+      "BandwidthLimitExceeded",
+      "EC2ThrottledException",
+      "TransactionInProgressException",
+      "IDPCommunicationError",  // STS: the identity provider did not answer in time
+  };
+  return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
 }
 
 }  // namespace swha::storage

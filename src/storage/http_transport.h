@@ -73,4 +73,18 @@ std::unique_ptr<HttpTransport> CreateCurlTransport(const CurlOptions& options = 
 // "scheme://host/path" without the query string or fragment, for messages and logs.
 std::string RedactUrl(std::string_view url);
 
+// A service endpoint URL split up. The scheme's default port is dropped from `host`, so that a
+// signed Host header equals the one libcurl sends.
+struct EndpointUrl {
+  std::string scheme;     // "http" or "https"
+  std::string host;       // lowercase host[:port]
+  std::string base_path;  // "" or "/base", no trailing '/'
+};
+// Only scheme://host[:port][/path]; InvalidArgument otherwise, starting with `setting`.
+Result<EndpointUrl> ParseEndpointUrl(std::string_view setting, std::string_view url);
+
+// Error codes the AWS SDKs' standard retry mode treats as throttling or transient, whatever
+// the HTTP status (RequestTimeout comes as a 400, for instance), for S3 and STS alike.
+bool IsRetryableAwsErrorCode(std::string_view code);
+
 }  // namespace swha::storage

@@ -407,15 +407,18 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
   }
   if (options_.metrics != nullptr) options_.metrics->presigned_urls->CounterFor({"miss"}).Add();
   std::string url;
+  int64_t expires_at = now + expiry_seconds;
   // The distribution's origin is the primary bucket; a replica's objects are presigned by S3.
   if (options_.cdn != nullptr && found == targets_.front().get()) {
-    SWHA_ASSIGN_OR_RETURN(url, options_.cdn->Sign(options_.cdn->ResourceUrl(key),
-                                                  now + expiry_seconds, use == UrlUse::kClient));
+    SWHA_ASSIGN_OR_RETURN(url, options_.cdn->Sign(options_.cdn->ResourceUrl(key), expires_at,
+                                                  use == UrlUse::kClient));
   } else {
-    SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds));
+    // Temporary credentials may cut the expiry short: the URL says when it really ends.
+    SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds, &expires_at));
   }
-  CachedUrl entry{url, now + expiry_seconds,
-                  now + expiry_seconds - std::min(kMaxReuseMarginSeconds, expiry_seconds / 10)};
+  const int64_t lifetime = expires_at - now;
+  CachedUrl entry{url, expires_at,
+                  expires_at - std::min(kMaxReuseMarginSeconds, lifetime / 10)};
   *expires_at_unix = entry.expires_at;
   std::lock_guard<std::mutex> lock(mu_);
   if (presign_cache_.size() >= kMaxCachedUrls) {

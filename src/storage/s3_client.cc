@@ -28,27 +28,6 @@ constexpr size_t kDeleteBatchSize = 1000;       // S3's limit per DeleteObjects 
 constexpr size_t kMaxServerMessageBytes = 300;  // of S3's <Message>, in our messages
 constexpr std::string_view kMetaPrefix = "x-amz-meta-";
 
-// Error codes the AWS SDKs' standard retry mode treats as throttling or transient, whatever
-// the HTTP status (RequestTimeout comes as a 400, for instance).
-bool IsRetryableCode(std::string_view code) {
-  static constexpr std::array<std::string_view, 13> kCodes = {
-      "SlowDown",
-      "Throttling",
-      "ThrottlingException",
-      "RequestLimitExceeded",
-      "RequestThrottled",
-      "TooManyRequestsException",
-      "ProvisionedThroughputExceededException",
-      "RequestTimeout",
-      "RequestTimeoutException",
-      "PriorRequestNotComplete",
-      "BandwidthLimitExceeded",
-      "EC2ThrottledException",
-      "TransactionInProgressException",
-  };
-  return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
-}
-
 struct S3ErrorBody {
   std::string code;
   std::string message;
@@ -122,44 +101,6 @@ std::string ErrorSubject(std::string_view op, std::string_view key) {
   return s;
 }
 
-// Scheme, authority and base path of an endpoint URL; the scheme's default port is dropped so
-// that the signed Host equals the one libcurl sends.
-struct Endpoint {
-  std::string scheme;
-  std::string host;
-  std::string base_path;
-};
-
-Result<Endpoint> ParseEndpoint(std::string_view url) {
-  const std::string bad = "S3 endpoint_url " + QuoteForMessage(url, 200) + ": ";
-  const size_t sep = url.find("://");
-  if (sep == std::string_view::npos) return Status::InvalidArgument(bad + "missing scheme");
-  Endpoint e;
-  e.scheme = ToLower(url.substr(0, sep));
-  if (e.scheme != "http" && e.scheme != "https") {
-    return Status::InvalidArgument(bad + "scheme must be http or https");
-  }
-  std::string_view rest = url.substr(sep + 3);
-  const size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  if (authority.empty()) return Status::InvalidArgument(bad + "missing host");
-  if (authority.find_first_of("@?#") != std::string_view::npos ||
-      path.find_first_of("?#") != std::string_view::npos) {
-    return Status::InvalidArgument(bad + "only scheme://host[:port][/path] is allowed");
-  }
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  const std::string_view default_port = e.scheme == "http" ? ":80" : ":443";
-  const size_t bracket = authority.rfind(']');
-  if (authority.ends_with(default_port) &&
-      (bracket == std::string_view::npos || bracket < authority.size() - default_port.size())) {
-    authority.remove_suffix(default_port.size());
-  }
-  e.host = ToLower(authority);
-  e.base_path = std::string(path);
-  return e;
-}
-
 // Virtual-hosted style needs a bucket that is a valid DNS label sequence; dots would also
 // break the wildcard TLS certificate, so auto falls back to path style for them.
 bool IsVirtualHostableBucket(std::string_view bucket) {
@@ -216,11 +157,12 @@ Status S3ClientConfig::Validate() const {
     return Status::InvalidArgument("S3 sse " + QuoteForMessage(sse) +
                                    ": must be empty, AES256 or aws:kms");
   }
-  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+  if (credentials_source == nullptr &&
+      (credentials.access_key_id.empty() || credentials.secret_access_key.empty())) {
     return Status::InvalidArgument("S3 credentials: access key id and secret are required");
   }
   if (!endpoint_url.empty()) {
-    auto endpoint = ParseEndpoint(endpoint_url);
+    auto endpoint = ParseEndpointUrl("S3 endpoint_url", endpoint_url);
     if (!endpoint.ok()) return endpoint.status();
     if (use_accelerate_endpoint || use_dualstack_endpoint) {
       return Status::InvalidArgument(
@@ -243,9 +185,12 @@ std::string S3ClientConfig::ToString() const {
   return "S3ClientConfig{endpoint_url=" + (endpoint_url.empty() ? "<aws>" : endpoint_url) +
          ", region=" + region + ", bucket=" + bucket + ", addressing_style=" + addressing_style +
          ", sse=" + sse + (use_accelerate_endpoint ? ", accelerate" : "") +
-         (use_dualstack_endpoint ? ", dualstack" : "") + ", access_key_id=" + shown_id +
-         ", secret_access_key=***" +
-         (credentials.session_token.empty() ? "" : ", session_token=***") + "}";
+         (use_dualstack_endpoint ? ", dualstack" : "") +
+         (credentials_source != nullptr
+              ? std::string(", credentials=refreshed")
+              : ", access_key_id=" + shown_id + ", secret_access_key=***" +
+                    (credentials.session_token.empty() ? "" : ", session_token=***")) +
+         "}";
 }
 
 // Everything that differs between operations.
@@ -274,13 +219,13 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3ClientConfig config, HttpTr
   retry = retry.WithDefaults();
 
   const std::string style = ToLower(config.addressing_style);
-  Endpoint endpoint;
+  EndpointUrl endpoint;
   if (config.use_accelerate_endpoint) {
     endpoint = {"https", AccelerateHost(config.use_dualstack_endpoint), ""};
   } else if (config.endpoint_url.empty()) {
     endpoint = {"https", AwsRegionalHost(config.region, config.use_dualstack_endpoint), ""};
   } else {
-    SWHA_ASSIGN_OR_RETURN(endpoint, ParseEndpoint(config.endpoint_url));
+    SWHA_ASSIGN_OR_RETURN(endpoint, ParseEndpointUrl("S3 endpoint_url", config.endpoint_url));
   }
   // The accelerate endpoint knows the bucket only from the host name: botocore ignores a path
   // addressing style there, and so do we.
@@ -302,7 +247,10 @@ S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock*
       transport_(transport),
       clock_(clock),
       retry_(std::move(retry)),
-      signer_(config_.credentials, config_.region),
+      credentials_(config_.credentials_source != nullptr
+                       ? config_.credentials_source
+                       : std::make_shared<const StaticCredentialsSource>(config_.credentials)),
+      signer_(std::make_shared<const SnapshotSigner>(credentials_->Current(), config_.region)),
       scheme_(std::move(scheme)),
       host_(std::move(host)),
       base_path_(std::move(base_path)),
@@ -359,7 +307,7 @@ Status S3ErrorStatus(std::string_view op, std::string_view key, const HttpRespon
 bool IsRetryableS3Error(const HttpResponse& response) {
   const int s = response.status;
   if (s == 500 || s == 502 || s == 503 || s == 504) return true;
-  return IsRetryableCode(ParseErrorBody(response.body).code);
+  return IsRetryableAwsErrorCode(ParseErrorBody(response.body).code);
 }
 
 Result<HttpResponse> S3Client::SendOnce(const Call& call, const std::string& payload_sha256) const {
@@ -371,7 +319,9 @@ Result<HttpResponse> S3Client::SendOnce(const Call& call, const std::string& pay
   signing.headers = call.headers;
   signing.payload_sha256_hex = payload_sha256;
   // Signed per attempt: a retry after a long back-off must not carry a stale x-amz-date.
-  SWHA_ASSIGN_OR_RETURN(KeyValueList auth, signer_.SignHeaders(signing, clock_->NowUnixSeconds()));
+  const std::shared_ptr<const SnapshotSigner> signer = CurrentSigner();
+  SWHA_ASSIGN_OR_RETURN(KeyValueList auth,
+                        signer->signer.SignHeaders(signing, clock_->NowUnixSeconds()));
 
   HttpRequest request;
   request.method = call.method;
@@ -639,24 +589,54 @@ Result<std::string> S3Client::GetBucketAccelerateStatus() const {
   return std::string(result.child_value("Status"));
 }
 
+std::shared_ptr<const S3Client::SnapshotSigner> S3Client::CurrentSigner() const {
+  std::shared_ptr<const SnapshotSigner> last = signer_.load(std::memory_order_acquire);
+  std::shared_ptr<const CredentialsSnapshot> now = credentials_->Current();
+  if (last->snapshot == now) return last;
+  // Two threads may both make one after a refresh; either is right, and the next call agrees.
+  auto fresh = std::make_shared<const SnapshotSigner>(std::move(now), config_.region);
+  signer_.store(fresh, std::memory_order_release);
+  return fresh;
+}
+
+std::optional<int64_t> S3Client::CredentialsExpireAt() const {
+  return credentials_->Current()->expires_at_unix;
+}
+
 Result<std::string> S3Client::Presign(std::string_view op, std::string_view method,
-                                      std::string_view key, int64_t expires_seconds) const {
+                                      std::string_view key, int64_t expires_seconds,
+                                      int64_t* expires_at_unix) const {
   SWHA_RETURN_IF_ERROR(ValidateKey(op, key));
+  const std::shared_ptr<const SnapshotSigner> signer = CurrentSigner();
+  const int64_t now = clock_->NowUnixSeconds();
+  if (const std::optional<int64_t>& until = signer->snapshot->expires_at_unix) {
+    if (*until <= now) {
+      return Status::Unavailable(ErrorSubject(op, key) +
+                                 ": the S3 credentials have expired and were not refreshed");
+    }
+    // A URL signed by temporary credentials stops working when they expire, whatever it says.
+    expires_seconds = std::min(expires_seconds, *until - now);
+  }
   // One per thread, reused: its strings keep their capacity, so a URL (one per segment per
   // response) allocates nothing but itself.
   thread_local SigningRequest signing;
   signing.method.assign(method);
   signing.host.assign(host_);
   AssignObjectPath(key, &signing.path);
-  return signer_.PresignUrl(signing, base_url_, clock_->NowUnixSeconds(), expires_seconds);
+  SWHA_ASSIGN_OR_RETURN(std::string url,
+                        signer->signer.PresignUrl(signing, base_url_, now, expires_seconds));
+  if (expires_at_unix != nullptr) *expires_at_unix = now + expires_seconds;
+  return url;
 }
 
-Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds) const {
-  return Presign("PresignGet", "GET", key, expires_seconds);
+Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds,
+                                         int64_t* expires_at_unix) const {
+  return Presign("PresignGet", "GET", key, expires_seconds, expires_at_unix);
 }
 
-Result<std::string> S3Client::PresignPut(std::string_view key, int64_t expires_seconds) const {
-  return Presign("PresignPut", "PUT", key, expires_seconds);
+Result<std::string> S3Client::PresignPut(std::string_view key, int64_t expires_seconds,
+                                         int64_t* expires_at_unix) const {
+  return Presign("PresignPut", "PUT", key, expires_seconds, expires_at_unix);
 }
 
 }  // namespace swha::storage

@@ -9,6 +9,7 @@
 // Internal. No message ever contains the secret key, a signature or a presigned URL.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "metrics/service_metrics.h"
+#include "storage/credentials_source.h"
 #include "storage/http_transport.h"
 #include "storage/sigv4.h"
 #include "util/clock.h"
@@ -39,6 +41,9 @@ struct S3ClientConfig {
   // it, path style for any other endpoint (most S3-compatible servers lack wildcard DNS).
   std::string addressing_style = "auto";
   AwsCredentials credentials;
+  // When set, the credentials are taken from here at every signature instead (temporary
+  // credentials that are refreshed); `credentials` is then ignored.
+  std::shared_ptr<const CredentialsSource> credentials_source;
   std::string sse;  // "" | "AES256" | "aws:kms": x-amz-server-side-encryption on PutObject
   // AWS only (no endpoint_url), as botocore's use_accelerate_endpoint / use_dualstack_endpoint:
   // <bucket>.s3-accelerate[.dualstack].amazonaws.com (always virtual-hosted; the bucket must be
@@ -123,10 +128,17 @@ class S3Client {
                                 std::string_view xml) const;
   Status DeleteBucketConfiguration(std::string_view op, std::string_view subresource) const;
   // A GET URL valid for `expires_seconds` (1..604800) from now; signing is local, no request.
-  Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds) const;
+  // A URL cannot outlive the credentials that signed it: with temporary credentials the
+  // expiry is cut to theirs. `expires_at_unix`, when not null, receives the expiry it got.
+  // Unavailable when the credentials have already expired (a refresh keeps failing).
+  Result<std::string> PresignGet(std::string_view key, int64_t expires_seconds,
+                                 int64_t* expires_at_unix = nullptr) const;
   // The same for a PUT of the object (an upload by whoever holds the URL; only the host is
   // signed, so the uploader chooses the body and its Content-Type).
-  Result<std::string> PresignPut(std::string_view key, int64_t expires_seconds) const;
+  Result<std::string> PresignPut(std::string_view key, int64_t expires_seconds,
+                                 int64_t* expires_at_unix = nullptr) const;
+  // When the credentials in force expire (unix seconds); nullopt for long-term keys.
+  std::optional<int64_t> CredentialsExpireAt() const;
 
   // "scheme://host" and the raw (unencoded) path of `key`; exposed for tests.
   std::string BaseUrl() const;
@@ -155,13 +167,25 @@ class S3Client {
   void AssignObjectPath(std::string_view key, std::string* path) const;
   std::string BucketPath() const;
   Result<std::string> Presign(std::string_view op, std::string_view method, std::string_view key,
-                              int64_t expires_seconds) const;
+                              int64_t expires_seconds, int64_t* expires_at_unix) const;
+  // A signer for one snapshot of the credentials.
+  struct SnapshotSigner {
+    SnapshotSigner(std::shared_ptr<const CredentialsSnapshot> s, const std::string& region)
+        : snapshot(std::move(s)), signer(snapshot->credentials, region) {}
+    std::shared_ptr<const CredentialsSnapshot> snapshot;
+    SigV4Signer signer;
+  };
+  // The signer of the credentials in force now: made anew when the source has handed out new
+  // credentials since the last signature.
+  std::shared_ptr<const SnapshotSigner> CurrentSigner() const;
 
   const S3ClientConfig config_;
   HttpTransport* const transport_;
   const Clock* const clock_;
   const RetryPolicy retry_;
-  const SigV4Signer signer_;
+  const std::shared_ptr<const CredentialsSource> credentials_;
+  // The last signer made; replaced (never changed) when the credentials change.
+  mutable std::atomic<std::shared_ptr<const SnapshotSigner>> signer_;
   const std::string scheme_;     // "http" or "https"
   const std::string host_;       // Host header, port only when not the scheme's default
   const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
