@@ -48,14 +48,13 @@ Result<Client> MakeClient(const config::S3Settings& settings, const S3ToolEnv& e
   // A tool lives for seconds: no refresh thread.
   SWHA_ASSIGN_OR_RETURN(
       resolved,
-      aws::ResolveS3Config(settings,
-                           {.fs = env.fs,
-                            .sts_transport = via != nullptr ? via : made.transports.sts.get(),
-                            .metadata_transport =
-                                via != nullptr ? via : made.transports.metadata.get(),
-                            .clock = env.clock,
-                            .metrics = nullptr,
-                            .refresh = {.background = false}}));
+      aws::ResolveS3Config(
+          settings, {.fs = env.fs,
+                     .sts_transport = via != nullptr ? via : made.transports.sts.get(),
+                     .metadata_transport = via != nullptr ? via : made.transports.metadata.get(),
+                     .clock = env.clock,
+                     .metrics = nullptr,
+                     .refresh = {.background = false}}));
   SWHA_ASSIGN_OR_RETURN(made.client,
                         S3Client::Create(resolved.config, env.transport, env.clock, env.retry));
   made.credentials = std::move(resolved.credentials);

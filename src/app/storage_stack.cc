@@ -31,13 +31,13 @@ Result<std::unique_ptr<StorageStack>> StorageStack::Create(const config::Setting
 void StorageStack::SetUpS3() {
   const config::S3Settings& s3 = settings_.s3;
   credential_transports_ = aws::CreateCredentialTransports(s3);
-  auto resolved = aws::ResolveS3Config(s3, {.fs = FileSystem::Default(),
-                                            .sts_transport = credential_transports_.sts.get(),
-                                            .metadata_transport =
-                                                credential_transports_.metadata.get(),
-                                            .clock = Clock::Real(),
-                                            .metrics = metrics_,
-                                            .refresh = {}});
+  auto resolved =
+      aws::ResolveS3Config(s3, {.fs = FileSystem::Default(),
+                                .sts_transport = credential_transports_.sts.get(),
+                                .metadata_transport = credential_transports_.metadata.get(),
+                                .clock = Clock::Real(),
+                                .metrics = metrics_,
+                                .refresh = {}});
   if (!resolved.ok()) {
     // The detail names files and OS errors: the log gets it, callers get what to do.
     spdlog::error("S3 storage is off: {}", resolved.status().message());

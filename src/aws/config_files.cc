@@ -93,8 +93,7 @@ Result<AwsFiles> LoadAwsFiles(const AwsFileLocations& where, FileSystem* fs) {
     return Status::Ok();
   };
   SWHA_RETURN_IF_ERROR(load(where.config_file, AwsFileKind::kConfig, &files.config));
-  SWHA_RETURN_IF_ERROR(
-      load(where.credentials_file, AwsFileKind::kCredentials, &files.credentials));
+  SWHA_RETURN_IF_ERROR(load(where.credentials_file, AwsFileKind::kCredentials, &files.credentials));
   files.merged = files.config;
   for (const auto& [name, values] : files.credentials) {
     for (const auto& [key, value] : values) files.merged[name][key] = value;

@@ -31,8 +31,8 @@ Result<Profiles> ParseAwsFile(std::string_view text, AwsFileKind kind);
 
 // Where the files are and which profile is in use.
 struct AwsFileLocations {
-  std::string credentials_file;  // AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
-  std::string config_file;       // AWS_CONFIG_FILE, else ~/.aws/config
+  std::string credentials_file;     // AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
+  std::string config_file;          // AWS_CONFIG_FILE, else ~/.aws/config
   std::string profile = "default";  // AWS_PROFILE
 };
 

@@ -96,11 +96,12 @@ class Resolver {
     request.external_id = Merged(profile, "external_id").value_or("");
     if (auto duration = Merged(profile, "duration_seconds")) {
       int seconds = 0;
-      auto [end, ec] = std::from_chars(duration->data(), duration->data() + duration->size(),
-                                       seconds);
+      auto [end, ec] =
+          std::from_chars(duration->data(), duration->data() + duration->size(), seconds);
       if (ec != std::errc() || end != duration->data() + duration->size() ||
           seconds < kMinRoleSessionSeconds) {
-        return Status::InvalidArgument(ProfileLabel(profile) + ": duration_seconds must be a "
+        return Status::InvalidArgument(ProfileLabel(profile) +
+                                       ": duration_seconds must be a "
                                        "whole number of at least " +
                                        std::to_string(kMinRoleSessionSeconds));
       }
@@ -112,8 +113,8 @@ class Resolver {
       SWHA_ASSIGN_OR_RETURN(source, FromCredentialSource(*credential_source, profile));
       source_description = "credential_source " + *credential_source;
     } else {
-      SWHA_ASSIGN_OR_RETURN(source, FromSourceProfile(*source_profile, profile,
-                                                      &source_description));
+      SWHA_ASSIGN_OR_RETURN(source,
+                            FromSourceProfile(*source_profile, profile, &source_description));
     }
     *description = "role " + request.role_arn + " of " + ProfileLabel(profile) + ", from " +
                    source_description;
@@ -146,7 +147,7 @@ class Resolver {
       return Status::InvalidArgument("the source_profile " + source + " of " +
                                      ProfileLabel(parent) + " has no credentials");
     }
-    return std::move(provider);
+    return provider;
   }
 
   Result<std::unique_ptr<CredentialProvider>> FromCredentialSource(const std::string& name,
@@ -169,9 +170,10 @@ class Resolver {
                                        ": credential_source EcsContainer, but no "
                                        "AWS_CONTAINER_CREDENTIALS_*_URI is set");
       }
-      return std::move(provider);
+      return provider;
     }
-    return Status::InvalidArgument(ProfileLabel(profile) + ": credential_source must be "
+    return Status::InvalidArgument(ProfileLabel(profile) +
+                                   ": credential_source must be "
                                    "Environment, Ec2InstanceMetadata or EcsContainer");
   }
 
@@ -203,14 +205,12 @@ class Resolver {
 
   // The profile-only providers botocore tries for a profile (web identity, keys in the
   // credentials file, credential_process, keys in the config file); nullptr when none applies.
-  Result<std::unique_ptr<CredentialProvider>> ProfileProviderFor(std::string_view profile,
-                                                                 bool use_environment,
-                                                                 std::string* description =
-                                                                     nullptr) {
+  Result<std::unique_ptr<CredentialProvider>> ProfileProviderFor(
+      std::string_view profile, bool use_environment, std::string* description = nullptr) {
     std::string ignored;
     std::string* out = description != nullptr ? description : &ignored;
     SWHA_ASSIGN_OR_RETURN(auto web, WebIdentity(profile, use_environment, out));
-    if (web != nullptr) return std::move(web);
+    if (web != nullptr) return web;
     SWHA_ASSIGN_OR_RETURN(auto keys, KeysIn(files_.credentials, profile, "credentials file"));
     if (keys) {
       *out = ProfileLabel(profile) + " in " + config_.files.credentials_file;
@@ -232,9 +232,8 @@ class Resolver {
     if (config_.container_relative_uri.empty() && config_.container_full_uri.empty()) {
       return std::unique_ptr<CredentialProvider>();
     }
-    SWHA_ASSIGN_OR_RETURN(std::string url,
-                          ContainerCredentialsUrl(config_.container_relative_uri,
-                                                  config_.container_full_uri));
+    SWHA_ASSIGN_OR_RETURN(std::string url, ContainerCredentialsUrl(config_.container_relative_uri,
+                                                                   config_.container_full_uri));
     return ContainerProvider({.url = std::move(url),
                               .authorization = config_.container_authorization_token,
                               .authorization_file = config_.container_authorization_token_file},
@@ -276,17 +275,16 @@ Result<ResolvedCredentials> CredentialChain::Resolve(const CredentialChainConfig
     SWHA_ASSIGN_OR_RETURN(auto provider, resolver.AssumeRoleFor(profile, &description));
     return chose(std::move(provider), description);
   }
-  SWHA_ASSIGN_OR_RETURN(auto from_profile,
-                        resolver.ProfileProviderFor(profile, /*use_environment=*/true,
-                                                    &description));
+  SWHA_ASSIGN_OR_RETURN(auto from_profile, resolver.ProfileProviderFor(
+                                               profile, /*use_environment=*/true, &description));
   if (from_profile != nullptr) return chose(std::move(from_profile), description);
   SWHA_ASSIGN_OR_RETURN(auto container, resolver.Container());
   if (container != nullptr) {
     return chose(std::move(container), "the container credentials endpoint");
   }
   std::string looked = "AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, " + ProfileLabel(profile) +
-                       " in " + config.files.credentials_file + " and " +
-                       config.files.config_file + ", AWS_CONTAINER_CREDENTIALS_*_URI";
+                       " in " + config.files.credentials_file + " and " + config.files.config_file +
+                       ", AWS_CONTAINER_CREDENTIALS_*_URI";
   if (!config.ec2_metadata_disabled) {
     auto imds = InstanceMetadataProvider(config.ec2_metadata_endpoint, deps.metadata_transport);
     Result<CredentialsSnapshot> first = imds->Fetch();

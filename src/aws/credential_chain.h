@@ -39,12 +39,12 @@ struct CredentialChainConfig {
   AwsFileLocations files;               // AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_PROFILE
   // AWS_REGION, else AWS_DEFAULT_REGION; empty: the profile's region, else us-east-1.
   std::string region;
-  std::string sts_endpoint_url;         // AWS_ENDPOINT_URL_STS
-  std::string web_identity_token_file;  // AWS_WEB_IDENTITY_TOKEN_FILE
-  std::string role_arn;                 // AWS_ROLE_ARN
-  std::string role_session_name;        // AWS_ROLE_SESSION_NAME
-  std::string container_relative_uri;   // AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-  std::string container_full_uri;       // AWS_CONTAINER_CREDENTIALS_FULL_URI
+  std::string sts_endpoint_url;                    // AWS_ENDPOINT_URL_STS
+  std::string web_identity_token_file;             // AWS_WEB_IDENTITY_TOKEN_FILE
+  std::string role_arn;                            // AWS_ROLE_ARN
+  std::string role_session_name;                   // AWS_ROLE_SESSION_NAME
+  std::string container_relative_uri;              // AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+  std::string container_full_uri;                  // AWS_CONTAINER_CREDENTIALS_FULL_URI
   std::string container_authorization_token;       // AWS_CONTAINER_AUTHORIZATION_TOKEN
   std::string container_authorization_token_file;  // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
   std::string ec2_metadata_endpoint = std::string(kDefaultImdsEndpoint);

@@ -17,8 +17,8 @@ using storage::HttpResponse;
 // Hosts a container credentials URL may name over plain http: the loopback, and the addresses
 // ECS (169.254.170.2) and EKS Pod Identity (169.254.170.23, fd00:ec2::23) serve it on.
 bool IsAllowedHttpHost(std::string_view host) {
-  static constexpr std::array<std::string_view, 5> kHosts = {
-      "localhost", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"};
+  static constexpr std::array<std::string_view, 5> kHosts = {"localhost", "[::1]", "169.254.170.2",
+                                                             "169.254.170.23", "[fd00:ec2::23]"};
   if (std::find(kHosts.begin(), kHosts.end(), host) != kHosts.end()) return true;
   return host.starts_with("127.") &&
          host.find_first_not_of("0123456789.") == std::string_view::npos;
@@ -78,8 +78,8 @@ class ProcessCredentialProvider : public CredentialProvider {
 
 class AssumeRoleCredentialProvider : public CredentialProvider {
  public:
-  AssumeRoleCredentialProvider(std::unique_ptr<CredentialProvider> source, std::shared_ptr<const StsClient> sts,
-                               AssumeRoleRequest request)
+  AssumeRoleCredentialProvider(std::unique_ptr<CredentialProvider> source,
+                               std::shared_ptr<const StsClient> sts, AssumeRoleRequest request)
       : source_(std::move(source)), sts_(std::move(sts)), request_(std::move(request)) {}
 
   Result<CredentialsSnapshot> Fetch() override {
@@ -100,16 +100,19 @@ class AssumeRoleCredentialProvider : public CredentialProvider {
 
 class WebIdentityCredentialProvider : public CredentialProvider {
  public:
-  WebIdentityCredentialProvider(FileSystem* fs, std::shared_ptr<const StsClient> sts, std::string token_file,
-                                WebIdentityRequest request)
-      : fs_(fs), sts_(std::move(sts)), token_file_(std::move(token_file)), request_(std::move(request)) {}
+  WebIdentityCredentialProvider(FileSystem* fs, std::shared_ptr<const StsClient> sts,
+                                std::string token_file, WebIdentityRequest request)
+      : fs_(fs),
+        sts_(std::move(sts)),
+        token_file_(std::move(token_file)),
+        request_(std::move(request)) {}
 
   Result<CredentialsSnapshot> Fetch() override {
     Result<std::string> token = fs_->ReadFile(token_file_);
     if (!token.ok()) {
       // The platform rewrites the file; a moment without it is worth another try.
-      return Status::Unavailable("web identity token file " + token_file_ +
-                                 " cannot be read (" + token.status().message() + ")");
+      return Status::Unavailable("web identity token file " + token_file_ + " cannot be read (" +
+                                 token.status().message() + ")");
     }
     WebIdentityRequest request = request_;
     request.web_identity_token = std::string(TrimWhitespace(*token));
@@ -186,17 +189,17 @@ class InstanceMetadataCredentialProvider : public CredentialProvider {
     }
     const std::string base = endpoint_ + "/latest/meta-data/iam/security-credentials/";
     const storage::HttpHeaders with_token = {{"x-aws-ec2-metadata-token", token}};
-    SWHA_ASSIGN_OR_RETURN(
-        std::string roles,
-        Get(what + ": role name", {.method = "GET", .url = base, .headers = with_token, .body = {}}));
+    SWHA_ASSIGN_OR_RETURN(std::string roles,
+                          Get(what + ": role name",
+                              {.method = "GET", .url = base, .headers = with_token, .body = {}}));
     const std::string role(TrimWhitespace(roles.substr(0, roles.find('\n'))));
     if (role.empty() || role.find_first_of("/?#% ") != std::string::npos) {
       return Status::Unauthenticated(what + ": the instance has no IAM role");
     }
-    SWHA_ASSIGN_OR_RETURN(std::string body,
-                          Get(what + ": credentials of role " + role,
-                              {.method = "GET", .url = base + role, .headers = with_token,
-                               .body = {}}));
+    SWHA_ASSIGN_OR_RETURN(
+        std::string body,
+        Get(what + ": credentials of role " + role,
+            {.method = "GET", .url = base + role, .headers = with_token, .body = {}}));
     nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
     if (answer.is_object() && answer.contains("Code") && answer["Code"] != "Success") {
       return Status::Unavailable(what + ": the role's credentials are not ready (Code " +
@@ -241,7 +244,8 @@ std::unique_ptr<CredentialProvider> AssumeRoleProvider(std::unique_ptr<Credentia
                                                         std::move(request));
 }
 
-std::unique_ptr<CredentialProvider> WebIdentityProvider(FileSystem* fs, std::shared_ptr<const StsClient> sts,
+std::unique_ptr<CredentialProvider> WebIdentityProvider(FileSystem* fs,
+                                                        std::shared_ptr<const StsClient> sts,
                                                         std::string token_file,
                                                         WebIdentityRequest request) {
   return std::make_unique<WebIdentityCredentialProvider>(fs, std::move(sts), std::move(token_file),
@@ -252,8 +256,8 @@ Result<std::string> ContainerCredentialsUrl(std::string_view relative_uri,
                                             std::string_view full_uri) {
   if (!relative_uri.empty()) {
     // ECS's fixed address; the relative URI starts with '/'.
-    return "http://169.254.170.2" +
-           std::string(relative_uri.starts_with('/') ? "" : "/") + std::string(relative_uri);
+    return "http://169.254.170.2" + std::string(relative_uri.starts_with('/') ? "" : "/") +
+           std::string(relative_uri);
   }
   SWHA_ASSIGN_OR_RETURN(storage::EndpointUrl url,
                         storage::ParseEndpointUrl("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri));

@@ -33,9 +33,9 @@ inline constexpr std::string_view kSourceContainer = "container";
 inline constexpr std::string_view kSourceInstanceMetadata = "instance-metadata";
 
 // Limits on the endpoints and programs credentials come from.
-inline constexpr int kMetadataTimeoutMs = 1000;    // IMDS, as botocore's default
-inline constexpr int kContainerTimeoutMs = 2000;   // ECS, as botocore's
-inline constexpr int kProcessTimeoutMs = 60000;    // a credential_process may ask a vault
+inline constexpr int kMetadataTimeoutMs = 1000;   // IMDS, as botocore's default
+inline constexpr int kContainerTimeoutMs = 2000;  // ECS, as botocore's
+inline constexpr int kProcessTimeoutMs = 60000;   // a credential_process may ask a vault
 inline constexpr size_t kMaxCredentialAnswerBytes = 64 * 1024;
 inline constexpr int kImdsTokenTtlSeconds = 21600;  // what the SDKs ask for
 
@@ -65,14 +65,15 @@ std::unique_ptr<CredentialProvider> AssumeRoleProvider(std::unique_ptr<Credentia
 
 // AssumeRoleWithWebIdentity with the token read from `token_file` at every fetch (Kubernetes
 // rotates it).
-std::unique_ptr<CredentialProvider> WebIdentityProvider(FileSystem* fs, std::shared_ptr<const StsClient> sts,
+std::unique_ptr<CredentialProvider> WebIdentityProvider(FileSystem* fs,
+                                                        std::shared_ptr<const StsClient> sts,
                                                         std::string token_file,
                                                         WebIdentityRequest request);
 
 struct ContainerEndpoint {
-  std::string url;                  // the full URL to GET
-  std::string authorization;        // the Authorization header value, or empty
-  std::string authorization_file;   // read at every fetch when set; wins over `authorization`
+  std::string url;                 // the full URL to GET
+  std::string authorization;       // the Authorization header value, or empty
+  std::string authorization_file;  // read at every fetch when set; wins over `authorization`
 };
 // The ECS/EKS container credentials endpoint. Only https, or http to a loopback address or to
 // the ECS/EKS link-local hosts (169.254.170.2, 169.254.170.23, fd00:ec2::23), is allowed:

@@ -17,9 +17,8 @@ std::optional<int64_t> RefreshDueAt(const storage::CredentialsSnapshot& snapshot
 }
 
 Result<std::unique_ptr<RefreshingCredentials>> RefreshingCredentials::Start(
-    std::unique_ptr<CredentialProvider> provider,
-    std::optional<storage::CredentialsSnapshot> first, const Clock* clock, RefreshOptions options,
-    const metrics::ServiceMetrics* metrics) {
+    std::unique_ptr<CredentialProvider> provider, std::optional<storage::CredentialsSnapshot> first,
+    const Clock* clock, RefreshOptions options, const metrics::ServiceMetrics* metrics) {
   if (provider == nullptr || clock == nullptr) {
     return Status::Internal("RefreshingCredentials: a provider and a clock are required");
   }
@@ -97,13 +96,13 @@ std::optional<Status> RefreshingCredentials::RefreshIfDue() {
   const auto wait = static_cast<int64_t>(std::ceil(next_retry_seconds_));
   due_at_ = now + std::max<int64_t>(wait, 1);
   next_retry_seconds_ = std::min(next_retry_seconds_ * 2, options_.max_retry_seconds);
-  spdlog::warn("AWS credentials ({}) not refreshed, the last ones stay in force{}: {}; again in "
-               "{} s",
-               source,
-               current_->expires_at_unix && *current_->expires_at_unix <= now
-                   ? " though they have expired"
-                   : "",
-               fetched.status().message(), wait);
+  spdlog::warn(
+      "AWS credentials ({}) not refreshed, the last ones stay in force{}: {}; again in "
+      "{} s",
+      source,
+      current_->expires_at_unix && *current_->expires_at_unix <= now ? " though they have expired"
+                                                                     : "",
+      fetched.status().message(), wait);
   return fetched.status();
 }
 

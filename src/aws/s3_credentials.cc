@@ -26,14 +26,13 @@ CredentialChainConfig ChainConfigFromSettings(const config::S3Settings& s) {
 
 Result<ResolvedS3Config> ResolveS3Config(const config::S3Settings& settings,
                                          const S3CredentialsDeps& deps) {
-  SWHA_ASSIGN_OR_RETURN(
-      ResolvedCredentials chosen,
-      CredentialChain::Resolve(ChainConfigFromSettings(settings),
-                               {.fs = deps.fs,
-                                .sts_transport = deps.sts_transport,
-                                .metadata_transport = deps.metadata_transport,
-                                .clock = deps.clock,
-                                .sts_retry = {}}));
+  SWHA_ASSIGN_OR_RETURN(ResolvedCredentials chosen,
+                        CredentialChain::Resolve(ChainConfigFromSettings(settings),
+                                                 {.fs = deps.fs,
+                                                  .sts_transport = deps.sts_transport,
+                                                  .metadata_transport = deps.metadata_transport,
+                                                  .clock = deps.clock,
+                                                  .sts_retry = {}}));
   ResolvedS3Config out;
   out.credentials_kind = std::string(chosen.source());
   out.credentials_description = std::string(chosen.source()) + " (" + chosen.description() + ")";

@@ -63,8 +63,8 @@ StsError ParseError(std::string_view body) {
 
 Status ErrorStatus(std::string_view action, const storage::HttpResponse& response) {
   const StsError error = ParseError(response.body);
-  std::string message = "STS " + std::string(action) + ": " +
-                        (error.code.empty() ? "no error code" : error.code);
+  std::string message =
+      "STS " + std::string(action) + ": " + (error.code.empty() ? "no error code" : error.code);
   if (!error.message.empty()) {
     message += ": " + QuoteForMessage(error.message, kMaxServerMessageBytes);
   }
@@ -103,8 +103,8 @@ StsClient::StsClient(StsConfig config, storage::HttpTransport* transport, const 
 Result<storage::CredentialsSnapshot> StsClient::AssumeRole(
     const AssumeRoleRequest& request, const storage::AwsCredentials& caller) const {
   SWHA_RETURN_IF_ERROR(CheckRole(request.role_arn, request.role_session_name));
-  std::string form = FormFor("AssumeRole", request.role_arn, request.role_session_name,
-                             request.duration_seconds);
+  std::string form =
+      FormFor("AssumeRole", request.role_arn, request.role_session_name, request.duration_seconds);
   if (!request.external_id.empty()) AppendField("ExternalId", request.external_id, &form);
   return Call("AssumeRole", form, &caller);
 }
@@ -113,7 +113,8 @@ Result<storage::CredentialsSnapshot> StsClient::AssumeRoleWithWebIdentity(
     const WebIdentityRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckRole(request.role_arn, request.role_session_name));
   if (request.web_identity_token.empty()) {
-    return Status::InvalidArgument("STS AssumeRoleWithWebIdentity: the web identity token is empty");
+    return Status::InvalidArgument(
+        "STS AssumeRoleWithWebIdentity: the web identity token is empty");
   }
   std::string form = FormFor("AssumeRoleWithWebIdentity", request.role_arn,
                              request.role_session_name, request.duration_seconds);
@@ -160,8 +161,8 @@ Result<storage::HttpResponse> StsClient::SendOnce(const std::string& form,
     signing.headers = request.headers;
     signing.payload_sha256_hex = crypto::HexEncode(crypto::Sha256(form));
     // Signed per attempt, so that a retry carries a fresh date.
-    const storage::SigV4Signer signer(*caller, config_.region.empty() ? "us-east-1" : config_.region,
-                                      "sts");
+    const storage::SigV4Signer signer(*caller,
+                                      config_.region.empty() ? "us-east-1" : config_.region, "sts");
     SWHA_ASSIGN_OR_RETURN(storage::KeyValueList auth,
                           signer.SignHeaders(signing, clock_->NowUnixSeconds()));
     for (auto& header : auth) request.headers.push_back(std::move(header));

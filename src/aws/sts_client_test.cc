@@ -14,13 +14,18 @@ using storage::Reply;
 constexpr int64_t kNow = 1440938160;  // 2015-08-30T12:36:00Z
 
 std::string AssumeRoleAnswer(std::string_view action, std::string_view expiration) {
-  return "<" + std::string(action) + "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-         "<" + std::string(action) + "Result><Credentials>"
+  return "<" + std::string(action) +
+         "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+         "<" +
+         std::string(action) +
+         "Result><Credentials>"
          "<AccessKeyId>ASIATEMP</AccessKeyId><SecretAccessKey>tempsecret</SecretAccessKey>"
-         "<SessionToken>tok/en+=</SessionToken><Expiration>" + std::string(expiration) +
-         "</Expiration></Credentials></" + std::string(action) + "Result>"
+         "<SessionToken>tok/en+=</SessionToken><Expiration>" +
+         std::string(expiration) + "</Expiration></Credentials></" + std::string(action) +
+         "Result>"
          "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
-         "</" + std::string(action) + "Response>";
+         "</" +
+         std::string(action) + "Response>";
 }
 
 class StsClientTest : public ::testing::Test {
@@ -65,14 +70,16 @@ TEST_F(StsClientTest, AssumeRoleIsASignedFormPostAndItsCredentialsAreRead) {
   EXPECT_EQ(HeaderOf(sent, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
   EXPECT_EQ(HeaderOf(sent, "x-amz-date"), "20150830T123600Z");
   const std::string auth = HeaderOf(sent, "Authorization");
-  EXPECT_TRUE(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDCALLER/20150830/eu-west-1/sts/"
-                               "aws4_request, SignedHeaders=content-type;host;"
-                               "x-amz-content-sha256;x-amz-date, Signature="))
+  EXPECT_TRUE(
+      auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDCALLER/20150830/eu-west-1/sts/"
+                       "aws4_request, SignedHeaders=content-type;host;"
+                       "x-amz-content-sha256;x-amz-date, Signature="))
       << auth;
 }
 
 TEST_F(StsClientTest, WebIdentityIsNotSignedAndTheTokenIsInTheFormOnly) {
-  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRoleWithWebIdentity", "2015-08-30T12:51:00.000Z")));
+  transport_.Push(
+      Reply(200, AssumeRoleAnswer("AssumeRoleWithWebIdentity", "2015-08-30T12:51:00.000Z")));
   auto got = Make().AssumeRoleWithWebIdentity({.role_arn = "arn:aws:iam::1:role/pod",
                                                .role_session_name = "s",
                                                .web_identity_token = "eyJ.secret.jwt",
@@ -86,12 +93,14 @@ TEST_F(StsClientTest, WebIdentityIsNotSignedAndTheTokenIsInTheFormOnly) {
 }
 
 TEST_F(StsClientTest, RefusalsNameTheCodeAndThrottlingIsRetried) {
-  transport_.Push(Reply(400, "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                             "<Message>Rate exceeded</Message></Error></ErrorResponse>"));
+  transport_.Push(Reply(400,
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                        "<Message>Rate exceeded</Message></Error></ErrorResponse>"));
   transport_.Push(Reply(503, ""));
-  transport_.Push(Reply(403, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                             "<Message>not authorized to perform sts:AssumeRole</Message></Error>"
-                             "<RequestId>req-9</RequestId></ErrorResponse>"));
+  transport_.Push(Reply(403,
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                        "<Message>not authorized to perform sts:AssumeRole</Message></Error>"
+                        "<RequestId>req-9</RequestId></ErrorResponse>"));
   auto got = Make().AssumeRole({.role_arn = "arn:aws:iam::1:role/r", .role_session_name = "s"},
                                {"AKID", "sekrit", ""});
   EXPECT_EQ(got.status().code(), StatusCode::kPermissionDenied);
@@ -102,11 +111,13 @@ TEST_F(StsClientTest, RefusalsNameTheCodeAndThrottlingIsRetried) {
 }
 
 TEST_F(StsClientTest, AWebIdentityRefusalNeverQuotesTheToken) {
-  transport_.Push(Reply(400, "<ErrorResponse><Error><Code>InvalidIdentityToken</Code>"
-                             "<Message>bad</Message></Error></ErrorResponse>"));
-  auto got = Make().AssumeRoleWithWebIdentity(
-      {.role_arn = "arn:aws:iam::1:role/r", .role_session_name = "s",
-       .web_identity_token = "eyJ.secret.jwt", .duration_seconds = std::nullopt});
+  transport_.Push(Reply(400,
+                        "<ErrorResponse><Error><Code>InvalidIdentityToken</Code>"
+                        "<Message>bad</Message></Error></ErrorResponse>"));
+  auto got = Make().AssumeRoleWithWebIdentity({.role_arn = "arn:aws:iam::1:role/r",
+                                               .role_session_name = "s",
+                                               .web_identity_token = "eyJ.secret.jwt",
+                                               .duration_seconds = std::nullopt});
   EXPECT_EQ(got.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(got.status().message().find("eyJ"), std::string::npos);
   EXPECT_NE(got.status().message().find("InvalidIdentityToken"), std::string::npos);
@@ -120,10 +131,9 @@ TEST_F(StsClientTest, AnAnswerWithoutCredentialsIsTheServersFault) {
 }
 
 TEST_F(StsClientTest, BadRequestsAreRefusedBeforeSending) {
-  EXPECT_EQ(Make().AssumeRole({.role_arn = "", .role_session_name = "s"}, {"A", "B", ""})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Make().AssumeRole({.role_arn = "", .role_session_name = "s"}, {"A", "B", ""}).status().code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(Make()
                 .AssumeRole({.role_arn = "arn", .role_session_name = std::string(65, 'x')},
                             {"A", "B", ""})

@@ -42,17 +42,17 @@ struct S3Settings {
   // the config file, when it has one, replaces `region`.
   bool region_explicit = false;
   // The rest of the AWS SDKs' default credential chain (aws/credential_chain.h):
-  std::string config_file;                       // AWS_CONFIG_FILE, else $HOME/.aws/config
-  std::string sts_endpoint_url;                  // AWS_ENDPOINT_URL_STS; empty: regional
-  std::string web_identity_token_file;           // AWS_WEB_IDENTITY_TOKEN_FILE
-  std::string role_arn;                          // AWS_ROLE_ARN
-  std::string role_session_name;                 // AWS_ROLE_SESSION_NAME
+  std::string config_file;                         // AWS_CONFIG_FILE, else $HOME/.aws/config
+  std::string sts_endpoint_url;                    // AWS_ENDPOINT_URL_STS; empty: regional
+  std::string web_identity_token_file;             // AWS_WEB_IDENTITY_TOKEN_FILE
+  std::string role_arn;                            // AWS_ROLE_ARN
+  std::string role_session_name;                   // AWS_ROLE_SESSION_NAME
   std::string container_credentials_relative_uri;  // AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
   std::string container_credentials_full_uri;      // AWS_CONTAINER_CREDENTIALS_FULL_URI
-  std::string container_authorization_token;  // AWS_CONTAINER_AUTHORIZATION_TOKEN (secret)
+  std::string container_authorization_token;       // AWS_CONTAINER_AUTHORIZATION_TOKEN (secret)
   std::string container_authorization_token_file;  // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
   std::string ec2_metadata_service_endpoint = "http://169.254.169.254";
-  bool ec2_metadata_disabled = false;  // AWS_EC2_METADATA_DISABLED
+  bool ec2_metadata_disabled = false;             // AWS_EC2_METADATA_DISABLED
   std::string bucket_name = "swha-audio-bucket";  // S3_BUCKET_NAME
   // S3_REPLICAS, comma-separated, in the order they are tried after the primary.
   std::vector<S3Replica> replicas;

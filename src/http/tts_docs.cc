@@ -364,39 +364,40 @@ OperationDoc MarksDoc(const DocContext& ctx) {
 }
 
 OperationDoc S3InfoDoc(const DocContext&) {
-  return {.tag = "tts",
-          .summary = "S3 storage: configured, reachable, where",
-          .access = Access::kOptionalUser,
-          .responses = {{.status = 200,
-                         .description = "The original's fields, and each bucket's state.",
-                         .schema = {{"type", "object"},
-                                    {"properties",
-                                     {{"s3_enabled", {{"type", "boolean"}}},
-                                      {"use_s3_storage", {{"type", "boolean"}}},
-                                      {"bucket_name", {{"type", {"string", "null"}}}},
-                                      {"region", {{"type", {"string", "null"}}}},
-                                      {"default_expiry", {{"type", "integer"}}},
-                                      {"reachable", {{"type", {"boolean", "null"}}}},
-                                      {"error", {{"type", {"string", "null"}}}},
-                                      {"credentials_source",
-                                       {{"type", "string"},
-                                        {"enum",
-                                         {"environment", "assume-role", "web-identity",
-                                          "shared-credentials-file", "process", "config-file",
-                                          "container", "instance-metadata"}},
-                                        {"description",
-                                         "Where the S3 credentials come from (when S3 is "
-                                         "configured)."}}},
-                                      {"credentials_expire_at",
-                                       {{"type", {"integer", "null"}},
-                                        {"description",
-                                         "When the temporary credentials in force expire (unix "
-                                         "seconds; they are refreshed before); null for "
-                                         "long-term keys."}}}}},
-                                    {"required",
-                                     {"s3_enabled", "use_s3_storage", "bucket_name", "region",
-                                      "default_expiry"}}},
-                         .examples = {{"default", {.summary = "The server's S3 state"}}}}}};
+  return {
+      .tag = "tts",
+      .summary = "S3 storage: configured, reachable, where",
+      .access = Access::kOptionalUser,
+      .responses = {
+          {.status = 200,
+           .description = "The original's fields, and each bucket's state.",
+           .schema = {{"type", "object"},
+                      {"properties",
+                       {{"s3_enabled", {{"type", "boolean"}}},
+                        {"use_s3_storage", {{"type", "boolean"}}},
+                        {"bucket_name", {{"type", {"string", "null"}}}},
+                        {"region", {{"type", {"string", "null"}}}},
+                        {"default_expiry", {{"type", "integer"}}},
+                        {"reachable", {{"type", {"boolean", "null"}}}},
+                        {"error", {{"type", {"string", "null"}}}},
+                        {"credentials_source",
+                         {{"type", "string"},
+                          {"enum",
+                           {"environment", "assume-role", "web-identity", "shared-credentials-file",
+                            "process", "config-file", "container", "instance-metadata"}},
+                          {"description",
+                           "Where the S3 credentials come from (when S3 is "
+                           "configured)."}}},
+                        {"credentials_expire_at",
+                         {{"type", {"integer", "null"}},
+                          {"description",
+                           "When the temporary credentials in force expire (unix "
+                           "seconds; they are refreshed before); null for "
+                           "long-term keys."}}}}},
+                      {"required",
+                       {"s3_enabled", "use_s3_storage", "bucket_name", "region",
+                        "default_expiry"}}},
+           .examples = {{"default", {.summary = "The server's S3 state"}}}}}};
 }
 
 OperationDoc CleanupDoc(const DocContext&) {

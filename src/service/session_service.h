@@ -84,7 +84,7 @@ struct S3Check {
   std::string credentials_source;
   std::optional<int64_t> credentials_expire_at;  // temporary credentials only
   std::string region;                            // the primary's, as resolved
-  std::vector<S3TargetCheck> targets;  // the primary first, then the replicas in order
+  std::vector<S3TargetCheck> targets;            // the primary first, then the replicas in order
 };
 
 // Fresh URLs for many sessions, or many S3 objects, at once: exactly one list is given.

@@ -417,8 +417,7 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
     SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds, &expires_at));
   }
   const int64_t lifetime = expires_at - now;
-  CachedUrl entry{url, expires_at,
-                  expires_at - std::min(kMaxReuseMarginSeconds, lifetime / 10)};
+  CachedUrl entry{url, expires_at, expires_at - std::min(kMaxReuseMarginSeconds, lifetime / 10)};
   *expires_at_unix = entry.expires_at;
   std::lock_guard<std::mutex> lock(mu_);
   if (presign_cache_.size() >= kMaxCachedUrls) {

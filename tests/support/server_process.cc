@@ -130,6 +130,8 @@ Status ServerProcess::Start(const ServerOptions& options) {
   std::map<std::string, std::string> env = options.env;
   env.emplace("DATA_DIR", data_dir_);
   env.emplace("LOG_LEVEL", "info");
+  // A test never asks 169.254.169.254 for credentials, unless it says where IMDS is.
+  env.emplace("AWS_EC2_METADATA_DISABLED", "true");
   UseTestCatalog(data_dir_, &env);
 
   std::vector<std::string> env_strings = ChildEnvironment(env);

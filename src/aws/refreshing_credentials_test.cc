@@ -1,0 +1,147 @@
+#include "aws/refreshing_credentials.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <mutex>
+
+#include "metrics/registry.h"
+
+namespace swha::aws {
+namespace {
+
+constexpr int64_t kNow = 1700000000;
+
+// Hands out a scripted sequence of fetch results and counts the fetches.
+class ScriptedProvider : public CredentialProvider {
+ public:
+  void Push(Result<storage::CredentialsSnapshot> next) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.push_back(std::move(next));
+  }
+  Result<storage::CredentialsSnapshot> Fetch() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++fetches_;
+    if (script_.empty()) return Status::Unavailable("nothing scripted");
+    auto next = std::move(script_.front());
+    script_.pop_front();
+    return next;
+  }
+  std::string_view source() const override { return kSourceAssumeRole; }
+  int fetches() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fetches_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<Result<storage::CredentialsSnapshot>> script_;
+  int fetches_ = 0;
+};
+
+storage::CredentialsSnapshot Temporary(std::string id, int64_t expires_at) {
+  return {{std::move(id), "secret", "token"}, expires_at};
+}
+
+TEST(RefreshDueAtTest, FiveMinutesAheadOrHalfTheLifetimeOfShortOnes) {
+  EXPECT_EQ(RefreshDueAt(Temporary("a", kNow + 3600), kNow, 300), kNow + 3300);
+  EXPECT_EQ(RefreshDueAt(Temporary("a", kNow + 60), kNow, 300), kNow + 30);
+  EXPECT_EQ(RefreshDueAt(Temporary("a", kNow - 5), kNow, 300), kNow - 5);  // already expired
+  EXPECT_EQ(RefreshDueAt({{"a", "b", ""}, std::nullopt}, kNow, 300), std::nullopt);
+}
+
+class RefreshingCredentialsTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<RefreshingCredentials> Start() {
+    auto owned = std::make_unique<ScriptedProvider>();
+    provider_ = owned.get();
+    provider_->Push(Temporary("FIRST", kNow + 3600));
+    auto made = RefreshingCredentials::Start(std::move(owned), std::nullopt, &clock_,
+                                             {.background = false}, &metrics_);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? std::move(*made) : nullptr;
+  }
+  double Refreshes(std::string_view outcome) {
+    return metrics_.credential_refreshes->CounterFor({"assume-role", std::string(outcome)}).Value();
+  }
+
+  ManualClock clock_{kNow * 1000};
+  metrics::Registry registry_;
+  metrics::ServiceMetrics metrics_{&registry_};
+  ScriptedProvider* provider_ = nullptr;
+};
+
+TEST_F(RefreshingCredentialsTest, NothingIsFetchedBeforeTheRefreshIsDue) {
+  auto live = Start();
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->Current()->credentials.access_key_id, "FIRST");
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3300);
+  clock_.AdvanceSeconds(3299);
+  EXPECT_FALSE(live->RefreshIfDue().has_value());
+  EXPECT_EQ(provider_->fetches(), 1);
+}
+
+TEST_F(RefreshingCredentialsTest, DueCredentialsAreReplacedAndTheOldSnapshotStaysIntact) {
+  auto live = Start();
+  ASSERT_NE(live, nullptr);
+  const auto before = live->Current();
+  provider_->Push(Temporary("SECOND", kNow + 3300 + 3600));
+  clock_.AdvanceSeconds(3300);
+  ASSERT_TRUE(live->RefreshIfDue().value_or(Status::Internal("none")).ok());
+  EXPECT_EQ(live->Current()->credentials.access_key_id, "SECOND");
+  EXPECT_EQ(before->credentials.access_key_id, "FIRST");  // a signer still holding it is fine
+  EXPECT_NE(live->Current(), before);
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3300 + 3300);
+  EXPECT_EQ(Refreshes("success"), 1);
+}
+
+TEST_F(RefreshingCredentialsTest, AFailedRefreshKeepsTheLastGoodAndBacksOff) {
+  auto live = Start();
+  ASSERT_NE(live, nullptr);
+  clock_.AdvanceSeconds(3300);
+  provider_->Push(Status::Unavailable("STS is down"));
+  provider_->Push(Status::Unavailable("STS is down"));
+  ASSERT_FALSE(live->RefreshIfDue()->ok());
+  EXPECT_EQ(live->Current()->credentials.access_key_id, "FIRST");
+  EXPECT_EQ(live->LastError().message(), "STS is down");
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3300 + 1);
+  clock_.AdvanceSeconds(1);
+  ASSERT_FALSE(live->RefreshIfDue()->ok());
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3301 + 2);  // doubled
+  clock_.AdvanceSeconds(2);
+  provider_->Push(Temporary("THIRD", kNow + 7200));
+  ASSERT_TRUE(live->RefreshIfDue().value_or(Status::Internal("none")).ok());
+  EXPECT_EQ(live->Current()->credentials.access_key_id, "THIRD");
+  EXPECT_TRUE(live->LastError().ok());
+  EXPECT_EQ(Refreshes("failed"), 2);
+  EXPECT_EQ(Refreshes("success"), 1);
+}
+
+TEST_F(RefreshingCredentialsTest, AFirstFetchThatFailsIsTheStartsFailure) {
+  auto owned = std::make_unique<ScriptedProvider>();
+  owned->Push(Status::Unauthenticated("the instance has no IAM role"));
+  auto made = RefreshingCredentials::Start(std::move(owned), std::nullopt, &clock_);
+  EXPECT_EQ(made.status().code(), StatusCode::kUnauthenticated);
+}
+
+// With the real clock and the background thread: credentials that last 2 s are replaced
+// after about 1 s, without anyone asking.
+TEST(RefreshingCredentialsBackgroundTest, ShortLivedCredentialsAreRefreshedUnasked) {
+  auto owned = std::make_unique<ScriptedProvider>();
+  ScriptedProvider* provider = owned.get();
+  const int64_t now = Clock::Real()->NowUnixSeconds();
+  provider->Push(Temporary("FIRST", now + 2));
+  for (int i = 0; i < 10; ++i) provider->Push(Temporary("LATER", now + 600));
+  auto made = RefreshingCredentials::Start(std::move(owned), std::nullopt, Clock::Real());
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((*made)->Current()->credentials.access_key_id == "FIRST" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ((*made)->Current()->credentials.access_key_id, "LATER");
+  EXPECT_EQ(provider->fetches(), 2);
+}
+
+}  // namespace
+}  // namespace swha::aws

@@ -1,0 +1,105 @@
+// S3Client with credentials that change: it signs with whatever the source hands out now, and
+// never presigns a URL that outlives the credentials that sign it.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "storage/http_transport_testing.h"
+#include "storage/s3_client.h"
+
+namespace swha::storage {
+namespace {
+
+constexpr int64_t kNow = 1795496553;  // 2026-11-24T05:02:33Z
+
+// A source whose credentials the test replaces, as a refresh would.
+class SwappableSource : public CredentialsSource {
+ public:
+  explicit SwappableSource(CredentialsSnapshot first) { Set(std::move(first)); }
+  void Set(CredentialsSnapshot next) {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = std::make_shared<const CredentialsSnapshot>(std::move(next));
+  }
+  std::shared_ptr<const CredentialsSnapshot> Current() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return current_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const CredentialsSnapshot> current_;
+};
+
+class S3ClientCredentialsTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<S3Client> Make() {
+    S3ClientConfig c;
+    c.bucket = "b";
+    c.endpoint_url = "http://127.0.0.1:9000";
+    c.credentials_source = source_;
+    auto client = S3Client::Create(std::move(c), &transport_, &clock_);
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
+  ManualClock clock_{kNow * 1000};
+  FakeTransport transport_;
+  std::shared_ptr<SwappableSource> source_ = std::make_shared<SwappableSource>(
+      CredentialsSnapshot{{"ASIAFIRST", "first", "token-1"}, kNow + 600});
+};
+
+TEST_F(S3ClientCredentialsTest, EachRequestIsSignedWithTheCredentialsInForce) {
+  auto client = Make();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->HeadBucket().ok());
+  source_->Set({{"ASIASECOND", "second", "token-2"}, kNow + 3600});
+  ASSERT_TRUE(client->HeadBucket().ok());
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_NE(HeaderOf(transport_.requests()[0], "Authorization").find("Credential=ASIAFIRST/"),
+            std::string::npos);
+  EXPECT_EQ(HeaderOf(transport_.requests()[0], "x-amz-security-token"), "token-1");
+  EXPECT_NE(HeaderOf(transport_.requests()[1], "Authorization").find("Credential=ASIASECOND/"),
+            std::string::npos);
+  EXPECT_EQ(HeaderOf(transport_.requests()[1], "x-amz-security-token"), "token-2");
+  EXPECT_EQ(client->CredentialsExpireAt(), kNow + 3600);
+}
+
+TEST_F(S3ClientCredentialsTest, APresignedUrlIsCutToTheCredentialsExpiry) {
+  auto client = Make();
+  ASSERT_NE(client, nullptr);
+  int64_t expires_at = 0;
+  auto url = client->PresignGet("a/b.wav", 3600, &expires_at);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_NE(url->find("X-Amz-Expires=600&"), std::string::npos) << *url;
+  EXPECT_NE(url->find("X-Amz-Security-Token=token-1"), std::string::npos) << *url;
+  EXPECT_EQ(expires_at, kNow + 600);
+  // Shorter than the credentials: as asked.
+  url = client->PresignGet("a/b.wav", 60, &expires_at);
+  ASSERT_TRUE(url.ok());
+  EXPECT_NE(url->find("X-Amz-Expires=60&"), std::string::npos) << *url;
+  EXPECT_EQ(expires_at, kNow + 60);
+}
+
+TEST_F(S3ClientCredentialsTest, ExpiredCredentialsPresignNothing) {
+  auto client = Make();
+  ASSERT_NE(client, nullptr);
+  clock_.AdvanceSeconds(600);
+  auto url = client->PresignGet("a/b.wav", 3600);
+  EXPECT_EQ(url.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(url.status().message().find("expired"), std::string::npos);
+}
+
+TEST_F(S3ClientCredentialsTest, LongTermKeysPresignForAsLongAsAsked) {
+  source_->Set({{"AKIDLONG", "long", ""}, std::nullopt});
+  auto client = Make();
+  ASSERT_NE(client, nullptr);
+  int64_t expires_at = 0;
+  auto url = client->PresignGet("a/b.wav", 604800, &expires_at);
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(expires_at, kNow + 604800);
+  EXPECT_EQ(url->find("X-Amz-Security-Token"), std::string::npos);
+  EXPECT_EQ(client->CredentialsExpireAt(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace swha::storage

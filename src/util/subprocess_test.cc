@@ -1,0 +1,44 @@
+#include "util/subprocess.h"
+
+#include <gtest/gtest.h>
+
+namespace swha {
+namespace {
+
+using Words = std::vector<std::string>;
+
+TEST(SplitCommandLineTest, WordsAsAPosixShellSplitsThem) {
+  EXPECT_EQ(SplitCommandLine("aws-vault  export --format=json\tprod").value(),
+            (Words{"aws-vault", "export", "--format=json", "prod"}));
+  EXPECT_EQ(SplitCommandLine(R"(/bin/sh -c 'echo "$HOME"' "a b" c\ d)").value(),
+            (Words{"/bin/sh", "-c", R"(echo "$HOME")", "a b", "c d"}));
+  EXPECT_EQ(SplitCommandLine(R"("say \"hi\" \n" ''x)").value(), (Words{R"(say "hi" \n)", "x"}));
+}
+
+TEST(SplitCommandLineTest, UnterminatedQuotesAndEmptyLinesAreRefused) {
+  EXPECT_EQ(SplitCommandLine("run 'x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SplitCommandLine("run \"x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SplitCommandLine("   ").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RunProcessTest, OutputAndExitCodeAreCollected) {
+  auto run = RunProcess({"/bin/sh", "-c", "printf 'out'; exit 7"}, 5000, 1024);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->stdout_text, "out");
+  EXPECT_EQ(run->exit_code, 7);
+}
+
+TEST(RunProcessTest, TooSlowOrTooTalkativeProgramsAreKilled) {
+  auto slow = RunProcess({"/bin/sh", "-c", "sleep 10"}, 200, 1024);
+  EXPECT_EQ(slow.status().code(), StatusCode::kUnavailable);
+  // Closes its output at once, then lingers: still cut off at the deadline.
+  auto lingering = RunProcess({"/bin/sh", "-c", "exec >&-; sleep 10"}, 200, 1024);
+  EXPECT_EQ(lingering.status().code(), StatusCode::kUnavailable);
+  auto talkative = RunProcess({"/bin/sh", "-c", "yes"}, 5000, 4096);
+  EXPECT_EQ(talkative.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(RunProcess({"/nonexistent/program"}, 1000, 10).status().code(),
+            StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace swha
