@@ -258,7 +258,8 @@ TEST_F(CredentialChainTest, CredentialProcessOutputIsReadAndItsFailuresNamed) {
             "\\\"SecretAccessKey\\\": \\\"s\\\", \\\"SessionToken\\\": \\\"t\\\", "
             "\\\"Expiration\\\": \\\"2015-08-30T13:36:00Z\\\"}\"'\n"
             "[profile failing]\ncredential_process = /bin/sh -c 'exit 3'\n"
-            "[profile wrong]\ncredential_process = /bin/echo {\"Version\":2}\n");
+            "[profile wrong]\ncredential_process = /bin/echo {\"Version\":2}\n"
+            "[profile text]\ncredential_process = /bin/echo {\"Version\":\"1\"}\n");
   auto r = Resolve();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   auto fetched = r->provider()->Fetch();
@@ -274,6 +275,10 @@ TEST_F(CredentialChainTest, CredentialProcessOutputIsReadAndItsFailuresNamed) {
   auto wrong = Resolve();
   ASSERT_TRUE(wrong.ok());
   EXPECT_EQ(wrong->provider()->Fetch().status().code(), StatusCode::kInternal);
+  config_.files.profile = "text";  // a Version that is not a number is refused, not thrown
+  auto text = Resolve();
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->provider()->Fetch().status().code(), StatusCode::kInternal);
 }
 
 }  // namespace

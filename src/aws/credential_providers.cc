@@ -58,8 +58,9 @@ class ProcessCredentialProvider : public CredentialProvider {
     if (run.exit_code != 0) {
       return Status::Unavailable(what + " exited with status " + std::to_string(run.exit_code));
     }
-    nlohmann::json answer = nlohmann::json::parse(run.stdout_text, nullptr, false);
-    if (!answer.is_object() || answer.value("Version", 0) != 1) {
+    const nlohmann::json answer = nlohmann::json::parse(run.stdout_text, nullptr, false);
+    const auto version = answer.is_object() ? answer.find("Version") : answer.end();
+    if (version == answer.end() || !version->is_number_integer() || *version != 1) {
       return Status::Internal(what + ": the output is not JSON with \"Version\": 1");
     }
     SWHA_ASSIGN_OR_RETURN(CredentialsSnapshot snapshot,

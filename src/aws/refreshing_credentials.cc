@@ -51,8 +51,7 @@ RefreshingCredentials::~RefreshingCredentials() {
 }
 
 std::shared_ptr<const storage::CredentialsSnapshot> RefreshingCredentials::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return current_;
+  return current_.load(std::memory_order_acquire);
 }
 
 std::optional<int64_t> RefreshingCredentials::NextRefreshAt() const {
@@ -65,13 +64,30 @@ Status RefreshingCredentials::LastError() const {
   return last_error_;
 }
 
-void RefreshingCredentials::Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at) {
+bool RefreshingCredentials::Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at) {
   auto fresh = std::make_shared<const storage::CredentialsSnapshot>(std::move(snapshot));
   std::lock_guard<std::mutex> lock(mu_);
-  due_at_ = RefreshDueAt(*fresh, fetched_at, options_.refresh_ahead_seconds);
-  current_ = std::move(fresh);
-  next_retry_seconds_ = options_.first_retry_seconds;
+  const std::shared_ptr<const storage::CredentialsSnapshot> old = current_.load();
+  const bool newer = old == nullptr || !old->expires_at_unix || !fresh->expires_at_unix ||
+                     *fresh->expires_at_unix > *old->expires_at_unix;
+  current_.store(fresh, std::memory_order_release);
   last_error_ = Status::Ok();
+  if (!newer) {
+    BackOff(fetched_at);
+    return false;
+  }
+  due_at_ = RefreshDueAt(*fresh, fetched_at, options_.refresh_ahead_seconds);
+  if (due_at_) due_at_ = std::max(*due_at_, fetched_at + kMinRefreshIntervalSeconds);
+  next_retry_seconds_ = options_.first_retry_seconds;
+  return true;
+}
+
+int64_t RefreshingCredentials::BackOff(int64_t now) {
+  const int64_t wait = std::max<int64_t>(static_cast<int64_t>(std::ceil(next_retry_seconds_)),
+                                         kMinRefreshIntervalSeconds);
+  due_at_ = now + wait;
+  next_retry_seconds_ = std::min(next_retry_seconds_ * 2, options_.max_retry_seconds);
+  return wait;
 }
 
 std::optional<Status> RefreshingCredentials::RefreshIfDue() {
@@ -85,23 +101,26 @@ std::optional<Status> RefreshingCredentials::RefreshIfDue() {
   const std::string source(provider_->source());
   if (fetched.ok()) {
     if (metrics_ != nullptr) metrics_->credential_refreshes->CounterFor({source, "success"}).Add();
-    Install(*std::move(fetched), now);
-    spdlog::info("AWS credentials ({}) refreshed; next refresh at {}", source,
+    const bool newer = Install(*std::move(fetched), now);
+    spdlog::info("AWS credentials ({}) refreshed{}; next refresh at {}", source,
+                 newer ? "" : ", but they expire no later than before",
                  FormatIso8601Utc(NextRefreshAt().value_or(0)));
     return Status::Ok();
   }
   if (metrics_ != nullptr) metrics_->credential_refreshes->CounterFor({source, "failed"}).Add();
-  std::lock_guard<std::mutex> lock(mu_);
-  last_error_ = fetched.status();
-  const auto wait = static_cast<int64_t>(std::ceil(next_retry_seconds_));
-  due_at_ = now + std::max<int64_t>(wait, 1);
-  next_retry_seconds_ = std::min(next_retry_seconds_ * 2, options_.max_retry_seconds);
+  int64_t wait = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = fetched.status();
+    wait = BackOff(now);
+  }
+  const std::shared_ptr<const storage::CredentialsSnapshot> current = Current();
   spdlog::warn(
       "AWS credentials ({}) not refreshed, the last ones stay in force{}: {}; again in "
       "{} s",
       source,
-      current_->expires_at_unix && *current_->expires_at_unix <= now ? " though they have expired"
-                                                                     : "",
+      current->expires_at_unix && *current->expires_at_unix <= now ? " though they have expired"
+                                                                   : "",
       fetched.status().message(), wait);
   return fetched.status();
 }

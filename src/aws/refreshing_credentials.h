@@ -5,6 +5,7 @@
 // once and never again.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,10 @@
 #include "util/status.h"
 
 namespace swha::aws {
+
+// Credentials that come back no newer than before (IMDS hands out the same set until shortly
+// before it expires) are fetched again no sooner than this, and then with back-off.
+inline constexpr int64_t kMinRefreshIntervalSeconds = 1;
 
 struct RefreshOptions {
   int64_t refresh_ahead_seconds = 300;  // at most this long before the expiry
@@ -61,7 +66,10 @@ class RefreshingCredentials : public storage::CredentialsSource {
  private:
   RefreshingCredentials(std::unique_ptr<CredentialProvider> provider, const Clock* clock,
                         RefreshOptions options, const metrics::ServiceMetrics* metrics);
-  void Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at);
+  // Makes `snapshot` current; returns whether it expires later than the one it replaced.
+  bool Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at);
+  // After a failed or fruitless fetch: the next one after the back-off, which doubles.
+  int64_t BackOff(int64_t now);  // REQUIRES: mu_ held
   void RunBackground();
 
   const std::unique_ptr<CredentialProvider> provider_;
@@ -71,11 +79,12 @@ class RefreshingCredentials : public storage::CredentialsSource {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::shared_ptr<const storage::CredentialsSnapshot> current_;  // GUARDED_BY(mu_)
-  std::optional<int64_t> due_at_;                                // GUARDED_BY(mu_)
-  double next_retry_seconds_ = 0;                                // GUARDED_BY(mu_)
-  Status last_error_;                                            // GUARDED_BY(mu_)
-  bool stopping_ = false;                                        // GUARDED_BY(mu_)
+  // Read without the lock (every signature reads it); written under it.
+  std::atomic<std::shared_ptr<const storage::CredentialsSnapshot>> current_;
+  std::optional<int64_t> due_at_;  // GUARDED_BY(mu_)
+  double next_retry_seconds_ = 0;  // GUARDED_BY(mu_)
+  Status last_error_;              // GUARDED_BY(mu_)
+  bool stopping_ = false;          // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

@@ -117,6 +117,23 @@ TEST_F(RefreshingCredentialsTest, AFailedRefreshKeepsTheLastGoodAndBacksOff) {
   EXPECT_EQ(Refreshes("success"), 1);
 }
 
+// IMDS hands out the same set until shortly before it expires: fetching it again is no reason
+// to fetch at once again.
+TEST_F(RefreshingCredentialsTest, CredentialsThatExpireNoLaterBackOffInsteadOfLooping) {
+  auto live = Start();
+  ASSERT_NE(live, nullptr);
+  clock_.AdvanceSeconds(3300);
+  provider_->Push(Temporary("FIRST", kNow + 3600));
+  ASSERT_TRUE(live->RefreshIfDue().value_or(Status::Internal("none")).ok());
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3300 + 1);
+  clock_.AdvanceSeconds(1);
+  provider_->Push(Temporary("FIRST", kNow + 3600));
+  ASSERT_TRUE(live->RefreshIfDue().has_value());
+  EXPECT_EQ(live->NextRefreshAt(), kNow + 3301 + 2);
+  EXPECT_FALSE(live->RefreshIfDue().has_value());
+  EXPECT_EQ(provider_->fetches(), 3);
+}
+
 TEST_F(RefreshingCredentialsTest, AFirstFetchThatFailsIsTheStartsFailure) {
   auto owned = std::make_unique<ScriptedProvider>();
   owned->Push(Status::Unauthenticated("the instance has no IAM role"));

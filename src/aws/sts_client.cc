@@ -84,7 +84,7 @@ Status ErrorStatus(std::string_view action, const storage::HttpResponse& respons
 
 std::string StsConfig::EndpointUrl() const {
   if (!endpoint_url.empty()) return endpoint_url;
-  const std::string& r = region.empty() ? std::string("us-east-1") : region;
+  const std::string r = region.empty() ? std::string(kDefaultStsRegion) : region;
   return "https://sts." + r + ".amazonaws.com" + (r.starts_with("cn-") ? ".cn" : "");
 }
 
@@ -95,9 +95,9 @@ StsClient::StsClient(StsConfig config, storage::HttpTransport* transport, const 
       clock_(clock),
       retry_(retry.WithDefaults()),
       endpoint_url_(config_.EndpointUrl()),
-      host_([this] {
+      endpoint_([this] {
         auto parsed = storage::ParseEndpointUrl("AWS_ENDPOINT_URL_STS", endpoint_url_);
-        return parsed.ok() ? parsed->host : std::string();
+        return parsed.ok() ? *parsed : storage::EndpointUrl{};
       }()) {}
 
 Result<storage::CredentialsSnapshot> StsClient::AssumeRole(
@@ -125,7 +125,7 @@ Result<storage::CredentialsSnapshot> StsClient::AssumeRoleWithWebIdentity(
 Result<storage::CredentialsSnapshot> StsClient::Call(std::string_view action,
                                                      const std::string& form,
                                                      const storage::AwsCredentials* caller) const {
-  if (host_.empty()) {
+  if (endpoint_.host.empty()) {
     return storage::ParseEndpointUrl("AWS_ENDPOINT_URL_STS", endpoint_url_).status();
   }
   for (int attempt = 1;; ++attempt) {
@@ -150,19 +150,21 @@ Result<storage::HttpResponse> StsClient::SendOnce(const std::string& form,
                                                   const storage::AwsCredentials* caller) const {
   storage::HttpRequest request;
   request.method = "POST";
-  request.url = endpoint_url_ + "/";
+  // The Query API posts to the endpoint's root (under its base path, if it has one).
+  const std::string path = endpoint_.base_path + "/";
+  request.url = endpoint_.scheme + "://" + endpoint_.host + path;
   request.headers = {{"Content-Type", std::string(kFormContentType)}};
   request.body = form;
   if (caller != nullptr) {
     storage::SigningRequest signing;
     signing.method = "POST";
-    signing.host = host_;
-    signing.path = "/";
+    signing.host = endpoint_.host;
+    signing.path = path;
     signing.headers = request.headers;
     signing.payload_sha256_hex = crypto::HexEncode(crypto::Sha256(form));
     // Signed per attempt, so that a retry carries a fresh date.
-    const storage::SigV4Signer signer(*caller,
-                                      config_.region.empty() ? "us-east-1" : config_.region, "sts");
+    const storage::SigV4Signer signer(
+        *caller, config_.region.empty() ? std::string(kDefaultStsRegion) : config_.region, "sts");
     SWHA_ASSIGN_OR_RETURN(storage::KeyValueList auth,
                           signer.SignHeaders(signing, clock_->NowUnixSeconds()));
     for (auto& header : auth) request.headers.push_back(std::move(header));

@@ -20,6 +20,8 @@ namespace swha::aws {
 // STS's own limits on a role session (AWS STS API reference).
 inline constexpr int kMinRoleSessionSeconds = 900;
 inline constexpr size_t kMaxRoleSessionNameLength = 64;
+// The region STS is asked in when none is configured (as the SDKs' regional default).
+inline constexpr std::string_view kDefaultStsRegion = "us-east-1";
 
 struct StsConfig {
   std::string region = "us-east-1";
@@ -75,7 +77,7 @@ class StsClient {
   const Clock* const clock_;
   const RetryPolicy retry_;
   const std::string endpoint_url_;
-  const std::string host_;  // the Host header: the endpoint's host[:port]
+  const storage::EndpointUrl endpoint_;  // host empty when endpoint_url_ is malformed
 };
 
 // Exposed for tests: the credentials in an STS answer to `action`, or the error it carries.

@@ -77,6 +77,15 @@ TEST_F(StsClientTest, AssumeRoleIsASignedFormPostAndItsCredentialsAreRead) {
       << auth;
 }
 
+TEST_F(StsClientTest, AnEndpointWithABasePathIsPostedToAndSignedAtThatPath) {
+  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRole", "2015-08-30T13:36:00Z")));
+  auto got = Make("http://127.0.0.1:9999/sts/")
+                 .AssumeRole({.role_arn = "arn:aws:iam::1:role/r", .role_session_name = "s"},
+                             {"AKID", "sekrit", ""});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(transport_.requests().at(0).url, "http://127.0.0.1:9999/sts/");
+}
+
 TEST_F(StsClientTest, WebIdentityIsNotSignedAndTheTokenIsInTheFormOnly) {
   transport_.Push(
       Reply(200, AssumeRoleAnswer("AssumeRoleWithWebIdentity", "2015-08-30T12:51:00.000Z")));

@@ -416,9 +416,12 @@ Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_s
     // Temporary credentials may cut the expiry short: the URL says when it really ends.
     SWHA_ASSIGN_OR_RETURN(url, found->client->PresignGet(key, expiry_seconds, &expires_at));
   }
+  *expires_at_unix = expires_at;
+  // A URL cut short by expiring credentials is not handed out again: after the refresh, a new
+  // one lasts as long as asked.
+  if (expires_at < now + expiry_seconds) return url;
   const int64_t lifetime = expires_at - now;
   CachedUrl entry{url, expires_at, expires_at - std::min(kMaxReuseMarginSeconds, lifetime / 10)};
-  *expires_at_unix = entry.expires_at;
   std::lock_guard<std::mutex> lock(mu_);
   if (presign_cache_.size() >= kMaxCachedUrls) {
     std::erase_if(presign_cache_, [now](const auto& kv) { return kv.second.reuse_until <= now; });

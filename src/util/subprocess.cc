@@ -99,13 +99,31 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, int timeo
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  // Nothing else of ours: not the server's listening socket nor its connections (httplib does
+  // not mark them close-on-exec), which a lingering child would otherwise keep open.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  // The server blocks SIGTERM and SIGINT in every thread for its signal thread; the child must
+  // not inherit that. Its own process group lets a timeout kill whatever it started too.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int signal_number : {SIGTERM, SIGINT, SIGPIPE, SIGHUP}) sigaddset(&defaults, signal_number);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int spawned = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {
     return Status::Unavailable("cannot run " + argv[0] + ": " + std::strerror(spawned));
   }
@@ -147,7 +165,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, int timeo
     std::this_thread::sleep_for(kExitPollInterval);
   }
   if (!failure.empty()) {
-    kill(pid, SIGKILL);
+    kill(-pid, SIGKILL);  // the whole group: the program and anything it started
     while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
     }
   }

@@ -1,6 +1,9 @@
 #include "util/subprocess.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <csignal>
 
 namespace swha {
 namespace {
@@ -38,6 +41,23 @@ TEST(RunProcessTest, TooSlowOrTooTalkativeProgramsAreKilled) {
   EXPECT_EQ(talkative.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(RunProcess({"/nonexistent/program"}, 1000, 10).status().code(),
             StatusCode::kUnavailable);
+}
+
+// The child sees none of our descriptors but its three, and no blocked signals.
+TEST(RunProcessTest, TheChildInheritsNoDescriptorsAndNoSignalMask) {
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigset_t before;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &blocked, &before), 0);
+  auto run = RunProcess(
+      {"/bin/sh", "-c", "ls /proc/self/fd | wc -l; grep SigBlk /proc/self/status"}, 5000, 4096);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  // 0, 1, 2 and the one ls opens to list them.
+  EXPECT_EQ(run->stdout_text.substr(0, run->stdout_text.find('\n')), "4") << run->stdout_text;
+  EXPECT_NE(run->stdout_text.find("SigBlk:\t0000000000000000"), std::string::npos)
+      << run->stdout_text;
 }
 
 }  // namespace
