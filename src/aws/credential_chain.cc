@@ -94,12 +94,12 @@ class Resolver {
     request.role_session_name =
         Merged(profile, "role_session_name").value_or(DefaultSessionName(deps_.clock));
     request.external_id = Merged(profile, "external_id").value_or("");
-    if (auto duration = Merged(profile, "duration_seconds")) {
+    if (const std::optional<std::string> duration = Merged(profile, "duration_seconds")) {
+      const std::string_view text = *duration;
+      const char* const last = text.data() + text.size();
       int seconds = 0;
-      auto [end, ec] =
-          std::from_chars(duration->data(), duration->data() + duration->size(), seconds);
-      if (ec != std::errc() || end != duration->data() + duration->size() ||
-          seconds < kMinRoleSessionSeconds) {
+      auto [end, ec] = std::from_chars(text.data(), last, seconds);
+      if (ec != std::errc() || end != last || seconds < kMinRoleSessionSeconds) {
         return Status::InvalidArgument(ProfileLabel(profile) +
                                        ": duration_seconds must be a "
                                        "whole number of at least " +

@@ -75,7 +75,7 @@ class ResolveS3ConfigTest : public ::testing::Test {
   void TearDown() override { (void)RemoveTree(fs_, dir_); }
 
   std::string Write(const std::string& name, std::string_view text) {
-    const std::string path = JoinPath(dir_, name);
+    std::string path = JoinPath(dir_, name);
     EXPECT_TRUE(fs_->WriteFileAtomic(path, text, Durability::kNoSync).ok());
     return path;
   }

@@ -89,7 +89,7 @@ std::string StsConfig::EndpointUrl() const {
 }
 
 StsClient::StsClient(StsConfig config, storage::HttpTransport* transport, const Clock* clock,
-                     RetryPolicy retry)
+                     const RetryPolicy& retry)
     : config_(std::move(config)),
       transport_(transport),
       clock_(clock),

@@ -52,7 +52,7 @@ class StsClient {
  public:
   // `transport` and `clock` are borrowed and must outlive the client.
   StsClient(StsConfig config, storage::HttpTransport* transport, const Clock* clock,
-            RetryPolicy retry = {});
+            const RetryPolicy& retry = {});
 
   // STS's error code becomes the message ("STS AssumeRole: AccessDenied: ... (HTTP 403)");
   // 403 is PermissionDenied, other 4xx InvalidArgument, 5xx, throttling and transport
