@@ -257,6 +257,10 @@ rgw thread pool size = 64
 rgw enable usage log = false
 rgw enable ops log = false
 rgw dns name =
+# STS (AssumeRole on this same endpoint), for temporary credentials: the key encrypts the
+# session tokens and must be 16 characters.
+rgw s3 auth use sts = true
+rgw sts key = swhaTestStsKey16
 EOF
   if [ -n "${S3_TEST_LC_DAY_SECONDS:-}" ]; then
     echo "rgw lc debug interval = $S3_TEST_LC_DAY_SECONDS" >>"$CONF"
@@ -298,6 +302,20 @@ create_user() {
     rgw_admin user create --uid=swha-test --display-name="swha-tts test user" \
       --access-key="$1" --secret="$2" >"$out" 2>&1 || die_log "$out" "radosgw-admin user create failed"
   fi
+}
+
+# create_role: the role swha-s3-test (ARN arn:aws:iam:::role/swha-s3-test), which the user
+# swha-test may assume through STS and which may do anything in S3.
+create_role() {
+  local out=$DIR/log/role-create.out
+  local trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/swha-test"]},"Action":["sts:AssumeRole"]}]}'
+  local policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":"arn:aws:s3:::*"}]}'
+  if ! rgw_admin role get --role-name=swha-s3-test >/dev/null 2>&1; then
+    rgw_admin role create --role-name=swha-s3-test --assume-role-policy-doc="$trust" \
+      >"$out" 2>&1 || die_log "$out" "radosgw-admin role create failed"
+  fi
+  rgw_admin role-policy put --role-name=swha-s3-test --policy-name=swha-s3-all \
+    --policy-doc="$policy" >>"$out" 2>&1 || die_log "$out" "radosgw-admin role-policy put failed"
 }
 
 # create_bucket ENDPOINT AK SK BUCKET: a SigV4-signed PUT Bucket through the S3 API (200, or 409
@@ -403,6 +421,8 @@ cmd_start() {
     die_log "$DIR/log/client.rgw.log" "radosgw does not answer on $endpoint"
   step "creating user swha-test"
   create_user "$ak" "$sk"
+  step "creating role swha-s3-test"
+  create_role
   step "creating bucket $bucket"
   # A freshly created user can take a moment to be seen by radosgw's cache; retry the PUT.
   wait_for "$TIMEOUT" create_bucket "$endpoint" "$ak" "$sk" "$bucket" ||

@@ -37,7 +37,7 @@ void StorageStack::SetUpS3() {
                                 .metadata_transport = credential_transports_.metadata.get(),
                                 .clock = Clock::Real(),
                                 .metrics = metrics_,
-                                .refresh = {}});
+                                .refresh = {.start_without_credentials = true}});
   if (!resolved.ok()) {
     // The detail names files and OS errors: the log gets it, callers get what to do.
     spdlog::error("S3 storage is off: {}", resolved.status().message());

@@ -34,6 +34,7 @@ struct AwsFileLocations {
   std::string credentials_file;     // AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
   std::string config_file;          // AWS_CONFIG_FILE, else ~/.aws/config
   std::string profile = "default";  // AWS_PROFILE
+  bool profile_explicit = false;    // AWS_PROFILE was set: the profile must exist
 };
 
 // Both files' profiles. `config` holds the config file's, `merged` the same with each

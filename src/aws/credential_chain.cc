@@ -32,8 +32,7 @@ class Resolver {
 
   const std::string& region() const { return region_; }
 
-  // The profile's own value, then the environment variable's, as botocore reads web identity
-  // settings: the environment wins.
+  // A setting of `profile` from either file (the credentials file's winning), or nullopt.
   std::optional<std::string> Merged(std::string_view profile, std::string_view name) const {
     return AwsFiles::Value(files_.merged, profile, name);
   }
@@ -254,6 +253,13 @@ class Resolver {
 Result<ResolvedCredentials> CredentialChain::Resolve(const CredentialChainConfig& config,
                                                      const CredentialChainDeps& deps) {
   SWHA_ASSIGN_OR_RETURN(AwsFiles files, LoadAwsFiles(config.files, deps.fs));
+  if (config.files.profile_explicit && files.Merged(config.files.profile) == nullptr) {
+    // As the SDKs: a profile asked for by name must exist, even when keys are in the
+    // environment, so that a typo never quietly means other credentials.
+    return Status::InvalidArgument("AWS_PROFILE " + config.files.profile + " is in neither " +
+                                   config.files.credentials_file + " nor " +
+                                   config.files.config_file);
+  }
   Resolver resolver(config, deps, std::move(files));
   const std::string& profile = config.files.profile;
   ResolvedCredentials out;
@@ -288,8 +294,11 @@ Result<ResolvedCredentials> CredentialChain::Resolve(const CredentialChainConfig
   if (!config.ec2_metadata_disabled) {
     auto imds = InstanceMetadataProvider(config.ec2_metadata_endpoint, deps.metadata_transport);
     Result<CredentialsSnapshot> first = imds->Fetch();
-    if (first.ok()) {
-      out.first_ = *std::move(first);
+    const StatusCode code = first.status().code();
+    // No service (NotFound) or no role (Unauthenticated): not on EC2, the chain ends. A service
+    // that answers but fails is the source, and is asked again until it works.
+    if (first.ok() || (code != StatusCode::kNotFound && code != StatusCode::kUnauthenticated)) {
+      if (first.ok()) out.first_ = *std::move(first);
       return chose(std::move(imds), "instance metadata at " + config.ec2_metadata_endpoint);
     }
     looked += ", and instance metadata (" + first.status().message() + ")";

@@ -129,6 +129,30 @@ TEST_F(CredentialChainTest, AnAbsentInstanceMetadataServiceEndsTheChainSayingWhy
   ASSERT_EQ(metadata_.requests().size(), 1u);  // no IMDSv1 GET without a token
 }
 
+// Off EC2 there is no metadata service: the chain ends. One that answers but fails is the
+// source (to be asked again), not a reason to say there are no credentials.
+TEST_F(CredentialChainTest, AFailingInstanceMetadataServiceIsStillTheSource) {
+  metadata_.Push(Reply(200, "imds-token"));
+  metadata_.Push(Reply(503, ""));
+  auto r = Resolve();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->source(), "instance-metadata");
+  EXPECT_FALSE(r->first().has_value());
+}
+
+TEST_F(CredentialChainTest, AProfileAskedForByNameMustExist) {
+  config_.environment = {"AKIDENV", "envsecret", ""};
+  config_.files.profile = "typo";
+  config_.files.profile_explicit = true;
+  auto r = Resolve();
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("AWS_PROFILE typo"), std::string::npos);
+  config_.files.profile = "default";  // AWS_PROFILE=default without files: the same
+  EXPECT_EQ(Resolve().status().code(), StatusCode::kInvalidArgument);
+  config_.files.profile_explicit = false;  // unset: the default profile may be absent
+  EXPECT_EQ(Picked(), "environment");
+}
+
 TEST_F(CredentialChainTest, AssumeRoleSignsWithTheSourceProfilesKeysAndFollowsChains) {
   WriteFile(config_.files.credentials_file,
             "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = basesecret\n");

@@ -184,7 +184,14 @@ class InstanceMetadataCredentialProvider : public CredentialProvider {
         .url = endpoint_ + "/latest/api/token",
         .headers = {{"x-aws-ec2-metadata-token-ttl-seconds", std::to_string(kImdsTokenTtlSeconds)}},
         .body = {}};
-    SWHA_ASSIGN_OR_RETURN(std::string token, Get(what + ": session token", token_request));
+    // No answer at all to the token request means no metadata service (not on EC2).
+    Result<HttpResponse> token_answer = transport_->Send(token_request);
+    if (!token_answer.ok()) {
+      return Status::NotFound(what + ": no instance metadata service (" +
+                              token_answer.status().message() + ")");
+    }
+    SWHA_ASSIGN_OR_RETURN(std::string token,
+                          Body(what + ": session token", *std::move(token_answer)));
     if (token.empty() || token.find_first_of("\r\n") != std::string::npos) {
       return Status::Internal(what + ": the session token is empty or has a line break");
     }
@@ -214,10 +221,13 @@ class InstanceMetadataCredentialProvider : public CredentialProvider {
   Result<std::string> Get(const std::string& what, const HttpRequest& request) const {
     Result<HttpResponse> answer = transport_->Send(request);
     if (!answer.ok()) return answer.status().WithContext(what);
-    if (answer->status == 200) return std::move(answer->body);
-    const std::string message = what + ": HTTP " + std::to_string(answer->status);
+    return Body(what, *std::move(answer));
+  }
+  static Result<std::string> Body(const std::string& what, HttpResponse answer) {
+    if (answer.status == 200) return std::move(answer.body);
+    const std::string message = what + ": HTTP " + std::to_string(answer.status);
     // 401: the token was refused; 403: IMDS is off for this instance (or IMDSv1 is required).
-    if (answer->status == 401 || answer->status == 403 || answer->status == 404) {
+    if (answer.status == 401 || answer.status == 403 || answer.status == 404) {
       return Status::Unauthenticated(message);
     }
     return Status::Unavailable(message);

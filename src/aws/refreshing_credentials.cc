@@ -22,14 +22,30 @@ Result<std::unique_ptr<RefreshingCredentials>> RefreshingCredentials::Start(
   if (provider == nullptr || clock == nullptr) {
     return Status::Internal("RefreshingCredentials: a provider and a clock are required");
   }
+  Status first_failure;
   if (!first) {
     Result<storage::CredentialsSnapshot> fetched = provider->Fetch();
-    if (!fetched.ok()) return fetched.status();
-    first = *std::move(fetched);
+    if (!fetched.ok() && !options.start_without_credentials) return fetched.status();
+    first_failure = fetched.status();
+    if (fetched.ok()) first = *std::move(fetched);
   }
   auto made = std::unique_ptr<RefreshingCredentials>(
       new RefreshingCredentials(std::move(provider), clock, options, metrics));
-  made->Install(*std::move(first), clock->NowUnixSeconds());
+  const int64_t now = clock->NowUnixSeconds();
+  if (first) {
+    made->Install(*std::move(first), now);
+  } else {
+    // Empty credentials sign nothing (S3Client says why); the thread keeps trying.
+    made->current_.store(std::make_shared<const storage::CredentialsSnapshot>());
+    std::lock_guard<std::mutex> lock(made->mu_);
+    made->last_error_ = first_failure;
+    made->next_retry_seconds_ = options.first_retry_seconds;
+    const int64_t wait = made->BackOff(now);
+    spdlog::warn(
+        "AWS credentials ({}) not fetched: {}; S3 is not used until they are (again in "
+        "{} s)",
+        made->provider_->source(), first_failure.message(), wait);
+  }
   if (options.background && made->NextRefreshAt()) {
     made->thread_ = std::thread([raw = made.get()] { raw->RunBackground(); });
   }

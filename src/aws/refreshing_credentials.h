@@ -31,6 +31,10 @@ struct RefreshOptions {
   double first_retry_seconds = 1;       // after a failed refresh, doubling up to ...
   double max_retry_seconds = 60;
   bool background = true;  // false: no thread; tests call RefreshIfDue themselves
+  // When the first fetch fails: start anyway with no credentials (signing then fails and S3
+  // is not used) and keep fetching with back-off, rather than fail. For the service, which
+  // must not lose S3 for good to a moment's outage at start-up; a tool wants the error.
+  bool start_without_credentials = false;
 };
 
 // When credentials fetched at `fetched_at` should be fetched again (unix seconds); nullopt
@@ -43,7 +47,8 @@ std::optional<int64_t> RefreshDueAt(const storage::CredentialsSnapshot& snapshot
 class RefreshingCredentials : public storage::CredentialsSource {
  public:
   // Fetches the first credentials now (unless `first` already holds them) and fails as that
-  // fetch does. `clock` is borrowed; `metrics` (may be null) counts refreshes.
+  // fetch does, unless options.start_without_credentials. `clock` is borrowed; `metrics` (may be
+  // null) counts refreshes.
   static Result<std::unique_ptr<RefreshingCredentials>> Start(
       std::unique_ptr<CredentialProvider> provider,
       std::optional<storage::CredentialsSnapshot> first, const Clock* clock,
@@ -60,8 +65,8 @@ class RefreshingCredentials : public storage::CredentialsSource {
   std::optional<Status> RefreshIfDue();
   // Unix seconds of the next refresh; nullopt when none is due (long-term keys).
   std::optional<int64_t> NextRefreshAt() const;
-  // The last refresh's failure, or OK; for `s3 check` and the log.
-  Status LastError() const;
+  // The last refresh's failure, or OK.
+  Status LastError() const override;
 
  private:
   RefreshingCredentials(std::unique_ptr<CredentialProvider> provider, const Clock* clock,

@@ -141,6 +141,27 @@ TEST_F(RefreshingCredentialsTest, AFirstFetchThatFailsIsTheStartsFailure) {
   EXPECT_EQ(made.status().code(), StatusCode::kUnauthenticated);
 }
 
+// The service's way: a source that fails at start-up is kept and asked again; meanwhile the
+// credentials are empty (nothing signs) and the failure is reported.
+TEST_F(RefreshingCredentialsTest, StartingWithoutCredentialsKeepsTrying) {
+  auto owned = std::make_unique<ScriptedProvider>();
+  ScriptedProvider* provider = owned.get();
+  owned->Push(Status::Unavailable("STS is down"));
+  auto made = RefreshingCredentials::Start(std::move(owned), std::nullopt, &clock_,
+                                           {.background = false, .start_without_credentials = true},
+                                           &metrics_);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  RefreshingCredentials& live = **made;
+  EXPECT_TRUE(live.Current()->credentials.access_key_id.empty());
+  EXPECT_EQ(live.LastError().message(), "STS is down");
+  EXPECT_EQ(live.NextRefreshAt(), kNow + 1);
+  clock_.AdvanceSeconds(1);
+  provider->Push(Temporary("LATE", kNow + 3600));
+  ASSERT_TRUE(live.RefreshIfDue().value_or(Status::Internal("none")).ok());
+  EXPECT_EQ(live.Current()->credentials.access_key_id, "LATE");
+  EXPECT_TRUE(live.LastError().ok());
+}
+
 // With the real clock and the background thread: credentials that last 2 s are replaced
 // after about 1 s, without anyone asking.
 TEST(RefreshingCredentialsBackgroundTest, ShortLivedCredentialsAreRefreshedUnasked) {

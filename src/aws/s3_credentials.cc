@@ -9,7 +9,8 @@ CredentialChainConfig ChainConfigFromSettings(const config::S3Settings& s) {
   c.environment = {s.access_key_id, s.secret_access_key, s.session_token};
   c.files = {.credentials_file = s.shared_credentials_file,
              .config_file = s.config_file,
-             .profile = s.profile};
+             .profile = s.profile,
+             .profile_explicit = s.profile_explicit};
   if (s.region_explicit) c.region = s.region;
   c.sts_endpoint_url = s.sts_endpoint_url;
   c.web_identity_token_file = s.web_identity_token_file;

@@ -35,6 +35,9 @@ struct S3Settings {
   std::string session_token;         // AWS_SESSION_TOKEN (secret)
   std::string region = "us-east-1";  // AWS_REGION, else AWS_DEFAULT_REGION
   std::string profile = "default";   // AWS_PROFILE
+  // AWS_PROFILE was set (not empty): the profile must then exist in one of the files, as the
+  // AWS SDKs require (botocore's ProfileNotFound).
+  bool profile_explicit = false;
   // AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials (LoadSettings fills it in); read
   // for the profile's keys only when AWS_ACCESS_KEY_ID is unset.
   std::string shared_credentials_file;

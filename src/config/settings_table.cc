@@ -313,7 +313,11 @@ const std::array kTable = {
                 .section = "s3",
                 .default_text = "default",
                 .meaning = "Section of the shared credentials file to read keys from",
-                .read = [](auto& p, auto& v, auto* s) { return Text(p, v, &s->s3.profile); }},
+                .read =
+                    [](auto& p, auto& v, auto* s) {
+                      if (!v.empty()) s->s3.profile_explicit = true;
+                      return Text(p, v, &s->s3.profile);
+                    }},
     SettingSpec{.name = "AWS_SHARED_CREDENTIALS_FILE",
                 .section = "s3",
                 .default_text = "",

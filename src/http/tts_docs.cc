@@ -393,7 +393,12 @@ OperationDoc S3InfoDoc(const DocContext&) {
                           {"description",
                            "When the temporary credentials in force expire (unix "
                            "seconds; they are refreshed before); null for "
-                           "long-term keys."}}}}},
+                           "long-term keys."}}},
+                        {"credentials_error",
+                         {{"type", {"string", "null"}},
+                          {"description",
+                           "Set while fetching newer credentials fails (they are retried with "
+                           "back-off)."}}}}},
                       {"required",
                        {"s3_enabled", "use_s3_storage", "bucket_name", "region",
                         "default_expiry"}}},

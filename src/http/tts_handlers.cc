@@ -258,6 +258,7 @@ Response HandleS3Info(const ApiContext& ctx, const Request& req) {
   if (check.configured) {
     out["credentials_source"] = check.credentials_source;
     out["credentials_expire_at"] = OptionalJson(check.credentials_expire_at);
+    out["credentials_error"] = OptionalJson(check.credentials_error);
     out["check_ms"] = check.check_ms;
     json targets = json::array();
     for (const service::S3TargetCheck& t : check.targets) {

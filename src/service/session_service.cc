@@ -192,6 +192,10 @@ S3Check SessionService::CheckS3() const {
   check.region = storage_->s3_region;
   if (storage_->s3_credentials != nullptr) {
     check.credentials_expire_at = storage_->s3_credentials->Current()->expires_at_unix;
+    if (!storage_->s3_credentials->LastError().ok()) {
+      check.credentials_error =
+          "the last fetch of the AWS credentials failed; retrying (details in the server log)";
+    }
   }
   Stopwatch watch;
   for (const std::string& name : storage_->s3->TargetNames()) {

@@ -83,8 +83,10 @@ struct S3Check {
   double check_ms = 0;
   std::string credentials_source;
   std::optional<int64_t> credentials_expire_at;  // temporary credentials only
-  std::string region;                            // the primary's, as resolved
-  std::vector<S3TargetCheck> targets;            // the primary first, then the replicas in order
+  // Set while fetching newer credentials fails; names no file, URL or secret.
+  std::optional<std::string> credentials_error;
+  std::string region;                  // the primary's, as resolved
+  std::vector<S3TargetCheck> targets;  // the primary first, then the replicas in order
 };
 
 // Fresh URLs for many sessions, or many S3 objects, at once: exactly one list is given.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "storage/sigv4.h"
+#include "util/status.h"
 
 namespace swha::storage {
 
@@ -28,6 +29,8 @@ class CredentialsSource {
   // The credentials to sign with now. Never null, never blocks on a refresh: while a refresh
   // fails, the last good credentials are returned, even once expired (S3 then says so).
   virtual std::shared_ptr<const CredentialsSnapshot> Current() const = 0;
+  // Why the last attempt to get newer credentials failed, or OK (static keys: always OK).
+  virtual Status LastError() const { return Status::Ok(); }
 };
 
 // Long-term keys: the same snapshot for ever.

@@ -186,8 +186,9 @@ std::string S3ClientConfig::ToString() const {
          ", region=" + region + ", bucket=" + bucket + ", addressing_style=" + addressing_style +
          ", sse=" + sse + (use_accelerate_endpoint ? ", accelerate" : "") +
          (use_dualstack_endpoint ? ", dualstack" : "") +
+         // A source says where its credentials come from itself (the log's next words).
          (credentials_source != nullptr
-              ? std::string(", credentials=refreshed")
+              ? std::string()
               : ", access_key_id=" + shown_id + ", secret_access_key=***" +
                     (credentials.session_token.empty() ? "" : ", session_token=***")) +
          "}";
@@ -345,6 +346,9 @@ Result<HttpResponse> S3Client::Execute(const Call& call) const {
 }
 
 Result<HttpResponse> S3Client::ExecuteAttempts(const Call& call, int* attempts) const {
+  if (CurrentSigner()->snapshot->credentials.access_key_id.empty()) {
+    return NoCredentialsYet(call.op, call.key);  // not retried here: the source retries
+  }
   const std::string payload_sha256 = call.body_sha256_hex.empty()
                                          ? crypto::HexEncode(crypto::Sha256(call.body))
                                          : std::string(call.body_sha256_hex);
@@ -599,6 +603,12 @@ std::shared_ptr<const S3Client::SnapshotSigner> S3Client::CurrentSigner() const 
   return fresh;
 }
 
+Status S3Client::NoCredentialsYet(std::string_view op, std::string_view key) const {
+  const Status why = credentials_->LastError();
+  return Status::Unavailable(ErrorSubject(op, key) + ": no AWS credentials yet" +
+                             (why.ok() ? std::string() : " (" + why.message() + ")"));
+}
+
 std::optional<int64_t> S3Client::CredentialsExpireAt() const {
   return credentials_->Current()->expires_at_unix;
 }
@@ -608,6 +618,7 @@ Result<std::string> S3Client::Presign(std::string_view op, std::string_view meth
                                       int64_t* expires_at_unix) const {
   SWHA_RETURN_IF_ERROR(ValidateKey(op, key));
   const std::shared_ptr<const SnapshotSigner> signer = CurrentSigner();
+  if (signer->snapshot->credentials.access_key_id.empty()) return NoCredentialsYet(op, key);
   const int64_t now = clock_->NowUnixSeconds();
   if (const std::optional<int64_t>& until = signer->snapshot->expires_at_unix) {
     if (*until <= now) {

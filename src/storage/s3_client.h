@@ -178,6 +178,8 @@ class S3Client {
   // The signer of the credentials in force now: made anew when the source has handed out new
   // credentials since the last signature.
   std::shared_ptr<const SnapshotSigner> CurrentSigner() const;
+  // Unavailable for `op` while the source has no credentials (its first fetch failed).
+  Status NoCredentialsYet(std::string_view op, std::string_view key) const;
 
   const S3ClientConfig config_;
   HttpTransport* const transport_;

@@ -89,6 +89,16 @@ TEST_F(S3ClientCredentialsTest, ExpiredCredentialsPresignNothing) {
   EXPECT_NE(url.status().message().find("expired"), std::string::npos);
 }
 
+TEST_F(S3ClientCredentialsTest, WithoutCredentialsYetNothingIsSentOrSigned) {
+  source_->Set({});
+  auto client = Make();
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->HeadBucket().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(client->PresignGet("a/b.wav", 60).status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(client->HeadBucket().message().find("no AWS credentials yet"), std::string::npos);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
 TEST_F(S3ClientCredentialsTest, LongTermKeysPresignForAsLongAsAsked) {
   source_->Set({{"AKIDLONG", "long", ""}, std::nullopt});
   auto client = Make();

@@ -5,11 +5,16 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "storage/s3_client.h"
 #include "util/status.h"
 
 namespace swha::testing {
+
+// A role on every test gateway that its user may assume through the gateway's own STS
+// (AssumeRole on the S3 endpoint), allowed everything in S3 (scripts/s3-test-server.sh).
+inline constexpr std::string_view kRgwTestRoleArn = "arn:aws:iam:::role/swha-s3-test";
 
 struct RgwEndpoint {
   std::string endpoint_url;  // http://127.0.0.1:PORT
