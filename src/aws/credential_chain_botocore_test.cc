@@ -174,5 +174,39 @@ TEST_F(CredentialChainBotocoreTest, BothPickTheSameSourceInEveryEnvironment) {
   }
 }
 
+// The STS stand-in's signature check is AWS's: botocore's own signature passes it, a wrong
+// secret does not; a web identity call passes only with the right token. (The end-to-end
+// tests rely on that check to say that our AssumeRole is signed right.)
+TEST_F(CredentialChainBotocoreTest, TheStsStandInChecksSignaturesAsAwsDoes) {
+  auto sts = testing::AwsCredentialsStandin::Start(
+      {.vendor =
+           [] {
+             return Result<storage::CredentialsSnapshot>(storage::CredentialsSnapshot{
+                 {"ASIAFROMSTS", "secret", "token"}, Clock::Real()->NowUnixSeconds() + 900});
+           },
+       .sts_callers = {{"AKIDCALLER", "callersecret"}},
+       .web_identity_token = "a.b.c"});
+  ASSERT_TRUE(sts.ok()) << sts.status().ToString();
+  const std::string endpoint = (*sts)->base_url();
+  const auto call = [&endpoint](std::string_view action, std::string_view secret,
+                                std::string_view token) {
+    return nlohmann::json{
+        {"endpoint", endpoint}, {"access_key", "AKIDCALLER"},          {"secret_key", secret},
+        {"action", action},     {"role_arn", "arn:aws:iam::1:role/r"}, {"token", token}};
+  };
+  Result<testing::OracleRun> botocore = testing::RunPythonOracle(
+      "botocore_sts.py", {},
+      {call("AssumeRole", "callersecret", ""), call("AssumeRole", "wrongsecret", ""),
+       call("AssumeRoleWithWebIdentity", "x", "a.b.c"),
+       call("AssumeRoleWithWebIdentity", "x", "not.the.token")});
+  ASSERT_TRUE(botocore.ok()) << botocore.status().ToString();
+  ASSERT_EQ(botocore->answers.size(), 4u);
+  EXPECT_EQ(botocore->answers[0].value("access_key", ""), "ASIAFROMSTS") << botocore->stderr_text;
+  EXPECT_EQ(botocore->answers[1].value("error", ""), "SignatureDoesNotMatch");
+  EXPECT_EQ(botocore->answers[2].value("access_key", ""), "ASIAFROMSTS");
+  EXPECT_EQ(botocore->answers[3].value("error", ""), "InvalidIdentityToken");
+  EXPECT_EQ((*sts)->handed_out("sts"), 2);
+}
+
 }  // namespace
 }  // namespace swha::aws

@@ -15,11 +15,7 @@ using storage::Reply;
 constexpr int64_t kNow = 1440938160;  // 2015-08-30T12:36:00Z
 
 std::string StsAnswer(std::string_view action, std::string_view key_id) {
-  const std::string a(action);
-  return "<" + a + "Response><" + a + "Result><Credentials><AccessKeyId>" + std::string(key_id) +
-         "</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
-         "<Expiration>2015-08-30T13:36:00Z</Expiration></Credentials></" +
-         a + "Result></" + a + "Response>";
+  return FormatStsResponse(action, {{std::string(key_id), "s", "t"}, kNow + 3600});
 }
 
 constexpr std::string_view kImdsCredentials =

@@ -195,4 +195,17 @@ Result<storage::CredentialsSnapshot> ParseStsResponse(std::string_view action,
   return out;
 }
 
+std::string FormatStsResponse(std::string_view action,
+                              const storage::CredentialsSnapshot& credentials) {
+  const std::string a(action);
+  const storage::AwsCredentials& c = credentials.credentials;
+  return "<" + a + "Response xmlns=\"https://sts.amazonaws.com/doc/" + std::string(kApiVersion) +
+         "/\"><" + a + "Result><Credentials><AccessKeyId>" + storage::XmlEscape(c.access_key_id) +
+         "</AccessKeyId><SecretAccessKey>" + storage::XmlEscape(c.secret_access_key) +
+         "</SecretAccessKey><SessionToken>" + storage::XmlEscape(c.session_token) +
+         "</SessionToken><Expiration>" + FormatIso8601Utc(credentials.expires_at_unix.value_or(0)) +
+         "</Expiration></Credentials></" + a + "Result><ResponseMetadata><RequestId>" +
+         crypto::RandomHex(8) + "</RequestId></ResponseMetadata></" + a + "Response>";
+}
+
 }  // namespace swha::aws

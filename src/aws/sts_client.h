@@ -83,5 +83,9 @@ class StsClient {
 // Exposed for tests: the credentials in an STS answer to `action`, or the error it carries.
 Result<storage::CredentialsSnapshot> ParseStsResponse(std::string_view action,
                                                       const storage::HttpResponse& response);
+// The reverse, for stand-ins and tests: STS's XML answer to `action` handing out `credentials`
+// (which must have an expiry), as the STS API reference shows it.
+std::string FormatStsResponse(std::string_view action,
+                              const storage::CredentialsSnapshot& credentials);
 
 }  // namespace swha::aws

@@ -13,19 +13,8 @@ using storage::Reply;
 
 constexpr int64_t kNow = 1440938160;  // 2015-08-30T12:36:00Z
 
-std::string AssumeRoleAnswer(std::string_view action, std::string_view expiration) {
-  return "<" + std::string(action) +
-         "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-         "<" +
-         std::string(action) +
-         "Result><Credentials>"
-         "<AccessKeyId>ASIATEMP</AccessKeyId><SecretAccessKey>tempsecret</SecretAccessKey>"
-         "<SessionToken>tok/en+=</SessionToken><Expiration>" +
-         std::string(expiration) + "</Expiration></Credentials></" + std::string(action) +
-         "Result>"
-         "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
-         "</" +
-         std::string(action) + "Response>";
+std::string AssumeRoleAnswer(std::string_view action, int64_t expires_at) {
+  return FormatStsResponse(action, {{"ASIATEMP", "tempsecret", "tok/en+="}, expires_at});
 }
 
 class StsClientTest : public ::testing::Test {
@@ -48,7 +37,7 @@ TEST(StsConfigTest, TheRegionalEndpointUnlessOneIsGiven) {
 }
 
 TEST_F(StsClientTest, AssumeRoleIsASignedFormPostAndItsCredentialsAreRead) {
-  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRole", "2015-08-30T13:36:00Z")));
+  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRole", kNow + 3600)));
   auto got = Make().AssumeRole({.role_arn = "arn:aws:iam::123456789012:role/demo",
                                 .role_session_name = "swha tts",
                                 .duration_seconds = 900,
@@ -78,7 +67,7 @@ TEST_F(StsClientTest, AssumeRoleIsASignedFormPostAndItsCredentialsAreRead) {
 }
 
 TEST_F(StsClientTest, AnEndpointWithABasePathIsPostedToAndSignedAtThatPath) {
-  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRole", "2015-08-30T13:36:00Z")));
+  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRole", kNow + 3600)));
   auto got = Make("http://127.0.0.1:9999/sts/")
                  .AssumeRole({.role_arn = "arn:aws:iam::1:role/r", .role_session_name = "s"},
                              {"AKID", "sekrit", ""});
@@ -87,8 +76,7 @@ TEST_F(StsClientTest, AnEndpointWithABasePathIsPostedToAndSignedAtThatPath) {
 }
 
 TEST_F(StsClientTest, WebIdentityIsNotSignedAndTheTokenIsInTheFormOnly) {
-  transport_.Push(
-      Reply(200, AssumeRoleAnswer("AssumeRoleWithWebIdentity", "2015-08-30T12:51:00.000Z")));
+  transport_.Push(Reply(200, AssumeRoleAnswer("AssumeRoleWithWebIdentity", kNow + 900)));
   auto got = Make().AssumeRoleWithWebIdentity({.role_arn = "arn:aws:iam::1:role/pod",
                                                .role_session_name = "s",
                                                .web_identity_token = "eyJ.secret.jwt",
@@ -99,6 +87,33 @@ TEST_F(StsClientTest, WebIdentityIsNotSignedAndTheTokenIsInTheFormOnly) {
   EXPECT_EQ(HeaderOf(sent, "Authorization"), "<missing>");
   EXPECT_NE(sent.body.find("&WebIdentityToken=eyJ.secret.jwt"), std::string::npos) << sent.body;
   EXPECT_NE(sent.body.find("Action=AssumeRoleWithWebIdentity&"), std::string::npos);
+}
+
+// The shape of the STS API reference's AssumeRole example, fields we do not read included.
+TEST(ParseStsResponseTest, ReadsTheAnswerAsTheApiReferenceShowsIt) {
+  const std::string xml =
+      "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
+      "  <AssumeRoleResult>\n  <SourceIdentity>DevUser123</SourceIdentity>\n"
+      "  <AssumedRoleUser>\n    <Arn>arn:aws:sts::123456789012:assumed-role/demo/John</Arn>\n"
+      "    <AssumedRoleId>ARO123EXAMPLE123:John</AssumedRoleId>\n  </AssumedRoleUser>\n"
+      "  <Credentials>\n    <AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>\n"
+      "    <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>\n"
+      "    <SessionToken>AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQW"
+      "</SessionToken>\n    <Expiration>2019-11-09T13:34:41Z</Expiration>\n"
+      "  </Credentials>\n  <PackedPolicySize>6</PackedPolicySize>\n  </AssumeRoleResult>\n"
+      "  <ResponseMetadata>\n    <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n"
+      "  </ResponseMetadata>\n</AssumeRoleResponse>\n";
+  auto got = ParseStsResponse("AssumeRole", Reply(200, xml));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->credentials.access_key_id, "ASIAIOSFODNN7EXAMPLE");
+  EXPECT_EQ(got->credentials.secret_access_key, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
+  EXPECT_TRUE(got->credentials.session_token.starts_with("AQoDYXdzEPT//////////wEXAMPLE"));
+  EXPECT_EQ(got->expires_at_unix, 1573306481);  // calendar.timegm
+  // And what FormatStsResponse writes (the stand-ins' answers) reads back the same.
+  auto again = ParseStsResponse("AssumeRole", Reply(200, FormatStsResponse("AssumeRole", *got)));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->credentials.session_token, got->credentials.session_token);
+  EXPECT_EQ(again->expires_at_unix, got->expires_at_unix);
 }
 
 TEST_F(StsClientTest, RefusalsNameTheCodeAndThrottlingIsRetried) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "aws/sts_client.h"
@@ -80,8 +81,10 @@ class AwsCredentialsTest : public ::testing::Test {
     return path;
   }
 
-  // One generate to S3 whose presigned URL then downloads the WAV; returns the URL's expiry.
-  static int64_t GenerateToS3AndDownload(httplib::Client& client) {
+  // One generate to S3 whose presigned URL then downloads the WAV; returns the URL's expiry and
+  // adds the access key id that signed it to `signers`.
+  static int64_t GenerateToS3AndDownload(httplib::Client& client,
+                                         std::set<std::string>* signers = nullptr) {
     auto session = Generate(client, {{"text", "Credentials that change."}, {"use_s3", true}});
     if (!session) return 0;
     const json& seg = (*session)["audio_segments"][0];
@@ -89,6 +92,11 @@ class AwsCredentialsTest : public ::testing::Test {
     EXPECT_FALSE(seg["s3_key"].is_null()) << session->dump();
     const std::string url = (*session)["audio_files"][0];
     EXPECT_NE(url.find("X-Amz-Security-Token="), std::string::npos) << url;
+    const size_t credential = url.find("X-Amz-Credential=");
+    if (signers != nullptr && credential != std::string::npos) {
+      const size_t start = credential + std::string_view("X-Amz-Credential=").size();
+      signers->insert(url.substr(start, url.find("%2F", start) - start));
+    }
     auto got = FetchAbsolute(url);
     EXPECT_TRUE(got && got->status == 200) << (got ? got->body : "no answer");
     if (got && got->status == 200) EXPECT_EQ(got->body.substr(0, 4), "RIFF");
@@ -96,15 +104,19 @@ class AwsCredentialsTest : public ::testing::Test {
   }
 
   // Generates to S3 for `seconds`, every second; each URL must work and end no later than the
-  // credentials that signed it.
-  static void KeepGenerating(httplib::Client& client, int seconds) {
+  // credentials that signed it. Returns how many different credentials signed the URLs (each
+  // of the gateway's STS sessions has an access key id of its own), so that a test can tell
+  // that refreshed credentials were used, not only fetched.
+  static size_t KeepGenerating(httplib::Client& client, int seconds) {
+    std::set<std::string> signers;
     for (int i = 0; i < seconds; ++i) {
       const int64_t now = NowUnixSeconds();
-      const int64_t expires_at = GenerateToS3AndDownload(client);
+      const int64_t expires_at = GenerateToS3AndDownload(client, &signers);
       EXPECT_GT(expires_at, now);
       EXPECT_LE(expires_at, now + kReportedLifetimeSeconds + 1) << "cut to the credentials";
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
+    return signers.size();
   }
 
   static json S3Info(httplib::Client& client) {
@@ -155,6 +167,26 @@ TEST_F(AwsCredentialsTest, AProfileRoleAssumedAtTheGatewaysStsStoresAndPresigns)
   EXPECT_EQ(server.process().ReadLog().find(e.secret_access_key), std::string::npos);
 }
 
+// Only a [profile] with role_arn and source_profile, assumed at an STS (the stand-in, which
+// checks our SigV4 signature) whose credentials last seconds: several expiries in one run.
+TEST_F(AwsCredentialsTest, AProfileRoleIsAssumedAgainAcrossExpiries) {
+  const testing::RgwEndpoint& e = rgw_->endpoint();
+  WriteHomeFile(".aws/credentials", "[base]\naws_access_key_id = " + e.access_key_id +
+                                        "\naws_secret_access_key = " + e.secret_access_key + "\n");
+  WriteHomeFile(".aws/config",
+                "[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = base\n");
+  const int before = standin_->handed_out("sts");
+  const int refused = standin_->refused();
+  SharedServer server({.env = RoleOnlyEnv({{"AWS_PROFILE", "app"},
+                                           {"AWS_ENDPOINT_URL_STS", standin_->base_url()}})});
+  ASSERT_TRUE(server.started()) << server.start_error();
+  auto client = MakeClient(server.port());
+  EXPECT_GE(KeepGenerating(*client, kReportedLifetimeSeconds + 2), 2u);
+  EXPECT_GE(standin_->handed_out("sts") - before, 3);
+  EXPECT_EQ(standin_->refused(), refused) << "every signature checked out";
+  EXPECT_GE(Refreshes(server, "assume-role"), 2);
+}
+
 // Only a web identity token file and a role (as EKS gives a pod): several expiries in one run.
 TEST_F(AwsCredentialsTest, WebIdentityCredentialsAreReplacedAcrossExpiries) {
   const std::string token_file = WriteHomeFile("token", kWebIdentityToken);
@@ -164,7 +196,7 @@ TEST_F(AwsCredentialsTest, WebIdentityCredentialsAreReplacedAcrossExpiries) {
                                            {"AWS_ENDPOINT_URL_STS", standin_->base_url()}})});
   ASSERT_TRUE(server.started()) << server.start_error();
   auto client = MakeClient(server.port());
-  KeepGenerating(*client, 3 * kReportedLifetimeSeconds / 2 + 2);
+  EXPECT_GE(KeepGenerating(*client, 3 * kReportedLifetimeSeconds / 2 + 2), 3u);
   EXPECT_GE(standin_->handed_out("sts") - before, 4);
   EXPECT_GE(Refreshes(server, "web-identity"), 3);
   EXPECT_EQ(S3Info(*client)["credentials_source"], "web-identity");
@@ -179,7 +211,7 @@ TEST_F(AwsCredentialsTest, InstanceMetadataCredentialsAreReplacedAcrossExpiries)
                            {"AWS_EC2_METADATA_SERVICE_ENDPOINT", standin_->base_url()}})});
   ASSERT_TRUE(server.started()) << server.start_error();
   auto client = MakeClient(server.port());
-  KeepGenerating(*client, kReportedLifetimeSeconds + 2);
+  EXPECT_GE(KeepGenerating(*client, kReportedLifetimeSeconds + 2), 2u);
   EXPECT_GE(standin_->handed_out("imds") - before, 3);
   EXPECT_GE(Refreshes(server, "instance-metadata"), 2);
   EXPECT_EQ(S3Info(*client)["credentials_source"], "instance-metadata");
@@ -194,7 +226,7 @@ TEST_F(AwsCredentialsTest, ContainerCredentialsAreReplacedAcrossExpiries) {
                            {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", auth_file}})});
   ASSERT_TRUE(server.started()) << server.start_error();
   auto client = MakeClient(server.port());
-  KeepGenerating(*client, kReportedLifetimeSeconds + 2);
+  EXPECT_GE(KeepGenerating(*client, kReportedLifetimeSeconds + 2), 2u);
   EXPECT_GE(standin_->handed_out("container") - before, 3);
   EXPECT_EQ(S3Info(*client)["credentials_source"], "container");
 }

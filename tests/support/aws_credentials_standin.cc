@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "aws/sts_client.h"
 #include "storage/s3_codec.h"
 #include "storage/sigv4.h"
 #include "tests/support/loopback_listener.h"
@@ -178,18 +179,7 @@ struct AwsCredentialsStandin::State {
     }
     Result<storage::CredentialsSnapshot> c = Vend("sts");
     if (!c.ok()) return Refuse(res, 500, StsError("InternalFailure", "vendor"), "text/xml");
-    res.set_content(
-        "<" + action + "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><" + action +
-            "Result><Credentials><AccessKeyId>" + c->credentials.access_key_id +
-            "</AccessKeyId><SecretAccessKey>" + c->credentials.secret_access_key +
-            "</SecretAccessKey><SessionToken>" + storage::XmlEscape(c->credentials.session_token) +
-            "</SessionToken><Expiration>" + FormatIso8601Utc(*c->expires_at_unix) +
-            "</Expiration></Credentials><AssumedRoleUser><Arn>" + field("RoleArn") + "/" +
-            field("RoleSessionName") + "</Arn><AssumedRoleId>AROASTANDIN:" +
-            field("RoleSessionName") + "</AssumedRoleId></AssumedRoleUser></" + action +
-            "Result><ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></" +
-            action + "Response>",
-        "text/xml");
+    res.set_content(aws::FormatStsResponse(action, *c), "text/xml");
   }
 
   void Route() {
