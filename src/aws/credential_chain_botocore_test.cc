@@ -1,5 +1,5 @@
 // The chain picks the source botocore's default chain picks, environment by environment
-// (tests/oracles/botocore_credential_source.py runs botocore on the same variables and files).
+// (tests/oracles/botocore_credentials.py runs botocore on the same variables and files).
 // Instance metadata and container credentials, which both fetch while deciding, come from the
 // stand-in on 127.0.0.1.
 #include <gtest/gtest.h>
@@ -151,7 +151,7 @@ TEST_F(CredentialChainBotocoreTest, BothPickTheSameSourceInEveryEnvironment) {
   asked.reserve(cases.size());
   for (const auto& [name, env] : cases) asked.push_back({{"env", env}});
   Result<testing::OracleRun> botocore =
-      testing::RunPythonOracle("botocore_credential_source.py", {}, asked);
+      testing::RunPythonOracle("botocore_credentials.py", {"source"}, asked);
   ASSERT_TRUE(botocore.ok()) << botocore.status().ToString();
   ASSERT_EQ(botocore->answers.size(), cases.size());
   const std::vector<std::string> expected = {
@@ -195,7 +195,7 @@ TEST_F(CredentialChainBotocoreTest, TheStsStandInChecksSignaturesAsAwsDoes) {
         {"action", action},     {"role_arn", "arn:aws:iam::1:role/r"}, {"token", token}};
   };
   Result<testing::OracleRun> botocore = testing::RunPythonOracle(
-      "botocore_sts.py", {},
+      "botocore_credentials.py", {"sts"},
       {call("AssumeRole", "callersecret", ""), call("AssumeRole", "wrongsecret", ""),
        call("AssumeRoleWithWebIdentity", "x", "a.b.c"),
        call("AssumeRoleWithWebIdentity", "x", "not.the.token")});
