@@ -528,7 +528,12 @@ TEST(S3CodecTest, LastModifiedIso8601) {
   EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33.123456+00:00"), k20261124);
   EXPECT_EQ(ParseIso8601Utc("1970-01-01T00:00:00.000Z"), 0);
   EXPECT_EQ(ParseIso8601Utc("2000-02-29T23:59:59Z"), 951868799);
+  EXPECT_EQ(ParseIso8601Utc("2026-11-24T06:02:33+01:00"), k20261124);
+  EXPECT_EQ(ParseIso8601Utc("2026-11-23T21:32:33.5-07:30"), k20261124);
   EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33"), std::nullopt);  // no zone: ambiguous
+  EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33+0100"), std::nullopt);
+  EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33+01:60"), std::nullopt);
+  EXPECT_EQ(ParseIso8601Utc("2026-11-24T05:02:33+01:00Z"), std::nullopt);
   EXPECT_EQ(ParseIso8601Utc("2026-13-24T05:02:33Z"), std::nullopt);
   EXPECT_EQ(ParseIso8601Utc("2026-11-24 05:02:33Z"), std::nullopt);
   EXPECT_EQ(ParseIso8601Utc(""), std::nullopt);

@@ -41,9 +41,15 @@ bool Expect(std::string_view text, size_t* pos, std::string_view literal) {
   return true;
 }
 
+// UTC offsets run from -12:00 to +14:00; 23 bounds any "HH" a writer could mean.
+constexpr int kMaxOffsetHours = 23;
+constexpr int kMaxMinute = 59;
+constexpr int64_t kSecondsPerHour = 3600;
+constexpr int64_t kSecondsPerMinute = 60;
+
 bool ValidFields(int month, int day, int hour, int minute, int second) {
   // Second 60 is a leap second, which S3 never writes; reject it with the rest.
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 &&
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= kMaxMinute &&
          second <= 59;
 }
 
@@ -66,10 +72,24 @@ std::optional<int64_t> ParseIso8601Utc(std::string_view text) {
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
     if (pos == start) return std::nullopt;
   }
-  const std::string_view zone = text.substr(pos);
-  if (zone != "Z" && zone != "+00:00") return std::nullopt;
+  // "Z", or an offset "+HH:MM" / "-HH:MM" (a credential_process may write local time).
+  int64_t offset_seconds = 0;
+  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    const int sign = text[pos] == '-' ? -1 : 1;
+    ++pos;
+    int offset_hours = 0, offset_minutes = 0;
+    if (!ReadDigits(text, &pos, 2, &offset_hours) || !Expect(text, &pos, ":") ||
+        !ReadDigits(text, &pos, 2, &offset_minutes) || offset_hours > kMaxOffsetHours ||
+        offset_minutes > kMaxMinute || pos != text.size()) {
+      return std::nullopt;
+    }
+    offset_seconds = sign * (offset_hours * kSecondsPerHour + offset_minutes * kSecondsPerMinute);
+  } else if (text.substr(pos) != "Z") {
+    return std::nullopt;
+  }
   if (!ValidFields(month, day, hour, minute, second)) return std::nullopt;
-  return UnixSecondsFromCivil(year, month, day, hour, minute, second);
+  // Local time minus its offset is UTC.
+  return UnixSecondsFromCivil(year, month, day, hour, minute, second) - offset_seconds;
 }
 
 std::optional<int64_t> ParseHttpDate(std::string_view text) {

@@ -12,8 +12,9 @@
 
 namespace swha::storage {
 
-// ISO 8601 in UTC as S3 writes it in XML: "2026-11-24T05:02:33.000Z" (fraction optional,
-// "Z" or "+00:00"). Returns unix seconds, the fraction dropped; nullopt when malformed.
+// ISO 8601 as S3 writes it in XML: "2026-11-24T05:02:33.000Z" (fraction optional), or with an
+// offset, "+00:00" or any "±HH:MM" (as credential_process output may be). Returns unix seconds,
+// the fraction dropped; nullopt when malformed or without a zone.
 std::optional<int64_t> ParseIso8601Utc(std::string_view text);
 
 // The reverse is ::swha::FormatIso8601Utc (util/clock.h).
