@@ -255,6 +255,33 @@ TEST_F(CredentialChainTest, ContainerCredentialsCarryTheAuthorizationFromItsFile
   EXPECT_EQ(r->provider()->Fetch().status().code(), StatusCode::kUnauthenticated);
 }
 
+// The process runner is injected: what the provider asks for, and how it reports a runner's
+// failure (a timeout) and credentials that have already expired.
+TEST(ProcessProviderTest, AsksForTheSplitCommandWithItsLimitsAndReportsFailures) {
+  ManualClock clock{kNow * 1000};
+  std::vector<std::string> asked;
+  int timeout = 0;
+  size_t limit = 0;
+  auto provider =
+      ProcessProvider("vault 'read creds' --json", &clock,
+                      [&](const std::vector<std::string>& argv, int timeout_ms, size_t max_bytes) {
+                        asked = argv;
+                        timeout = timeout_ms;
+                        limit = max_bytes;
+                        return Result<ProcessResult>(ProcessResult{
+                            0, R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S",)"
+                               R"("Expiration":"2015-08-30T12:35:00Z"})"});
+                      });
+  EXPECT_EQ(provider->Fetch().status().code(), StatusCode::kUnauthenticated);  // expired
+  EXPECT_EQ(asked, (std::vector<std::string>{"vault", "read creds", "--json"}));
+  EXPECT_EQ(timeout, kProcessTimeoutMs);
+  EXPECT_EQ(limit, kMaxCredentialAnswerBytes);
+  auto slow = ProcessProvider("vault", &clock, [](const auto&, int, size_t) {
+    return Result<ProcessResult>(Status::Unavailable("vault did not finish within 60000 ms"));
+  });
+  EXPECT_EQ(slow->Fetch().status().code(), StatusCode::kUnavailable);
+}
+
 TEST(ContainerCredentialsUrlTest, PlainHttpOnlyToLoopbackOrTheEcsAndEksAddresses) {
   auto relative = ContainerCredentialsUrl("/v2/credentials/abc", "");
   ASSERT_TRUE(relative.ok());

@@ -5,7 +5,6 @@
 
 #include "storage/s3_codec.h"
 #include "util/strings.h"
-#include "util/subprocess.h"
 
 namespace swha::aws {
 namespace {
@@ -44,8 +43,8 @@ class StaticCredentialProvider : public CredentialProvider {
 
 class ProcessCredentialProvider : public CredentialProvider {
  public:
-  ProcessCredentialProvider(std::string command_line, const Clock* clock)
-      : command_line_(std::move(command_line)), clock_(clock) {}
+  ProcessCredentialProvider(std::string command_line, const Clock* clock, ProcessRunner run)
+      : command_line_(std::move(command_line)), clock_(clock), run_(std::move(run)) {}
 
   Result<CredentialsSnapshot> Fetch() override {
     Result<std::vector<std::string>> argv = SplitCommandLine(command_line_);
@@ -54,7 +53,7 @@ class ProcessCredentialProvider : public CredentialProvider {
     }
     const std::string what = "credential_process " + argv->front();
     SWHA_ASSIGN_OR_RETURN(ProcessResult run,
-                          RunProcess(*argv, kProcessTimeoutMs, kMaxCredentialAnswerBytes));
+                          run_(*argv, kProcessTimeoutMs, kMaxCredentialAnswerBytes));
     if (run.exit_code != 0) {
       return Status::Unavailable(what + " exited with status " + std::to_string(run.exit_code));
     }
@@ -75,6 +74,7 @@ class ProcessCredentialProvider : public CredentialProvider {
  private:
   const std::string command_line_;
   const Clock* const clock_;
+  const ProcessRunner run_;
 };
 
 class AssumeRoleCredentialProvider : public CredentialProvider {
@@ -244,8 +244,10 @@ std::unique_ptr<CredentialProvider> StaticProvider(std::string_view source,
   return std::make_unique<StaticCredentialProvider>(source, std::move(snapshot));
 }
 
-std::unique_ptr<CredentialProvider> ProcessProvider(std::string command_line, const Clock* clock) {
-  return std::make_unique<ProcessCredentialProvider>(std::move(command_line), clock);
+std::unique_ptr<CredentialProvider> ProcessProvider(std::string command_line, const Clock* clock,
+                                                    ProcessRunner run) {
+  return std::make_unique<ProcessCredentialProvider>(std::move(command_line), clock,
+                                                     std::move(run));
 }
 
 std::unique_ptr<CredentialProvider> AssumeRoleProvider(std::unique_ptr<CredentialProvider> source,

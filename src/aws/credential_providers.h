@@ -7,6 +7,7 @@
 // `swha-tts s3 check` and GET /api/v1/tts/s3-info show.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "util/clock.h"
 #include "util/file_system.h"
 #include "util/status.h"
+#include "util/subprocess.h"
 
 namespace swha::aws {
 
@@ -53,9 +55,14 @@ class CredentialProvider {
 std::unique_ptr<CredentialProvider> StaticProvider(std::string_view source,
                                                    storage::CredentialsSnapshot snapshot);
 
+// Runs a program (util/subprocess.h's RunProcess, unless a test injects another).
+using ProcessRunner = std::function<Result<ProcessResult>(const std::vector<std::string>& argv,
+                                                          int timeout_ms, size_t max_output_bytes)>;
+
 // `credential_process`: runs the command and reads its JSON ({"Version": 1, "AccessKeyId",
 // "SecretAccessKey", "SessionToken"?, "Expiration"?}).
-std::unique_ptr<CredentialProvider> ProcessProvider(std::string command_line, const Clock* clock);
+std::unique_ptr<CredentialProvider> ProcessProvider(std::string command_line, const Clock* clock,
+                                                    ProcessRunner run = RunProcess);
 
 // AssumeRole with the credentials `source` fetches (fetched anew each time, so a source that
 // is itself temporary stays fresh).
