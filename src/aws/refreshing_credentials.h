@@ -58,7 +58,6 @@ class RefreshingCredentials : public storage::CredentialsSource {
   RefreshingCredentials& operator=(const RefreshingCredentials&) = delete;
 
   std::shared_ptr<const storage::CredentialsSnapshot> Current() const override;
-  std::string_view source() const { return provider_->source(); }
 
   // Fetches when a refresh is due by the clock; returns whether it fetched and, if so, how
   // the fetch went. The background thread calls it; tests with a manual clock do.

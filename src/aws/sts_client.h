@@ -62,8 +62,6 @@ class StsClient {
   Result<storage::CredentialsSnapshot> AssumeRoleWithWebIdentity(
       const WebIdentityRequest& request) const;
 
-  const StsConfig& config() const { return config_; }
-
  private:
   // Posts the form, signed by `caller` when it is set, and reads the credentials out of the
   // `<action>Result` element.
