@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -77,16 +79,49 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   std::printf("LISTENING %s:%d\n", settings.host.c_str(), *port_bound);
   std::fflush(stdout);
 
-  std::thread signal_waiter([&service, signals] {
+  // The first signal starts a drain: no new connections, what is in flight finishes. The
+  // process then exits 0, or 1 if SHUTDOWN_GRACE_SECONDS run out first or a second signal
+  // comes (an operator who presses Ctrl-C twice means it). A signal that came during start-up
+  // is pending here and starts the drain at once; Stop() before Serve() is not lost.
+  std::atomic<bool> drained{false};
+  std::thread signal_waiter([&service, &drained, signals, grace = settings.shutdown_grace_seconds] {
     int sig = 0;
     sigwait(&signals, &sig);
-    spdlog::info("signal {} received, shutting down", sig);
+    if (drained.load()) return;  // the wake-up below: we stopped on our own
+    spdlog::info("signal {} received: shutting down, finishing what is in flight (up to {} s)", sig,
+                 grace);
     (*service)->Stop();
+    timespec left{grace, 0};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
+    while (true) {
+      const int got = sigtimedwait(&signals, nullptr, &left);
+      if (drained.load()) return;
+      if (got > 0) {
+        spdlog::warn("signal {} received again: exiting without waiting", got);
+        break;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if ((got < 0 && errno == EAGAIN) || now >= deadline) {
+        spdlog::error(
+            "shutdown: SHUTDOWN_GRACE_SECONDS ({} s) ran out with requests in flight; "
+            "exiting",
+            grace);
+        break;
+      }
+      const auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+      left = {static_cast<time_t>(remaining.count() / 1'000'000'000),
+              static_cast<long>(remaining.count() % 1'000'000'000)};
+    }
+    spdlog::default_logger()->flush();
+    // Threads are still inside requests: no destructor may run under them.
+    std::_Exit(1);
   });
   Status served = (*service)->Serve();
+  drained.store(true);
   kill(getpid(), SIGTERM);  // wakes the waiter if we stopped on our own; the signal is blocked
   signal_waiter.join();
   if (!served.ok()) return Fail(served);
+  spdlog::info("shut down cleanly");
   return 0;
 }
 

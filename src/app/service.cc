@@ -7,6 +7,7 @@
 #include "catalog/pg_catalog.h"
 #include "catalog/timed_catalog.h"
 #include "util/clock.h"
+#include "util/crypto.h"
 #include "util/file_system.h"
 
 namespace swha::app {
@@ -111,6 +112,18 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   // A command must not lease the server's due jobs under an instance id that is gone a moment
   // later.
   if (role == ServiceRole::kServer) service->lipsync_->service()->StartPoller();
+  if (role == ServiceRole::kServer && service->storage_->backends()->s3 != nullptr) {
+    const service::UploadOutboxConfig outbox{
+        .poll_interval_ms = int64_t{s.s3.outbox_poll_seconds} * 1000,
+        .keep_local_copy = s.keep_local_copy};
+    SWHA_RETURN_IF_ERROR(outbox.Validate());
+    service->outbox_ = std::make_unique<service::UploadOutbox>(
+        outbox, catalog, service->storage_->backends(), clock, crypto::RandomHex(8), counted);
+    service->outbox_->Start();
+    spdlog::info("upload outbox: {}", outbox.ToString());
+  }
+  service->readiness_ =
+      std::make_unique<service::ReadinessService>(catalog, service->storage_->backends(), clock);
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .speech = service->speech_.get(),
@@ -118,6 +131,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                                        .usage = service->usage_.get(),
                                        .accounts = service->accounts_.get(),
                                        .lipsync = service->lipsync_->service(),
+                                       .readiness = service->readiness_.get(),
                                        .metrics = &service->metrics_,
                                        .storage = service->storage_->backends(),
                                        .clock = clock};
@@ -126,6 +140,23 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
         "swha_s3_available",
         "1 while uploads go to S3, 0 while S3 is skipped after a failure (S3_RECHECK_SECONDS).",
         [s3] { return s3->availability().available ? 1.0 : 0.0; });
+  }
+  if (service->outbox_ != nullptr) {
+    // Read from the catalog at each scrape: every instance reports the same shared queue.
+    const auto queue = [catalog, clock](bool age) -> double {
+      Result<catalog::UploadQueueStats> q = catalog->UploadQueue();
+      if (!q.ok()) return 0;
+      if (!age) return static_cast<double>(q->depth);
+      if (!q->oldest_queued_at_ms) return 0;
+      return static_cast<double>(clock->NowUnixMillis() - *q->oldest_queued_at_ms) / 1000.0;
+    };
+    service->metrics_.AddGauge(
+        "swha_upload_outbox_depth",
+        "Segments kept locally because S3 did not take them, waiting for the upload outbox.",
+        [queue] { return queue(false); });
+    service->metrics_.AddGauge("swha_upload_outbox_oldest_age_seconds",
+                               "How long the oldest segment in the upload outbox has waited.",
+                               [queue] { return queue(true); });
   }
   service->stored_totals_ =
       std::make_unique<service::StoredTotalsCache>(service->usage_.get(), clock);

@@ -13,9 +13,11 @@
 #include "metrics/service_metrics.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
+#include "service/readiness_service.h"
 #include "service/session_service.h"
 #include "service/speech_service.h"
 #include "service/storage_backends.h"
+#include "service/upload_outbox.h"
 #include "service/url_minter.h"
 #include "service/usage_service.h"
 #include "storage/audio_store.h"
@@ -46,8 +48,12 @@ class Service {
 
   Result<int> Bind() { return server_->Bind(); }
   Status Serve() { return server_->Serve(); }
-  // Waiting requests are ended first: the server's workers finish before it stops.
+  // Starts a drain: GET /ready says "stopping"; waiting requests are ended, so the server's
+  // workers finish; no new connection is accepted; Serve() returns once what is in flight has
+  // been answered.
   void Stop() {
+    readiness_->MarkStopping();
+    if (outbox_ != nullptr) outbox_->Stop();
     lipsync_->service()->Shutdown();
     server_->Stop();
   }
@@ -77,6 +83,8 @@ class Service {
   std::unique_ptr<service::StoredTotalsCache> stored_totals_;  // behind the swha_storage_* gauges
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<LipsyncStack> lipsync_;
+  std::unique_ptr<service::ReadinessService> readiness_;
+  std::unique_ptr<service::UploadOutbox> outbox_;  // with S3 only
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

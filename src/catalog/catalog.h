@@ -58,6 +58,23 @@ struct SegmentRecord {
   std::optional<std::string> s3_target;
   // segment_NNN.marks.json, beside the audio wherever it is, when the marks were stored.
   std::optional<std::string> marks_filename;
+  // Written only: RecordSession queues the segment in the upload outbox (it is local because
+  // no S3 bucket took it). Reads leave it false.
+  bool upload_pending = false;
+};
+
+// A segment in the upload outbox, leased to one instance for an attempt.
+struct PendingUpload {
+  std::string session_id;
+  int index = 0;
+  int64_t queued_at_ms = 0;
+  int64_t attempts = 0;  // failed attempts so far
+};
+
+// The upload outbox as a whole, for its metrics.
+struct UploadQueueStats {
+  int64_t depth = 0;
+  std::optional<int64_t> oldest_queued_at_ms;  // nullopt when empty
 };
 
 struct SessionRecord {
@@ -159,6 +176,9 @@ class Catalog {
  public:
   virtual ~Catalog() = default;
 
+  // One round trip to the database (GET /ready): Ok, or Unavailable when it cannot be reached.
+  virtual Status Ping() = 0;
+
   // Users. Usernames and emails are unique regardless of letter case.
   virtual Result<User> CreateUser(const User& user) = 0;  // id, created_at assigned
   virtual Result<User> FindUserById(int64_t id) = 0;
@@ -235,6 +255,23 @@ class Catalog {
                                      int64_t next_poll_at_ms, int64_t poll_failures) = 0;
   // Deletes `owner`'s jobs that are final and were last updated before `cutoff_ms`; how many.
   virtual Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) = 0;
+
+  // The upload outbox (filled by RecordSession). Up to `limit` segments due for an attempt
+  // (next attempt at or before now_ms) and not leased past now_ms, now leased to `holder` until
+  // `lease_until_ms`, oldest first; of instances asking at once, each segment goes to one.
+  virtual Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder,
+                                                             int64_t now_ms, int64_t lease_until_ms,
+                                                             int limit) = 0;
+  // The segment is in S3 now: in one transaction its row gets `location`, `s3_key` and
+  // `s3_target`, and it leaves the outbox. NotFound when the segment is gone (its session was
+  // deleted meanwhile): what was uploaded for it is the caller's to remove.
+  virtual Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
+                                std::string_view s3_key, std::string_view s3_target) = 0;
+  // An attempt failed: one more failure, the next attempt at `next_attempt_ms`, the lease
+  // released. Nothing changes unless `holder` still holds it.
+  virtual Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
+                                  int64_t next_attempt_ms, std::string_view last_error) = 0;
+  virtual Result<UploadQueueStats> UploadQueue() = 0;
 };
 
 // SQLite at `path` (WAL, busy timeout, foreign keys on), migrated to the current schema.

@@ -633,6 +633,59 @@ TEST_P(CatalogTest, OnlyTheOwnersOldFinishedLipsyncJobsAreDeleted) {
 }
 
 // Test names end in "/catalog" rather than the factory's bytes.
+// The upload outbox on both databases: RecordSession queues the pending segments with the
+// session, leases are disjoint, a failure releases the lease, completion moves the segment and
+// dequeues it, and a deleted session takes its entries along.
+TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
+  SessionRecord r = NewSession("1_7_ob", "7", 5000);
+  r.segments[1].upload_pending = true;
+  SessionRecord other = NewSession("1_7_oc", "7", 6000);
+  other.segments[0].location = storage::Location::kLocal;
+  other.segments[0].s3_key.reset();
+  other.segments[0].upload_pending = true;
+  ASSERT_TRUE(catalog_->RecordSession(r).ok());
+  ASSERT_TRUE(catalog_->RecordSession(other).ok());
+  auto queue = catalog_->UploadQueue();
+  ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+  EXPECT_EQ(queue->depth, 2);
+  EXPECT_EQ(queue->oldest_queued_at_ms, 5000);
+
+  auto a = catalog_->LeaseDueUploads("a", 7000, 67000, 1);
+  auto b = catalog_->LeaseDueUploads("b", 7000, 67000, 5);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << b.status().ToString();
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ((*a)[0].session_id, "1_7_ob") << "oldest first";
+  EXPECT_EQ((*a)[0].index, 1);
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].session_id, "1_7_oc");
+
+  // b's attempt fails: released, one failure, not due before the time it names.
+  EXPECT_TRUE(catalog_->RetryUploadLater("1_7_oc", 0, "someone-else", 9000, "x").ok());
+  EXPECT_TRUE(catalog_->RetryUploadLater("1_7_oc", 0, "b", 9000, "S3 down").ok());
+  EXPECT_TRUE(catalog_->LeaseDueUploads("c", 8999, 99999, 5)->empty());
+  auto again = catalog_->LeaseDueUploads("c", 9000, 99999, 5);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 1);
+
+  // a's succeeds: the segment moves and leaves the queue.
+  ASSERT_TRUE(catalog_
+                  ->CompleteUpload("1_7_ob", 1, storage::Location::kS3,
+                                   "audio/users/7/1_7_ob/segment_001.wav", "swha-audio@us-east-1")
+                  .ok());
+  auto moved = catalog_->GetSession("1_7_ob");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->segments[1].location, storage::Location::kS3);
+  EXPECT_EQ(moved->segments[1].s3_key, "audio/users/7/1_7_ob/segment_001.wav");
+  EXPECT_EQ(moved->segments[1].s3_target, "swha-audio@us-east-1");
+  EXPECT_EQ(catalog_->UploadQueue()->depth, 1);
+
+  ASSERT_TRUE(catalog_->DeleteSession("1_7_oc").ok());
+  EXPECT_EQ(catalog_->UploadQueue()->depth, 0) << "entries go with their session";
+  EXPECT_FALSE(catalog_->UploadQueue()->oldest_queued_at_ms.has_value());
+  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, storage::Location::kS3, "k", "t").code(),
+            StatusCode::kNotFound);
+}
+
 std::string CatalogParamName(const ::testing::TestParamInfo<BackendFactory>&) { return "catalog"; }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogTest, ::testing::Values([]() -> std::unique_ptr<Backend> {

@@ -11,6 +11,7 @@ class CatalogWrapper : public Catalog {
   // `target` is borrowed and must outlive the wrapper.
   explicit CatalogWrapper(Catalog* target) : target_(target) {}
 
+  Status Ping() override { return target_->Ping(); }
   Result<User> CreateUser(const User& user) override { return target_->CreateUser(user); }
   Result<User> FindUserById(int64_t id) override { return target_->FindUserById(id); }
   Result<User> FindUserByUsername(std::string_view username) override {
@@ -90,6 +91,19 @@ class CatalogWrapper : public Catalog {
   Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
     return target_->DeleteFinishedLipsyncJobs(owner, cutoff_ms);
   }
+  Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder, int64_t now_ms,
+                                                     int64_t lease_until_ms, int limit) override {
+    return target_->LeaseDueUploads(holder, now_ms, lease_until_ms, limit);
+  }
+  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
+                        std::string_view s3_key, std::string_view s3_target) override {
+    return target_->CompleteUpload(session_id, index, location, s3_key, s3_target);
+  }
+  Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
+                          int64_t next_attempt_ms, std::string_view last_error) override {
+    return target_->RetryUploadLater(session_id, index, holder, next_attempt_ms, last_error);
+  }
+  Result<UploadQueueStats> UploadQueue() override { return target_->UploadQueue(); }
 
  private:
   Catalog* target_;

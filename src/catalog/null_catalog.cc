@@ -13,6 +13,7 @@ Status NoAccounts() {
 
 class NullCatalog : public Catalog {
  public:
+  Status Ping() override { return Status::Ok(); }
   Result<User> CreateUser(const User&) override { return NoAccounts(); }
   Result<User> FindUserById(int64_t) override { return Status::NotFound("User not found"); }
   Result<User> FindUserByUsername(std::string_view) override {
@@ -73,6 +74,20 @@ class NullCatalog : public Catalog {
   Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view, int64_t) override {
     return int64_t{0};
   }
+  // Nothing is recorded, so nothing is queued.
+  Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view, int64_t, int64_t,
+                                                     int) override {
+    return std::vector<PendingUpload>{};
+  }
+  Status CompleteUpload(std::string_view, int, storage::Location, std::string_view,
+                        std::string_view) override {
+    return Status::NotFound("Session not found");
+  }
+  Status RetryUploadLater(std::string_view, int, std::string_view, int64_t,
+                          std::string_view) override {
+    return Status::Ok();
+  }
+  Result<UploadQueueStats> UploadQueue() override { return UploadQueueStats{}; }
 
  private:
   static Status JobNotFound() { return Status::NotFound("Lipsync job not found"); }

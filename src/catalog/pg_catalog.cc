@@ -112,6 +112,11 @@ class PostgresCatalog : public Catalog {
     });
   }
 
+  Status Ping() override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn->Query(std::string(kPingSql), PgParams(), "ping").status();
+  }
+
   Result<User> CreateUser(const User& u) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(
@@ -280,17 +285,25 @@ class PostgresCatalog : public Catalog {
         }))
         .Add(column([](const Seg& g) { return g.s3_key; }))
         .Add(column([](const Seg& g) { return g.s3_target; }))
-        .Add(column([](const Seg& g) { return g.marks_filename; }));
+        .Add(column([](const Seg& g) { return g.marks_filename; }))
+        // The indexes queued for upload (NULL for the others, which ANY() never matches).
+        .Add(column([](const Seg& g) {
+          return g.upload_pending ? std::optional(std::to_string(g.index)) : std::nullopt;
+        }));
+    // One statement: the session, its segments and its outbox entries, or none of them.
     return conn
         ->Query(
             "WITH session AS (INSERT INTO sessions (session_id, owner, created_at_ms, voice, "
             "language_code, speed, split_pattern, text_length) "
-            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING session_id) "
-            "INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, duration, "
-            "byte_size, sha256, location, s3_key, s3_target, marks_filename) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING session_id), "
+            "segment AS (INSERT INTO segments (session_id, idx, filename, graphemes, phonemes, "
+            "duration, byte_size, sha256, location, s3_key, s3_target, marks_filename) "
             "SELECT session.session_id, g.* FROM session, unnest($9::integer[], $10::text[], "
             "$11::text[], $12::text[], $13::float8[], $14::bigint[], $15::text[], $16::text[], "
-            "$17::text[], $18::text[], $19::text[]) AS g",
+            "$17::text[], $18::text[], $19::text[]) AS g RETURNING session_id, idx) "
+            "INSERT INTO upload_outbox (session_id, idx, queued_at_ms, next_attempt_at_ms) "
+            "SELECT segment.session_id, segment.idx, $3, $3 FROM segment "
+            "WHERE segment.idx = ANY($20::integer[])",
             params, "record session")
         .status();
   }
@@ -472,6 +485,70 @@ class PostgresCatalog : public Catalog {
             PgParams().Add(next_poll_at_ms).Add(poll_failures).Add(holder).Add(job_id),
             "schedule lipsync poll")
         .status();
+  }
+
+  Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder, int64_t now_ms,
+                                                     int64_t lease_until_ms, int limit) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    // SKIP LOCKED: instances leasing at the same moment take different segments.
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query("UPDATE upload_outbox SET lease_holder = $1, lease_until_ms = $2 WHERE "
+                    "(session_id, idx) IN (SELECT session_id, idx FROM upload_outbox WHERE "
+                    "next_attempt_at_ms <= $3 AND lease_until_ms <= $3 ORDER BY queued_at_ms "
+                    "LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING " +
+                        std::string(kPendingUploadColumns),
+                    PgParams().Add(holder).Add(lease_until_ms).Add(now_ms).Add(int64_t{limit}),
+                    "lease uploads"));
+    return ReadAll(rows, [](const PgRows::Row& row) { return ReadPendingUpload(row); });
+  }
+
+  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
+                        std::string_view s3_key, std::string_view s3_target) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    // One statement: the segment moves and leaves the outbox together.
+    SWHA_ASSIGN_OR_RETURN(
+        PgRows rows,
+        conn->Query("WITH moved AS (UPDATE segments SET location = $1, s3_key = $2, "
+                    "s3_target = $3 WHERE session_id = $4 AND idx = $5 RETURNING session_id), "
+                    "dequeued AS (DELETE FROM upload_outbox WHERE session_id = $4 AND idx = $5 "
+                    "AND EXISTS (SELECT 1 FROM moved)) SELECT COUNT(*) FROM moved",
+                    PgParams()
+                        .Add(LocationName(location))
+                        .Add(s3_key)
+                        .Add(s3_target)
+                        .Add(session_id)
+                        .Add(int64_t{index}),
+                    "complete upload"));
+    return rows.row(0).Int(0) == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+  Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
+                          int64_t next_attempt_ms, std::string_view last_error) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query(
+            "UPDATE upload_outbox SET attempts = attempts + 1, next_attempt_at_ms = $1, "
+            "last_error = $2, lease_holder = NULL, lease_until_ms = 0 "
+            "WHERE session_id = $3 AND idx = $4 AND lease_holder = $5",
+            PgParams()
+                .Add(next_attempt_ms)
+                .Add(last_error)
+                .Add(session_id)
+                .Add(int64_t{index})
+                .Add(holder),
+            "retry upload later")
+        .status();
+  }
+
+  Result<UploadQueueStats> UploadQueue() override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query(std::string(kUploadQueueSql), PgParams(), "upload queue"));
+    UploadQueueStats stats;
+    stats.depth = rows.row(0).Int(0);
+    stats.oldest_queued_at_ms = rows.row(0).OptionalInt(1);
+    return stats;
   }
 
   Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {

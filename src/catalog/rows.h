@@ -93,6 +93,10 @@ constexpr std::string_view kMarkAudioExpiredSql =
     " (SELECT 1 FROM segments g WHERE g.session_id = $1 AND g.location = 's3'"
     " AND COALESCE(g.s3_target, '') = $3)";
 
+// Catalog::Ping: reads the schema's version, so a database that answers but lost its tables (or
+// a SQLite file that went away underneath) is not taken for a working one.
+constexpr std::string_view kPingSql = "SELECT max(version) FROM schema_version";
+
 // One row per owner: owner, sessions, S3 objects and bytes, local files and bytes (OwnerUsage);
 // the same SQL for SQLite and PostgreSQL. An S3-only segment of a session whose S3 audio
 // expired is no longer stored anywhere.
@@ -207,6 +211,22 @@ LipsyncJob ReadLipsyncJob(const Row& row) {
   j.next_poll_at_ms = row.Int(21);
   j.poll_failures = row.Int(22);
   return j;
+}
+
+// The upload outbox: a PendingUpload per row (ReadPendingUpload), and its depth and oldest
+// entry (UploadQueueStats); the same SQL for SQLite and PostgreSQL.
+constexpr std::string_view kPendingUploadColumns = "session_id, idx, queued_at_ms, attempts";
+constexpr std::string_view kUploadQueueSql =
+    "SELECT COUNT(*), MIN(queued_at_ms) FROM upload_outbox";
+
+template <typename Row>
+PendingUpload ReadPendingUpload(const Row& row) {
+  PendingUpload p;
+  p.session_id = row.Text(0);
+  p.index = static_cast<int>(row.Int(1));
+  p.queued_at_ms = row.Int(2);
+  p.attempts = row.Int(3);
+  return p;
 }
 
 template <typename Row>

@@ -220,10 +220,46 @@ constexpr std::string_view kV6 = R"sql(
 ALTER TABLE segments ADD COLUMN marks_filename TEXT;
 )sql";
 
+// 7: the upload outbox: segments kept locally because no S3 bucket took them, until the
+// reconciler (service/upload_outbox.h) has put them in S3. Leased like lipsync jobs, so one
+// instance uploads each; gone with its segment.
+constexpr std::string_view kV7Sqlite = R"sql(
+CREATE TABLE upload_outbox (
+  session_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  queued_at_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_ms INTEGER NOT NULL,
+  lease_holder TEXT,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  PRIMARY KEY (session_id, idx),
+  FOREIGN KEY (session_id, idx) REFERENCES segments (session_id, idx) ON DELETE CASCADE
+);
+CREATE INDEX upload_outbox_due ON upload_outbox (next_attempt_at_ms);
+)sql";
+
+constexpr std::string_view kV7Postgres = R"sql(
+CREATE TABLE upload_outbox (
+  session_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  queued_at_ms BIGINT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at_ms BIGINT NOT NULL,
+  lease_holder TEXT,
+  lease_until_ms BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT,
+  PRIMARY KEY (session_id, idx),
+  FOREIGN KEY (session_id, idx) REFERENCES segments (session_id, idx) ON DELETE CASCADE
+);
+CREATE INDEX upload_outbox_due ON upload_outbox (next_attempt_at_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1Sqlite, kV1Postgres}, Migration{2, kV2Sqlite, kV2Postgres},
     Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres},
-    Migration{5, kV5Sqlite, kV5Postgres}, Migration{6, kV6, kV6}};
+    Migration{5, kV5Sqlite, kV5Postgres}, Migration{6, kV6, kV6},
+    Migration{7, kV7Sqlite, kV7Postgres}};
 
 }  // namespace
 

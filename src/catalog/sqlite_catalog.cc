@@ -52,6 +52,12 @@ class SqliteCatalog : public Catalog {
     return InTransaction("migrate", [this] { return MigrateLocked(); });
   }
 
+  Status Ping() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_, std::string(kPingSql));
+    return s.Step("ping").status();
+  }
+
   Result<User> CreateUser(const User& user) override {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_,
@@ -370,6 +376,74 @@ class SqliteCatalog : public Catalog {
     return s.Run("schedule lipsync poll");
   }
 
+  Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder, int64_t now_ms,
+                                                     int64_t lease_until_ms, int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // One statement, one writer at a time: a segment leased here is not due for another
+    // process until the lease ends.
+    Statement s(&statements_,
+                "UPDATE upload_outbox SET lease_holder = ?1, lease_until_ms = ?2 WHERE "
+                "(session_id, idx) IN (SELECT session_id, idx FROM upload_outbox WHERE "
+                "next_attempt_at_ms <= ?3 AND lease_until_ms <= ?3 ORDER BY queued_at_ms "
+                "LIMIT ?4) RETURNING " +
+                    std::string(kPendingUploadColumns));
+    s.Bind(1, holder).Bind(2, lease_until_ms).Bind(3, now_ms).Bind(4, int64_t{limit});
+    std::vector<PendingUpload> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("lease uploads"));
+      if (!row) break;
+      out.push_back(ReadPendingUpload(s));
+    }
+    return out;
+  }
+
+  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
+                        std::string_view s3_key, std::string_view s3_target) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return InTransaction("complete upload", [&]() -> Status {
+      Statement g(&statements_,
+                  "UPDATE segments SET location = ?1, s3_key = ?2, s3_target = ?3 "
+                  "WHERE session_id = ?4 AND idx = ?5");
+      g.Bind(1, LocationName(location))
+          .Bind(2, s3_key)
+          .Bind(3, s3_target)
+          .Bind(4, session_id)
+          .Bind(5, int64_t{index});
+      SWHA_RETURN_IF_ERROR(g.Run("complete upload"));
+      if (sqlite3_changes(db_) == 0) return Status::NotFound("Session not found");
+      Statement q(&statements_, "DELETE FROM upload_outbox WHERE session_id = ?1 AND idx = ?2");
+      q.Bind(1, session_id).Bind(2, int64_t{index});
+      return q.Run("complete upload");
+    });
+  }
+
+  Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
+                          int64_t next_attempt_ms, std::string_view last_error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "UPDATE upload_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?1, "
+                "last_error = ?2, lease_holder = NULL, lease_until_ms = 0 "
+                "WHERE session_id = ?3 AND idx = ?4 AND lease_holder = ?5");
+    s.Bind(1, next_attempt_ms)
+        .Bind(2, last_error)
+        .Bind(3, session_id)
+        .Bind(4, int64_t{index})
+        .Bind(5, holder);
+    return s.Run("retry upload later");
+  }
+
+  Result<UploadQueueStats> UploadQueue() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_, std::string(kUploadQueueSql));
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("upload queue"));
+    UploadQueueStats stats;
+    if (row) {
+      stats.depth = s.Int(0);
+      stats.oldest_queued_at_ms = s.OptionalInt(1);
+    }
+    return stats;
+  }
+
   Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_,
@@ -489,6 +563,13 @@ class SqliteCatalog : public Catalog {
           .Bind(11, seg.s3_target)
           .Bind(12, seg.marks_filename);
       SWHA_RETURN_IF_ERROR(g.Run("record segment"));
+      if (seg.upload_pending) {
+        Statement q(&statements_,
+                    "INSERT INTO upload_outbox (session_id, idx, queued_at_ms, "
+                    "next_attempt_at_ms) VALUES (?1, ?2, ?3, ?3)");
+        q.Bind(1, r.session_id).Bind(2, int64_t{seg.index}).Bind(3, r.created_at_ms);
+        SWHA_RETURN_IF_ERROR(q.Run("queue upload"));
+      }
     }
     return Status::Ok();
   }

@@ -110,6 +110,7 @@ Status S3Settings::Validate() const {
   SWHA_RETURN_IF_ERROR(CheckRange(kPresignedExpiryRule, presigned_url_expiry));
   SWHA_RETURN_IF_ERROR(CheckRange(kMaxUploadsRule, max_concurrent_uploads));
   SWHA_RETURN_IF_ERROR(CheckRange(kRecheckRule, recheck_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kOutboxPollRule, outbox_poll_seconds));
   SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDaysRule, lifecycle_days));
   SWHA_RETURN_IF_ERROR(CheckRange(kLifecycleDayRule, lifecycle_day_seconds));
   // Empty would expire every object in the bucket, ours or not.
@@ -199,6 +200,7 @@ std::string S3Settings::ToString() const {
   lines.Text("S3_PRICE_PER_GB_MONTH", fmt::format("{}", price_per_gb_month));
   lines.Number("S3_MAX_CONCURRENT_UPLOADS", max_concurrent_uploads);
   lines.Number("S3_RECHECK_SECONDS", recheck_seconds);
+  lines.Number("S3_OUTBOX_POLL_SECONDS", outbox_poll_seconds);
   lines.Number("S3_LIFECYCLE_DAYS", lifecycle_days);
   lines.Text("S3_LIFECYCLE_PREFIX", lifecycle_prefix);
   lines.Number("S3_LIFECYCLE_DAY_SECONDS", lifecycle_day_seconds);

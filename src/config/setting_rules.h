@@ -34,6 +34,7 @@ inline constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "char
 inline constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
 inline constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 inline constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
+inline constexpr IntRule kShutdownGraceRule{"SHUTDOWN_GRACE_SECONDS", 0, 3600, "seconds"};
 inline constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1,
                                            catalog::kMaxDatabaseConnections, "connections"};
 inline constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
@@ -52,6 +53,7 @@ inline constexpr IntRule kLifecycleDaysRule{"S3_LIFECYCLE_DAYS", 0, storage::kMa
                                             "0 leaves the bucket's lifecycle rules alone"};
 inline constexpr IntRule kLifecycleDayRule{"S3_LIFECYCLE_DAY_SECONDS", 1, 86400, "seconds"};
 inline constexpr IntRule kRecheckRule{"S3_RECHECK_SECONDS", 1, 3600, "seconds"};
+inline constexpr IntRule kOutboxPollRule{"S3_OUTBOX_POLL_SECONDS", 1, 3600, "seconds"};
 inline constexpr IntRule kConnectTimeoutRule{"S3_CONNECT_TIMEOUT_MS", 100, 60000, "milliseconds"};
 inline constexpr IntRule kRequestTimeoutRule{"S3_REQUEST_TIMEOUT_MS", 1000, 600000, "milliseconds"};
 

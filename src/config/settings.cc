@@ -111,6 +111,7 @@ Status Settings::Validate() const {
   }
   SWHA_RETURN_IF_ERROR(CheckRange(kEngineThreadsRule, engine_threads));
   SWHA_RETURN_IF_ERROR(CheckRange(kHttpThreadsRule, http_threads));
+  SWHA_RETURN_IF_ERROR(CheckRange(kShutdownGraceRule, shutdown_grace_seconds));
   if (!IsOneOf(log_level, kLogLevels)) {
     return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));
   }
@@ -156,6 +157,7 @@ std::string Settings::ToString() const {
   lines.Raw("SECRET_KEY", SecretForDisplay(secret_key));
   lines.Number("ENGINE_THREADS", engine_threads);
   lines.Number("HTTP_THREADS", http_threads);
+  lines.Number("SHUTDOWN_GRACE_SECONDS", shutdown_grace_seconds);
   lines.Text("LOG_LEVEL", log_level);
   lines.Text("ENVIRONMENT", environment);
   lines.Flag("KEEP_LOCAL_COPY", keep_local_copy);

@@ -78,6 +78,8 @@ struct S3Settings {
   int lifecycle_day_seconds = 86400;
   int max_concurrent_uploads = 8;  // S3_MAX_CONCURRENT_UPLOADS, across all requests
   int recheck_seconds = 10;        // S3_RECHECK_SECONDS: S3 skipped this long after a failure
+  // S3_OUTBOX_POLL_SECONDS: how often segments that fell back to local are tried again.
+  int outbox_poll_seconds = 5;
   int connect_timeout_ms = 3000;   // S3_CONNECT_TIMEOUT_MS
   int request_timeout_ms = 30000;  // S3_REQUEST_TIMEOUT_MS, one whole attempt
 
@@ -136,6 +138,7 @@ struct Settings {
   std::string secret_key_source;
   int engine_threads = 0;                   // ENGINE_THREADS; 0 means one per CPU core
   int http_threads = 16;                    // HTTP_THREADS
+  int shutdown_grace_seconds = 20;          // SHUTDOWN_GRACE_SECONDS
   std::string log_level = "info";           // LOG_LEVEL: trace | debug | info | warn | error | off
   std::string environment = "development";  // ENVIRONMENT, reported by /health (a label)
   bool keep_local_copy = true;              // KEEP_LOCAL_COPY

@@ -91,6 +91,15 @@ const std::array kTable = {
                 .rule = &kHttpThreadsRule,
                 .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->http_threads); }},
     SettingSpec{
+        .name = "SHUTDOWN_GRACE_SECONDS",
+        .section = "server",
+        .default_text = "20",
+        .meaning = "After SIGTERM, how long requests in flight may take to finish before "
+                   "the process exits anyway (with status 1)",
+        .kind = Kind::kInteger,
+        .rule = &kShutdownGraceRule,
+        .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->shutdown_grace_seconds); }},
+    SettingSpec{
         .name = "LOG_LEVEL",
         .section = "server",
         .default_text = "info",
@@ -479,6 +488,15 @@ const std::array kTable = {
         .kind = Kind::kInteger,
         .rule = &kRecheckRule,
         .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->s3.recheck_seconds); }},
+    SettingSpec{
+        .name = "S3_OUTBOX_POLL_SECONDS",
+        .section = "s3",
+        .default_text = "5",
+        .meaning = "Segments kept locally because S3 did not take them are queued and tried "
+                   "again this often (doubling per failure, up to a minute) until they are in S3",
+        .kind = Kind::kInteger,
+        .rule = &kOutboxPollRule,
+        .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->s3.outbox_poll_seconds); }},
     SettingSpec{.name = "S3_LIFECYCLE_DAYS",
                 .section = "s3",
                 .default_text = "0",

@@ -194,6 +194,8 @@ TEST(SettingsTest, IntegerRangesAreInclusive) {
   LoadError({{"ENGINE_THREADS", "17"}}, "ENGINE_THREADS");
   LoadError({{"HTTP_THREADS", "0"}}, "HTTP_THREADS");
   LoadError({{"HTTP_THREADS", "257"}}, "HTTP_THREADS");
+  LoadError({{"SHUTDOWN_GRACE_SECONDS", "-1"}}, "SHUTDOWN_GRACE_SECONDS");
+  LoadError({{"SHUTDOWN_GRACE_SECONDS", "3601"}}, "SHUTDOWN_GRACE_SECONDS");
   LoadError({{"ACCESS_TOKEN_EXPIRE_MINUTES", "0"}}, "ACCESS_TOKEN_EXPIRE_MINUTES");
   LoadError({{"ACCESS_TOKEN_EXPIRE_MINUTES", "525601"}}, "ACCESS_TOKEN_EXPIRE_MINUTES");
 }
@@ -268,6 +270,7 @@ TEST(SettingsTest, S3TuningRanges) {
   EXPECT_EQ(LoadError({{"S3_MAX_CONCURRENT_UPLOADS", "0"}}, "S3_MAX_CONCURRENT_UPLOADS"),
             "S3_MAX_CONCURRENT_UPLOADS=\"0\" is invalid: expected an integer from 1 to 64");
   LoadError({{"S3_RECHECK_SECONDS", "0"}}, "S3_RECHECK_SECONDS");
+  LoadError({{"S3_OUTBOX_POLL_SECONDS", "0"}}, "S3_OUTBOX_POLL_SECONDS");
   LoadError({{"S3_CONNECT_TIMEOUT_MS", "abc"}}, "S3_CONNECT_TIMEOUT_MS");
   LoadError({{"S3_REQUEST_TIMEOUT_MS", "999"}}, "S3_REQUEST_TIMEOUT_MS");
 }
@@ -397,6 +400,7 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
                            "SECRET_KEY=<unset>",
                            "ENGINE_THREADS=0",
                            "HTTP_THREADS=16",
+                           "SHUTDOWN_GRACE_SECONDS=20",
                            "LOG_LEVEL=info",
                            "KEEP_LOCAL_COPY=true",
                            "ACCESS_TOKEN_EXPIRE_MINUTES=30",
@@ -418,6 +422,7 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
                            "S3_SSE=",
                            "S3_MAX_CONCURRENT_UPLOADS=8",
                            "S3_RECHECK_SECONDS=10",
+                           "S3_OUTBOX_POLL_SECONDS=5",
                            "S3_CONNECT_TIMEOUT_MS=3000",
                            "S3_REQUEST_TIMEOUT_MS=30000"}) {
     EXPECT_NE(out.find("\n" + std::string(line) + "\n"), std::string::npos) << line << "\n" << out;

@@ -8,6 +8,7 @@
 #include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/lipsync_service.h"
+#include "service/readiness_service.h"
 #include "service/session_service.h"
 #include "service/speech_service.h"
 #include "service/storage_backends.h"
@@ -26,6 +27,7 @@ struct ApiContext {
   const service::UsageService* usage = nullptr;
   const service::AccountService* accounts = nullptr;
   service::LipsyncService* lipsync = nullptr;
+  service::ReadinessService* readiness = nullptr;
   const metrics::Registry* metrics = nullptr;
   // For /static/audio: the signer checks the URL, the local store serves the file.
   const service::StorageBackends* storage = nullptr;
@@ -52,6 +54,7 @@ Response HandleLanguages(const ApiContext& ctx, const Request& req);
 // GET /api/v1/tts/formats: the names generate's "format" accepts, with their media types.
 Response HandleFormats(const ApiContext& ctx, const Request& req);
 Response HandleHealth(const ApiContext& ctx, const Request& req);
+Response HandleReady(const ApiContext& ctx, const Request& req);
 Response HandleRoot(const ApiContext& ctx, const Request& req);
 // GET /metrics: the Prometheus exposition (metrics_handler.cc); with METRICS_TOKEN set, only
 // for `Authorization: Bearer <token>`.

@@ -10,6 +10,7 @@ namespace swha::http {
 // The service itself and speech (tts_docs.cc).
 OperationDoc RootDoc(const DocContext& ctx);
 OperationDoc HealthDoc(const DocContext& ctx);
+OperationDoc ReadyDoc(const DocContext& ctx);
 OperationDoc MetricsDoc(const DocContext& ctx);
 OperationDoc OpenApiDoc(const DocContext& ctx);
 OperationDoc GenerateDoc(const DocContext& ctx);

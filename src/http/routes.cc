@@ -11,6 +11,7 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/", bind(&HandleHome), &RootDoc},
       {"GET", "/ui/{file}", bind(&HandleWebAsset), &WebAssetDoc},
       {"GET", "/health", bind(&HandleHealth), &HealthDoc},
+      {"GET", "/ready", bind(&HandleReady), &ReadyDoc},
       {"GET", "/metrics", bind(&HandleMetrics), &MetricsDoc},
       {"GET", "/openapi.json", bind(&HandleOpenApi), &OpenApiDoc},
       {"GET", "/docs", bind(&HandleApiDocs), &ApiDocsDoc},

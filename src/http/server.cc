@@ -1,12 +1,15 @@
 #include "http/server.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <mutex>
 
 #include "http/errors.h"
 #include "http/worker_pool.h"
@@ -62,6 +65,17 @@ struct HttpServer::Impl {
   int bound_port = -1;
   int listen_fd = -1;                 // set by the socket-options hook during Bind()
   std::atomic<bool> stopping{false};  // set by Stop(): streams end at their next write
+  // A second descriptor of the listening socket, for Stop(). httplib closes its own when it
+  // stops, after which that number may belong to another file; this one stays ours until
+  // Serve() returns, so shutting it down can never reach anything else.
+  std::mutex listen_mu;
+  int stop_fd = -1;  // guarded by listen_mu
+
+  void CloseStopFd() {
+    std::lock_guard<std::mutex> lock(listen_mu);
+    if (stop_fd >= 0) ::close(stop_fd);
+    stop_fd = -1;
+  }
 
   // Reads the body through httplib's streaming reader so that MAX_REQUEST_BYTES holds for
   // chunked bodies too (httplib 0.11 only limits bodies with a Content-Length), and so that
@@ -130,6 +144,9 @@ struct HttpServer::Impl {
     const_cast<httplib::Request&>(req).ranges.clear();
     res.status = response.status;
     for (const auto& [k, v] : response.headers) res.set_header(k, v);
+    // Draining: the client learns from this answer that the connection ends, rather than from a
+    // reset when it sends the next request on it.
+    if (stopping.load()) res.set_header("Connection", "close");
     if (response.stream) {
       Stream(response, res);
       return;
@@ -204,7 +221,10 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   });
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+  impl_->CloseStopFd();
+}
 
 Result<int> HttpServer::Bind() {
   const auto& c = impl_->config;
@@ -216,21 +236,37 @@ Result<int> HttpServer::Bind() {
     return Status::Unavailable("cannot listen on " + c.host + ":" + std::to_string(port) +
                                " (in use, or not an address of this machine)");
   }
-  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
+  if (impl_->listen_fd >= 0) {
+    ::listen(impl_->listen_fd, kListenBacklog);
+    std::lock_guard<std::mutex> lock(impl_->listen_mu);
+    impl_->stop_fd = ::fcntl(impl_->listen_fd, F_DUPFD_CLOEXEC, 0);
+  }
   impl_->bound_port = port;
   return port;
 }
 
 Status HttpServer::Serve() {
   if (impl_->bound_port < 0) return Status::Internal("Serve() before Bind()");
-  if (!impl_->server.listen_after_bind())
-    return Status::Unavailable("server stopped with an error");
+  // On return httplib has waited for its workers: every request in flight has been answered.
+  const bool clean = impl_->stopping.load() || impl_->server.listen_after_bind();
+  impl_->CloseStopFd();
+  if (!clean && !impl_->stopping.load()) return Status::Unavailable("server stopped with an error");
   return Status::Ok();
 }
 
 void HttpServer::Stop() {
-  if (impl_) impl_->stopping.store(true);
-  if (impl_ && impl_->server.is_running()) impl_->server.stop();
+  if (!impl_) return;
+  impl_->stopping.store(true);
+  {
+    // httplib's stop() does nothing until its accept loop has started, so a Stop() just before
+    // (a signal between Bind and Serve) would be lost and the loop would run for ever. A
+    // listening socket that is shut down ends that loop at its first poll, whenever it starts,
+    // and refuses new connections at once.
+    std::lock_guard<std::mutex> lock(impl_->listen_mu);
+    if (impl_->stop_fd >= 0) ::shutdown(impl_->stop_fd, SHUT_RDWR);
+  }
+  // Also ends keep-alive loops after their current request (they watch httplib's socket).
+  if (impl_->server.is_running()) impl_->server.stop();
 }
 
 }  // namespace swha::http

@@ -28,9 +28,12 @@ class HttpServer {
 
   // Binds the socket; returns the bound port.
   Result<int> Bind();
-  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  // Serves until Stop(), then waits for the requests in flight to be answered (idle keep-alive
+  // connections end within httplib's keep-alive timeout, 5 s). Ok when stopped by Stop(), even
+  // one that came first. REQUIRES: Bind() succeeded.
   Status Serve();
-  // Thread-safe; may be called from a signal-watching thread.
+  // Stops accepting connections; answers carry "Connection: close" from now on. Thread-safe;
+  // may be called from a signal-watching thread, at any time after construction.
   void Stop();
 
  private:

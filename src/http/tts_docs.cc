@@ -231,6 +231,52 @@ OperationDoc HealthDoc(const DocContext&) {
                                                   {"engine", "espeak-ng"}}}}}}}};
 }
 
+namespace {
+
+// GET /ready's body, for 200 and 503 alike.
+json ReadinessSchema() {
+  const json check = {{"type", "object"},
+                      {"properties",
+                       {{"status", {{"type", "string"}, {"enum", {"ok", "failing"}}}},
+                        {"detail", {{"type", "string"}}}}},
+                      {"required", {"status"}}};
+  return {{"type", "object"},
+          {"properties",
+           {{"status", {{"type", "string"}, {"enum", {"ready", "not_ready", "stopping"}}}},
+            {"checks",
+             {{"type", "object"},
+              {"description",
+               "One entry per check: `catalog` (the database answers a query), `audio_dir` "
+               "(a file can be written to AUDIO_DIR) and, with USE_S3_STORAGE, `s3` (S3 is set "
+               "up and its bucket answers). Empty while stopping."},
+              {"additionalProperties", check}}}}},
+          {"required", {"status", "checks"}}};
+}
+
+}  // namespace
+
+OperationDoc ReadyDoc(const DocContext&) {
+  return {.tag = "service",
+          .summary = "Readiness: the database and the storage answer",
+          .description =
+              "For load balancers and orchestrators; GET /health is the liveness probe. "
+              "One answer serves every caller for a second. From SIGTERM on, `stopping`.",
+          .responses = {
+              {.status = 200,
+               .description = "Ready: every check passed.",
+               .schema = ReadinessSchema(),
+               .examples = {{"default",
+                             {.value = {{"status", "ready"},
+                                        {"checks",
+                                         {{"catalog", {{"status", "ok"}}},
+                                          {"audio_dir", {{"status", "ok"}}}}}}}}}},
+              {.status = 503,
+               .description = "Not ready: a check failed (`status` `not_ready`, and the failing "
+                              "check says why, e.g. `{\"catalog\": {\"status\": \"failing\", "
+                              "\"detail\": \"the database does not answer\"}}`), or `stopping`.",
+               .schema = ReadinessSchema()}}};
+}
+
 OperationDoc MetricsDoc(const DocContext&) {
   return {.tag = "service",
           .summary = "Prometheus metrics",

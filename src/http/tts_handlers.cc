@@ -343,6 +343,20 @@ Response HandleHealth(const ApiContext& ctx, const Request&) {
                               {"engine", "espeak-ng"}});
 }
 
+Response HandleReady(const ApiContext& ctx, const Request&) {
+  const service::Readiness r = ctx.readiness->Check();
+  json checks = json::object();
+  for (const service::ReadinessCheck& c : r.checks) {
+    checks[c.name] =
+        c.ok ? json{{"status", "ok"}} : json{{"status", "failing"}, {"detail", c.detail}};
+  }
+  const char* status = r.ready ? "ready" : r.stopping ? "stopping" : "not_ready";
+  Response response = Response::Json(r.ready ? 200 : 503, {{"status", status}, {"checks", checks}});
+  // A probe's answer is about this moment: no cache between the prober and us may keep it.
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
 Response HandleRoot(const ApiContext&, const Request&) {
   return Response::Json(200, {{"message", "swha-tts: text-to-speech API"},
                               {"version", SWHA_VERSION},

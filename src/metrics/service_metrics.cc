@@ -36,6 +36,10 @@ ServiceMetrics::ServiceMetrics(Registry* registry)
       credential_refreshes(registry->AddCounter(
           "swha_aws_credential_refreshes_total",
           "Fetches of temporary AWS credentials after the first, by source and outcome.",
-          {"source", "outcome"})) {}
+          {"source", "outcome"})),
+      outbox_uploads(registry->AddCounter(
+          "swha_upload_outbox_uploads_total",
+          "Attempts of the upload outbox at segments that fell back to local storage, by outcome.",
+          {"outcome"})) {}
 
 }  // namespace swha::metrics

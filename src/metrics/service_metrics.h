@@ -28,6 +28,9 @@ struct ServiceMetrics {
   // swha_aws_credential_refreshes_total{source, outcome="success"|"failed"}: fetches of
   // temporary AWS credentials after the first, by where they come from.
   Family* credential_refreshes;
+  // swha_upload_outbox_uploads_total{outcome="uploaded"|"failed"|"dropped"}: attempts of the
+  // upload outbox at queued segments ("dropped": the session was deleted first).
+  Family* outbox_uploads;
 };
 
 }  // namespace swha::metrics

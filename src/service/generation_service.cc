@@ -106,7 +106,16 @@ Result<storage::StoredSession> GenerationService::Store(
     const storage::SessionDescription description{
         session.owner, session.session_id, session.voice, session.language_code,
         session.speed, graphemes,          first_index};
-    return storage_->s3->Store(description, files);
+    Result<storage::StoredSession> stored = storage_->s3->Store(description, files);
+    if (stored.ok()) {
+      const auto queued = std::ranges::count_if(
+          stored->segments, [](const storage::StoredSegment& seg) { return seg.upload_pending; });
+      if (queued > 0) {
+        stored->warnings.push_back(std::to_string(queued) +
+                                   " segment(s) queued: uploaded to S3 once it takes them");
+      }
+    }
+    return stored;
   }
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));

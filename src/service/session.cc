@@ -41,7 +41,7 @@ catalog::SessionRecord ToRecord(const Session& s) {
          seg.byte_size, seg.sha256_hex, seg.stored.location, seg.stored.s3_key,
          seg.stored.s3_target.empty() ? std::nullopt
                                       : std::optional<std::string>(seg.stored.s3_target),
-         seg.stored.marks_filename});
+         seg.stored.marks_filename, seg.stored.upload_pending});
   }
   return r;
 }

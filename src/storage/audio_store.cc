@@ -5,6 +5,15 @@
 #include "storage/session_id.h"
 
 namespace swha::storage {
+namespace {
+
+// The write probe's file is a pending file's temporary, ".write-probe.part-<random>": a dot
+// name, which is never a session id, so ListSessionDirs and the catalog check pass it by.
+constexpr std::string_view kWriteProbeName = "write-probe";
+// One file system block, so that a full disk refuses it (a byte may fit in a partial block).
+constexpr size_t kWriteProbeSize = 4096;
+
+}  // namespace
 
 StoredSegment StoredSegmentOf(const SegmentFile& file) {
   StoredSegment stored;
@@ -59,6 +68,15 @@ Result<std::unique_ptr<RandomAccessFile>> AudioStore::OpenSegment(const std::str
   if (!info.ok()) return info.status();
   if (!info->is_directory) return Status::NotFound("no such session");  // symlinks included
   return fs_->OpenForRead(JoinPath(dir, filename));
+}
+
+Status AudioStore::CheckWritable() {
+  SWHA_RETURN_IF_ERROR(fs_->CreateDirs(audio_dir_));
+  // A pending file is never committed: its temporary name is unique, and it goes when the
+  // probe is destroyed, so concurrent probes and a crash mid-probe leave nothing.
+  SWHA_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> probe,
+                        fs_->CreatePendingFile(JoinPath(audio_dir_, kWriteProbeName)));
+  return probe->Append(std::string(kWriteProbeSize, '\0'));
 }
 
 Status AudioStore::RemoveSegment(const std::string& session_id, const std::string& filename) {

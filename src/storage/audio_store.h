@@ -41,6 +41,9 @@ struct StoredSegment {
   // segment_NNN.marks.json when the segment's marks are stored too. They share the audio's
   // fate: in the same places (the same directory, the same bucket), removed with it.
   std::optional<std::string> marks_filename;
+  // S3 was asked for and no bucket took it: it is kept locally and queued for the upload
+  // outbox (service/upload_outbox.h), which moves it once S3 is back.
+  bool upload_pending = false;
 
   // The S3 key of the marks: the audio's key with its file name replaced; nullopt when there
   // are no marks or no S3 copy.
@@ -97,6 +100,11 @@ class AudioStore {
   // Anything else in it is left, and the directory with it (an error says so).
   // Refuses a symlinked session directory, as OpenSegment does. NotFound when it is not there.
   Result<int64_t> RemoveSessionDir(const std::string& session_id);
+
+  // Whether a segment could be written now (GET /ready): creates AUDIO_DIR if need be, then
+  // writes a small temporary file in it and removes it again, so a read-only or full file
+  // system, a missing mount or wrong ownership all show. Nothing is left behind.
+  Status CheckWritable();
 
   const std::string& audio_dir() const { return audio_dir_; }
 

@@ -259,13 +259,14 @@ std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDe
 }
 
 void S3AudioStore::MarkUploaded(const SessionDescription& description, const SegmentFile& file,
-                                const std::string& key, const Target& target, bool written_locally,
+                                const std::string& key, const Target& target, LocalCopy local,
                                 StoredSegment* segment, std::vector<std::string>* warnings) const {
   segment->s3_key = key;
   segment->s3_target = target.name;
+  segment->upload_pending = false;
   segment->location = Location::kLocalAndS3;
-  if (options_.keep_local_copy) return;
-  if (!written_locally) {
+  if (local == LocalCopy::kKeep) return;
+  if (local == LocalCopy::kNone) {
     segment->location = Location::kS3;
     return;
   }
@@ -295,13 +296,13 @@ Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
   if (options_.keep_local_copy) {
     StoredSession session;
     SWHA_ASSIGN_OR_RETURN(session, local_->Publish(description.session_id, files));
-    UploadSegments(description, files, /*written_locally=*/true, &session);
+    UploadSegments(description, files, LocalCopy::kKeep, &session);
     return session;
   }
   StoredSession session;
   session.segments.reserve(files.size());
   for (const SegmentFile& f : files) session.segments.push_back(StoredSegmentOf(f));
-  UploadSegments(description, files, /*written_locally=*/false, &session);
+  UploadSegments(description, files, LocalCopy::kNone, &session);
   std::vector<SegmentFile> left;  // a copy, but only on the rare path where S3 failed
   for (size_t i = 0; i < files.size(); ++i) {
     if (!InS3(session.segments[i].location)) left.push_back(files[i]);
@@ -326,11 +327,27 @@ Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
 
 void S3AudioStore::Upload(const SessionDescription& description,
                           const std::vector<SegmentFile>& files, StoredSession* session) {
-  UploadSegments(description, files, /*written_locally=*/true, session);
+  UploadSegments(description, files,
+                 options_.keep_local_copy ? LocalCopy::kKeep : LocalCopy::kRemoveAfterUpload,
+                 session);
+}
+
+void S3AudioStore::UploadKeepingLocalCopies(const SessionDescription& description,
+                                            const std::vector<SegmentFile>& files,
+                                            StoredSession* session) {
+  UploadSegments(description, files, LocalCopy::kKeep, session);
+}
+
+Result<ObjectInfo> S3AudioStore::HeadObject(std::string_view key, std::string_view target) {
+  const Target* found = FindTarget(target);
+  if (found == nullptr) {
+    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
+  }
+  return found->probe->HeadObject(key);
 }
 
 void S3AudioStore::UploadSegments(const SessionDescription& description,
-                                  const std::vector<SegmentFile>& files, bool written_locally,
+                                  const std::vector<SegmentFile>& files, LocalCopy local,
                                   StoredSession* session) {
   if (files.empty()) return;
   std::vector<std::string> keys(files.size());
@@ -362,8 +379,8 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
       const size_t i = pending[j];
       if (results[j].ok()) {
         ++uploaded;
-        MarkUploaded(description, files[i], keys[i], *target, written_locally,
-                     &session->segments[i], &session->warnings);
+        MarkUploaded(description, files[i], keys[i], *target, local, &session->segments[i],
+                     &session->warnings);
         if (target != targets_.front()) {
           session->warnings.push_back(files[i].filename + ": stored in replica " + target->name);
         }
@@ -378,6 +395,8 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
     RecordOutcome(target.get(), started_ms, uploaded, first_failure);
     pending = std::move(still_pending);
   }
+  // Kept locally only because no bucket took them: the upload outbox tries them again.
+  for (size_t i : pending) session->segments[i].upload_pending = true;
   if (replicated && !pending.empty()) {
     std::string names;
     for (const std::string& name : tried) names += (names.empty() ? "" : ", ") + name;

@@ -114,6 +114,16 @@ class S3AudioStore {
   void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
               StoredSession* session);
 
+  // The upload outbox's form of Upload: every local copy stays (location kLocalAndS3), for the
+  // caller to remove once the catalog records where the segment is now, so a crash in between
+  // never leaves a row pointing at a file that is gone. Warnings go to session->warnings.
+  void UploadKeepingLocalCopies(const SessionDescription& description,
+                                const std::vector<SegmentFile>& files, StoredSession* session);
+
+  // HeadObject of `key` in bucket `target` (one attempt): its size, ETag and metadata, to check
+  // an upload against the bytes it came from.
+  Result<ObjectInfo> HeadObject(std::string_view key, std::string_view target = "");
+
   // A presigned GET URL for `key` in bucket `target` ("" = the primary), signed for that
   // bucket's region (a CloudFront signed URL for the primary's objects when options.cdn is
   // set). The same (key, expiry) within one window returns the same URL until shortly before
@@ -198,13 +208,18 @@ class S3AudioStore {
                                const std::vector<SegmentFile>& files,
                                const std::vector<size_t>& pending,
                                const std::vector<std::string>& keys);
-  // Upload, for files written locally (`written_locally`) or still only in memory.
+  // What becomes of a segment's local copy once it is in S3.
+  enum class LocalCopy {
+    kNone,               // none was written: the segment is S3's alone (kS3)
+    kKeep,               // it stays (kLocalAndS3)
+    kRemoveAfterUpload,  // it goes now (kS3), or stays a location if it cannot be removed
+  };
+  // Upload, with `local` saying what becomes of each uploaded segment's local copy.
   void UploadSegments(const SessionDescription& description, const std::vector<SegmentFile>& files,
-                      bool written_locally, StoredSession* session);
-  // Records that files[i] is in `target` under `key`, dropping the local copy (if one was
-  // written) unless keep_local_copy.
+                      LocalCopy local, StoredSession* session);
+  // Records that `file` is in `target` under `key`, and deals with its local copy.
   void MarkUploaded(const SessionDescription& description, const SegmentFile& file,
-                    const std::string& key, const Target& target, bool written_locally,
+                    const std::string& key, const Target& target, LocalCopy local,
                     StoredSegment* segment, std::vector<std::string>* warnings) const;
   // `target`'s lifecycle rules, read again when stale (see ExpiresAt).
   std::vector<LifecycleRule> CurrentLifecycleRules(Target* target);

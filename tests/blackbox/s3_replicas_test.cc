@@ -175,6 +175,20 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   const json back_in_primary = MakeSession(*user, "s3");
   ExpectServedBy(back_in_primary, primary_->endpoint(), "us-east-1");
   EXPECT_EQ(back_in_primary["warnings"].size(), 0u) << back_in_primary.dump(2);
+  // The upload outbox: what stayed local while both were down goes to the primary now.
+  EXPECT_NE(warnings.find("queued: uploaded to S3 once it takes them"), std::string::npos)
+      << warnings;
+  json local_now;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto got = user->Get("/api/v1/tts/sessions/" + local["session_id"].get<std::string>());
+        if (!got || got->status != 200) return false;
+        local_now = ParseJson(got->body);
+        return local_now["storage_type"] == "s3";
+      },
+      std::chrono::seconds(60)))
+      << local_now.dump(2);
+  ExpectServedBy(local_now, primary_->endpoint(), "us-east-1");
 
   // Cleanup reaches both buckets: what is left in the replica and in the primary goes.
   for (const std::string& key : S3KeysOf(kept_in_replica)) {
@@ -189,7 +203,7 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
   const std::string expected_objects =
       std::to_string(S3KeysOf(kept_in_replica).size() + S3KeysOf(back_in_primary).size() +
-                     S3KeysOf(in_primary).size());
+                     S3KeysOf(in_primary).size() + S3KeysOf(local_now).size());
   // "total  -  <objects>  <bytes> ...": sessions are unknown to a listing.
   const size_t total = scanned.out.find("\ntotal ");
   ASSERT_NE(total, std::string::npos) << scanned.out;
@@ -205,6 +219,9 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
     EXPECT_FALSE(ObjectExists(*replica_s3_, key)) << key;
   }
   for (const std::string& key : S3KeysOf(back_in_primary)) {
+    EXPECT_FALSE(ObjectExists(*primary_s3_, key)) << key;
+  }
+  for (const std::string& key : S3KeysOf(local_now)) {
     EXPECT_FALSE(ObjectExists(*primary_s3_, key)) << key;
   }
   auto listed = user->Get("/api/v1/tts/sessions");

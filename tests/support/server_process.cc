@@ -190,6 +190,24 @@ int ServerProcess::Stop() {
   return wstatus;
 }
 
+void ServerProcess::Signal(int signal_number) const {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+std::optional<int> ServerProcess::WaitForExit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int wstatus = -1;
+  while (true) {
+    if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+      pid_ = -1;
+      return wstatus;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 std::string ServerProcess::ReadLog() const { return ReadWholeFile(log_path_); }
 
 long ServerProcess::ResidentKiB() const {

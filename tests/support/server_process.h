@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,11 @@ class ServerProcess {
   Status Start(const ServerOptions& options);
   // SIGTERM, then SIGKILL after 10 s; returns the exit status as from waitpid (or -1).
   int Stop();
+  // Sends `signal_number` and returns at once.
+  void Signal(int signal_number) const;
+  // Waits up to `timeout` for the child to exit; its status as from waitpid, or nullopt if it
+  // is still running (it is then left running, for Stop()).
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }

@@ -1,0 +1,66 @@
+#include "service/readiness_service.h"
+
+#include <spdlog/spdlog.h>
+
+namespace swha::service {
+namespace {
+
+Readiness Stopping() { return Readiness{.ready = false, .stopping = true, .checks = {}}; }
+
+}  // namespace
+
+ReadinessCheck ReadinessService::Outcome(std::string name, const Status& status,
+                                         std::string failure_detail) {
+  // The full status (which may name a path or an endpoint) goes to the log only, when a check
+  // starts or stops failing: probes every few seconds must not flood it.
+  const bool was_failing = failing_.contains(name);
+  if (status.ok()) {
+    if (was_failing) spdlog::info("ready again: {}", name);
+    failing_.erase(name);
+    return ReadinessCheck{.name = std::move(name), .ok = true, .detail = ""};
+  }
+  if (!was_failing) spdlog::warn("not ready: {}: {}", name, status.ToString());
+  failing_.insert(name);
+  return ReadinessCheck{.name = std::move(name), .ok = false, .detail = std::move(failure_detail)};
+}
+
+ReadinessService::ReadinessService(catalog::Catalog* catalog, const StorageBackends* storage,
+                                   const Clock* clock)
+    : catalog_(catalog), storage_(storage), clock_(clock) {}
+
+void ReadinessService::MarkStopping() { stopping_.store(true); }
+
+Readiness ReadinessService::Check() {
+  if (stopping_.load()) return Stopping();
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = clock_->NowUnixMillis();
+  if (!last_ || now - last_checked_ms_ >= kReadinessReuseMs || now < last_checked_ms_) {
+    last_ = CheckNow();
+    last_checked_ms_ = clock_->NowUnixMillis();
+  }
+  // A shutdown that began during the check wins over its answer.
+  return stopping_.load() ? Stopping() : *last_;
+}
+
+Readiness ReadinessService::CheckNow() {
+  Readiness r;
+  r.checks.push_back(Outcome("catalog", catalog_->Ping(), "the database does not answer"));
+  if (storage_->local != nullptr) {
+    r.checks.push_back(Outcome("audio_dir", storage_->local->CheckWritable(),
+                               "audio cannot be written to the audio directory"));
+  }
+  if (storage_->use_s3_storage) {
+    if (storage_->s3 == nullptr) {
+      r.checks.push_back(Outcome("s3", Status::Unavailable(storage_->s3_setup_error),
+                                 "S3 storage is not set up (see /api/v1/tts/s3-info)"));
+    } else {
+      r.checks.push_back(
+          Outcome("s3", storage_->s3->CheckReachable(), "the S3 bucket does not answer"));
+    }
+  }
+  r.ready = true;
+  for (const ReadinessCheck& c : r.checks) r.ready = r.ready && c.ok;
+  return r;
+}
+
+}  // namespace swha::service

@@ -1,0 +1,293 @@
+#include "service/upload_outbox.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <map>
+#include <mutex>
+
+#include "catalog/catalog_wrapper.h"
+#include "storage/s3_audio_store.h"
+#include "util/crypto.h"
+#include "util/file_system.h"
+
+namespace swha::service {
+namespace {
+
+using storage::HttpRequest;
+using storage::HttpResponse;
+
+// S3 in memory: PUT keeps the body by URL path, HEAD answers its size and MD5 ETag, DeleteObjects
+// answers that all went. `down` refuses every connection; `tamper_heads` makes HEAD report one
+// byte fewer than was stored (an upload that S3 did not keep whole).
+class MemoryS3 : public storage::HttpTransport {
+ public:
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (down) return Status::Unavailable("connect: refused");
+    const std::string path = PathOf(request.url);
+    HttpResponse r;
+    r.status = 200;
+    if (request.method == "PUT") {
+      objects_[path] = request.body;
+    } else if (request.method == "HEAD") {
+      auto found = objects_.find(path);
+      if (found == objects_.end()) {
+        r.status = 404;
+        return r;
+      }
+      const size_t size = found->second.size() - (tamper_heads ? 1 : 0);
+      r.headers.emplace_back("content-length", std::to_string(size));
+      r.headers.emplace_back("last-modified", "Tue, 24 Nov 2026 05:02:33 GMT");
+      r.headers.emplace_back("etag", "\"" + crypto::HexEncode(crypto::Md5(found->second)) + "\"");
+    } else if (request.method == "POST") {
+      ++batch_deletes_;
+      r.body = "<DeleteResult/>";
+    }
+    return r;
+  }
+  std::map<std::string, std::string> objects() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return objects_;
+  }
+  int batch_deletes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return batch_deletes_;
+  }
+
+  std::atomic<bool> down{false};
+  std::atomic<bool> tamper_heads{false};
+
+ private:
+  static std::string PathOf(const std::string& url) {
+    const size_t start = url.find('/', url.find("://") + 3);
+    return url.substr(start, url.find('?', start) - start);
+  }
+  std::mutex mu_;
+  std::map<std::string, std::string> objects_;
+  int batch_deletes_ = 0;
+};
+
+class UploadOutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swha-outbox-test-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    auto sqlite = catalog::OpenSqliteCatalog(root_ + "/swha.db");
+    ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
+    catalog_ = std::move(*sqlite);
+    local_ = std::make_unique<storage::AudioStore>(FileSystem::Default(), root_ + "/audio");
+    storage::S3ClientConfig config;
+    config.endpoint_url = "http://127.0.0.1:9";
+    config.bucket = "audio-bucket";
+    config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    storage::RetryPolicy retry;
+    retry.sleep = [](double) {};
+    retry.random = [] { return 0.0; };
+    auto client = storage::S3Client::Create(config, &s3_, &clock_, retry);
+    retry.max_attempts = 1;
+    auto probe = storage::S3Client::Create(config, &s3_, &clock_, retry);
+    ASSERT_TRUE(client.ok() && probe.ok());
+    store_ = std::make_unique<storage::S3AudioStore>(
+        std::move(*client), std::move(*probe), local_.get(), &clock_,
+        storage::S3AudioStoreOptions{.recheck_after_seconds = 1, .keep_local_copy = false});
+    backends_ = {.local = local_.get(), .use_s3_storage = true, .s3 = store_.get()};
+  }
+  void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
+
+  // A two-segment session generated while S3 was down: stored locally, queued, recorded.
+  std::string RecordOutageSession(const std::string& session_id) {
+    s3_.down = true;
+    std::vector<storage::SegmentFile> files;
+    for (int i = 0; i < 2; ++i) {
+      storage::SegmentFile f{.filename = "segment_00" + std::to_string(i) + ".wav",
+                             .bytes = "RIFF audio of " + session_id + " #" + std::to_string(i)};
+      if (i == 1) f.marks_json = R"([{"time":0,"type":"word","value":"x"}])";
+      f.sha256_hex = crypto::HexEncode(crypto::Sha256(f.bytes));
+      files.push_back(std::move(f));
+    }
+    const storage::SessionDescription description{.owner = "anonymous",
+                                                  .session_id = session_id,
+                                                  .voice = "af_heart",
+                                                  .language_code = "a",
+                                                  .graphemes = {"one", "two"}};
+    auto stored = store_->Store(description, files);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    catalog::SessionRecord record{.session_id = session_id,
+                                  .owner = "anonymous",
+                                  .created_at_ms = clock_.NowUnixMillis(),
+                                  .voice = "af_heart",
+                                  .language_code = "a",
+                                  .split_pattern = "\n+"};
+    for (size_t i = 0; i < files.size(); ++i) {
+      const storage::StoredSegment& seg = stored->segments[i];
+      EXPECT_TRUE(seg.upload_pending);
+      EXPECT_EQ(seg.location, storage::Location::kLocal);
+      record.segments.push_back({.index = static_cast<int>(i),
+                                 .filename = files[i].filename,
+                                 .graphemes = description.graphemes[i],
+                                 .byte_size = static_cast<int64_t>(files[i].bytes.size()),
+                                 .sha256_hex = files[i].sha256_hex,
+                                 .location = seg.location,
+                                 .marks_filename = seg.marks_filename,
+                                 .upload_pending = seg.upload_pending});
+    }
+    EXPECT_TRUE(catalog_->RecordSession(record).ok());
+    s3_.down = false;
+    clock_.AdvanceSeconds(2);  // past S3_RECHECK_SECONDS: S3 is tried again
+    return session_id;
+  }
+
+  UploadOutbox MakeOutbox(std::string instance = "instance-a", bool keep_local_copy = false) {
+    return UploadOutbox(
+        UploadOutboxConfig{.poll_interval_ms = 1000, .keep_local_copy = keep_local_copy},
+        catalog_.get(), &backends_, &clock_, std::move(instance), nullptr);
+  }
+
+  int64_t Depth() {
+    auto q = catalog_->UploadQueue();
+    EXPECT_TRUE(q.ok());
+    return q.ok() ? q->depth : -1;
+  }
+
+  std::string root_;
+  ManualClock clock_{1'795'496'553'000};
+  MemoryS3 s3_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<storage::AudioStore> local_;
+  std::unique_ptr<storage::S3AudioStore> store_;
+  StorageBackends backends_;
+};
+
+const std::string kSession = "1795496553000_anonymous_0123456789abcdef0123456789abcdef";
+const std::string kOtherSession = "1795496553001_anonymous_0123456789abcdef0123456789abcdee";
+
+TEST_F(UploadOutboxTest, QueuedSegmentsGoToS3ThenTheCatalogThenTheLocalCopiesGo) {
+  RecordOutageSession(kSession);
+  EXPECT_EQ(Depth(), 2);
+  UploadOutbox outbox = MakeOutbox();
+  EXPECT_EQ(outbox.RunOnce(), 2);
+  EXPECT_EQ(Depth(), 0);
+
+  const auto objects = s3_.objects();
+  const std::string prefix = "/audio-bucket/audio/anonymous/" + kSession + "/";
+  ASSERT_TRUE(objects.contains(prefix + "segment_000.wav"));
+  EXPECT_EQ(objects.at(prefix + "segment_000.wav"), "RIFF audio of " + kSession + " #0");
+  EXPECT_TRUE(objects.contains(prefix + "segment_001.marks.json")) << "marks go with their audio";
+
+  auto session = catalog_->GetSession(kSession);
+  ASSERT_TRUE(session.ok());
+  for (const catalog::SegmentRecord& seg : session->segments) {
+    EXPECT_EQ(seg.location, storage::Location::kS3);
+    EXPECT_EQ(seg.s3_key, "audio/anonymous/" + kSession + "/" + seg.filename);
+  }
+  EXPECT_FALSE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession).ok())
+      << "local copies left behind";
+  EXPECT_EQ(outbox.RunOnce(), 0) << "nothing is left to do";
+}
+
+TEST_F(UploadOutboxTest, WithKeepLocalCopyBothCopiesStay) {
+  RecordOutageSession(kSession);
+  UploadOutbox outbox = MakeOutbox("instance-a", /*keep_local_copy=*/true);
+  EXPECT_EQ(outbox.RunOnce(), 2);
+  auto session = catalog_->GetSession(kSession);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->segments[0].location, storage::Location::kLocalAndS3);
+  EXPECT_TRUE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());
+}
+
+TEST_F(UploadOutboxTest, WhileS3IsDownSegmentsStayQueuedAndLocalWithBackOff) {
+  RecordOutageSession(kSession);
+  s3_.down = true;
+  UploadOutbox outbox = MakeOutbox();
+  EXPECT_EQ(outbox.RunOnce(), 0);
+  EXPECT_EQ(Depth(), 2);
+  auto session = catalog_->GetSession(kSession);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->segments[0].location, storage::Location::kLocal);
+  EXPECT_TRUE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());
+  // Not due again at once: the first retry waits one poll interval.
+  s3_.down = false;
+  EXPECT_EQ(outbox.RunOnce(), 0);
+  clock_.AdvanceSeconds(2);
+  EXPECT_EQ(outbox.RunOnce(), 2);
+  EXPECT_EQ(Depth(), 0);
+}
+
+TEST_F(UploadOutboxTest, AnUploadThatS3DidNotKeepWholeIsNotRecorded) {
+  RecordOutageSession(kSession);
+  s3_.tamper_heads = true;
+  UploadOutbox outbox = MakeOutbox();
+  EXPECT_EQ(outbox.RunOnce(), 0);
+  EXPECT_EQ(Depth(), 2);
+  auto session = catalog_->GetSession(kSession);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->segments[0].location, storage::Location::kLocal);
+  EXPECT_TRUE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok())
+      << "the local copy is the only good one";
+}
+
+TEST_F(UploadOutboxTest, ALocalCopyThatChangedIsNotSpreadToS3) {
+  RecordOutageSession(kSession);
+  ASSERT_TRUE(FileSystem::Default()
+                  ->WriteFileAtomic(root_ + "/audio/" + kSession + "/segment_000.wav", "corrupted",
+                                    Durability::kNoSync)
+                  .ok());
+  UploadOutbox outbox = MakeOutbox();
+  EXPECT_EQ(outbox.RunOnce(), 1) << "only the intact segment";
+  EXPECT_FALSE(
+      s3_.objects().contains("/audio-bucket/audio/anonymous/" + kSession + "/segment_000.wav"));
+  EXPECT_EQ(Depth(), 1);
+}
+
+TEST_F(UploadOutboxTest, ADeletedSessionLeavesTheQueueAndNothingInS3) {
+  RecordOutageSession(kSession);
+  ASSERT_TRUE(catalog_->DeleteSession(kSession).ok());
+  EXPECT_EQ(Depth(), 0) << "its queue entries go with it";
+  UploadOutbox outbox = MakeOutbox();
+  EXPECT_EQ(outbox.RunOnce(), 0);
+  EXPECT_TRUE(s3_.objects().empty());
+}
+
+// Deleted while its upload was under way: what was put in S3 is taken back.
+class DeletingOnLookup : public catalog::CatalogWrapper {
+ public:
+  using CatalogWrapper::CatalogWrapper;
+  Result<catalog::SessionRecord> GetSession(std::string_view id) override {
+    auto session = CatalogWrapper::GetSession(id);
+    if (session.ok()) EXPECT_TRUE(CatalogWrapper::DeleteSession(id).ok());
+    return session;
+  }
+};
+
+TEST_F(UploadOutboxTest, ASessionDeletedDuringItsUploadHasItsObjectsRemoved) {
+  RecordOutageSession(kSession);
+  DeletingOnLookup deleting(catalog_.get());
+  UploadOutbox outbox(UploadOutboxConfig{.poll_interval_ms = 1000}, &deleting, &backends_, &clock_,
+                      "instance-a", nullptr);
+  EXPECT_EQ(outbox.RunOnce(), 0) << "dropped, not uploaded";
+  EXPECT_GE(s3_.batch_deletes(), 1) << "the uploaded objects were not taken back";
+}
+
+TEST_F(UploadOutboxTest, TwoInstancesNeverTakeTheSameSegment) {
+  RecordOutageSession(kSession);
+  RecordOutageSession(kOtherSession);
+  const int64_t now = clock_.NowUnixMillis();
+  auto a = catalog_->LeaseDueUploads("a", now, now + 60'000, 3);
+  auto b = catalog_->LeaseDueUploads("b", now, now + 60'000, 3);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 3u);
+  EXPECT_EQ(b->size(), 1u) << "only what a did not take";
+  for (const auto& x : *a) {
+    for (const auto& y : *b) {
+      EXPECT_FALSE(x.session_id == y.session_id && x.index == y.index);
+    }
+  }
+  // Once a's lease runs out, its segments are due for anyone.
+  auto c = catalog_->LeaseDueUploads("c", now + 60'000, now + 120'000, 10);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->size(), 4u);
+}
+
+}  // namespace
+}  // namespace swha::service
