@@ -5,12 +5,12 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -56,6 +56,52 @@ int Fail(const Status& s) {
   return 1;
 }
 
+// What RunServe shares with its signal thread.
+struct ShutdownState {
+  std::mutex mu;
+  app::Service* service = nullptr;  // guarded by mu; null once Serve() has returned
+  std::atomic<bool> done{false};    // the service is gone: nothing is left to wait for
+};
+
+// The first signal starts a drain: no new connections, what is in flight finishes, background
+// work stops. The process then exits 0 (RunServe returns), or 1 here if SHUTDOWN_GRACE_SECONDS
+// run out first or a second signal comes (an operator who presses Ctrl-C twice means it). A
+// signal that came during start-up is pending and starts the drain at once; a Stop() before
+// Serve() is not lost (HttpServer::Stop).
+void WatchShutdownSignals(sigset_t signals, int grace_seconds, ShutdownState* state) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  if (state->done.load()) return;  // RunServe's wake-up: it stopped on its own
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+  spdlog::info("signal {} received: shutting down, finishing what is in flight (up to {} s)", sig,
+               grace_seconds);
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (state->service != nullptr) state->service->Stop();
+  }
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+    if (left.count() <= 0) {
+      spdlog::error("shutdown: SHUTDOWN_GRACE_SECONDS ({} s) ran out with work in flight; exiting",
+                    grace_seconds);
+      break;
+    }
+    const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000),
+                        static_cast<long>(left.count() % 1'000'000'000)};
+    const int got = sigtimedwait(&signals, nullptr, &wait);
+    if (state->done.load()) return;
+    if (got > 0) {
+      spdlog::warn("signal {} received again: exiting without waiting", got);
+      break;
+    }
+    // EAGAIN (the deadline) or EINTR: the loop's top decides.
+  }
+  spdlog::default_logger()->flush();
+  // Threads are still inside requests or uploads: no destructor may run under them.
+  std::_Exit(1);
+}
+
 int RunServe(config::Settings settings, const std::string& host, int port) {
   if (!host.empty()) settings.host = host;
   if (port >= 0) settings.port = port;
@@ -79,45 +125,19 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
   std::printf("LISTENING %s:%d\n", settings.host.c_str(), *port_bound);
   std::fflush(stdout);
 
-  // The first signal starts a drain: no new connections, what is in flight finishes. The
-  // process then exits 0, or 1 if SHUTDOWN_GRACE_SECONDS run out first or a second signal
-  // comes (an operator who presses Ctrl-C twice means it). A signal that came during start-up
-  // is pending here and starts the drain at once; Stop() before Serve() is not lost.
-  std::atomic<bool> drained{false};
-  std::thread signal_waiter([&service, &drained, signals, grace = settings.shutdown_grace_seconds] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (drained.load()) return;  // the wake-up below: we stopped on our own
-    spdlog::info("signal {} received: shutting down, finishing what is in flight (up to {} s)", sig,
-                 grace);
-    (*service)->Stop();
-    timespec left{grace, 0};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
-    while (true) {
-      const int got = sigtimedwait(&signals, nullptr, &left);
-      if (drained.load()) return;
-      if (got > 0) {
-        spdlog::warn("signal {} received again: exiting without waiting", got);
-        break;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if ((got < 0 && errno == EAGAIN) || now >= deadline) {
-        spdlog::error(
-            "shutdown: SHUTDOWN_GRACE_SECONDS ({} s) ran out with requests in flight; "
-            "exiting",
-            grace);
-        break;
-      }
-      const auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
-      left = {static_cast<time_t>(remaining.count() / 1'000'000'000),
-              static_cast<long>(remaining.count() % 1'000'000'000)};
-    }
-    spdlog::default_logger()->flush();
-    // Threads are still inside requests: no destructor may run under them.
-    std::_Exit(1);
-  });
+  ShutdownState state;
+  state.service = service->get();
+  std::thread signal_waiter(WatchShutdownSignals, signals, settings.shutdown_grace_seconds, &state);
   Status served = (*service)->Serve();
-  drained.store(true);
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    state.service = nullptr;
+  }
+  // The background work (the upload outbox, the lipsync poller, credential refreshes) ends here,
+  // still under the waiter's deadline if a signal started the shutdown.
+  (*service)->Stop();
+  service->reset();
+  state.done.store(true);
   kill(getpid(), SIGTERM);  // wakes the waiter if we stopped on our own; the signal is blocked
   signal_waiter.join();
   if (!served.ok()) return Fail(served);

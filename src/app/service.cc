@@ -113,9 +113,9 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   // later.
   if (role == ServiceRole::kServer) service->lipsync_->service()->StartPoller();
   if (role == ServiceRole::kServer && service->storage_->backends()->s3 != nullptr) {
-    const service::UploadOutboxConfig outbox{
-        .poll_interval_ms = int64_t{s.s3.outbox_poll_seconds} * 1000,
-        .keep_local_copy = s.keep_local_copy};
+    service::UploadOutboxConfig outbox{.poll_interval_ms = int64_t{s.s3.outbox_poll_seconds} * 1000,
+                                       .keep_local_copy = s.keep_local_copy};
+    outbox.lease_ms = std::max(outbox.lease_ms, 2 * outbox.poll_interval_ms);
     SWHA_RETURN_IF_ERROR(outbox.Validate());
     service->outbox_ = std::make_unique<service::UploadOutbox>(
         outbox, catalog, service->storage_->backends(), clock, crypto::RandomHex(8), counted);

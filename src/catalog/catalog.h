@@ -262,11 +262,16 @@ class Catalog {
   virtual Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder,
                                                              int64_t now_ms, int64_t lease_until_ms,
                                                              int limit) = 0;
-  // The segment is in S3 now: in one transaction its row gets `location`, `s3_key` and
-  // `s3_target`, and it leaves the outbox. NotFound when the segment is gone (its session was
-  // deleted meanwhile): what was uploaded for it is the caller's to remove.
-  virtual Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
-                                std::string_view s3_key, std::string_view s3_target) = 0;
+  // The segment is in S3 now: in one transaction it leaves the outbox and its row gets
+  // `location`, `s3_key` and `s3_target`, provided `holder` still holds its lease. NotFound
+  // otherwise (the session was deleted, its entries dequeued, or the lease ran out and went to
+  // another instance): nothing changes, and the caller finds out from the row what became of it.
+  virtual Status CompleteUpload(std::string_view session_id, int index, std::string_view holder,
+                                storage::Location location, std::string_view s3_key,
+                                std::string_view s3_target) = 0;
+  // Takes a session's segments out of the outbox (a delete or cleanup about to read its row):
+  // an upload under way can no longer be recorded, so the row read next is the last word.
+  virtual Status DequeueUploads(std::string_view session_id) = 0;
   // An attempt failed: one more failure, the next attempt at `next_attempt_ms`, the lease
   // released. Nothing changes unless `holder` still holds it.
   virtual Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,

@@ -667,9 +667,13 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].attempts, 1);
 
+  // Only the lease holder records: "b" released it, "c" holds it now.
+  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "b", storage::Location::kS3, "k", "t").code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->GetSession("1_7_oc")->segments[0].location, storage::Location::kLocal);
   // a's succeeds: the segment moves and leaves the queue.
   ASSERT_TRUE(catalog_
-                  ->CompleteUpload("1_7_ob", 1, storage::Location::kS3,
+                  ->CompleteUpload("1_7_ob", 1, "a", storage::Location::kS3,
                                    "audio/users/7/1_7_ob/segment_001.wav", "swha-audio@us-east-1")
                   .ok());
   auto moved = catalog_->GetSession("1_7_ob");
@@ -679,11 +683,17 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   EXPECT_EQ(moved->segments[1].s3_target, "swha-audio@us-east-1");
   EXPECT_EQ(catalog_->UploadQueue()->depth, 1);
 
-  ASSERT_TRUE(catalog_->DeleteSession("1_7_oc").ok());
+  ASSERT_TRUE(catalog_->DequeueUploads("1_7_oc").ok());
+  EXPECT_EQ(catalog_->UploadQueue()->depth, 0);
+  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "c", storage::Location::kS3, "k", "t").code(),
+            StatusCode::kNotFound)
+      << "dequeued: no longer recorded";
+  SessionRecord third = NewSession("1_7_od", "7", 7000);
+  third.segments[1].upload_pending = true;
+  ASSERT_TRUE(catalog_->RecordSession(third).ok());
+  ASSERT_TRUE(catalog_->DeleteSession("1_7_od").ok());
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0) << "entries go with their session";
   EXPECT_FALSE(catalog_->UploadQueue()->oldest_queued_at_ms.has_value());
-  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, storage::Location::kS3, "k", "t").code(),
-            StatusCode::kNotFound);
 }
 
 std::string CatalogParamName(const ::testing::TestParamInfo<BackendFactory>&) { return "catalog"; }

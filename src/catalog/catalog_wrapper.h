@@ -95,9 +95,13 @@ class CatalogWrapper : public Catalog {
                                                      int64_t lease_until_ms, int limit) override {
     return target_->LeaseDueUploads(holder, now_ms, lease_until_ms, limit);
   }
-  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
-                        std::string_view s3_key, std::string_view s3_target) override {
-    return target_->CompleteUpload(session_id, index, location, s3_key, s3_target);
+  Status CompleteUpload(std::string_view session_id, int index, std::string_view holder,
+                        storage::Location location, std::string_view s3_key,
+                        std::string_view s3_target) override {
+    return target_->CompleteUpload(session_id, index, holder, location, s3_key, s3_target);
+  }
+  Status DequeueUploads(std::string_view session_id) override {
+    return target_->DequeueUploads(session_id);
   }
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
                           int64_t next_attempt_ms, std::string_view last_error) override {

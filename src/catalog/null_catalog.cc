@@ -79,10 +79,11 @@ class NullCatalog : public Catalog {
                                                      int) override {
     return std::vector<PendingUpload>{};
   }
-  Status CompleteUpload(std::string_view, int, storage::Location, std::string_view,
-                        std::string_view) override {
+  Status CompleteUpload(std::string_view, int, std::string_view, storage::Location,
+                        std::string_view, std::string_view) override {
     return Status::NotFound("Session not found");
   }
+  Status DequeueUploads(std::string_view) override { return Status::Ok(); }
   Status RetryUploadLater(std::string_view, int, std::string_view, int64_t,
                           std::string_view) override {
     return Status::Ok();

@@ -503,24 +503,36 @@ class PostgresCatalog : public Catalog {
     return ReadAll(rows, [](const PgRows::Row& row) { return ReadPendingUpload(row); });
   }
 
-  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
-                        std::string_view s3_key, std::string_view s3_target) override {
+  Status CompleteUpload(std::string_view session_id, int index, std::string_view holder,
+                        storage::Location location, std::string_view s3_key,
+                        std::string_view s3_target) override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    // One statement: the segment moves and leaves the outbox together.
+    // One statement: the entry leaves the outbox under this lease, and only then does the
+    // segment move (the entry's foreign key keeps the segment there meanwhile).
     SWHA_ASSIGN_OR_RETURN(
         PgRows rows,
-        conn->Query("WITH moved AS (UPDATE segments SET location = $1, s3_key = $2, "
-                    "s3_target = $3 WHERE session_id = $4 AND idx = $5 RETURNING session_id), "
-                    "dequeued AS (DELETE FROM upload_outbox WHERE session_id = $4 AND idx = $5 "
-                    "AND EXISTS (SELECT 1 FROM moved)) SELECT COUNT(*) FROM moved",
+        conn->Query("WITH mine AS (DELETE FROM upload_outbox WHERE session_id = $4 AND idx = $5 "
+                    "AND lease_holder = $6 RETURNING idx), moved AS (UPDATE segments SET "
+                    "location = $1, s3_key = $2, s3_target = $3 WHERE session_id = $4 AND "
+                    "idx = $5 AND EXISTS (SELECT 1 FROM mine) RETURNING idx) "
+                    "SELECT COUNT(*) FROM moved",
                     PgParams()
                         .Add(LocationName(location))
                         .Add(s3_key)
                         .Add(s3_target)
                         .Add(session_id)
-                        .Add(int64_t{index}),
+                        .Add(int64_t{index})
+                        .Add(holder),
                     "complete upload"));
-    return rows.row(0).Int(0) == 0 ? Status::NotFound("Session not found") : Status::Ok();
+    return rows.row(0).Int(0) == 0 ? Status::NotFound("not queued under this lease") : Status::Ok();
+  }
+
+  Status DequeueUploads(std::string_view session_id) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query("DELETE FROM upload_outbox WHERE session_id = $1", PgParams().Add(session_id),
+                "dequeue uploads")
+        .status();
   }
 
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,

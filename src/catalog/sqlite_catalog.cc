@@ -397,10 +397,17 @@ class SqliteCatalog : public Catalog {
     return out;
   }
 
-  Status CompleteUpload(std::string_view session_id, int index, storage::Location location,
-                        std::string_view s3_key, std::string_view s3_target) override {
+  Status CompleteUpload(std::string_view session_id, int index, std::string_view holder,
+                        storage::Location location, std::string_view s3_key,
+                        std::string_view s3_target) override {
     std::lock_guard<std::mutex> lock(mu_);
     return InTransaction("complete upload", [&]() -> Status {
+      Statement q(&statements_,
+                  "DELETE FROM upload_outbox WHERE session_id = ?1 AND idx = ?2 AND "
+                  "lease_holder = ?3");
+      q.Bind(1, session_id).Bind(2, int64_t{index}).Bind(3, holder);
+      SWHA_RETURN_IF_ERROR(q.Run("complete upload"));
+      if (sqlite3_changes(db_) == 0) return Status::NotFound("not queued under this lease");
       Statement g(&statements_,
                   "UPDATE segments SET location = ?1, s3_key = ?2, s3_target = ?3 "
                   "WHERE session_id = ?4 AND idx = ?5");
@@ -409,12 +416,15 @@ class SqliteCatalog : public Catalog {
           .Bind(3, s3_target)
           .Bind(4, session_id)
           .Bind(5, int64_t{index});
-      SWHA_RETURN_IF_ERROR(g.Run("complete upload"));
-      if (sqlite3_changes(db_) == 0) return Status::NotFound("Session not found");
-      Statement q(&statements_, "DELETE FROM upload_outbox WHERE session_id = ?1 AND idx = ?2");
-      q.Bind(1, session_id).Bind(2, int64_t{index});
-      return q.Run("complete upload");
+      return g.Run("complete upload");
     });
+  }
+
+  Status DequeueUploads(std::string_view session_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement q(&statements_, "DELETE FROM upload_outbox WHERE session_id = ?");
+    q.Bind(1, session_id);
+    return q.Run("dequeue uploads");
   }
 
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,

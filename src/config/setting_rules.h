@@ -34,7 +34,7 @@ inline constexpr IntRule kMaxTextLengthRule{"MAX_TEXT_LENGTH", 1, 1000000, "char
 inline constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 104857600, "bytes"};
 inline constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 inline constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
-inline constexpr IntRule kShutdownGraceRule{"SHUTDOWN_GRACE_SECONDS", 0, 3600, "seconds"};
+inline constexpr IntRule kShutdownGraceRule{"SHUTDOWN_GRACE_SECONDS", 1, 3600, "seconds"};
 inline constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1,
                                            catalog::kMaxDatabaseConnections, "connections"};
 inline constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};

@@ -257,16 +257,16 @@ Status HttpServer::Serve() {
 void HttpServer::Stop() {
   if (!impl_) return;
   impl_->stopping.store(true);
-  {
-    // httplib's stop() does nothing until its accept loop has started, so a Stop() just before
-    // (a signal between Bind and Serve) would be lost and the loop would run for ever. A
-    // listening socket that is shut down ends that loop at its first poll, whenever it starts,
-    // and refuses new connections at once.
-    std::lock_guard<std::mutex> lock(impl_->listen_mu);
-    if (impl_->stop_fd >= 0) ::shutdown(impl_->stop_fd, SHUT_RDWR);
-  }
-  // Also ends keep-alive loops after their current request (they watch httplib's socket).
+  // First httplib's own stop, which marks its socket invalid before closing it: the accept loop
+  // then ends without closing that number a second time, and keep-alive loops end after their
+  // current request (they watch the same socket).
   if (impl_->server.is_running()) impl_->server.stop();
+  // But stop() does nothing until the accept loop has started, so a Stop() just before (a
+  // signal between Bind and Serve) would be lost and the loop would run for ever. A listening
+  // socket that is shut down ends that loop at its first poll, whenever it starts (httplib then
+  // closes its descriptor, once), and refuses new connections at once.
+  std::lock_guard<std::mutex> lock(impl_->listen_mu);
+  if (impl_->stop_fd >= 0) ::shutdown(impl_->stop_fd, SHUT_RDWR);
 }
 
 }  // namespace swha::http

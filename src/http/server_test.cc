@@ -19,9 +19,13 @@ std::shared_ptr<const Router> PingRouter() {
 
 ServerConfig TestConfig() { return ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2}; }
 
-// Serve() on another thread; the future is ready when it returns.
+// Serve() on another thread; the future is ready when it returns. The thread is detached, so
+// a Serve() that never returns fails its test (wait_for times out) instead of hanging it.
 std::future<Status> ServeAsync(HttpServer* server) {
-  return std::async(std::launch::async, [server] { return server->Serve(); });
+  auto served = std::make_shared<std::promise<Status>>();
+  std::future<Status> future = served->get_future();
+  std::thread([server, served] { served->set_value(server->Serve()); }).detach();
+  return future;
 }
 
 TEST(HttpServerTest, StopBeforeServeIsNotLost) {

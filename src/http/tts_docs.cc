@@ -240,17 +240,18 @@ json ReadinessSchema() {
                        {{"status", {{"type", "string"}, {"enum", {"ok", "failing"}}}},
                         {"detail", {{"type", "string"}}}}},
                       {"required", {"status"}}};
-  return {{"type", "object"},
-          {"properties",
-           {{"status", {{"type", "string"}, {"enum", {"ready", "not_ready", "stopping"}}}},
-            {"checks",
-             {{"type", "object"},
-              {"description",
-               "One entry per check: `catalog` (the database answers a query), `audio_dir` "
-               "(a file can be written to AUDIO_DIR) and, with USE_S3_STORAGE, `s3` (S3 is set "
-               "up and its bucket answers). Empty while stopping."},
-              {"additionalProperties", check}}}}},
-          {"required", {"status", "checks"}}};
+  return {
+      {"type", "object"},
+      {"properties",
+       {{"status", {{"type", "string"}, {"enum", {"ready", "degraded", "not_ready", "stopping"}}}},
+        {"checks",
+         {{"type", "object"},
+          {"description",
+           "One entry per check: `catalog` (the database answers a query), `audio_dir` "
+           "(a file can be written to AUDIO_DIR) and, with USE_S3_STORAGE, `s3` (S3 is set "
+           "up and its primary bucket answers). Empty while stopping."},
+          {"additionalProperties", check}}}}},
+      {"required", {"status", "checks"}}};
 }
 
 }  // namespace
@@ -263,7 +264,10 @@ OperationDoc ReadyDoc(const DocContext&) {
               "One answer serves every caller for a second. From SIGTERM on, `stopping`.",
           .responses = {
               {.status = 200,
-               .description = "Ready: every check passed.",
+               .description = "Ready: every check passed; or `degraded`: only the S3 bucket does "
+                              "not answer, and audio goes to local storage and the upload outbox "
+                              "(taking every instance out of rotation would turn an S3 outage into "
+                              "an outage of the service).",
                .schema = ReadinessSchema(),
                .examples = {{"default",
                              {.value = {{"status", "ready"},

@@ -350,7 +350,9 @@ Response HandleReady(const ApiContext& ctx, const Request&) {
     checks[c.name] =
         c.ok ? json{{"status", "ok"}} : json{{"status", "failing"}, {"detail", c.detail}};
   }
-  const char* status = r.ready ? "ready" : r.stopping ? "stopping" : "not_ready";
+  const char* status = r.ready      ? (r.degraded ? "degraded" : "ready")
+                       : r.stopping ? "stopping"
+                                    : "not_ready";
   Response response = Response::Json(r.ready ? 200 : 503, {{"status", status}, {"checks", checks}});
   // A probe's answer is about this moment: no cache between the prober and us may keep it.
   response.headers.emplace_back("Cache-Control", "no-store");

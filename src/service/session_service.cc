@@ -119,10 +119,21 @@ Status SessionService::NoteExpiredAudio(Session* session) const {
   return Status::Ok();
 }
 
+Result<Session> SessionService::Settled(Session session) const {
+  // Only segments still queued can move; without them the row read first is final.
+  const bool queued = std::ranges::any_of(
+      session.segments, [](const Segment& seg) { return !storage::InS3(seg.stored.location); });
+  if (!queued) return session;
+  SWHA_RETURN_IF_ERROR(catalog_->DequeueUploads(session.session_id));
+  SWHA_ASSIGN_OR_RETURN(catalog::SessionRecord record, catalog_->GetSession(session.session_id));
+  return FromRecord(std::move(record));
+}
+
 Result<DeleteReport> SessionService::Delete(const Principal& principal,
                                             std::string_view session_id) const {
   Session session;
   SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
+  SWHA_ASSIGN_OR_RETURN(session, Settled(std::move(session)));
   DeleteReport report = RemoveStoredAudio(*storage_, session);
   if (!report.complete()) return report;
   SWHA_RETURN_IF_ERROR(catalog_->DeleteSession(session.session_id));
@@ -145,7 +156,12 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
   CleanupReport report;
   report.s3_attempted = request.cleanup_s3 && storage_->use_s3_storage;
   for (catalog::SessionRecord& record : old) {
-    Session session = FromRecord(std::move(record));
+    Result<Session> settled = Settled(FromRecord(std::move(record)));
+    if (!settled.ok()) {
+      if (settled.status().code() == StatusCode::kNotFound) continue;  // a concurrent delete
+      return settled.status();
+    }
+    Session session = std::move(*settled);
     const bool has_s3_copy =
         std::any_of(session.segments.begin(), session.segments.end(),
                     [](const Segment& seg) { return storage::InS3(seg.stored.location); });

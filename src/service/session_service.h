@@ -159,6 +159,10 @@ class SessionService {
  private:
   // The session, when `principal` owns it; NotFound otherwise.
   Result<Session> FindOwned(const Principal& principal, std::string_view session_id) const;
+  // `session` as it stands once the upload outbox can no longer move it: its queued segments
+  // are dequeued and the row read again, so a delete removes what the row names at the end
+  // (an upload recorded just before is seen; one after is refused and undone by the outbox).
+  Result<Session> Settled(Session session) const;
   // A bucket lifecycle rule may have expired the session's S3 copies since it was recorded.
   // For a session past its rule's age, one of its objects is looked at (HEAD); when it is gone,
   // the catalog is told (MarkS3AudioExpired) and `session` reloaded to match. S3 that cannot

@@ -109,11 +109,15 @@ int UploadOutbox::RunOnce() {
     return 0;
   }
   int uploaded = 0;
+  const int64_t lease_until = now + config_.lease_ms;
   for (const catalog::PendingUpload& item : *due) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) break;  // the leases run out, and another round or instance takes them
     }
+    // An attempt starts only with half the lease left, more than one attempt can take with
+    // every S3 retry: an entry is never uploaded by two instances at once.
+    if (lease_until - clock_->NowUnixMillis() < config_.lease_ms / 2) break;
     const Result<OutboxOutcome> attempt = Attempt(item);
     if (attempt.ok()) {
       Count(*attempt);
@@ -133,6 +137,15 @@ int UploadOutbox::RunOnce() {
     }
   }
   return uploaded;
+}
+
+bool UploadOutbox::RowNames(const catalog::PendingUpload& item, const std::string& key,
+                            const std::string& target) const {
+  Result<catalog::SessionRecord> session = catalog_->GetSession(item.session_id);
+  if (!session.ok()) return session.status().code() != StatusCode::kNotFound;  // unsure: keep
+  const auto seg = std::ranges::find(session->segments, item.index, &catalog::SegmentRecord::index);
+  return seg != session->segments.end() && storage::InS3(seg->location) && seg->s3_key == key &&
+         seg->s3_target.value_or("") == target;
 }
 
 Result<OutboxOutcome> UploadOutbox::Attempt(const catalog::PendingUpload& item) {
@@ -177,15 +190,19 @@ Result<OutboxOutcome> UploadOutbox::Attempt(const catalog::PendingUpload& item) 
 
   const storage::Location location =
       config_.keep_local_copy ? storage::Location::kLocalAndS3 : storage::Location::kS3;
-  const Status recorded = catalog_->CompleteUpload(item.session_id, item.index, location,
-                                                   *placed.s3_key, placed.s3_target);
+  const Status recorded = catalog_->CompleteUpload(item.session_id, item.index, instance_id_,
+                                                   location, *placed.s3_key, placed.s3_target);
   if (recorded.code() == StatusCode::kNotFound) {
-    // Deleted while it was uploading: what was put in S3 belongs to nothing.
-    std::vector<std::string> keys = {*placed.s3_key};
-    if (auto marks = placed.MarksS3Key()) keys.push_back(*marks);
-    for (const std::string& failure : s3->RemoveObjects(keys, placed.s3_target)) {
-      spdlog::warn("upload outbox: {} was deleted meanwhile; S3 {} not removed", item.session_id,
-                   failure);
+    // No longer ours to record: the session was deleted or is being deleted (its entries were
+    // dequeued first), or the lease ran out and another instance recorded the same object.
+    // The row says which; objects it does not name belong to nothing.
+    if (!RowNames(item, *placed.s3_key, placed.s3_target)) {
+      std::vector<std::string> keys = {*placed.s3_key};
+      if (auto marks = placed.MarksS3Key()) keys.push_back(*marks);
+      for (const std::string& failure : s3->RemoveObjects(keys, placed.s3_target)) {
+        spdlog::warn("upload outbox: {} went meanwhile; S3 {} not removed", item.session_id,
+                     failure);
+      }
     }
     return OutboxOutcome::kDropped;
   }

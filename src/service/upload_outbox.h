@@ -27,9 +27,11 @@ inline constexpr int64_t kMaxUploadRetryMs = 60'000;
 
 struct UploadOutboxConfig {
   int64_t poll_interval_ms = 5000;  // S3_OUTBOX_POLL_SECONDS; also the first retry's wait
-  int64_t lease_ms = 120'000;       // longer than an upload of one segment with its retries
-  int batch = 16;                   // segments leased per round
-  bool keep_local_copy = true;      // KEEP_LOCAL_COPY
+  // Twice what one attempt can take with every S3 retry and timeout (audio, marks, HEAD); an
+  // attempt starts only while half of it is left.
+  int64_t lease_ms = 600'000;
+  int batch = 16;               // segments leased per round
+  bool keep_local_copy = true;  // KEEP_LOCAL_COPY
 
   Status Validate() const;
   std::string ToString() const;
@@ -61,6 +63,10 @@ class UploadOutbox {
   // The attempt at one segment: kUploaded once it is in S3 and recorded, kDropped when its
   // session went first; an error when it is to be tried again.
   Result<OutboxOutcome> Attempt(const catalog::PendingUpload& item);
+  // Whether the catalog's row of `item` names S3 object `key` in bucket `target` (an error
+  // other than NotFound counts as yes: when unsure, nothing is removed).
+  bool RowNames(const catalog::PendingUpload& item, const std::string& key,
+                const std::string& target) const;
   int64_t RetryDelayMs(int64_t failures) const;
   void Count(OutboxOutcome outcome) const;
   void Loop();

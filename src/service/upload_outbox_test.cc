@@ -40,8 +40,13 @@ class MemoryS3 : public storage::HttpTransport {
       r.headers.emplace_back("content-length", std::to_string(size));
       r.headers.emplace_back("last-modified", "Tue, 24 Nov 2026 05:02:33 GMT");
       r.headers.emplace_back("etag", "\"" + crypto::HexEncode(crypto::Md5(found->second)) + "\"");
-    } else if (request.method == "POST") {
+    } else if (request.method == "POST") {  // DeleteObjects: <Key>k</Key> per object
       ++batch_deletes_;
+      for (size_t at = request.body.find("<Key>"); at != std::string::npos;
+           at = request.body.find("<Key>", at + 1)) {
+        const size_t end = request.body.find("</Key>", at);
+        objects_.erase(path + "/" + request.body.substr(at + 5, end - at - 5));
+      }
       r.body = "<DeleteResult/>";
     }
     return r;
@@ -266,7 +271,8 @@ TEST_F(UploadOutboxTest, ASessionDeletedDuringItsUploadHasItsObjectsRemoved) {
   UploadOutbox outbox(UploadOutboxConfig{.poll_interval_ms = 1000}, &deleting, &backends_, &clock_,
                       "instance-a", nullptr);
   EXPECT_EQ(outbox.RunOnce(), 0) << "dropped, not uploaded";
-  EXPECT_GE(s3_.batch_deletes(), 1) << "the uploaded objects were not taken back";
+  EXPECT_GE(s3_.batch_deletes(), 1);
+  EXPECT_TRUE(s3_.objects().empty()) << "the uploaded objects were not taken back";
 }
 
 TEST_F(UploadOutboxTest, TwoInstancesNeverTakeTheSameSegment) {
