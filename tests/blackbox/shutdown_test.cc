@@ -66,9 +66,9 @@ class ShutdownTest : public ::testing::Test {
     server_.Stop();
   }
 
-  void StartServer(std::map<std::string, std::string> extra = {}) {
+  void StartServer(const std::map<std::string, std::string>& extra = {}) {
     std::map<std::string, std::string> env = UpstreamEnv(*upstream_);
-    for (auto& [k, v] : extra) env[k] = v;
+    for (const auto& [k, v] : extra) env[k] = v;
     const Status started = server_.Start(ServerOptions{.env = env});
     ASSERT_TRUE(started.ok()) << started.ToString();
   }
@@ -177,11 +177,12 @@ TEST_F(ShutdownTest, ASignalDuringSetUpIsNotLost) {
   const std::string data_dir = testing::MakeTempDir();
   for (const int delay_ms : {0, 20, 60, 150}) {
     int exit_code = -1;
+    const std::string delay = std::to_string(delay_ms / 1000.0);
     const std::string out = testing::RunShell(
-        "cd " + data_dir + " && env -i PATH=/usr/bin:/bin DATA_DIR=" + data_dir +
-            " AWS_EC2_METADATA_DISABLED=true timeout --foreground -s KILL 20 " + SWHA_BINARY +
-            " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
-            "; kill -TERM $pid; wait $pid; echo $?",
+        StrCat({"cd ", data_dir, " && env -i PATH=/usr/bin:/bin DATA_DIR=", data_dir,
+                " AWS_EC2_METADATA_DISABLED=true timeout --foreground -s KILL 20 ", SWHA_BINARY,
+                " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep ", delay,
+                "; kill -TERM $pid; wait $pid; echo $?"}),
         &exit_code);
     // 0: drained and exited; 143: the signal came before the server blocked it, and its default
     // action ended the process. Lost, it would have run until `timeout` killed it (137).
