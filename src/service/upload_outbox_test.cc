@@ -73,6 +73,9 @@ class MemoryS3 : public storage::HttpTransport {
   int batch_deletes_ = 0;
 };
 
+const std::string kSession = "1795496553000_anonymous_0123456789abcdef0123456789abcdef";
+const std::string kOtherSession = "1795496553001_anonymous_0123456789abcdef0123456789abcdee";
+
 class UploadOutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -149,6 +152,19 @@ class UploadOutboxTest : public ::testing::Test {
         catalog_.get(), &backends_, &clock_, std::move(instance), nullptr);
   }
 
+  // kSession's two segments: still queued, recorded as local, their files in place.
+  void ExpectBothStillQueuedAndLocal() {
+    EXPECT_EQ(Depth(), 2);
+    auto session = catalog_->GetSession(kSession);
+    ASSERT_TRUE(session.ok());
+    for (const catalog::SegmentRecord& seg : session->segments) {
+      EXPECT_EQ(seg.location, storage::Location::kLocal) << seg.filename;
+      EXPECT_TRUE(
+          FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/" + seg.filename).ok())
+          << seg.filename;
+    }
+  }
+
   int64_t Depth() {
     auto q = catalog_->UploadQueue();
     EXPECT_TRUE(q.ok());
@@ -163,9 +179,6 @@ class UploadOutboxTest : public ::testing::Test {
   std::unique_ptr<storage::S3AudioStore> store_;
   StorageBackends backends_;
 };
-
-const std::string kSession = "1795496553000_anonymous_0123456789abcdef0123456789abcdef";
-const std::string kOtherSession = "1795496553001_anonymous_0123456789abcdef0123456789abcdee";
 
 TEST_F(UploadOutboxTest, QueuedSegmentsGoToS3ThenTheCatalogThenTheLocalCopiesGo) {
   RecordOutageSession(kSession);
@@ -206,11 +219,7 @@ TEST_F(UploadOutboxTest, WhileS3IsDownSegmentsStayQueuedAndLocalWithBackOff) {
   s3_.down = true;
   UploadOutbox outbox = MakeOutbox();
   EXPECT_EQ(outbox.RunOnce(), 0);
-  EXPECT_EQ(Depth(), 2);
-  auto session = catalog_->GetSession(kSession);
-  ASSERT_TRUE(session.ok());
-  EXPECT_EQ(session->segments[0].location, storage::Location::kLocal);
-  EXPECT_TRUE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());
+  ExpectBothStillQueuedAndLocal();
   // Not due again at once: the first retry waits one poll interval.
   s3_.down = false;
   EXPECT_EQ(outbox.RunOnce(), 0);
@@ -224,12 +233,7 @@ TEST_F(UploadOutboxTest, AnUploadThatS3DidNotKeepWholeIsNotRecorded) {
   s3_.tamper_heads = true;
   UploadOutbox outbox = MakeOutbox();
   EXPECT_EQ(outbox.RunOnce(), 0);
-  EXPECT_EQ(Depth(), 2);
-  auto session = catalog_->GetSession(kSession);
-  ASSERT_TRUE(session.ok());
-  EXPECT_EQ(session->segments[0].location, storage::Location::kLocal);
-  EXPECT_TRUE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok())
-      << "the local copy is the only good one";
+  ExpectBothStillQueuedAndLocal();  // the local copy is the only good one
 }
 
 TEST_F(UploadOutboxTest, ALocalCopyThatChangedIsNotSpreadToS3) {
