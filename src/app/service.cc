@@ -142,21 +142,28 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
         [s3] { return s3->availability().available ? 1.0 : 0.0; });
   }
   if (service->outbox_ != nullptr) {
-    // Read from the catalog at each scrape: every instance reports the same shared queue.
-    const auto queue = [catalog, clock](bool age) -> double {
+    // Read from the catalog at each scrape: every instance reports the same shared queue. When
+    // the catalog does not answer, the series are absent rather than a reassuring 0.
+    const auto queue = [catalog, clock](bool age) {
+      metrics::Registry::GaugeSamples samples;
       Result<catalog::UploadQueueStats> q = catalog->UploadQueue();
-      if (!q.ok()) return 0;
-      if (!age) return static_cast<double>(q->depth);
-      if (!q->oldest_queued_at_ms) return 0;
-      return static_cast<double>(clock->NowUnixMillis() - *q->oldest_queued_at_ms) / 1000.0;
+      if (!q.ok()) return samples;
+      double value = static_cast<double>(q->depth);
+      if (age) {
+        value = q->oldest_queued_at_ms
+                    ? static_cast<double>(clock->NowUnixMillis() - *q->oldest_queued_at_ms) / 1000.0
+                    : 0.0;
+      }
+      samples.push_back({{}, value});
+      return samples;
     };
-    service->metrics_.AddGauge(
+    service->metrics_.AddGaugeFamily(
         "swha_upload_outbox_depth",
-        "Segments kept locally because S3 did not take them, waiting for the upload outbox.",
+        "Segments kept locally because S3 did not take them, waiting for the upload outbox.", {},
         [queue] { return queue(false); });
-    service->metrics_.AddGauge("swha_upload_outbox_oldest_age_seconds",
-                               "How long the oldest segment in the upload outbox has waited.",
-                               [queue] { return queue(true); });
+    service->metrics_.AddGaugeFamily("swha_upload_outbox_oldest_age_seconds",
+                                     "How long the oldest segment in the upload outbox has waited.",
+                                     {}, [queue] { return queue(true); });
   }
   service->stored_totals_ =
       std::make_unique<service::StoredTotalsCache>(service->usage_.get(), clock);
