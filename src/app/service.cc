@@ -86,16 +86,17 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
 
   const Clock* clock = Clock::Real();
   service->minter_ = std::make_unique<service::UrlMinter>(service->storage_->backends(), clock);
+  service->permits_ = std::make_unique<service::SynthesisPermits>(s.max_syntheses_per_user);
   service->generation_ = std::make_unique<service::GenerationService>(
       service::GenerationLimits{.max_text_length = s.max_text_length,
                                 .default_url_expiry_seconds = s.s3.presigned_url_expiry},
       service->synthesizer_.get(), service->storage_->backends(), catalog, service->minter_.get(),
-      clock, counted);
+      clock, counted, service->permits_.get());
   service->speech_ = std::make_unique<service::SpeechService>(
       service::SpeechLimits{
           .max_input_chars = std::min(service::kMaxSpeechInputChars, s.max_text_length),
           .max_concurrent_streams = std::max(1, s.http_threads / 2)},
-      service->synthesizer_.get(), counted);
+      service->synthesizer_.get(), counted, service->permits_.get());
   service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
                                                                  catalog, service->minter_.get(),
                                                                  clock, s.s3.presigned_url_expiry);
@@ -104,7 +105,8 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->accounts_ = std::make_unique<service::AccountService>(
       service::AccountConfig{.token_key = service::DeriveTokenKey(s.secret_key),
                              .token_lifetime_seconds = int64_t{s.access_token_expire_minutes} * 60,
-                             .allow_anonymous = s.allow_anonymous},
+                             .allow_anonymous = s.allow_anonymous,
+                             .login_failure_limit = s.login_failure_limit},
       catalog, clock);
   SWHA_ASSIGN_OR_RETURN(service->lipsync_,
                         LipsyncStack::Create(s, catalog, service->storage_->backends(),
@@ -124,6 +126,10 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   }
   service->readiness_ =
       std::make_unique<service::ReadinessService>(catalog, service->storage_->backends(), clock);
+  if (s.rate_limit_per_minute > 0) {
+    service->rate_limiter_ = std::make_unique<service::RequestRateLimiter>(
+        service::RateLimitConfig{.requests_per_minute = s.rate_limit_per_minute}, clock);
+  }
   service->context_ = http::ApiContext{.settings = &s,
                                        .generation = service->generation_.get(),
                                        .speech = service->speech_.get(),
@@ -132,6 +138,7 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
                                        .accounts = service->accounts_.get(),
                                        .lipsync = service->lipsync_->service(),
                                        .readiness = service->readiness_.get(),
+                                       .rate_limiter = service->rate_limiter_.get(),
                                        .metrics = &service->metrics_,
                                        .storage = service->storage_->backends(),
                                        .clock = clock};
@@ -184,10 +191,31 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   service->metrics_.AddGaugeFamily("swha_storage_objects",
                                    "Audio files the catalog knows stored, by backend.", {"backend"},
                                    [stored] { return stored(false); });
-  auto router = std::make_shared<const http::Router>(http::BuildRouteTable(service->context_),
-                                                     &service->metrics_);
+  auto router = std::make_shared<const http::Router>(
+      http::BuildRouteTable(service->context_),
+      http::RouterOptions{.metrics = &service->metrics_,
+                          .gate = http::AddressRateLimitGate(service->context_),
+                          .cors_origins = s.cors_origins});
   service->server_ = std::make_unique<http::HttpServer>(
-      http::ServerConfig{s.host, s.port, s.http_threads, s.max_request_bytes}, router);
+      http::ServerConfig{
+          .host = s.host,
+          .port = s.port,
+          .threads = s.http_threads,
+          .max_request_bytes = s.max_request_bytes,
+          .max_connections = s.max_connections,
+          .head_timeout_seconds = s.request_header_timeout_seconds,
+          .body_timeout_seconds = s.request_body_timeout_seconds,
+          .refused_connections = &service->metrics_
+                                      .AddCounter("swha_http_refused_connections_total",
+                                                  "Connections answered 503 because "
+                                                  "MAX_CONNECTIONS were open.",
+                                                  {})
+                                      ->CounterFor({})},
+      router);
+  http::HttpServer* server = service->server_.get();
+  service->metrics_.AddGauge("swha_http_open_connections",
+                             "HTTP connections open now (MAX_CONNECTIONS caps them).",
+                             [server] { return static_cast<double>(server->open_connections()); });
   return service;
 }
 

@@ -13,10 +13,12 @@
 #include "metrics/service_metrics.h"
 #include "service/account_service.h"
 #include "service/generation_service.h"
+#include "service/rate_limiter.h"
 #include "service/readiness_service.h"
 #include "service/session_service.h"
 #include "service/speech_service.h"
 #include "service/storage_backends.h"
+#include "service/synthesis_permits.h"
 #include "service/upload_outbox.h"
 #include "service/url_minter.h"
 #include "service/usage_service.h"
@@ -77,6 +79,7 @@ class Service {
   std::unique_ptr<catalog::Catalog> timed_catalog_;  // wraps catalog_; what the services use
   std::unique_ptr<service::UrlMinter> minter_;
   std::unique_ptr<service::GenerationService> generation_;
+  std::unique_ptr<service::SynthesisPermits> permits_;  // before the services that borrow it
   std::unique_ptr<service::SpeechService> speech_;
   std::unique_ptr<service::SessionService> sessions_;
   std::unique_ptr<service::UsageService> usage_;
@@ -84,7 +87,8 @@ class Service {
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<LipsyncStack> lipsync_;
   std::unique_ptr<service::ReadinessService> readiness_;
-  std::unique_ptr<service::UploadOutbox> outbox_;  // with S3 only
+  std::unique_ptr<service::RequestRateLimiter> rate_limiter_;  // with RATE_LIMIT_PER_MINUTE only
+  std::unique_ptr<service::UploadOutbox> outbox_;              // with S3 only
   http::ApiContext context_;
   std::unique_ptr<http::HttpServer> server_;
 };

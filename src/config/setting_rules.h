@@ -35,6 +35,14 @@ inline constexpr IntRule kMaxRequestBytesRule{"MAX_REQUEST_BYTES", 1024, 1048576
 inline constexpr IntRule kEngineThreadsRule{"ENGINE_THREADS", 0, 16, "0 means one per CPU core"};
 inline constexpr IntRule kHttpThreadsRule{"HTTP_THREADS", 1, 256, ""};
 inline constexpr IntRule kShutdownGraceRule{"SHUTDOWN_GRACE_SECONDS", 1, 3600, "seconds"};
+// Each open connection is a thread (http/worker_pool.h).
+inline constexpr IntRule kMaxConnectionsRule{"MAX_CONNECTIONS", 1, 10000, "connections"};
+inline constexpr IntRule kHeaderTimeoutRule{"REQUEST_HEADER_TIMEOUT_SECONDS", 1, 300, "seconds"};
+inline constexpr IntRule kBodyTimeoutRule{"REQUEST_BODY_TIMEOUT_SECONDS", 1, 3600, "seconds"};
+inline constexpr IntRule kSynthesesPerUserRule{"MAX_SYNTHESES_PER_USER", 0, 1000,
+                                               "0 means no limit"};
+inline constexpr IntRule kRateLimitRule{"RATE_LIMIT_PER_MINUTE", 0, 1000000, "0 means no limit"};
+inline constexpr IntRule kLoginFailureRule{"LOGIN_FAILURE_LIMIT", 0, 1000, "0 means no limit"};
 inline constexpr IntRule kDatabasePoolRule{"DATABASE_POOL_SIZE", 1,
                                            catalog::kMaxDatabaseConnections, "connections"};
 inline constexpr IntRule kTokenExpiryRule{"ACCESS_TOKEN_EXPIRE_MINUTES", 1, 525600, "minutes"};
@@ -71,6 +79,9 @@ inline constexpr std::string_view kUrlExpectation =
 inline constexpr std::string_view kBucketExpectation =
     "an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, beginning and "
     "ending with a letter or digit, without \"..\", and not an IP address";
+inline constexpr std::string_view kOriginsExpectation =
+    "\"*\" or origins such as https://app.example.com (scheme, host and optional port; no "
+    "path), separated by commas";
 inline constexpr std::string_view kRegionExpectation =
     "a region name of lowercase letters, digits and hyphens, e.g. us-east-1";
 // The most S3_PRICE_PER_GB_MONTH may say: far above any storage class's price.

@@ -17,6 +17,16 @@ constexpr size_t kMinSecretKeyLength = 16;
 constexpr size_t kMinKeyFileLength = 32;
 constexpr size_t kMaxEnvironmentLength = 64;
 
+// CORS_ORIGINS as it would be written: the entries joined by commas.
+std::string JoinCorsOrigins(const std::vector<std::string>& origins) {
+  std::string joined;
+  for (const std::string& origin : origins) {
+    if (!joined.empty()) joined += ',';
+    joined += origin;
+  }
+  return joined;
+}
+
 // Redacts the value of every `password=` (also catching libpq's `sslpassword=`), whether in a
 // URL query or a libpq keyword/value string.
 void RedactPasswordParameters(std::string* s) {
@@ -112,6 +122,12 @@ Status Settings::Validate() const {
   SWHA_RETURN_IF_ERROR(CheckRange(kEngineThreadsRule, engine_threads));
   SWHA_RETURN_IF_ERROR(CheckRange(kHttpThreadsRule, http_threads));
   SWHA_RETURN_IF_ERROR(CheckRange(kShutdownGraceRule, shutdown_grace_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kMaxConnectionsRule, max_connections));
+  SWHA_RETURN_IF_ERROR(CheckRange(kHeaderTimeoutRule, request_header_timeout_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kBodyTimeoutRule, request_body_timeout_seconds));
+  SWHA_RETURN_IF_ERROR(CheckRange(kRateLimitRule, rate_limit_per_minute));
+  SWHA_RETURN_IF_ERROR(CheckRange(kSynthesesPerUserRule, max_syntheses_per_user));
+  SWHA_RETURN_IF_ERROR(CheckRange(kLoginFailureRule, login_failure_limit));
   if (!IsOneOf(log_level, kLogLevels)) {
     return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));
   }
@@ -158,11 +174,18 @@ std::string Settings::ToString() const {
   lines.Number("ENGINE_THREADS", engine_threads);
   lines.Number("HTTP_THREADS", http_threads);
   lines.Number("SHUTDOWN_GRACE_SECONDS", shutdown_grace_seconds);
+  lines.Number("MAX_CONNECTIONS", max_connections);
+  lines.Number("REQUEST_HEADER_TIMEOUT_SECONDS", request_header_timeout_seconds);
+  lines.Number("REQUEST_BODY_TIMEOUT_SECONDS", request_body_timeout_seconds);
+  lines.Number("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute);
+  lines.Number("MAX_SYNTHESES_PER_USER", max_syntheses_per_user);
+  lines.Text("CORS_ORIGINS", JoinCorsOrigins(cors_origins));
   lines.Text("LOG_LEVEL", log_level);
   lines.Text("ENVIRONMENT", environment);
   lines.Flag("KEEP_LOCAL_COPY", keep_local_copy);
   lines.Number("ACCESS_TOKEN_EXPIRE_MINUTES", access_token_expire_minutes);
   lines.Flag("ALLOW_ANONYMOUS", allow_anonymous);
+  lines.Number("LOGIN_FAILURE_LIMIT", login_failure_limit);
   lines.Text("DATABASE_URL", RedactDatabaseUrl(database_url));
   lines.Number("DATABASE_POOL_SIZE", database_pool_size);
   lines.Raw("METRICS_TOKEN", SecretForDisplay(metrics_token));

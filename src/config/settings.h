@@ -139,11 +139,18 @@ struct Settings {
   int engine_threads = 0;                   // ENGINE_THREADS; 0 means one per CPU core
   int http_threads = 16;                    // HTTP_THREADS
   int shutdown_grace_seconds = 20;          // SHUTDOWN_GRACE_SECONDS
+  int max_connections = 512;                // MAX_CONNECTIONS
+  int request_header_timeout_seconds = 10;  // REQUEST_HEADER_TIMEOUT_SECONDS
+  int request_body_timeout_seconds = 60;    // REQUEST_BODY_TIMEOUT_SECONDS
+  int rate_limit_per_minute = 0;            // RATE_LIMIT_PER_MINUTE; 0: no limit
+  int max_syntheses_per_user = 0;           // MAX_SYNTHESES_PER_USER; 0: no limit
+  std::vector<std::string> cors_origins;    // CORS_ORIGINS; empty: no cross-origin access
   std::string log_level = "info";           // LOG_LEVEL: trace | debug | info | warn | error | off
   std::string environment = "development";  // ENVIRONMENT, reported by /health (a label)
   bool keep_local_copy = true;              // KEEP_LOCAL_COPY
   int access_token_expire_minutes = 30;     // ACCESS_TOKEN_EXPIRE_MINUTES
   bool allow_anonymous = true;              // ALLOW_ANONYMOUS
+  int login_failure_limit = 10;             // LOGIN_FAILURE_LIMIT; 0: no limit
   std::string database_url;                 // DATABASE_URL (its password is secret)
   int database_pool_size = 8;               // DATABASE_POOL_SIZE (PostgreSQL connections)
   std::string metrics_token;                // METRICS_TOKEN (secret); GET /metrics needs it

@@ -1,8 +1,11 @@
 #include "config/settings_table.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "config/setting_rules.h"
+#include "util/strings.h"
 
 namespace swha::config {
 namespace {
@@ -26,6 +29,29 @@ Status Url(const SettingSpec& spec, const std::string& raw, std::string* field) 
 }
 Status Text(const SettingSpec& /*spec*/, const std::string& raw, std::string* field) {
   *field = raw;
+  return Status::Ok();
+}
+// CORS_ORIGINS: "*" or origins (scheme://host[:port], nothing after), separated by commas.
+Status Origins(const SettingSpec& spec, const std::string& raw, std::vector<std::string>* field) {
+  field->clear();
+  std::string_view rest = raw;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view entry = TrimWhitespace(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    if (entry.empty()) continue;
+    const size_t scheme_end = entry.find("://");
+    const std::string_view scheme = entry.substr(0, scheme_end);
+    const std::string_view host =
+        scheme_end == std::string_view::npos ? "" : entry.substr(scheme_end + 3);
+    const bool origin = (scheme == "http" || scheme == "https") && !host.empty() &&
+                        std::ranges::all_of(host, [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                 c == '-' || c == ':' || c == '[' || c == ']';
+                        });
+    if (entry != "*" && !origin) return Invalid(spec.name, raw, kOriginsExpectation);
+    field->emplace_back(entry);
+  }
   return Status::Ok();
 }
 // As in the AWS SDKs, an empty region counts as unset.
@@ -99,6 +125,60 @@ const std::array kTable = {
         .kind = Kind::kInteger,
         .rule = &kShutdownGraceRule,
         .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->shutdown_grace_seconds); }},
+    SettingSpec{.name = "MAX_CONNECTIONS",
+                .section = "server",
+                .default_text = "512",
+                .meaning =
+                    "Connections open at once (each waits for its client on a thread of its own, "
+                    "not a worker); more are answered 503 with Retry-After",
+                .kind = Kind::kInteger,
+                .rule = &kMaxConnectionsRule,
+                .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->max_connections); }},
+    SettingSpec{.name = "REQUEST_HEADER_TIMEOUT_SECONDS",
+                .section = "server",
+                .default_text = "10",
+                .meaning =
+                    "A request's whole head (request line and headers) must arrive within this, "
+                    "counted from the connection or from the request's first byte",
+                .kind = Kind::kInteger,
+                .rule = &kHeaderTimeoutRule,
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Int(p, v, &s->request_header_timeout_seconds); }},
+    SettingSpec{.name = "REQUEST_BODY_TIMEOUT_SECONDS",
+                .section = "server",
+                .default_text = "60",
+                .meaning = "A request's whole body must arrive within this after its head",
+                .kind = Kind::kInteger,
+                .rule = &kBodyTimeoutRule,
+                .read = [](auto& p, auto& v,
+                           auto* s) { return Int(p, v, &s->request_body_timeout_seconds); }},
+    SettingSpec{
+        .name = "RATE_LIMIT_PER_MINUTE",
+        .section = "server",
+        .default_text = "0",
+        .meaning = "API requests allowed per minute to each client address and to each user "
+                   "(a burst of as many, then that rate); more are answered 429 with "
+                   "Retry-After. 0: no limit",
+        .kind = Kind::kInteger,
+        .rule = &kRateLimitRule,
+        .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->rate_limit_per_minute); }},
+    SettingSpec{
+        .name = "MAX_SYNTHESES_PER_USER",
+        .section = "server",
+        .default_text = "0",
+        .meaning = "Syntheses one user (an anonymous caller: one client address) may run at "
+                   "once; one more is answered 429 with Retry-After: 1. 0: no limit",
+        .kind = Kind::kInteger,
+        .rule = &kSynthesesPerUserRule,
+        .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->max_syntheses_per_user); }},
+    SettingSpec{.name = "CORS_ORIGINS",
+                .section = "server",
+                .default_text = "",
+                .meaning = "Web origins whose pages may call the API from a browser, e.g. "
+                           "https://app.example.com,https://admin.example.com; * for any (never "
+                           "with cookies: the API takes bearer tokens). Empty: none",
+                .kind = Kind::kList,
+                .read = [](auto& p, auto& v, auto* s) { return Origins(p, v, &s->cors_origins); }},
     SettingSpec{
         .name = "LOG_LEVEL",
         .section = "server",
@@ -158,6 +238,16 @@ const std::array kTable = {
                            "endpoint needs a signed-in user)",
                 .kind = Kind::kBoolean,
                 .read = [](auto& p, auto& v, auto* s) { return Bool(p, v, &s->allow_anonymous); }},
+    SettingSpec{
+        .name = "LOGIN_FAILURE_LIMIT",
+        .section = "accounts",
+        .default_text = "10",
+        .meaning = "Failed logins allowed per username and per client address in 15 "
+                   "minutes (refilled evenly); past it, logins there are answered 429 "
+                   "with Retry-After before any password is checked. 0: no limit",
+        .kind = Kind::kInteger,
+        .rule = &kLoginFailureRule,
+        .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->login_failure_limit); }},
     // catalog
     SettingSpec{.name = "DATABASE_URL",
                 .section = "catalog",

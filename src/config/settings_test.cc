@@ -196,6 +196,15 @@ TEST(SettingsTest, IntegerRangesAreInclusive) {
   LoadError({{"HTTP_THREADS", "257"}}, "HTTP_THREADS");
   LoadError({{"SHUTDOWN_GRACE_SECONDS", "0"}}, "SHUTDOWN_GRACE_SECONDS");
   LoadError({{"SHUTDOWN_GRACE_SECONDS", "3601"}}, "SHUTDOWN_GRACE_SECONDS");
+  LoadError({{"MAX_CONNECTIONS", "0"}}, "MAX_CONNECTIONS");
+  LoadError({{"MAX_CONNECTIONS", "10001"}}, "MAX_CONNECTIONS");
+  LoadError({{"REQUEST_HEADER_TIMEOUT_SECONDS", "0"}}, "REQUEST_HEADER_TIMEOUT_SECONDS");
+  LoadError({{"REQUEST_BODY_TIMEOUT_SECONDS", "3601"}}, "REQUEST_BODY_TIMEOUT_SECONDS");
+  LoadError({{"RATE_LIMIT_PER_MINUTE", "-1"}}, "RATE_LIMIT_PER_MINUTE");
+  LoadError({{"MAX_SYNTHESES_PER_USER", "-1"}}, "MAX_SYNTHESES_PER_USER");
+  LoadError({{"CORS_ORIGINS", "https://a.example/path"}}, "CORS_ORIGINS");
+  LoadError({{"CORS_ORIGINS", "a.example"}}, "CORS_ORIGINS");
+  LoadError({{"LOGIN_FAILURE_LIMIT", "1001"}}, "LOGIN_FAILURE_LIMIT");
   LoadError({{"ACCESS_TOKEN_EXPIRE_MINUTES", "0"}}, "ACCESS_TOKEN_EXPIRE_MINUTES");
   LoadError({{"ACCESS_TOKEN_EXPIRE_MINUTES", "525601"}}, "ACCESS_TOKEN_EXPIRE_MINUTES");
 }
@@ -401,10 +410,17 @@ TEST(SettingsTest, ToStringShowsUnsetSecretsAndEveryVariable) {
                            "ENGINE_THREADS=0",
                            "HTTP_THREADS=16",
                            "SHUTDOWN_GRACE_SECONDS=20",
+                           "MAX_CONNECTIONS=512",
+                           "REQUEST_HEADER_TIMEOUT_SECONDS=10",
+                           "REQUEST_BODY_TIMEOUT_SECONDS=60",
+                           "RATE_LIMIT_PER_MINUTE=0",
+                           "MAX_SYNTHESES_PER_USER=0",
+                           "CORS_ORIGINS=",
                            "LOG_LEVEL=info",
                            "KEEP_LOCAL_COPY=true",
                            "ACCESS_TOKEN_EXPIRE_MINUTES=30",
                            "ALLOW_ANONYMOUS=true",
+                           "LOGIN_FAILURE_LIMIT=10",
                            "DATABASE_URL=",
                            "SYNC_API_KEY=<unset>",
                            "SYNC_API_BASE_URL=https://api.sync.so",

@@ -30,10 +30,11 @@ Response TokenResponse(const service::AccessToken& t, int64_t now) {
       {{"access_token", t.token}, {"token_type", "bearer"}, {"expires_in", t.expires_at - now}});
 }
 
-Response Login(const ApiContext& ctx, const std::optional<std::string>& username,
+Response Login(const ApiContext& ctx, const Request& req,
+               const std::optional<std::string>& username,
                const std::optional<std::string>& password, FieldErrors* errors) {
   if (!errors->empty()) return errors->ToResponse();
-  auto token = ctx.accounts->Login(*username, *password);
+  auto token = ctx.accounts->Login(*username, *password, req.remote_address);
   if (!token.ok()) return ErrorResponse(token.status());
   return TokenResponse(*token, ctx.clock->NowUnixSeconds());
 }
@@ -43,7 +44,19 @@ Response Login(const ApiContext& ctx, const std::optional<std::string>& username
 Result<service::Principal> Caller(const ApiContext& ctx, const Request& req, bool require_user) {
   service::Principal principal;
   SWHA_ASSIGN_OR_RETURN(principal, ctx.accounts->Authenticate(req.Header("authorization")));
-  return ctx.accounts->Admit(principal, require_user);
+  SWHA_ASSIGN_OR_RETURN(principal, ctx.accounts->Admit(principal, require_user));
+  principal.address = req.remote_address;
+  if (ctx.rate_limiter != nullptr && principal.user_id.has_value()) {
+    SWHA_RETURN_IF_ERROR(ctx.rate_limiter->AdmitUser(*principal.user_id));
+  }
+  return principal;
+}
+
+RequestGate AddressRateLimitGate(const ApiContext& ctx) {
+  if (ctx.rate_limiter == nullptr) return nullptr;
+  return [limiter = ctx.rate_limiter](const Request& req) {
+    return limiter->AdmitAddress(req.remote_address);
+  };
 }
 
 Response HandleRegister(const ApiContext& ctx, const Request& req) {
@@ -77,7 +90,7 @@ Response HandleLoginForm(const ApiContext& ctx, const Request& req) {
       grant && *grant != fields::kGrantType.enum_values.front()) {
     errors.Add(fields::kGrantType.name, "must be \"password\"");
   }
-  return Login(ctx, username, password, &errors);
+  return Login(ctx, req, username, password, &errors);
 }
 
 Response HandleLoginJson(const ApiContext& ctx, const Request& req) {
@@ -87,7 +100,7 @@ Response HandleLoginJson(const ApiContext& ctx, const Request& req) {
   FieldReader reader(body, &errors);
   auto username = reader.String(fields::kLoginUsername);
   auto password = reader.String(fields::kLoginPassword);
-  return Login(ctx, username, password, &errors);
+  return Login(ctx, req, username, password, &errors);
 }
 
 Response HandleGetMe(const ApiContext& ctx, const Request& req) {

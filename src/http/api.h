@@ -8,6 +8,7 @@
 #include "service/account_service.h"
 #include "service/generation_service.h"
 #include "service/lipsync_service.h"
+#include "service/rate_limiter.h"
 #include "service/readiness_service.h"
 #include "service/session_service.h"
 #include "service/speech_service.h"
@@ -28,6 +29,7 @@ struct ApiContext {
   const service::AccountService* accounts = nullptr;
   service::LipsyncService* lipsync = nullptr;
   service::ReadinessService* readiness = nullptr;
+  service::RequestRateLimiter* rate_limiter = nullptr;  // nullptr: no rate limits
   const metrics::Registry* metrics = nullptr;
   // For /static/audio: the signer checks the URL, the local store serves the file.
   const service::StorageBackends* storage = nullptr;
@@ -36,8 +38,11 @@ struct ApiContext {
 
 // Who is calling: the principal the Authorization header names (anonymous without one), then
 // admitted: Unauthenticated "Not authenticated" for anonymous callers when `require_user` or
-// when ALLOW_ANONYMOUS is off (account_handlers.cc).
+// when ALLOW_ANONYMOUS is off; RateLimited past a user's RATE_LIMIT_PER_MINUTE
+// (account_handlers.cc).
 Result<service::Principal> Caller(const ApiContext& ctx, const Request& req, bool require_user);
+// The router's gate: RateLimited past an address's RATE_LIMIT_PER_MINUTE.
+RequestGate AddressRateLimitGate(const ApiContext& ctx);
 
 // Every route of the service, in one table (routes.cc).
 std::vector<Route> BuildRouteTable(const ApiContext& ctx);

@@ -85,6 +85,10 @@ Response ErrorForPath(std::string_view path, int http_status, std::string_view d
                      http_status >= 500 ? "server_error" : "invalid_request_error");
 }
 
+Response ErrorForPath(std::string_view path, const Status& status) {
+  return path.starts_with("/v1/") ? OpenAiErrorFromStatus(status) : ErrorResponse(status);
+}
+
 Response OpenAiErrorFromStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:

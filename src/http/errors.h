@@ -37,6 +37,7 @@ Response OpenAiError(int http_status, std::string_view message, std::string_view
 // The errors produced before any handler runs (no route, wrong method, body too large) in the
 // shape of the API the path belongs to: OpenAI's under /v1/, else ErrorResponse's.
 Response ErrorForPath(std::string_view path, int http_status, std::string_view detail);
+Response ErrorForPath(std::string_view path, const Status& status);
 
 // A Status in OpenAI's terms: a field error is a 400 invalid_request_error naming the field
 // as `param`, a size limit a 400 too, a 5xx a generic server_error (logged, as ErrorResponse

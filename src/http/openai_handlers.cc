@@ -163,13 +163,14 @@ Response HandleOpenAiSpeech(const ApiContext& ctx, const Request& req) {
   if (!plan.ok()) return OpenAiErrorFromStatus(plan.status());
   // Each synthesis holds an HTTP worker while it lasts: past the limit, the client retries
   // (OpenAI's SDKs do by themselves on a 503).
-  std::shared_ptr<service::SpeechService::StreamSlot> slot = ctx.speech->TryStartStream();
-  if (slot == nullptr) {
-    Response busy = OpenAiError(503, "Too many speech requests at once; retry shortly",
-                                "server_error", "", "server_busy");
+  auto started = ctx.speech->StartSpeech(principal);
+  if (started.status().code() == StatusCode::kUnavailable) {
+    Response busy = OpenAiError(503, started.status().message(), "server_error", "", "server_busy");
     busy.headers.emplace_back("Retry-After", "1");
     return busy;
   }
+  if (!started.ok()) return OpenAiErrorFromStatus(started.status());
+  std::shared_ptr<service::SpeechService::StreamSlot> slot = std::move(started).value();
 
   Response response;
   response.content_type =

@@ -88,9 +88,18 @@ ResponseDoc ErrorAnswer(int status, std::string description, bool openai) {
 }
 
 // The answers every operation of its kind can give, beside the ones its doc lists.
-std::vector<ResponseDoc> CommonAnswers(const OperationDoc& doc) {
+std::vector<ResponseDoc> CommonAnswers(const Route& route, const OperationDoc& doc) {
   std::vector<ResponseDoc> out;
   const bool openai = doc.openai_errors;
+  if (route.rate_limit == RateLimit::kPerAddress) {
+    ResponseDoc limited = ErrorAnswer(
+        429,
+        "Past RATE_LIMIT_PER_MINUTE for the client's address or user (when it is set), or past "
+        "MAX_SYNTHESES_PER_USER for an operation that synthesizes.",
+        openai);
+    limited.headers = {{"Retry-After", "Seconds until a request will be admitted."}};
+    out.push_back(std::move(limited));
+  }
   if (doc.access == Access::kUser || doc.access == Access::kSuperuser ||
       doc.access == Access::kOptionalUser) {
     out.push_back(ErrorAnswer(401, "Not authenticated, or the credentials are not valid.", openai));
@@ -206,7 +215,7 @@ json OperationJson(const Route& route, const OperationDoc& doc) {
       responses[status] = std::move(answer);
     }
   }
-  for (const ResponseDoc& r : CommonAnswers(doc)) {
+  for (const ResponseDoc& r : CommonAnswers(route, doc)) {
     const std::string status = std::to_string(r.status);
     if (!responses.contains(status)) responses[status] = ResponseJson(r);
   }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "http/cors.h"
 #include "http/errors.h"
 
 namespace swha::http {
@@ -52,7 +53,11 @@ bool Router::Match(std::string_view pattern, std::string_view path,
   return true;
 }
 
-Router::Router(std::vector<Route> routes, metrics::Registry* metrics) : routes_(std::move(routes)) {
+Router::Router(std::vector<Route> routes, RouterOptions options)
+    : routes_(std::move(routes)),
+      gate_(std::move(options.gate)),
+      cors_(std::make_shared<const CorsPolicy>(options.cors_origins)) {
+  metrics::Registry* metrics = options.metrics;
   if (metrics == nullptr) return;
   requests_ = metrics->AddCounter("swha_http_requests_total",
                                   "HTTP requests answered, by route template, method and status.",
@@ -65,11 +70,14 @@ Router::Router(std::vector<Route> routes, metrics::Registry* metrics) : routes_(
 Response Router::Dispatch(Request& request) const {
   if (requests_ == nullptr) {
     std::string_view pattern;
-    return Answer(request, &pattern);
+    Response response = Answer(request, &pattern);
+    cors_->Decorate(request, &response);
+    return response;
   }
   const auto start = std::chrono::steady_clock::now();
   std::string_view pattern = "unmatched";
   Response response = Answer(request, &pattern);
+  cors_->Decorate(request, &response);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   requests_->CounterFor({pattern, request.method, std::to_string(response.status)}).Add();
@@ -91,6 +99,11 @@ Response Router::Answer(Request& request, std::string_view* pattern) const {
     *pattern = route.pattern;
     request.path_params = std::move(params);
     try {
+      if (gate_ && route.rate_limit == RateLimit::kPerAddress) {
+        if (Status admitted = gate_(request); !admitted.ok()) {
+          return ErrorForPath(request.path, admitted);
+        }
+      }
       return route.handler(request);
     } catch (const std::exception& e) {
       spdlog::error("unhandled exception in {} {}: {}", request.method, route.pattern, e.what());
@@ -100,6 +113,9 @@ Response Router::Answer(Request& request, std::string_view* pattern) const {
     return ErrorResponse(500, "Internal server error");
   }
   if (!allowed.empty()) {
+    if (std::optional<Response> preflight = cors_->Preflight(request, allowed)) {
+      return std::move(*preflight);
+    }
     Response r = ErrorForPath(request.path, 405, "Method Not Allowed");
     r.headers.emplace_back("Allow", allowed);
     return r;

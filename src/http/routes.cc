@@ -7,15 +7,16 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
   auto bind = [&ctx](Response (*handler)(const ApiContext&, const Request&)) {
     return [&ctx, handler](const Request& req) { return handler(ctx, req); };
   };
+  constexpr RateLimit kExempt = RateLimit::kNone;
   return {
-      {"GET", "/", bind(&HandleHome), &RootDoc},
-      {"GET", "/ui/{file}", bind(&HandleWebAsset), &WebAssetDoc},
-      {"GET", "/health", bind(&HandleHealth), &HealthDoc},
-      {"GET", "/ready", bind(&HandleReady), &ReadyDoc},
-      {"GET", "/metrics", bind(&HandleMetrics), &MetricsDoc},
-      {"GET", "/openapi.json", bind(&HandleOpenApi), &OpenApiDoc},
-      {"GET", "/docs", bind(&HandleApiDocs), &ApiDocsDoc},
-      {"GET", "/docs/{file}", bind(&HandleApiDocsAsset), &ApiDocsAssetDoc},
+      {"GET", "/", bind(&HandleHome), &RootDoc, kExempt},
+      {"GET", "/ui/{file}", bind(&HandleWebAsset), &WebAssetDoc, kExempt},
+      {"GET", "/health", bind(&HandleHealth), &HealthDoc, kExempt},
+      {"GET", "/ready", bind(&HandleReady), &ReadyDoc, kExempt},
+      {"GET", "/metrics", bind(&HandleMetrics), &MetricsDoc, kExempt},
+      {"GET", "/openapi.json", bind(&HandleOpenApi), &OpenApiDoc, kExempt},
+      {"GET", "/docs", bind(&HandleApiDocs), &ApiDocsDoc, kExempt},
+      {"GET", "/docs/{file}", bind(&HandleApiDocsAsset), &ApiDocsAssetDoc, kExempt},
       {"POST", "/api/v1/tts/generate", bind(&HandleGenerate), &GenerateDoc},
       {"POST", "/api/v1/tts/generate-simple", bind(&HandleGenerateSimple), &GenerateSimpleDoc},
       {"POST", "/api/v1/tts/marks", bind(&HandleMarks), &MarksDoc},
@@ -54,8 +55,9 @@ std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
       {"GET", "/api/v1/lipsync/models", bind(&HandleLipsyncModels), &LipsyncModelsDoc},
       {"GET", "/api/v1/lipsync/sync-modes", bind(&HandleLipsyncSyncModes), &LipsyncSyncModesDoc},
       {"POST", "/api/v1/lipsync/cleanup", bind(&HandleLipsyncCleanup), &LipsyncCleanupDoc},
-      {"POST", "/api/v1/lipsync/webhook", bind(&HandleLipsyncWebhook), &LipsyncWebhookDoc},
-      {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio), &StaticAudioDoc},
+      {"POST", "/api/v1/lipsync/webhook", bind(&HandleLipsyncWebhook), &LipsyncWebhookDoc, kExempt},
+      {"GET", "/static/audio/{session_id}/{filename}", bind(&HandleStaticAudio), &StaticAudioDoc,
+       kExempt},
       {"POST", "/v1/audio/speech", bind(&HandleOpenAiSpeech), &OpenAiSpeechDoc},
       {"GET", "/v1/audio/voices", bind(&HandleOpenAiVoices), &OpenAiVoicesDoc},
       {"GET", "/v1/models", bind(&HandleOpenAiModels), &OpenAiModelsDoc},

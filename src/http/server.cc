@@ -11,6 +11,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "http/connection.h"
 #include "http/errors.h"
 #include "http/worker_pool.h"
 
@@ -34,6 +35,7 @@ Request ToRequest(const httplib::Request& in, std::string body) {
   Request out;
   out.method = in.method;
   out.path = in.path;
+  out.remote_address = in.remote_addr;
   for (const auto& [k, v] : in.params) out.query.emplace(k, v);
   for (const auto& [k, v] : in.headers) out.headers.emplace(Lowercase(k), v);
   out.body = std::move(body);
@@ -59,9 +61,17 @@ std::string LibraryErrorDetail(int status) {
 }  // namespace
 
 struct HttpServer::Impl {
+  Impl(ServerConfig server_config, std::shared_ptr<const Router> routes)
+      : config(std::move(server_config)),
+        router(std::move(routes)),
+        server(ConnectionLimits{.max_connections = config.max_connections,
+                                .head_timeout = std::chrono::seconds(config.head_timeout_seconds),
+                                .body_timeout = std::chrono::seconds(config.body_timeout_seconds),
+                                .refused = config.refused_connections}) {}
+
   ServerConfig config;
   std::shared_ptr<const Router> router;
-  httplib::Server server;
+  ConnectionServer server;
   int bound_port = -1;
   int listen_fd = -1;                 // set by the socket-options hook during Bind()
   std::atomic<bool> stopping{false};  // set by Stop(): streams end at their next write
@@ -101,6 +111,7 @@ struct HttpServer::Impl {
             res);
       // What is left of the body is still on the wire: the connection cannot be reused.
       res.set_header("Connection", "close");
+      ConnectionServer::CloseAfterThisRequest();
       return;
     }
     Handle(req, std::move(body), res);
@@ -146,31 +157,36 @@ struct HttpServer::Impl {
     for (const auto& [k, v] : response.headers) res.set_header(k, v);
     // Draining: the client learns from this answer that the connection ends, rather than from a
     // reset when it sends the next request on it.
-    if (stopping.load()) res.set_header("Connection", "close");
+    if (stopping.load()) {
+      res.set_header("Connection", "close");
+      ConnectionServer::CloseAfterThisRequest();
+    }
     if (response.stream) {
       Stream(response, res);
       return;
     }
-    res.set_content(response.body, response.content_type);
+    // A bodiless answer (204) says no content type at all, rather than an empty one.
+    if (!response.body.empty() || !response.content_type.empty()) {
+      res.set_content(response.body, response.content_type);
+    }
   }
 };
 
 HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->config = std::move(config);
-  impl_->router = std::move(router);
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(router))) {
   httplib::Server& s = impl_->server;
-  const int threads = impl_->config.threads;
-  s.new_task_queue = [threads] { return new WorkerPool(static_cast<size_t>(threads)); };
+  // A thread per open connection (plus one per worker, for connections being refused).
+  const auto threads = static_cast<size_t>(impl_->config.threads);
+  const size_t max_threads = static_cast<size_t>(impl_->config.max_connections) + threads;
+  s.new_task_queue = [threads, max_threads] { return new WorkerPool(threads, max_threads); };
   s.set_payload_max_length(impl_->config.max_request_bytes);
-  s.set_keep_alive_max_count(1000);
   // httplib writes headers and body separately; without TCP_NODELAY the body of every response
   // after the first on a keep-alive connection waited ~40 ms for the client's delayed ACK.
   s.set_tcp_nodelay(true);
-  s.set_read_timeout(30, 0);
-  s.set_write_timeout(30, 0);
   s.set_pre_routing_handler(
       [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+        // The head is in: the body's deadline starts, and the request waits for a work slot.
+        ConnectionServer::StartRequest();
         request_start = std::chrono::steady_clock::now();
         stream_outcome = "";
         // A POST with neither Content-Length nor chunked encoding (`curl -X POST` without -d) has
@@ -204,12 +220,15 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     impl->listen_fd = sock;
   });
-  // Errors raised inside httplib (413 body too large, 400 malformed request) have no body yet.
+  // Errors raised inside httplib (413 body too large, 400 malformed or late head) have no body
+  // yet. After them the connection ends: where the next request would begin is not known.
   s.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         Response r = ErrorForPath(req.path, res.status, LibraryErrorDetail(res.status));
         res.set_content(r.body, r.content_type);
+        res.set_header("Connection", "close");
+        ConnectionServer::CloseAfterThisRequest();
         return httplib::Server::HandlerResponse::Handled;
       }));
   s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
@@ -254,9 +273,13 @@ Status HttpServer::Serve() {
   return Status::Ok();
 }
 
+int HttpServer::open_connections() const { return impl_->server.open_connections(); }
+
 void HttpServer::Stop() {
   if (!impl_) return;
   impl_->stopping.store(true);
+  // Connections waiting for their next request end now; the others after their answer.
+  impl_->server.EndConnections();
   // First httplib's own stop, which marks its socket invalid before closing it: the accept loop
   // then ends without closing that number a second time, and keep-alive loops end after their
   // current request (they watch the same socket).

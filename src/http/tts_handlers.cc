@@ -138,7 +138,7 @@ namespace {
 // of the session is left.
 Response StreamGenerate(const ApiContext& ctx, const service::Principal& caller,
                         const service::GenerationRequest& in) {
-  auto started = ctx.generation->StartStreaming(in);
+  auto started = ctx.generation->StartStreaming(caller, in);
   if (!started.ok()) return ErrorFromStatus(started.status(), "body");
   auto start = std::make_shared<service::StreamStart>(std::move(started).value());
   Response response;
@@ -188,7 +188,7 @@ Response HandleMarks(const ApiContext& ctx, const Request& req) {
   if (!caller.ok()) return ErrorResponse(caller.status());
   service::GenerationRequest in;
   if (auto refused = ReadValidGenerateBody(ctx, req, &in, nullptr)) return *refused;
-  auto segments = ctx.generation->Marks(in.synthesis);
+  auto segments = ctx.generation->Marks(*caller, in.synthesis);
   if (!segments.ok()) return ErrorFromStatus(segments.status(), "body");
   // Polly's speech-marks stream: one JSON object per line, time from the segment's start.
   Response res;

@@ -11,18 +11,35 @@
 namespace swha::http {
 namespace {
 
+// The page's and Swagger UI's scripts are their own files, never inline, so a script injected
+// into either cannot run. The page's audio and speech marks may come from S3 or a CDN (another
+// origin). Swagger UI sets styles on its elements and draws icons from data: URLs. Nothing may
+// frame either, and links leak no URL to other sites (Referrer-Policy).
+constexpr std::string_view kPagePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self' blob: https: http:; connect-src 'self' https: http:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+constexpr std::string_view kApiDocsPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
 constexpr std::string_view kPageIndex = "/ui/index.html";
 constexpr std::string_view kApiDocsIndex = "/ui/api-docs.html";
 
 // 200 with the bytes, or 304 when the browser's copy is current. "no-cache" makes browsers ask
 // each time (the names carry no version, so a new build must be seen at once); the ask costs a
 // 304 without a body.
-Response AssetResponse(const web::Asset& asset, const Request& req) {
+Response AssetResponse(const web::Asset& asset, const Request& req,
+                       std::string_view policy = kPagePolicy) {
   Response res;
   res.content_type = std::string(asset.content_type);
   res.headers.emplace_back("ETag", std::string(asset.etag));
   res.headers.emplace_back("Cache-Control", "no-cache");
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  res.headers.emplace_back("Content-Security-Policy", std::string(policy));
+  res.headers.emplace_back("Referrer-Policy", "no-referrer");
+  res.headers.emplace_back("X-Frame-Options", "DENY");
   // The server gzips text for clients that accept it (server.cc), under the same ETag.
   res.headers.emplace_back("Vary", "Accept-Encoding");
   if (IfNoneMatchHits(req.Header("if-none-match").value_or(""), asset.etag)) {
@@ -54,13 +71,13 @@ Response HandleWebAsset(const ApiContext&, const Request& req) {
 Response HandleApiDocs(const ApiContext&, const Request& req) {
   const web::Asset* page = web::PageAssets().Find(kApiDocsIndex);
   if (page == nullptr) return ErrorResponse(404, "Not Found");
-  return AssetResponse(*page, req);
+  return AssetResponse(*page, req, kApiDocsPolicy);
 }
 
 Response HandleApiDocsAsset(const ApiContext&, const Request& req) {
   const web::Asset* asset = web::SwaggerUiAssets().Find("/docs/" + req.path_params.at("file"));
   if (asset == nullptr) return ErrorResponse(404, "Not Found");
-  return AssetResponse(*asset, req);
+  return AssetResponse(*asset, req, kApiDocsPolicy);
 }
 
 namespace {

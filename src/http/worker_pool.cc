@@ -1,25 +1,32 @@
 #include "http/worker_pool.h"
 
+#include <algorithm>
 #include <system_error>
 #include <thread>
 
 #include "util/blocking.h"
 
 namespace swha::http {
+namespace {
 
-WorkerPool::WorkerPool(size_t workers) : workers_(workers == 0 ? 1 : workers) {
-  std::lock_guard<std::mutex> lock(mu_);
-  // A thread that cannot be made (ulimit) leaves the pool smaller, not broken.
-  for (size_t i = 0; i < workers_; ++i) (void)StartThreadLocked();
-}
+thread_local WorkerPool* current_pool = nullptr;
+thread_local bool holds_slot = false;
+
+}  // namespace
+
+WorkerPool::WorkerPool(size_t workers, size_t max_threads)
+    : workers_(std::max<size_t>(1, workers)), max_threads_(std::max(workers_, max_threads)) {}
 
 WorkerPool::~WorkerPool() { shutdown(); }
 
 void WorkerPool::enqueue(std::function<void()> fn) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(fn));
-  }
+  std::unique_lock<std::mutex> lock(mu_);
+  jobs_.push_back(std::move(fn));
+  // Every queued job has an idle thread on its way unless there are more jobs than idle
+  // threads; then one more is started, up to max_threads_ (a refused thread leaves the job
+  // queued for the next thread that finishes).
+  if (jobs_.size() > idle_ && alive_ < max_threads_ && StartThreadLocked()) return;
+  lock.unlock();
   work_.notify_one();
 }
 
@@ -30,14 +37,34 @@ void WorkerPool::shutdown() {
   ended_.wait(lock, [this] { return alive_ == 0; });
 }
 
+WorkerPool* WorkerPool::Current() { return current_pool; }
+
+void WorkerPool::AcquireSlot() {
+  if (holds_slot) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  slot_free_.wait(lock, [this] { return working_ < workers_; });
+  ++working_;
+  holds_slot = true;
+}
+
+void WorkerPool::ReleaseSlot() {
+  if (!holds_slot) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --working_;
+    holds_slot = false;
+  }
+  slot_free_.notify_one();
+}
+
 size_t WorkerPool::threads() const {
   std::lock_guard<std::mutex> lock(mu_);
   return alive_;
 }
 
-size_t WorkerPool::parked() const {
+size_t WorkerPool::working() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return parked_;
+  return working_;
 }
 
 bool WorkerPool::StartThreadLocked() {
@@ -49,46 +76,50 @@ bool WorkerPool::StartThreadLocked() {
     return false;
   }
   ++alive_;
+  ++idle_;  // until it takes its first job
   return true;
 }
 
 void WorkerPool::Work() {
-  BlockingRegion::SetThreadHooks({&WorkerPool::Enter, &WorkerPool::Leave, this});
+  current_pool = this;
+  BlockingRegion::SetThreadHooks({&WorkerPool::Lend, &WorkerPool::TakeBack, this});
   std::unique_lock<std::mutex> lock(mu_);
+  // Idle, this thread is counted in idle_ (StartThreadLocked counted it first).
   while (true) {
-    // More threads working than wanted (a parked one came back): this one retires.
-    const auto surplus = [this] { return alive_ - parked_ > workers_; };
-    work_.wait(lock, [&] { return shutdown_ || !jobs_.empty() || surplus(); });
-    if (surplus() || (shutdown_ && jobs_.empty())) break;
+    // More idle threads than slots wait for connections: the surplus retires.
+    work_.wait(lock, [this] { return shutdown_ || !jobs_.empty() || idle_ > workers_; });
+    if (jobs_.empty()) {
+      if (shutdown_ || idle_ > workers_) break;
+      continue;
+    }
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
+    --idle_;
     lock.unlock();
     job();
+    ReleaseSlot();  // a job that forgot its slot must not keep it from the others
+    job = nullptr;  // its captures go before the thread may idle for long
     lock.lock();
+    ++idle_;
   }
+  --idle_;
   --alive_;
   BlockingRegion::SetThreadHooks({});
+  current_pool = nullptr;
   ended_.notify_all();
 }
 
-bool WorkerPool::Enter(void* arg) {
-  auto* pool = static_cast<WorkerPool*>(arg);
-  std::lock_guard<std::mutex> lock(pool->mu_);
-  if (pool->parked_ >= kMaxParkedWorkers || pool->shutdown_) return false;
-  // Without a stand-in thread the wait holds its worker, as it would in any fixed pool.
-  if (!pool->StartThreadLocked()) return false;
-  ++pool->parked_;
+bool WorkerPool::Lend(void* arg) {
+  if (!holds_slot) return false;
+  static_cast<WorkerPool*>(arg)->ReleaseSlot();
   return true;
 }
 
-void WorkerPool::Leave(void* arg) {
+void WorkerPool::TakeBack(void* arg) {
   auto* pool = static_cast<WorkerPool*>(arg);
-  {
-    std::lock_guard<std::mutex> lock(pool->mu_);
-    --pool->parked_;
-  }
-  // One thread too many is now working: an idle one retires (or this one, after its job).
-  pool->work_.notify_all();
+  std::lock_guard<std::mutex> lock(pool->mu_);
+  ++pool->working_;
+  holds_slot = true;
 }
 
 }  // namespace swha::http

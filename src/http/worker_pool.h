@@ -1,8 +1,12 @@
-// The server's worker threads: a fixed number working at any time, however many are waiting.
-// A handler that waits for something outside the process (a lipsync job) does so inside a
-// BlockingRegion; the pool then starts another thread, so `workers` threads stay free for
-// other requests, and retires one when the wait ends (Java's ManagedBlocker, Go's hand-off of
-// a blocked thread's work). Requests that wait thus cost a parked thread each, never a worker.
+// The server's threads: one per open connection, of which at most `workers` work on a request
+// at any time. A connection's thread spends most of its life waiting for its client (the next
+// request, a head or body arriving slowly, an answer read slowly); it takes one of the work
+// slots only once a request's head is in (AcquireSlot), gives it back when the answer is
+// written (ReleaseSlot), and lends it to another thread whenever it waits on something outside
+// the process on the way (a BlockingRegion: the client's socket, a lipsync job). Slow clients
+// thus cost a parked thread each, never a worker (slowloris), while the number of requests
+// computing at once stays HTTP_THREADS. The connection cap itself is the server's
+// (http/connection.h); this pool only bounds its threads.
 #pragma once
 
 #include <httplib.h>
@@ -15,38 +19,50 @@
 
 namespace swha::http {
 
-// Threads that may be parked in BlockingRegions at once; beyond it waits hold workers.
-inline constexpr size_t kMaxParkedWorkers = 1024;
-
 class WorkerPool : public httplib::TaskQueue {
  public:
-  explicit WorkerPool(size_t workers);
+  // `workers` slots, at most `max_threads` threads (jobs beyond them wait in a queue).
+  WorkerPool(size_t workers, size_t max_threads);
   ~WorkerPool() override;
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Runs `fn` on an idle thread, or a new one, or once a thread is free.
   void enqueue(std::function<void()> fn) override;
   // Runs what is queued, then waits for every thread to end. REQUIRES: nothing still blocks.
   void shutdown() override;
 
-  // Threads alive now, and of them those parked in a BlockingRegion (for tests).
+  // The pool whose thread calls; nullptr on any other thread.
+  static WorkerPool* Current();
+  // Takes a work slot for the calling thread, waiting while all are taken; nothing if it holds
+  // one already. REQUIRES: called on one of this pool's threads.
+  void AcquireSlot();
+  // Gives the calling thread's slot back; nothing if it holds none.
+  void ReleaseSlot();
+
+  // Threads alive now, and those holding a slot (for tests and metrics).
   size_t threads() const;
-  size_t parked() const;
+  size_t working() const;
 
  private:
-  // Starts a worker thread; false when the system refuses one. REQUIRES: mu_ held.
+  // Starts a thread; false when the system refuses one. REQUIRES: mu_ held.
   bool StartThreadLocked();
   void Work();
-  static bool Enter(void* pool);
-  static void Leave(void* pool);
+  // BlockingRegion hooks: a thread that holds a slot lends it while it waits, and takes it back
+  // without waiting (waiting could deadlock on whatever it holds; the excess is brief).
+  static bool Lend(void* pool);
+  static void TakeBack(void* pool);
 
   const size_t workers_;
+  const size_t max_threads_;
   mutable std::mutex mu_;
-  std::condition_variable work_;            // a job arrived, a thread should retire, or shutdown
+  std::condition_variable work_;            // a job arrived, or shutdown
+  std::condition_variable slot_free_;       // a slot was given back
   std::condition_variable ended_;           // a thread ended
   std::deque<std::function<void()>> jobs_;  // guarded by mu_
   size_t alive_ = 0;                        // guarded by mu_
-  size_t parked_ = 0;                       // guarded by mu_
+  size_t idle_ = 0;                         // guarded by mu_: threads waiting for a job
+  size_t working_ = 0;                      // guarded by mu_: slots taken (may pass workers_)
   bool shutdown_ = false;                   // guarded by mu_
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -22,50 +23,127 @@ bool WaitFor(const std::function<bool()>& done) {
   return true;
 }
 
-TEST(WorkerPoolTest, WaitingJobsDoNotTakeWorkersFromOthers) {
-  WorkerPool pool(2);
+TEST(WorkerPoolTest, SlotsBoundTheJobsWorkingAtOnce) {
+  WorkerPool pool(2, 64);
+  std::atomic<int> now{0};
+  std::atomic<int> most{0};
+  std::atomic<int> done{0};
+  constexpr int kJobs = 12;
+  for (int i = 0; i < kJobs; ++i) {
+    pool.enqueue([&] {
+      WorkerPool::Current()->AcquireSlot();
+      const int at_once = ++now;
+      int seen = most.load();
+      while (at_once > seen && !most.compare_exchange_weak(seen, at_once)) {
+      }
+      std::this_thread::sleep_for(20ms);
+      --now;
+      WorkerPool::Current()->ReleaseSlot();
+      ++done;
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return done == kJobs; })) << done;
+  EXPECT_EQ(most.load(), 2);
+  EXPECT_EQ(pool.working(), 0u);
+}
+
+TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
+  // 50 connections waiting for their clients hold threads, not slots: the one slot still serves.
+  WorkerPool pool(1, 100);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> waiting{0};
   constexpr int kWaiters = 50;
   for (int i = 0; i < kWaiters; ++i) {
     pool.enqueue([&] {
-      BlockingRegion region;
       ++waiting;
       released.wait();
     });
   }
   ASSERT_TRUE(WaitFor([&] { return waiting == kWaiters; })) << waiting;
-  EXPECT_EQ(pool.parked(), static_cast<size_t>(kWaiters));
-  // Both workers are still free for work that does not wait.
   std::atomic<int> done{0};
-  for (int i = 0; i < 100; ++i) pool.enqueue([&] { ++done; });
-  EXPECT_TRUE(WaitFor([&] { return done == 100; }));
-
+  for (int i = 0; i < 20; ++i) {
+    pool.enqueue([&] {
+      WorkerPool::Current()->AcquireSlot();
+      ++done;
+    });
+  }
+  EXPECT_TRUE(WaitFor([&] { return done == 20; })) << done;
   release.set_value();
-  // The parked threads come back and the surplus retires: two workers again.
-  EXPECT_TRUE(WaitFor([&] { return pool.threads() == 2 && pool.parked() == 0; }))
-      << pool.threads() << " threads, " << pool.parked() << " parked";
+  // Threads beyond one idle per slot retire once their jobs end.
+  EXPECT_TRUE(WaitFor([&] { return pool.threads() <= 1; })) << pool.threads();
   pool.shutdown();
   EXPECT_EQ(pool.threads(), 0u);
 }
 
-TEST(WorkerPoolTest, WithoutARegionAJobHoldsItsWorker) {
-  WorkerPool pool(1);
+TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
+  WorkerPool pool(1, 8);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> parked{false};
+  std::atomic<bool> after{false};
+  pool.enqueue([&] {
+    WorkerPool::Current()->AcquireSlot();
+    {
+      BlockingRegion region;
+      parked = true;
+      released.wait();
+    }
+    after = true;
+    WorkerPool::Current()->ReleaseSlot();
+  });
+  ASSERT_TRUE(WaitFor([&] { return parked.load(); }));
+  std::atomic<bool> other{false};
+  pool.enqueue([&] {
+    WorkerPool::Current()->AcquireSlot();
+    other = true;
+  });
+  EXPECT_TRUE(WaitFor([&] { return other.load(); })) << "the waiting job lent its slot";
+  release.set_value();
+  EXPECT_TRUE(WaitFor([&] { return after.load(); }));
+  EXPECT_TRUE(WaitFor([&] { return pool.working() == 0; })) << pool.working();
+}
+
+TEST(WorkerPoolTest, WithoutARegionASlotIsHeld) {
+  WorkerPool pool(1, 8);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> started{false};
   pool.enqueue([&] {
+    WorkerPool::Current()->AcquireSlot();
     started = true;
     released.wait();
   });
   ASSERT_TRUE(WaitFor([&] { return started.load(); }));
   std::atomic<bool> second{false};
-  pool.enqueue([&] { second = true; });
+  pool.enqueue([&] {
+    WorkerPool::Current()->AcquireSlot();
+    second = true;
+  });
   std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(second.load()) << "one worker, busy: the job waits its turn";
+  EXPECT_FALSE(second.load()) << "one slot, taken: the job waits its turn";
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return second.load(); }));
+}
+
+TEST(WorkerPoolTest, JobsBeyondTheThreadCapWaitInTheQueue) {
+  WorkerPool pool(1, 3);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> started{0};
+  for (int i = 0; i < 5; ++i) {
+    pool.enqueue([&] {
+      ++started;
+      released.wait();
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return started == 3; }));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(started.load(), 3);
+  EXPECT_EQ(pool.threads(), 3u);
+  release.set_value();
+  EXPECT_TRUE(WaitFor([&] { return started == 5; })) << started;
+  EXPECT_EQ(WorkerPool::Current(), nullptr) << "not a pool thread";
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "service/account_service.h"
 
+#include <algorithm>
+#include <string>
+
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "util/crypto.h"
@@ -128,8 +131,35 @@ AccessToken AccountService::IssueToken(const catalog::User& user,
   return t;
 }
 
-Result<AccessToken> AccountService::Login(std::string_view username,
-                                          std::string_view password) const {
+AccountService::AccountService(AccountConfig config, catalog::Catalog* catalog, const Clock* clock)
+    : config_(std::move(config)), catalog_(catalog), clock_(clock) {
+  if (config_.login_failure_limit <= 0) return;
+  const double limit = config_.login_failure_limit;
+  const double refill = limit / static_cast<double>(kLoginFailureWindowSeconds);
+  failures_by_username_ = std::make_unique<TokenBuckets>(limit, refill, clock_);
+  failures_by_address_ = std::make_unique<TokenBuckets>(limit, refill, clock_);
+}
+
+Result<AccessToken> AccountService::Login(std::string_view username, std::string_view password,
+                                          std::string_view address) const {
+  if (failures_by_username_ == nullptr) return CheckPassword(username, password);
+  const std::string_view name_key = username.substr(0, kLoginThrottleKeyBytes);
+  const int wait = std::max(failures_by_username_->SecondsUntilToken(name_key),
+                            failures_by_address_->SecondsUntilToken(address));
+  if (wait > 0) {
+    return Status::RateLimited("Too many failed logins; retry in " + std::to_string(wait) + " s",
+                               wait);
+  }
+  Result<AccessToken> token = CheckPassword(username, password);
+  if (!token.ok() && token.status().code() == StatusCode::kUnauthenticated) {
+    failures_by_username_->Take(name_key);
+    failures_by_address_->Take(address);
+  }
+  return token;
+}
+
+Result<AccessToken> AccountService::CheckPassword(std::string_view username,
+                                                  std::string_view password) const {
   const Status wrong = Status::Unauthenticated("Incorrect username or password");
   // No account has such a name (registration allows letters, digits and _ . - only), and a
   // NUL could not even be looked up in PostgreSQL: the same answer, after the same work.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "service/session.h"
 #include "util/clock.h"
 #include "util/status.h"
+#include "util/token_buckets.h"
 
 namespace swha::service {
 
@@ -32,6 +34,10 @@ inline constexpr size_t kMaxApiKeysPerUser = 100;
 // last_used_at is written at most this often per key, so a busy key does not turn every
 // request into a database write.
 inline constexpr int64_t kApiKeyTouchIntervalSeconds = 60;
+// LOGIN_FAILURE_LIMIT counts failures over this window (a token bucket refilled evenly over it).
+inline constexpr int64_t kLoginFailureWindowSeconds = 900;
+// Of a username that failed to log in, this many bytes key its failure count.
+inline constexpr size_t kLoginThrottleKeyBytes = 64;
 // Users per page of the administrators' listing.
 inline constexpr int64_t kDefaultUserPageSize = 100;
 inline constexpr int64_t kMaxUserPageSize = 1000;
@@ -67,6 +73,7 @@ struct AccountConfig {
   std::string token_key;                  // derived from SECRET_KEY (DeriveTokenKey)
   int64_t token_lifetime_seconds = 1800;  // ACCESS_TOKEN_EXPIRE_MINUTES
   bool allow_anonymous = true;            // ALLOW_ANONYMOUS
+  int login_failure_limit = 10;           // LOGIN_FAILURE_LIMIT per kLoginFailureWindowSeconds
 };
 
 // The HMAC key for access tokens: a key of its own derived from SECRET_KEY, so that the raw
@@ -77,8 +84,7 @@ std::string DeriveTokenKey(std::string_view secret_key);
 class AccountService {
  public:
   // Borrowed pointers must outlive the service.
-  AccountService(AccountConfig config, catalog::Catalog* catalog, const Clock* clock)
-      : config_(std::move(config)), catalog_(catalog), clock_(clock) {}
+  AccountService(AccountConfig config, catalog::Catalog* catalog, const Clock* clock);
 
   // Every field error (an InvalidField each); empty when valid.
   std::vector<Status> ValidateRegistration(const Registration& r) const;
@@ -86,8 +92,11 @@ class AccountService {
   Result<catalog::User> Register(const Registration& r) const;
 
   // Unauthenticated "Incorrect username or password" (taking as long whether or not the user
-  // exists); BadRequest "Inactive user".
-  Result<AccessToken> Login(std::string_view username, std::string_view password) const;
+  // exists); BadRequest "Inactive user". After LOGIN_FAILURE_LIMIT such failures for the
+  // username, or from `address`, within the window: RateLimited before any password is checked,
+  // whether the account exists or not.
+  Result<AccessToken> Login(std::string_view username, std::string_view password,
+                            std::string_view address) const;
   // A token for `user`, valid for `lifetime_seconds` (the configured lifetime when nullopt).
   AccessToken IssueToken(const catalog::User& user,
                          std::optional<int64_t> lifetime_seconds = std::nullopt) const;
@@ -140,10 +149,15 @@ class AccountService {
   Result<Principal> AuthenticateApiKey(std::string_view key) const;
   // The principal for user `user_id`, checked as Authenticate says.
   Result<Principal> ActiveUser(int64_t user_id, std::optional<int64_t> token_version) const;
+  // Login without the throttle.
+  Result<AccessToken> CheckPassword(std::string_view username, std::string_view password) const;
 
   const AccountConfig config_;
   catalog::Catalog* catalog_;
   const Clock* clock_;
+  // Failed logins by username and by address; nullptr when LOGIN_FAILURE_LIMIT is 0.
+  std::unique_ptr<TokenBuckets> failures_by_username_;
+  std::unique_ptr<TokenBuckets> failures_by_address_;
 };
 
 }  // namespace swha::service

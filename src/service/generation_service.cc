@@ -69,8 +69,16 @@ int64_t GenerationService::UrlExpiry(const GenerationRequest& request) const {
   return ResolveUrlExpiry(request.url_expiry_seconds, limits_.default_url_expiry_seconds).value();
 }
 
+Result<std::shared_ptr<SynthesisPermits::Permit>> GenerationService::AcquirePermit(
+    const Principal& principal) const {
+  if (permits_ == nullptr) return std::shared_ptr<SynthesisPermits::Permit>();
+  return permits_->Acquire(principal);
+}
+
 Result<std::vector<SegmentMarks>> GenerationService::Marks(
-    const tts::SynthesisRequest& request) const {
+    const Principal& principal, const tts::SynthesisRequest& request) const {
+  std::shared_ptr<SynthesisPermits::Permit> permit;
+  SWHA_ASSIGN_OR_RETURN(permit, AcquirePermit(principal));
   tts::SynthesisRequest timed = request;
   timed.want_events = true;
   std::vector<tts::SynthesizedSegment> synthesized;
@@ -184,6 +192,8 @@ Result<Session> GenerationService::Create(const Principal& principal,
                                           const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
   if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
+  std::shared_ptr<SynthesisPermits::Permit> permit;
+  SWHA_ASSIGN_OR_RETURN(permit, AcquirePermit(principal));
   Stopwatch watch;
   tts::SynthesisRequest synthesis = request.synthesis;
   synthesis.want_events = request.marks;
@@ -217,13 +227,15 @@ Result<Session> GenerationService::Create(const Principal& principal,
   return session;
 }
 
-Result<StreamStart> GenerationService::StartStreaming(const GenerationRequest& request) const {
+Result<StreamStart> GenerationService::StartStreaming(const Principal& principal,
+                                                      const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
   if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
+  StreamStart start;
+  SWHA_ASSIGN_OR_RETURN(start.permit, AcquirePermit(principal));
   Stopwatch watch;
   tts::SynthesisRequest synthesis = request.synthesis;
   synthesis.want_events = request.marks;
-  StreamStart start;
   SWHA_ASSIGN_OR_RETURN(start.plan, synthesizer_->Plan(synthesis));
   SWHA_ASSIGN_OR_RETURN(start.first, synthesizer_->Render(start.plan, 0));
   start.synthesis_seconds = watch.ElapsedSeconds();

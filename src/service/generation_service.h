@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "metrics/service_metrics.h"
 #include "service/session.h"
 #include "service/storage_backends.h"
+#include "service/synthesis_permits.h"
 #include "service/url_minter.h"
 #include "tts/marks.h"
 #include "tts/synthesizer.h"
@@ -36,6 +38,8 @@ struct StreamStart {
   tts::SynthesisPlan plan;
   tts::PcmAudio first;  // the first segment's audio
   double synthesis_seconds = 0;
+  // The caller's place among its syntheses (SynthesisPermits), held until the stream ends.
+  std::shared_ptr<SynthesisPermits::Permit> permit;
 };
 
 // Audio made by another use case (OpenAI's endpoint with "store": true), to be kept as a
@@ -68,18 +72,21 @@ struct GenerationLimits {
 class GenerationService {
  public:
   // Borrowed pointers must outlive the service.
-  // `metrics` (may be null) counts synthesis, audio and where segments are stored.
+  // `metrics` (may be null) counts synthesis, audio and where segments are stored; `permits`
+  // (may be null: no limit) bounds each caller's syntheses at once.
   GenerationService(GenerationLimits limits, const tts::Synthesizer* synthesizer,
                     const StorageBackends* storage, catalog::Catalog* catalog,
                     const UrlMinter* minter, const Clock* clock,
-                    const metrics::ServiceMetrics* metrics = nullptr)
+                    const metrics::ServiceMetrics* metrics = nullptr,
+                    SynthesisPermits* permits = nullptr)
       : limits_(limits),
         synthesizer_(synthesizer),
         storage_(storage),
         catalog_(catalog),
         minter_(minter),
         clock_(clock),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        permits_(permits) {}
 
   // TooLarge when `text` is over the limit. A size limit, checked before any other work.
   Status CheckTextLength(std::string_view text) const;
@@ -91,7 +98,8 @@ class GenerationService {
   // uploaded to S3 segment by segment when asked and configured, then recorded in the catalog
   // (a session whose record fails is removed again: no audio without a row); URLs minted for
   // the request's expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the
-  // server's own is Internal or IOError and names no field.
+  // server's own is Internal or IOError and names no field; RateLimited when the caller already
+  // runs MAX_SYNTHESES_PER_USER syntheses (as for every synthesis below).
   Result<Session> Create(const Principal& principal, const GenerationRequest& request) const;
 
   // Receives each segment of a streamed generate once it is stored and its URLs minted, with
@@ -102,7 +110,8 @@ class GenerationService {
   // The first step of a streamed Create, for before its answer has begun: the request checked
   // (as Create checks it), planned and its first segment synthesized, so that what fails at once
   // (an engine that is down) is still an error status. Nothing is stored yet.
-  Result<StreamStart> StartStreaming(const GenerationRequest& request) const;
+  Result<StreamStart> StartStreaming(const Principal& principal,
+                                     const GenerationRequest& request) const;
   // Create, segment by segment from `start`: each is synthesized, stored (locally, then in S3
   // when asked) and handed to `observe` before the next is begun; the session is recorded
   // after the last. Whatever stops it (a fault, `observe` returning false: Cancelled, an
@@ -118,7 +127,8 @@ class GenerationService {
 
   // The speech marks of every segment of `request`, its audio synthesized and thrown away.
   // REQUIRES: CheckTextLength and Validate passed.
-  Result<std::vector<SegmentMarks>> Marks(const tts::SynthesisRequest& request) const;
+  Result<std::vector<SegmentMarks>> Marks(const Principal& principal,
+                                          const tts::SynthesisRequest& request) const;
 
  private:
   int64_t UrlExpiry(const GenerationRequest& request) const;
@@ -157,6 +167,9 @@ class GenerationService {
   const UrlMinter* minter_;
   const Clock* clock_;
   const metrics::ServiceMetrics* metrics_;
+  SynthesisPermits* permits_;  // nullptr: no limit
+  // A permit for `principal`'s synthesis (an empty one without permits_).
+  Result<std::shared_ptr<SynthesisPermits::Permit>> AcquirePermit(const Principal& principal) const;
 };
 
 }  // namespace swha::service

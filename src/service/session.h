@@ -18,6 +18,9 @@ namespace swha::service {
 struct Principal {
   std::optional<int64_t> user_id;  // nullopt: anonymous
   bool is_superuser = false;
+  // Where the request came from (the client's IP; empty at the command line): what per-caller
+  // limits count anonymous callers by.
+  std::string address;
 
   static Principal Anonymous() { return {}; }
   // The operator at the command line: every superuser right, no account of its own.

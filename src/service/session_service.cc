@@ -120,10 +120,11 @@ Status SessionService::NoteExpiredAudio(Session* session) const {
 }
 
 Result<Session> SessionService::Settled(Session session) const {
-  // Only segments still queued can move; without them the row read first is final.
+  // Only segments still queued can move, and only an instance with S3 moves them (the outbox
+  // runs there); otherwise the row read first is final, and a delete costs no extra queries.
   const bool queued = std::ranges::any_of(
       session.segments, [](const Segment& seg) { return !storage::InS3(seg.stored.location); });
-  if (!queued) return session;
+  if (!queued || storage_->s3 == nullptr) return session;
   SWHA_RETURN_IF_ERROR(catalog_->DequeueUploads(session.session_id));
   SWHA_ASSIGN_OR_RETURN(catalog::SessionRecord record, catalog_->GetSession(session.session_id));
   return FromRecord(std::move(record));

@@ -42,12 +42,17 @@ bool SpeechService::IsKnownModel(std::string_view model) {
   return false;
 }
 
-std::shared_ptr<SpeechService::StreamSlot> SpeechService::TryStartStream() const {
+Result<std::shared_ptr<SpeechService::StreamSlot>> SpeechService::StartSpeech(
+    const Principal& principal) const {
+  std::shared_ptr<SynthesisPermits::Permit> permit;
+  if (permits_ != nullptr) {
+    SWHA_ASSIGN_OR_RETURN(permit, permits_->Acquire(principal));
+  }
   if (streams_.fetch_add(1) >= limits_.max_concurrent_streams) {
     streams_.fetch_sub(1);
-    return nullptr;
+    return Status::Unavailable("Too many speech requests at once; retry shortly");
   }
-  return std::make_shared<StreamSlot>(&streams_);
+  return std::make_shared<StreamSlot>(&streams_, std::move(permit));
 }
 
 Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) const {

@@ -14,6 +14,8 @@
 
 #include "audio/format.h"
 #include "metrics/service_metrics.h"
+#include "service/session.h"
+#include "service/synthesis_permits.h"
 #include "tts/synthesizer.h"
 #include "util/status.h"
 
@@ -66,29 +68,34 @@ using AudioSink = std::function<bool(std::string_view bytes)>;
 // Thread-safe if the synthesizer is.
 class SpeechService {
  public:
-  // Borrowed pointers must outlive the service; `metrics` may be null.
+  // Borrowed pointers must outlive the service; `metrics` and `permits` (no per-caller limit)
+  // may be null.
   SpeechService(SpeechLimits limits, const tts::Synthesizer* synthesizer,
-                const metrics::ServiceMetrics* metrics)
-      : limits_(limits), synthesizer_(synthesizer), metrics_(metrics) {}
+                const metrics::ServiceMetrics* metrics, SynthesisPermits* permits = nullptr)
+      : limits_(limits), synthesizer_(synthesizer), metrics_(metrics), permits_(permits) {}
 
   // The models a request may name: OpenAI's and "kokoro", each also with a "-YYYY-MM-DD"
   // snapshot suffix as OpenAI dates them. All are served by the one configured engine.
   static const std::vector<std::string_view>& Models();
   static bool IsKnownModel(std::string_view model);
 
-  // A place for one more stream, held until the last copy of the handle is gone; nullptr when
-  // SpeechLimits::max_concurrent_streams are already running.
+  // A place for one more synthesis, held until the last copy of the handle is gone: one of
+  // SpeechLimits::max_concurrent_streams, and one of the caller's MAX_SYNTHESES_PER_USER.
   class StreamSlot {
    public:
-    explicit StreamSlot(std::atomic<int>* streams) : streams_(streams) {}
+    StreamSlot(std::atomic<int>* streams, std::shared_ptr<SynthesisPermits::Permit> permit)
+        : streams_(streams), permit_(std::move(permit)) {}
     ~StreamSlot() { streams_->fetch_sub(1); }
     StreamSlot(const StreamSlot&) = delete;
     StreamSlot& operator=(const StreamSlot&) = delete;
 
    private:
     std::atomic<int>* streams_;
+    std::shared_ptr<SynthesisPermits::Permit> permit_;
   };
-  std::shared_ptr<StreamSlot> TryStartStream() const;
+  // Unavailable when max_concurrent_streams are running (the server is busy: 503);
+  // RateLimited when the caller runs as many syntheses as it may (429).
+  Result<std::shared_ptr<StreamSlot>> StartSpeech(const Principal& principal) const;
 
   // Everything that can be checked before the first byte: the input's length and content (no
   // NUL, which would end espeak-ng's text), the voice, the speed. A mistake is an InvalidField
@@ -110,6 +117,7 @@ class SpeechService {
   const SpeechLimits limits_;
   const tts::Synthesizer* synthesizer_;
   const metrics::ServiceMetrics* metrics_;
+  SynthesisPermits* permits_;
   mutable std::atomic<int> streams_{0};
 };
 

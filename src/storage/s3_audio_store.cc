@@ -506,11 +506,7 @@ std::optional<int64_t> S3AudioStore::ExpiresAt(std::string_view key, int64_t cre
 }
 
 Result<bool> S3AudioStore::ObjectExists(std::string_view key, std::string_view target) {
-  const Target* found = FindTarget(target);
-  if (found == nullptr) {
-    return Status::Unavailable("S3 bucket " + std::string(target) + " is not configured now");
-  }
-  Result<ObjectInfo> info = found->probe->HeadObject(key);
+  Result<ObjectInfo> info = HeadObject(key, target);
   if (info.ok()) return true;
   if (info.status().code() == StatusCode::kNotFound) return false;
   return info.status();

@@ -341,19 +341,35 @@ int CountOccurrences(std::string_view haystack, std::string_view needle) {
   return count;
 }
 
-RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout) {
-  RawResponse out;
-  const auto start = std::chrono::steady_clock::now();
+int ConnectLoopback(int port, const std::string& source_address) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return out;
+  if (fd < 0) return -1;
+  if (!source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_address.c_str(), &source.sin_addr) != 1 ||
+        bind(fd, reinterpret_cast<const sockaddr*>(&source), sizeof(source)) != 0) {
+      close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
-    return out;
+    return -1;
   }
+  return fd;
+}
+
+RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout,
+                           const std::string& source_address) {
+  RawResponse out;
+  const auto start = std::chrono::steady_clock::now();
+  const int fd = ConnectLoopback(port, source_address);
+  if (fd < 0) return out;
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

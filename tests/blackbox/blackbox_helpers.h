@@ -162,6 +162,9 @@ double MetricSample(const std::string& exposition, const std::string& series);
 // How many times `needle` occurs in `haystack`.
 int CountOccurrences(std::string_view haystack, std::string_view needle);
 
+// A TCP connection to 127.0.0.1:`port` (from `source_address` when given, e.g. 127.0.0.2), or -1.
+int ConnectLoopback(int port, const std::string& source_address = "");
+
 // Sends `request` verbatim on a new TCP connection and reads one response, for requests that
 // an HTTP client library would not send (no Content-Length, chunked bodies).
 struct RawResponse {
@@ -171,7 +174,10 @@ struct RawResponse {
   std::string body;
   double seconds = 0;  // from sending to the end of the response (or giving up)
 };
-RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout);
+// With `source_address` (another loopback address, such as 127.0.0.2), the connection comes
+// from there: a second client address on one machine.
+RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout,
+                           const std::string& source_address = "");
 
 // The accept-queue size (listen backlog) of the TCP socket listening on 127.0.0.1:`port`, as
 // the kernel reports it through sock_diag (what `ss -lt` shows as Send-Q); nullopt if not found.

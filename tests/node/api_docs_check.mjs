@@ -45,6 +45,7 @@ try {
   await check('the reference lists every operation of /openapi.json', async () => {
     const response = await page.goto(`${baseUrl}/docs`);
     assert.equal(response.status(), 200);
+    assert.match(response.headers()['content-security-policy'], /script-src 'self';/);
     await page.locator('.swagger-ui .info .title').filter({ hasText: 'swha-tts' }).waitFor();
     await page.locator('.opblock').first().waitFor();
     assert.equal(await page.locator('.opblock').count(), operations);

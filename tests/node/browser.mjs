@@ -15,12 +15,17 @@ export async function check(name, fn) {
   console.log(`ok ${name}`);
 }
 
-// A page at 1280x800 (the wide screenshot's size) whose script errors collect in `pageErrors`.
+// A page at 1280x800 (the wide screenshot's size) whose script errors collect in `pageErrors`,
+// and so does anything the server's Content-Security-Policy blocked (Chromium reports it on
+// the console, not as a page error).
 export async function openPage(browser, timeoutMs) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(timeoutMs);
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
   return { context, page, pageErrors };
 }

@@ -36,6 +36,7 @@ try {
     const response = await page.goto(`${baseUrl}/`);
     assert.equal(response.status(), 200);
     assert.match(response.headers()['content-type'], /^text\/html/);
+    assert.match(response.headers()['content-security-policy'], /script-src 'self';/);
     await page.waitForSelector('body[data-ready="true"]');
     assert.equal(await page.title(), 'swha-tts: text to speech');
     assert.equal(await page.locator('#voice option').count(), 54);
