@@ -1,5 +1,7 @@
 #include "config/setting_rules.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "util/strings.h"
@@ -27,6 +29,19 @@ bool LooksLikeIpv4(std::string_view v) {
 }
 
 }  // namespace
+
+bool IsCorsOriginEntry(std::string_view entry) {
+  if (entry == "*") return true;
+  const size_t scheme_end = entry.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const std::string_view scheme = entry.substr(0, scheme_end);
+  const std::string_view host = entry.substr(scheme_end + 3);
+  return (scheme == "http" || scheme == "https") && !host.empty() &&
+         std::ranges::all_of(host, [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                  c == '[' || c == ']';
+         });
+}
 
 std::string IntExpectation(const IntRule& rule) {
   std::string e = "an integer from " + std::to_string(rule.min) + " to " + std::to_string(rule.max);

@@ -89,6 +89,9 @@ inline constexpr double kMaxPricePerGbMonth = 1000;
 inline constexpr std::string_view kPriceExpectation =
     "a price in USD per GB-month from 0 to 1000, e.g. 0.023";
 
+// Whether `entry` may stand in CORS_ORIGINS: "*", or an origin (http(s)://host[:port], no path).
+bool IsCorsOriginEntry(std::string_view entry);
+
 // "an integer from MIN to MAX (NOTE)".
 std::string IntExpectation(const IntRule& rule);
 // "one of a, b, c" (", or empty for none").

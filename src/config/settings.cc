@@ -127,6 +127,11 @@ Status Settings::Validate() const {
   SWHA_RETURN_IF_ERROR(CheckRange(kBodyTimeoutRule, request_body_timeout_seconds));
   SWHA_RETURN_IF_ERROR(CheckRange(kRateLimitRule, rate_limit_per_minute));
   SWHA_RETURN_IF_ERROR(CheckRange(kSynthesesPerUserRule, max_syntheses_per_user));
+  for (const std::string& origin : cors_origins) {
+    if (!IsCorsOriginEntry(origin)) {
+      return Invalid("CORS_ORIGINS", JoinCorsOrigins(cors_origins), kOriginsExpectation);
+    }
+  }
   SWHA_RETURN_IF_ERROR(CheckRange(kLoginFailureRule, login_failure_limit));
   if (!IsOneOf(log_level, kLogLevels)) {
     return Invalid("LOG_LEVEL", log_level, ChoiceExpectation(kLogLevels, false));

@@ -1,8 +1,6 @@
 #include "config/settings_table.h"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 
 #include "config/setting_rules.h"
 #include "util/strings.h"
@@ -40,16 +38,7 @@ Status Origins(const SettingSpec& spec, const std::string& raw, std::vector<std:
     const std::string_view entry = TrimWhitespace(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
     if (entry.empty()) continue;
-    const size_t scheme_end = entry.find("://");
-    const std::string_view scheme = entry.substr(0, scheme_end);
-    const std::string_view host =
-        scheme_end == std::string_view::npos ? "" : entry.substr(scheme_end + 3);
-    const bool origin = (scheme == "http" || scheme == "https") && !host.empty() &&
-                        std::ranges::all_of(host, [](char c) {
-                          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                 c == '-' || c == ':' || c == '[' || c == ']';
-                        });
-    if (entry != "*" && !origin) return Invalid(spec.name, raw, kOriginsExpectation);
+    if (!IsCorsOriginEntry(entry)) return Invalid(spec.name, raw, kOriginsExpectation);
     field->emplace_back(entry);
   }
   return Status::Ok();

@@ -52,13 +52,6 @@ Result<service::Principal> Caller(const ApiContext& ctx, const Request& req, boo
   return principal;
 }
 
-RequestGate AddressRateLimitGate(const ApiContext& ctx) {
-  if (ctx.rate_limiter == nullptr) return nullptr;
-  return [limiter = ctx.rate_limiter](const Request& req) {
-    return limiter->AdmitAddress(req.remote_address);
-  };
-}
-
 Response HandleRegister(const ApiContext& ctx, const Request& req) {
   json body;
   if (auto bad = ParseObject(req, &body)) return *bad;

@@ -41,7 +41,7 @@ struct ApiContext {
 // when ALLOW_ANONYMOUS is off; RateLimited past a user's RATE_LIMIT_PER_MINUTE
 // (account_handlers.cc).
 Result<service::Principal> Caller(const ApiContext& ctx, const Request& req, bool require_user);
-// The router's gate: RateLimited past an address's RATE_LIMIT_PER_MINUTE.
+// The router's gate: RateLimited past an address's RATE_LIMIT_PER_MINUTE (routes.cc).
 RequestGate AddressRateLimitGate(const ApiContext& ctx);
 
 // Every route of the service, in one table (routes.cc).

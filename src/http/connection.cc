@@ -26,8 +26,8 @@ using Clock = std::chrono::steady_clock;
 // Bytes read from the socket at a time: httplib reads a request's head one byte per call.
 constexpr size_t kReadBufferBytes = 4096;
 // How long a refused connection's request is read and dropped, so that closing the socket
-// does not reset it before the client has read the 503.
-constexpr std::chrono::milliseconds kRefusalDrain{200};
+// does not reset it before the client has read the 503. Short: it holds a thread meanwhile.
+constexpr std::chrono::milliseconds kRefusalDrain{50};
 // At most one log line per this interval about refused connections (an attack must not flood
 // the log); the metric counts every one.
 constexpr int64_t kRefusalLogIntervalMs = 10000;
@@ -145,7 +145,7 @@ class ConnectionStream final : public httplib::Stream {
   size_t end_ = 0;
 };
 
-// The connection the calling thread serves, for StartRequest().
+// The connection the calling thread serves, for HeadReceived().
 thread_local ConnectionStream* current_stream = nullptr;
 thread_local std::chrono::seconds current_body_timeout{0};
 thread_local bool close_after_request = false;
@@ -159,11 +159,10 @@ ConnectionServer::~ConnectionServer() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void ConnectionServer::StartRequest() {
+void ConnectionServer::HeadReceived() {
   if (current_stream != nullptr) {
     current_stream->SetReadDeadline(Clock::now() + current_body_timeout);
   }
-  if (WorkerPool* pool = WorkerPool::Current()) pool->AcquireSlot();
 }
 
 void ConnectionServer::CloseAfterThisRequest() { close_after_request = true; }
@@ -218,32 +217,37 @@ void ConnectionServer::Refuse(int sock) {
   }
 }
 
+void ConnectionServer::Serve(int sock) {
+  ConnectionStream stream(sock, limits_.io_timeout);
+  current_stream = &stream;
+  current_body_timeout = limits_.body_timeout;
+  for (size_t served = 0; served < limits_.max_requests_per_connection; ++served) {
+    // The first request's head must be in within head_timeout of the connection; later ones
+    // within head_timeout of their first byte, which may come keep_alive_timeout after the
+    // previous answer.
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point first_byte_by =
+        start + (served == 0 ? limits_.head_timeout : limits_.keep_alive_timeout);
+    if (!stream.HasBufferedBytes() && !WaitForRequest(sock, first_byte_by)) break;
+    stream.SetReadDeadline((served == 0 ? start : Clock::now()) + limits_.head_timeout);
+    const bool last = served + 1 == limits_.max_requests_per_connection || ending_.load();
+    bool closed = false;
+    close_after_request = false;
+    const bool answered = process_request(stream, last, closed, [](httplib::Request&) {});
+    if (WorkerPool* pool = WorkerPool::Current()) pool->ReleaseSlot();
+    if (!answered || closed || close_after_request) break;
+  }
+  current_stream = nullptr;
+}
+
 bool ConnectionServer::process_and_close_socket(socket_t sock) {
   if (open_.fetch_add(1) >= limits_.max_connections) {
+    open_.fetch_sub(1);  // a refused connection does not count against the others
     Refuse(sock);
   } else {
-    ConnectionStream stream(sock, limits_.io_timeout);
-    current_stream = &stream;
-    current_body_timeout = limits_.body_timeout;
-    for (size_t served = 0; served < limits_.max_requests_per_connection; ++served) {
-      // The first request's head must be in within head_timeout of the connection; later ones
-      // within head_timeout of their first byte, which may come keep_alive_timeout after the
-      // previous answer.
-      const Clock::time_point start = Clock::now();
-      const Clock::time_point first_byte_by =
-          start + (served == 0 ? limits_.head_timeout : limits_.keep_alive_timeout);
-      if (!stream.HasBufferedBytes() && !WaitForRequest(sock, first_byte_by)) break;
-      stream.SetReadDeadline((served == 0 ? start : Clock::now()) + limits_.head_timeout);
-      const bool last = served + 1 == limits_.max_requests_per_connection || ending_.load();
-      bool closed = false;
-      close_after_request = false;
-      const bool answered = process_request(stream, last, closed, [](httplib::Request&) {});
-      if (WorkerPool* pool = WorkerPool::Current()) pool->ReleaseSlot();
-      if (!answered || closed || close_after_request) break;
-    }
-    current_stream = nullptr;
+    Serve(sock);
+    open_.fetch_sub(1);
   }
-  open_.fetch_sub(1);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return true;

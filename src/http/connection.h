@@ -27,7 +27,8 @@ struct ConnectionLimits {
 };
 
 // An httplib::Server whose accepted connections are served as described above. Its handlers
-// must call StartRequest() first (the server's pre-routing handler does).
+// must call HeadReceived() first (the server's pre-routing handler does), and take a work slot
+// (WorkerPool::AcquireSlot) once the body is in, before they work on the request.
 class ConnectionServer : public httplib::Server {
  public:
   explicit ConnectionServer(ConnectionLimits limits);
@@ -36,19 +37,22 @@ class ConnectionServer : public httplib::Server {
   ConnectionServer& operator=(const ConnectionServer&) = delete;
 
   // On a connection's thread, once a request's head is in: its body must now arrive within
-  // body_timeout, and the thread waits for a work slot.
-  static void StartRequest();
+  // body_timeout.
+  static void HeadReceived();
   // On a connection's thread: the connection ends once this request is answered (its answer
   // says "Connection: close", e.g. because part of its body is still unread).
   static void CloseAfterThisRequest();
   // Idle connections end now, and connections end after their current request. Thread-safe.
   void EndConnections();
 
+  const ConnectionLimits& limits() const { return limits_; }
   int open_connections() const { return open_.load(); }
   uint64_t refused_connections() const { return refused_.load(); }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
+  // The connection's requests, one after another, until it ends or may not go on.
+  void Serve(int sock);
   // Waits, holding no slot, for the next request's first byte: false on timeout, on a closed
   // or failed socket, or once EndConnections() was called.
   bool WaitForRequest(int sock, std::chrono::steady_clock::time_point until) const;

@@ -1,18 +1,12 @@
 #include "http/cors.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "http/errors.h"
+#include "util/strings.h"
 
 namespace swha::http {
 namespace {
-
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Request headers a cross-origin page may send (beyond the CORS-safelisted ones).
 constexpr std::string_view kAllowedRequestHeaders = "Authorization, Content-Type";
@@ -29,13 +23,13 @@ bool IsPreflight(const Request& request) {
 }  // namespace
 
 CorsPolicy::CorsPolicy(const std::vector<std::string>& origins) {
-  for (const std::string& origin : origins) origins_.push_back(Lowercase(origin));
+  for (const std::string& origin : origins) origins_.push_back(ToLower(origin));
 }
 
 std::optional<std::string> CorsPolicy::AllowedOrigin(std::string_view origin) const {
   if (origins_.empty() || origin.empty()) return std::nullopt;
   if (std::ranges::find(origins_, "*") != origins_.end()) return "*";
-  const std::string wanted = Lowercase(origin);
+  const std::string wanted = ToLower(origin);
   if (std::ranges::find(origins_, wanted) == origins_.end()) return std::nullopt;
   return std::string(origin);
 }

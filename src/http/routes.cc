@@ -3,6 +3,13 @@
 
 namespace swha::http {
 
+RequestGate AddressRateLimitGate(const ApiContext& ctx) {
+  if (ctx.rate_limiter == nullptr) return nullptr;
+  return [limiter = ctx.rate_limiter](const Request& req) {
+    return limiter->AdmitAddress(req.remote_address);
+  };
+}
+
 std::vector<Route> BuildRouteTable(const ApiContext& ctx) {
   auto bind = [&ctx](Response (*handler)(const ApiContext&, const Request&)) {
     return [&ctx, handler](const Request& req) { return handler(ctx, req); };

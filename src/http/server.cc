@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 
 #include "http/connection.h"
@@ -30,6 +34,29 @@ std::string Lowercase(std::string s) {
 }
 
 constexpr int kListenBacklog = 1024;
+// Descriptors kept for everything but client connections: the catalog, S3 and upstream
+// connections, audio files being read and written, logs.
+constexpr rlim_t kReservedDescriptors = 256;
+
+// Each open connection is a descriptor: raises the soft limit on open files (often 1024) up to
+// what MAX_CONNECTIONS needs, as far as the hard limit allows, and says so when it cannot, so a
+// flood of connections ends in 503s rather than in failures to open audio files.
+void EnsureDescriptorsFor(int max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t needed = static_cast<rlim_t>(max_connections) + kReservedDescriptors;
+  if (limit.rlim_cur >= needed) return;
+  const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
+  rlimit raised = limit;
+  raised.rlim_cur = wanted;
+  if (wanted > limit.rlim_cur && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  if (limit.rlim_cur < needed) {
+    spdlog::warn(
+        "MAX_CONNECTIONS={} needs about {} open files, but the limit is {}: lower it, or "
+        "raise the limit (ulimit -n, LimitNOFILE=)",
+        max_connections, needed, limit.rlim_cur);
+  }
+}
 
 Request ToRequest(const httplib::Request& in, std::string body) {
   Request out;
@@ -40,6 +67,17 @@ Request ToRequest(const httplib::Request& in, std::string body) {
   for (const auto& [k, v] : in.headers) out.headers.emplace(Lowercase(k), v);
   out.body = std::move(body);
   return out;
+}
+
+// The Content-Length a request declares; 0 without one, or for one that does not parse (httplib
+// then refuses it itself).
+uint64_t DeclaredLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return 0;
+  const std::string value = req.get_header_value("Content-Length");
+  uint64_t length = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), length);
+  if (error != std::errc() || end != value.data() + value.size()) return 0;
+  return length;
 }
 
 bool HasBodyFraming(const httplib::Request& req) {
@@ -118,6 +156,10 @@ struct HttpServer::Impl {
   }
 
   void Handle(const httplib::Request& req, std::string body, httplib::Response& res) {
+    // The whole request is in: only now does it take one of the HTTP_THREADS work slots, so
+    // that a client sending slowly never holds one (nor can many finish at once to pass the
+    // cap: a slot lent while waiting on the client is only taken back for the answer's writes).
+    if (WorkerPool* pool = WorkerPool::Current()) pool->AcquireSlot();
     Request request = ToRequest(req, std::move(body));
     Write(req, router->Dispatch(request), res);
   }
@@ -183,12 +225,24 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   // httplib writes headers and body separately; without TCP_NODELAY the body of every response
   // after the first on a keep-alive connection waited ~40 ms for the client's delayed ACK.
   s.set_tcp_nodelay(true);
+  // What the Keep-Alive header of each answer advertises: the connection loop's own limits.
+  const ConnectionLimits& limits = impl_->server.limits();
+  s.set_keep_alive_max_count(limits.max_requests_per_connection);
+  s.set_keep_alive_timeout(limits.keep_alive_timeout.count());
   s.set_pre_routing_handler(
       [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
-        // The head is in: the body's deadline starts, and the request waits for a work slot.
-        ConnectionServer::StartRequest();
+        // The head is in: the body's deadline starts.
+        ConnectionServer::HeadReceived();
         request_start = std::chrono::steady_clock::now();
         stream_outcome = "";
+        // A declared body over the limit is refused before a byte of it is read (httplib 0.11
+        // would read and drop all of it first); the rest of it is still on the wire.
+        if (DeclaredLength(req) > impl->config.max_request_bytes) {
+          impl->Write(req, ErrorForPath(req.path, 413, "Request body too large"), res);
+          res.set_header("Connection", "close");
+          ConnectionServer::CloseAfterThisRequest();
+          return httplib::Server::HandlerResponse::Handled;
+        }
         // A POST with neither Content-Length nor chunked encoding (`curl -X POST` without -d) has
         // no body (RFC 9112 section 6.3); httplib 0.11 would instead read until the client closes.
         if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
@@ -247,6 +301,7 @@ HttpServer::~HttpServer() {
 
 Result<int> HttpServer::Bind() {
   const auto& c = impl_->config;
+  EnsureDescriptorsFor(c.max_connections);
   int port = c.port;
   if (port == 0) {
     port = impl_->server.bind_to_any_port(c.host);

@@ -27,16 +27,21 @@ TEST(WorkerPoolTest, SlotsBoundTheJobsWorkingAtOnce) {
   WorkerPool pool(2, 64);
   std::atomic<int> now{0};
   std::atomic<int> most{0};
+  std::atomic<int> started{0};
   std::atomic<int> done{0};
   constexpr int kJobs = 12;
   for (int i = 0; i < kJobs; ++i) {
     pool.enqueue([&] {
       WorkerPool::Current()->AcquireSlot();
       const int at_once = ++now;
+      ++started;
       int seen = most.load();
       while (at_once > seen && !most.compare_exchange_weak(seen, at_once)) {
       }
-      std::this_thread::sleep_for(20ms);
+      // Each holds its slot until a second job works beside it (or none is left to come), so
+      // that the two slots are known to be used at once, and then a little longer.
+      (void)WaitFor([&] { return now.load() >= 2 || started.load() == kJobs; });
+      std::this_thread::sleep_for(5ms);
       --now;
       WorkerPool::Current()->ReleaseSlot();
       ++done;

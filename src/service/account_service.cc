@@ -5,6 +5,7 @@
 
 #include "auth/jwt.h"
 #include "auth/password.h"
+#include "service/rate_limiter.h"
 #include "util/crypto.h"
 #include "util/strings.h"
 
@@ -143,17 +144,25 @@ AccountService::AccountService(AccountConfig config, catalog::Catalog* catalog, 
 Result<AccessToken> AccountService::Login(std::string_view username, std::string_view password,
                                           std::string_view address) const {
   if (failures_by_username_ == nullptr) return CheckPassword(username, password);
-  const std::string_view name_key = username.substr(0, kLoginThrottleKeyBytes);
-  const int wait = std::max(failures_by_username_->SecondsUntilToken(name_key),
-                            failures_by_address_->SecondsUntilToken(address));
-  if (wait > 0) {
+  // Names are looked up whatever their case, so they are counted so too.
+  const std::string name_key = ToLower(username.substr(0, kLoginThrottleKeyBytes));
+  const std::string address_key = ClientAddressKey(address);
+  const auto refused = [](int wait) {
     return Status::RateLimited("Too many failed logins; retry in " + std::to_string(wait) + " s",
                                wait);
+  };
+  // Each attempt takes its tokens before the password is checked, so that attempts made at
+  // once cannot all pass a check that none of them has failed yet; one that does not fail on
+  // the password gives them back.
+  if (const int wait = failures_by_username_->Take(name_key); wait > 0) return refused(wait);
+  if (const int wait = failures_by_address_->Take(address_key); wait > 0) {
+    failures_by_username_->GiveBack(name_key);
+    return refused(wait);
   }
   Result<AccessToken> token = CheckPassword(username, password);
-  if (!token.ok() && token.status().code() == StatusCode::kUnauthenticated) {
-    failures_by_username_->Take(name_key);
-    failures_by_address_->Take(address);
+  if (token.ok() || token.status().code() != StatusCode::kUnauthenticated) {
+    failures_by_username_->GiveBack(name_key);
+    failures_by_address_->GiveBack(address_key);
   }
   return token;
 }

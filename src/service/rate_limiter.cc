@@ -1,8 +1,24 @@
 #include "service/rate_limiter.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <array>
+#include <cstring>
 #include <string>
 
 namespace swha::service {
+
+std::string ClientAddressKey(std::string_view address) {
+  if (address.find(':') == std::string_view::npos) return std::string(address);
+  in6_addr parsed{};
+  const std::string text(address);
+  if (inet_pton(AF_INET6, text.c_str(), &parsed) != 1) return text;
+  std::memset(&parsed.s6_addr[8], 0, 8);  // keep the /64
+  std::array<char, INET6_ADDRSTRLEN> prefix{};
+  if (inet_ntop(AF_INET6, &parsed, prefix.data(), prefix.size()) == nullptr) return text;
+  return std::string(prefix.data()) + "/64";
+}
 
 RequestRateLimiter::RequestRateLimiter(RateLimitConfig config, const Clock* clock)
     : config_(config) {
@@ -21,7 +37,7 @@ Status RequestRateLimiter::Refused(int retry_after_seconds, std::string_view who
 
 Status RequestRateLimiter::AdmitAddress(std::string_view address) {
   if (addresses_ == nullptr) return Status::Ok();
-  const int wait = addresses_->Take(address);
+  const int wait = addresses_->Take(ClientAddressKey(address));
   return wait == 0 ? Status::Ok() : Refused(wait, "address");
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "util/clock.h"
@@ -13,6 +14,10 @@
 #include "util/token_buckets.h"
 
 namespace swha::service {
+
+// What per-address limits count a client by: an IPv4 address as it is, an IPv6 address by its
+// /64 (one subscriber's network: hopping between its addresses gains nothing).
+std::string ClientAddressKey(std::string_view address);
 
 struct RateLimitConfig {
   int requests_per_minute = 0;  // RATE_LIMIT_PER_MINUTE, per user and per address; 0: no limit

@@ -1,5 +1,7 @@
 #include "service/synthesis_permits.h"
 
+#include "service/rate_limiter.h"
+
 namespace swha::service {
 
 SynthesisPermits::Permit::~Permit() {
@@ -8,7 +10,7 @@ SynthesisPermits::Permit::~Permit() {
 
 std::string SynthesisPermits::KeyOf(const Principal& principal) {
   if (principal.user_id) return "user:" + std::to_string(*principal.user_id);
-  return "address:" + principal.address;
+  return "address:" + ClientAddressKey(principal.address);
 }
 
 Result<std::shared_ptr<SynthesisPermits::Permit>> SynthesisPermits::Acquire(

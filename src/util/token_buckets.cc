@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <utility>
+#include <vector>
 
 namespace swha {
 
@@ -42,10 +44,17 @@ void TokenBuckets::Store(Shard& shard, std::string_view key, const Bucket& bucke
           static_cast<double>(std::max<int64_t>(0, now_ms - entry.second.updated_ms));
       return entry.second.tokens + elapsed * tokens_per_ms_ >= capacity_;
     });
-    // Still full of active keys (a flood): make room for a quarter more at once, so that the
-    // sweep above runs once per many new keys rather than at every one.
-    while (shard.buckets.size() > kMaxTrackedKeysPerShard * 3 / 4) {
-      shard.buckets.erase(shard.buckets.begin());
+    // Still full of active keys (a flood): the quarter used longest ago goes at once, so that
+    // the sweep above runs once per many new keys rather than at every one.
+    if (shard.buckets.size() >= kMaxTrackedKeysPerShard) {
+      std::vector<std::pair<int64_t, std::string>> by_age;
+      by_age.reserve(shard.buckets.size());
+      for (const auto& [k, b] : shard.buckets) by_age.emplace_back(b.updated_ms, k);
+      const auto quarter = static_cast<std::ptrdiff_t>(by_age.size() / 4);
+      std::nth_element(by_age.begin(), by_age.begin() + quarter, by_age.end());
+      for (auto it = by_age.begin(); it != by_age.begin() + quarter; ++it) {
+        shard.buckets.erase(it->second);
+      }
     }
   }
   shard.buckets.insert_or_assign(std::move(name), bucket);
@@ -68,6 +77,16 @@ int TokenBuckets::SecondsUntilToken(std::string_view key) {
   const int64_t now_ms = clock_->NowUnixMillis();
   std::lock_guard<std::mutex> lock(shard.mu);
   return SecondsUntilOne(Refilled(shard, key, now_ms));
+}
+
+void TokenBuckets::GiveBack(std::string_view key) {
+  Shard& shard = ShardFor(key);
+  const int64_t now_ms = clock_->NowUnixMillis();
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (!shard.buckets.contains(std::string(key))) return;  // untracked: full already
+  Bucket bucket = Refilled(shard, key, now_ms);
+  bucket.tokens = std::min(capacity_, bucket.tokens + 1.0);
+  Store(shard, key, bucket, now_ms);
 }
 
 size_t TokenBuckets::tracked_keys() {

@@ -15,8 +15,9 @@
 
 namespace swha {
 
-// Keys tracked per shard at most; past it, full buckets are forgotten first, then others (whose
-// keys then start afresh with a full bucket: the cost of bounding memory under a flood of keys).
+// Keys tracked per shard at most; past it, full buckets are forgotten first, then those used
+// longest ago (whose keys then start afresh with a full bucket: the cost of bounding memory
+// under a flood of keys; a key under attack now is among the last to go).
 inline constexpr size_t kMaxTrackedKeysPerShard = 4096;
 
 // Thread-safe.
@@ -30,6 +31,9 @@ class TokenBuckets {
   int Take(std::string_view key);
   // The seconds until `key`'s bucket holds a token (0: it does now); takes nothing.
   int SecondsUntilToken(std::string_view key);
+  // Gives back a token taken by Take() (up to capacity): the action it was taken for did not
+  // count after all.
+  void GiveBack(std::string_view key);
 
   size_t tracked_keys();  // for tests
 

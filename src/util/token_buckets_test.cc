@@ -29,6 +29,19 @@ TEST(TokenBucketsTest, ABurstOfCapacityThenOneTokenPerRefillInterval) {
   EXPECT_GT(buckets.Take("alice"), 0);
 }
 
+TEST(TokenBucketsTest, AGivenBackTokenCanBeTakenAgain) {
+  ManualClock clock(kStart);
+  TokenBuckets buckets(1, 1.0 / 60, &clock);
+  EXPECT_EQ(buckets.Take("k"), 0);
+  EXPECT_EQ(buckets.Take("k"), 60);
+  buckets.GiveBack("k");
+  EXPECT_EQ(buckets.Take("k"), 0);
+  buckets.GiveBack("k");
+  buckets.GiveBack("k");  // never past capacity
+  EXPECT_EQ(buckets.Take("k"), 0);
+  EXPECT_EQ(buckets.Take("k"), 60);
+}
+
 TEST(TokenBucketsTest, AClockSetBackDoesNotDrainOrRefill) {
   ManualClock clock(kStart);
   TokenBuckets buckets(1, 1.0, &clock);
@@ -44,6 +57,13 @@ TEST(TokenBucketsTest, MemoryStaysBoundedUnderAFloodOfKeys) {
   TokenBuckets buckets(2, 1.0, &clock);
   for (int i = 0; i < 200'000; ++i) EXPECT_EQ(buckets.Take("k" + std::to_string(i)), 0);
   EXPECT_LE(buckets.tracked_keys(), 16 * kMaxTrackedKeysPerShard);
+  // The key used last is kept through a flood of others: its bucket is not reset.
+  clock.SetUnixMillis(kStart + 1);
+  EXPECT_EQ(buckets.Take("victim"), 0);
+  EXPECT_EQ(buckets.Take("victim"), 0);
+  clock.SetUnixMillis(kStart + 2);
+  for (int i = 0; i < 5'000; ++i) EXPECT_EQ(buckets.Take("more" + std::to_string(i)), 0);
+  EXPECT_GT(buckets.Take("victim"), 0) << "the victim's empty bucket survived the flood";
   // Full buckets are the first forgotten: with time, the flood's keys all refill and go.
   clock.SetUnixMillis(kStart + 10'000);
   for (int i = 0; i < 20'000; ++i) EXPECT_EQ(buckets.Take("later" + std::to_string(i)), 0);
