@@ -28,6 +28,9 @@ constexpr size_t kReadBufferBytes = 4096;
 // How long a refused connection's request is read and dropped, so that closing the socket
 // does not reset it before the client has read the 503. Short: it holds a thread meanwhile.
 constexpr std::chrono::milliseconds kRefusalDrain{50};
+// The same after an answer given with part of the request unread (413 on its declared length,
+// 400 on a body that stalled): longer, as the client may still be sending, on a parked thread.
+constexpr std::chrono::milliseconds kUnreadDrain{1000};
 // At most one log line per this interval about refused connections (an attack must not flood
 // the log); the metric counts every one.
 constexpr int64_t kRefusalLogIntervalMs = 10000;
@@ -35,6 +38,20 @@ constexpr int64_t kRefusalLogIntervalMs = 10000;
 int MillisecondsUntil(Clock::time_point until) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
   return static_cast<int>(std::clamp<int64_t>(left.count() + 1, 0, 60 * 60 * 1000));
+}
+
+// Ends our side, then reads and drops what the client still sends until it closes or for
+// `how_long` (nginx's lingering close): a socket closed with unread bytes sends a reset, which
+// can make the client lose the answer just written (a 503 before its request was read, a 413
+// before its body was).
+void DrainBeforeClose(int sock, std::chrono::milliseconds how_long) {
+  ::shutdown(sock, SHUT_WR);
+  const Clock::time_point until = Clock::now() + how_long;
+  std::array<char, kReadBufferBytes> sink{};
+  pollfd p{.fd = sock, .events = POLLIN, .revents = 0};
+  while (::poll(&p, 1, MillisecondsUntil(until)) > 0) {
+    if (::recv(sock, sink.data(), sink.size(), MSG_DONTWAIT) <= 0) break;
+  }
 }
 
 void DescribeAddress(const sockaddr_storage& addr, std::string& ip, int& port) {
@@ -206,15 +223,7 @@ void ConnectionServer::Refuse(int sock) {
       "\r\nContent-Length: " + std::to_string(error.body.size()) +
       "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + error.body;
   (void)::send(sock, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::shutdown(sock, SHUT_WR);
-  // Read what the client sent until it closes (or briefly), so that close() sends a FIN and
-  // not a reset that could discard the 503 before the client reads it.
-  const Clock::time_point until = Clock::now() + kRefusalDrain;
-  std::array<char, kReadBufferBytes> sink{};
-  pollfd p{.fd = sock, .events = POLLIN, .revents = 0};
-  while (::poll(&p, 1, MillisecondsUntil(until)) > 0) {
-    if (::recv(sock, sink.data(), sink.size(), MSG_DONTWAIT) <= 0) break;
-  }
+  DrainBeforeClose(sock, kRefusalDrain);
 }
 
 void ConnectionServer::Serve(int sock) {
@@ -235,7 +244,11 @@ void ConnectionServer::Serve(int sock) {
     close_after_request = false;
     const bool answered = process_request(stream, last, closed, [](httplib::Request&) {});
     if (WorkerPool* pool = WorkerPool::Current()) pool->ReleaseSlot();
-    if (!answered || closed || close_after_request) break;
+    if (close_after_request) {
+      DrainBeforeClose(sock, kUnreadDrain);
+      break;
+    }
+    if (!answered || closed) break;
   }
   current_stream = nullptr;
 }

@@ -12,7 +12,7 @@ namespace swha::service {
 std::string ClientAddressKey(std::string_view address) {
   if (address.find(':') == std::string_view::npos) return std::string(address);
   in6_addr parsed{};
-  const std::string text(address);
+  std::string text(address);
   if (inet_pton(AF_INET6, text.c_str(), &parsed) != 1) return text;
   std::memset(&parsed.s6_addr[8], 0, 8);  // keep the /64
   std::array<char, INET6_ADDRSTRLEN> prefix{};
