@@ -43,9 +43,13 @@ TEST(SettingsTableTest, EntriesAreWellFormed) {
     EXPECT_FALSE(spec.meaning.empty());
     EXPECT_EQ(spec.meaning.find('\n'), std::string_view::npos);
     EXPECT_NE(spec.read, nullptr);
-    if (spec.secret) EXPECT_EQ(spec.default_text, "") << "a secret has no default";
+    if (spec.secret) {
+      EXPECT_EQ(spec.default_text, "") << "a secret has no default";
+    }
     EXPECT_EQ(spec.kind == SettingKind::kInteger, spec.rule != nullptr);
-    if (spec.rule != nullptr) EXPECT_EQ(spec.rule->var, spec.name);
+    if (spec.rule != nullptr) {
+      EXPECT_EQ(spec.rule->var, spec.name);
+    }
     EXPECT_EQ(spec.kind == SettingKind::kChoice, !spec.choices.empty());
     if (!spec.choices.empty() && !spec.default_text.empty()) {
       EXPECT_TRUE(IsOneOf(spec.default_text, spec.choices));

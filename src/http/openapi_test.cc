@@ -68,7 +68,9 @@ TEST_F(OpenApiDocumentTest, EveryOperationHasASummaryAnExampleAndAnAnswerForEach
         const json examples = param.value("examples", json::object());
         for (const auto& [name, example] : examples.items()) asked.insert(name);
         // A path parameter is always required; a query one only when the handler says so.
-        if (param.at("in") == "path") EXPECT_TRUE(param.at("required").get<bool>());
+        if (param.at("in") == "path") {
+          EXPECT_TRUE(param.at("required").get<bool>());
+        }
       }
       const json body_content =
           op.value("requestBody", json::object()).value("content", json::object());

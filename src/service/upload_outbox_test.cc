@@ -264,7 +264,9 @@ class DeletingOnLookup : public catalog::CatalogWrapper {
   using CatalogWrapper::CatalogWrapper;
   Result<catalog::SessionRecord> GetSession(std::string_view id) override {
     auto session = CatalogWrapper::GetSession(id);
-    if (session.ok()) EXPECT_TRUE(CatalogWrapper::DeleteSession(id).ok());
+    if (session.ok()) {
+      EXPECT_TRUE(CatalogWrapper::DeleteSession(id).ok());
+    }
     return session;
   }
 };

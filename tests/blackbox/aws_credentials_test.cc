@@ -99,7 +99,9 @@ class AwsCredentialsTest : public ::testing::Test {
     }
     auto got = FetchAbsolute(url);
     EXPECT_TRUE(got && got->status == 200) << (got ? got->body : "no answer");
-    if (got && got->status == 200) EXPECT_EQ(got->body.substr(0, 4), "RIFF");
+    if (got && got->status == 200) {
+      EXPECT_EQ(got->body.substr(0, 4), "RIFF");
+    }
     return seg.value("expires_at", int64_t{0});
   }
 

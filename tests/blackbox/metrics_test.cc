@@ -21,8 +21,9 @@ class MetricsTest : public DefaultServerTest {
     httplib::Headers headers = {{"Authorization", "Bearer " + std::string(kToken)}};
     auto res = client_->Get("/metrics", headers);
     EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
-    if (res)
+    if (res) {
       EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    }
     return res ? res->body : "";
   }
 };
