@@ -47,7 +47,6 @@ class ConnectionServer : public httplib::Server {
 
   const ConnectionLimits& limits() const { return limits_; }
   int open_connections() const { return open_.load(); }
-  uint64_t refused_connections() const { return refused_.load(); }
 
  private:
   bool process_and_close_socket(socket_t sock) override;

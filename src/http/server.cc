@@ -80,6 +80,12 @@ uint64_t DeclaredLength(const httplib::Request& req) {
   return length;
 }
 
+// The answer says "Connection: close", and the connection ends once it is written.
+void EndConnectionAfter(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  ConnectionServer::CloseAfterThisRequest();
+}
+
 bool HasBodyFraming(const httplib::Request& req) {
   return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
 }
@@ -148,8 +154,7 @@ struct HttpServer::Impl {
                       : ErrorForPath(req.path, 400, "Request body could not be read"),
             res);
       // What is left of the body is still on the wire: the connection cannot be reused.
-      res.set_header("Connection", "close");
-      ConnectionServer::CloseAfterThisRequest();
+      EndConnectionAfter(res);
       return;
     }
     Handle(req, std::move(body), res);
@@ -200,8 +205,7 @@ struct HttpServer::Impl {
     // Draining: the client learns from this answer that the connection ends, rather than from a
     // reset when it sends the next request on it.
     if (stopping.load()) {
-      res.set_header("Connection", "close");
-      ConnectionServer::CloseAfterThisRequest();
+      EndConnectionAfter(res);
     }
     if (response.stream) {
       Stream(response, res);
@@ -239,8 +243,7 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
         // would read and drop all of it first); the rest of it is still on the wire.
         if (DeclaredLength(req) > impl->config.max_request_bytes) {
           impl->Write(req, ErrorForPath(req.path, 413, "Request body too large"), res);
-          res.set_header("Connection", "close");
-          ConnectionServer::CloseAfterThisRequest();
+          EndConnectionAfter(res);
           return httplib::Server::HandlerResponse::Handled;
         }
         // A POST with neither Content-Length nor chunked encoding (`curl -X POST` without -d) has
@@ -281,8 +284,7 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         Response r = ErrorForPath(req.path, res.status, LibraryErrorDetail(res.status));
         res.set_content(r.body, r.content_type);
-        res.set_header("Connection", "close");
-        ConnectionServer::CloseAfterThisRequest();
+        EndConnectionAfter(res);
         return httplib::Server::HandlerResponse::Handled;
       }));
   s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
