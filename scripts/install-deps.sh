@@ -9,6 +9,9 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git ca-certificates curl python3
   clang-format clang-tidy
+  # the sanitizer builds and the fuzz targets (scripts/sanitize.sh): clang with its sanitizer and
+  # libFuzzer runtimes, and llvm-symbolizer for the reports' stack traces
+  clang libclang-rt-14-dev llvm-14
   # libraries
   libcpp-httplib-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev
   libespeak-ng-dev espeak-ng-data libkakasi2-dev libpcre2-dev libspdlog-dev libcli11-dev

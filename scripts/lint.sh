@@ -4,8 +4,9 @@ set -euo pipefail
 mode=$1
 build_dir=$2
 cd "$(dirname "$0")/.."
-mapfile -t sources < <(git ls-files -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 2>/dev/null ||
-                       find src tests bench -name '*.cc' -o -name '*.h')
+mapfile -t sources < <(git ls-files -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' \
+                         'fuzz/*.cc' 'fuzz/*.h' 2>/dev/null ||
+                       find src tests bench fuzz -name '*.cc' -o -name '*.h')
 case "$mode" in
   format)
     clang-format --dry-run --Werror "${sources[@]}"

@@ -50,6 +50,7 @@ TEST(WorkerPoolTest, SlotsBoundTheJobsWorkingAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return done == kJobs; })) << done;
   EXPECT_EQ(most.load(), 2);
   EXPECT_EQ(pool.working(), 0u);
+  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
@@ -79,6 +80,7 @@ TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
   EXPECT_TRUE(WaitFor([&] { return pool.threads() <= 1; })) << pool.threads();
   pool.shutdown();
   EXPECT_EQ(pool.threads(), 0u);
+  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
@@ -107,6 +109,7 @@ TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return after.load(); }));
   EXPECT_TRUE(WaitFor([&] { return pool.working() == 0; })) << pool.working();
+  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, WithoutARegionASlotIsHeld) {
@@ -129,6 +132,7 @@ TEST(WorkerPoolTest, WithoutARegionASlotIsHeld) {
   EXPECT_FALSE(second.load()) << "one slot, taken: the job waits its turn";
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return second.load(); }));
+  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, JobsBeyondTheThreadCapWaitInTheQueue) {
@@ -149,6 +153,7 @@ TEST(WorkerPoolTest, JobsBeyondTheThreadCapWaitInTheQueue) {
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return started == 5; })) << started;
   EXPECT_EQ(WorkerPool::Current(), nullptr) << "not a pool thread";
+  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -19,6 +20,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "tts/engine.h"
 #include "tts/tempo.h"
@@ -30,6 +32,21 @@ constexpr const char* kLibraryName = "libespeak-ng.so.1";
 // glibc allows 16 link namespaces, one of which is the main program's.
 constexpr int kMaxInstances = 15;
 constexpr int kDefaultWordsPerMinute = 175;
+
+// A PulseAudio server address that libpulse skips without connecting: a "{machine-id}" prefix
+// names the only machine an address is for, and no machine has this id.
+constexpr const char* kNoSoundServer = "{swha-tts-plays-no-audio}unix:/nonexistent";
+
+// espeak-ng 1.51 opens an audio device at every initialisation, even for synthesis without
+// playback: each copy's libpulse looks for a sound server (and may start one), and its error
+// path frees a thread-specific value that, numbered in the copy's own namespace, can be the main
+// program's (ThreadSpecificValues below; AddressSanitizer keeps one on every thread). This
+// service plays nothing, so unless the operator has named a server, libpulse is given one it
+// will not try. Called before the first copy loads, once.
+void KeepEspeakFromSoundServers() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("PULSE_SERVER", kNoSoundServer, /*overwrite=*/0); });
+}
 
 // The one place espeak-ng's error codes become a Status.
 Status EspeakStatus(std::string_view what, int code) {
@@ -207,6 +224,7 @@ class EspeakEngine : public Engine {
     int wanted =
         config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
     wanted = std::clamp(wanted, 1, kMaxInstances);
+    KeepEspeakFromSoundServers();
     auto engine = std::unique_ptr<EspeakEngine>(new EspeakEngine());
     for (int i = 0; i < wanted; ++i) {
       std::promise<Status> started;
@@ -260,12 +278,13 @@ class EspeakEngine : public Engine {
   }
 
   void WorkerMain(std::promise<Status> started) {
+    const std::vector<void*> own_values = ThreadSpecificValues();
     // Every copy, the first included, gets a namespace of its own, so it shares no state even
     // with another user of libespeak-ng in this process.
     auto inst = EspeakInstance::Load(/*private_namespace=*/true);
     if (!inst.ok()) {
       started.set_value(inst.status());
-      ForgetThreadSpecificValues();
+      RestoreThreadSpecificValues(own_values);
       return;
     }
     started.set_value(Status::Ok());
@@ -281,15 +300,25 @@ class EspeakEngine : public Engine {
       job(**inst);
     }
     inst->reset();
-    ForgetThreadSpecificValues();
+    RestoreThreadSpecificValues(own_values);
   }
 
-  // Runs as the worker thread's last act. glibc keeps one array of thread-specific values per
-  // thread, shared by every link namespace, while each namespace numbers its own keys. Values
-  // stored by a private copy's libraries would be handed, at thread exit, to whatever destructor
-  // the main program registered under the same key number, so they are forgotten here first.
-  static void ForgetThreadSpecificValues() {
-    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) pthread_setspecific(key, nullptr);
+  // glibc keeps one array of thread-specific values per thread, shared by every link namespace,
+  // while each namespace numbers its own keys. Values stored by a private copy's libraries would
+  // be handed, at thread exit, to whatever destructor the main program registered under the same
+  // key number. So the worker notes the main program's values when it starts (a sanitizer's,
+  // say, which it needs at thread exit) and puts them back as its last act.
+  static std::vector<void*> ThreadSpecificValues() {
+    std::vector<void*> values(PTHREAD_KEYS_MAX);
+    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) {
+      values[key] = pthread_getspecific(key);
+    }
+    return values;
+  }
+  static void RestoreThreadSpecificValues(const std::vector<void*>& values) {
+    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) {
+      if (pthread_getspecific(key) != values[key]) pthread_setspecific(key, values[key]);
+    }
   }
 
   std::mutex mu_;

@@ -52,6 +52,7 @@ bool IsCompleteWav(std::string_view header, uint64_t file_size) {
 }
 
 void AppendPcm16(std::span<const int16_t> samples, std::string* out) {
+  if (samples.empty()) return;  // an empty span's data() may be null, which memcpy must not get
   const size_t start = out->size();
   // resize_and_overwrite would skip zeroing the bytes first, but GCC 12's libstdc++ lacks it.
   out->resize(start + samples.size_bytes());

@@ -500,7 +500,8 @@ std::string SignUp(httplib::Client& client, const std::string& username) {
 testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const std::string& args,
                                            const std::string& stdin_text,
                                            const std::map<std::string, std::string>& env) {
-  const std::string script = StrCat({"printf '%s\\n' \"$0\" | \"", SWHA_BINARY, "\" ", args});
+  const std::string script =
+      StrCat({"printf '%s\\n' \"$0\" | \"", testing::ServerBinary(), "\" ", args});
   std::map<std::string, std::string> full_env = env;
   full_env["DATA_DIR"] = data_dir;
   return testing::RunCommandSplit("/bin/sh", {"-c", script, stdin_text}, full_env, data_dir);

@@ -10,8 +10,6 @@
 namespace swha::blackbox {
 namespace {
 
-constexpr char kBinary[] = SWHA_BINARY;
-
 TEST(CliGenerateTest, AFileBecomesTheUsersSessionWhichTheServerServes) {
   ScopedTempDir data;
   SharedServer server({.data_dir = data.path()});
@@ -22,7 +20,7 @@ TEST(CliGenerateTest, AFileBecomesTheUsersSessionWhichTheServerServes) {
   WriteFileBytes(data.path() + "/chapter.txt", "The first line.\nThe second line, a bit longer.\n");
 
   const auto r = testing::RunCommand(
-      kBinary,
+      testing::ServerBinary(),
       {"generate", "--input", "chapter.txt", "--user", "cli-author", "--format", "opus", "--marks"},
       {{"DATA_DIR", data.path()}}, data.path());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -52,15 +50,16 @@ TEST(CliGenerateTest, AFileBecomesTheUsersSessionWhichTheServerServes) {
 
   // Text that is not UTF-8 (a Latin-1 file): refused before anything is stored.
   WriteFileBytes(data.path() + "/latin1.txt", "Caf\xe9 au lait.\n");
-  const auto latin1 = testing::RunCommand(kBinary, {"generate", "--input", "latin1.txt"},
-                                          {{"DATA_DIR", data.path()}}, data.path());
+  const auto latin1 =
+      testing::RunCommand(testing::ServerBinary(), {"generate", "--input", "latin1.txt"},
+                          {{"DATA_DIR", data.path()}}, data.path());
   EXPECT_EQ(latin1.exit_code, 1);
   EXPECT_NE(latin1.output.find("text: must be UTF-8"), std::string::npos) << latin1.output;
 
   // A user that does not exist: one line, nothing made.
-  const auto unknown =
-      testing::RunCommand(kBinary, {"generate", "--input", "chapter.txt", "--user", "nobody-here"},
-                          {{"DATA_DIR", data.path()}}, data.path());
+  const auto unknown = testing::RunCommand(
+      testing::ServerBinary(), {"generate", "--input", "chapter.txt", "--user", "nobody-here"},
+      {{"DATA_DIR", data.path()}}, data.path());
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("User not found"), std::string::npos) << unknown.output;
 }

@@ -10,12 +10,10 @@
 namespace swha::blackbox {
 namespace {
 
-constexpr char kBinary[] = SWHA_BINARY;
-
 testing::CommandResult RunSwha(const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& env,
                                const std::string& working_dir) {
-  return testing::RunCommand(kBinary, args, env, working_dir);
+  return testing::RunCommand(testing::ServerBinary(), args, env, working_dir);
 }
 
 // The output is one line (one trailing newline, none before it).

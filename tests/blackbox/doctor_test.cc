@@ -17,7 +17,6 @@
 namespace swha::blackbox {
 namespace {
 
-constexpr char kBinary[] = SWHA_BINARY;
 constexpr int kRgwPort = 18081;  // every S3 suite its own ports: see the other *_test.cc
 constexpr int kMonPort = 17490;
 const std::vector<std::string> kChecks = {
@@ -48,7 +47,8 @@ struct Doctor {
 // `swha-tts doctor` in `dir` (its ./data is the default DATA_DIR) with `env`; stdout only, so
 // that log lines cannot pass for check lines.
 Doctor RunDoctor(const std::string& dir, const std::map<std::string, std::string>& env = {}) {
-  testing::SplitCommandResult r = testing::RunCommandSplit(kBinary, {"doctor"}, env, dir);
+  testing::SplitCommandResult r =
+      testing::RunCommandSplit(testing::ServerBinary(), {"doctor"}, env, dir);
   Doctor d{.exit_code = r.exit_code, .output = r.out + r.err};
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) d.lines.push_back(line);

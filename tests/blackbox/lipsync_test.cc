@@ -470,7 +470,7 @@ TEST_F(LipsyncTest, TheCommandLineCreatesWaitsAndReports) {
   std::map<std::string, std::string> env = options_->env;
   env["DATA_DIR"] = data_dir_->path();
   auto created = testing::RunCommandSplit(
-      SWHA_BINARY,
+      testing::ServerBinary(),
       {"lipsync", "create", "--user", "lipsync_alice", "--video", std::string(kVideo), "--session",
        tts["session_id"], "--api-key", std::string(kSyncKey), "--wait"},
       env, data_dir_->path());
@@ -482,7 +482,7 @@ TEST_F(LipsyncTest, TheCommandLineCreatesWaitsAndReports) {
   const size_t at = created.out.find("job_id ") + 7;
   const std::string job_id = created.out.substr(at, created.out.find('\n', at) - at);
 
-  auto status = testing::RunCommandSplit(SWHA_BINARY,
+  auto status = testing::RunCommandSplit(testing::ServerBinary(),
                                          {"lipsync", "status", job_id, "--user", "lipsync_alice"},
                                          env, data_dir_->path());
   EXPECT_EQ(status.exit_code, 0) << status.err;
@@ -490,8 +490,9 @@ TEST_F(LipsyncTest, TheCommandLineCreatesWaitsAndReports) {
   // The service sees the job the command made.
   EXPECT_EQ(ParseJson(client_->Get("/api/v1/lipsync/status/" + job_id)->body)["status"],
             "COMPLETED");
-  auto theirs = testing::RunCommandSplit(
-      SWHA_BINARY, {"lipsync", "status", job_id, "--user", "lipsync_bob"}, env, data_dir_->path());
+  auto theirs = testing::RunCommandSplit(testing::ServerBinary(),
+                                         {"lipsync", "status", job_id, "--user", "lipsync_bob"},
+                                         env, data_dir_->path());
   EXPECT_EQ(theirs.exit_code, 2);
   EXPECT_NE(theirs.err.find("not found"), std::string::npos) << theirs.err;
 }

@@ -24,7 +24,6 @@
 namespace swha::blackbox {
 namespace {
 
-constexpr char kBinary[] = SWHA_BINARY;
 constexpr int kS3Port = 17521;  // other suites: 17481/16790
 constexpr int kMonPort = 16830;
 constexpr char kOfflineSecret[] = "offline-secret-Qz7wVb91";
@@ -109,7 +108,7 @@ class S3CliOfflineTest : public ::testing::Test {
   }
   testing::SplitCommandResult Run(const std::vector<std::string>& args,
                                   const std::map<std::string, std::string>& env) {
-    return testing::RunCommandSplit(kBinary, args, env, dir_.path());
+    return testing::RunCommandSplit(testing::ServerBinary(), args, env, dir_.path());
   }
 
   ScopedTempDir dir_;
@@ -273,7 +272,7 @@ class S3CliTest : public ::testing::Test {
   testing::SplitCommandResult Run(const std::vector<std::string>& args) { return Run(args, Env()); }
   testing::SplitCommandResult Run(const std::vector<std::string>& args,
                                   const std::map<std::string, std::string>& env) {
-    auto r = testing::RunCommandSplit(kBinary, args, env, dir_.path());
+    auto r = testing::RunCommandSplit(testing::ServerBinary(), args, env, dir_.path());
     EXPECT_TRUE(HasNoSecret(r.out + r.err, secret())) << args[0];
     if (args[0] != "presign") {
       EXPECT_TRUE(HasNoSignature(r.out + r.err)) << args[0];

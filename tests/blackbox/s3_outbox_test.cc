@@ -119,8 +119,9 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
 
   std::map<std::string, std::string> check_env = env_;
   check_env["DATA_DIR"] = server_.data_dir();
-  const auto check = testing::RunCommandSplit(
-      SWHA_BINARY, {"catalog", "check", "--grace-seconds", "0"}, check_env, server_.data_dir());
+  const auto check = testing::RunCommandSplit(testing::ServerBinary(),
+                                              {"catalog", "check", "--grace-seconds", "0"},
+                                              check_env, server_.data_dir());
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 

@@ -12,8 +12,6 @@
 namespace swha::blackbox {
 namespace {
 
-constexpr char kBinary[] = SWHA_BINARY;
-
 // `sentences` sentences of a story, one paragraph per ten.
 std::string Story(int sentences) {
   std::string text;
@@ -27,7 +25,7 @@ std::string Story(int sentences) {
 testing::CommandResult Say(const std::vector<std::string>& args, const std::string& dir) {
   std::vector<std::string> all = {"say"};
   all.insert(all.end(), args.begin(), args.end());
-  return testing::RunCommand(kBinary, all, {}, dir);
+  return testing::RunCommand(testing::ServerBinary(), all, {}, dir);
 }
 
 // The segment count in say's last line, "wrote <what>: <n> segment(s), <s> s"; -1 without one.
@@ -89,9 +87,10 @@ TEST(SayTest, StdinToOneFilePerSegment) {
   ScopedTempDir dir;
   WriteFileBytes(dir.path() + "/in.txt", Story(25));
   int exit_code = -1;
-  const std::string output = testing::RunShell(
-      "cd " + dir.path() + " && " + kBinary + " say -i - --split parts --format flac < in.txt 2>&1",
-      &exit_code);
+  const std::string output =
+      testing::RunShell("cd " + dir.path() + " && " + testing::ServerBinary() +
+                            " say -i - --split parts --format flac < in.txt 2>&1",
+                        &exit_code);
   ASSERT_EQ(exit_code, 0) << output;
   const int segments = SegmentsWritten(output);
   ASSERT_GE(segments, 3) << output;
@@ -115,9 +114,10 @@ TEST(SayTest, ATerminalGetsABar) {
   ScopedTempDir dir;
   WriteFileBytes(dir.path() + "/in.txt", Story(30));
   int exit_code = -1;
-  const std::string output = testing::RunShell("cd " + dir.path() + " && script -qec '" + kBinary +
-                                                   " say --input in.txt -o out.wav' /dev/null",
-                                               &exit_code);
+  const std::string output =
+      testing::RunShell("cd " + dir.path() + " && script -qec '" + testing::ServerBinary() +
+                            " say --input in.txt -o out.wav' /dev/null",
+                        &exit_code);
   ASSERT_EQ(exit_code, 0) << output;
   const std::string all = std::to_string(SegmentsWritten(output));
   EXPECT_NE(output.find("\r[....................] 0/" + all + " segments"), std::string::npos)
@@ -140,8 +140,8 @@ std::string InterruptedSay(const std::string& dir, const std::string& args) {
   WriteFileBytes(dir + "/book.txt", Story(1500));
   int exit_code = -1;
   return testing::RunShell(
-      "cd " + dir + " && (timeout -s KILL 300 env --default-signal=INT " + kBinary + " say " +
-          args +
+      "cd " + dir + " && (timeout -s KILL 300 env --default-signal=INT " + testing::ServerBinary() +
+          " say " + args +
           " 2> err.txt & pid=$!; "
           "for i in $(seq 600); do grep -q 'say: [1-9]' err.txt && break; sleep 0.1; done; "
           "kill -INT $pid; wait $pid; echo \"exit $?\"; cat err.txt; rm err.txt book.txt; ls -A)",
@@ -196,7 +196,7 @@ TEST(CompletionTest, BashCompletesSubcommandsOptionsAndValues) {
   ScopedTempDir dir;
   int exit_code = -1;
   const std::string output = testing::RunShell(
-      "cd " + dir.path() + " && PORT=not-a-port bash -c 'source <(" + kBinary +
+      "cd " + dir.path() + " && PORT=not-a-port bash -c 'source <(" + testing::ServerBinary() +
           " completion bash) && for line in \"swha-tts s3 l\" \"swha-tts say --vo\" "
           "\"swha-tts say --voice af_h\" \"swha-tts say --format fl\" "
           "\"swha-tts s3 lifecycle a\"; do read -ra COMP_WORDS <<< \"$line\"; "
@@ -210,10 +210,12 @@ TEST(CompletionTest, BashCompletesSubcommandsOptionsAndValues) {
         "swha-tts s3 lifecycle a => apply\n"}) {
     EXPECT_NE(output.find(expected), std::string::npos) << expected << " in\n" << output;
   }
-  const auto zsh = testing::RunCommand(kBinary, {"completion", "zsh"}, {}, dir.path());
+  const auto zsh =
+      testing::RunCommand(testing::ServerBinary(), {"completion", "zsh"}, {}, dir.path());
   EXPECT_EQ(zsh.exit_code, 0);
   EXPECT_NE(zsh.output.find("bashcompinit"), std::string::npos) << zsh.output;
-  const auto fish = testing::RunCommand(kBinary, {"completion", "fish"}, {}, dir.path());
+  const auto fish =
+      testing::RunCommand(testing::ServerBinary(), {"completion", "fish"}, {}, dir.path());
   EXPECT_EQ(fish.exit_code, 1);
   EXPECT_NE(fish.output.find("bash or zsh"), std::string::npos) << fish.output;
 }

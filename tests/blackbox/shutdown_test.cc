@@ -180,8 +180,8 @@ TEST_F(ShutdownTest, ASignalDuringSetUpIsNotLost) {
     const std::string delay = std::to_string(delay_ms / 1000.0);
     const std::string out = testing::RunShell(
         StrCat({"cd ", data_dir, " && env -i PATH=/usr/bin:/bin DATA_DIR=", data_dir,
-                " AWS_EC2_METADATA_DISABLED=true timeout --foreground -s KILL 20 ", SWHA_BINARY,
-                " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep ", delay,
+                " AWS_EC2_METADATA_DISABLED=true timeout --foreground -s KILL 20 ",
+                testing::ServerBinary(), " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep ", delay,
                 "; kill -TERM $pid; wait $pid; echo $?"}),
         &exit_code);
     // 0: drained and exited; 143: the signal came before the server blocked it, and its default

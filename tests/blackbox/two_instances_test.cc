@@ -308,7 +308,7 @@ testing::SplitCommandResult CatalogCheck(const std::map<std::string, std::string
   args.insert(args.end(), extra.begin(), extra.end());
   std::map<std::string, std::string> with_dir = env;
   with_dir["DATA_DIR"] = data_dir;
-  return testing::RunCommandSplit(SWHA_BINARY, args, with_dir, data_dir);
+  return testing::RunCommandSplit(testing::ServerBinary(), args, with_dir, data_dir);
 }
 
 // Last in the suite (tests run in order): whatever the others left is consistent, and the

@@ -303,8 +303,8 @@ TEST(UpstreamPhonemizeTest, PhonemesFromTheUpstreamWhenAsked) {
 
 TEST(UpstreamSettingsTest, AnUpstreamEngineNeedsAUrl) {
   ScopedTempDir dir;
-  const auto result =
-      testing::RunCommand(SWHA_BINARY, {"serve"}, {{"TTS_ENGINE", "openai"}}, dir.path());
+  const auto result = testing::RunCommand(testing::ServerBinary(), {"serve"},
+                                          {{"TTS_ENGINE", "openai"}}, dir.path());
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("TTS_UPSTREAM_URL is required when TTS_ENGINE is openai"),
             std::string::npos)

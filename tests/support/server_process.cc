@@ -23,9 +23,17 @@
 namespace swha::testing {
 namespace {
 
+// Passed on to every child, so that a sanitizer build's server and CLI runs report where
+// scripts/sanitize.sh looks (and with its suppressions).
+constexpr const char* kSanitizerOptions[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                                             "TSAN_OPTIONS"};
+
 std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> env = {
       {"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}};
+  for (const char* name : kSanitizerOptions) {
+    if (const char* value = std::getenv(name); value != nullptr) env[name] = value;
+  }
   for (const auto& [k, v] : extra) env[k] = v;
   std::vector<std::string> out;
   out.reserve(env.size());
@@ -54,6 +62,14 @@ std::string ReadWholeFile(const std::string& path) {
 }
 
 }  // namespace
+
+const std::string& ServerBinary() {
+  static const std::string binary = [] {
+    const char* chosen = std::getenv("SWHA_TEST_BINARY");
+    return std::string(chosen != nullptr && *chosen != '\0' ? chosen : SWHA_BINARY);
+  }();
+  return binary;
+}
 
 std::string RunShell(const std::string& command, int* exit_code) {
   std::string output;

@@ -14,8 +14,13 @@
 
 namespace swha::testing {
 
+// The swha-tts binary under test: $SWHA_TEST_BINARY when set (scripts/sanitize.sh runs the
+// black-box suites against a sanitizer build's binary this way), else the one built beside the
+// tests (SWHA_BINARY, a compile definition set by CMake).
+const std::string& ServerBinary();
+
 struct ServerOptions {
-  std::string binary = SWHA_BINARY;  // compile definition set by CMake
+  std::string binary = ServerBinary();
   // Extra environment for the child, on top of a minimal clean one (PATH, HOME, LANG).
   std::map<std::string, std::string> env;
   // Data directory; empty = a new temporary directory, removed by the destructor.
