@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -46,6 +47,8 @@ Fixture* MakeFixture() {
   char dir[] = "/tmp/swha-fuzz-static.XXXXXX";
   FUZZ_CHECK(mkdtemp(dir) != nullptr);
   f->audio_dir = dir;
+  static std::string dir_to_remove = dir;
+  std::atexit([] { std::filesystem::remove_all(dir_to_remove); });
   f->store = std::make_unique<swha::storage::AudioStore>(swha::FileSystem::Default(), dir);
   std::vector<int16_t> samples(700);
   for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<int16_t>(i * 37);

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Builds the project with a sanitizer (clang, from Debian) into its own tree and runs tests there:
-#   scripts/sanitize.sh address   # build-asan: AddressSanitizer + UndefinedBehaviorSanitizer
-#                                 # (and LeakSanitizer) on the whole suite, then every fuzz
-#                                 # target for SWHA_FUZZ_SECONDS (30) from its corpus
-#   scripts/sanitize.sh thread    # build-tsan: ThreadSanitizer on the unit suite and on the
-#                                 # black-box suites that load the server from many threads
+#   scripts/sanitize.sh address  # build-asan: AddressSanitizer + UndefinedBehaviorSanitizer
+#                                # (and LeakSanitizer) on the whole suite, then every fuzz
+#                                # target for SWHA_FUZZ_SECONDS (30) from its corpus
+#   scripts/sanitize.sh thread   # build-tsan: ThreadSanitizer on the unit suite and on the
+#                                # black-box suites that load the server from many threads
 # The unit suites are the sanitizer tree's own. The black-box suites test the server binary, so
 # they are the plain build's (scripts/build.sh first) run against the sanitizer tree's binary
-# (SWHA_TEST_BINARY). Extra arguments go to every ctest run. SANITIZE_STEP=build only builds the
-# tree, SANITIZE_STEP=test only runs the tests (scripts/test.sh builds while the plain suite runs). Every process the tests start (the server, CLI runs, the test
-# binaries) writes its sanitizer reports into <tree>/sanitizer-reports instead of its stderr,
-# so a report cannot hide in a test's captured output: any file there fails the run, after
-# the tests, with the reports printed.
+# (SWHA_TEST_BINARY). Extra arguments go to every ctest run. SANITIZE_STEP=build only builds
+# the tree, SANITIZE_STEP=test only runs the tests (scripts/test.sh builds while the plain suite
+# runs). Every process the tests start (the server, CLI runs, the test binaries) writes its
+# sanitizer reports into <tree>/sanitizer-reports instead of its stderr, so a report cannot hide
+# in a test's captured output: any file there fails the run, after the tests, with the reports
+# printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -38,20 +39,28 @@ fi
 reports=$PWD/$dir/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
-export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+asan_checks=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export ASAN_OPTIONS="log_path=$reports/asan:$asan_checks:check_initialization_order=1"
 export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0"
-export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp:print_suppressions=0"
+tsan_checks=halt_on_error=0:second_deadlock_stack=1
+tsan_suppressions=suppressions=$PWD/scripts/tsan.supp:print_suppressions=0
+export TSAN_OPTIONS="log_path=$reports/tsan:$tsan_checks:$tsan_suppressions"
 
 if [ ! -x build/swha_blackbox_tests ]; then
   echo "sanitize: build/swha_blackbox_tests is missing: run scripts/build.sh first" >&2
   exit 1
 fi
 export SWHA_TEST_BINARY=$PWD/$dir/swha-tts
+# Without extra arguments every selection below must find tests: a renamed suite fails here
+# rather than leaving a run that tests nothing.
+no_tests=()
+[ $# -eq 0 ] && no_tests=(--no-tests=error)
 run_ctest() {  # TREE ARGS...
   local tree=$1
   shift
-  (cd "$tree" && ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@") || status=1
+  (cd "$tree" && ctest --output-on-failure --timeout 900 -j "$(nproc)" "${no_tests[@]}" "$@") ||
+    status=1
 }
 
 status=0

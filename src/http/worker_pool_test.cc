@@ -23,12 +23,15 @@ bool WaitFor(const std::function<bool()>& done) {
   return true;
 }
 
+// In each test the pool is declared after everything its jobs use, so that its destructor
+// (which waits for the jobs) runs first; and waits are EXPECTs, so that a failure still reaches
+// the release that lets the jobs end.
 TEST(WorkerPoolTest, SlotsBoundTheJobsWorkingAtOnce) {
-  WorkerPool pool(2, 64);
   std::atomic<int> now{0};
   std::atomic<int> most{0};
   std::atomic<int> started{0};
   std::atomic<int> done{0};
+  WorkerPool pool(2, 64);
   constexpr int kJobs = 12;
   for (int i = 0; i < kJobs; ++i) {
     pool.enqueue([&] {
@@ -50,15 +53,15 @@ TEST(WorkerPoolTest, SlotsBoundTheJobsWorkingAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return done == kJobs; })) << done;
   EXPECT_EQ(most.load(), 2);
   EXPECT_EQ(pool.working(), 0u);
-  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
   // 50 connections waiting for their clients hold threads, not slots: the one slot still serves.
-  WorkerPool pool(1, 100);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> waiting{0};
+  std::atomic<int> done{0};
+  WorkerPool pool(1, 100);
   constexpr int kWaiters = 50;
   for (int i = 0; i < kWaiters; ++i) {
     pool.enqueue([&] {
@@ -66,8 +69,7 @@ TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
       released.wait();
     });
   }
-  ASSERT_TRUE(WaitFor([&] { return waiting == kWaiters; })) << waiting;
-  std::atomic<int> done{0};
+  EXPECT_TRUE(WaitFor([&] { return waiting == kWaiters; })) << waiting;
   for (int i = 0; i < 20; ++i) {
     pool.enqueue([&] {
       WorkerPool::Current()->AcquireSlot();
@@ -80,15 +82,15 @@ TEST(WorkerPoolTest, JobsWaitingWithoutASlotTakeNoWorkFromOthers) {
   EXPECT_TRUE(WaitFor([&] { return pool.threads() <= 1; })) << pool.threads();
   pool.shutdown();
   EXPECT_EQ(pool.threads(), 0u);
-  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
-  WorkerPool pool(1, 8);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> parked{false};
   std::atomic<bool> after{false};
+  std::atomic<bool> other{false};
+  WorkerPool pool(1, 8);
   pool.enqueue([&] {
     WorkerPool::Current()->AcquireSlot();
     {
@@ -99,8 +101,7 @@ TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
     after = true;
     WorkerPool::Current()->ReleaseSlot();
   });
-  ASSERT_TRUE(WaitFor([&] { return parked.load(); }));
-  std::atomic<bool> other{false};
+  EXPECT_TRUE(WaitFor([&] { return parked.load(); }));
   pool.enqueue([&] {
     WorkerPool::Current()->AcquireSlot();
     other = true;
@@ -109,21 +110,20 @@ TEST(WorkerPoolTest, AWaitInABlockingRegionLendsTheSlot) {
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return after.load(); }));
   EXPECT_TRUE(WaitFor([&] { return pool.working() == 0; })) << pool.working();
-  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, WithoutARegionASlotIsHeld) {
-  WorkerPool pool(1, 8);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> started{false};
+  std::atomic<bool> second{false};
+  WorkerPool pool(1, 8);
   pool.enqueue([&] {
     WorkerPool::Current()->AcquireSlot();
     started = true;
     released.wait();
   });
-  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
-  std::atomic<bool> second{false};
+  EXPECT_TRUE(WaitFor([&] { return started.load(); }));
   pool.enqueue([&] {
     WorkerPool::Current()->AcquireSlot();
     second = true;
@@ -132,28 +132,26 @@ TEST(WorkerPoolTest, WithoutARegionASlotIsHeld) {
   EXPECT_FALSE(second.load()) << "one slot, taken: the job waits its turn";
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return second.load(); }));
-  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 TEST(WorkerPoolTest, JobsBeyondTheThreadCapWaitInTheQueue) {
-  WorkerPool pool(1, 3);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> started{0};
+  WorkerPool pool(1, 3);
   for (int i = 0; i < 5; ++i) {
     pool.enqueue([&] {
       ++started;
       released.wait();
     });
   }
-  ASSERT_TRUE(WaitFor([&] { return started == 3; }));
+  EXPECT_TRUE(WaitFor([&] { return started == 3; }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(started.load(), 3);
   EXPECT_EQ(pool.threads(), 3u);
   release.set_value();
   EXPECT_TRUE(WaitFor([&] { return started == 5; })) << started;
   EXPECT_EQ(WorkerPool::Current(), nullptr) << "not a pool thread";
-  pool.shutdown();  // its jobs use this test's locals: they end first
 }
 
 }  // namespace

@@ -516,6 +516,12 @@ Result<std::vector<ListedObject>> S3Client::ListObjectsV2(std::string_view prefi
         }
         object.key = std::move(decoded);
       }
+      // S3 never lists an object without a name; one would stand for the whole bucket in the
+      // deletes and cleanups that act on a listing.
+      if (object.key.empty()) {
+        return Status::Internal(ErrorSubject("ListObjectsV2", subject) +
+                                ": an object without a Key");
+      }
       const std::string_view size = contents.child_value("Size");
       const std::string_view modified = contents.child_value("LastModified");
       const std::optional<int64_t> seconds = ParseIso8601Utc(modified);
