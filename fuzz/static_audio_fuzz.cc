@@ -100,14 +100,15 @@ void CheckServed(const Fixture& f, const Request& request, const Response& respo
     return;
   }
   // "bytes <first>-<last>/<size>"
-  const std::string range = HeaderOf(response, "Content-Range");
+  const std::string range_header = HeaderOf(response, "Content-Range");
+  const std::string_view range = range_header;
   FUZZ_CHECK(range.starts_with("bytes "));
   const size_t dash = range.find('-');
   const size_t slash = range.find('/');
-  FUZZ_CHECK(dash != std::string::npos && slash != std::string::npos && dash < slash);
-  const uint64_t first = ParseNumber(std::string_view(range).substr(6, dash - 6));
-  const uint64_t last = ParseNumber(std::string_view(range).substr(dash + 1, slash - dash - 1));
-  FUZZ_CHECK(ParseNumber(std::string_view(range).substr(slash + 1)) == bytes.size());
+  FUZZ_CHECK(dash != std::string_view::npos && slash != std::string_view::npos && dash < slash);
+  const uint64_t first = ParseNumber(range.substr(6, dash - 6));
+  const uint64_t last = ParseNumber(range.substr(dash + 1, slash - dash - 1));
+  FUZZ_CHECK(ParseNumber(range.substr(slash + 1)) == bytes.size());
   FUZZ_CHECK(first <= last && last < bytes.size());
   FUZZ_CHECK(response.body == bytes.substr(first, last - first + 1));
 }
