@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace swha::fuzz {
@@ -51,5 +53,22 @@ class FuzzInput {
  private:
   std::string_view rest_;
 };
+
+// "k=v&k2&..." as raw (name, value) pairs, split at each pair separator and then at the first
+// value separator; a pair without one has an empty value. Nothing is decoded.
+inline std::vector<std::pair<std::string, std::string>> SplitPairs(std::string_view text,
+                                                                   char pair_separator,
+                                                                   char value_separator) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (!text.empty()) {
+    const size_t end = text.find(pair_separator);
+    const std::string_view pair = text.substr(0, end);
+    const size_t at = pair.find(value_separator);
+    pairs.emplace_back(std::string(pair.substr(0, at)),
+                       at == std::string_view::npos ? "" : std::string(pair.substr(at + 1)));
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  }
+  return pairs;
+}
 
 }  // namespace swha::fuzz

@@ -5,7 +5,6 @@
 // crash, and credentials read from one are complete.
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <string>
 
 #include "aws/credential_providers.h"
@@ -15,6 +14,7 @@
 #include "storage/s3_client.h"
 #include "storage/s3_lifecycle.h"
 #include "util/clock.h"
+#include "util/strings.h"
 
 namespace {
 
@@ -27,18 +27,12 @@ int StatusOf(uint8_t selector) {
   return kStatuses[selector % std::size(kStatuses)];
 }
 
+// The input's lines as "name: value" headers, as the transport hands them over: names
+// lowercased, values trimmed.
 swha::storage::HttpHeaders HeaderLines(std::string_view text) {
   swha::storage::HttpHeaders headers;
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    const size_t colon = line.find(':');
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    headers.emplace_back(std::move(name), std::string(value));
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  for (auto& [name, value] : swha::fuzz::SplitPairs(text, '\n', ':')) {
+    headers.emplace_back(swha::ToLower(name), std::string(swha::TrimWhitespace(value)));
   }
   return headers;
 }

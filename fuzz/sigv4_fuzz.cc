@@ -10,7 +10,6 @@
 
 namespace {
 
-using swha::storage::KeyValueList;
 
 constexpr int64_t kNow = 1'800'000'000;
 
@@ -35,20 +34,6 @@ std::string ReferenceEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-// "k=v&k2&..." split raw (no decoding): the signer does all encoding itself.
-KeyValueList SplitPairs(std::string_view text, char pair_separator, char value_separator) {
-  KeyValueList pairs;
-  while (!text.empty()) {
-    const size_t end = text.find(pair_separator);
-    const std::string_view pair = text.substr(0, end);
-    const size_t eq = pair.find(value_separator);
-    pairs.emplace_back(std::string(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-  }
-  return pairs;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -58,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.method = std::string(input.TakePart());
   request.host = std::string(input.TakePart());
   request.path = std::string(input.TakePart());
-  request.query = SplitPairs(input.TakePart(), '&', '=');
-  request.headers = SplitPairs(input.TakePart(), '\n', ':');
+  request.query = swha::fuzz::SplitPairs(input.TakePart(), '&', '=');
+  request.headers = swha::fuzz::SplitPairs(input.TakePart(), '\n', ':');
   const std::string_view session_token = input.Rest();
 
   for (const bool keep_slash : {false, true}) {
