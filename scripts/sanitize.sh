@@ -59,9 +59,12 @@ no_tests=()
 run_ctest() {  # TREE ARGS...
   local tree=$1
   shift
-  (cd "$tree" && ctest --output-on-failure --timeout 900 -j "$(nproc)" "${no_tests[@]}" "$@") ||
+  if ! (cd "$tree" && ctest --output-on-failure --timeout 900 -j "$(nproc)" "${no_tests[@]}" "$@"); then
     status=1
+    failed+=("$tree: $(tr "\n" " " 2>/dev/null <"$tree/Testing/Temporary/LastTestsFailed.log" || true)")
+  fi
 }
+failed=()
 
 status=0
 if [ "$mode" = address ]; then
@@ -81,4 +84,6 @@ if [ -n "$(ls -A "$reports")" ]; then
   done
   status=1
 fi
+# Repeated at the end, where a log that keeps only its tail still shows them.
+[ ${#failed[@]} -eq 0 ] || printf 'sanitize: %s failed: %s\n' "$mode" "${failed[@]}" >&2
 exit "$status"

@@ -23,16 +23,35 @@ done' sanitizer-builds "${modes[@]}" &
 sanitizer_builds=$!
 trap 'kill -- -"$sanitizer_builds" 2>/dev/null || true' EXIT
 
+# One line per part at the very end, where a CI log that keeps only its tail still shows it.
+summary=()
 status=0
-(cd build && ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@") || status=1
+started=$SECONDS
+if (cd build && ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"); then
+  summary+=("passed: plain suite ($((SECONDS - started)) s)")
+else
+  summary+=("FAILED: plain suite ($((SECONDS - started)) s); its failures are printed above")
+  while read -r failed; do summary+=("  $failed"); done \
+    < <(head -n 20 build/Testing/Temporary/LastTestsFailed.log 2>/dev/null || true)
+  status=1
+fi
 wait "$sanitizer_builds" || true
 for mode in "${modes[@]}"; do
   if [ "$(cat "build/sanitize-$mode.status" 2>/dev/null)" != 0 ]; then
     echo "test: the $mode sanitizer tree did not build; its tests did not run:" >&2
     tail -n 60 "build/sanitize-$mode.log" >&2
+    summary+=("FAILED: $mode sanitizer tree did not build (build/sanitize-$mode.log)")
     status=1
     continue
   fi
-  SANITIZE_STEP=test bash scripts/sanitize.sh "$mode" "$@" || status=1
+  started=$SECONDS
+  if SANITIZE_STEP=test bash scripts/sanitize.sh "$mode" "$@"; then
+    summary+=("passed: $mode sanitizer suites ($((SECONDS - started)) s)")
+  else
+    summary+=("FAILED: $mode sanitizer suites ($((SECONDS - started)) s)")
+    status=1
+  fi
 done
+echo "test: summary"
+printf '  %s\n' "${summary[@]}"
 exit "$status"
