@@ -10,7 +10,6 @@
 
 namespace {
 
-
 constexpr int64_t kNow = 1'800'000'000;
 
 // The rule as AWS states it, one byte at a time: A-Za-z0-9-._~ (and '/' when kept) as they
