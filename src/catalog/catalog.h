@@ -276,6 +276,10 @@ class Catalog {
   // released. Nothing changes unless `holder` still holds it.
   virtual Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
                                   int64_t next_attempt_ms, std::string_view last_error) = 0;
+  // Gives back every lease `holder` still has (attempts untouched): an instance that leased
+  // more than it could try (it is shutting down, or its lease ran short) lets the others take
+  // those segments now rather than when the lease would run out.
+  virtual Status ReleaseUploadLeases(std::string_view holder) = 0;
   virtual Result<UploadQueueStats> UploadQueue() = 0;
 };
 

@@ -671,6 +671,13 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "b", storage::Location::kS3, "k", "t").code(),
             StatusCode::kNotFound);
   EXPECT_EQ(catalog_->GetSession("1_7_oc")->segments[0].location, storage::Location::kLocal);
+  // c gives its leases back (it is shutting down): free for anyone at once, no failure added.
+  ASSERT_TRUE(catalog_->ReleaseUploadLeases("nobody").ok());
+  EXPECT_TRUE(catalog_->LeaseDueUploads("d", 9000, 99999, 5)->empty()) << "still c's";
+  ASSERT_TRUE(catalog_->ReleaseUploadLeases("c").ok());
+  auto released = catalog_->LeaseDueUploads("d", 9000, 99999, 5);
+  ASSERT_EQ(released->size(), 1u);
+  EXPECT_EQ((*released)[0].attempts, 1);
   // a's succeeds: the segment moves and leaves the queue.
   ASSERT_TRUE(catalog_
                   ->CompleteUpload("1_7_ob", 1, "a", storage::Location::kS3,
@@ -685,7 +692,7 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
 
   ASSERT_TRUE(catalog_->DequeueUploads("1_7_oc").ok());
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0);
-  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "c", storage::Location::kS3, "k", "t").code(),
+  EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "d", storage::Location::kS3, "k", "t").code(),
             StatusCode::kNotFound)
       << "dequeued: no longer recorded";
   SessionRecord third = NewSession("1_7_od", "7", 7000);

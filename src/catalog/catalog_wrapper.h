@@ -107,6 +107,9 @@ class CatalogWrapper : public Catalog {
                           int64_t next_attempt_ms, std::string_view last_error) override {
     return target_->RetryUploadLater(session_id, index, holder, next_attempt_ms, last_error);
   }
+  Status ReleaseUploadLeases(std::string_view holder) override {
+    return target_->ReleaseUploadLeases(holder);
+  }
   Result<UploadQueueStats> UploadQueue() override { return target_->UploadQueue(); }
 
  private:

@@ -88,6 +88,7 @@ class NullCatalog : public Catalog {
                           std::string_view) override {
     return Status::Ok();
   }
+  Status ReleaseUploadLeases(std::string_view) override { return Status::Ok(); }
   Result<UploadQueueStats> UploadQueue() override { return UploadQueueStats{}; }
 
  private:

@@ -553,6 +553,16 @@ class PostgresCatalog : public Catalog {
         .status();
   }
 
+  Status ReleaseUploadLeases(std::string_view holder) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query(
+            "UPDATE upload_outbox SET lease_holder = NULL, lease_until_ms = 0 "
+            "WHERE lease_holder = $1",
+            PgParams().Add(holder), "release upload leases")
+        .status();
+  }
+
   Result<UploadQueueStats> UploadQueue() override {
     SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(PgRows rows,

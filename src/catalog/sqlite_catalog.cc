@@ -442,6 +442,15 @@ class SqliteCatalog : public Catalog {
     return s.Run("retry upload later");
   }
 
+  Status ReleaseUploadLeases(std::string_view holder) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "UPDATE upload_outbox SET lease_holder = NULL, lease_until_ms = 0 "
+                "WHERE lease_holder = ?1");
+    s.Bind(1, holder);
+    return s.Run("release upload leases");
+  }
+
   Result<UploadQueueStats> UploadQueue() override {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_, std::string(kUploadQueueSql));

@@ -1,6 +1,7 @@
 #include "service/generation_service.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "catalog/catalog_wrapper.h"
@@ -51,6 +52,23 @@ class FaultyCatalog : public catalog::CatalogWrapper {
   Status record_fault;
 };
 
+// The real file system, whose audio writes fail on demand as a full disk or a read-only mount
+// would (file_system.cc turns ENOSPC and EROFS into IOError carrying strerror's text).
+class FaultyFileSystem : public FileSystemWrapper {
+ public:
+  FaultyFileSystem() : FileSystemWrapper(FileSystem::Default()) {}
+  Status CreateDirs(const std::string& path) override {
+    if (read_only) return Status::IOError("mkdir " + path + ": Read-only file system");
+    return FileSystemWrapper::CreateDirs(path);
+  }
+  Status WriteFileAtomic(const std::string& path, std::string_view data, Durability d) override {
+    if (writes_until_full-- == 0) return Status::IOError("write: No space left on device");
+    return FileSystemWrapper::WriteFileAtomic(path, data, d);
+  }
+  bool read_only = false;
+  int writes_until_full = -1;  // < 0: never full
+};
+
 class GenerationServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -78,7 +96,8 @@ class GenerationServiceTest : public ::testing::Test {
   StubEngine engine_;
   tts::Synthesizer synthesizer_{&engine_};
   storage::LocalUrlSigner signer_{"a-secret-key-for-tests", ""};
-  storage::AudioStore local_{FileSystem::Default(), root_ + "/audio"};
+  FaultyFileSystem fs_;
+  storage::AudioStore local_{&fs_, root_ + "/audio"};
   StorageBackends storage_;
   std::unique_ptr<catalog::Catalog> sqlite_ = MustOpen(root_ + "/swha.db");
   FaultyCatalog catalog_{sqlite_.get()};
@@ -277,6 +296,89 @@ TEST_F(GenerationServiceTest, CleanupRefusesAnAgeOutOfRange) {
   EXPECT_EQ(r.status().field(), "days_old");
   r = sessions.Cleanup(Principal::Anonymous(), {.days_old = -1});
   EXPECT_EQ(r.status().field(), "days_old");
+}
+
+// Rows in `table` of the catalog at `path`, read over a connection of its own (-1 on error).
+int64_t CountRows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  int64_t count = -1;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &stmt, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    count = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+// A second connection to the catalog's database, as another process would hold one.
+class RawSqlite {
+ public:
+  explicit RawSqlite(const std::string& path) { sqlite3_open(path.c_str(), &db_); }
+  ~RawSqlite() { sqlite3_close(db_); }
+  RawSqlite(const RawSqlite&) = delete;
+  RawSqlite& operator=(const RawSqlite&) = delete;
+  bool Exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST_F(GenerationServiceTest, ADiskThatFillsUpMidSessionIsTheServersFaultAndKeepsNothing) {
+  fs_.writes_until_full = 1;  // the first segment is written, the second is not
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIOError);  // a 500, blaming no field
+  EXPECT_EQ(r.status().field(), "");
+  EXPECT_EQ(SessionDirs(), 0u) << "the segment written before the disk filled was left";
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  fs_.writes_until_full = -1;  // space again: the next request is whole
+  EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
+}
+
+TEST_F(GenerationServiceTest, AReadOnlyAudioDirectoryIsTheServersFaultAndRecordsNothing) {
+  fs_.read_only = true;
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(r.status().field(), "");
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  EXPECT_EQ(SessionDirs(), 0u);
+}
+
+TEST_F(GenerationServiceTest, ADatabaseLockedByAnotherProcessIsUnavailableAndLeavesNoAudio) {
+  RawSqlite other(root_ + "/swha.db");
+  ASSERT_TRUE(other.Exec("BEGIN EXCLUSIVE"));  // held past the catalog's busy timeout
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);  // a 503: try again later
+  EXPECT_EQ(SessionDirs(), 0u);
+  ASSERT_TRUE(other.Exec("ROLLBACK"));
+  EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
+}
+
+TEST_F(GenerationServiceTest, AFailureMidTransactionRecordsNoPartOfTheSession) {
+  // The session row and the first segment are written; the second segment's insert fails, so
+  // the transaction is already half done when it must be undone.
+  RawSqlite other(root_ + "/swha.db");
+  ASSERT_TRUE(
+      other.Exec("CREATE TRIGGER fail_second_segment BEFORE INSERT ON segments WHEN NEW.idx = 1 "
+                 "BEGIN SELECT RAISE(ABORT, 'injected: the disk under the database failed'); END"));
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);  // a 500, blaming no field
+  EXPECT_EQ(r.status().field(), "");
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 0);
+  EXPECT_EQ(SessionDirs(), 0u);
+  ASSERT_TRUE(other.Exec("DROP TRIGGER fail_second_segment"));
+  EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 2);
 }
 
 }  // namespace

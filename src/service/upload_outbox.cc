@@ -109,15 +109,17 @@ int UploadOutbox::RunOnce() {
     return 0;
   }
   int uploaded = 0;
+  size_t tried = 0;
   const int64_t lease_until = now + config_.lease_ms;
   for (const catalog::PendingUpload& item : *due) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) break;  // the leases run out, and another round or instance takes them
+      if (stopping_) break;
     }
     // An attempt starts only with half the lease left, more than one attempt can take with
     // every S3 retry: an entry is never uploaded by two instances at once.
     if (lease_until - clock_->NowUnixMillis() < config_.lease_ms / 2) break;
+    ++tried;
     const Result<OutboxOutcome> attempt = Attempt(item);
     if (attempt.ok()) {
       Count(*attempt);
@@ -134,6 +136,15 @@ int UploadOutbox::RunOnce() {
     if (!later.ok()) {
       spdlog::warn("upload outbox: {} segment {}: cannot schedule the next attempt: {}",
                    item.session_id, item.index, later.ToString());
+    }
+  }
+  if (tried < due->size()) {
+    // Stopped, or short of lease: what was not tried goes back now (every attempt made
+    // released its own), so a shutdown does not hold segments for the rest of the lease.
+    const Status released = catalog_->ReleaseUploadLeases(instance_id_);
+    if (!released.ok()) {
+      spdlog::warn("upload outbox: leases not given back; due again when they run out: {}",
+                   released.ToString());
     }
   }
   return uploaded;

@@ -301,5 +301,20 @@ TEST_F(UploadOutboxTest, TwoInstancesNeverTakeTheSameSegment) {
   EXPECT_EQ(c->size(), 4u);
 }
 
+TEST_F(UploadOutboxTest, AStoppingInstanceGivesBackWhatItLeasedAndDidNotTry) {
+  RecordOutageSession(kSession);
+  UploadOutbox outbox = MakeOutbox("instance-a");
+  outbox.Stop();  // a shutdown that comes just after the lease
+  EXPECT_EQ(outbox.RunOnce(), 0);
+  ExpectBothStillQueuedAndLocal();
+  // Free for another instance now, not in ten minutes; no attempt counted against them.
+  const int64_t now = clock_.NowUnixMillis();
+  auto taken = catalog_->LeaseDueUploads("instance-b", now, now + 60'000, 10);
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 2u);
+  for (const catalog::PendingUpload& item : *taken) EXPECT_EQ(item.attempts, 0);
+  EXPECT_TRUE(s3_.objects().empty()) << "a stopped outbox tries nothing";
+}
+
 }  // namespace
 }  // namespace swha::service

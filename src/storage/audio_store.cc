@@ -137,8 +137,11 @@ Result<int64_t> AudioStore::RemoveSessionDir(const std::string& session_id) {
   SWHA_ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs_->ListDir(dir));
   int64_t removed = 0;
   for (const DirEntry& file : files) {
-    // Only what this service writes there; anything else stays, and so does the directory.
-    if (!file.info.is_regular || !IsValidStoredFilename(file.name)) continue;
+    // Only what this service writes there, and the temporary files of a writer that died
+    // before renaming them; anything else stays, and so does the directory.
+    const std::optional<std::string> temp_target = TempFileTarget(file.name);
+    const std::string& stored = temp_target ? *temp_target : file.name;
+    if (!file.info.is_regular || !IsValidStoredFilename(stored)) continue;
     SWHA_RETURN_IF_ERROR(fs_->RemoveFile(JoinPath(dir, file.name)));
     ++removed;
   }

@@ -211,6 +211,26 @@ TEST_F(AudioStoreTest, RemovingASessionDirectoryCountsItsFilesAndRefusesSymlinks
   EXPECT_TRUE(FileSystem::Default()->Stat(elsewhere + "/keep.wav").ok());
 }
 
+TEST_F(AudioStoreTest, ACrashedWritersTemporaryFilesGoWithTheirSessionAndNothingElseDoes) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
+  // What a process killed while publishing leaves: files whole, and one still being written.
+  const std::string id = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(id, ThreeFiles()).ok());
+  WriteFile(audio_dir_ + "/" + id + "/.segment_003.wav.tmp-0123456789ab", "RIFF-half");
+  auto removed = store.RemoveSessionDir(id);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 4);
+  EXPECT_FALSE(FileSystem::Default()->Stat(audio_dir_ + "/" + id).ok());
+
+  // Someone else's file, even one named like a leftover of something we never write, stays.
+  const std::string other = NewSessionId(clock_, "anonymous");
+  ASSERT_TRUE(store.Publish(other, ThreeFiles()).ok());
+  const std::string foreign = audio_dir_ + "/" + other + "/.notes.txt.tmp-0123456789ab";
+  WriteFile(foreign, "mine");
+  EXPECT_FALSE(store.RemoveSessionDir(other).ok());
+  EXPECT_TRUE(FileSystem::Default()->Stat(foreign).ok());
+}
+
 TEST_F(AudioStoreTest, ListingAMissingDirectoryIsEmptyNotAnError) {
   AudioStore store(FileSystem::Default(), root_ + "/nowhere");
   auto dirs = store.ListSessionDirs();

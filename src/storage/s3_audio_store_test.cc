@@ -30,6 +30,14 @@ class FakeS3 : public HttpTransport {
     if (down_) return Status::Unavailable("connect " + RedactUrl(request.url) + ": refused");
     HttpResponse r;
     const std::string path = RedactUrl(request.url);
+    if (request.method == "PUT" && throttled_puts_ > 0) {
+      --throttled_puts_;
+      r.status = 503;
+      r.body =
+          "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+          "</Error>";
+      return r;
+    }
     if (request.method == "PUT" && !fail_puts_containing_.empty() &&
         path.find(fail_puts_containing_) != std::string::npos) {
       r.status = fail_status_;
@@ -68,6 +76,11 @@ class FakeS3 : public HttpTransport {
     fail_puts_containing_ = std::move(s);
     fail_status_ = status;
   }
+  // The next `n` PUTs are answered 503 SlowDown, as S3 does when a prefix is written too fast.
+  void ThrottleNextPuts(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    throttled_puts_ = n;
+  }
   // Runs `hook` (without the lock) during the next successful PUT, before it is stored.
   void OnNextPut(std::function<void()> hook) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -96,6 +109,7 @@ class FakeS3 : public HttpTransport {
   bool down_ = false;
   std::string fail_puts_containing_;
   int fail_status_ = 500;
+  int throttled_puts_ = 0;
   std::function<void()> on_put_;
   int requests_ = 0;
   std::map<std::string, HttpRequest> puts_;
@@ -405,6 +419,25 @@ TEST_F(S3AudioStoreTest, ServerErrorsAreRetriedThreeTimes) {
   EXPECT_EQ(s3_.requests(), 2 + 3);
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("InternalError"), std::string::npos);
+}
+
+TEST_F(S3AudioStoreTest, ASlowDownBurstIsWaitedOutOrLeavesTheSegmentsLocal) {
+  auto store = MakeStore({.max_concurrent_uploads = 1});
+  s3_.ThrottleNextPuts(2);  // shorter than one segment's three attempts
+  StoredSession absorbed = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(absorbed), "s3");
+  EXPECT_TRUE(absorbed.warnings.empty());
+  EXPECT_EQ(s3_.requests(), 3 + 2);
+
+  s3_.ThrottleNextPuts(1000);  // longer than every attempt of the session
+  StoredSession refused = PublishAndUpload(store.get());
+  EXPECT_EQ(SessionType(refused), "local");
+  for (const StoredSegment& seg : refused.segments) {
+    EXPECT_EQ(seg.location, Location::kLocal);
+    EXPECT_TRUE(LocalFileExists(seg.filename)) << seg.filename;
+  }
+  ASSERT_FALSE(refused.warnings.empty());
+  EXPECT_NE(refused.warnings[0].find("SlowDown"), std::string::npos) << refused.warnings[0];
 }
 
 TEST_F(S3AudioStoreTest, DownS3IsSkippedForAWhileThenTriedAgain) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -84,14 +85,25 @@ std::string DirectoryOf(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Writes `data` to a new, uniquely named file beside `path` (".<name><tag><random>") and
-// returns its name; nothing is left behind on failure.
-Result<std::string> WriteTempBeside(const std::string& path, std::string_view tag,
-                                    std::string_view data, Durability durability) {
+// What a temporary file is written for, in its name: ".<name><tag><random hex>".
+constexpr std::string_view kAtomicTag = ".tmp-";     // WriteFileAtomic
+constexpr std::string_view kExclusiveTag = ".new-";  // CreateFileExclusive
+constexpr std::string_view kPendingTag = ".part-";   // CreatePendingFile
+constexpr size_t kTempRandomBytes = 6;               // hex-encoded: twice as many characters
+
+// The name of a new temporary file beside `path`, for the writer `tag` names.
+std::string TempPathBeside(const std::string& path, std::string_view tag) {
   const size_t slash = path.rfind('/');
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  const std::string tmp =
-      JoinPath(DirectoryOf(path), "." + base + std::string(tag) + crypto::RandomHex(6));
+  return JoinPath(DirectoryOf(path),
+                  "." + base + std::string(tag) + crypto::RandomHex(kTempRandomBytes));
+}
+
+// Writes `data` to a new, uniquely named file beside `path` and returns its name; nothing is
+// left behind on failure.
+Result<std::string> WriteTempBeside(const std::string& path, std::string_view tag,
+                                    std::string_view data, Durability durability) {
+  const std::string tmp = TempPathBeside(path, tag);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("create", tmp, errno);
   Status s = WriteAll(fd, data, tmp);
@@ -185,7 +197,7 @@ class PosixFileSystem : public FileSystem {
   Status WriteFileAtomic(const std::string& path, std::string_view data,
                          Durability durability) override {
     std::string tmp;
-    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, ".tmp-", data, durability));
+    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, kAtomicTag, data, durability));
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
       Status s = ErrnoStatus("rename", path, errno);
       ::unlink(tmp.c_str());
@@ -197,7 +209,7 @@ class PosixFileSystem : public FileSystem {
   Status CreateFileExclusive(const std::string& path, std::string_view data,
                              Durability durability) override {
     std::string tmp;
-    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, ".new-", data, durability));
+    SWHA_ASSIGN_OR_RETURN(tmp, WriteTempBeside(path, kExclusiveTag, data, durability));
     // link() fails with EEXIST instead of replacing, so of several writers exactly one wins,
     // and readers only ever see a complete file.
     Status s;
@@ -208,10 +220,7 @@ class PosixFileSystem : public FileSystem {
   }
 
   Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path) override {
-    const size_t slash = path.rfind('/');
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    const std::string tmp =
-        JoinPath(DirectoryOf(path), "." + base + ".part-" + crypto::RandomHex(6));
+    const std::string tmp = TempPathBeside(path, kPendingTag);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus("create", tmp, errno);
     return std::unique_ptr<PendingFile>(std::make_unique<PosixPendingFile>(fd, tmp, path));
@@ -279,6 +288,23 @@ class PosixFileSystem : public FileSystem {
 FileSystem* FileSystem::Default() {
   static PosixFileSystem* fs = new PosixFileSystem();  // intentionally leaked
   return fs;
+}
+
+std::optional<std::string> TempFileTarget(std::string_view name) {
+  const size_t random_chars = 2 * kTempRandomBytes;
+  if (name.size() < 1 + random_chars || name[0] != '.') return std::nullopt;
+  const std::string_view random = name.substr(name.size() - random_chars);
+  if (!std::all_of(random.begin(), random.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    return std::nullopt;
+  }
+  const std::string_view rest = name.substr(1, name.size() - 1 - random_chars);
+  for (std::string_view tag : {kAtomicTag, kExclusiveTag, kPendingTag}) {
+    if (rest.size() > tag.size() && rest.ends_with(tag)) {
+      return std::string(rest.substr(0, rest.size() - tag.size()));
+    }
+  }
+  return std::nullopt;
 }
 
 Status RemoveTree(FileSystem* fs, const std::string& path) {

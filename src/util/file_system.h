@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,6 +119,11 @@ class FileSystemWrapper : public FileSystem {
  private:
   FileSystem* target_;
 };
+
+// When `name` (a file name, no directory) is one of the temporary files the writers above create
+// beside their target, and leave behind only when the process dies mid-write: the target's
+// name. Lets a cleanup remove a crashed writer's leftovers and nothing else.
+std::optional<std::string> TempFileTarget(std::string_view name);
 
 // Removes `path` and everything under it, without following symlinks. Best effort over the
 // whole tree; returns the first error met.

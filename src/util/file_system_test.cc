@@ -54,5 +54,21 @@ TEST_F(PendingFileTest, AWriterThatGivesUpLeavesNothing) {
   EXPECT_EQ(fs->CreatePendingFile(root_ + "/missing/x.wav").status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(PendingFileTest, AWritersTemporaryFileIsKnownForWhatItWasWritingAndNothingElseIs) {
+  FileSystem* fs = FileSystem::Default();
+  auto file = fs->CreatePendingFile(root_ + "/segment_002.wav");
+  ASSERT_TRUE(file.ok());
+  const std::vector<std::string> names = Names();  // the temporary file, as a crash leaves it
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(TempFileTarget(names[0]), "segment_002.wav") << names[0];
+  EXPECT_EQ(TempFileTarget(".a.b.tmp-0123456789ab"), "a.b");
+  EXPECT_EQ(TempFileTarget(".x.wav.new-abcdef012345"), "x.wav");
+  for (std::string_view other :
+       {"segment_002.wav", ".x.wav.tmp-0123456789aB", ".x.wav.tmp-0123", "x.wav.tmp-0123456789ab",
+        ".x.wav.old-0123456789ab", ".tmp-0123456789ab", ""}) {
+    EXPECT_EQ(TempFileTarget(other), std::nullopt) << other;
+  }
+}
+
 }  // namespace
 }  // namespace swha

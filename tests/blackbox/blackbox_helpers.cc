@@ -332,6 +332,17 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   }
 }
 
+int CountLinesStartingWith(std::string_view text, std::string_view prefix) {
+  int count = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (text.substr(start, end - start).starts_with(prefix)) ++count;
+    start = end + 1;
+  }
+  return count;
+}
+
 int CountOccurrences(std::string_view haystack, std::string_view needle) {
   int count = 0;
   for (size_t pos = haystack.find(needle); pos != std::string_view::npos;
@@ -529,6 +540,18 @@ std::unique_ptr<httplib::Client> MakeClientFor(int port, const std::string& toke
   auto client = MakeClient(port);
   client->set_bearer_token_auth(token);
   return client;
+}
+
+httplib::Result FetchAbsolute(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  const std::string rest = url.starts_with(kScheme) ? url.substr(kScheme.size()) : url;
+  const size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  const size_t colon = authority.rfind(':');
+  const int port = colon == std::string::npos ? 80 : std::stoi(authority.substr(colon + 1));
+  httplib::Client c("127.0.0.1", port);  // every server a test starts is on loopback
+  c.set_read_timeout(30, 0);
+  return c.Get(slash == std::string::npos ? "/" : rest.substr(slash));
 }
 
 std::optional<std::string> Download(httplib::Client& client, const std::string& url) {

@@ -159,6 +159,9 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 // `exposition` (GET /metrics), or 0 when there is none (a counter not yet touched).
 double MetricSample(const std::string& exposition, const std::string& series);
 
+// How many lines of `text` start with `prefix` (as `catalog check` tags what it finds).
+int CountLinesStartingWith(std::string_view text, std::string_view prefix);
+
 // How many times `needle` occurs in `haystack`.
 int CountOccurrences(std::string_view haystack, std::string_view needle);
 
@@ -207,6 +210,10 @@ testing::SplitCommandResult RunOperatorCli(const std::string& data_dir, const st
 // with a test failure recorded).
 std::string MakeSuperuserToken(const std::string& data_dir, const std::string& username,
                                const std::map<std::string, std::string>& env = {});
+
+// GET of an absolute http://HOST:PORT/... URL (a presigned one), with no credentials, from
+// 127.0.0.1:PORT whatever the host.
+httplib::Result FetchAbsolute(const std::string& url);
 
 // Downloads a local_url; returns nullopt (after ADD_FAILURE) unless the status is 200.
 std::optional<std::string> Download(httplib::Client& client, const std::string& url);

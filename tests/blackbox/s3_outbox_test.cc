@@ -4,10 +4,12 @@
 // is read back with presigned S3 URLs), the local copies go (KEEP_LOCAL_COPY=false), the queue
 // metrics fall to zero and `swha-tts catalog check` finds nothing wrong. One CTest test
 // (s3.outbox), on a gateway of its own.
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
 #include "blackbox_helpers.h"
+#include "generate_load.h"
 #include "s3_storage_fixture.h"
 
 namespace swha::blackbox {
@@ -44,6 +46,15 @@ class OutboxTest : public ::testing::Test {
     std::smatch m;
     if (!std::regex_search(res->body, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
     return std::stod(m[1]);
+  }
+
+  // `swha-tts catalog check --grace-seconds 0` beside the server: nothing may be left over.
+  testing::SplitCommandResult StrictCatalogCheck() {
+    std::map<std::string, std::string> env = env_;
+    env["DATA_DIR"] = server_.data_dir();
+    return testing::RunCommandSplit(testing::ServerBinary(),
+                                    {"catalog", "check", "--grace-seconds", "0"}, env,
+                                    server_.data_dir());
   }
 
   std::unique_ptr<testing::RgwServer> rgw_;
@@ -117,11 +128,49 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
             std::string::npos)
       << metrics->body;
 
-  std::map<std::string, std::string> check_env = env_;
-  check_env["DATA_DIR"] = server_.data_dir();
-  const auto check = testing::RunCommandSplit(testing::ServerBinary(),
-                                              {"catalog", "check", "--grace-seconds", "0"},
-                                              check_env, server_.data_dir());
+  const auto check = StrictCatalogCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// The gateway SIGKILLed while sessions are being uploaded (radosgw alone: the cluster behind it,
+// and so the objects, stay): every generate still answers 200, what it could not put in S3 is
+// stored locally and queued, and once the gateway is back every session ends up in S3 with the
+// bytes its client was promised.
+TEST_F(OutboxTest, AGatewayKilledMidUploadLosesNoSegmentAndEveryOneEndsUpInS3) {
+  const std::string token = SignUp(*client_, "outbox-kill-user");
+  ASSERT_FALSE(token.empty());
+  GenerateLoad load(server_.port(), {.clients = 3, .token = token, .request = kSeedRequest});
+  ASSERT_TRUE(WaitFor([&] { return load.promise_count() >= 6; }, std::chrono::seconds(60)))
+      << DescribeStatuses(load.statuses());
+  ASSERT_TRUE(rgw_->KillGateway().ok());
+  const size_t promised_at_kill = load.promise_count();
+  ASSERT_TRUE(WaitFor([&] { return load.promise_count() >= promised_at_kill + 6; },
+                      std::chrono::seconds(60)))
+      << "generates stopped answering with the gateway down: " << DescribeStatuses(load.statuses());
+  ASSERT_TRUE(rgw_->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return load.promise_count() >= promised_at_kill + 12; },
+                      std::chrono::seconds(60)));
+  load.Stop();
+  const std::map<int, int> statuses = load.statuses();
+  for (const auto& [status, count] : statuses) {
+    EXPECT_EQ(status, 200) << DescribeStatuses(statuses) << "; " << load.first_unexpected_body();
+  }
+  const std::vector<Promise> promised = load.promises();
+  const auto fell_back = std::count_if(promised.begin(), promised.end(),
+                                       [](const Promise& p) { return p.storage_type != "s3"; });
+  EXPECT_GT(fell_back, 0) << "no session met the outage";
+
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric("swha_upload_outbox_depth") == 0; }, std::chrono::seconds(120)))
+      << "the outbox never emptied; depth " << Metric("swha_upload_outbox_depth") << "\n"
+      << server_.ReadLog();
+  auto user = MakeClientFor(server_.port(), token);
+  EXPECT_EQ(ExpectPromisesKept(*user, promised, "s3"), promised.size());
+  std::printf(
+      "gateway killed: %zu sessions, %ld of them stored locally and queued, all in S3 now\n",
+      promised.size(), static_cast<long>(fell_back));
+
+  const auto check = StrictCatalogCheck();
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 

@@ -34,17 +34,6 @@ inline std::map<std::string, std::string> ServiceEnv(
   return env;
 }
 
-// GET of an absolute http://127.0.0.1:PORT/... URL (a presigned one), with no credentials.
-inline httplib::Result FetchAbsolute(const std::string& url) {
-  const std::string rest = url.substr(std::string_view("http://").size());
-  const size_t slash = rest.find('/');
-  const std::string host_port = rest.substr(0, slash);
-  const int port = std::stoi(host_port.substr(host_port.find(':') + 1));
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(30, 0);
-  return c.Get(rest.substr(slash));
-}
-
 // Whether `key` is in `s3`'s bucket; anything but an answer of NotFound is a test failure.
 inline bool ObjectExists(const storage::S3Client& s3, const std::string& key) {
   auto info = s3.HeadObject(key);

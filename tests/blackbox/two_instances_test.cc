@@ -77,16 +77,6 @@ class TwoInstancesTest : public ::testing::Test {
   static int port(int i) { return instances_[i]->port(); }
   static std::string audio_dir() { return shared_->path() + "/audio"; }
 
-  // GET of an absolute http://127.0.0.1:PORT/... URL (presigned or signed local).
-  static httplib::Result Fetch(const std::string& url) {
-    const std::string rest = url.substr(std::string_view("http://").size());
-    const size_t slash = rest.find('/');
-    const std::string host_port = rest.substr(0, slash);
-    httplib::Client c("127.0.0.1", std::stoi(host_port.substr(host_port.find(':') + 1)));
-    c.set_read_timeout(30, 0);
-    return c.Get(rest.substr(slash));
-  }
-
   size_t CountObjects(const std::string& prefix) {
     auto listed = s3_->ListObjectsV2(prefix);
     EXPECT_TRUE(listed.ok()) << listed.status().ToString();
@@ -177,7 +167,7 @@ TEST_F(TwoInstancesTest, ASessionMadeOnOneIsListedRefreshedAndDeletedOnTheOther)
   ASSERT_TRUE(refreshed);
   ASSERT_EQ(refreshed->at("audio_segments").size(), 2u);
   for (const json& seg : refreshed->at("audio_segments")) {
-    auto from_s3 = Fetch(seg.at("presigned_url").get<std::string>());
+    auto from_s3 = FetchAbsolute(seg.at("presigned_url").get<std::string>());
     ASSERT_TRUE(from_s3);
     EXPECT_EQ(from_s3->status, 200);
     EXPECT_EQ(HexSha256(from_s3->body), seg.at("sha256"));
@@ -250,7 +240,7 @@ TEST_F(TwoInstancesTest, CleanupOnOneIsSafeWhileTheOtherServes) {
     }
     ++kept;
     for (const json& seg : got->at("audio_segments")) {
-      auto from_s3 = Fetch(seg.at("presigned_url").get<std::string>());
+      auto from_s3 = FetchAbsolute(seg.at("presigned_url").get<std::string>());
       ASSERT_TRUE(from_s3);
       EXPECT_EQ(from_s3->status, 200) << session;
       EXPECT_EQ(HexSha256(from_s3->body), seg.at("sha256")) << session;
@@ -370,7 +360,8 @@ TEST_F(TwoInstancesTest, CatalogCheckFindsAndRepairsOrphansOnDiskAndInS3) {
   // The damaged session still plays from S3.
   auto kept = GetSession(*MakeClientFor(port(1), token), damaged);
   ASSERT_TRUE(kept);
-  auto from_s3 = Fetch(kept->at("audio_segments")[0].at("presigned_url").get<std::string>());
+  auto from_s3 =
+      FetchAbsolute(kept->at("audio_segments")[0].at("presigned_url").get<std::string>());
   ASSERT_TRUE(from_s3);
   EXPECT_EQ(from_s3->status, 200);
 }

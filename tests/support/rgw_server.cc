@@ -1,13 +1,16 @@
 #include "tests/support/rgw_server.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/server_process.h"
 
@@ -19,6 +22,15 @@ std::string ScriptPath() {
           "s3-test-server.sh")
       .lexically_normal()
       .string();
+}
+
+// Whether process `pid` has exited but not been reaped ("Z" in /proc/<pid>/stat).
+bool IsZombie(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t name_end = line.rfind(')');  // the name may hold spaces and parentheses
+  return name_end != std::string::npos && line.compare(name_end, 3, ") Z") == 0;
 }
 
 }  // namespace
@@ -88,6 +100,24 @@ Status RgwServer::Stop() {
                             "): " + out);
   }
   return Status::Ok();
+}
+
+Status RgwServer::KillGateway() {
+  // The daemon writes its own pid file (scripts/s3-test-server.sh names it after the daemon).
+  const std::string pid_file = dir_ + "/client.rgw.pid";
+  std::ifstream in(pid_file);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 1) return Status::Internal("no gateway pid in " + pid_file);
+  if (kill(static_cast<pid_t>(pid), SIGKILL) != 0) {
+    return Status::Internal("kill -KILL " + std::to_string(pid) + " failed");
+  }
+  // Not our child (it daemonized), so it cannot be waited for: poll until it is gone, or a
+  // zombie (a container's init may never reap it).
+  for (int i = 0; i < 500; ++i) {
+    if (kill(static_cast<pid_t>(pid), 0) != 0 || IsZombie(pid)) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Status::Internal("the gateway (pid " + std::to_string(pid) + ") survived SIGKILL");
 }
 
 }  // namespace swha::testing

@@ -45,6 +45,9 @@ class RgwServer {
   // Stops every daemon (the S3 port then refuses connections). Objects do not survive a
   // restart (the OSD keeps them in memory); the bucket is made again by Start().
   Status Stop();
+  // SIGKILLs the S3 daemon (radosgw) alone, as a crash would, and returns once it is gone; the
+  // monitor and the OSD keep running, so the objects stay, and Start() brings the gateway back.
+  Status KillGateway();
 
   // Before the first Start: a lifecycle "day" lasts `seconds` on this server, and lifecycle
   // rules are applied that often (Ceph's rgw_lc_debug_interval), so expiry can be tested.
