@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Style and static-analysis gates, run by CTest: `lint.sh format|tidy BUILD_DIR`.
+# `lint.sh tidy-record BUILD_DIR` is the tidy gate that, when clean, also records its units'
+# keys in scripts/clang-tidy-passed.txt (commit it: a fresh clone then checks only what changed).
 set -euo pipefail
 mode=$1
 build_dir=$2
@@ -12,13 +14,15 @@ case "$mode" in
     clang-format --dry-run --Werror "${sources[@]}"
     echo "clang-format: ${#sources[@]} files clean"
     ;;
-  tidy)
+  tidy | tidy-record)
     # Units unchanged since they last passed (same source, headers, flags, checks) are skipped.
     mapfile -t units < <(printf '%s\n' "${sources[@]}" | grep '\.cc$')
-    python3 scripts/clang_tidy_cached.py "$build_dir" "${units[@]}"
+    record=()
+    [ "$mode" = tidy-record ] && record=(--record)
+    python3 scripts/clang_tidy_cached.py "${record[@]}" "$build_dir" "${units[@]}"
     ;;
   *)
-    echo "usage: lint.sh format|tidy BUILD_DIR" >&2
+    echo "usage: lint.sh format|tidy|tidy-record BUILD_DIR" >&2
     exit 2
     ;;
 esac

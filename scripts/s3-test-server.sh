@@ -24,6 +24,8 @@
 #   S3_TEST_MGR=1     also run a ceph-mgr (not needed for S3; ~300 MB)
 #   S3_TEST_LC_DAY_SECONDS  a lifecycle "day" lasts this many seconds, and lifecycle rules run
 #                     that often (rgw_lc_debug_interval); fixed when DIR is created
+#   S3_TEST_STORE_BYTES  what the in-memory OSD holds before it is full and writes wait;
+#                     default: 2147483648 (2 GiB); fixed when DIR is created
 #   S3_TEST_TIMEOUT   seconds to wait for each step;  default: 60
 #   S3_TEST_STOP_TIMEOUT  seconds between TERM and KILL for each daemon; default: 15
 #   S3_TEST_QUIET=1   no progress lines on stderr
@@ -201,7 +203,7 @@ mgr data = $DIR/mgr/\$id
 rgw data = $DIR/rgw/\$id
 # One OSD, in memory, replica count 1, few PGs, and no health alarms about any of that.
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${S3_TEST_STORE_BYTES:-2147483648}
 osd memory target = 1073741824
 osd pool default size = 1
 osd pool default min size = 1
@@ -362,6 +364,20 @@ cmd_start() {
   mkdir -p "$DIR"/{run,log,crash}
   # On any failure from here on, stop whatever this start started; the logs stay.
   trap on_start_exit EXIT
+
+  if [ -f "$ENV_FILE" ] && pid_of mon.a >/dev/null && pid_of osd.0 >/dev/null; then
+    # Only the gateway is down (stopped or killed, as the fault tests do): its user, role and
+    # bucket are still in the cluster, so starting radosgw again is all it takes (seconds,
+    # where a start that makes them again takes half a minute under load).
+    start_daemon client.rgw radosgw -n client.rgw
+    step "waiting for radosgw on $endpoint"
+    wait_for "$TIMEOUT" s3_up "$endpoint" ||
+      die_log "$DIR/log/client.rgw.log" "radosgw does not answer on $endpoint"
+    trap - EXIT
+    log "gateway up again in $((SECONDS - t0)) s ($DIR)"
+    cat "$ENV_FILE"
+    return 0
+  fi
 
   if [ ! -d "$DIR/mon/a/store.db" ] || [ ! -f "$DIR/osd/0/whoami" ]; then
     # Fresh cluster. Clear anything a half-finished earlier attempt left.

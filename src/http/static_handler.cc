@@ -9,6 +9,7 @@
 #include "http/errors.h"
 #include "http/fields.h"
 #include "http/session_fields.h"
+#include "service/session_service.h"
 #include "storage/session_id.h"
 #include "tts/wav.h"
 
@@ -65,6 +66,26 @@ std::optional<ByteRange> ParseRange(std::string_view header, uint64_t size, bool
   return ByteRange{first, last};
 }
 
+// The answer for a signed local URL whose file is gone: a redirect to its S3 copy, valid no
+// longer than the local URL, when the upload outbox moved it there after the URL was handed out
+// (KEEP_LOCAL_COPY=false); 404 otherwise. `expires` passed the signature check.
+Response MovedToS3(const ApiContext& ctx, const std::string& session, const std::string& filename,
+                   std::string_view expires) {
+  int64_t valid_until = 0;
+  std::from_chars(expires.data(), expires.data() + expires.size(), valid_until);
+  if (ctx.sessions == nullptr) return ErrorResponse(404, "Not Found");
+  Result<service::MintedUrl> moved = ctx.sessions->MovedLocalAudio(session, filename, valid_until);
+  if (!moved.ok()) {
+    if (moved.status().code() == StatusCode::kNotFound) return ErrorResponse(404, "Not Found");
+    return ErrorResponse(moved.status());
+  }
+  Response res;
+  res.status = 307;
+  res.headers.emplace_back("Location", moved->url);
+  res.headers.emplace_back("Cache-Control", "no-store");
+  return res;
+}
+
 }  // namespace
 
 Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
@@ -88,8 +109,10 @@ Response HandleStaticAudio(const ApiContext& ctx, const Request& req) {
 
   auto file = ctx.storage->local->OpenSegment(session, filename);
   if (!file.ok()) {
-    if (file.status().code() == StatusCode::kNotFound ||
-        file.status().code() == StatusCode::kPermissionDenied) {
+    if (file.status().code() == StatusCode::kNotFound) {
+      return MovedToS3(ctx, session, filename, expires);
+    }
+    if (file.status().code() == StatusCode::kPermissionDenied) {
       return ErrorResponse(404, "Not Found");
     }
     return ErrorResponse(file.status());

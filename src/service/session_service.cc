@@ -6,12 +6,38 @@
 #include <cmath>
 #include <map>
 
+#include "storage/limits.h"
+
 namespace swha::service {
 
-DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session) {
+DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session,
+                               WhenS3Fails when_s3_fails) {
   DeleteReport report;
+  // S3 first: it is what fails (an outage), and a session that keeps its row must keep the
+  // audio its row names, so a failed delete leaves it whole rather than without the local files
+  // it still lists.
   // Each bucket (primary or replica) gets one DeleteObjects for the keys it holds.
   std::map<std::string, std::vector<std::string>> keys_by_target;
+  for (const Segment& seg : session.segments) {
+    const storage::StoredSegment& stored = seg.stored;
+    if (storage::InS3(stored.location) && stored.s3_key) {
+      keys_by_target[stored.s3_target].push_back(*stored.s3_key);
+      if (auto marks = stored.MarksS3Key()) keys_by_target[stored.s3_target].push_back(*marks);
+    }
+  }
+  for (const auto& [target, keys] : keys_by_target) {
+    if (storage.s3 == nullptr) {
+      report.s3_failures.push_back(std::to_string(keys.size()) +
+                                   " S3 object(s) not removed: S3 is not configured now");
+      continue;
+    }
+    std::vector<std::string> failures = storage.s3->RemoveObjects(keys, target);
+    report.s3_objects_removed += static_cast<int64_t>(keys.size() - failures.size());
+    report.s3_failures.insert(report.s3_failures.end(), failures.begin(), failures.end());
+  }
+  if (!report.s3_failures.empty() && when_s3_fails == WhenS3Fails::kKeepLocalCopies) {
+    return report;
+  }
   for (const Segment& seg : session.segments) {
     const storage::StoredSegment& stored = seg.stored;
     std::vector<std::string> local_files;
@@ -28,20 +54,6 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
         report.local_failures.push_back(file + ": local file not removed");
       }
     }
-    if (storage::InS3(stored.location) && stored.s3_key) {
-      keys_by_target[stored.s3_target].push_back(*stored.s3_key);
-      if (auto marks = stored.MarksS3Key()) keys_by_target[stored.s3_target].push_back(*marks);
-    }
-  }
-  for (const auto& [target, keys] : keys_by_target) {
-    if (storage.s3 == nullptr) {
-      report.s3_failures.push_back(std::to_string(keys.size()) +
-                                   " S3 object(s) not removed: S3 is not configured now");
-      continue;
-    }
-    std::vector<std::string> failures = storage.s3->RemoveObjects(keys, target);
-    report.s3_objects_removed += static_cast<int64_t>(keys.size() - failures.size());
-    report.s3_failures.insert(report.s3_failures.end(), failures.begin(), failures.end());
   }
   return report;
 }
@@ -56,6 +68,33 @@ Result<Session> SessionService::FindOwned(const Principal& principal,
     return record.status().code() == StatusCode::kNotFound ? not_found : record.status();
   if (record->owner != principal.OwnerTag()) return not_found;
   return FromRecord(*std::move(record));
+}
+
+Result<MintedUrl> SessionService::MovedLocalAudio(std::string_view session_id,
+                                                  std::string_view filename,
+                                                  int64_t valid_until) const {
+  const Status not_found = Status::NotFound("Not Found");
+  auto record = catalog_->GetSession(session_id);
+  if (!record.ok()) {
+    return record.status().code() == StatusCode::kNotFound ? not_found : record.status();
+  }
+  const Session session = FromRecord(*std::move(record));
+  const int64_t seconds_left =
+      std::min(valid_until - clock_->NowUnixSeconds(), storage::kMaxUrlExpirySeconds);
+  if (seconds_left < 1 || session.audio_expired_at.has_value()) return not_found;
+  for (const Segment& seg : session.segments) {
+    const storage::StoredSegment& stored = seg.stored;
+    if (!storage::InS3(stored.location) || !stored.s3_key) continue;
+    if (stored.filename == filename) {
+      return minter_->MintS3(*stored.s3_key, seconds_left, stored.s3_target);
+    }
+    if (stored.marks_filename == filename) {
+      if (std::optional<std::string> marks_key = stored.MarksS3Key()) {
+        return minter_->MintS3(*marks_key, seconds_left, stored.s3_target);
+      }
+    }
+  }
+  return not_found;
 }
 
 Result<SessionListing> SessionService::List(const Principal& principal, int limit,

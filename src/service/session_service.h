@@ -43,9 +43,19 @@ struct DeleteReport {
   bool complete() const { return local_failures.empty() && s3_failures.empty(); }
 };
 
-// Removes every stored copy of `session`'s segments (local files, S3 objects); an already
-// absent copy counts as removed. Used by deletes and by a generate whose record failed.
-DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session);
+// Which copies RemoveStoredAudio may remove when S3 fails.
+enum class WhenS3Fails {
+  // The local copies stay: the session's row stays (a 207), and must not name files that are
+  // gone. Deletes and cleanup.
+  kKeepLocalCopies,
+  // Everything that can go goes: no row names this audio (a generate whose record failed).
+  kRemoveLocalCopies,
+};
+
+// Removes every stored copy of `session`'s segments, S3 objects first; an already absent copy
+// counts as removed. Used by deletes, cleanup and a generate whose record failed.
+DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session,
+                               WhenS3Fails when_s3_fails = WhenS3Fails::kKeepLocalCopies);
 
 struct CleanupRequest {
   int64_t days_old = 7;  // 0..kMaxCleanupDays: audio last modified longer ago than this goes
@@ -143,6 +153,13 @@ class SessionService {
   // fails the whole batch.
   Result<PresignBatch> Presign(const Principal& principal,
                                const PresignBatchRequest& request) const;
+  // Where a segment's local file (audio or marks) `filename` of `session_id` went: a URL for its
+  // S3 object, valid until `valid_until` (unix seconds) at the latest, when the upload outbox
+  // moved it there after a signed local URL for it was handed out (KEEP_LOCAL_COPY=false). The
+  // signed URL is the holder's authority, so no principal: NotFound when the session, the file
+  // or its S3 copy is not there, or the time is up.
+  Result<MintedUrl> MovedLocalAudio(std::string_view session_id, std::string_view filename,
+                                    int64_t valid_until) const;
   // Removes the audio first and the row last; NotFound when it is not (or no longer) there.
   Result<DeleteReport> Delete(const Principal& principal, std::string_view session_id) const;
 

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "catalog/catalog_wrapper.h"
+#include "service/session_service.h"
 #include "storage/s3_audio_store.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
@@ -314,6 +315,80 @@ TEST_F(UploadOutboxTest, AStoppingInstanceGivesBackWhatItLeasedAndDidNotTry) {
   ASSERT_EQ(taken->size(), 2u);
   for (const catalog::PendingUpload& item : *taken) EXPECT_EQ(item.attempts, 0);
   EXPECT_TRUE(s3_.objects().empty()) << "a stopped outbox tries nothing";
+}
+
+// Deleting a session that is in S3 with its local copies, while S3 is down: S3 is tried first,
+// and the local copies stay while the row does (the delete is partial and may be tried again).
+TEST_F(UploadOutboxTest, ADeleteWhileS3IsDownKeepsTheLocalCopiesItsRowNames) {
+  RecordOutageSession(kSession);
+  UploadOutbox outbox = MakeOutbox("instance-a", /*keep_local_copy=*/true);
+  ASSERT_EQ(outbox.RunOnce(), 2);
+  auto record = catalog_->GetSession(kSession);
+  ASSERT_TRUE(record.ok());
+  const Session session = FromRecord(*record);
+  const std::string dir = root_ + "/audio/" + kSession + "/";
+  s3_.down = true;
+  const DeleteReport failed = RemoveStoredAudio(backends_, session);
+  EXPECT_FALSE(failed.s3_failures.empty());
+  EXPECT_EQ(failed.local_files_removed, 0);
+  for (const char* file : {"segment_000.wav", "segment_001.wav", "segment_001.marks.json"}) {
+    EXPECT_TRUE(FileSystem::Default()->Stat(dir + file).ok()) << file << " went with S3 down";
+  }
+  EXPECT_EQ(s3_.objects().size(), 3u);
+
+  s3_.down = false;
+  clock_.AdvanceSeconds(2);  // past S3_RECHECK_SECONDS
+  const DeleteReport done = RemoveStoredAudio(backends_, session);
+  EXPECT_TRUE(done.complete());
+  EXPECT_EQ(done.local_files_removed, 3);
+  EXPECT_EQ(done.s3_objects_removed, 3);
+  EXPECT_TRUE(s3_.objects().empty());
+}
+
+// Audio no row names (a generate whose record failed) goes wherever it can, S3 down or not.
+TEST_F(UploadOutboxTest, UnrecordedAudioLosesItsLocalCopiesEvenWhileS3IsDown) {
+  RecordOutageSession(kSession);
+  UploadOutbox outbox = MakeOutbox("instance-a", /*keep_local_copy=*/true);
+  ASSERT_EQ(outbox.RunOnce(), 2);
+  auto record = catalog_->GetSession(kSession);
+  ASSERT_TRUE(record.ok());
+  s3_.down = true;
+  const DeleteReport report =
+      RemoveStoredAudio(backends_, FromRecord(*record), WhenS3Fails::kRemoveLocalCopies);
+  EXPECT_FALSE(report.s3_failures.empty());
+  EXPECT_EQ(report.local_files_removed, 3);
+  EXPECT_FALSE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());
+}
+
+// A signed local URL handed out before the outbox moved its segment to S3 (and removed the local
+// copy) leads to the S3 copy, for no longer than the local URL was valid.
+TEST_F(UploadOutboxTest, AMovedSegmentsLocalUrlFindsItsS3CopyUntilItExpires) {
+  RecordOutageSession(kSession);
+  UploadOutbox outbox = MakeOutbox();
+  ASSERT_EQ(outbox.RunOnce(), 2);
+  const UrlMinter minter(&backends_, &clock_);
+  const SessionService sessions(&backends_, catalog_.get(), &minter, &clock_, 3600);
+  const int64_t valid_until = clock_.NowUnixSeconds() + 90;
+
+  auto audio = sessions.MovedLocalAudio(kSession, "segment_000.wav", valid_until);
+  ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+  EXPECT_NE(audio->url.find("/audio-bucket/audio/anonymous/" + kSession + "/segment_000.wav?"),
+            std::string::npos)
+      << audio->url;
+  EXPECT_NE(audio->url.find("X-Amz-Expires=90&"), std::string::npos) << audio->url;
+  EXPECT_LE(audio->expires_at, valid_until);
+  auto marks = sessions.MovedLocalAudio(kSession, "segment_001.marks.json", valid_until);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  EXPECT_NE(marks->url.find("/segment_001.marks.json?"), std::string::npos) << marks->url;
+
+  EXPECT_EQ(sessions.MovedLocalAudio(kSession, "segment_007.wav", valid_until).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(sessions.MovedLocalAudio(kOtherSession, "segment_000.wav", valid_until).status().code(),
+            StatusCode::kNotFound);
+  clock_.AdvanceSeconds(90);
+  EXPECT_EQ(sessions.MovedLocalAudio(kSession, "segment_000.wav", valid_until).status().code(),
+            StatusCode::kNotFound)
+      << "the local URL's time is up";
 }
 
 }  // namespace

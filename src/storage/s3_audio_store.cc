@@ -214,46 +214,62 @@ std::map<std::string, std::string> SegmentMetadata(const SessionDescription& d,
           {"graphemes", index < d.graphemes.size() ? FoldToAsciiMetadata(d.graphemes[index]) : ""}};
 }
 
-std::vector<Status> S3AudioStore::UploadTo(const Target& target, const SessionDescription& d,
+void S3AudioStore::NoteUnreachable(Target* target) {
+  std::lock_guard<std::mutex> lock(mu_);
+  target->last_failure_ms = clock_->NowUnixMillis();
+}
+
+bool S3AudioStore::FailedSince(const Target& target, int64_t since_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return target.last_failure_ms > since_ms;
+}
+
+std::vector<Status> S3AudioStore::UploadTo(Target* target, const SessionDescription& d,
                                            const std::vector<SegmentFile>& files,
                                            const std::vector<size_t>& pending,
-                                           const std::vector<std::string>& keys) {
+                                           const std::vector<std::string>& keys, int64_t started_ms,
+                                           std::vector<char>* attempted) {
   std::vector<Status> results(pending.size());
+  attempted->assign(pending.size(), 0);
   // Once one segment found the bucket unreachable (after its retries), the segments still
-  // queued do not each spend their own retries finding out again.
+  // queued, this session's or another's, do not each spend their own retries finding out again.
   std::atomic<bool> unreachable{false};
   uploads_.RunAll(pending.size(), [&](size_t j) {
-    if (unreachable.load()) {
-      results[j] = Status::Unavailable("not attempted: S3 was unreachable for an earlier segment");
+    if (unreachable.load() || FailedSince(*target, started_ms)) {
+      results[j] = Status::Unavailable("not attempted: S3 was found unreachable meanwhile");
       return;
     }
+    (*attempted)[j] = 1;
     const size_t i = pending[j];
     const SegmentFile& file = files[i];
     const auto metadata = SegmentMetadata(d, file.filename, i, clock_->NowUnixSeconds());
-    results[j] = target.client->PutObject(keys[i], file.bytes, ContentTypeOf(file.filename),
-                                          metadata, file.sha256_hex);
+    results[j] = target->client->PutObject(keys[i], file.bytes, ContentTypeOf(file.filename),
+                                           metadata, file.sha256_hex);
     if (results[j].ok() && !file.marks_json.empty()) {
       // The marks go where their audio goes, or neither does: a segment is in S3 whole.
       const std::string marks = MarksFilename(file.filename);
       const std::string marks_key = SiblingKey(keys[i], marks);
       results[j] =
-          target.client->PutObject(marks_key, file.marks_json, ContentTypeOf(marks), metadata);
+          target->client->PutObject(marks_key, file.marks_json, ContentTypeOf(marks), metadata);
       if (!results[j].ok()) {
         // The marks too: a PUT that timed out may have stored them all the same.
         Result<std::vector<DeleteError>> refused =
-            target.client->DeleteObjects({keys[i], marks_key});
+            target->client->DeleteObjects({keys[i], marks_key});
         if (!refused.ok() || !refused->empty()) {
           spdlog::warn(
               "S3 {}: {} (and its marks) may be left in the bucket, which no row names; "
               "`swha-tts catalog check --repair` removes them: {}",
-              target.name, keys[i],
+              target->name, keys[i],
               refused.ok() ? refused->front().code + ": " + refused->front().message
                            : refused.status().message());
         }
         results[j] = Status(results[j].code(), "marks: " + results[j].message());
       }
     }
-    if (results[j].code() == StatusCode::kUnavailable) unreachable.store(true);
+    if (results[j].code() == StatusCode::kUnavailable) {
+      unreachable.store(true);
+      NoteUnreachable(target);
+    }
   });
   return results;
 }
@@ -371,9 +387,11 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
                                   FormatIso8601Utc(down->retry_at_unix));
       continue;
     }
-    const std::vector<Status> results = UploadTo(*target, description, files, pending, keys);
+    std::vector<char> attempted;
+    const std::vector<Status> results =
+        UploadTo(target.get(), description, files, pending, keys, started_ms, &attempted);
     size_t uploaded = 0;
-    const Status* first_failure = nullptr;
+    const Status* first_failure = nullptr;  // of those tried: the others say nothing new
     std::vector<size_t> still_pending;
     for (size_t j = 0; j < pending.size(); ++j) {
       const size_t i = pending[j];
@@ -386,7 +404,7 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
         }
         continue;
       }
-      if (first_failure == nullptr) first_failure = &results[j];
+      if (first_failure == nullptr && attempted[j] != 0) first_failure = &results[j];
       session->warnings.push_back(files[i].filename + ": " + subject + " upload failed (" +
                                   results[j].message() + ")" +
                                   (replicated ? "" : "; stored locally"));

@@ -203,11 +203,20 @@ class S3AudioStore {
   // After a session's uploads to `target`: up if any segment got there, down if none did.
   void RecordOutcome(Target* target, int64_t started_ms, size_t uploaded, const Status* failure);
   int64_t RecheckSeconds() const;
-  // Uploads files[i] for every i in `pending` to `target`; one Status per entry of `pending`.
-  std::vector<Status> UploadTo(const Target& target, const SessionDescription& description,
+  // An upload to `target` found it unreachable now (after its retries); RecordOutcome, at the
+  // end of the session, then marks it down.
+  void NoteUnreachable(Target* target);
+  // Whether an upload found `target` unreachable after `since_ms` (any request's).
+  bool FailedSince(const Target& target, int64_t since_ms) const;
+  // Uploads files[i] for every i in `pending` to `target`; one Status per entry of `pending`,
+  // and in (*attempted)[j] whether entry j was tried at all. An entry is not tried once S3 was
+  // found unreachable after `started_ms`, by this session or another: a gateway that hangs
+  // would otherwise hold every queued upload for its own retries, one slot at a time.
+  std::vector<Status> UploadTo(Target* target, const SessionDescription& description,
                                const std::vector<SegmentFile>& files,
                                const std::vector<size_t>& pending,
-                               const std::vector<std::string>& keys);
+                               const std::vector<std::string>& keys, int64_t started_ms,
+                               std::vector<char>* attempted);
   // What becomes of a segment's local copy once it is in S3.
   enum class LocalCopy {
     kNone,               // none was written: the segment is S3's alone (kS3)

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <tuple>
 
 #include "storage/cloudfront_signer.h"
@@ -27,6 +30,11 @@ class FakeS3 : public HttpTransport {
   Result<HttpResponse> Send(const HttpRequest& request) override {
     std::unique_lock<std::mutex> lock(mu_);
     ++requests_;
+    if (hang_next_put_ && request.method == "PUT") {
+      hang_next_put_ = false;
+      released_.wait(lock, [this] { return release_; });
+      down_ = true;  // it went away while the PUT was in flight
+    }
     if (down_) return Status::Unavailable("connect " + RedactUrl(request.url) + ": refused");
     HttpResponse r;
     const std::string path = RedactUrl(request.url);
@@ -86,6 +94,18 @@ class FakeS3 : public HttpTransport {
     std::lock_guard<std::mutex> lock(mu_);
     on_put_ = std::move(hook);
   }
+  // The next PUT waits until Release(); then it, and every request after it, is refused.
+  void HangNextPut() {
+    std::lock_guard<std::mutex> lock(mu_);
+    hang_next_put_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      release_ = true;
+    }
+    released_.notify_all();
+  }
   int requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -106,6 +126,9 @@ class FakeS3 : public HttpTransport {
 
  private:
   std::mutex mu_;
+  std::condition_variable released_;
+  bool hang_next_put_ = false;
+  bool release_ = false;
   bool down_ = false;
   std::string fail_puts_containing_;
   int fail_status_ = 500;
@@ -490,6 +513,44 @@ TEST_F(S3AudioStoreTest, SegmentsQueuedBehindAnUnreachableS3AreNotAttempted) {
   EXPECT_EQ(s3_.requests(), 3);  // segment 0's three attempts, then nothing more
   ASSERT_EQ(s.warnings.size(), 3u);
   EXPECT_NE(s.warnings[2].find("not attempted"), std::string::npos) << s.warnings[2];
+}
+
+// A gateway that hangs, then goes: the uploads of another session, which began while S3 still
+// looked up and queued for the one upload slot meanwhile, are not tried once the first found it
+// unreachable (each would otherwise spend its own retries, one at a time).
+TEST_F(S3AudioStoreTest, UploadsQueuedWhenAnotherSessionFindsS3UnreachableAreNotAttempted) {
+  auto store = MakeStore({.max_concurrent_uploads = 1});
+  s3_.HangNextPut();
+  const std::vector<SegmentFile> one = {files_[0]};
+  StoredSession first = *local_->Publish(NewSessionId(clock_, "anonymous"), one);
+  std::thread hanging([&] {
+    store->Upload({"anonymous", "first", "af_heart", "a", 1.0, {}}, one, &first);
+  });
+  for (int i = 0; i < 500 && s3_.requests() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(s3_.requests(), 1) << "the first session's PUT holds the only slot";
+  StoredSession queued = *local_->Publish(NewSessionId(clock_, "anonymous"), files_);
+  std::thread waiting([&] {
+    store->Upload({"anonymous", "queued", "af_heart", "a", 1.0, {}}, files_, &queued);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it begins, and waits
+  clock_.AdvanceSeconds(1);
+  s3_.Release();
+  hanging.join();
+  waiting.join();
+
+  EXPECT_EQ(s3_.requests(), 3) << "the first session's three attempts, and nothing else";
+  EXPECT_EQ(SessionType(first), "local");
+  EXPECT_EQ(SessionType(queued), "local");
+  ASSERT_EQ(queued.warnings.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(queued.segments[i].upload_pending) << i << ": left for the outbox";
+    EXPECT_NE(queued.warnings[i].find("not attempted: S3 was found unreachable meanwhile"),
+              std::string::npos)
+        << queued.warnings[i];
+  }
+  EXPECT_FALSE(store->availability().available);
 }
 
 TEST_F(S3AudioStoreTest, EveryUploadRefusedMeansDownWhateverTheCode) {

@@ -332,6 +332,12 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   }
 }
 
+int EnvInt(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? static_cast<int>(std::strtol(value, nullptr, 10))
+                                            : fallback;
+}
+
 int CountLinesStartingWith(std::string_view text, std::string_view prefix) {
   int count = 0;
   for (size_t start = 0; start < text.size();) {

@@ -159,6 +159,10 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 // `exposition` (GET /metrics), or 0 when there is none (a counter not yet touched).
 double MetricSample(const std::string& exposition, const std::string& series);
 
+// The integer in environment variable `name` (a test's size, such as SWHA_SOAK_SECONDS), or
+// `fallback` when it is unset or empty.
+int EnvInt(const char* name, int fallback);
+
 // How many lines of `text` start with `prefix` (as `catalog check` tags what it finds).
 int CountLinesStartingWith(std::string_view text, std::string_view prefix);
 

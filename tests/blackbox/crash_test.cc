@@ -30,12 +30,6 @@ constexpr int kDefaultMaxKillDelayMs = 150;
 constexpr int kClients = 3;  // generating at once when the kill comes
 constexpr auto kExitWait = std::chrono::seconds(10);
 
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? static_cast<int>(std::strtol(value, nullptr, 10))
-                                            : fallback;
-}
-
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {

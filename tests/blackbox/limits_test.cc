@@ -173,14 +173,25 @@ TEST_F(LimitsTest, ConnectionsPastTheCapAre503WithRetryAfterAndServiceResumes) {
   StartServer({{"MAX_CONNECTIONS", "10"}, {"REQUEST_HEADER_TIMEOUT_SECONDS", "30"}});
   OpenStalled(10, "");
   // Once the ten are accepted and counted, the next is refused (before that it is served).
+  // Accepting them takes a thread each, which under ThreadSanitizer on a busy machine has taken
+  // seconds: the probes go on until then, and say how many were served meanwhile.
   RawResponse refused;
+  int served_before = 0;
+  const auto probing_since = std::chrono::steady_clock::now();
   EXPECT_TRUE(WaitFor(
       [&] {
         refused =
             SendRawRequest(server_.port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 5s);
+        served_before += refused.status == 200 ? 1 : 0;
         return refused.status == 503;
       },
-      5s));
+      30s))
+      << served_before << " probes served in "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               probing_since)
+             .count()
+      << " ms; the server's log:\n"
+      << server_.ReadLog();
   ASSERT_TRUE(refused.complete) << refused.head;
   EXPECT_EQ(refused.status, 503);
   EXPECT_NE(refused.head.find("Retry-After: 1"), std::string::npos) << refused.head;

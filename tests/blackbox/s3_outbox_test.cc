@@ -72,8 +72,10 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
   ASSERT_FALSE(token.empty());
   auto user = MakeClientFor(server_.port(), token);
   ASSERT_TRUE(rgw_->Stop().ok());
-  // session id -> the bytes of each segment, as served while they were local.
+  // session id -> the bytes of each segment, as served while they were local, and the signed
+  // local URLs they were served from.
   std::map<std::string, std::vector<std::string>> made;
+  std::map<std::string, std::vector<std::string>> local_urls;
   for (int i = 0; i < kOutageSessions; ++i) {
     json request = kSeedRequest;
     request["text"] = "Outage session " + std::to_string(i) + ".\nIts second line.\nAnd a third.";
@@ -87,6 +89,7 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
       auto wav = Download(*user, url.get<std::string>());
       ASSERT_TRUE(wav.has_value()) << url;
       bytes.push_back(*wav);
+      local_urls[session->at("session_id").get<std::string>()].push_back(url.get<std::string>());
     }
     ASSERT_EQ(bytes.size(), 3u);
   }
@@ -120,6 +123,20 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
     // KEEP_LOCAL_COPY=false: the local copies went once the catalog named S3.
     EXPECT_FALSE(std::filesystem::exists(server_.audio_dir() + "/" + session_id))
         << "local copies left";
+    // A signed local URL handed out before the move still works, until its own expiry: it
+    // sends the client to the S3 copy.
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      auto moved = user->Get(local_urls[session_id][i]);
+      ASSERT_TRUE(moved);
+      ASSERT_EQ(moved->status, 307) << moved->body;
+      EXPECT_EQ(moved->get_header_value("Cache-Control"), "no-store");
+      const std::string location = moved->get_header_value("Location");
+      EXPECT_NE(location.find("X-Amz-Signature="), std::string::npos) << location;
+      auto followed = FetchAbsolute(location);
+      ASSERT_TRUE(followed) << location;
+      ASSERT_EQ(followed->status, 200) << location;
+      EXPECT_TRUE(followed->body == bytes[i]) << "segment " << i << " differs behind the redirect";
+    }
   }
   auto metrics = client_->Get("/metrics");
   ASSERT_TRUE(metrics);

@@ -69,6 +69,7 @@ Status RgwServer::Start() {
   if (lifecycle_day_seconds_ > 0) {
     command += " S3_TEST_LC_DAY_SECONDS=" + std::to_string(lifecycle_day_seconds_);
   }
+  if (store_bytes_ > 0) command += " S3_TEST_STORE_BYTES=" + std::to_string(store_bytes_);
   command += " bash '" + ScriptPath() + "' start '" + dir_ + "' 2>'" + log + "'";
   const std::string out = RunShell(command, &exit_code);
   // The last stdout line: S3_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=... ...

@@ -3,6 +3,7 @@
 // parallel do not collide). Starting fails loudly; nothing here ever skips.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -53,6 +54,10 @@ class RgwServer {
   // rules are applied that often (Ceph's rgw_lc_debug_interval), so expiry can be tested.
   void set_lifecycle_day_seconds(int seconds) { lifecycle_day_seconds_ = seconds; }
 
+  // Before the first Start: what the in-memory OSD holds before it is full (and writes wait);
+  // the script's default is 2 GiB, which ten minutes of the soak outgrow.
+  void set_store_bytes(int64_t bytes) { store_bytes_ = bytes; }
+
   const RgwEndpoint& endpoint() const { return endpoint_; }
   const std::string& dir() const { return dir_; }
 
@@ -63,6 +68,7 @@ class RgwServer {
   RgwEndpoint endpoint_;
   bool started_once_ = false;
   int lifecycle_day_seconds_ = 0;  // 0: Ceph's default, a real day
+  int64_t store_bytes_ = 0;        // 0: the script's default
 };
 
 }  // namespace swha::testing
