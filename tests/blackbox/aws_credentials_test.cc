@@ -240,7 +240,8 @@ TEST_F(AwsCredentialsTest, ARefusedWebIdentityKeepsAudioLocalAndSaysSo) {
   const int refused = standin_->refused();
   SharedServer server({.env = RoleOnlyEnv({{"AWS_WEB_IDENTITY_TOKEN_FILE", token_file},
                                            {"AWS_ROLE_ARN", "arn:aws:iam::1:role/pod"},
-                                           {"AWS_ENDPOINT_URL_STS", standin_->base_url()}})});
+                                           {"AWS_ENDPOINT_URL_STS", standin_->base_url()},
+                                           {"S3_RECHECK_SECONDS", "1"}})});
   ASSERT_TRUE(server.started()) << server.start_error();
   EXPECT_GT(standin_->refused(), refused);
   auto client = MakeClient(server.port());
@@ -258,6 +259,14 @@ TEST_F(AwsCredentialsTest, ARefusedWebIdentityKeepsAudioLocalAndSaysSo) {
   WriteHomeFile("token", kWebIdentityToken);
   ASSERT_TRUE(WaitFor([&] { return S3Info(*client)["credentials_error"].is_null(); },
                       std::chrono::seconds(20)));
+  // S3 takes uploads again once the failed one's re-check window (S3_RECHECK_SECONDS) is over;
+  // a generate before then rightly stays local (the ASan run once got there that quickly).
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto again = Generate(*client, {{"text", "Kept here."}, {"use_s3", true}});
+        return again && !(*again)["audio_segments"][0]["s3_key"].is_null();
+      },
+      std::chrono::seconds(20)));
   GenerateToS3AndDownload(*client);
 }
 
