@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cmath>
 
@@ -221,7 +220,7 @@ void S3AudioStore::NoteUnreachable(Target* target) {
 
 bool S3AudioStore::FailedSince(const Target& target, int64_t since_ms) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return target.last_failure_ms > since_ms;
+  return target.last_failure_ms >= since_ms;
 }
 
 std::vector<Status> S3AudioStore::UploadTo(Target* target, const SessionDescription& d,
@@ -233,9 +232,8 @@ std::vector<Status> S3AudioStore::UploadTo(Target* target, const SessionDescript
   attempted->assign(pending.size(), 0);
   // Once one segment found the bucket unreachable (after its retries), the segments still
   // queued, this session's or another's, do not each spend their own retries finding out again.
-  std::atomic<bool> unreachable{false};
   uploads_.RunAll(pending.size(), [&](size_t j) {
-    if (unreachable.load() || FailedSince(*target, started_ms)) {
+    if (FailedSince(*target, started_ms)) {
       results[j] = Status::Unavailable("not attempted: S3 was found unreachable meanwhile");
       return;
     }
@@ -266,10 +264,7 @@ std::vector<Status> S3AudioStore::UploadTo(Target* target, const SessionDescript
         results[j] = Status(results[j].code(), "marks: " + results[j].message());
       }
     }
-    if (results[j].code() == StatusCode::kUnavailable) {
-      unreachable.store(true);
-      NoteUnreachable(target);
-    }
+    if (results[j].code() == StatusCode::kUnavailable) NoteUnreachable(target);
   });
   return results;
 }

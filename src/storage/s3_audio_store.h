@@ -206,7 +206,7 @@ class S3AudioStore {
   // An upload to `target` found it unreachable now (after its retries); RecordOutcome, at the
   // end of the session, then marks it down.
   void NoteUnreachable(Target* target);
-  // Whether an upload found `target` unreachable after `since_ms` (any request's).
+  // Whether an upload (any request's) found `target` unreachable at or after `since_ms`.
   bool FailedSince(const Target& target, int64_t since_ms) const;
   // Uploads files[i] for every i in `pending` to `target`; one Status per entry of `pending`,
   // and in (*attempted)[j] whether entry j was tried at all. An entry is not tried once S3 was
