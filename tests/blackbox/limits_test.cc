@@ -107,7 +107,12 @@ class LimitsTest : public ::testing::Test {
 };
 
 TEST_F(LimitsTest, TwoHundredSlowlorisClientsHoldNoWorkerAndAreCutAtTheHeadDeadline) {
-  StartServer({{"HTTP_THREADS", "2"}, {"REQUEST_HEADER_TIMEOUT_SECONDS", "4"}});
+  // The deadline is long enough that the requests below are served well within it on a loaded
+  // machine: what shows that the slow heads hold no worker is that those requests are answered
+  // before the first slow head is cut, not how fast they are.
+  constexpr auto kHeadDeadline = 6s;
+  StartServer({{"HTTP_THREADS", "2"},
+               {"REQUEST_HEADER_TIMEOUT_SECONDS", std::to_string(kHeadDeadline.count())}});
   constexpr int kSlow = 200;
   const auto opened = std::chrono::steady_clock::now();
   OpenStalled(kSlow, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -137,30 +142,34 @@ TEST_F(LimitsTest, TwoHundredSlowlorisClientsHoldNoWorkerAndAreCutAtTheHeadDeadl
       std::this_thread::sleep_for(20ms);
     }
   });
-  EXPECT_GE(Metric("swha_http_open_connections"), kSlow);
-  // Normal requests still answer at once, generate included.
+  // Each connection is counted on a thread of its own, which may start after the thread of the
+  // request that reads the gauge.
+  EXPECT_TRUE(WaitFor([&] { return Metric("swha_http_open_connections") >= kSlow; }, 3s))
+      << Metric("swha_http_open_connections") << " of " << kSlow << " counted";
+  // Normal requests are still answered, generate included.
   auto client = MakeClient(server_.port());
   for (int i = 0; i < 20; ++i) {
-    const auto start = std::chrono::steady_clock::now();
     auto res = client->Get("/health");
     ASSERT_TRUE(res) << "request " << i;
     EXPECT_EQ(res->status, 200);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "request " << i;
   }
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(Generate(*client, {{"text", "Still serving."}, {"language", "en"}}).has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  const auto served_after = std::chrono::steady_clock::now() - opened;
 
-  // Every slow head is cut once its 4 s are up, whatever it still sends.
+  // Every slow head is cut once its deadline is up, whatever it still sends.
   EXPECT_TRUE(WaitFor(
       [&] { return std::ranges::all_of(closed_after, [](auto after) { return after != 0s; }); },
-      15s));
+      kHeadDeadline + 10s));
   dripping = false;
   drip.join();
-  for (int i = 0; i < kSlow; ++i) {
-    EXPECT_GE(closed_after[i], 3s) << "connection " << i << " was cut before its deadline";
-    EXPECT_LT(closed_after[i], 7s) << "connection " << i << " outlived its 4 s deadline";
-  }
+  const auto [first_cut, last_cut] = std::ranges::minmax(closed_after);
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
+  EXPECT_LT(served_after, first_cut)
+      << "the requests were answered " << ms(served_after).count()
+      << " ms after the slow heads were opened, the first slow head was cut after "
+      << ms(first_cut).count() << " ms";
+  EXPECT_GE(first_cut, kHeadDeadline - 1s) << "a slow head was cut before its deadline";
+  EXPECT_LT(last_cut, kHeadDeadline + 3s) << "a slow head outlived its deadline";
   EXPECT_TRUE(WaitFor([&] { return Metric("swha_http_open_connections") <= 2; }, 5s));
 }
 
