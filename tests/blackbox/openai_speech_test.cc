@@ -9,11 +9,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 
 #include "tests/blackbox/blackbox_helpers.h"
 #include "tests/support/audio_probe.h"
+#include "tests/support/server_process.h"
 #include "util/crypto.h"
 
 namespace swha::blackbox {
@@ -133,6 +136,32 @@ TEST_F(OpenAiSpeechTest, EveryFormatDecodesAt24kHzMonoWithItsLength) {
       }
     }
   }
+}
+
+// libavcodec (and the hundred libraries it links) is mapped only once AAC is asked for; the
+// first AAC request loads it and is served whole.
+TEST(OpenAiSpeechAacTest, LibavcodecIsLoadedByTheFirstAacRequestOnly) {
+  testing::ServerProcess server;
+  const Status started = server.Start(testing::ServerOptions{});
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const auto mapped = [&] {
+    std::ifstream maps("/proc/" + std::to_string(server.pid()) + "/maps");
+    const std::string text((std::istreambuf_iterator<char>(maps)), {});
+    EXPECT_FALSE(text.empty());
+    return text.find("/libavcodec.so.") != std::string::npos;
+  };
+  auto client = MakeClient(server.port());
+  auto mp3 = PostJson(*client, kSpeechPath, Speech("Not yet.", "mp3"));
+  ASSERT_TRUE(mp3);
+  ASSERT_EQ(mp3->status, 200) << mp3->body;
+  EXPECT_FALSE(mapped()) << "libavcodec is mapped before any AAC request";
+  auto aac = PostJson(*client, kSpeechPath, Speech("Now it is.", "aac"));
+  ASSERT_TRUE(aac);
+  ASSERT_EQ(aac->status, 200) << aac->body;
+  EXPECT_TRUE(mapped()) << "an AAC request was served without libavcodec";
+  auto probed = testing::ProbeAudio(aac->body, "aac");
+  ASSERT_TRUE(probed.ok()) << probed.status().ToString();
+  EXPECT_EQ(probed->codec, "aac");
 }
 
 TEST_F(OpenAiSpeechTest, PcmIsTheWavsSamplesAndTheDefaultIsMp3) {
