@@ -52,15 +52,16 @@ bool IsCompleteWav(std::string_view header, uint64_t file_size) {
 }
 
 void AppendPcm16(std::span<const int16_t> samples, std::string* out) {
-  if (samples.empty()) return;  // an empty span's data() may be null, which memcpy must not get
-  const size_t start = out->size();
-  // resize_and_overwrite would skip zeroing the bytes first, but GCC 12's libstdc++ lacks it.
-  out->resize(start + samples.size_bytes());
-  char* dest = out->data() + start;
+  if (samples.empty()) return;  // an empty span's data() may be null, which append must not get
   if constexpr (std::endian::native == std::endian::little) {
-    // Every encoded second of audio passes here: one copy, not a loop of two-byte appends.
-    std::memcpy(dest, samples.data(), samples.size_bytes());
+    // Every encoded second of audio passes here: one copy, not a loop of two-byte appends, and
+    // no zeroing of the bytes first (as resize would, and GCC 12's libstdc++ has no
+    // resize_and_overwrite).
+    out->append(reinterpret_cast<const char*>(samples.data()), samples.size_bytes());
   } else {
+    const size_t start = out->size();
+    out->resize(start + samples.size_bytes());
+    char* dest = out->data() + start;
     for (int16_t s : samples) {
       const auto u = static_cast<uint16_t>(s);
       *dest++ = static_cast<char>(u & 0xFF);
