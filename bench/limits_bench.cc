@@ -7,6 +7,10 @@
 //              engine at min(clients, cores) callers
 //   put        bare signed PutObjects of the same WAV with the project's S3Client (connection
 //              reuse) against the gateway, at 1, 2 and 8 clients
+//   meta put   the bare PUT with the nine x-amz-meta-* headers the server sends with a segment
+//              (context: what the metadata costs, gateway and client together, which is part of
+//              the S3 path's gap to its limit; the payload is hashed by both, as the bare PUT
+//              does)
 //   s3         POST /api/v1/tts/generate with S3 storage (KEEP_LOCAL_COPY=false) at 1, 2 and 8
 //              clients, against the combined limit 1 / (1/engine + 1/put): each request must
 //              both synthesize and upload, and both use the same cores
@@ -21,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <latch>
 #include <map>
@@ -33,6 +38,7 @@
 #include "bench/bench_common.h"
 #include "bench/bench_server.h"
 #include "storage/http_transport.h"
+#include "storage/s3_audio_store.h"
 #include "storage/s3_client.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
@@ -162,6 +168,13 @@ int RunLimits(const Args& args) {
       audio::EncodeAudio(audio::AudioFormat::kWav, first[0].pcm.samples, first[0].pcm.sample_rate),
       "WAV");
   const std::string body = GenerateBody(text);
+  const storage::SessionDescription described{.owner = "anonymous",
+                                              .session_id = "bench-limits-session",
+                                              .voice = "af_heart",
+                                              .language_code = "a",
+                                              .graphemes = {text}};
+  const std::map<std::string, std::string> metadata =
+      storage::SegmentMetadata(described, "segment_000.wav", 0, std::time(nullptr));
 
   RunningServer local(args, {});
   std::unique_ptr<storage::HttpTransport> transport;
@@ -188,6 +201,7 @@ int RunLimits(const Args& args) {
   std::map<int, Series> engine_series;  // by callers
   std::map<int, Series> local_series;   // by clients
   std::map<int, Series> put_series;
+  std::map<int, Series> meta_put_series;
   std::map<int, Series> s3_series;
   const OtherLoadMeter others(s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()}
                                         : std::vector<pid_t>{local.pid()});
@@ -215,6 +229,15 @@ int RunLimits(const Args& args) {
         if (Status s = s3->PutObject(key, wav, "audio/wav"); !s.ok()) Die("PUT: " + s.ToString());
       });
       put_series[clients].Add(p.per_second, p.latency_ms, put_cpu.Per(calls + kS3Warmup * clients));
+      const CpuPerCall meta_put_cpu(getpid());
+      const LoopResult m = ClosedLoop(clients, calls, kS3Warmup, [&](int) {
+        const std::string key = put_prefix + std::to_string(put_counter.fetch_add(1)) + ".wav";
+        if (Status s = s3->PutObject(key, wav, "audio/wav", metadata); !s.ok()) {
+          Die("PUT with metadata: " + s.ToString());
+        }
+      });
+      meta_put_series[clients].Add(m.per_second, m.latency_ms,
+                                   meta_put_cpu.Per(calls + kS3Warmup * clients));
       const CpuPerCall s3_cpu(s3_server->pid());
       const LoadResult g = RunLoad(*s3_server, clients, calls, body, kS3Warmup);
       DieOnFailures(g);
@@ -264,6 +287,12 @@ int RunLimits(const Args& args) {
       line(fmt::format("bare signed PUT, {}", Level(clients)), p, p.Rate());
       Summary("limits", fmt::format("bare signed PUT, {}: PUT/s, p50 ms", Level(clients)),
               fmt::format("{:.1f}, {:.2f}", p.Rate(), p.P50()));
+    }
+    for (int clients : kClientLevels) {  // context, not a limit: the bare PUT is the limit
+      const Series& m = meta_put_series.at(clients);
+      line(fmt::format("PUT with metadata, {}", Level(clients)), m, put_series.at(clients).Rate());
+      Summary("limits", fmt::format("PUT with metadata, {}: PUT/s / bare, p50 ms", Level(clients)),
+              fmt::format("{:.2f}x, {:.2f}", m.Rate() / put_series.at(clients).Rate(), m.P50()));
     }
     for (int clients : kClientLevels) {
       const Series& s = s3_series.at(clients);

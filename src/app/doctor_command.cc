@@ -7,6 +7,8 @@
 #include "app/lipsync_stack.h"
 #include "app/s3_commands.h"
 #include "app/service.h"
+#include "audio/encoder.h"
+#include "audio/format.h"
 #include "storage/http_transport.h"
 #include "tts/engine.h"
 #include "tts/voice_catalog.h"
@@ -18,6 +20,7 @@ namespace {
 
 constexpr std::string_view kConfiguration = "configuration";
 constexpr std::string_view kSpeechEngine = "speech engine";
+constexpr std::string_view kAudioFormats = "audio formats";
 constexpr std::string_view kAudioDirectory = "audio directory";
 constexpr std::string_view kCatalog = "catalog";
 constexpr std::string_view kS3 = "S3";
@@ -118,6 +121,22 @@ CheckResult CheckSpeechEngine(const config::Settings& /*settings*/) {
   std::snprintf(audio, sizeof(audio), "%.2f s", seconds);
   return Pass("espeak-ng spoke a word in each of " + std::to_string(tts::AllLanguages().size()) +
               " languages (" + codes + "): " + audio + " of audio in " + Seconds(watch));
+}
+
+// Every format encodes a moment of silence: AAC's libavcodec is loaded at its first use, so a
+// missing one would otherwise show only when a client asks for AAC.
+CheckResult CheckAudioFormats() {
+  const std::vector<int16_t> silence(480, 0);
+  std::string names;
+  for (const audio::FormatInfo& info : audio::AllFormats()) {
+    auto encoded = audio::EncodeAudio(info.format, silence, 24000);
+    if (!encoded.ok()) {
+      return Fail(std::string(info.name) + " cannot be encoded: " + encoded.status().message());
+    }
+    names += names.empty() ? "" : ", ";
+    names += info.name;
+  }
+  return Pass("each format encodes (" + names + ")");
 }
 
 CheckResult CheckAudioDirectory(const config::Settings& settings, FileSystem* fs) {
@@ -226,6 +245,7 @@ int RunDoctor(const config::Settings& settings, FileSystem* fs, std::ostream* ou
   };
   report(kConfiguration, Pass(ConfigurationSummary(settings)));
   report(kSpeechEngine, CheckSpeechEngine(settings));
+  report(kAudioFormats, CheckAudioFormats());
   report(kAudioDirectory, CheckAudioDirectory(settings, fs));
   report(kCatalog, CheckCatalog(settings));
   report(kS3, CheckS3RoundTrip(settings, fs));
@@ -236,7 +256,8 @@ int RunDoctor(const config::Settings& settings, FileSystem* fs, std::ostream* ou
 
 int ReportDoctorConfigurationError(const Status& error, std::ostream* out) {
   Print(out, kConfiguration, Fail(error.message()));
-  for (std::string_view check : {kSpeechEngine, kAudioDirectory, kCatalog, kS3, kUpstream, kSync}) {
+  for (std::string_view check :
+       {kSpeechEngine, kAudioFormats, kAudioDirectory, kCatalog, kS3, kUpstream, kSync}) {
     Print(out, check, Skip("the configuration failed"));
   }
   return 1;

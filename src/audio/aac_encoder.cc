@@ -8,9 +8,9 @@
 // priming that delays the voice against its timing marks is also only 21 ms.
 //
 // libavcodec is loaded with dlopen when AAC is first asked for, not linked: with what it links
-// it is over a hundred shared libraries (every codec's, image formats', VA-API's), which the
-// dynamic loader would otherwise map and relocate at every start of the binary, CLI included,
-// for one format of six. One of them, libhwy, executes an instruction at load time that
+// it is 80 shared libraries (every codec's, image formats', VA-API's), which the dynamic loader
+// would otherwise map and relocate at every start of the binary, CLI included, for one format of
+// six (docs/decisions.md). One of them, libhwy, executes an instruction at load time that
 // valgrind cannot run, which stopped bench/instructions.sh.
 #include <dlfcn.h>
 
@@ -102,7 +102,7 @@ Result<LibAv> OpenLibAv() {
   Resolve(avutil, "av_strerror", av.strerror, missing);
   Resolve(avutil, "av_log_set_level", av.log_set_level, missing);
   if (!missing.empty()) {
-    return Status::Internal("AAC: the loaded libavcodec has no " + missing);
+    return Status::Internal("AAC: the loaded libavcodec or libavutil has no " + missing);
   }
   // libavcodec's log level is one global: set once (its notices would otherwise go to stderr).
   av.log_set_level(AV_LOG_ERROR);
@@ -111,8 +111,8 @@ Result<LibAv> OpenLibAv() {
 
 // The loaded libraries, or why they could not be; tried once per process.
 const Result<LibAv>& LoadLibAv() {
-  static const Result<LibAv> loaded = OpenLibAv();
-  return loaded;
+  static const auto* loaded = new Result<LibAv>(OpenLibAv());  // leaked: usable during shutdown
+  return *loaded;
 }
 
 std::string AvError(const LibAv& av, int error) {
@@ -140,7 +140,7 @@ std::string AdtsHeader(int rate_index, size_t payload_bytes) {
 
 class AacEncoder : public Encoder {
  public:
-  AacEncoder(const LibAv& av, bool streaming, std::unique_ptr<Resampler> resampler)
+  AacEncoder(LibAv av, bool streaming, std::unique_ptr<Resampler> resampler)
       : av_(av), resampler_(std::move(resampler)), out_(streaming) {}
   ~AacEncoder() override {
     av_.packet_free(&packet_);
@@ -239,7 +239,7 @@ class AacEncoder : public Encoder {
     }
   }
 
-  const LibAv& av_;
+  const LibAv av_;                        // a copy: 17 pointers
   std::unique_ptr<Resampler> resampler_;  // to kAacSampleRate
   AVCodecContext* context_ = nullptr;
   AVFrame* frame_ = nullptr;
@@ -251,6 +251,8 @@ class AacEncoder : public Encoder {
 };
 
 }  // namespace
+
+Status AacEncoderAvailable() { return LoadLibAv().status(); }
 
 Result<std::unique_ptr<Encoder>> CreateAacEncoder(const EncoderConfig& config) {
   SWHA_ASSIGN_OR_RETURN(std::unique_ptr<Resampler> resampler,

@@ -62,6 +62,10 @@ Result<std::unique_ptr<Encoder>> CreateEncoder(const EncoderConfig& config) {
   return Status::Internal("unknown audio format");
 }
 
+Status EncoderAvailable(AudioFormat format) {
+  return format == AudioFormat::kAac ? AacEncoderAvailable() : Status::Ok();
+}
+
 Result<std::string> EncodeAudio(AudioFormat format, std::span<const int16_t> samples,
                                 int sample_rate) {
   SWHA_ASSIGN_OR_RETURN(std::unique_ptr<Encoder> encoder,

@@ -45,6 +45,11 @@ class Encoder {
 // usual rates from 8 to 48 kHz), Internal if the library refuses.
 Result<std::unique_ptr<Encoder>> CreateEncoder(const EncoderConfig& config);
 
+// Whether `format` can be encoded here: Internal when a library it is loaded from at run time
+// (AAC's libavcodec) is missing. Streamed answers ask before their status line goes out, since
+// an encoder that fails after it can no longer turn the 200 into a 500.
+Status EncoderAvailable(AudioFormat format);
+
 // The whole file for `samples` at `sample_rate`.
 Result<std::string> EncodeAudio(AudioFormat format, std::span<const int16_t> samples,
                                 int sample_rate);
@@ -55,5 +60,6 @@ Result<std::unique_ptr<Encoder>> CreateMp3Encoder(const EncoderConfig& config);
 Result<std::unique_ptr<Encoder>> CreateOpusEncoder(const EncoderConfig& config);
 Result<std::unique_ptr<Encoder>> CreateFlacEncoder(const EncoderConfig& config);
 Result<std::unique_ptr<Encoder>> CreateAacEncoder(const EncoderConfig& config);
+Status AacEncoderAvailable();  // libavcodec loaded (it is, at the first call, if it can be)
 
 }  // namespace swha::audio

@@ -232,6 +232,7 @@ Result<StreamStart> GenerationService::StartStreaming(const Principal& principal
                                                       const GenerationRequest& request) const {
   SWHA_RETURN_IF_ERROR(CheckTextLength(request.synthesis.text));
   if (std::vector<Status> errors = Validate(request); !errors.empty()) return errors.front();
+  SWHA_RETURN_IF_ERROR(audio::EncoderAvailable(request.format));  // before the status line
   StreamStart start;
   SWHA_ASSIGN_OR_RETURN(start.permit, AcquirePermit(principal));
   Stopwatch watch;

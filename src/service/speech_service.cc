@@ -84,6 +84,8 @@ Result<tts::SynthesisPlan> SpeechService::Prepare(const SpeechRequest& request) 
   synthesis.instructions = request.instructions;
   auto plan = synthesizer_->Plan(synthesis);
   if (plan.ok()) {
+    // A missing encoder library is found before a streamed answer's status line goes out.
+    SWHA_RETURN_IF_ERROR(audio::EncoderAvailable(request.format));
     if (!request.instructions.empty()) {
       spdlog::info("speech with model {} and {} bytes of instructions", request.model,
                    request.instructions.size());

@@ -1,7 +1,6 @@
 #include "tts/wav.h"
 
 #include <bit>
-#include <cstring>
 
 namespace swha::tts {
 namespace {

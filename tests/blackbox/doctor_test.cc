@@ -19,9 +19,9 @@ namespace {
 
 constexpr int kRgwPort = 18081;  // every S3 suite its own ports: see the other *_test.cc
 constexpr int kMonPort = 17490;
-const std::vector<std::string> kChecks = {
-    "configuration", "speech engine", "audio directory", "catalog", "S3",
-    "upstream TTS",  "sync.so"};
+const std::vector<std::string> kChecks = {"configuration",   "speech engine", "audio formats",
+                                          "audio directory", "catalog",       "S3",
+                                          "upstream TTS",    "sync.so"};
 
 struct Doctor {
   int exit_code = -1;
@@ -88,13 +88,15 @@ TEST(DoctorTest, DefaultsPassAndSkipWhatIsNotConfigured) {
   const Doctor d = RunDoctor(dir.path());
   ASSERT_TRUE(IsWellFormed(d));
   EXPECT_EQ(d.exit_code, 0) << d.output;
-  for (const char* check : {"configuration", "speech engine", "audio directory", "catalog"}) {
+  for (const char* check :
+       {"configuration", "speech engine", "audio formats", "audio directory", "catalog"}) {
     EXPECT_EQ(d.OutcomeOf(check), "PASS") << d.output;
   }
   for (const char* check : {"S3", "upstream TTS", "sync.so"}) {
     EXPECT_EQ(d.OutcomeOf(check), "SKIP") << d.output;
   }
   EXPECT_NE(d.LineOf("speech engine").find("9 languages"), std::string::npos) << d.output;
+  EXPECT_NE(d.LineOf("audio formats").find("aac"), std::string::npos) << d.output;
   EXPECT_NE(d.LineOf("catalog").find("SQLite at ./data/swha.db"), std::string::npos) << d.output;
   // The probe file is gone again; the audio directory is there, as `serve` would make it.
   EXPECT_EQ(CountEntries(dir.path() + "/data/audio"), 0);
