@@ -32,6 +32,28 @@ void Update(SHA256_CTX* ctx, std::string_view piece) {
   SHA256_Update(ctx, piece.data(), piece.size());
 }
 
+// Pieces that fit are copied together and hashed in one call: SHA256_Update costs about as much
+// per call (its checks, and the partial block it buffers) as copying a hundred bytes, and a
+// presigned URL hashes its canonical request and string to sign in thirteen pieces.
+constexpr size_t kGatherBytes = 1024;
+
+void UpdateAll(SHA256_CTX* ctx, std::initializer_list<std::string_view> pieces) {
+  size_t total = 0;
+  for (std::string_view piece : pieces) total += piece.size();
+  if (pieces.size() < 2 || total > kGatherBytes) {
+    for (std::string_view piece : pieces) Update(ctx, piece);
+    return;
+  }
+  std::array<char, kGatherBytes> gathered;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  size_t at = 0;
+  for (std::string_view piece : pieces) {
+    if (piece.empty()) continue;  // an empty view's data() may be null
+    std::memcpy(gathered.data() + at, piece.data(), piece.size());
+    at += piece.size();
+  }
+  Update(ctx, {gathered.data(), at});
+}
+
 Digest256 Finish(SHA256_CTX* ctx) {
   Digest256 out{};
   SHA256_Final(out.data(), ctx);
@@ -43,7 +65,7 @@ Digest256 Sha256Pieces(std::string_view prefix, std::initializer_list<std::strin
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
   Update(&ctx, prefix);
-  for (std::string_view piece : pieces) Update(&ctx, piece);
+  UpdateAll(&ctx, pieces);
   return Finish(&ctx);
 }
 
@@ -106,7 +128,7 @@ HmacSha256Key::~HmacSha256Key() {
 Digest256 HmacSha256Key::Mac(std::initializer_list<std::string_view> pieces) const {
   SHA256_CTX ctx;
   std::memcpy(&ctx, inner_.data(), sizeof(ctx));
-  for (std::string_view piece : pieces) Update(&ctx, piece);
+  UpdateAll(&ctx, pieces);
   const Digest256 inner = Finish(&ctx);
   std::memcpy(&ctx, outer_.data(), sizeof(ctx));
   Update(&ctx, AsView(inner));

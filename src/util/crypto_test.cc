@@ -31,6 +31,15 @@ TEST(CryptoTest, PiecewiseDigestsMatchPublishedVectors) {
   HexEncodeTo(Sha256Of({}), hex);
   EXPECT_EQ(std::string_view(hex, 64),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // Empty pieces around "abc" (B.1), and B.3's million 'a's in two pieces too long to be copied
+  // together before hashing.
+  HexEncodeTo(Sha256Of({"", "ab", "", "c", ""}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string half_a_million(500000, 'a');
+  HexEncodeTo(Sha256Of({half_a_million, half_a_million}), hex);
+  EXPECT_EQ(std::string_view(hex, 64),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 
   const std::string long_key(131, '\xaa');
   HexEncodeTo(
