@@ -59,7 +59,8 @@ Fixture* MakeFixture() {
   swha::storage::SegmentFile short_wav{.filename = "segment_001.wav",
                                        .bytes = wav.bytes.substr(0, 300)};
   swha::storage::SegmentFile mp3{.filename = "segment_002.mp3", .bytes = std::string(999, 'M')};
-  FUZZ_CHECK(f->store->Publish(std::string(kSession), {wav, short_wav, mp3}).ok());
+  const std::vector<swha::storage::SegmentFile> files = {wav, short_wav, mp3};
+  FUZZ_CHECK(f->store->Publish(std::string(kSession), files).ok());
   f->files = {{"segment_000.wav", wav.bytes},
               {"segment_000.marks.json", wav.marks_json},
               {"segment_002.mp3", mp3.bytes}};

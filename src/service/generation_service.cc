@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <span>
 
 #include "audio/encoder.h"
 #include "service/session_service.h"
@@ -106,23 +108,36 @@ Session GenerationService::NewSession(const Principal& principal,
   return session;
 }
 
-Result<storage::StoredSession> GenerationService::Store(
-    const Session& session, const GenerationRequest& request,
-    const std::vector<storage::SegmentFile>& files, const std::vector<std::string>& graphemes,
-    size_t first_index) const {
-  if (request.use_s3 && storage_->use_s3_storage && storage_->s3 != nullptr) {
-    const storage::SessionDescription description{
-        session.owner, session.session_id, session.voice, session.language_code,
-        session.speed, graphemes,          first_index};
-    Result<storage::StoredSession> stored = storage_->s3->Store(description, files);
-    if (stored.ok()) {
-      const auto queued = std::ranges::count_if(
-          stored->segments, [](const storage::StoredSegment& seg) { return seg.upload_pending; });
-      if (queued > 0) {
-        stored->warnings.push_back(std::to_string(queued) +
-                                   " segment(s) queued: uploaded to S3 once it takes them");
-      }
-    }
+bool GenerationService::StoresInS3(const GenerationRequest& request) const {
+  return request.use_s3 && storage_->use_s3_storage && storage_->s3 != nullptr;
+}
+
+storage::SessionDescription GenerationService::Describe(const Session& session,
+                                                        std::vector<std::string> graphemes,
+                                                        size_t first_index) {
+  return {session.owner, session.session_id,   session.voice, session.language_code,
+          session.speed, std::move(graphemes), first_index};
+}
+
+void GenerationService::WarnOfQueuedSegments(const std::vector<storage::StoredSegment>& segments,
+                                             std::vector<std::string>* warnings) {
+  const auto queued = std::ranges::count_if(
+      segments, [](const storage::StoredSegment& seg) { return seg.upload_pending; });
+  if (queued > 0) {
+    warnings->push_back(std::to_string(queued) +
+                        " segment(s) queued: uploaded to S3 once it takes them");
+  }
+}
+
+Result<storage::StoredSession> GenerationService::Store(const Session& session,
+                                                        const GenerationRequest& request,
+                                                        std::span<const storage::SegmentFile> files,
+                                                        const std::vector<std::string>& graphemes,
+                                                        size_t first_index) const {
+  if (StoresInS3(request)) {
+    Result<storage::StoredSession> stored =
+        storage_->s3->Store(Describe(session, graphemes, first_index), files);
+    if (stored.ok()) WarnOfQueuedSegments(stored->segments, &stored->warnings);
     return stored;
   }
   storage::StoredSession stored;
@@ -198,27 +213,36 @@ Result<Session> GenerationService::Create(const Principal& principal,
   Stopwatch watch;
   tts::SynthesisRequest synthesis = request.synthesis;
   synthesis.want_events = request.marks;
-  std::vector<tts::SynthesizedSegment> synthesized;
-  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(synthesis));
-  const double synthesis_seconds = watch.ElapsedSeconds();
-
+  tts::SynthesisPlan plan;
+  SWHA_ASSIGN_OR_RETURN(plan, synthesizer_->Plan(synthesis));
   Session session = NewSession(principal, synthesis);
-  std::vector<storage::SegmentFile> files;
-  std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
-  std::vector<std::string> graphemes;
-  files.reserve(synthesized.size());
-  for (size_t i = 0; i < synthesized.size(); ++i) {
-    SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized[i], request));
-    files.push_back(std::move(encoded.file));
-    marks[i] = std::move(encoded.marks);
-    graphemes.push_back(synthesized[i].graphemes);
-  }
-  storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, graphemes, 0));
-  session.warnings = std::move(stored.warnings);
-  for (size_t i = 0; i < synthesized.size(); ++i) {
-    session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
-                                           std::move(stored.segments[i]), std::move(marks[i])));
+  double synthesis_seconds = 0;
+  // A lone segment gains nothing from being stored on another thread.
+  if (plan.segments.size() > 1 && StoresInS3(request)) {
+    synthesis_seconds = watch.ElapsedSeconds();  // the plan's, its phonemes
+    SWHA_RETURN_IF_ERROR(
+        SynthesizeUploadingAsItGoes(std::move(plan), request, &session, &synthesis_seconds));
+  } else {
+    std::vector<tts::SynthesizedSegment> synthesized;
+    SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(std::move(plan)));
+    synthesis_seconds = watch.ElapsedSeconds();
+    std::vector<storage::SegmentFile> files;
+    std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
+    std::vector<std::string> graphemes;
+    files.reserve(synthesized.size());
+    for (size_t i = 0; i < synthesized.size(); ++i) {
+      SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized[i], request));
+      files.push_back(std::move(encoded.file));
+      marks[i] = std::move(encoded.marks);
+      graphemes.push_back(synthesized[i].graphemes);
+    }
+    storage::StoredSession stored;
+    SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, graphemes, 0));
+    session.warnings = std::move(stored.warnings);
+    for (size_t i = 0; i < synthesized.size(); ++i) {
+      session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
+                                             std::move(stored.segments[i]), std::move(marks[i])));
+    }
   }
   SWHA_RETURN_IF_ERROR(Record(session));
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
@@ -226,6 +250,112 @@ Result<Session> GenerationService::Create(const Principal& principal,
   if (metrics_ != nullptr)
     Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);
   return session;
+}
+
+namespace {
+
+// Runs `discard` when it goes out of scope, unless Keep() was called first: whatever leaves a
+// generate early (an error, a receiver gone, an exception) takes its audio with it.
+class DiscardGuard {
+ public:
+  explicit DiscardGuard(std::function<void()> discard) : discard_(std::move(discard)) {}
+  ~DiscardGuard() {
+    if (discard_) discard_();
+  }
+  DiscardGuard(const DiscardGuard&) = delete;
+  DiscardGuard& operator=(const DiscardGuard&) = delete;
+  void Keep() { discard_ = nullptr; }
+
+ private:
+  std::function<void()> discard_;
+};
+
+// Adds `warning` unless `warnings` already says it (a bucket found down is said once per
+// session, not once per segment).
+void AddWarningOnce(std::string warning, std::vector<std::string>* warnings) {
+  if (std::ranges::find(*warnings, warning) == warnings->end()) {
+    warnings->push_back(std::move(warning));
+  }
+}
+
+}  // namespace
+
+Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
+                                                      const GenerationRequest& request,
+                                                      Session* session,
+                                                      double* synthesis_seconds) const {
+  const size_t count = plan.segments.size();
+  std::vector<tts::SynthesizedSegment> synthesized;
+  std::vector<EncodedSegment> encoded;
+  // Reserved once: the stores in flight read their files where they are.
+  encoded.reserve(count);
+  synthesized.reserve(count);
+  std::vector<std::future<Result<storage::StoredSession>>> stores;
+  // Declared after what the stores read, so destroyed before it: whichever way this returns,
+  // no store still reads a file, and whatever was stored of a session that failed is removed.
+  DiscardGuard guard([&] {
+    for (auto& store : stores) {
+      if (!store.valid()) continue;  // already taken into session->segments
+      if (Result<storage::StoredSession> stored = store.get(); stored.ok()) {
+        for (storage::StoredSegment& seg : stored->segments) {
+          session->segments.emplace_back().stored = std::move(seg);
+        }
+      }
+    }
+    if (!session->segments.empty()) Discard(*session);
+  });
+  Status failed;
+  tts::SegmentRenderer renderer(synthesizer_, &plan, 0);
+  for (size_t i = 0; i < count; ++i) {
+    Stopwatch synthesis_watch;
+    Result<tts::PcmAudio> pcm = renderer.Next();
+    *synthesis_seconds += synthesis_watch.ElapsedSeconds();
+    if (!pcm.ok()) {
+      failed = pcm.status();
+      break;
+    }
+    tts::SynthesizedSegment& segment = synthesized.emplace_back(
+        tts::SynthesizedSegment{static_cast<int>(i), plan.segments[i].graphemes,
+                                plan.segments[i].phonemes, std::move(*pcm), 0});
+    segment.duration_seconds = segment.pcm.DurationSeconds();
+    Result<EncodedSegment> made = EncodeSegment(segment, request);
+    if (!made.ok()) {
+      failed = made.status();
+      break;
+    }
+    encoded.push_back(std::move(*made));
+    const std::span<const storage::SegmentFile> file(&encoded.back().file, 1);
+    storage::SessionDescription description = Describe(*session, {segment.graphemes}, i);
+    if (i + 1 < count) {
+      stores.push_back(storage_->s3->StoreInBackground(std::move(description), file));
+    } else {
+      // The last one here: this thread would only wait for it.
+      std::promise<Result<storage::StoredSession>> here;
+      here.set_value(storage_->s3->Store(description, file));
+      stores.push_back(here.get_future());
+    }
+  }
+  // Every store is waited for, in order; each one is whole or absent, so what a failure leaves
+  // is the segments stored, which the guard removes.
+  for (size_t i = 0; i < stores.size(); ++i) {
+    Result<storage::StoredSession> stored = stores[i].get();
+    if (!stored.ok()) {
+      if (failed.ok()) failed = stored.status();
+      continue;
+    }
+    for (std::string& warning : stored->warnings) {
+      AddWarningOnce(std::move(warning), &session->warnings);
+    }
+    session->segments.push_back(MakeSegment(std::move(synthesized[i]), encoded[i].file,
+                                            std::move(stored->segments[0]),
+                                            std::move(encoded[i].marks)));
+  }
+  if (!failed.ok()) return failed;  // the guard removes the segments stored
+  guard.Keep();
+  std::vector<storage::StoredSegment> where;
+  for (const Segment& seg : session->segments) where.push_back(seg.stored);
+  WarnOfQueuedSegments(where, &session->warnings);
+  return Status::Ok();
 }
 
 Result<StreamStart> GenerationService::StartStreaming(const Principal& principal,
@@ -243,26 +373,6 @@ Result<StreamStart> GenerationService::StartStreaming(const Principal& principal
   start.synthesis_seconds = watch.ElapsedSeconds();
   return start;
 }
-
-namespace {
-
-// Runs `discard` when it goes out of scope, unless Keep() was called first: whatever leaves a
-// streamed generate early (an error, a receiver gone, an exception) takes its audio with it.
-class DiscardGuard {
- public:
-  explicit DiscardGuard(std::function<void()> discard) : discard_(std::move(discard)) {}
-  ~DiscardGuard() {
-    if (discard_) discard_();
-  }
-  DiscardGuard(const DiscardGuard&) = delete;
-  DiscardGuard& operator=(const DiscardGuard&) = delete;
-  void Keep() { discard_ = nullptr; }
-
- private:
-  std::function<void()> discard_;
-};
-
-}  // namespace
 
 Result<Session> GenerationService::CreateStreaming(const Principal& principal,
                                                    const GenerationRequest& request,
@@ -304,12 +414,8 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
                    plan.segments.size());
       return Status::Cancelled("the receiver of the session is gone");
     }
-    for (std::string& w : stored.warnings) {
-      // "S3 storage is off" would otherwise be said once per segment.
-      if (std::ranges::find(session.warnings, w) == session.warnings.end()) {
-        session.warnings.push_back(std::move(w));
-      }
-    }
+    // "S3 storage is off" would otherwise be said once per segment.
+    for (std::string& w : stored.warnings) AddWarningOnce(std::move(w), &session.warnings);
   }
   guard.Keep();  // Record removes the audio itself when the row cannot be written
   SWHA_RETURN_IF_ERROR(Record(session));

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -132,12 +133,29 @@ class GenerationService {
 
  private:
   int64_t UrlExpiry(const GenerationRequest& request) const;
+  // Whether `request`'s audio goes to S3: asked for, USE_S3_STORAGE on, and S3 set up.
+  bool StoresInS3(const GenerationRequest& request) const;
+  // What the uploads of `session`'s segments first_index, first_index + 1, ... say of them.
+  static storage::SessionDescription Describe(const Session& session,
+                                              std::vector<std::string> graphemes,
+                                              size_t first_index);
+  // The warning that `segments` holds segments queued for the upload outbox, if it does.
+  static void WarnOfQueuedSegments(const std::vector<storage::StoredSegment>& segments,
+                                   std::vector<std::string>* warnings);
+  // Create's synthesis and storage for a session of several segments bound for S3: each
+  // segment is stored (uploaded) in the background while the next is synthesized, instead of
+  // all after the last, so a session costs its synthesis and about one upload rather than the
+  // two end to end (on a real S3 an upload is mostly waiting on the network). The last segment
+  // is stored on this thread. Fills `session`'s segments and warnings, adds the synthesis time
+  // to `*synthesis_seconds`. Whole or nothing, as Create: a failure removes every segment stored.
+  Status SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan, const GenerationRequest& request,
+                                     Session* session, double* synthesis_seconds) const;
   // A new session of `principal`'s for `synthesis`, without segments.
   Session NewSession(const Principal& principal, const tts::SynthesisRequest& synthesis) const;
   // Writes `files` (segments first_index, first_index + 1, ...; `graphemes` theirs) locally,
   // then to S3 when the request asks and S3 is on.
   Result<storage::StoredSession> Store(const Session& session, const GenerationRequest& request,
-                                       const std::vector<storage::SegmentFile>& files,
+                                       std::span<const storage::SegmentFile> files,
                                        const std::vector<std::string>& graphemes,
                                        size_t first_index) const;
   // What is stored of one synthesized segment: its file (the audio in the request's format,

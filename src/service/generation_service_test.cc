@@ -4,8 +4,14 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <functional>
+#include <set>
+
 #include "catalog/catalog_wrapper.h"
 #include "service/session_service.h"
+#include "storage/http_transport_testing.h"
+#include "storage/s3_audio_store.h"
 #include "storage/session_id.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
@@ -15,7 +21,9 @@ namespace {
 
 constexpr int64_t kNow = 1'795'496'553;
 
-// A deterministic engine: one phoneme string and 240 samples of silence per call, or `fault`.
+// A deterministic engine: one phoneme string and 240 samples per call (their value the call's
+// number, so that every segment's audio differs), or `fault`. `before_synthesis` runs first,
+// given the call's number (1, 2, ...), and may fail it.
 class StubEngine : public tts::Engine {
  public:
   Result<std::string> Phonemize(std::string_view, const tts::VoiceSelection&) override {
@@ -25,9 +33,13 @@ class StubEngine : public tts::Engine {
   Result<tts::PcmAudio> Synthesize(std::string_view, const tts::VoiceSelection&,
                                    const tts::SynthesisOptions&) override {
     if (!fault.ok()) return fault;
-    return tts::PcmAudio{24000, std::vector<int16_t>(240, 0)};
+    const int call = ++synthesis_calls;
+    if (before_synthesis) SWHA_RETURN_IF_ERROR(before_synthesis(call));
+    return tts::PcmAudio{24000, std::vector<int16_t>(240, static_cast<int16_t>(call))};
   }
   Status fault;
+  std::function<Status(int call)> before_synthesis;
+  std::atomic<int> synthesis_calls{0};
 };
 
 std::string MakeTempDir() {
@@ -65,8 +77,8 @@ class FaultyFileSystem : public FileSystemWrapper {
     if (writes_until_full-- == 0) return Status::IOError("write: No space left on device");
     return FileSystemWrapper::WriteFileAtomic(path, data, d);
   }
-  bool read_only = false;
-  int writes_until_full = -1;  // < 0: never full
+  std::atomic<bool> read_only{false};
+  std::atomic<int> writes_until_full{-1};  // < 0: never full; segments may be written at once
 };
 
 class GenerationServiceTest : public ::testing::Test {
@@ -379,6 +391,116 @@ TEST_F(GenerationServiceTest, AFailureMidTransactionRecordsNoPartOfTheSession) {
   ASSERT_TRUE(other.Exec("DROP TRIGGER fail_second_segment"));
   EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
   EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 2);
+}
+
+// With S3 in memory (keep_local_copy off, as the benchmarks run it).
+class GenerationServiceS3Test : public GenerationServiceTest {
+ protected:
+  void SetUp() override {
+    GenerationServiceTest::SetUp();
+    storage::S3ClientConfig config;
+    config.endpoint_url = "http://127.0.0.1:9";
+    config.bucket = "audio-bucket";
+    config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    storage::RetryPolicy retry;
+    retry.sleep = [](double) {};
+    retry.random = [] { return 0.0; };
+    auto client = storage::S3Client::Create(config, &s3_, &clock_, retry);
+    retry.max_attempts = 1;
+    auto probe = storage::S3Client::Create(config, &s3_, &clock_, retry);
+    ASSERT_TRUE(client.ok() && probe.ok());
+    store_ = std::make_unique<storage::S3AudioStore>(
+        std::move(*client), std::move(*probe), &local_, &clock_,
+        storage::S3AudioStoreOptions{.recheck_after_seconds = 60, .keep_local_copy = false});
+    storage_.use_s3_storage = true;
+    storage_.s3 = store_.get();
+  }
+  // The S3 objects of `session`'s segment `filename`.
+  std::string ObjectOf(const std::string& session_id, const std::string& filename) {
+    const auto objects = s3_.objects();
+    auto found = objects.find("/audio-bucket/audio/anonymous/" + session_id + "/" + filename);
+    return found == objects.end() ? "<missing>" : found->second;
+  }
+
+  storage::MemoryS3 s3_;
+  std::unique_ptr<storage::S3AudioStore> store_;
+};
+
+TEST_F(GenerationServiceS3Test, EachSegmentIsUploadedWhileTheNextOnesAreSynthesized) {
+  // The last segment's synthesis waits for the first segment's upload: a generate that
+  // uploaded only after synthesizing everything would wait here in vain.
+  std::atomic<bool> first_uploaded_before_last_synthesized{false};
+  engine_.before_synthesis = [&](int call) {
+    if (call == 3) {
+      first_uploaded_before_last_synthesized =
+          s3_.WaitForObject("/segment_000.wav", std::chrono::seconds(10));
+    }
+    return Status::Ok();
+  };
+  auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_TRUE(first_uploaded_before_last_synthesized);
+  EXPECT_EQ(session->StorageType(), "s3");
+  EXPECT_TRUE(session->warnings.empty()) << session->warnings[0];
+  ASSERT_EQ(session->segments.size(), 3u);
+  for (const Segment& seg : session->segments) {
+    // In text order, each with the bytes and checksum it was promised under.
+    EXPECT_EQ(seg.stored.filename, "segment_00" + std::to_string(seg.index) + ".wav");
+    const std::string bytes = ObjectOf(session->session_id, seg.stored.filename);
+    EXPECT_EQ(crypto::HexEncode(crypto::Sha256(bytes)), seg.sha256_hex) << seg.index;
+    EXPECT_EQ(static_cast<int64_t>(bytes.size()), seg.byte_size);
+  }
+  EXPECT_NE(ObjectOf(session->session_id, "segment_000.wav"),
+            ObjectOf(session->session_id, "segment_001.wav"));
+  EXPECT_EQ(SessionDirs(), 0u);  // S3 took every segment: nothing was written locally
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 3);
+}
+
+TEST_F(GenerationServiceS3Test, AnEngineFaultAfterSomeUploadsTakesThemBack) {
+  engine_.before_synthesis = [&](int call) {
+    if (call < 3) return Status::Ok();
+    // Fails only once the first two are surely in S3, so there is something to take back.
+    EXPECT_TRUE(s3_.WaitForObject("/segment_001.wav", std::chrono::seconds(10)));
+    return Status::Internal("espeak-ng failed");
+  };
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(s3_.objects().empty()) << s3_.objects().begin()->first;
+  EXPECT_EQ(SessionDirs(), 0u);
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+}
+
+TEST_F(GenerationServiceS3Test, WithS3DownEverySegmentIsKeptLocallyAndQueuedWithOneWarningEach) {
+  s3_.down = true;
+  auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three. Four."));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ(session->StorageType(), "local");
+  for (const Segment& seg : session->segments) {
+    EXPECT_TRUE(seg.stored.upload_pending) << seg.index;
+    EXPECT_TRUE(seg.local_url.has_value()) << seg.index;
+  }
+  // Whatever the order the segments found S3 down in, no warning is said twice, and the count
+  // of queued segments is the session's.
+  const std::set<std::string> unique(session->warnings.begin(), session->warnings.end());
+  EXPECT_EQ(unique.size(), session->warnings.size());
+  EXPECT_EQ(std::ranges::count(session->warnings,
+                               "4 segment(s) queued: uploaded to S3 once it takes them"),
+            1);
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 4);
+}
+
+TEST_F(GenerationServiceS3Test, ALocalWriteThatFailsWhileS3IsDownKeepsNoPartOfTheSession) {
+  s3_.down = true;
+  fs_.writes_until_full = 1;  // the first segment kept locally is written, the next is not
+  auto r = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(SessionDirs(), 0u);
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  fs_.writes_until_full = -1;
+  s3_.down = false;
+  EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <span>
 
 #include "storage/s3_audio_store.h"
 #include "util/crypto.h"
@@ -190,7 +191,7 @@ Result<OutboxOutcome> UploadOutbox::Attempt(const catalog::PendingUpload& item) 
                                                 .first_index = static_cast<size_t>(seg->index)};
   storage::StoredSession stored;
   stored.segments.push_back(storage::StoredSegmentOf(file));
-  s3->UploadKeepingLocalCopies(description, {file}, &stored);
+  s3->UploadKeepingLocalCopies(description, std::span(&file, 1), &stored);
   const storage::StoredSegment& placed = stored.segments.front();
   if (!storage::InS3(placed.location)) {
     std::string why;

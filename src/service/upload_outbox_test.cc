@@ -8,6 +8,7 @@
 
 #include "catalog/catalog_wrapper.h"
 #include "service/session_service.h"
+#include "storage/http_transport_testing.h"
 #include "storage/s3_audio_store.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
@@ -15,64 +16,7 @@
 namespace swha::service {
 namespace {
 
-using storage::HttpRequest;
-using storage::HttpResponse;
-
-// S3 in memory: PUT keeps the body by URL path, HEAD answers its size and MD5 ETag, DeleteObjects
-// answers that all went. `down` refuses every connection; `tamper_heads` makes HEAD report one
-// byte fewer than was stored (an upload that S3 did not keep whole).
-class MemoryS3 : public storage::HttpTransport {
- public:
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (down) return Status::Unavailable("connect: refused");
-    const std::string path = PathOf(request.url);
-    HttpResponse r;
-    r.status = 200;
-    if (request.method == "PUT") {
-      objects_[path] = request.body;
-    } else if (request.method == "HEAD") {
-      auto found = objects_.find(path);
-      if (found == objects_.end()) {
-        r.status = 404;
-        return r;
-      }
-      const size_t size = found->second.size() - (tamper_heads ? 1 : 0);
-      r.headers.emplace_back("content-length", std::to_string(size));
-      r.headers.emplace_back("last-modified", "Tue, 24 Nov 2026 05:02:33 GMT");
-      r.headers.emplace_back("etag", "\"" + crypto::HexEncode(crypto::Md5(found->second)) + "\"");
-    } else if (request.method == "POST") {  // DeleteObjects: <Key>k</Key> per object
-      ++batch_deletes_;
-      for (size_t at = request.body.find("<Key>"); at != std::string::npos;
-           at = request.body.find("<Key>", at + 1)) {
-        const size_t end = request.body.find("</Key>", at);
-        objects_.erase(path + "/" + request.body.substr(at + 5, end - at - 5));
-      }
-      r.body = "<DeleteResult/>";
-    }
-    return r;
-  }
-  std::map<std::string, std::string> objects() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return objects_;
-  }
-  int batch_deletes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return batch_deletes_;
-  }
-
-  std::atomic<bool> down{false};
-  std::atomic<bool> tamper_heads{false};
-
- private:
-  static std::string PathOf(const std::string& url) {
-    const size_t start = url.find('/', url.find("://") + 3);
-    return url.substr(start, url.find('?', start) - start);
-  }
-  std::mutex mu_;
-  std::map<std::string, std::string> objects_;
-  int batch_deletes_ = 0;
-};
+using storage::MemoryS3;
 
 const std::string kSession = "1795496553000_anonymous_0123456789abcdef0123456789abcdef";
 const std::string kOtherSession = "1795496553001_anonymous_0123456789abcdef0123456789abcdee";

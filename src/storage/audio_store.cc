@@ -37,7 +37,7 @@ AudioStore::AudioStore(FileSystem* fs, std::string audio_dir)
     : fs_(fs), audio_dir_(std::move(audio_dir)) {}
 
 Result<StoredSession> AudioStore::Publish(const std::string& session_id,
-                                          const std::vector<SegmentFile>& files) {
+                                          std::span<const SegmentFile> files) {
   if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
   const std::string dir = JoinPath(audio_dir_, session_id);
   // Any failure here is the server's, whatever errno said: a 500, never a 404 naming a path.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,8 +80,7 @@ class AudioStore {
   // Writes every file of a new session (or, for a session stored segment by segment, the next
   // ones); if any write fails, removes the session's directory, earlier files included, and
   // returns the error, so a session is either complete or absent.
-  Result<StoredSession> Publish(const std::string& session_id,
-                                const std::vector<SegmentFile>& files);
+  Result<StoredSession> Publish(const std::string& session_id, std::span<const SegmentFile> files);
 
   // REQUIRES: ids already validated by the caller (IsValidSessionId / IsValidSegmentFilename).
   // Refuses symlinks anywhere below AUDIO_DIR.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <exception>
 
 #include "storage/s3_codec.h"
 #include "storage/session_id.h"
@@ -101,7 +102,8 @@ S3AudioStore::S3AudioStore(std::vector<S3TargetClients> targets, AudioStore* loc
     : local_(local),
       clock_(clock),
       options_(options),
-      uploads_(std::max<size_t>(1, options.max_concurrent_uploads)) {
+      uploads_(std::max<size_t>(1, options.max_concurrent_uploads)),
+      background_stores_(std::max<size_t>(1, options.max_concurrent_uploads)) {
   for (S3TargetClients& clients : targets) {
     auto target = std::make_unique<Target>();
     target->name = clients.client->bucket() + "@" + clients.client->region();
@@ -224,7 +226,7 @@ bool S3AudioStore::FailedSince(const Target& target, int64_t since_ms) const {
 }
 
 std::vector<Status> S3AudioStore::UploadTo(Target* target, const SessionDescription& d,
-                                           const std::vector<SegmentFile>& files,
+                                           std::span<const SegmentFile> files,
                                            const std::vector<size_t>& pending,
                                            const std::vector<std::string>& keys, int64_t started_ms,
                                            std::vector<char>* attempted) {
@@ -303,7 +305,7 @@ void S3AudioStore::MarkUploaded(const SessionDescription& description, const Seg
 }
 
 Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
-                                          const std::vector<SegmentFile>& files) {
+                                          std::span<const SegmentFile> files) {
   if (options_.keep_local_copy) {
     StoredSession session;
     SWHA_ASSIGN_OR_RETURN(session, local_->Publish(description.session_id, files));
@@ -336,15 +338,31 @@ Result<StoredSession> S3AudioStore::Store(const SessionDescription& description,
   return session;
 }
 
-void S3AudioStore::Upload(const SessionDescription& description,
-                          const std::vector<SegmentFile>& files, StoredSession* session) {
+std::future<Result<StoredSession>> S3AudioStore::StoreInBackground(
+    SessionDescription description, std::span<const SegmentFile> files) {
+  // A promise rather than a packaged_task: the pool's tasks are std::functions, which copy.
+  auto answer = std::make_shared<std::promise<Result<StoredSession>>>();
+  std::future<Result<StoredSession>> future = answer->get_future();
+  background_stores_.Submit([this, answer, description = std::move(description), files] {
+    try {
+      answer->set_value(Store(description, files));
+    } catch (const std::exception& e) {
+      // The pool's tasks must not throw; whoever waits gets the fault instead.
+      answer->set_value(Status::Internal(std::string("storing a segment failed: ") + e.what()));
+    }
+  });
+  return future;
+}
+
+void S3AudioStore::Upload(const SessionDescription& description, std::span<const SegmentFile> files,
+                          StoredSession* session) {
   UploadSegments(description, files,
                  options_.keep_local_copy ? LocalCopy::kKeep : LocalCopy::kRemoveAfterUpload,
                  session);
 }
 
 void S3AudioStore::UploadKeepingLocalCopies(const SessionDescription& description,
-                                            const std::vector<SegmentFile>& files,
+                                            std::span<const SegmentFile> files,
                                             StoredSession* session) {
   UploadSegments(description, files, LocalCopy::kKeep, session);
 }
@@ -358,7 +376,7 @@ Result<ObjectInfo> S3AudioStore::HeadObject(std::string_view key, std::string_vi
 }
 
 void S3AudioStore::UploadSegments(const SessionDescription& description,
-                                  const std::vector<SegmentFile>& files, LocalCopy local,
+                                  std::span<const SegmentFile> files, LocalCopy local,
                                   StoredSession* session) {
   if (files.empty()) return;
   std::vector<std::string> keys(files.size());

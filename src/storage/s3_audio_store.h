@@ -12,10 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -103,7 +105,14 @@ class S3AudioStore {
   // segment that reaches S3 never costs a local write and delete. A local write that fails
   // takes back what was uploaded and is returned: the session is whole or absent.
   Result<StoredSession> Store(const SessionDescription& description,
-                              const std::vector<SegmentFile>& files);
+                              std::span<const SegmentFile> files);
+  // Store on a thread of the store's own, while the caller goes on making the session's next
+  // segments (a generate uploads segment N while it synthesizes N+1, instead of all of them
+  // after the last). At most max_concurrent_uploads such stores run at once, the rest wait their
+  // turn; their PUTs count against the same bound as every other upload. The answer is Store's.
+  // REQUIRES: `files` stay valid, unchanged, until the answer is ready.
+  std::future<Result<StoredSession>> StoreInBackground(SessionDescription description,
+                                                       std::span<const SegmentFile> files);
 
   // Uploads `files` (already in `session`, stored locally) and updates `session` in place: each
   // uploaded segment gets its s3_key, s3_target and location (kS3 once its local copy is gone,
@@ -111,14 +120,14 @@ class S3AudioStore {
   // segment goes to the first bucket that is available and takes it: the primary, else the
   // replicas in order; local only when every bucket failed, the warnings naming each.
   // REQUIRES: session->segments[i] is files[i].
-  void Upload(const SessionDescription& description, const std::vector<SegmentFile>& files,
+  void Upload(const SessionDescription& description, std::span<const SegmentFile> files,
               StoredSession* session);
 
   // The upload outbox's form of Upload: every local copy stays (location kLocalAndS3), for the
   // caller to remove once the catalog records where the segment is now, so a crash in between
   // never leaves a row pointing at a file that is gone. Warnings go to session->warnings.
   void UploadKeepingLocalCopies(const SessionDescription& description,
-                                const std::vector<SegmentFile>& files, StoredSession* session);
+                                std::span<const SegmentFile> files, StoredSession* session);
 
   // HeadObject of `key` in bucket `target` (one attempt): its size, ETag and metadata, to check
   // an upload against the bytes it came from.
@@ -213,7 +222,7 @@ class S3AudioStore {
   // found unreachable after `started_ms`, by this session or another: a gateway that hangs
   // would otherwise hold every queued upload for its own retries, one slot at a time.
   std::vector<Status> UploadTo(Target* target, const SessionDescription& description,
-                               const std::vector<SegmentFile>& files,
+                               std::span<const SegmentFile> files,
                                const std::vector<size_t>& pending,
                                const std::vector<std::string>& keys, int64_t started_ms,
                                std::vector<char>* attempted);
@@ -224,7 +233,7 @@ class S3AudioStore {
     kRemoveAfterUpload,  // it goes now (kS3), or stays a location if it cannot be removed
   };
   // Upload, with `local` saying what becomes of each uploaded segment's local copy.
-  void UploadSegments(const SessionDescription& description, const std::vector<SegmentFile>& files,
+  void UploadSegments(const SessionDescription& description, std::span<const SegmentFile> files,
                       LocalCopy local, StoredSession* session);
   // Records that `file` is in `target` under `key`, and deals with its local copy.
   void MarkUploaded(const SessionDescription& description, const SegmentFile& file,
@@ -237,11 +246,15 @@ class S3AudioStore {
   AudioStore* const local_;
   const Clock* const clock_;
   const S3AudioStoreOptions options_;
-  ThreadPool uploads_;
+  ThreadPool uploads_;  // runs PUTs; its slots bound them across the process
 
   mutable std::mutex mu_;  // guards the targets' state and the cache
   // By (bucket, key, expiry, use).
   std::map<std::tuple<std::string, std::string, int64_t, UrlUse>, CachedUrl> presign_cache_;
+  // Runs StoreInBackground's stores, which put their PUTs on uploads_ (so never one of its own
+  // threads, which RunAll must not be called from). Last: destroyed first, it finishes the
+  // stores it holds while everything they use is still there.
+  ThreadPool background_stores_;
 };
 
 // The x-amz-meta-* fields (names without the prefix) of segment `index` (`filename`) of the

@@ -123,6 +123,10 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
     const SynthesisRequest& request) const {
   SynthesisPlan plan;
   SWHA_ASSIGN_OR_RETURN(plan, Plan(request));
+  return Synthesize(std::move(plan));
+}
+
+Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(SynthesisPlan plan) const {
   std::vector<Result<PcmAudio>> rendered = RenderAll(plan);
   std::vector<SynthesizedSegment> out;
   out.reserve(plan.segments.size());

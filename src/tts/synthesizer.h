@@ -73,6 +73,8 @@ class Synthesizer {
   // Plan, then every segment rendered, up to the engine's SegmentsInParallel() at once; the
   // first failure in text order is the answer.
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
+  // Synthesize of a request already planned.
+  Result<std::vector<SynthesizedSegment>> Synthesize(SynthesisPlan plan) const;
 
  private:
   friend class SegmentRenderer;
