@@ -14,9 +14,13 @@ bash scripts/build.sh
 # The two sanitizer trees build meanwhile, one after the other, at the lowest priority: the
 # plain suite spends much of its time waiting on servers, and nice 19 still leaves it the cores
 # whenever it wants them. In a session of their own, so that an interrupted run stops them too.
+# A new session is a new scheduler autogroup where the kernel has them, and nice only ranks
+# processes within their group: the group itself is set to 19, or the builds would take half
+# the cores from the suite (its soak then missed deadlines).
 modes=(address thread)
 rm -f build/sanitize-*.status
-setsid bash -c 'for mode in "$@"; do
+setsid bash -c 'if [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup; fi
+for mode in "$@"; do
   SANITIZE_STEP=build nice -n 19 bash scripts/sanitize.sh "$mode" >"build/sanitize-$mode.log" 2>&1
   echo $? >"build/sanitize-$mode.status"
 done' sanitizer-builds "${modes[@]}" &
@@ -26,6 +30,7 @@ trap 'kill -- -"$sanitizer_builds" 2>/dev/null || true' EXIT
 # One line per part at the very end, where a CI log that keeps only its tail still shows it.
 summary=()
 status=0
+plain_failed=0
 started=$SECONDS
 if (cd build && ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"); then
   summary+=("passed: plain suite ($((SECONDS - started)) s)")
@@ -33,6 +38,7 @@ else
   summary+=("FAILED: plain suite ($((SECONDS - started)) s); its failures are printed above")
   while read -r failed; do summary+=("  $failed"); done \
     < <(head -n 20 build/Testing/Temporary/LastTestsFailed.log 2>/dev/null || true)
+  plain_failed=1
   status=1
 fi
 wait "$sanitizer_builds" || true
@@ -52,6 +58,18 @@ for mode in "${modes[@]}"; do
     status=1
   fi
 done
+# The failures of each failed test of the plain suite again, short, where a CI log's tail shows
+# them: the lines after each "Failure" of its output.
+if [ "$plain_failed" = 1 ] && [ -s build/Testing/Temporary/LastTestsFailed.log ]; then
+  echo "test: the plain suite's failures, again:"
+  while IFS=: read -r _ name; do
+    echo "== $name"
+    awk -v name="$name" '
+      $0 ~ "Testing: " name "$" { inside = 1 }
+      inside && $0 ~ "^\"" name "\" end time" { inside = 0 }
+      inside' build/Testing/Temporary/LastTest.log | grep -A 8 -m 6 'Failure\|Error' | head -n 60
+  done < <(head -n 5 build/Testing/Temporary/LastTestsFailed.log)
+fi
 echo "test: summary"
 printf '  %s\n' "${summary[@]}"
 exit "$status"

@@ -119,10 +119,7 @@ storage::SessionDescription GenerationService::Describe(const Session& session,
           session.speed, std::move(graphemes), first_index};
 }
 
-void GenerationService::WarnOfQueuedSegments(const std::vector<storage::StoredSegment>& segments,
-                                             std::vector<std::string>* warnings) {
-  const auto queued = std::ranges::count_if(
-      segments, [](const storage::StoredSegment& seg) { return seg.upload_pending; });
+void GenerationService::WarnOfQueuedSegments(int64_t queued, std::vector<std::string>* warnings) {
   if (queued > 0) {
     warnings->push_back(std::to_string(queued) +
                         " segment(s) queued: uploaded to S3 once it takes them");
@@ -137,7 +134,11 @@ Result<storage::StoredSession> GenerationService::Store(const Session& session,
   if (StoresInS3(request)) {
     Result<storage::StoredSession> stored =
         storage_->s3->Store(Describe(session, graphemes, first_index), files);
-    if (stored.ok()) WarnOfQueuedSegments(stored->segments, &stored->warnings);
+    if (stored.ok()) {
+      WarnOfQueuedSegments(
+          std::ranges::count_if(stored->segments, &storage::StoredSegment::upload_pending),
+          &stored->warnings);
+    }
     return stored;
   }
   storage::StoredSession stored;
@@ -291,6 +292,7 @@ Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
   encoded.reserve(count);
   synthesized.reserve(count);
   std::vector<std::future<Result<storage::StoredSession>>> stores;
+  stores.reserve(count);  // a push_back that threw would lose a store still reading its file
   // Declared after what the stores read, so destroyed before it: whichever way this returns,
   // no store still reads a file, and whatever was stored of a session that failed is removed.
   DiscardGuard guard([&] {
@@ -326,6 +328,7 @@ Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
     encoded.push_back(std::move(*made));
     const std::span<const storage::SegmentFile> file(&encoded.back().file, 1);
     storage::SessionDescription description = Describe(*session, {segment.graphemes}, i);
+    description.stored_in_parts = true;
     if (i + 1 < count) {
       stores.push_back(storage_->s3->StoreInBackground(std::move(description), file));
     } else {
@@ -336,25 +339,33 @@ Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
     }
   }
   // Every store is waited for, in order; each one is whole or absent, so what a failure leaves
-  // is the segments stored, which the guard removes.
-  for (size_t i = 0; i < stores.size(); ++i) {
-    Result<storage::StoredSession> stored = stores[i].get();
-    if (!stored.ok()) {
-      if (failed.ok()) failed = stored.status();
+  // is the segments stored, which the guard removes. The answers are all taken first, so that
+  // none is lost to an exception while the segments are being made.
+  std::vector<Result<storage::StoredSession>> answers;
+  answers.reserve(stores.size());
+  for (auto& store : stores) answers.push_back(store.get());
+  for (Result<storage::StoredSession>& stored : answers) {
+    if (!stored.ok()) continue;
+    session->segments.emplace_back().stored = std::move(stored->segments[0]);
+  }
+  for (size_t i = 0, made = 0; i < answers.size(); ++i) {
+    if (!answers[i].ok()) {
+      if (failed.ok()) failed = answers[i].status();
       continue;
     }
-    for (std::string& warning : stored->warnings) {
+    for (std::string& warning : answers[i]->warnings) {
       AddWarningOnce(std::move(warning), &session->warnings);
     }
-    session->segments.push_back(MakeSegment(std::move(synthesized[i]), encoded[i].file,
-                                            std::move(stored->segments[0]),
-                                            std::move(encoded[i].marks)));
+    Segment& seg = session->segments[made++];
+    seg = MakeSegment(std::move(synthesized[i]), encoded[i].file, std::move(seg.stored),
+                      std::move(encoded[i].marks));
   }
   if (!failed.ok()) return failed;  // the guard removes the segments stored
   guard.Keep();
-  std::vector<storage::StoredSegment> where;
-  for (const Segment& seg : session->segments) where.push_back(seg.stored);
-  WarnOfQueuedSegments(where, &session->warnings);
+  WarnOfQueuedSegments(
+      std::ranges::count_if(session->segments,
+                            [](const Segment& seg) { return seg.stored.upload_pending; }),
+      &session->warnings);
   return Status::Ok();
 }
 

@@ -96,7 +96,8 @@ class GenerationService {
   std::vector<Status> Validate(const GenerationRequest& request) const;
 
   // Synthesizes `request` for `principal` and stores it: written locally (all or nothing), then
-  // uploaded to S3 segment by segment when asked and configured, then recorded in the catalog
+  // uploaded to S3 segment by segment when asked and configured (a session of several segments
+  // bound for S3 uploads each one while the next is synthesized), then recorded in the catalog
   // (a session whose record fails is removed again: no audio without a row); URLs minted for
   // the request's expiry. A caller's mistake is an InvalidField or TooLarge; a fault of the
   // server's own is Internal or IOError and names no field; RateLimited when the caller already
@@ -139,9 +140,8 @@ class GenerationService {
   static storage::SessionDescription Describe(const Session& session,
                                               std::vector<std::string> graphemes,
                                               size_t first_index);
-  // The warning that `segments` holds segments queued for the upload outbox, if it does.
-  static void WarnOfQueuedSegments(const std::vector<storage::StoredSegment>& segments,
-                                   std::vector<std::string>* warnings);
+  // The warning that a session has `queued` segments waiting for the upload outbox, if any.
+  static void WarnOfQueuedSegments(int64_t queued, std::vector<std::string>* warnings);
   // Create's synthesis and storage for a session of several segments bound for S3: each
   // segment is stored (uploaded) in the background while the next is synthesized, instead of
   // all after the last, so a session costs its synthesis and about one upload rather than the

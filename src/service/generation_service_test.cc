@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "catalog/catalog_wrapper.h"
 #include "service/session_service.h"
@@ -427,8 +428,19 @@ class GenerationServiceS3Test : public GenerationServiceTest {
 };
 
 TEST_F(GenerationServiceS3Test, EachSegmentIsUploadedWhileTheNextOnesAreSynthesized) {
-  // The last segment's synthesis waits for the first segment's upload: a generate that
-  // uploaded only after synthesizing everything would wait here in vain.
+  // The first segment's upload waits for the second segment's synthesis to begin, and the last
+  // segment's synthesis waits for that upload: a generate that uploaded only after
+  // synthesizing everything, or that synthesized a segment only once the one before was
+  // stored, would wait here in vain.
+  std::atomic<bool> first_upload_overlapped_synthesis{false};
+  s3_.before_put = [&](const std::string& path) {
+    if (!path.ends_with("/segment_000.wav")) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (engine_.synthesis_calls < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    first_upload_overlapped_synthesis = engine_.synthesis_calls >= 2;
+  };
   std::atomic<bool> first_uploaded_before_last_synthesized{false};
   engine_.before_synthesis = [&](int call) {
     if (call == 3) {
@@ -439,6 +451,7 @@ TEST_F(GenerationServiceS3Test, EachSegmentIsUploadedWhileTheNextOnesAreSynthesi
   };
   auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three."));
   ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_TRUE(first_upload_overlapped_synthesis);
   EXPECT_TRUE(first_uploaded_before_last_synthesized);
   EXPECT_EQ(session->StorageType(), "s3");
   EXPECT_TRUE(session->warnings.empty()) << session->warnings[0];
@@ -471,7 +484,7 @@ TEST_F(GenerationServiceS3Test, AnEngineFaultAfterSomeUploadsTakesThemBack) {
   EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
 }
 
-TEST_F(GenerationServiceS3Test, WithS3DownEverySegmentIsKeptLocallyAndQueuedWithOneWarningEach) {
+TEST_F(GenerationServiceS3Test, WithS3DownEverySegmentIsKeptLocallyAndQueuedAndNoWarningRepeats) {
   s3_.down = true;
   auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three. Four."));
   ASSERT_TRUE(session.ok()) << session.status().ToString();
@@ -488,6 +501,20 @@ TEST_F(GenerationServiceS3Test, WithS3DownEverySegmentIsKeptLocallyAndQueuedWith
                                "4 segment(s) queued: uploaded to S3 once it takes them"),
             1);
   EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 4);
+}
+
+TEST_F(GenerationServiceS3Test, OneRefusedSegmentStaysLocalWithoutTakingTheBucketDown) {
+  // Each segment is stored apart from the others; one refusal must not make the rest of this
+  // session, and every request after it, skip a bucket that works.
+  s3_.refused_suffix = "/segment_001.wav";
+  auto session = service_.Create(Principal::Anonymous(), Request("One. Two. Three. Four."));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  ASSERT_EQ(session->segments.size(), 4u);
+  for (const Segment& seg : session->segments) {
+    EXPECT_EQ(storage::InS3(seg.stored.location), seg.index != 1) << seg.index;
+  }
+  EXPECT_TRUE(session->segments[1].stored.upload_pending);
+  EXPECT_TRUE(store_->availability().available) << store_->availability().last_error;
 }
 
 TEST_F(GenerationServiceS3Test, ALocalWriteThatFailsWhileS3IsDownKeepsNoPartOfTheSession) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -52,15 +53,23 @@ class FakeTransport : public HttpTransport {
 
 // S3 in memory: PUT keeps the body by URL path, HEAD answers its size and MD5 ETag, DeleteObjects
 // answers that all went. `down` refuses every connection; `tamper_heads` makes HEAD report one
-// byte fewer than was stored (an upload that S3 did not keep whole).
+// byte fewer than was stored (an upload that S3 did not keep whole); a PUT whose path ends in
+// `refused_suffix` gets 403 AccessDenied; `before_put` (set before any request) runs first for
+// every PUT, given its path, outside the lock, so it may hold that PUT back.
 class MemoryS3 : public HttpTransport {
  public:
   Result<HttpResponse> Send(const HttpRequest& request) override {
+    const std::string path = PathOf(request.url);
+    if (request.method == "PUT" && before_put) before_put(path);
     std::lock_guard<std::mutex> lock(mu_);
     if (down) return Status::Unavailable("connect: refused");
-    const std::string path = PathOf(request.url);
     HttpResponse r;
     r.status = 200;
+    if (request.method == "PUT" && !refused_suffix.empty() && path.ends_with(refused_suffix)) {
+      r.status = 403;
+      r.body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+      return r;
+    }
     if (request.method == "PUT") {
       objects_[path] = request.body;
       stored_.notify_all();
@@ -104,6 +113,8 @@ class MemoryS3 : public HttpTransport {
 
   std::atomic<bool> down{false};
   std::atomic<bool> tamper_heads{false};
+  std::string refused_suffix;  // set before any request
+  std::function<void(const std::string& path)> before_put;
 
  private:
   static std::string PathOf(const std::string& url) {

@@ -349,6 +349,8 @@ std::future<Result<StoredSession>> S3AudioStore::StoreInBackground(
     } catch (const std::exception& e) {
       // The pool's tasks must not throw; whoever waits gets the fault instead.
       answer->set_value(Status::Internal(std::string("storing a segment failed: ") + e.what()));
+    } catch (...) {
+      answer->set_value(Status::Internal("storing a segment failed"));
     }
   });
   return future;
@@ -422,6 +424,10 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
                                   results[j].message() + ")" +
                                   (replicated ? "" : "; stored locally"));
       still_pending.push_back(i);
+    }
+    if (description.stored_in_parts && first_failure != nullptr &&
+        first_failure->code() != StatusCode::kUnavailable) {
+      first_failure = nullptr;  // a refusal of this segment only: the bucket is not down
     }
     RecordOutcome(target.get(), started_ms, uploaded, first_failure);
     pending = std::move(still_pending);

@@ -56,6 +56,10 @@ struct SessionDescription {
   double speed = 1.0;
   std::vector<std::string> graphemes;  // per segment, same order as the files
   size_t first_index = 0;              // the first file's segment index (streams store one)
+  // Stored apart from the session's other segments, while they are still being made
+  // (StoreInBackground): one segment refused then says nothing of the bucket as a whole, so
+  // only S3 found unreachable marks it down, as a session that got no segment at all would.
+  bool stored_in_parts = false;
 };
 
 struct S3Availability {
@@ -251,9 +255,9 @@ class S3AudioStore {
   mutable std::mutex mu_;  // guards the targets' state and the cache
   // By (bucket, key, expiry, use).
   std::map<std::tuple<std::string, std::string, int64_t, UrlUse>, CachedUrl> presign_cache_;
-  // Runs StoreInBackground's stores, which put their PUTs on uploads_ (so never one of its own
-  // threads, which RunAll must not be called from). Last: destroyed first, it finishes the
-  // stores it holds while everything they use is still there.
+  // Runs StoreInBackground's stores. Each store's lone PUT runs on its own thread, holding a
+  // slot of uploads_ (whose RunAll must never be called from one of uploads_'s threads). Last:
+  // destroyed first, it finishes the stores it holds while everything they use is still there.
   ThreadPool background_stores_;
 };
 
