@@ -126,15 +126,27 @@ void GenerationService::WarnOfQueuedSegments(int64_t queued, std::vector<std::st
   }
 }
 
+void GenerationService::WarnOfSegmentsKeptLocally(Session* session) const {
+  const auto queued = std::ranges::count_if(
+      session->segments, [](const Segment& seg) { return seg.stored.upload_pending; });
+  if (queued == 0 || storage_->s3 == nullptr) return;
+  if (std::optional<std::string> warning =
+          storage_->s3->NoBucketTookWarning(static_cast<size_t>(queued))) {
+    session->warnings.push_back(std::move(*warning));
+  }
+  WarnOfQueuedSegments(queued, &session->warnings);
+}
+
 Result<storage::StoredSession> GenerationService::Store(const Session& session,
                                                         const GenerationRequest& request,
                                                         std::span<const storage::SegmentFile> files,
                                                         const std::vector<std::string>& graphemes,
-                                                        size_t first_index) const {
+                                                        size_t first_index, Storing storing) const {
   if (StoresInS3(request)) {
-    Result<storage::StoredSession> stored =
-        storage_->s3->Store(Describe(session, graphemes, first_index), files);
-    if (stored.ok()) {
+    storage::SessionDescription description = Describe(session, graphemes, first_index);
+    description.stored_in_parts = storing == Storing::kInParts;
+    Result<storage::StoredSession> stored = storage_->s3->Store(description, files);
+    if (stored.ok() && storing == Storing::kWholeSession) {
       WarnOfQueuedSegments(
           std::ranges::count_if(stored->segments, &storage::StoredSegment::upload_pending),
           &stored->warnings);
@@ -238,7 +250,8 @@ Result<Session> GenerationService::Create(const Principal& principal,
       graphemes.push_back(synthesized[i].graphemes);
     }
     storage::StoredSession stored;
-    SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, graphemes, 0));
+    SWHA_ASSIGN_OR_RETURN(stored,
+                          Store(session, request, files, graphemes, 0, Storing::kWholeSession));
     session.warnings = std::move(stored.warnings);
     for (size_t i = 0; i < synthesized.size(); ++i) {
       session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
@@ -316,10 +329,8 @@ Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
       failed = pcm.status();
       break;
     }
-    tts::SynthesizedSegment& segment = synthesized.emplace_back(
-        tts::SynthesizedSegment{static_cast<int>(i), plan.segments[i].graphemes,
-                                plan.segments[i].phonemes, std::move(*pcm), 0});
-    segment.duration_seconds = segment.pcm.DurationSeconds();
+    const tts::SynthesizedSegment& segment =
+        synthesized.emplace_back(tts::SynthesizedSegment::Of(i, plan.segments[i], std::move(*pcm)));
     Result<EncodedSegment> made = EncodeSegment(segment, request);
     if (!made.ok()) {
       failed = made.status();
@@ -362,10 +373,7 @@ Status GenerationService::SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan,
   }
   if (!failed.ok()) return failed;  // the guard removes the segments stored
   guard.Keep();
-  WarnOfQueuedSegments(
-      std::ranges::count_if(session->segments,
-                            [](const Segment& seg) { return seg.stored.upload_pending; }),
-      &session->warnings);
+  WarnOfSegmentsKeptLocally(session);
   return Status::Ok();
 }
 
@@ -408,13 +416,13 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
       SWHA_ASSIGN_OR_RETURN(pcm, renderer.Next());
       synthesis_seconds += synthesis_watch.ElapsedSeconds();
     }
-    tts::SynthesizedSegment synthesized{static_cast<int>(i), plan.segments[i].graphemes,
-                                        plan.segments[i].phonemes, std::move(pcm), 0};
-    synthesized.duration_seconds = synthesized.pcm.DurationSeconds();
+    tts::SynthesizedSegment synthesized =
+        tts::SynthesizedSegment::Of(i, plan.segments[i], std::move(pcm));
     SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized, request));
     const std::vector<storage::SegmentFile> files = {std::move(encoded.file)};
     storage::StoredSession stored;
-    SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {synthesized.graphemes}, i));
+    SWHA_ASSIGN_OR_RETURN(
+        stored, Store(session, request, files, {synthesized.graphemes}, i, Storing::kInParts));
     session.segments.push_back(MakeSegment(
         std::move(synthesized), files[0], std::move(stored.segments[0]), std::move(encoded.marks)));
     std::vector<Segment> one = {session.segments.back()};
@@ -429,6 +437,7 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
     for (std::string& w : stored.warnings) AddWarningOnce(std::move(w), &session.warnings);
   }
   guard.Keep();  // Record removes the audio itself when the row cannot be written
+  WarnOfSegmentsKeptLocally(&session);
   SWHA_RETURN_IF_ERROR(Record(session));
   session.processing_time = watch.ElapsedSeconds() + start.synthesis_seconds;
   if (metrics_ != nullptr)
@@ -450,7 +459,8 @@ Result<Session> GenerationService::RecordAudio(const Principal& principal,
   const std::vector<storage::SegmentFile> files = {
       SegmentFileOf(storage::SegmentFilename(0, audio.format), std::move(audio.bytes))};
   storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0));
+  SWHA_ASSIGN_OR_RETURN(stored,
+                        Store(session, request, files, {audio.text}, 0, Storing::kWholeSession));
   session.warnings = std::move(stored.warnings);
   tts::SynthesizedSegment spoken{
       0, std::move(audio.text), std::move(audio.phonemes), {}, audio.duration_seconds};

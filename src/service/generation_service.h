@@ -142,6 +142,9 @@ class GenerationService {
                                               size_t first_index);
   // The warning that a session has `queued` segments waiting for the upload outbox, if any.
   static void WarnOfQueuedSegments(int64_t queued, std::vector<std::string>* warnings);
+  // For a session stored in parts (a segment at a time): the warnings Store says of a whole
+  // session's segments kept locally, said once, counting all of them.
+  void WarnOfSegmentsKeptLocally(Session* session) const;
   // Create's synthesis and storage for a session of several segments bound for S3: each
   // segment is stored (uploaded) in the background while the next is synthesized, instead of
   // all after the last, so a session costs its synthesis and about one upload rather than the
@@ -152,12 +155,16 @@ class GenerationService {
                                      Session* session, double* synthesis_seconds) const;
   // A new session of `principal`'s for `synthesis`, without segments.
   Session NewSession(const Principal& principal, const tts::SynthesisRequest& synthesis) const;
+  // Whether Store is given a whole session's files or one part of a session stored a segment
+  // at a time (whose warnings of segments kept locally WarnOfSegmentsKeptLocally says at the
+  // end, and where one segment refused does not mark a bucket down).
+  enum class Storing { kWholeSession, kInParts };
   // Writes `files` (segments first_index, first_index + 1, ...; `graphemes` theirs) locally,
   // then to S3 when the request asks and S3 is on.
   Result<storage::StoredSession> Store(const Session& session, const GenerationRequest& request,
                                        std::span<const storage::SegmentFile> files,
                                        const std::vector<std::string>& graphemes,
-                                       size_t first_index) const;
+                                       size_t first_index, Storing storing) const;
   // What is stored of one synthesized segment: its file (the audio in the request's format,
   // and its marks as JSON when the request asks for them), and those marks.
   struct EncodedSegment {

@@ -503,6 +503,33 @@ TEST_F(GenerationServiceS3Test, WithS3DownEverySegmentIsKeptLocallyAndQueuedAndN
   EXPECT_EQ(CountRows(root_ + "/swha.db", "segments"), 4);
 }
 
+TEST_F(GenerationServiceS3Test, AStreamWithS3DownCountsItsQueuedSegmentsOnceForTheSession) {
+  // Each streamed segment is stored alone; the session's warning counts all of them, once.
+  s3_.down = true;
+  const GenerationRequest request = Request("One. Two. Three.");
+  auto start = service_.StartStreaming(Principal::Anonymous(), request);
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  int observed = 0;
+  auto session = service_.CreateStreaming(
+      Principal::Anonymous(), request, std::move(*start),
+      [&](const Segment& seg, const std::vector<std::string>& warnings) {
+        ++observed;
+        EXPECT_TRUE(seg.stored.upload_pending) << seg.index;
+        EXPECT_FALSE(warnings.empty()) << "segment " << seg.index << " says nothing of S3";
+        return true;
+      });
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ(observed, 3);
+  EXPECT_EQ(std::ranges::count(session->warnings,
+                               "3 segment(s) queued: uploaded to S3 once it takes them"),
+            1)
+      << testing::PrintToString(session->warnings);
+  EXPECT_EQ(std::ranges::count_if(session->warnings,
+                                  [](const std::string& w) { return w.find("queued") != w.npos; }),
+            1)
+      << testing::PrintToString(session->warnings);
+}
+
 TEST_F(GenerationServiceS3Test, OneRefusedSegmentStaysLocalWithoutTakingTheBucketDown) {
   // Each segment is stored apart from the others; one refusal must not make the rest of this
   // session, and every request after it, skip a bucket that works.

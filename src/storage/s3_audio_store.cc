@@ -389,11 +389,9 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
   }
   // With one bucket the warnings say "S3", as they always did; with replicas, which bucket.
   const bool replicated = targets_.size() > 1;
-  std::vector<std::string> tried;
   for (const auto& target : targets_) {
     if (pending.empty()) break;
     const std::string subject = replicated ? "S3 " + target->name : "S3";
-    tried.push_back(target->name);
     int64_t started_ms = 0;
     if (std::optional<S3Availability> down = BeginAttempt(target.get(), &started_ms)) {
       session->warnings.push_back(subject + " is unavailable (last error: " + down->last_error +
@@ -434,13 +432,19 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
   }
   // Kept locally only because no bucket took them: the upload outbox tries them again.
   for (size_t i : pending) session->segments[i].upload_pending = true;
-  if (replicated && !pending.empty()) {
-    std::string names;
-    for (const std::string& name : tried) names += (names.empty() ? "" : ", ") + name;
-    session->warnings.push_back(std::to_string(pending.size()) +
-                                " segment(s) stored locally: no S3 bucket took them (tried " +
-                                names + ")");
+  if (description.stored_in_parts) return;
+  if (std::optional<std::string> warning = NoBucketTookWarning(pending.size())) {
+    session->warnings.push_back(std::move(*warning));
   }
+}
+
+std::optional<std::string> S3AudioStore::NoBucketTookWarning(size_t count) const {
+  // Segments stay local only once every bucket was tried (a bucket known down counts as tried).
+  if (targets_.size() < 2 || count == 0) return std::nullopt;
+  std::string names;
+  for (const auto& target : targets_) names += (names.empty() ? "" : ", ") + target->name;
+  return std::to_string(count) + " segment(s) stored locally: no S3 bucket took them (tried " +
+         names + ")";
 }
 
 Result<std::string> S3AudioStore::Presign(std::string_view key, int64_t expiry_seconds,

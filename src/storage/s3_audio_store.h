@@ -57,8 +57,9 @@ struct SessionDescription {
   std::vector<std::string> graphemes;  // per segment, same order as the files
   size_t first_index = 0;              // the first file's segment index (streams store one)
   // Stored apart from the session's other segments, while they are still being made
-  // (StoreInBackground): one segment refused then says nothing of the bucket as a whole, so
-  // only S3 found unreachable marks it down, as a session that got no segment at all would.
+  // (StoreInBackground, a stream): one segment refused then says nothing of the bucket as a
+  // whole, so only S3 found unreachable marks it down, as a session that got no segment at all
+  // would; and the count of segments no bucket took is the caller's to say, for the session.
   bool stored_in_parts = false;
 };
 
@@ -100,6 +101,11 @@ class S3AudioStore {
 
   // Every bucket's name ("bucket@region"), the primary first.
   std::vector<std::string> TargetNames() const;
+  // With replicas, the warning that `count` segments of a session stayed local because no
+  // bucket took them, naming every bucket; nothing with one bucket (each segment's own warning
+  // says it) or none left local. Store says it of the files it is given; a session stored in
+  // parts says it once for all of them.
+  std::optional<std::string> NoBucketTookWarning(size_t count) const;
   // The endpoint ("scheme://host") of bucket `target` ("" = the primary).
   std::string TargetEndpoint(std::string_view target) const;
 

@@ -133,13 +133,7 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(SynthesisPlan pl
   for (size_t i = 0; i < plan.segments.size(); ++i) {
     PcmAudio pcm;
     SWHA_ASSIGN_OR_RETURN(pcm, std::move(rendered[i]));
-    SynthesizedSegment s;
-    s.index = static_cast<int>(i);
-    s.graphemes = std::move(plan.segments[i].graphemes);
-    s.phonemes = std::move(plan.segments[i].phonemes);
-    s.duration_seconds = pcm.DurationSeconds();
-    s.pcm = std::move(pcm);
-    out.push_back(std::move(s));
+    out.push_back(SynthesizedSegment::Of(i, std::move(plan.segments[i]), std::move(pcm)));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <deque>
 #include <future>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tts/engine.h"
@@ -56,6 +57,14 @@ struct SynthesizedSegment {
   std::string phonemes;
   PcmAudio pcm;  // at the engine's own rate; the caller encodes it (src/audio)
   double duration_seconds = 0;
+
+  // Segment `index` of a plan, `text`, rendered as `pcm`.
+  static SynthesizedSegment Of(size_t index, TextSegment text, PcmAudio pcm) {
+    SynthesizedSegment out{static_cast<int>(index), std::move(text.graphemes),
+                           std::move(text.phonemes), std::move(pcm), 0};
+    out.duration_seconds = out.pcm.DurationSeconds();
+    return out;
+  }
 };
 
 // Thread-safe if the engine is.
