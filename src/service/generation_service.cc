@@ -229,34 +229,14 @@ Result<Session> GenerationService::Create(const Principal& principal,
   tts::SynthesisPlan plan;
   SWHA_ASSIGN_OR_RETURN(plan, synthesizer_->Plan(synthesis));
   Session session = NewSession(principal, synthesis);
-  double synthesis_seconds = 0;
+  double synthesis_seconds = watch.ElapsedSeconds();  // the plan's, its phonemes
   // A lone segment gains nothing from being stored on another thread.
   if (plan.segments.size() > 1 && StoresInS3(request)) {
-    synthesis_seconds = watch.ElapsedSeconds();  // the plan's, its phonemes
     SWHA_RETURN_IF_ERROR(
         SynthesizeUploadingAsItGoes(std::move(plan), request, &session, &synthesis_seconds));
   } else {
-    std::vector<tts::SynthesizedSegment> synthesized;
-    SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(std::move(plan)));
-    synthesis_seconds = watch.ElapsedSeconds();
-    std::vector<storage::SegmentFile> files;
-    std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
-    std::vector<std::string> graphemes;
-    files.reserve(synthesized.size());
-    for (size_t i = 0; i < synthesized.size(); ++i) {
-      SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized[i], request));
-      files.push_back(std::move(encoded.file));
-      marks[i] = std::move(encoded.marks);
-      graphemes.push_back(synthesized[i].graphemes);
-    }
-    storage::StoredSession stored;
-    SWHA_ASSIGN_OR_RETURN(stored,
-                          Store(session, request, files, graphemes, 0, Storing::kWholeSession));
-    session.warnings = std::move(stored.warnings);
-    for (size_t i = 0; i < synthesized.size(); ++i) {
-      session.segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
-                                             std::move(stored.segments[i]), std::move(marks[i])));
-    }
+    SWHA_RETURN_IF_ERROR(
+        SynthesizeThenStore(std::move(plan), request, &session, &synthesis_seconds));
   }
   SWHA_RETURN_IF_ERROR(Record(session));
   minter_->Mint(session.session_id, UrlExpiry(request), &session.segments, &session.warnings);
@@ -264,6 +244,34 @@ Result<Session> GenerationService::Create(const Principal& principal,
   if (metrics_ != nullptr)
     Count(session, request.use_s3 && storage_->use_s3_storage, synthesis_seconds);
   return session;
+}
+
+Status GenerationService::SynthesizeThenStore(tts::SynthesisPlan plan,
+                                              const GenerationRequest& request, Session* session,
+                                              double* synthesis_seconds) const {
+  Stopwatch synthesis_watch;
+  std::vector<tts::SynthesizedSegment> synthesized;
+  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(std::move(plan)));
+  *synthesis_seconds += synthesis_watch.ElapsedSeconds();
+  std::vector<storage::SegmentFile> files;
+  std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
+  std::vector<std::string> graphemes;
+  files.reserve(synthesized.size());
+  for (size_t i = 0; i < synthesized.size(); ++i) {
+    SWHA_ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(synthesized[i], request));
+    files.push_back(std::move(encoded.file));
+    marks[i] = std::move(encoded.marks);
+    graphemes.push_back(synthesized[i].graphemes);
+  }
+  storage::StoredSession stored;
+  SWHA_ASSIGN_OR_RETURN(stored,
+                        Store(*session, request, files, graphemes, 0, Storing::kWholeSession));
+  session->warnings = std::move(stored.warnings);
+  for (size_t i = 0; i < synthesized.size(); ++i) {
+    session->segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
+                                            std::move(stored.segments[i]), std::move(marks[i])));
+  }
+  return Status::Ok();
 }
 
 namespace {

@@ -153,6 +153,10 @@ class GenerationService {
   // to `*synthesis_seconds`. Whole or nothing, as Create: a failure removes every segment stored.
   Status SynthesizeUploadingAsItGoes(tts::SynthesisPlan plan, const GenerationRequest& request,
                                      Session* session, double* synthesis_seconds) const;
+  // Create's synthesis and storage otherwise: every segment synthesized (in parallel), then
+  // the session stored whole (Store). Fills and adds as SynthesizeUploadingAsItGoes.
+  Status SynthesizeThenStore(tts::SynthesisPlan plan, const GenerationRequest& request,
+                             Session* session, double* synthesis_seconds) const;
   // A new session of `principal`'s for `synthesis`, without segments.
   Session NewSession(const Principal& principal, const tts::SynthesisRequest& synthesis) const;
   // Whether Store is given a whole session's files or one part of a session stored a segment
