@@ -10,6 +10,7 @@
 #include "service/session_service.h"
 #include "storage/http_transport_testing.h"
 #include "storage/s3_audio_store.h"
+#include "storage/s3_audio_store_testing.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
 
@@ -30,20 +31,10 @@ class UploadOutboxTest : public ::testing::Test {
     ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
     catalog_ = std::move(*sqlite);
     local_ = std::make_unique<storage::AudioStore>(FileSystem::Default(), root_ + "/audio");
-    storage::S3ClientConfig config;
-    config.endpoint_url = "http://127.0.0.1:9";
-    config.bucket = "audio-bucket";
-    config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
-    storage::RetryPolicy retry;
-    retry.sleep = [](double) {};
-    retry.random = [] { return 0.0; };
-    auto client = storage::S3Client::Create(config, &s3_, &clock_, retry);
-    retry.max_attempts = 1;
-    auto probe = storage::S3Client::Create(config, &s3_, &clock_, retry);
-    ASSERT_TRUE(client.ok() && probe.ok());
-    store_ = std::make_unique<storage::S3AudioStore>(
-        std::move(*client), std::move(*probe), local_.get(), &clock_,
+    store_ = storage::MakeTestS3AudioStore(
+        &s3_, local_.get(), &clock_,
         storage::S3AudioStoreOptions{.recheck_after_seconds = 1, .keep_local_copy = false});
+    ASSERT_NE(store_, nullptr);
     backends_ = {.local = local_.get(), .use_s3_storage = true, .s3 = store_.get()};
   }
   void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }

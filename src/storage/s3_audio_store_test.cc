@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "storage/cloudfront_signer.h"
+#include "storage/s3_audio_store_testing.h"
 #include "storage/session_id.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
@@ -165,19 +166,10 @@ class S3AudioStoreTest : public ::testing::Test {
   void TearDown() override { (void)RemoveTree(FileSystem::Default(), root_); }
 
   std::unique_ptr<S3AudioStore> MakeStore(S3AudioStoreOptions options = {}) {
-    S3ClientConfig config;
-    config.endpoint_url = "http://127.0.0.1:9";
-    config.bucket = "audio-bucket";
-    config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
-    RetryPolicy retry;
-    retry.sleep = [](double) {};
-    retry.random = [] { return 0.0; };
-    auto client = S3Client::Create(config, &s3_, &clock_, retry);
-    retry.max_attempts = 1;
-    auto probe = S3Client::Create(config, &s3_, &clock_, retry);
-    EXPECT_TRUE(client.ok() && probe.ok());
-    return std::make_unique<S3AudioStore>(std::move(*client), std::move(*probe), local_.get(),
-                                          &clock_, options);
+    std::unique_ptr<S3AudioStore> store =
+        MakeTestS3AudioStore(&s3_, local_.get(), &clock_, options);
+    EXPECT_NE(store, nullptr);
+    return store;
   }
 
   // Publishes three segments locally, then hands them to `store`, as the TTS flow does.
