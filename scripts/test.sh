@@ -16,7 +16,7 @@ bash scripts/build.sh
 # whenever it wants them. In a session of their own, so that an interrupted run stops them too.
 # A new session is a new scheduler autogroup where the kernel has them, and nice only ranks
 # processes within their group: the group itself is set to 19, or the builds would take half
-# the cores from the suite (its soak then missed deadlines).
+# the cores from the suite (a suspected cause of a soak that failed in CI beside them).
 modes=(address thread)
 rm -f build/sanitize-*.status
 setsid bash -c 'if [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup; fi
@@ -59,15 +59,21 @@ for mode in "${modes[@]}"; do
   fi
 done
 # The failures of each failed test of the plain suite again, short, where a CI log's tail shows
-# them: the lines after each "Failure" of its output.
+# them: the lines after each GoogleTest "Failure" of its output, or, for a test that failed
+# without one (a crash, a timeout), the end of its output.
 if [ "$plain_failed" = 1 ] && [ -s build/Testing/Temporary/LastTestsFailed.log ]; then
   echo "test: the plain suite's failures, again:"
   while IFS=: read -r _ name; do
     echo "== $name"
-    awk -v name="$name" '
+    output=$(awk -v name="$name" '
       $0 ~ "Testing: " name "$" { inside = 1 }
       inside && $0 ~ "^\"" name "\" end time" { inside = 0 }
-      inside' build/Testing/Temporary/LastTest.log | grep -A 8 -m 6 'Failure\|Error' | head -n 60
+      inside' build/Testing/Temporary/LastTest.log)
+    if grep -q ': Failure$' <<<"$output"; then
+      grep -A 8 -m 6 ': Failure$' <<<"$output" | head -n 60
+    else
+      tail -n 30 <<<"$output"
+    fi
   done < <(head -n 5 build/Testing/Temporary/LastTestsFailed.log)
 fi
 echo "test: summary"
