@@ -6,12 +6,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "http/errors.h"
@@ -102,6 +104,18 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (hold_next_write_) {
+      hold_next_write_ = false;
+      held_.assign(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    if (!held_.empty()) {
+      std::array<iovec, 2> parts{iovec{.iov_base = held_.data(), .iov_len = held_.size()},
+                                 iovec{.iov_base = const_cast<char*>(ptr), .iov_len = size}};
+      const bool sent = SendAll(parts);
+      held_.clear();
+      return sent ? static_cast<ssize_t>(size) : -1;
+    }
     const Clock::time_point until = Clock::now() + io_timeout_;
     while (true) {
       const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -109,6 +123,21 @@ class ConnectionStream final : public httplib::Stream {
       if (errno == EINTR) continue;
       if ((errno != EAGAIN && errno != EWOULDBLOCK) || !Wait(POLLOUT, until)) return -1;
     }
+  }
+
+  // The next write is an answer's head, and its body follows at once: the head is kept and
+  // sent with the body, in one segment where they fit. Two sends would wake the client twice
+  // (once for a head it cannot use without the body) and cost a second packet.
+  void HoldNextWrite() { hold_next_write_ = true; }
+
+  // Sends a head still held (its body never came); false if the socket failed.
+  bool Flush() {
+    hold_next_write_ = false;
+    if (held_.empty()) return true;
+    std::array<iovec, 1> part{iovec{.iov_base = held_.data(), .iov_len = held_.size()}};
+    const bool sent = SendAll(part);
+    held_.clear();
+    return sent;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -139,6 +168,33 @@ class ConnectionStream final : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // Sends all of `parts`, waiting up to io_timeout for each bit of progress.
+  bool SendAll(std::span<iovec> parts) {
+    Clock::time_point until = Clock::now() + io_timeout_;
+    while (!parts.empty()) {
+      msghdr message{};
+      message.msg_iov = parts.data();
+      message.msg_iovlen = parts.size();
+      const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !Wait(POLLOUT, until)) return false;
+        continue;
+      }
+      auto sent = static_cast<size_t>(n);
+      while (!parts.empty() && sent >= parts.front().iov_len) {
+        sent -= parts.front().iov_len;
+        parts = parts.subspan(1);
+      }
+      if (!parts.empty()) {
+        parts.front().iov_base = static_cast<char*>(parts.front().iov_base) + sent;
+        parts.front().iov_len -= sent;
+      }
+      until = Clock::now() + io_timeout_;
+    }
+    return true;
+  }
+
   // Whether the socket became ready for `events` (or failed: the next call then says how)
   // before `until`. Ready at once costs one poll; otherwise the wait lends the work slot.
   bool Wait(short events, Clock::time_point until) const {
@@ -160,6 +216,8 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, kReadBufferBytes> buffer_{};
   size_t begin_ = 0;
   size_t end_ = 0;
+  bool hold_next_write_ = false;
+  std::string held_;  // a head waiting for its body (HoldNextWrite)
 };
 
 // The connection the calling thread serves, for HeadReceived().
@@ -183,6 +241,10 @@ void ConnectionServer::HeadReceived() {
 }
 
 void ConnectionServer::CloseAfterThisRequest() { close_after_request = true; }
+
+void ConnectionServer::SendHeadWithBody() {
+  if (current_stream != nullptr) current_stream->HoldNextWrite();
+}
 
 void ConnectionServer::EndConnections() {
   ending_.store(true);
@@ -243,12 +305,13 @@ void ConnectionServer::Serve(int sock) {
     bool closed = false;
     close_after_request = false;
     const bool answered = process_request(stream, last, closed, [](httplib::Request&) {});
+    const bool flushed = stream.Flush();
     if (WorkerPool* pool = WorkerPool::Current()) pool->ReleaseSlot();
     if (close_after_request) {
       DrainBeforeClose(sock, kUnreadDrain);
       break;
     }
-    if (!answered || closed) break;
+    if (!answered || closed || !flushed) break;
   }
   current_stream = nullptr;
 }

@@ -42,6 +42,9 @@ class ConnectionServer : public httplib::Server {
   // On a connection's thread: the connection ends once this request is answered (its answer
   // says "Connection: close", e.g. because part of its body is still unread).
   static void CloseAfterThisRequest();
+  // On a connection's thread, once the answer is known to have a body in memory: its head is
+  // sent together with that body (httplib writes them apart).
+  static void SendHeadWithBody();
   // Idle connections end now, and connections end after their current request. Thread-safe.
   void EndConnections();
 

@@ -215,6 +215,7 @@ struct HttpServer::Impl {
     if (!response.body.empty() || !response.content_type.empty()) {
       res.set_content(response.body, response.content_type);
     }
+    if (!response.body.empty() && req.method != "HEAD") ConnectionServer::SendHeadWithBody();
   }
 };
 

@@ -15,12 +15,14 @@
 
 #include "tests/blackbox/blackbox_helpers.h"
 #include "tests/support/server_process.h"
+#include "tests/support/tcp_segments.h"
 #include "tests/support/upstream_standin.h"
 
 namespace swha::blackbox {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::DataSegmentsReceived;
 using testing::ServerOptions;
 using testing::ServerProcess;
 using testing::UpstreamStandin;
@@ -172,6 +174,48 @@ TEST_F(LimitsTest, TwoHundredSlowlorisClientsHoldNoWorkerAndAreCutAtTheHeadDeadl
   EXPECT_GE(first_cut, kHeadDeadline - 1s) << "a slow head was cut before its deadline";
   EXPECT_LT(last_cut, kHeadDeadline + 5s) << "a slow head outlived its deadline";
   EXPECT_TRUE(WaitFor([&] { return Metric("swha_http_open_connections") <= 2; }, 5s));
+}
+
+// An answer's head and body leave in one send, so the client wakes once, not once for a head
+// it cannot use alone; a head without a body (HEAD) still leaves, and a keep-alive connection
+// gets one segment per answer.
+TEST_F(LimitsTest, AnAnswerLeavesWithItsHeadInOneSegment) {
+  StartServer({});
+  const int fd = ConnectLoopback(server_.port());
+  ASSERT_GE(fd, 0);
+  sockets_.push_back(fd);
+  const std::optional<uint32_t> before = DataSegmentsReceived(fd);
+  ASSERT_TRUE(before.has_value()) << "the kernel does not count data segments (tcp_info)";
+  auto answer_to = [&](std::string_view request, bool head_only) -> std::string {
+    if (!SendAll(fd, request)) return "";
+    std::string data;
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      const size_t end_of_head = data.find("\r\n\r\n");
+      if (end_of_head != std::string::npos) {
+        const size_t at = data.find("Content-Length: ");
+        const size_t length = at == std::string::npos ? 0 : std::stoul(data.substr(at + 16));
+        if (head_only || data.size() >= end_of_head + 4 + length) return data;
+      }
+      pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      data.append(buffer, static_cast<size_t>(n));
+    }
+    return data;
+  };
+  const std::string health = answer_to("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", false);
+  ASSERT_NE(health.find("200 OK"), std::string::npos) << health;
+  ASSERT_NE(health.find("\"status\""), std::string::npos) << health;
+  EXPECT_EQ(DataSegmentsReceived(fd), *before + 1) << "GET: head and body apart";
+  const std::string head = answer_to("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true);
+  ASSERT_NE(head.find("200 OK"), std::string::npos) << head;
+  EXPECT_EQ(DataSegmentsReceived(fd), *before + 2) << "HEAD: its head never sent, or in parts";
+  const std::string again = answer_to("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", false);
+  ASSERT_NE(again.find("200 OK"), std::string::npos) << again;
+  EXPECT_EQ(DataSegmentsReceived(fd), *before + 3) << "the second GET: head and body apart";
 }
 
 TEST_F(LimitsTest, AStalledBodyHoldsNoWorkerAndIsCutAtTheBodyDeadline) {
