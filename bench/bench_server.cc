@@ -83,10 +83,11 @@ std::map<std::string, std::string> S3ServerEnvOrDie() {
   return env;
 }
 
-std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport) {
+std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport,
+                                                 const std::string& endpoint_url) {
   const std::map<std::string, std::string> env = S3ServerEnvOrDie();
   storage::S3ClientConfig config;
-  config.endpoint_url = env.at("S3_ENDPOINT_URL");
+  config.endpoint_url = endpoint_url.empty() ? env.at("S3_ENDPOINT_URL") : endpoint_url;
   config.bucket = env.at("S3_BUCKET_NAME");
   config.credentials = {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), ""};
   config.addressing_style = "path";

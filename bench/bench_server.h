@@ -52,7 +52,9 @@ std::string GenerateBody(const std::string& text);
 std::map<std::string, std::string> S3ServerEnvOrDie();
 
 // A client of that gateway's bucket (path style, with retries), sending through `transport`.
-std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport);
+// With `endpoint_url`, through there instead (a DelayProxy in front of the gateway).
+std::unique_ptr<storage::S3Client> GatewayClient(storage::HttpTransport* transport,
+                                                 const std::string& endpoint_url = "");
 
 // Deletes every object under `prefix`: the test gateway keeps objects in 2 GiB of memory, and
 // the S3 benchmarks store hundreds of megabytes. Dies when it cannot.

@@ -41,6 +41,7 @@
 #include "audio/encoder.h"
 #include "bench/bench_common.h"
 #include "bench/bench_server.h"
+#include "bench/delay_proxy.h"
 #include "storage/http_transport.h"
 #include "storage/s3_audio_store.h"
 #include "storage/s3_client.h"
@@ -193,10 +194,19 @@ int RunLimits(const Args& args) {
   std::unique_ptr<storage::HttpTransport> transport;
   std::unique_ptr<storage::S3Client> s3;
   std::unique_ptr<RunningServer> s3_server;
+  std::unique_ptr<DelayProxy> proxy;  // --s3-delay-ms: every S3 line through it
   if (with_s3) {
-    transport = storage::CreateCurlTransport();
-    s3 = GatewayClient(transport.get());
     std::map<std::string, std::string> env = S3ServerEnvOrDie();
+    if (args.s3_delay_ms > 0) {
+      proxy = DelayProxyOrDie(env.at("S3_ENDPOINT_URL"), args.s3_delay_ms);
+      env["S3_ENDPOINT_URL"] = proxy->endpoint_url();
+      fmt::print(
+          "   S3 through a delaying proxy: +{} ms per round trip, for the server and for "
+          "the bare PUTs alike\n",
+          args.s3_delay_ms);
+    }
+    transport = storage::CreateCurlTransport();
+    s3 = GatewayClient(transport.get(), proxy ? proxy->endpoint_url() : "");
     env["KEEP_LOCAL_COPY"] = "false";
     s3_server = std::make_unique<RunningServer>(args, env);
   }

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/delay_proxy.h"
 #include "storage/audio_store.h"
 #include "storage/http_transport.h"
 #include "storage/local_url_signer.h"
@@ -366,167 +367,6 @@ std::vector<storage::SegmentFile> MakeSegments() {
   return files;
 }
 
-// A TCP proxy on 127.0.0.1 that holds every chunk it forwards for `one_way` before passing it
-// on, in both directions: the round trip to the upstream gets 2 * one_way longer, as on a real
-// network, while the bytes stay exactly as sent (signatures still verify). It stands in for
-// `tc qdisc ... netem delay`, which this machine's kernel lacks (sch_netem is not built).
-class DelayProxy {
- public:
-  DelayProxy(int upstream_port, std::chrono::microseconds one_way)
-      : upstream_port_(upstream_port), one_way_(one_way) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (listen_fd_ < 0 || bind(listen_fd_, Addr(&addr), sizeof(addr)) != 0 ||
-        listen(listen_fd_, 64) != 0 || getsockname(listen_fd_, Addr(&addr), &len) != 0) {
-      Die("delay proxy: cannot listen on 127.0.0.1");
-    }
-    port_ = ntohs(addr.sin_port);
-    threads_.emplace_back([this] { AcceptLoop(); });
-  }
-
-  ~DelayProxy() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-      shutdown(listen_fd_, SHUT_RDWR);
-      for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
-    }
-    // Threads may still be added by a connection being accepted; join until none are left.
-    for (;;) {
-      std::vector<std::thread> threads;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        threads.swap(threads_);
-      }
-      if (threads.empty()) break;
-      for (std::thread& t : threads) t.join();
-    }
-    close(listen_fd_);
-  }
-
-  DelayProxy(const DelayProxy&) = delete;
-  DelayProxy& operator=(const DelayProxy&) = delete;
-
-  int port() const { return port_; }
-
- private:
-  static sockaddr* Addr(sockaddr_in* a) { return reinterpret_cast<sockaddr*>(a); }
-
-  // One direction of one connection: chunks waiting for their release time.
-  struct Pipe {
-    std::mutex mu;
-    std::condition_variable ready;
-    std::deque<std::pair<SteadyClock::time_point, std::string>> chunks;  // GUARDED_BY(mu)
-    bool eof = false;                                                    // GUARDED_BY(mu)
-  };
-
-  // Both sockets of one proxied connection; closed when the last of its four threads ends.
-  struct Connection {
-    Connection(DelayProxy* proxy, int client, int upstream) : proxy(proxy), fds{client, upstream} {}
-    ~Connection() {
-      std::lock_guard<std::mutex> lock(proxy->mu_);
-      for (int fd : fds) {
-        std::erase(proxy->open_fds_, fd);
-        close(fd);
-      }
-    }
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
-    DelayProxy* proxy;
-    std::array<int, 2> fds;
-    Pipe to_upstream;
-    Pipe to_client;
-  };
-
-  void AcceptLoop() {
-    for (;;) {
-      const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) return;  // shut down
-      const int upstream = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      addr.sin_port = htons(static_cast<uint16_t>(upstream_port_));
-      if (upstream < 0 || connect(upstream, Addr(&addr), sizeof(addr)) != 0) {
-        close(client);
-        if (upstream >= 0) close(upstream);
-        continue;
-      }
-      const int one = 1;
-      setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      setsockopt(upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) {
-        close(client);
-        close(upstream);
-        return;
-      }
-      open_fds_.push_back(client);
-      open_fds_.push_back(upstream);
-      auto c = std::make_shared<Connection>(this, client, upstream);
-      threads_.emplace_back([this, c] { Read(c->fds[0], &c->to_upstream); });
-      threads_.emplace_back([this, c] { Write(c->fds[1], c->fds[0], &c->to_upstream); });
-      threads_.emplace_back([this, c] { Read(c->fds[1], &c->to_client); });
-      threads_.emplace_back([this, c] { Write(c->fds[0], c->fds[1], &c->to_client); });
-    }
-  }
-
-  void Read(int from, Pipe* pipe) const {
-    std::string buf(256 * 1024, '\0');
-    for (;;) {
-      const ssize_t n = recv(from, buf.data(), buf.size(), 0);
-      std::lock_guard<std::mutex> lock(pipe->mu);
-      if (n <= 0) {
-        pipe->eof = true;
-        pipe->ready.notify_one();
-        return;
-      }
-      pipe->chunks.emplace_back(SteadyClock::now() + one_way_,
-                                buf.substr(0, static_cast<size_t>(n)));
-      pipe->ready.notify_one();
-    }
-  }
-
-  // Sends each chunk at its release time; passes the end of the stream on after the data.
-  static void Write(int to, int from, Pipe* pipe) {
-    for (;;) {
-      std::pair<SteadyClock::time_point, std::string> chunk;
-      {
-        std::unique_lock<std::mutex> lock(pipe->mu);
-        pipe->ready.wait(lock, [&] { return !pipe->chunks.empty() || pipe->eof; });
-        if (pipe->chunks.empty()) {
-          shutdown(to, SHUT_WR);
-          return;
-        }
-        chunk = std::move(pipe->chunks.front());
-        pipe->chunks.pop_front();
-      }
-      std::this_thread::sleep_until(chunk.first);
-      for (size_t sent = 0; sent < chunk.second.size();) {
-        const ssize_t n =
-            send(to, chunk.second.data() + sent, chunk.second.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) {  // the receiver is gone: stop reading what it would never get
-          shutdown(from, SHUT_RDWR);
-          return;
-        }
-        sent += static_cast<size_t>(n);
-      }
-    }
-  }
-
-  const int upstream_port_;
-  const std::chrono::microseconds one_way_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::mutex mu_;
-  bool stopping_ = false;             // GUARDED_BY(mu_)
-  std::vector<int> open_fds_;         // GUARDED_BY(mu_)
-  std::vector<std::thread> threads_;  // GUARDED_BY(mu_)
-};
-
 // The gateway's daemons (pid files in S3_TEST_DIR, if set), whose CPU is the benchmark's own.
 std::vector<pid_t> GatewayPids() {
   std::vector<pid_t> pids;
@@ -563,14 +403,8 @@ int RunS3Upload(const Args& args) {
   std::unique_ptr<DelayProxy> proxy;
   std::string label = "loopback";
   if (args.s3_delay_ms > 0) {
-    const size_t colon = direct_endpoint.rfind(':');
-    const auto port = static_cast<int>(ParseInteger(direct_endpoint.substr(colon + 1), 0));
-    if (colon == std::string::npos || port <= 0 ||
-        direct_endpoint.find("127.0.0.1") == std::string::npos) {
-      Die("--s3-delay-ms needs S3_ENDPOINT_URL=http://127.0.0.1:PORT");
-    }
-    proxy = std::make_unique<DelayProxy>(port, std::chrono::microseconds(args.s3_delay_ms * 500));
-    config.endpoint_url = fmt::format("http://127.0.0.1:{}", proxy->port());
+    proxy = DelayProxyOrDie(direct_endpoint, args.s3_delay_ms);
+    config.endpoint_url = proxy->endpoint_url();
     label = fmt::format("+{} ms RTT", args.s3_delay_ms);
   }
   const std::vector<storage::SegmentFile> files = MakeSegments();
