@@ -33,7 +33,8 @@ struct Args {
   // settings, such as ENGINE_THREADS=1 for overhead, take precedence).
   std::map<std::string, std::string> server_env;
   std::string binary;  // --binary: the swha-tts to start; empty = the one built alongside
-  // --s3-delay-ms N (s3-upload): added to every round trip to the gateway by a delaying proxy.
+  // --s3-delay-ms N (s3-upload, limits): added to every round trip to the gateway by a delaying
+  // proxy (bench/delay_proxy.h).
   int s3_delay_ms = 0;
 };
 

@@ -191,10 +191,12 @@ int RunLimits(const Args& args) {
       storage::SegmentMetadata(described, "segment_000.wav", 0, std::time(nullptr));
 
   RunningServer local(args, {});
+  // --s3-delay-ms: every S3 line through it. Declared first, so destroyed last: the S3 server
+  // still talks to S3 while it stops.
+  std::unique_ptr<DelayProxy> proxy;
   std::unique_ptr<storage::HttpTransport> transport;
   std::unique_ptr<storage::S3Client> s3;
   std::unique_ptr<RunningServer> s3_server;
-  std::unique_ptr<DelayProxy> proxy;  // --s3-delay-ms: every S3 line through it
   if (with_s3) {
     std::map<std::string, std::string> env = S3ServerEnvOrDie();
     if (args.s3_delay_ms > 0) {

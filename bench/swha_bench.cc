@@ -20,7 +20,8 @@
 // Options: --requests N (per measured run), --rounds N, --text "...", --server-env KEY=VALUE
 // (repeatable; extra environment for the server, e.g. HTTP_THREADS or LD_PRELOAD for what-if
 // experiments), --binary PATH (the swha-tts to start; default: the one built alongside),
-// --s3-delay-ms N (s3-upload: N ms more per round trip to the gateway, through a proxy).
+// --s3-delay-ms N (s3-upload and limits: N ms more per round trip to the gateway, through a
+// proxy).
 // Every output line that starts with "SUMMARY\t" is one row of the table bench/run.sh prints.
 #include <httplib.h>
 #include <spdlog/fmt/fmt.h>

@@ -43,7 +43,9 @@ class ConnectionServer : public httplib::Server {
   // says "Connection: close", e.g. because part of its body is still unread).
   static void CloseAfterThisRequest();
   // On a connection's thread, once the answer is known to have a body in memory: its head is
-  // sent together with that body (httplib writes them apart).
+  // sent together with that body (httplib writes them apart). REQUIRES: called from a handler
+  // (after httplib's own writes, such as "100 Continue"), for an answer that is not to a HEAD
+  // and not streamed: the next write must be its head, and the one after it its body.
   static void SendHeadWithBody();
   // Idle connections end now, and connections end after their current request. Thread-safe.
   void EndConnections();

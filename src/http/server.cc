@@ -215,6 +215,7 @@ struct HttpServer::Impl {
     if (!response.body.empty() || !response.content_type.empty()) {
       res.set_content(response.body, response.content_type);
     }
+    // A HEAD answer has no body to wait for: httplib writes only its head.
     if (!response.body.empty() && req.method != "HEAD") ConnectionServer::SendHeadWithBody();
   }
 };
@@ -227,8 +228,10 @@ HttpServer::HttpServer(ServerConfig config, std::shared_ptr<const Router> router
   const size_t max_threads = static_cast<size_t>(impl_->config.max_connections) + threads;
   s.new_task_queue = [threads, max_threads] { return new WorkerPool(threads, max_threads); };
   s.set_payload_max_length(impl_->config.max_request_bytes);
-  // httplib writes headers and body separately; without TCP_NODELAY the body of every response
-  // after the first on a keep-alive connection waited ~40 ms for the client's delayed ACK.
+  // httplib writes an answer's head and body apart. An answer whose body is in memory leaves in
+  // one send (ConnectionServer::SendHeadWithBody), but streamed answers and httplib's own errors
+  // do not: without TCP_NODELAY, such a body after the first answer on a keep-alive connection
+  // waited ~40 ms for the client's delayed ACK.
   s.set_tcp_nodelay(true);
   // What the Keep-Alive header of each answer advertises: the connection loop's own limits.
   const ConnectionLimits& limits = impl_->server.limits();

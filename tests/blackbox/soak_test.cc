@@ -21,7 +21,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -49,8 +48,6 @@ constexpr std::string_view kVideo = "https://example.com/soak.mp4";
 // Connection failures to an instance are expected from just before its restart until this long
 // after it is back (a client's kept-alive connection to the old process fails once).
 constexpr auto kRestartMargin = std::chrono::seconds(2);
-// Times a GET of the final check that the gateway left unanswered is sent again.
-constexpr int kUnansweredGatewayRetries = 2;
 constexpr auto kSamplePeriod = std::chrono::seconds(2);
 // How long the clients pause before the steady instance's memory and descriptors are read with
 // nothing in flight (each request opens a connection of its own and closes it).
@@ -541,17 +538,7 @@ TEST_F(SoakTest, MixedTrafficAcrossTwoInstancesAndRestartsLosesNothingAndStaysFl
       for (size_t s = 0; s < urls.size(); ++s) {
         const std::string url = urls[s].get<std::string>();
         const auto started = std::chrono::steady_clock::now();
-        const bool from_gateway = url.starts_with("http://");
-        auto wav = from_gateway ? FetchAbsolute(url) : owner->Get(url);
-        // A GET straight to the gateway that gets no answer at all is asked again: the test
-        // gateway has been seen to leave a request unanswered for 30 s after a quiet spell
-        // (docs/performance.md, "Latest runs"), which says nothing of what it stores. Said on
-        // stderr, never silent; an answer that is not the audio is never asked again.
-        for (int again = 0; from_gateway && !wav && again < kUnansweredGatewayRetries; ++again) {
-          std::cerr << "soak: the gateway did not answer GET " << url << " ("
-                    << httplib::to_string(wav.error()) << "); asking again\n";
-          wav = FetchAbsolute(url);
-        }
+        auto wav = url.starts_with("http://") ? FetchAbsolute(url) : owner->Get(url);
         // What went wrong says which failure this is: no answer (a gateway that stalls) or an
         // answer that is not the audio (lost, refused).
         ASSERT_TRUE(wav && wav->status == 200)
