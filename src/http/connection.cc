@@ -109,20 +109,7 @@ class ConnectionStream final : public httplib::Stream {
       held_.assign(ptr, size);
       return static_cast<ssize_t>(size);
     }
-    if (!held_.empty()) {
-      std::array<iovec, 2> parts{iovec{.iov_base = held_.data(), .iov_len = held_.size()},
-                                 iovec{.iov_base = const_cast<char*>(ptr), .iov_len = size}};
-      const bool sent = SendAll(parts);
-      held_.clear();
-      return sent ? static_cast<ssize_t>(size) : -1;
-    }
-    const Clock::time_point until = Clock::now() + io_timeout_;
-    while (true) {
-      const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) return n;
-      if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !Wait(POLLOUT, until)) return -1;
-    }
+    return SendAfterHeld(ptr, size) ? static_cast<ssize_t>(size) : -1;
   }
 
   // The next write is an answer's head, and its body follows at once: the head is kept and
@@ -133,11 +120,7 @@ class ConnectionStream final : public httplib::Stream {
   // Sends a head still held (its body never came); false if the socket failed.
   bool Flush() {
     hold_next_write_ = false;
-    if (held_.empty()) return true;
-    std::array<iovec, 1> part{iovec{.iov_base = held_.data(), .iov_len = held_.size()}};
-    const bool sent = SendAll(part);
-    held_.clear();
-    return sent;
+    return held_.empty() || SendAfterHeld(nullptr, 0);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -166,6 +149,16 @@ class ConnectionStream final : public httplib::Stream {
     std::memcpy(ptr, buffer_.data() + begin_, n);
     begin_ += n;
     return static_cast<ssize_t>(n);
+  }
+
+  // Sends a held head, if any, and then `size` bytes at `ptr`, in one send where they fit.
+  bool SendAfterHeld(const char* ptr, size_t size) {
+    std::array<iovec, 2> parts{iovec{.iov_base = held_.data(), .iov_len = held_.size()},
+                               iovec{.iov_base = const_cast<char*>(ptr), .iov_len = size}};
+    std::span<iovec> pending(parts);
+    const bool sent = SendAll(held_.empty() ? pending.subspan(1) : pending);
+    held_.clear();
+    return sent;
   }
 
   // Sends all of `parts`, waiting up to io_timeout for each bit of progress.
