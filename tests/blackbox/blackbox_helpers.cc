@@ -383,15 +383,24 @@ int ConnectLoopback(int port, const std::string& source_address) {
 
 RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout,
                            const std::string& source_address) {
-  RawResponse out;
   const auto start = std::chrono::steady_clock::now();
   const int fd = ConnectLoopback(port, source_address);
-  if (fd < 0) return out;
-  size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+  if (fd < 0) return {};
+  RawResponse out =
+      ExchangeOnConnection(fd, request, timeout - (std::chrono::steady_clock::now() - start));
+  close(fd);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+RawResponse ExchangeOnConnection(int fd, std::string_view request,
+                                 std::chrono::steady_clock::duration timeout, bool head_only) {
+  RawResponse out;
+  const auto start = std::chrono::steady_clock::now();
+  while (!request.empty()) {
+    const ssize_t n = send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     if (n <= 0) break;
-    sent += static_cast<size_t>(n);
+    request.remove_prefix(static_cast<size_t>(n));
   }
   std::string data;
   const auto deadline = start + timeout;
@@ -403,8 +412,9 @@ RawResponse SendRawRequest(int port, std::string_view request, std::chrono::mill
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       const size_t cl = lower.find("\r\ncontent-length:");
-      const size_t length =
-          cl == std::string::npos ? 0 : std::strtoul(lower.c_str() + cl + 17, nullptr, 10);
+      const size_t length = head_only || cl == std::string::npos
+                                ? 0
+                                : std::strtoul(lower.c_str() + cl + 17, nullptr, 10);
       if (data.size() >= end_of_head + 4 + length) {
         out.body = data.substr(end_of_head + 4, length);
         out.complete = true;
@@ -414,8 +424,8 @@ RawResponse SendRawRequest(int port, std::string_view request, std::chrono::mill
         break;
       }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -424,7 +434,6 @@ RawResponse SendRawRequest(int port, std::string_view request, std::chrono::mill
     if (n <= 0) break;
     data.append(buffer, static_cast<size_t>(n));
   }
-  close(fd);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

@@ -185,6 +185,11 @@ struct RawResponse {
 // from there: a second client address on one machine.
 RawResponse SendRawRequest(int port, std::string_view request, std::chrono::milliseconds timeout,
                            const std::string& source_address = "");
+// The same on an open connection `fd` (left open, for the next request on it); `head_only`
+// for an answer without a body (to a HEAD), whatever its Content-Length says.
+RawResponse ExchangeOnConnection(int fd, std::string_view request,
+                                 std::chrono::steady_clock::duration timeout,
+                                 bool head_only = false);
 
 // The accept-queue size (listen backlog) of the TCP socket listening on 127.0.0.1:`port`, as
 // the kernel reports it through sock_diag (what `ss -lt` shows as Send-Q); nullopt if not found.
