@@ -155,22 +155,40 @@ S3AudioStore::Target* S3AudioStore::FindTarget(std::string_view name) const {
   return nullptr;
 }
 
-std::optional<S3Availability> S3AudioStore::BeginAttempt(Target* target, int64_t* started_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::string S3AudioStore::PartsKey(const SessionDescription& description) {
+  // A session stored whole has its segments in one attempt; only parts need to meet.
+  if (!description.stored_in_parts) return "";
+  return OwnerPrefix(description.owner) + description.session_id;
+}
+
+std::optional<S3Availability> S3AudioStore::BeginAttempt(Target* target,
+                                                         const SessionDescription& description,
+                                                         int64_t* started_ms) {
+  const std::string session = PartsKey(description);
+  std::unique_lock<std::mutex> lock(mu_);
+  S3Availability& availability = target->availability;
+  if (!session.empty() && !availability.available && target->rechecking_session == session) {
+    recheck_ended_.wait_for(lock, std::chrono::milliseconds(kSessionRecheckWaitMillis),
+                            [&] { return target->rechecking_session != session; });
+  }
   const int64_t now_ms = clock_->NowUnixMillis();
   *started_ms = now_ms;
-  S3Availability& availability = target->availability;
   if (availability.available) return std::nullopt;
   if (now_ms / 1000 < availability.retry_at_unix) return availability;
   // This request re-checks the bucket; the others keep skipping it until it has an answer (or
   // until another window has passed, should it hang).
   availability.retry_at_unix = now_ms / 1000 + RecheckSeconds();
+  target->rechecking_session = session;
   return std::nullopt;
 }
 
-void S3AudioStore::RecordOutcome(Target* target, int64_t started_ms, size_t uploaded,
-                                 const Status* failure) {
+void S3AudioStore::RecordOutcome(Target* target, const SessionDescription& description,
+                                 int64_t started_ms, size_t uploaded, const Status* failure) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!target->rechecking_session.empty() && target->rechecking_session == PartsKey(description)) {
+    target->rechecking_session.clear();
+    recheck_ended_.notify_all();
+  }
   S3Availability& availability = target->availability;
   if (uploaded > 0) {
     // The bucket works (a single refused object says nothing about it as a whole), unless a
@@ -393,7 +411,7 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
     if (pending.empty()) break;
     const std::string subject = replicated ? "S3 " + target->name : "S3";
     int64_t started_ms = 0;
-    if (std::optional<S3Availability> down = BeginAttempt(target.get(), &started_ms)) {
+    if (std::optional<S3Availability> down = BeginAttempt(target.get(), description, &started_ms)) {
       session->warnings.push_back(subject + " is unavailable (last error: " + down->last_error +
                                   ")" + (replicated ? "" : "; audio stored locally") + ". " +
                                   (replicated ? "It" : "S3") + " is tried again from " +
@@ -427,7 +445,7 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
         first_failure->code() != StatusCode::kUnavailable) {
       first_failure = nullptr;  // a refusal of this segment only: the bucket is not down
     }
-    RecordOutcome(target.get(), started_ms, uploaded, first_failure);
+    RecordOutcome(target.get(), description, started_ms, uploaded, first_failure);
     pending = std::move(still_pending);
   }
   // Kept locally only because no bucket took them: the upload outbox tries them again.

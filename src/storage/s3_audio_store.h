@@ -11,6 +11,7 @@
 // service started while S3 was down uses S3 once it is back.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <map>
@@ -210,17 +211,31 @@ class S3AudioStore {
     std::vector<LifecycleRule> lifecycle_rules;
     int64_t lifecycle_read_ms = 0;  // 0: not read yet, or to be read again now
     bool lifecycle_reading = false;
+    // The session one of whose uploads is re-checking this bucket now ("" when none is): the
+    // session's other parts wait for that answer (BeginAttempt).
+    std::string rechecking_session;
   };
 
   static constexpr int64_t kProbeCacheMillis = 2000;
+  // How long a part of a session waits for another part's re-check of a bucket (which may hang
+  // on an unreachable endpoint for its retries) before it goes on to the next bucket anyway.
+  static constexpr int64_t kSessionRecheckWaitMillis = 10000;
   static constexpr int64_t kLifecycleRefreshSeconds = 300;
 
   // `name`'s bucket ("" = the primary), or nullptr when it is not configured.
   Target* FindTarget(std::string_view name) const;
-  // nullopt: go ahead (`*started_ms` is when); else `target` is being skipped, and why.
-  std::optional<S3Availability> BeginAttempt(Target* target, int64_t* started_ms);
-  // After a session's uploads to `target`: up if any segment got there, down if none did.
-  void RecordOutcome(Target* target, int64_t started_ms, size_t uploaded, const Status* failure);
+  // nullopt: go ahead (`*started_ms` is when); else `target` is being skipped, and why. While
+  // one part of a session stored in parts re-checks a bucket that was down, the session's other
+  // parts wait for its answer (up to kSessionRecheckWaitMillis), rather than go to the next
+  // bucket meanwhile and leave the session split between two.
+  std::optional<S3Availability> BeginAttempt(Target* target, const SessionDescription& description,
+                                             int64_t* started_ms);
+  // After a session's uploads to `target`: up if any segment got there, down if none did; the
+  // re-check, if this attempt was it, is over.
+  void RecordOutcome(Target* target, const SessionDescription& description, int64_t started_ms,
+                     size_t uploaded, const Status* failure);
+  // What identifies the parts of one session stored in parts; "" for a session stored whole.
+  static std::string PartsKey(const SessionDescription& description);
   int64_t RecheckSeconds() const;
   // An upload to `target` found it unreachable now (after its retries); RecordOutcome, at the
   // end of the session, then marks it down.
@@ -258,7 +273,8 @@ class S3AudioStore {
   const S3AudioStoreOptions options_;
   ThreadPool uploads_;  // runs PUTs; its slots bound them across the process
 
-  mutable std::mutex mu_;  // guards the targets' state and the cache
+  mutable std::mutex mu_;                  // guards the targets' state and the cache
+  std::condition_variable recheck_ended_;  // a Target's rechecking_session was cleared
   // By (bucket, key, expiry, use).
   std::map<std::tuple<std::string, std::string, int64_t, UrlUse>, CachedUrl> presign_cache_;
   // Runs StoreInBackground's stores. Each store's lone PUT runs on its own thread, holding a

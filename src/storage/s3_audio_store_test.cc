@@ -735,6 +735,48 @@ TEST_F(S3ReplicaStoreTest, ThePrimaryWhileUpThenTheReplicaThenLocal) {
   EXPECT_EQ(s3_.requests(), primary_before);
 }
 
+// A session stored in parts (a pipelined generate) right after the primary came back: while
+// one part re-checks the primary, the session's next part waits for that answer instead of
+// going to the replica, so the session is not split between the buckets.
+TEST_F(S3ReplicaStoreTest, APartWaitsForItsSessionsRecheckInsteadOfSplittingTheSession) {
+  auto store = MakeReplicatedStore();
+  s3_.set_down(true);
+  PublishAndUpload(store.get());
+  ASSERT_FALSE(store->availability().available);
+  const int replica_requests = replica_.requests();  // that session went there
+  s3_.set_down(false);
+  clock_.AdvanceSeconds(11);  // past the re-check window
+
+  const SessionDescription parts{.owner = "anonymous",
+                                 .session_id = NewSessionId(clock_, "anonymous"),
+                                 .voice = "af_heart",
+                                 .language_code = "a",
+                                 .graphemes = {"Hello world!"},
+                                 .stored_in_parts = true};
+  const std::span<const SegmentFile> first(files_.data(), 1);
+  SessionDescription next_description = parts;
+  next_description.first_index = 1;
+  const std::span<const SegmentFile> next(files_.data() + 1, 1);
+  std::optional<Result<StoredSession>> next_stored;
+  std::thread next_part;
+  // The next part is stored while the first part's PUT (the re-check) is still in flight, and
+  // long enough before it ends to have gone to the replica, were it not waiting.
+  s3_.OnNextPut([&] {
+    next_part = std::thread([&] { next_stored = store->Store(next_description, next); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  });
+  Result<StoredSession> first_stored = store->Store(parts, first);
+  next_part.join();
+  ASSERT_TRUE(first_stored.ok()) << first_stored.status().ToString();
+  ASSERT_TRUE(next_stored.has_value() && next_stored->ok());
+  EXPECT_EQ(first_stored->segments.at(0).s3_target, "audio-bucket@us-east-1");
+  EXPECT_EQ((*next_stored)->segments.at(0).s3_target, "audio-bucket@us-east-1")
+      << "the session split: " << ::testing::PrintToString((*next_stored)->warnings);
+  EXPECT_TRUE((*next_stored)->warnings.empty());
+  EXPECT_EQ(replica_.requests(), replica_requests);
+  EXPECT_TRUE(store->availability().available);
+}
+
 // CLOUDFRONT_ALLOWED_IP binds the callers' URLs; a provider's (sync.so's) are canned, since it
 // fetches from its own addresses. The two are cached apart.
 TEST_F(S3AudioStoreTest, ProviderUrlsAreNotBoundToTheAllowedAddress) {
