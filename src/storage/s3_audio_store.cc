@@ -9,6 +9,7 @@
 
 #include "storage/s3_codec.h"
 #include "storage/session_id.h"
+#include "util/blocking.h"
 #include "util/strings.h"
 
 namespace swha::storage {
@@ -163,30 +164,39 @@ std::string S3AudioStore::PartsKey(const SessionDescription& description) {
 
 std::optional<S3Availability> S3AudioStore::BeginAttempt(Target* target,
                                                          const SessionDescription& description,
-                                                         int64_t* started_ms) {
+                                                         Attempt* attempt) {
   const std::string session = PartsKey(description);
   std::unique_lock<std::mutex> lock(mu_);
   S3Availability& availability = target->availability;
   if (!session.empty() && !availability.available && target->rechecking_session == session) {
+    // A wait on S3, as any upload's: the HTTP worker this part may run on serves others.
+    const BlockingRegion waiting_for_recheck;
     recheck_ended_.wait_for(lock, std::chrono::milliseconds(kSessionRecheckWaitMillis),
                             [&] { return target->rechecking_session != session; });
   }
   const int64_t now_ms = clock_->NowUnixMillis();
-  *started_ms = now_ms;
+  *attempt = Attempt{.started_ms = now_ms, .parts_key = session};
   if (availability.available) return std::nullopt;
   if (now_ms / 1000 < availability.retry_at_unix) return availability;
   // This request re-checks the bucket; the others keep skipping it until it has an answer (or
   // until another window has passed, should it hang).
   availability.retry_at_unix = now_ms / 1000 + RecheckSeconds();
-  target->rechecking_session = session;
+  attempt->rechecks = true;
+  if (target->rechecking_session.has_value()) {
+    recheck_ended_.notify_all();  // a re-check that hung: its session's parts wait no more
+  }
+  target->rechecking_session.reset();
+  if (!session.empty()) target->rechecking_session = session;
   return std::nullopt;
 }
 
-void S3AudioStore::RecordOutcome(Target* target, const SessionDescription& description,
-                                 int64_t started_ms, size_t uploaded, const Status* failure) {
+void S3AudioStore::RecordOutcome(Target* target, const Attempt& attempt, size_t uploaded,
+                                 const Status* failure) {
+  const int64_t started_ms = attempt.started_ms;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!target->rechecking_session.empty() && target->rechecking_session == PartsKey(description)) {
-    target->rechecking_session.clear();
+  // The re-check is over, unless another session's has taken its place (this one hung).
+  if (attempt.rechecks && target->rechecking_session == attempt.parts_key) {
+    target->rechecking_session.reset();
     recheck_ended_.notify_all();
   }
   S3Availability& availability = target->availability;
@@ -410,8 +420,8 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
   for (const auto& target : targets_) {
     if (pending.empty()) break;
     const std::string subject = replicated ? "S3 " + target->name : "S3";
-    int64_t started_ms = 0;
-    if (std::optional<S3Availability> down = BeginAttempt(target.get(), description, &started_ms)) {
+    Attempt attempt;
+    if (std::optional<S3Availability> down = BeginAttempt(target.get(), description, &attempt)) {
       session->warnings.push_back(subject + " is unavailable (last error: " + down->last_error +
                                   ")" + (replicated ? "" : "; audio stored locally") + ". " +
                                   (replicated ? "It" : "S3") + " is tried again from " +
@@ -420,7 +430,7 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
     }
     std::vector<char> attempted;
     const std::vector<Status> results =
-        UploadTo(target.get(), description, files, pending, keys, started_ms, &attempted);
+        UploadTo(target.get(), description, files, pending, keys, attempt.started_ms, &attempted);
     size_t uploaded = 0;
     const Status* first_failure = nullptr;  // of those tried: the others say nothing new
     std::vector<size_t> still_pending;
@@ -445,7 +455,7 @@ void S3AudioStore::UploadSegments(const SessionDescription& description,
         first_failure->code() != StatusCode::kUnavailable) {
       first_failure = nullptr;  // a refusal of this segment only: the bucket is not down
     }
-    RecordOutcome(target.get(), description, started_ms, uploaded, first_failure);
+    RecordOutcome(target.get(), attempt, uploaded, first_failure);
     pending = std::move(still_pending);
   }
   // Kept locally only because no bucket took them: the upload outbox tries them again.

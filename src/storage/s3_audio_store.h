@@ -211,9 +211,9 @@ class S3AudioStore {
     std::vector<LifecycleRule> lifecycle_rules;
     int64_t lifecycle_read_ms = 0;  // 0: not read yet, or to be read again now
     bool lifecycle_reading = false;
-    // The session one of whose uploads is re-checking this bucket now ("" when none is): the
-    // session's other parts wait for that answer (BeginAttempt).
-    std::string rechecking_session;
+    // The session stored in parts one of whose parts is re-checking this bucket now (nullopt
+    // when none is): the session's other parts wait for that answer (BeginAttempt).
+    std::optional<std::string> rechecking_session;
   };
 
   static constexpr int64_t kProbeCacheMillis = 2000;
@@ -224,16 +224,23 @@ class S3AudioStore {
 
   // `name`'s bucket ("" = the primary), or nullptr when it is not configured.
   Target* FindTarget(std::string_view name) const;
-  // nullopt: go ahead (`*started_ms` is when); else `target` is being skipped, and why. While
-  // one part of a session stored in parts re-checks a bucket that was down, the session's other
-  // parts wait for its answer (up to kSessionRecheckWaitMillis), rather than go to the next
-  // bucket meanwhile and leave the session split between two.
+  // An attempt at uploading to a bucket, from BeginAttempt to RecordOutcome.
+  struct Attempt {
+    int64_t started_ms = 0;
+    std::string parts_key;  // PartsKey of the attempt's session
+    bool rechecks = false;  // it re-checks a bucket that was down
+  };
+  // nullopt: go ahead (`*attempt` says when, and whether it re-checks); else `target` is being
+  // skipped, and why. While one part of a session stored in parts re-checks a bucket that was
+  // down, the session's other parts wait for its answer (up to kSessionRecheckWaitMillis,
+  // lending an HTTP worker meanwhile), rather than go to the next bucket and leave the session
+  // split between two.
   std::optional<S3Availability> BeginAttempt(Target* target, const SessionDescription& description,
-                                             int64_t* started_ms);
+                                             Attempt* attempt);
   // After a session's uploads to `target`: up if any segment got there, down if none did; the
   // re-check, if this attempt was it, is over.
-  void RecordOutcome(Target* target, const SessionDescription& description, int64_t started_ms,
-                     size_t uploaded, const Status* failure);
+  void RecordOutcome(Target* target, const Attempt& attempt, size_t uploaded,
+                     const Status* failure);
   // What identifies the parts of one session stored in parts; "" for a session stored whole.
   static std::string PartsKey(const SessionDescription& description);
   int64_t RecheckSeconds() const;

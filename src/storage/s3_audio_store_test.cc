@@ -765,8 +765,12 @@ TEST_F(S3ReplicaStoreTest, APartWaitsForItsSessionsRecheckInsteadOfSplittingTheS
     next_part = std::thread([&] { next_stored = store->Store(next_description, next); });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   });
+  const auto start = std::chrono::steady_clock::now();
   Result<StoredSession> first_stored = store->Store(parts, first);
+  ASSERT_TRUE(next_part.joinable()) << "the first part's PUT never ran the hook";
   next_part.join();
+  // The waiting part is woken by the re-check's end, not by its wait's bound (10 s).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   ASSERT_TRUE(first_stored.ok()) << first_stored.status().ToString();
   ASSERT_TRUE(next_stored.has_value() && next_stored->ok());
   EXPECT_EQ(first_stored->segments.at(0).s3_target, "audio-bucket@us-east-1");

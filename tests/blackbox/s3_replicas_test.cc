@@ -172,9 +172,21 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   // The primary back: the primary again.
   ASSERT_TRUE(primary_->Start().ok());
   ASSERT_TRUE(replica_->Start().ok());
-  const json back_in_primary = MakeSession(*user, "s3");
+  // The first sessions after it may still land in the replica, or split between the two: the
+  // upload outbox, another session, may be re-checking the primary as one begins, or the
+  // primary's window may end between its parts (docs/decisions.md). Sessions are made until
+  // one lands whole in the primary, without a warning.
+  json back_in_primary;
+  size_t objects_after_recovery = 0;  // of every session made here, split ones too
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        back_in_primary = MakeSession(*user, "s3");
+        objects_after_recovery += S3KeysOf(back_in_primary).size();
+        return back_in_primary["warnings"].empty();
+      },
+      std::chrono::seconds(60)))
+      << back_in_primary.dump(2);
   ExpectServedBy(back_in_primary, primary_->endpoint(), "us-east-1");
-  EXPECT_EQ(back_in_primary["warnings"].size(), 0u) << back_in_primary.dump(2);
   // The upload outbox: what stayed local while both were down goes to the primary now.
   EXPECT_NE(warnings.find("queued: uploaded to S3 once it takes them"), std::string::npos)
       << warnings;
@@ -209,7 +221,7 @@ TEST_F(ReplicaTest, PrimaryThenReplicaThenLocalThenPrimaryAgain) {
   auto scanned = RunOperatorCli(data_dir, "s3 usage --scan", "", Env());
   ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
   const std::string expected_objects =
-      std::to_string(S3KeysOf(kept_in_replica).size() + S3KeysOf(back_in_primary).size() +
+      std::to_string(S3KeysOf(kept_in_replica).size() + objects_after_recovery +
                      S3KeysOf(in_primary).size() + S3KeysOf(local_now).size());
   // "total  -  <objects>  <bytes> ...": sessions are unknown to a listing.
   const size_t total = scanned.out.find("\ntotal ");
