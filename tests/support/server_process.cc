@@ -32,8 +32,8 @@ bool OnMainThread() { return gettid() == getpid(); }
 // running, holding a port and writing into a data directory that is gone. The kernel sends the
 // signal when the forking *thread* ends, so this is for children forked on the main thread
 // only (a test that starts a server on a thread of its own keeps it after that thread ends).
-void DieWithParent(pid_t test_pid, bool forked_on_main_thread) {
-  if (!forked_on_main_thread) return;
+// REQUIRES: called in the child, forked on the test's main thread.
+void DieWithParent(pid_t test_pid) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != test_pid) _exit(127);  // it ended before the line above
 }
@@ -174,7 +174,7 @@ Status ServerProcess::Start(const ServerOptions& options) {
   pid_ = fork();
   if (pid_ < 0) return Status::Internal("fork failed");
   if (pid_ == 0) {
-    DieWithParent(test_pid, on_main_thread);
+    if (on_main_thread) DieWithParent(test_pid);
     int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0 || chdir(working_dir.c_str()) != 0) _exit(127);
@@ -277,7 +277,7 @@ int RunChild(const std::string& binary, const std::vector<std::string>& args,
     return -1;
   }
   if (pid == 0) {
-    DieWithParent(test_pid, on_main_thread);
+    if (on_main_thread) DieWithParent(test_pid);
     close(pipe_fds[0]);
     dup2(pipe_fds[1], 1);
     dup2(err_fd >= 0 ? err_fd : pipe_fds[1], 2);
