@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <optional>
 #include <tuple>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/crypto.h"
 #include "util/strings.h"
@@ -43,6 +48,29 @@ constexpr std::array<bool, 256> kUnreserved = UnreservedTable(false);
 constexpr std::array<bool, 256> kUnreservedOrSlash = UnreservedTable(true);
 
 bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
+
+#if defined(__SSE2__)
+constexpr size_t kUnreservedBlockBytes = 16;
+
+// How many of the 16 bytes at `p` come before the first one S3UriEncode escapes: the same set
+// as UnreservedTable(keep_slash), tested on all 16 at once (signed compares: bytes from 0x80
+// are negative, so never letters or digits).
+int LeadingUnreservedOf16(const char* p, bool keep_slash) {
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto between = [](__m128i v, char low, char high) {
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(low - 1))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(high + 1))));
+  };
+  auto equals = [&c](char mark) { return _mm_cmpeq_epi8(c, _mm_set1_epi8(mark)); };
+  // Setting bit 5 folds 'A'..'Z' onto 'a'..'z', and nothing else lands there.
+  const __m128i letter = between(_mm_or_si128(c, _mm_set1_epi8(0x20)), 'a', 'z');
+  __m128i kept = _mm_or_si128(letter, between(c, '0', '9'));
+  kept = _mm_or_si128(kept, _mm_or_si128(equals('-'), equals('.')));
+  kept = _mm_or_si128(kept, _mm_or_si128(equals('_'), equals('~')));
+  if (keep_slash) kept = _mm_or_si128(kept, equals('/'));
+  return std::countr_one(static_cast<unsigned>(_mm_movemask_epi8(kept)));
+}
+#endif
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -256,6 +284,15 @@ void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out) {
   size_t i = 0;
   while (i < s.size()) {
     size_t run = i;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time while they are all kept (a presigned URL's path is ~100 bytes,
+    // which byte by byte took a tenth of its time); the table finds where a run ends.
+    while (run + kUnreservedBlockBytes <= s.size()) {
+      const int kept_bytes = LeadingUnreservedOf16(s.data() + run, keep_slash);
+      run += static_cast<size_t>(kept_bytes);
+      if (kept_bytes < static_cast<int>(kUnreservedBlockBytes)) break;
+    }
+#endif
     while (run < s.size() && kept[static_cast<unsigned char>(s[run])]) ++run;
     out->append(s.data() + i, run - i);
     if (run == s.size()) break;

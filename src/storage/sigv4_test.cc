@@ -228,6 +228,30 @@ TEST(SigV4EncodingTest, OnlyUnreservedBytesSurvive) {
   }
 }
 
+// Long strings are scanned sixteen bytes at a time: every byte value, at every place in and
+// around a block (its first and last byte, the tail after the last whole block), with and
+// without '/' kept, encodes as it does alone.
+TEST(SigV4EncodingTest, EveryByteAtEveryPlaceOfALongStringEncodesAsAlone) {
+  constexpr size_t kLength = 37;  // two whole blocks and a tail
+  for (const bool keep_slash : {false, true}) {
+    for (int c = 0; c < 256; ++c) {
+      const std::string one(1, static_cast<char>(c));
+      const std::string alone = S3UriEncode(one, keep_slash);
+      for (size_t at = 0; at < kLength; ++at) {
+        std::string text(kLength, 'k');
+        text[at] = static_cast<char>(c);
+        const std::string expected =
+            std::string(at, 'k') + alone + std::string(kLength - at - 1, 'k');
+        ASSERT_EQ(S3UriEncode(text, keep_slash), expected)
+            << "byte " << c << " at " << at << (keep_slash ? ", '/' kept" : "");
+      }
+    }
+  }
+  EXPECT_EQ(S3UriEncode(std::string(40, '/'), true), std::string(40, '/'));
+  EXPECT_EQ(S3UriEncode("audio/anonymous/0123456789abcdef_x/segment_000.wav", false),
+            "audio%2Fanonymous%2F0123456789abcdef_x%2Fsegment_000.wav");
+}
+
 TEST(SigV4EncodingTest, PathIsEncodedOnceAndNeverNormalised) {
   EXPECT_EQ(S3CanonicalUri(""), "/");
   EXPECT_EQ(S3CanonicalUri("/"), "/");
