@@ -8,6 +8,10 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -136,7 +140,29 @@ Digest256 HmacSha256Key::Mac(std::initializer_list<std::string_view> pieces) con
 }
 
 void HexEncodeTo(const Digest256& digest, char* out) {
-  // Both digits of a byte at once: each signature and request hash passes here.
+#if defined(__SSE2__)
+  // Sixteen bytes to thirty-two digits at once: each presigned URL has two digests to spell,
+  // which a byte at a time cost more than hashing one block.
+  const __m128i low_nibble = _mm_set1_epi8(0x0F);
+  const __m128i nine = _mm_set1_epi8(9);
+  const __m128i zero_digit = _mm_set1_epi8('0');
+  const __m128i letter_offset = _mm_set1_epi8('a' - '0' - 10);
+  auto digits = [&](__m128i nibbles) {  // 0..15 to '0'..'9', 'a'..'f'
+    const __m128i past_nine = _mm_cmpgt_epi8(nibbles, nine);
+    return _mm_add_epi8(_mm_add_epi8(nibbles, zero_digit), _mm_and_si128(past_nine, letter_offset));
+  };
+  for (size_t half = 0; half < digest.size(); half += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(digest.data() + half));
+    const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), low_nibble);
+    const __m128i low = _mm_and_si128(bytes, low_nibble);
+    // A byte's high digit comes first.
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * half),
+                     digits(_mm_unpacklo_epi8(high, low)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * half + 16),
+                     digits(_mm_unpackhi_epi8(high, low)));
+  }
+#else
+  // Both digits of a byte at once.
   static constexpr std::array<char, 512> kPairs = [] {
     constexpr char kDigits[] = "0123456789abcdef";
     std::array<char, 512> pairs{};
@@ -150,6 +176,7 @@ void HexEncodeTo(const Digest256& digest, char* out) {
     std::memcpy(out, &kPairs[2 * byte], 2);
     out += 2;
   }
+#endif
 }
 
 std::string Sha256(std::string_view data) { return std::string(AsView(Sha256Of({data}))); }

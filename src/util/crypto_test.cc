@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
 namespace swha::crypto {
 namespace {
 
@@ -19,6 +24,26 @@ TEST(CryptoTest, HmacSha256MatchesRfc4231) {
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Every byte value, in every place of a digest, spelled as printf spells it.
+TEST(CryptoTest, HexEncodeToSpellsEveryByteInEveryPlace) {
+  for (int first = 0; first < 256; first += 32) {
+    for (int rotate = 0; rotate < 32; ++rotate) {
+      Digest256 digest{};
+      std::string expected;
+      for (int i = 0; i < 32; ++i) {
+        const int value = first + (i + rotate) % 32;
+        digest[static_cast<size_t>(i)] = static_cast<uint8_t>(value);
+        char two[3];
+        std::snprintf(two, sizeof(two), "%02x", value);
+        expected += two;
+      }
+      char hex[64];
+      HexEncodeTo(digest, hex);
+      ASSERT_EQ(std::string_view(hex, 64), expected) << first << " rotated by " << rotate;
+    }
+  }
 }
 
 // FIPS 180-2 B.2 (two blocks), and RFC 4231 cases 6 and 7 (a key longer than a block, which
