@@ -510,6 +510,32 @@ Result<KeyValueList> SigV4Signer::SignHeaders(const SigningRequest& request, int
   return headers;
 }
 
+Result<const SigV4Signer::SecondOfUrls*> SigV4Signer::ThisSecond(int64_t now_unix) const {
+  thread_local SecondOfUrls second;
+  if (second.signer_id == id_ && second.unix_seconds == now_unix) return &second;
+  AmzDate amz_date_chars;
+  SWHA_RETURN_IF_ERROR(FormatAmzDateTo(now_unix, &amz_date_chars));
+  const std::string_view amz_date(amz_date_chars.data(), amz_date_chars.size());
+  const std::string_view date = ScopeDate(amz_date);
+  std::string query_head = query_credential_prefix_;
+  query_head += date;
+  query_head += query_scope_suffix_;
+  query_head += "&X-Amz-Date=";
+  query_head += amz_date;
+  query_head += "&X-Amz-Expires=";
+  std::string string_to_sign_head = string_to_sign_prefix_;
+  string_to_sign_head += amz_date;
+  string_to_sign_head += '\n';
+  string_to_sign_head += date;
+  string_to_sign_head += scope_suffix_newline_;
+  second.string_to_sign_key.emplace(ThreadSigningKey(date).WithPrefix(string_to_sign_head));
+  second.query_head = std::move(query_head);
+  second.amz_date = amz_date_chars;
+  second.unix_seconds = now_unix;
+  second.signer_id = id_;
+  return &second;
+}
+
 Result<std::string> SigV4Signer::PresignQuery(const SigningRequest& request, int64_t now_unix,
                                               int64_t expires_seconds,
                                               SignatureTrace* trace) const {
@@ -556,9 +582,8 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     }
   }
   SWHA_RETURN_IF_ERROR(ValidateRequestExceptPayload(request));
-  AmzDate amz_date_chars;
-  SWHA_RETURN_IF_ERROR(FormatAmzDateTo(now_unix, &amz_date_chars));
-  const std::string_view amz_date(amz_date_chars.data(), amz_date_chars.size());
+  SWHA_ASSIGN_OR_RETURN(const SecondOfUrls* second, ThisSecond(now_unix));
+  const std::string_view amz_date(second->amz_date.data(), second->amz_date.size());
   const std::string_view date = ScopeDate(amz_date);
 
   // Written out rather than through Sign(): a presigned URL is often made per segment per
@@ -586,19 +611,15 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   const std::string expires = std::to_string(expires_seconds);
 
   std::string out;
-  constexpr std::string_view kDateParam = "&X-Amz-Date=";
-  constexpr std::string_view kExpiresParam = "&X-Amz-Expires=";
   constexpr std::string_view kSignedHeadersParam = "&X-Amz-SignedHeaders=";
   constexpr std::string_view kSignatureParam = "&X-Amz-Signature=";
   constexpr size_t kSignatureHexChars = 64;
   // Enough for the whole URL (each path byte at most 3 once encoded, '/' and '?' around it), so
   // it is allocated once.
   out.reserve((url_base ? url_base->size() + request.path.size() * 3 + 2 : 0) +
-              query_credential_prefix_.size() + date.size() + query_scope_suffix_.size() +
-              kDateParam.size() + amz_date.size() + kExpiresParam.size() + expires.size() +
-              query_security_token_.size() + kSignedHeadersParam.size() +
-              signed_headers.size() * 3 + callers_query.size() + kSignatureParam.size() +
-              kSignatureHexChars);
+              second->query_head.size() + expires.size() + query_security_token_.size() +
+              kSignedHeadersParam.size() + signed_headers.size() * 3 + callers_query.size() +
+              kSignatureParam.size() + kSignatureHexChars);
   std::string uri_outside_url;  // PresignQuery hands out the query alone
   size_t uri_at = 0;
   if (url_base) {
@@ -617,12 +638,7 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   const size_t query_at = out.size();
   if (request.query.empty()) {
     // Only the signer's own parameters, whose canonical order is the order below.
-    out += query_credential_prefix_;
-    out += date;
-    out += query_scope_suffix_;
-    out += kDateParam;
-    out += amz_date;
-    out += kExpiresParam;
+    out += second->query_head;
     out += expires;
     out += query_security_token_;
     out += kSignedHeadersParam;
@@ -653,9 +669,9 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   char hex[64];
   crypto::HexEncodeTo(request_digest, hex);
   const std::string_view request_hash(hex, sizeof(hex));
-  // The string to sign: algorithm, time, scope (date + scope_suffix_), request hash.
-  const crypto::Digest256 signature = ThreadSigningKey(date).Mac(
-      {string_to_sign_prefix_, amz_date, "\n", date, scope_suffix_newline_, request_hash});
+  // The string to sign: algorithm, time, scope (date + scope_suffix_), all in the key already,
+  // then the request hash.
+  const crypto::Digest256 signature = second->string_to_sign_key->Mac({request_hash});
   if (trace != nullptr) {
     if (canonical_headers.empty()) canonical_headers = "host:" + request.host + "\n";
     trace->canonical_request = JoinCanonicalRequest(

@@ -8,6 +8,7 @@
 // except in the path), and a query key with no value is signed as "key=".
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -127,6 +128,19 @@ class SigV4Signer {
   DatedKey CachedSigningKey(std::string_view date) const;
   // CachedSigningKey(date).mac through a per-thread copy of the last one used: no lock.
   const crypto::HmacSha256Key& ThreadSigningKey(std::string_view date) const;
+  // What every URL this signer presigns within one second has in common.
+  struct SecondOfUrls {
+    uint64_t signer_id = 0;  // the signer it belongs to (id_)
+    int64_t unix_seconds = -1;
+    std::array<char, 16> amz_date{};  // "20130524T000000Z"
+    // The presigned query up to the expiry's value: algorithm, credential, date, "&X-Amz-Expires=".
+    std::string query_head;
+    // The signing key, having absorbed the string to sign up to the request hash.
+    std::optional<crypto::HmacSha256Key> string_to_sign_key;
+  };
+  // That of `now_unix`, kept per thread and made again when the second (or the signer) changes:
+  // a run of URLs formats the date and hashes the string to sign's first block once a second.
+  Result<const SecondOfUrls*> ThisSecond(int64_t now_unix) const;
   Result<std::string> Presign(const SigningRequest& request, int64_t now_unix,
                               int64_t expires_seconds, SignatureTrace* trace,
                               std::optional<std::string_view> url_base) const;

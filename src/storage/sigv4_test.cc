@@ -211,6 +211,30 @@ TEST(SigV4AwsExamplesTest, PresignedGetObject) {
             "https://examplebucket.s3.amazonaws.com/test.txt?" + *query);
 }
 
+// A thread keeps what the URLs of one second share (the date, the query's head, the string to
+// sign's first block): the page's URL comes out exact between URLs of another signer (other
+// keys, another region) and of other seconds, in either order.
+TEST(SigV4AwsExamplesTest, ThePresignedExampleHoldsAmongOtherSignersAndSeconds) {
+  const std::string expected =
+      "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+      "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+      "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+      "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+  SigningRequest request = ExampleRequest("GET", "/test.txt");
+  request.payload_sha256_hex.clear();
+  const SigV4Signer other({"AKIDOTHEREXAMPLE", "another-secret", ""}, "eu-west-1");
+  const std::string base = "https://examplebucket.s3.amazonaws.com";
+  for (const int64_t other_second : {k20130524, k20130524 + 1, k20130524 - 86400}) {
+    const std::string others = other.PresignUrl(request, base, other_second, 86400).value();
+    EXPECT_NE(others.find("AKIDOTHEREXAMPLE%2F"), std::string::npos) << others;
+    EXPECT_EQ(ExampleSigner().PresignUrl(request, base, k20130524, 86400).value(), expected);
+    EXPECT_EQ(other.PresignUrl(request, base, other_second, 86400).value(), others);
+    // The example's signer at another second, then at its own again.
+    EXPECT_NE(ExampleSigner().PresignUrl(request, base, other_second + 7, 86400).value(), expected);
+    EXPECT_EQ(ExampleSigner().PresignUrl(request, base, k20130524, 86400).value(), expected);
+  }
+}
+
 TEST(SigV4EncodingTest, OnlyUnreservedBytesSurvive) {
   EXPECT_EQ(S3UriEncode("AZaz09-._~", false), "AZaz09-._~");
   EXPECT_EQ(S3UriEncode(" +=$!*'()&%/?#:@,;[]", false),

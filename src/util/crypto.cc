@@ -129,6 +129,16 @@ HmacSha256Key::~HmacSha256Key() {
   OPENSSL_cleanse(outer_.data(), outer_.size());
 }
 
+HmacSha256Key HmacSha256Key::WithPrefix(std::string_view prefix) const {
+  HmacSha256Key prefixed = *this;
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, inner_.data(), sizeof(ctx));
+  Update(&ctx, prefix);
+  std::memcpy(prefixed.inner_.data(), &ctx, sizeof(ctx));
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
+  return prefixed;
+}
+
 Digest256 HmacSha256Key::Mac(std::initializer_list<std::string_view> pieces) const {
   SHA256_CTX ctx;
   std::memcpy(&ctx, inner_.data(), sizeof(ctx));

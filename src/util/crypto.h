@@ -34,6 +34,9 @@ class HmacSha256Key {
   HmacSha256Key& operator=(const HmacSha256Key&) = default;
   // HmacSha256Of(key, pieces).
   Digest256 Mac(std::initializer_list<std::string_view> pieces) const;
+  // The key with `prefix` already absorbed: its Mac(pieces) is this key's Mac of `prefix`
+  // followed by the pieces. For messages that share a start, hashed once instead of per message.
+  HmacSha256Key WithPrefix(std::string_view prefix) const;
 
  private:
   // SHA-256 states after the inner (key ^ 0x36) and outer (key ^ 0x5c) blocks.

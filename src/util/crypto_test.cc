@@ -26,6 +26,23 @@ TEST(CryptoTest, HmacSha256MatchesRfc4231) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// RFC 4231 case 2 with its message split at every place: a key that absorbed the start
+// (WithPrefix) MACs the rest as the key MACs the whole. Also a start longer than a block.
+TEST(CryptoTest, AKeyWithAPrefixMacsWhatFollowsIt) {
+  const std::string message = "what do ya want for nothing?";
+  const HmacSha256Key jefe("Jefe");
+  char hex[64];
+  for (size_t split = 0; split <= message.size(); ++split) {
+    HexEncodeTo(jefe.WithPrefix(message.substr(0, split)).Mac({message.substr(split)}), hex);
+    EXPECT_EQ(std::string_view(hex, 64),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        << split;
+  }
+  const std::string long_start(150, 'p');
+  EXPECT_EQ(jefe.WithPrefix(long_start).Mac({"tail"}), HmacSha256Of("Jefe", {long_start, "tail"}));
+  EXPECT_EQ(jefe.Mac({message}), HmacSha256Of("Jefe", {message}));  // the key itself unchanged
+}
+
 // Every byte value, in every place of a digest, spelled as printf spells it.
 TEST(CryptoTest, HexEncodeToSpellsEveryByteInEveryPlace) {
   for (int first = 0; first < 256; first += 32) {
