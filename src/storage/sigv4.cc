@@ -446,25 +446,6 @@ SigV4Signer::DatedKey SigV4Signer::CachedSigningKey(std::string_view date) const
   return derived;
 }
 
-const crypto::HmacSha256Key& SigV4Signer::ThreadSigningKey(std::string_view date) const {
-  // The last key this thread used, so that a run of URLs takes no lock. Keyed by the signer's
-  // id, never reused within the process (an address could be: a new signer with other
-  // credentials may be made where a destroyed one was).
-  struct LastKey {
-    uint64_t signer_id = 0;
-    std::array<char, 8> date{};
-    std::optional<crypto::HmacSha256Key> key;
-  };
-  thread_local LastKey last;
-  if (last.signer_id != id_ || date.size() != last.date.size() ||
-      !std::equal(date.begin(), date.end(), last.date.begin())) {
-    last.key = CachedSigningKey(date).mac;
-    last.signer_id = id_;
-    std::copy_n(date.begin(), std::min(date.size(), last.date.size()), last.date.begin());
-  }
-  return *last.key;
-}
-
 size_t SigV4Signer::CachedSigningKeyCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return key_cache_.size();
@@ -528,7 +509,7 @@ Result<const SigV4Signer::SecondOfUrls*> SigV4Signer::ThisSecond(int64_t now_uni
   string_to_sign_head += '\n';
   string_to_sign_head += date;
   string_to_sign_head += scope_suffix_newline_;
-  second.string_to_sign_key.emplace(ThreadSigningKey(date).WithPrefix(string_to_sign_head));
+  second.string_to_sign_key.emplace(CachedSigningKey(date).mac.WithPrefix(string_to_sign_head));
   second.query_head = std::move(query_head);
   second.amz_date = amz_date_chars;
   second.unix_seconds = now_unix;

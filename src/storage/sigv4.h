@@ -75,8 +75,9 @@ std::string S3CanonicalQueryString(const KeyValueList& query);
 // "20130524T000000Z". InvalidArgument outside years 1970..9999.
 Result<std::string> FormatAmzDate(int64_t unix_seconds);
 
-// Thread-safe: credentials and scope are immutable after construction, and the derived-key
-// cache is guarded by a mutex.
+// Thread-safe: credentials and scope are immutable after construction, the derived-key cache is
+// guarded by a mutex, and presigning keeps what one second's URLs share per thread
+// (ThisSecond).
 class SigV4Signer {
  public:
   // Bad credentials or scope (empty, or containing '/') are reported by every Sign call.
@@ -126,8 +127,6 @@ class SigV4Signer {
     crypto::HmacSha256Key mac;
   };
   DatedKey CachedSigningKey(std::string_view date) const;
-  // CachedSigningKey(date).mac through a per-thread copy of the last one used: no lock.
-  const crypto::HmacSha256Key& ThreadSigningKey(std::string_view date) const;
   // What every URL this signer presigns within one second has in common.
   struct SecondOfUrls {
     uint64_t signer_id = 0;  // the signer it belongs to (id_)
@@ -139,7 +138,10 @@ class SigV4Signer {
     std::optional<crypto::HmacSha256Key> string_to_sign_key;
   };
   // That of `now_unix`, kept per thread and made again when the second (or the signer) changes:
-  // a run of URLs formats the date and hashes the string to sign's first block once a second.
+  // a run of URLs formats the date, takes the key cache's lock and hashes the string to sign's
+  // first block once a second. The state is the calling thread's: valid until its next
+  // ThisSecond call, by any signer. It keeps a copy of the day's signing key until then (or
+  // until the thread ends).
   Result<const SecondOfUrls*> ThisSecond(int64_t now_unix) const;
   Result<std::string> Presign(const SigningRequest& request, int64_t now_unix,
                               int64_t expires_seconds, SignatureTrace* trace,

@@ -8,10 +8,6 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -19,6 +15,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace swha::crypto {
 
