@@ -379,15 +379,7 @@ SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::st
       service_(std::move(service)),
       config_status_(ValidateConfig(credentials_, region_, service_)),
       id_(NextSignerId()) {
-  // The parts of every presigned query that do not change from one URL to the next.
-  query_credential_prefix_ = "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=";
-  S3UriEncodeAppend(credentials_.access_key_id, false, &query_credential_prefix_);
-  query_credential_prefix_ += "%2F";
-  scope_suffix_ = CredentialScope("");
-  string_to_sign_prefix_ = std::string(kAlgorithm) + "\n";
-  scope_suffix_newline_ = scope_suffix_ + "\n";
-  S3UriEncodeAppend(scope_suffix_.substr(1), false, &query_scope_suffix_);
-  query_scope_suffix_.insert(0, "%2F");
+  // The part of every presigned query that changes neither with the URL nor with the second.
   if (!credentials_.session_token.empty()) {
     query_security_token_ = "&X-Amz-Security-Token=";
     S3UriEncodeAppend(credentials_.session_token, false, &query_security_token_);
@@ -410,16 +402,19 @@ std::string SigV4Signer::CredentialScope(std::string_view date) const {
   return scope;
 }
 
+std::string SigV4Signer::StringToSignHead(std::string_view amz_date) const {
+  std::string head(kAlgorithm);
+  head += '\n';
+  head += amz_date;
+  head += '\n';
+  head += CredentialScope(ScopeDate(amz_date));
+  head += '\n';
+  return head;
+}
+
 std::string SigV4Signer::StringToSign(std::string_view amz_date,
                                       std::string_view canonical_request) const {
-  std::string out(kAlgorithm);
-  out += '\n';
-  out += amz_date;
-  out += '\n';
-  out += CredentialScope(amz_date.substr(0, 8));
-  out += '\n';
-  out += crypto::HexEncode(crypto::Sha256(canonical_request));
-  return out;
+  return StringToSignHead(amz_date) + crypto::HexEncode(crypto::Sha256(canonical_request));
 }
 
 std::string SigV4Signer::SigningKey(std::string_view date) const {
@@ -498,18 +493,14 @@ Result<const SigV4Signer::SecondOfUrls*> SigV4Signer::ThisSecond(int64_t now_uni
   SWHA_RETURN_IF_ERROR(FormatAmzDateTo(now_unix, &amz_date_chars));
   const std::string_view amz_date(amz_date_chars.data(), amz_date_chars.size());
   const std::string_view date = ScopeDate(amz_date);
-  std::string query_head = query_credential_prefix_;
-  query_head += date;
-  query_head += query_scope_suffix_;
+  // The signer's own parameters in their canonical order, up to the expiry's value.
+  std::string query_head = "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=";
+  S3UriEncodeAppend(credentials_.access_key_id + '/' + CredentialScope(date), false, &query_head);
   query_head += "&X-Amz-Date=";
   query_head += amz_date;
   query_head += "&X-Amz-Expires=";
-  std::string string_to_sign_head = string_to_sign_prefix_;
-  string_to_sign_head += amz_date;
-  string_to_sign_head += '\n';
-  string_to_sign_head += date;
-  string_to_sign_head += scope_suffix_newline_;
-  second.string_to_sign_key.emplace(CachedSigningKey(date).mac.WithPrefix(string_to_sign_head));
+  second.string_to_sign_key.emplace(
+      CachedSigningKey(date).mac.WithPrefix(StringToSignHead(amz_date)));
   second.query_head = std::move(query_head);
   second.amz_date = amz_date_chars;
   second.unix_seconds = now_unix;
@@ -650,8 +641,8 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   char hex[64];
   crypto::HexEncodeTo(request_digest, hex);
   const std::string_view request_hash(hex, sizeof(hex));
-  // The string to sign: algorithm, time, scope (date + scope_suffix_), all in the key already,
-  // then the request hash.
+  // The string to sign: its head (algorithm, time, scope) is in the key already, then the
+  // request hash.
   const crypto::Digest256 signature = second->string_to_sign_key->Mac({request_hash});
   if (trace != nullptr) {
     if (canonical_headers.empty()) canonical_headers = "host:" + request.host + "\n";

@@ -121,6 +121,8 @@ class SigV4Signer {
  private:
   Result<SignatureTrace> Sign(const SigningRequest& request, const std::string& amz_date) const;
   std::string CredentialScope(std::string_view date) const;
+  // The string to sign up to the request hash: algorithm, time and scope, each on its line.
+  std::string StringToSignHead(std::string_view amz_date) const;
   // A date's signing key, raw and ready to MAC with.
   struct DatedKey {
     crypto::Digest256 raw;
@@ -152,14 +154,8 @@ class SigV4Signer {
   const std::string service_;
   const Status config_status_;  // why these credentials/scope cannot sign, or OK
   const uint64_t id_;           // unique among the signers of this process
-  std::string scope_suffix_;    // "/<region>/<service>/aws4_request": the scope after its date
-  std::string scope_suffix_newline_;   // the same and "\n", as the string to sign has it
-  std::string string_to_sign_prefix_;  // "AWS4-HMAC-SHA256\n"
-  // Encoded, precomputed pieces of the presigned query (set by the constructor):
-  // "X-Amz-Algorithm=...&X-Amz-Credential=<key id>%2F", "%2F<region>%2F<service>%2Faws4_request"
-  // and "&X-Amz-Security-Token=<token>" (empty without a token).
-  std::string query_credential_prefix_;
-  std::string query_scope_suffix_;
+  // "&X-Amz-Security-Token=<token>", encoded (empty without a token): the presigned query's one
+  // piece that is the same for every URL and every second (ThisSecond makes the others).
   std::string query_security_token_;
 
   mutable std::mutex mu_;

@@ -24,18 +24,21 @@
 namespace swha::testing {
 namespace {
 
-// Whether the calling thread is its process's first: the one thread sure to last as long as it.
-bool OnMainThread() { return gettid() == getpid(); }
-
-// In a child just forked by `test_pid`: the child is killed when the test process ends, however
-// it ends. A test killed at ctest's timeout (or crashed) would otherwise leave its server
-// running, holding a port and writing into a data directory that is gone. The kernel sends the
-// signal when the forking *thread* ends, so this is for children forked on the main thread
-// only (a test that starts a server on a thread of its own keeps it after that thread ends).
-// REQUIRES: called in the child, forked on the test's main thread.
-void DieWithParent(pid_t test_pid) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != test_pid) _exit(127);  // it ended before the line above
+// fork(), with the child killed when the test process ends, however it ends: a test killed at
+// ctest's timeout (or crashed) would otherwise leave its server running, holding a port and
+// writing into a data directory that is gone. The kernel sends that signal when the forking
+// *thread* ends, so only a child forked on the main thread (the one thread sure to last as long
+// as the test) is tied to it; a test that starts a server on a thread of its own keeps it after
+// that thread ends.
+pid_t ForkTiedToTest() {
+  const pid_t test_pid = getpid();
+  const bool on_main_thread = gettid() == test_pid;
+  const pid_t pid = fork();
+  if (pid == 0 && on_main_thread) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != test_pid) _exit(127);  // it ended before the line above
+  }
+  return pid;
 }
 
 // Passed on to every child, so that a sanitizer build's server and CLI runs report where
@@ -169,12 +172,9 @@ Status ServerProcess::Start(const ServerOptions& options) {
   std::vector<std::string> args = {options.binary, "serve", "--port", std::to_string(options.port)};
   // A previous server on the same data directory left its LISTENING line here.
   std::remove(stdout_path.c_str());
-  const pid_t test_pid = getpid();
-  const bool on_main_thread = OnMainThread();
-  pid_ = fork();
+  pid_ = ForkTiedToTest();
   if (pid_ < 0) return Status::Internal("fork failed");
   if (pid_ == 0) {
-    if (on_main_thread) DieWithParent(test_pid);
     int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0 || chdir(working_dir.c_str()) != 0) _exit(127);
@@ -268,16 +268,13 @@ int RunChild(const std::string& binary, const std::vector<std::string>& args,
   std::map<std::string, std::string> child_env = env;
   UseTestCatalog(env.count("DATA_DIR") != 0 ? env.at("DATA_DIR") : working_dir, &child_env);
   std::vector<std::string> env_strings = ChildEnvironment(child_env);
-  const pid_t test_pid = getpid();
-  const bool on_main_thread = OnMainThread();
-  pid_t pid = fork();
+  pid_t pid = ForkTiedToTest();
   if (pid < 0) {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     return -1;
   }
   if (pid == 0) {
-    if (on_main_thread) DieWithParent(test_pid);
     close(pipe_fds[0]);
     dup2(pipe_fds[1], 1);
     dup2(err_fd >= 0 ? err_fd : pipe_fds[1], 2);
