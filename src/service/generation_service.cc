@@ -141,7 +141,8 @@ Result<storage::StoredSession> GenerationService::Store(const Session& session,
                                                         const GenerationRequest& request,
                                                         std::span<const storage::SegmentFile> files,
                                                         const std::vector<std::string>& graphemes,
-                                                        size_t first_index, Storing storing) const {
+                                                        size_t first_index, Storing storing,
+                                                        storage::PreparedSession* prepared) const {
   if (StoresInS3(request)) {
     storage::SessionDescription description = Describe(session, graphemes, first_index);
     description.stored_in_parts = storing == Storing::kInParts;
@@ -154,12 +155,22 @@ Result<storage::StoredSession> GenerationService::Store(const Session& session,
     return stored;
   }
   storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored, storage_->local->Publish(session.session_id, files));
+  SWHA_ASSIGN_OR_RETURN(stored, prepared != nullptr
+                                    ? prepared->Publish(files)
+                                    : storage_->local->Publish(session.session_id, files));
   if (request.use_s3 && storage_->use_s3_storage) {
     stored.warnings.push_back("S3 storage is off (" + storage_->s3_setup_error +
                               "); audio stored locally");
   }
   return stored;
+}
+
+Result<std::unique_ptr<storage::PreparedSession>> GenerationService::PrepareLocally(
+    const Session& session, const GenerationRequest& request, size_t segments) const {
+  if (segments != 1 || StoresInS3(request)) return std::unique_ptr<storage::PreparedSession>();
+  std::vector<std::string> names = {storage::SegmentFilename(0, request.format)};
+  if (request.marks) names.push_back(storage::MarksFilename(names[0]));
+  return storage_->local->Prepare(session.session_id, names);
 }
 
 Result<GenerationService::EncodedSegment> GenerationService::EncodeSegment(
@@ -250,8 +261,14 @@ Status GenerationService::SynthesizeThenStore(tts::SynthesisPlan plan,
                                               const GenerationRequest& request, Session* session,
                                               double* synthesis_seconds) const {
   Stopwatch synthesis_watch;
+  const size_t segments = plan.segments.size();
+  tts::PendingSynthesis pending = synthesizer_->Start(std::move(plan));
+  // Declared after `pending`, so gone (with its files, when unpublished) before the wait for an
+  // engine still at work that leaving early implies.
+  std::unique_ptr<storage::PreparedSession> prepared;
+  SWHA_ASSIGN_OR_RETURN(prepared, PrepareLocally(*session, request, segments));
   std::vector<tts::SynthesizedSegment> synthesized;
-  SWHA_ASSIGN_OR_RETURN(synthesized, synthesizer_->Synthesize(std::move(plan)));
+  SWHA_ASSIGN_OR_RETURN(synthesized, pending.Wait());
   *synthesis_seconds += synthesis_watch.ElapsedSeconds();
   std::vector<storage::SegmentFile> files;
   std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
@@ -264,8 +281,8 @@ Status GenerationService::SynthesizeThenStore(tts::SynthesisPlan plan,
     graphemes.push_back(synthesized[i].graphemes);
   }
   storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored,
-                        Store(*session, request, files, graphemes, 0, Storing::kWholeSession));
+  SWHA_ASSIGN_OR_RETURN(stored, Store(*session, request, files, graphemes, 0,
+                                      Storing::kWholeSession, prepared.get()));
   session->warnings = std::move(stored.warnings);
   for (size_t i = 0; i < synthesized.size(); ++i) {
     session->segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],

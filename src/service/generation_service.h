@@ -164,11 +164,19 @@ class GenerationService {
   // end, and where one segment refused does not mark a bucket down).
   enum class Storing { kWholeSession, kInParts };
   // Writes `files` (segments first_index, first_index + 1, ...; `graphemes` theirs) locally,
-  // then to S3 when the request asks and S3 is on.
+  // then to S3 when the request asks and S3 is on. Into `prepared` when it is not null: the
+  // local files made ready for them (PrepareLocally).
   Result<storage::StoredSession> Store(const Session& session, const GenerationRequest& request,
                                        std::span<const storage::SegmentFile> files,
                                        const std::vector<std::string>& graphemes,
-                                       size_t first_index, Storing storing) const;
+                                       size_t first_index, Storing storing,
+                                       storage::PreparedSession* prepared = nullptr) const;
+  // The local directory and files of a session of one segment, made while the engine
+  // synthesizes it; null when it is stored elsewhere (S3) or has more segments (a file held
+  // open per segment, through the whole synthesis, would cost more than it saves).
+  Result<std::unique_ptr<storage::PreparedSession>> PrepareLocally(const Session& session,
+                                                                   const GenerationRequest& request,
+                                                                   size_t segments) const;
   // What is stored of one synthesized segment: its file (the audio in the request's format,
   // and its marks as JSON when the request asks for them), and those marks.
   struct EncodedSegment {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <set>
@@ -17,6 +18,7 @@
 #include "storage/session_id.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
+#include "util/file_system_testing.h"
 
 namespace swha::service {
 namespace {
@@ -75,9 +77,11 @@ class FaultyFileSystem : public FileSystemWrapper {
     if (read_only) return Status::IOError("mkdir " + path + ": Read-only file system");
     return FileSystemWrapper::CreateDirs(path);
   }
-  Status WriteFileAtomic(const std::string& path, std::string_view data, Durability d) override {
-    if (writes_until_full-- == 0) return Status::IOError("write: No space left on device");
-    return FileSystemWrapper::WriteFileAtomic(path, data, d);
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path,
+                                                         PendingFileOptions options) override {
+    auto file = FileSystemWrapper::CreatePendingFile(path, options);
+    if (writes_until_full-- != 0) return file;
+    return FullDiskPendingFile::Wrap(std::move(file), path);
   }
   std::atomic<bool> read_only{false};
   std::atomic<int> writes_until_full{-1};  // < 0: never full; segments may be written at once
@@ -342,6 +346,44 @@ class RawSqlite {
  private:
   sqlite3* db_ = nullptr;
 };
+
+// A lone segment's directory and file are made while the engine synthesizes it (the stub
+// synthesizes when its audio is asked for, so this sees the order): what storing it costs most
+// overlaps the synthesis.
+TEST_F(GenerationServiceTest, ALoneSegmentsPlaceOnDiskIsMadeBeforeItsAudioIsWaitedFor) {
+  std::vector<std::string> seen;  // the session directory's entries as the synthesis starts
+  engine_.before_synthesis = [&](int) {
+    auto sessions = FileSystem::Default()->ListDir(root_ + "/audio");
+    if (!sessions.ok() || sessions->size() != 1) return Status::Internal("no session directory");
+    auto files = FileSystem::Default()->ListDir(root_ + "/audio/" + (*sessions)[0].name);
+    for (const DirEntry& f : *files) seen.push_back(f.name);
+    return Status::Ok();
+  };
+  GenerationRequest request = Request("Hello there");
+  request.marks = true;
+  auto session = service_.Create(Principal::Anonymous(), request);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  ASSERT_EQ(seen.size(), 2u);  // the audio's and the marks' pending files
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(TempFileTarget(seen[0]), "segment_000.marks.json") << seen[0];
+  EXPECT_EQ(TempFileTarget(seen[1]), "segment_000.wav") << seen[1];
+  auto files = FileSystem::Default()->ListDir(root_ + "/audio/" + session->session_id);
+  ASSERT_TRUE(files.ok());
+  std::vector<std::string> names;
+  for (const DirEntry& f : *files) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  // Published under their names, nothing else left.
+  EXPECT_EQ(names, (std::vector<std::string>{"segment_000.marks.json", "segment_000.wav"}));
+}
+
+TEST_F(GenerationServiceTest, ALoneSegmentThatFailsToSynthesizeLeavesNoPlaceOnDisk) {
+  engine_.before_synthesis = [&](int) { return Status::Internal("engine crashed"); };
+  auto r = service_.Create(Principal::Anonymous(), Request("Hello there"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(SessionDirs(), 0u) << "the prepared directory or its pending file was left";
+  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+}
 
 TEST_F(GenerationServiceTest, ADiskThatFillsUpMidSessionIsTheServersFaultAndKeepsNothing) {
   fs_.writes_until_full = 1;  // the first segment is written, the second is not

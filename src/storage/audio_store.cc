@@ -36,29 +36,85 @@ std::optional<std::string> StoredSegment::MarksS3Key() const {
 AudioStore::AudioStore(FileSystem* fs, std::string audio_dir)
     : fs_(fs), audio_dir_(std::move(audio_dir)) {}
 
-Result<StoredSession> AudioStore::Publish(const std::string& session_id,
-                                          std::span<const SegmentFile> files) {
+namespace {
+
+// Audio is written without an fsync: that would cost more than synthesizing a sentence (about
+// 4 ms against 3 ms here), audio can be made again, and a file cut short by a power failure is
+// caught when served (the WAV header states its length). Only the service reads it.
+constexpr PendingFileOptions kAudioFileOptions{.durability = Durability::kNoSync,
+                                               .owner_only = true};
+
+}  // namespace
+
+Result<std::unique_ptr<PreparedSession>> AudioStore::Prepare(
+    const std::string& session_id, std::span<const std::string> filenames) {
   if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
   const std::string dir = JoinPath(audio_dir_, session_id);
   // Any failure here is the server's, whatever errno said: a 500, never a 404 naming a path.
   if (Status s = fs_->CreateDirs(dir); !s.ok()) return Status::IOError(s.message());
+  std::unique_ptr<PreparedSession> prepared(new PreparedSession(fs_, dir));
+  prepared->files_.reserve(filenames.size());
+  for (const std::string& name : filenames) {
+    Result<std::unique_ptr<PendingFile>> file =
+        fs_->CreatePendingFile(JoinPath(dir, name), kAudioFileOptions);
+    if (!file.ok()) return Status::IOError(file.status().message());  // the destructor tidies
+    prepared->files_.emplace_back(name, std::move(*file));
+  }
+  return prepared;
+}
+
+Result<StoredSession> AudioStore::Publish(const std::string& session_id,
+                                          std::span<const SegmentFile> files) {
+  std::vector<std::string> names;
+  for (const SegmentFile& f : files) {
+    names.push_back(f.filename);
+    if (!f.marks_json.empty()) names.push_back(MarksFilename(f.filename));
+  }
+  Result<std::unique_ptr<PreparedSession>> prepared = Prepare(session_id, names);
+  if (!prepared.ok()) {
+    // As when a write fails: a session stored in parts loses its earlier parts too.
+    if (IsValidSessionId(session_id)) (void)RemoveTree(fs_, JoinPath(audio_dir_, session_id));
+    return prepared.status();
+  }
+  return (*prepared)->Publish(files);
+}
+
+PreparedSession::~PreparedSession() {
+  if (published_) return;
+  files_.clear();  // each pending file removes itself
+  // Fails, as it should, when the directory holds a session's earlier parts.
+  (void)fs_->RemoveDir(dir_);
+}
+
+Result<std::unique_ptr<PendingFile>> PreparedSession::TakeFile(const std::string& filename) {
+  for (auto& [name, file] : files_) {
+    if (name == filename && file != nullptr) return std::move(file);
+  }
+  return fs_->CreatePendingFile(JoinPath(dir_, filename), kAudioFileOptions);
+}
+
+Result<StoredSession> PreparedSession::Publish(std::span<const SegmentFile> files) {
+  published_ = true;  // from here on a failure removes the whole directory
   StoredSession session;
   for (const SegmentFile& f : files) {
     const StoredSegment& stored = session.segments.emplace_back(StoredSegmentOf(f));
-    // No fsync: it would cost more than synthesizing a sentence (about 4 ms against 3 ms
-    // here), audio can be made again, and a file cut short by a power failure is caught when
-    // served (the WAV header states its length).
-    Status s = fs_->WriteFileAtomic(JoinPath(dir, f.filename), f.bytes, Durability::kNoSync);
-    if (s.ok() && stored.marks_filename) {
-      s = fs_->WriteFileAtomic(JoinPath(dir, *stored.marks_filename), f.marks_json,
-                               Durability::kNoSync);
-    }
+    Status s = Write(f.filename, f.bytes);
+    if (s.ok() && stored.marks_filename) s = Write(*stored.marks_filename, f.marks_json);
     if (!s.ok()) {
-      (void)RemoveTree(fs_, dir);  // never leave a partial session behind
+      files_.clear();
+      (void)RemoveTree(fs_, dir_);  // never leave a partial session behind
       return Status::IOError(s.message());
     }
   }
+  files_.clear();  // any prepared file not published goes
   return session;
+}
+
+Status PreparedSession::Write(const std::string& filename, std::string_view bytes) {
+  std::unique_ptr<PendingFile> file;
+  SWHA_ASSIGN_OR_RETURN(file, TakeFile(filename));
+  SWHA_RETURN_IF_ERROR(file->Append(bytes));
+  return file->Commit();
 }
 
 Result<std::unique_ptr<RandomAccessFile>> AudioStore::OpenSegment(const std::string& session_id,
@@ -75,7 +131,7 @@ Status AudioStore::CheckWritable() {
   // A pending file is never committed: its temporary name is unique, and it goes when the
   // probe is destroyed, so concurrent probes and a crash mid-probe leave nothing.
   SWHA_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> probe,
-                        fs_->CreatePendingFile(JoinPath(audio_dir_, kWriteProbeName)));
+                        fs_->CreatePendingFile(JoinPath(audio_dir_, kWriteProbeName), {}));
   return probe->Append(std::string(kWriteProbeSize, '\0'));
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/file_system.h"
@@ -71,6 +72,37 @@ struct LocalSessionDir {
   std::vector<std::string> files;  // regular files only, sorted
 };
 
+class AudioStore;
+
+// A session's directory and files made ready before its audio exists (while it is synthesized):
+// the directory and each file's inode are what storing costs most here (ext4 allocates them), so
+// that publishing then only writes and renames. Destroyed unpublished, it leaves nothing behind:
+// its files go, and its directory too when nothing else is in it.
+class PreparedSession {
+ public:
+  ~PreparedSession();
+  PreparedSession(const PreparedSession&) = delete;
+  PreparedSession& operator=(const PreparedSession&) = delete;
+
+  // Writes `files` under their names, each into the file prepared for it (or a new one), and
+  // gives each its name; if any fails, removes the session's directory, earlier files included,
+  // and returns the error, so a session is either complete or absent. Call once.
+  Result<StoredSession> Publish(std::span<const SegmentFile> files);
+
+ private:
+  friend class AudioStore;
+  PreparedSession(FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  // The file prepared for `filename`, or a new one.
+  Result<std::unique_ptr<PendingFile>> TakeFile(const std::string& filename);
+  // `bytes` under `filename`, in the session's directory.
+  Status Write(const std::string& filename, std::string_view bytes);
+
+  FileSystem* fs_;
+  const std::string dir_;
+  std::vector<std::pair<std::string, std::unique_ptr<PendingFile>>> files_;  // by name
+  bool published_ = false;
+};
+
 // Thread-safe.
 class AudioStore {
  public:
@@ -81,6 +113,10 @@ class AudioStore {
   // ones); if any write fails, removes the session's directory, earlier files included, and
   // returns the error, so a session is either complete or absent.
   Result<StoredSession> Publish(const std::string& session_id, std::span<const SegmentFile> files);
+  // The first half of Publish, done before the files' bytes exist: creates the session's
+  // directory and a pending file for each of `filenames` (segment and marks names).
+  Result<std::unique_ptr<PreparedSession>> Prepare(const std::string& session_id,
+                                                   std::span<const std::string> filenames);
 
   // REQUIRES: ids already validated by the caller (IsValidSessionId / IsValidSegmentFilename).
   // Refuses symlinks anywhere below AUDIO_DIR.

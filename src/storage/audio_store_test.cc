@@ -7,18 +7,20 @@
 #include <atomic>
 
 #include "storage/session_id.h"
+#include "util/file_system_testing.h"
 
 namespace swha::storage {
 namespace {
 
-// Fails the n-th atomic write (1-based) with an I/O error, like a full disk.
+// Fails the n-th file written (1-based) with an I/O error, like a full disk.
 class FailingWritesFileSystem : public FileSystemWrapper {
  public:
   FailingWritesFileSystem(FileSystem* target, int fail_at)
       : FileSystemWrapper(target), fail_at_(fail_at) {}
-  Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
-    if (++writes_ == fail_at_) return Status::IOError("injected: no space left on device");
-    return FileSystemWrapper::WriteFileAtomic(p, d, u);
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p,
+                                                         PendingFileOptions o) override {
+    auto file = FileSystemWrapper::CreatePendingFile(p, o);
+    return ++writes_ == fail_at_ ? FullDiskPendingFile::Wrap(std::move(file), p) : std::move(file);
   }
 
  private:
@@ -80,14 +82,16 @@ TEST_F(AudioStoreTest, MarksAreWrittenBesideTheirSegmentAndRemovedWithTheSession
   EXPECT_EQ(*removed, 4);
 }
 
-// Fails every atomic write of a path containing `part`.
+// Fails every write of a file whose path contains `part`.
 class FailingWritesOfFileSystem : public FileSystemWrapper {
  public:
   FailingWritesOfFileSystem(FileSystem* target, std::string part)
       : FileSystemWrapper(target), part_(std::move(part)) {}
-  Status WriteFileAtomic(const std::string& p, std::string_view d, Durability u) override {
-    if (p.find(part_) != std::string::npos) return Status::IOError("injected: disk full");
-    return FileSystemWrapper::WriteFileAtomic(p, d, u);
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p,
+                                                         PendingFileOptions o) override {
+    auto file = FileSystemWrapper::CreatePendingFile(p, o);
+    if (p.find(part_) == std::string::npos) return file;
+    return FullDiskPendingFile::Wrap(std::move(file), p);
   }
 
  private:
@@ -103,6 +107,51 @@ TEST_F(AudioStoreTest, AFailedMarksWriteLeavesNoPartialSession) {
   EXPECT_EQ(store.Publish(id, files).status().code(), StatusCode::kIOError);
   EXPECT_EQ(FileSystem::Default()->Stat(audio_dir_ + "/" + id).status().code(),
             StatusCode::kNotFound);
+}
+
+// The place made ready before the audio exists: published, the files are under their names and
+// nothing else is left; a file not prepared for is written all the same.
+TEST_F(AudioStoreTest, APreparedSessionPublishesIntoItsFilesAndTheOnesNotPreparedFor) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  const std::vector<std::string> names = {"segment_000.wav", "segment_001.wav"};
+  auto prepared = store.Prepare(id, names);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + id)->size(), 2u);  // pending
+  std::vector<SegmentFile> files = ThreeFiles();
+  files[0].marks_json = "[]";
+  auto session = (*prepared)->Publish(files);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  ASSERT_EQ(session->segments.size(), 3u);
+  EXPECT_EQ(session->segments[0].marks_filename, "segment_000.marks.json");
+  for (const SegmentFile& f : files) {
+    EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/" + f.filename), f.bytes);
+  }
+  EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_000.marks.json"),
+            "[]");
+  EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + id)->size(), 4u);
+}
+
+// A synthesis that failed: the prepared files go, and the directory with them, unless it holds
+// a session's earlier parts.
+TEST_F(AudioStoreTest, APreparedSessionNeverPublishedLeavesOnlyWhatWasThereBefore) {
+  AudioStore store(FileSystem::Default(), audio_dir_);
+  const std::string id = NewSessionId(clock_, "anonymous");
+  {
+    auto prepared = store.Prepare(id, std::vector<std::string>{"segment_000.wav"});
+    ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  }
+  EXPECT_EQ(FileSystem::Default()->Stat(audio_dir_ + "/" + id).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(store.Publish(id, std::vector<SegmentFile>{{"segment_000.wav", "aaa"}}).ok());
+  {
+    auto next = store.Prepare(id, std::vector<std::string>{"segment_001.wav"});
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+  }
+  auto left = FileSystem::Default()->ListDir(audio_dir_ + "/" + id);
+  ASSERT_TRUE(left.ok()) << left.status().ToString();
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].name, "segment_000.wav");
 }
 
 TEST(StoredSegmentTest, TheMarksKeyIsTheAudiosWithItsFileName) {

@@ -17,6 +17,7 @@
 #include "storage/session_id.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
+#include "util/file_system_testing.h"
 #include "util/rsa.h"
 
 namespace swha::storage {
@@ -325,8 +326,9 @@ TEST_F(S3AudioStoreTest, StoreWithoutLocalCopyWritesLocallyOnlyWhatS3Refused) {
 class FullFileSystem : public FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
-  Status WriteFileAtomic(const std::string& path, std::string_view, Durability) override {
-    return Status::IOError("write " + path + ": No space left on device");
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path,
+                                                         PendingFileOptions options) override {
+    return FullDiskPendingFile::Wrap(FileSystemWrapper::CreatePendingFile(path, options), path);
   }
 };
 

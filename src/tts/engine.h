@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,6 +58,11 @@ class Engine {
   virtual Result<std::string> Phonemize(std::string_view text, const VoiceSelection& voice) = 0;
   virtual Result<PcmAudio> Synthesize(std::string_view text, const VoiceSelection& voice,
                                       const SynthesisOptions& options) = 0;
+  // Synthesize, begun now and answered through the future, for a caller with other work to do
+  // meanwhile. Here it runs when the future is asked (deferred); an engine with threads of its
+  // own (espeak-ng's pool) starts it on one of them at once.
+  virtual std::future<Result<PcmAudio>> StartSynthesis(std::string text, VoiceSelection voice,
+                                                       SynthesisOptions options);
   // How many segments of one text are worth synthesizing at once: 1 for an engine that works
   // on this machine's cores (the other requests share them), more for one that mostly waits
   // on a remote server.

@@ -254,27 +254,43 @@ class EspeakEngine : public Engine {
         [&](EspeakInstance& inst) { return inst.Synthesize(text, voice, options); });
   }
 
+  std::future<Result<PcmAudio>> StartSynthesis(std::string text, VoiceSelection voice,
+                                               SynthesisOptions options) override {
+    return Start<PcmAudio>([text = std::move(text), voice = std::move(voice),
+                            options = std::move(options)](EspeakInstance& inst) {
+      return inst.Synthesize(text, voice, options);
+    });
+  }
+
  private:
   using Job = std::function<void(EspeakInstance&)>;
 
   EspeakEngine() = default;
 
+  // Queues `work` for the next free worker. The job owns `work` and its promise, so the caller
+  // may stop waiting for the answer; the workers still run every queued job before they stop.
   template <typename T>
-  Result<T> Run(const std::function<Result<T>(EspeakInstance&)>& work) {
-    std::promise<Result<T>> done;
-    auto result = done.get_future();
+  std::future<Result<T>> Start(std::function<Result<T>(EspeakInstance&)> work) {
+    auto done = std::make_shared<std::promise<Result<T>>>();
+    std::future<Result<T>> result = done->get_future();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back([&](EspeakInstance& inst) {
+      queue_.push_back([done, work = std::move(work)](EspeakInstance& inst) {
         try {
-          done.set_value(work(inst));
+          done->set_value(work(inst));
         } catch (const std::exception& e) {
-          done.set_value(Status::Internal(std::string("espeak-ng worker: ") + e.what()));
+          done->set_value(Status::Internal(std::string("espeak-ng worker: ") + e.what()));
         }
       });
     }
     cv_.notify_one();
-    return result.get();
+    return result;
+  }
+
+  // Start, waited for: `work` may borrow the caller's arguments.
+  template <typename T>
+  Result<T> Run(std::function<Result<T>(EspeakInstance&)> work) {
+    return Start<T>(std::move(work)).get();
   }
 
   void WorkerMain(std::promise<Status> started) {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <thread>
 
 #include "tts/engine.h"
@@ -84,6 +86,32 @@ TEST_F(EspeakEngineTest, EnglishPhonemesAndAudio) {
   EXPECT_LT((*segs)[0].duration_seconds, 3.0);
   EXPECT_EQ((*segs)[0].pcm.sample_rate, 22050);
   EXPECT_NEAR((*segs)[0].pcm.DurationSeconds(), (*segs)[0].duration_seconds, 1e-9);
+}
+
+// Start hands a lone segment to a synthesis thread at once: its audio is ready without the
+// caller asking (a deferred render would never be), and it is as long as Synthesize's.
+TEST_F(EspeakEngineTest, AStartedSynthesisRunsOnItsOwnAndGivesTheSameAudio) {
+  Synthesizer synth(engine_);
+  SynthesisRequest req;
+  req.text = "Hello world.";
+  auto plan = synth.Plan(req);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::future<Result<PcmAudio>> started =
+      engine_->StartSynthesis("Hello world.", plan->voice, plan->options);
+  EXPECT_EQ(started.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  PendingSynthesis pending = synth.Start(*plan);
+  auto waited = pending.Wait();
+  auto direct = Say("Hello world.", "af_heart", "a");
+  ASSERT_TRUE(waited.ok() && direct.ok());
+  Result<PcmAudio> early = started.get();
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+  ASSERT_EQ(waited->size(), 1u);
+  EXPECT_EQ((*waited)[0].graphemes, "Hello world.");
+  EXPECT_EQ((*waited)[0].phonemes, (*direct)[0].phonemes);
+  // Not sample for sample: a copy of espeak-ng carries some state from one text to the next.
+  EXPECT_NEAR((*waited)[0].duration_seconds, (*direct)[0].duration_seconds, 0.05);
+  EXPECT_NEAR(early->DurationSeconds(), (*direct)[0].duration_seconds, 0.05);
+  EXPECT_GT((*direct)[0].duration_seconds, 0.4);
 }
 
 TEST_F(EspeakEngineTest, MandarinIsReadAsMandarinNotEnglish) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <future>
@@ -135,6 +136,48 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(SynthesisPlan pl
     SWHA_ASSIGN_OR_RETURN(pcm, std::move(rendered[i]));
     out.push_back(SynthesizedSegment::Of(i, std::move(plan.segments[i]), std::move(pcm)));
   }
+  return out;
+}
+
+PendingSynthesis Synthesizer::Start(SynthesisPlan plan) const {
+  PendingSynthesis pending(this, std::move(plan));
+  if (pending.plan_.segments.size() != 1) return pending;
+  const SynthesisPlan& lone = pending.plan_;
+  Result<std::string> engine_text = EngineText(*lone.language, lone.segments[0].graphemes);
+  if (!engine_text.ok()) {
+    std::promise<Result<PcmAudio>> failed;
+    failed.set_value(engine_text.status().WithField("text"));
+    pending.lone_segment_ = failed.get_future();
+    return pending;
+  }
+  pending.lone_segment_ =
+      engine_->StartSynthesis(std::move(*engine_text), lone.voice, lone.options);
+  return pending;
+}
+
+PendingSynthesis::PendingSynthesis(const Synthesizer* synthesizer, SynthesisPlan plan)
+    : synthesizer_(synthesizer), plan_(std::move(plan)) {}
+
+PendingSynthesis::~PendingSynthesis() {
+  // Only an engine's own thread can still be at work; a deferred render is left unstarted
+  // (waiting for it would run it).
+  if (lone_segment_.valid() &&
+      lone_segment_.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) {
+    lone_segment_.wait();
+  }
+}
+
+Result<std::vector<SynthesizedSegment>> PendingSynthesis::Wait() {
+  if (!lone_segment_.valid()) return synthesizer_->Synthesize(std::move(plan_));
+  Result<PcmAudio> pcm = Status::Internal("not rendered");
+  try {
+    pcm = lone_segment_.get();
+  } catch (const std::exception& e) {  // a deferred render runs here, on the caller's thread
+    pcm = Status::Internal(std::string("rendering segment failed: ") + e.what());
+  }
+  SWHA_RETURN_IF_ERROR(pcm.status());
+  std::vector<SynthesizedSegment> out;
+  out.push_back(SynthesizedSegment::Of(0, std::move(plan_.segments[0]), std::move(*pcm)));
   return out;
 }
 

@@ -67,6 +67,31 @@ struct SynthesizedSegment {
   }
 };
 
+class Synthesizer;
+
+// A plan's synthesis, begun by Synthesizer::Start while its caller does other work (makes the
+// place its audio will be stored). Destruction waits for whatever the engine is still doing, so
+// no synthesis outlives its request (and the permit it holds).
+class PendingSynthesis {
+ public:
+  PendingSynthesis(PendingSynthesis&&) = default;
+  PendingSynthesis& operator=(PendingSynthesis&&) = delete;
+  ~PendingSynthesis();
+
+  // What Synthesizer::Synthesize(plan) answers. Call once.
+  Result<std::vector<SynthesizedSegment>> Wait();
+
+ private:
+  friend class Synthesizer;
+  PendingSynthesis(const Synthesizer* synthesizer, SynthesisPlan plan);
+
+  const Synthesizer* synthesizer_;
+  SynthesisPlan plan_;
+  // A lone segment's render, under way on the engine; invalid for a longer plan, which Wait
+  // renders as Synthesize does.
+  std::future<Result<PcmAudio>> lone_segment_;
+};
+
 // Thread-safe if the engine is.
 class Synthesizer {
  public:
@@ -84,8 +109,12 @@ class Synthesizer {
   Result<std::vector<SynthesizedSegment>> Synthesize(const SynthesisRequest& request) const;
   // Synthesize of a request already planned.
   Result<std::vector<SynthesizedSegment>> Synthesize(SynthesisPlan plan) const;
+  // Synthesize(plan), begun on the engine now when the plan is a lone segment, so that the
+  // caller's next steps overlap it; a longer plan is rendered by Wait, segments in parallel.
+  PendingSynthesis Start(SynthesisPlan plan) const;
 
  private:
+  friend class PendingSynthesis;
   friend class SegmentRenderer;
   // Render of every segment of `plan`; after a failure, segments not yet started stay unrendered.
   std::vector<Result<PcmAudio>> RenderAll(const SynthesisPlan& plan) const;

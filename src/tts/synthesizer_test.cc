@@ -131,6 +131,37 @@ TEST(SynthesizerTest, AFailedSegmentStopsTheRest) {
   EXPECT_LT(engine.calls, 12);
 }
 
+// With an engine that has no threads of its own, a started synthesis is done when waited for,
+// with the same answer as Synthesize; one never waited for never reaches the engine.
+TEST(PendingSynthesisTest, AStartedSynthesisAnswersAsSynthesizeAndUnwaitedCostsNothing) {
+  RemoteEngine engine(/*parallel=*/1);
+  Synthesizer synthesizer(&engine);
+  for (int lines : {1, 3}) {
+    auto plan = synthesizer.Plan(Lines(lines));
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    PendingSynthesis pending = synthesizer.Start(*plan);
+    auto waited = pending.Wait();
+    ASSERT_TRUE(waited.ok()) << waited.status().ToString();
+    ASSERT_EQ(waited->size(), static_cast<size_t>(lines));
+    for (int i = 0; i < lines; ++i) {
+      EXPECT_EQ((*waited)[i].index, i);
+      EXPECT_EQ((*waited)[i].graphemes, "Line " + std::to_string(i) + ".");
+      EXPECT_EQ((*waited)[i].pcm.samples.size(), (*waited)[i].graphemes.size());
+    }
+  }
+  EXPECT_EQ(engine.calls, 4);
+  {
+    auto plan = synthesizer.Plan(Lines(1));
+    ASSERT_TRUE(plan.ok());
+    PendingSynthesis unwaited = synthesizer.Start(*std::move(plan));
+  }
+  EXPECT_EQ(engine.calls, 4);
+  auto failing = synthesizer.Plan(Lines(1, /*failing=*/0));
+  ASSERT_TRUE(failing.ok());
+  auto failed = synthesizer.Start(*std::move(failing)).Wait();
+  EXPECT_EQ(failed.status().code(), StatusCode::kBadGateway);
+}
+
 // A stream takes its segments one at a time, in order, while up to the engine's parallelism
 // are rendered ahead; a failure comes at its own place in the order.
 TEST(SegmentRendererTest, SegmentsComeInOrderWithRendersGoingAhead) {

@@ -130,8 +130,8 @@ Status SyncDirectory(const std::string& dir) {
 
 class PosixPendingFile : public PendingFile {
  public:
-  PosixPendingFile(int fd, std::string tmp, std::string path)
-      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  PosixPendingFile(int fd, std::string tmp, std::string path, Durability durability)
+      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)), durability_(durability) {}
   ~PosixPendingFile() override {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(tmp_.c_str());
@@ -156,19 +156,21 @@ class PosixPendingFile : public PendingFile {
   }
 
   Status Commit() override {
-    if (::fsync(fd_) != 0) return ErrnoStatus("fsync", tmp_, errno);
+    const bool sync = durability_ == Durability::kSync;
+    if (sync && ::fsync(fd_) != 0) return ErrnoStatus("fsync", tmp_, errno);
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) return ErrnoStatus("close", tmp_, errno);
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) return ErrnoStatus("rename", path_, errno);
     committed_ = true;
-    return SyncDirectory(DirectoryOf(path_));
+    return sync ? SyncDirectory(DirectoryOf(path_)) : Status::Ok();
   }
 
  private:
   int fd_;
   const std::string tmp_;
   const std::string path_;
+  const Durability durability_;
   bool committed_ = false;
 };
 
@@ -219,11 +221,14 @@ class PosixFileSystem : public FileSystem {
     return s;
   }
 
-  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path) override {
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path,
+                                                         PendingFileOptions options) override {
     const std::string tmp = TempPathBeside(path, kPendingTag);
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    options.owner_only ? 0600 : 0644);
     if (fd < 0) return ErrnoStatus("create", tmp, errno);
-    return std::unique_ptr<PendingFile>(std::make_unique<PosixPendingFile>(fd, tmp, path));
+    return std::unique_ptr<PendingFile>(
+        std::make_unique<PosixPendingFile>(fd, tmp, path, options.durability));
   }
 
   Result<std::string> ReadFile(const std::string& path) override {

@@ -46,6 +46,12 @@ enum class Durability {
   kNoSync,
 };
 
+// How CreatePendingFile makes a file: how durably it is committed, and who may read it.
+struct PendingFileOptions {
+  Durability durability = Durability::kSync;
+  bool owner_only = false;  // mode 0600 rather than 0644 (before the umask)
+};
+
 // A file written piece by piece that appears at its path only when committed: until then it is
 // a temporary file beside it, which goes if the writer gives up (destruction without Commit),
 // so an interrupted writer never leaves a partial file behind under the real name. One writer.
@@ -56,7 +62,8 @@ class PendingFile {
   // Overwrites bytes already written at `offset` (a header whose sizes are known only at the
   // end). REQUIRES: offset + data.size() <= bytes appended so far.
   virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
-  // fsyncs the file, renames it over the path, fsyncs the directory. Call once, last.
+  // Renames the file over the path; with Durability::kSync (PendingFileOptions), fsyncs the
+  // file first and the directory after. Call once, last.
   virtual Status Commit() = 0;
 };
 
@@ -85,7 +92,8 @@ class FileSystem {
   // Removes an empty directory.
   virtual Status RemoveDir(const std::string& path) = 0;
   // A PendingFile that becomes `path` when committed.
-  virtual Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& path,
+                                                                 PendingFileOptions options) = 0;
 
   // The real POSIX filesystem. Never destroyed.
   static FileSystem* Default();
@@ -112,8 +120,9 @@ class FileSystemWrapper : public FileSystem {
   }
   Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
   Status RemoveDir(const std::string& p) override { return target_->RemoveDir(p); }
-  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p) override {
-    return target_->CreatePendingFile(p);
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p,
+                                                         PendingFileOptions o) override {
+    return target_->CreatePendingFile(p, o);
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 namespace swha {
 namespace {
@@ -29,7 +30,7 @@ class PendingFileTest : public ::testing::Test {
 TEST_F(PendingFileTest, AppearsWholeOnlyWhenCommitted) {
   FileSystem* fs = FileSystem::Default();
   const std::string path = root_ + "/book.wav";
-  auto file = fs->CreatePendingFile(path);
+  auto file = fs->CreatePendingFile(path, {});
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   ASSERT_TRUE((*file)->Append("HEADER--").ok());
   ASSERT_TRUE((*file)->Append("samples").ok());
@@ -40,23 +41,45 @@ TEST_F(PendingFileTest, AppearsWholeOnlyWhenCommitted) {
   EXPECT_EQ(Names(), std::vector<std::string>{"book.wav"});  // no temporary file left
 }
 
+// The service's audio: committed without an fsync, readable by its owner only. A user's file
+// from the command line: readable by others, as the umask allows.
+TEST_F(PendingFileTest, AnOwnerOnlyFileIsNotReadableByOthersAndOthersAreAsTheUmaskSays) {
+  FileSystem* fs = FileSystem::Default();
+  auto audio = fs->CreatePendingFile(root_ + "/segment_000.wav",
+                                     {.durability = Durability::kNoSync, .owner_only = true});
+  auto book = fs->CreatePendingFile(root_ + "/book.wav", {});
+  ASSERT_TRUE(audio.ok() && book.ok());
+  ASSERT_TRUE((*audio)->Append("RIFF").ok());
+  ASSERT_TRUE((*audio)->Commit().ok());
+  ASSERT_TRUE((*book)->Commit().ok());
+  const mode_t umask_now = ::umask(0);
+  ::umask(umask_now);
+  struct stat st {};
+  ASSERT_EQ(::stat((root_ + "/segment_000.wav").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600 & ~umask_now);
+  ASSERT_EQ(::stat((root_ + "/book.wav").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644 & ~umask_now);
+  EXPECT_EQ(*fs->ReadFile(root_ + "/segment_000.wav"), "RIFF");
+}
+
 TEST_F(PendingFileTest, AWriterThatGivesUpLeavesNothing) {
   FileSystem* fs = FileSystem::Default();
   const std::string path = root_ + "/book.mp3";
   ASSERT_TRUE(fs->WriteFileAtomic(path, "the old book", Durability::kNoSync).ok());
   {
-    auto file = fs->CreatePendingFile(path);
+    auto file = fs->CreatePendingFile(path, {});
     ASSERT_TRUE(file.ok());
     ASSERT_TRUE((*file)->Append("half a new one").ok());
   }
   EXPECT_EQ(Names(), std::vector<std::string>{"book.mp3"});
   EXPECT_EQ(*fs->ReadFile(path), "the old book");  // untouched
-  EXPECT_EQ(fs->CreatePendingFile(root_ + "/missing/x.wav").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(fs->CreatePendingFile(root_ + "/missing/x.wav", {}).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(PendingFileTest, AWritersTemporaryFileIsKnownForWhatItWasWritingAndNothingElseIs) {
   FileSystem* fs = FileSystem::Default();
-  auto file = fs->CreatePendingFile(root_ + "/segment_002.wav");
+  auto file = fs->CreatePendingFile(root_ + "/segment_002.wav", {});
   ASSERT_TRUE(file.ok());
   const std::vector<std::string> names = Names();  // the temporary file, as a crash leaves it
   ASSERT_EQ(names.size(), 1u);
