@@ -105,7 +105,8 @@ class AudioOutput {
       }
       SWHA_RETURN_IF_ERROR(fs->CreateDirs(options.split_dir));
     } else {
-      SWHA_ASSIGN_OR_RETURN(out->file_, fs->CreatePendingFile(options.output, {}));
+      SWHA_ASSIGN_OR_RETURN(
+          out->file_, fs->CreatePendingFile(options.output, {.durability = Durability::kSync}));
     }
     return out;
   }
@@ -235,7 +236,8 @@ int RunSay(const config::Settings& settings, SayOptions options, const std::atom
   if (!output.ok()) return Failed(err, output.status());
   std::unique_ptr<PendingFile> marks;
   if (!options.marks_path.empty()) {
-    auto opened = FileSystem::Default()->CreatePendingFile(options.marks_path, {});
+    auto opened = FileSystem::Default()->CreatePendingFile(options.marks_path,
+                                                           {.durability = Durability::kSync});
     if (!opened.ok()) return Failed(err, opened.status());
     marks = std::move(*opened);
   }

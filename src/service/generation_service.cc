@@ -166,8 +166,8 @@ Result<storage::StoredSession> GenerationService::Store(const Session& session,
 }
 
 Result<std::unique_ptr<storage::PreparedSession>> GenerationService::PrepareLocally(
-    const Session& session, const GenerationRequest& request, size_t segments) const {
-  if (segments != 1 || StoresInS3(request)) return std::unique_ptr<storage::PreparedSession>();
+    const Session& session, const GenerationRequest& request) const {
+  // The names EncodeSegment gives segment 0 and its marks.
   std::vector<std::string> names = {storage::SegmentFilename(0, request.format)};
   if (request.marks) names.push_back(storage::MarksFilename(names[0]));
   return storage_->local->Prepare(session.session_id, names);
@@ -261,15 +261,17 @@ Status GenerationService::SynthesizeThenStore(tts::SynthesisPlan plan,
                                               const GenerationRequest& request, Session* session,
                                               double* synthesis_seconds) const {
   Stopwatch synthesis_watch;
-  const size_t segments = plan.segments.size();
   tts::PendingSynthesis pending = synthesizer_->Start(std::move(plan));
   // Declared after `pending`, so gone (with its files, when unpublished) before the wait for an
   // engine still at work that leaving early implies.
-  std::unique_ptr<storage::PreparedSession> prepared;
-  SWHA_ASSIGN_OR_RETURN(prepared, PrepareLocally(*session, request, segments));
+  Result<std::unique_ptr<storage::PreparedSession>> prepared =
+      std::unique_ptr<storage::PreparedSession>();
+  if (pending.UnderWay() && !StoresInS3(request)) prepared = PrepareLocally(*session, request);
   std::vector<tts::SynthesizedSegment> synthesized;
+  // A synthesis that failed says why first: the text may be at fault, the disk never is.
   SWHA_ASSIGN_OR_RETURN(synthesized, pending.Wait());
   *synthesis_seconds += synthesis_watch.ElapsedSeconds();
+  SWHA_RETURN_IF_ERROR(prepared.status());
   std::vector<storage::SegmentFile> files;
   std::vector<std::optional<std::vector<tts::SpeechMark>>> marks(synthesized.size());
   std::vector<std::string> graphemes;
@@ -282,7 +284,7 @@ Status GenerationService::SynthesizeThenStore(tts::SynthesisPlan plan,
   }
   storage::StoredSession stored;
   SWHA_ASSIGN_OR_RETURN(stored, Store(*session, request, files, graphemes, 0,
-                                      Storing::kWholeSession, prepared.get()));
+                                      Storing::kWholeSession, prepared->get()));
   session->warnings = std::move(stored.warnings);
   for (size_t i = 0; i < synthesized.size(); ++i) {
     session->segments.push_back(MakeSegment(std::move(synthesized[i]), files[i],
@@ -447,7 +449,8 @@ Result<Session> GenerationService::CreateStreaming(const Principal& principal,
     const std::vector<storage::SegmentFile> files = {std::move(encoded.file)};
     storage::StoredSession stored;
     SWHA_ASSIGN_OR_RETURN(
-        stored, Store(session, request, files, {synthesized.graphemes}, i, Storing::kInParts));
+        stored, Store(session, request, files, {synthesized.graphemes}, i, Storing::kInParts,
+                      /*prepared=*/nullptr));
     session.segments.push_back(MakeSegment(
         std::move(synthesized), files[0], std::move(stored.segments[0]), std::move(encoded.marks)));
     std::vector<Segment> one = {session.segments.back()};
@@ -484,8 +487,8 @@ Result<Session> GenerationService::RecordAudio(const Principal& principal,
   const std::vector<storage::SegmentFile> files = {
       SegmentFileOf(storage::SegmentFilename(0, audio.format), std::move(audio.bytes))};
   storage::StoredSession stored;
-  SWHA_ASSIGN_OR_RETURN(stored,
-                        Store(session, request, files, {audio.text}, 0, Storing::kWholeSession));
+  SWHA_ASSIGN_OR_RETURN(stored, Store(session, request, files, {audio.text}, 0,
+                                      Storing::kWholeSession, /*prepared=*/nullptr));
   session.warnings = std::move(stored.warnings);
   tts::SynthesizedSegment spoken{
       0, std::move(audio.text), std::move(audio.phonemes), {}, audio.duration_seconds};

@@ -170,13 +170,13 @@ class GenerationService {
                                        std::span<const storage::SegmentFile> files,
                                        const std::vector<std::string>& graphemes,
                                        size_t first_index, Storing storing,
-                                       storage::PreparedSession* prepared = nullptr) const;
+                                       storage::PreparedSession* prepared) const;
   // The local directory and files of a session of one segment, made while the engine
-  // synthesizes it; null when it is stored elsewhere (S3) or has more segments (a file held
-  // open per segment, through the whole synthesis, would cost more than it saves).
-  Result<std::unique_ptr<storage::PreparedSession>> PrepareLocally(const Session& session,
-                                                                   const GenerationRequest& request,
-                                                                   size_t segments) const;
+  // synthesizes it (PendingSynthesis::UnderWay). Not for longer sessions: a file held open per
+  // segment through the whole synthesis would cost more than it saves. Each request holds at
+  // most two (audio, marks), and only while it holds a work slot, which bounds them.
+  Result<std::unique_ptr<storage::PreparedSession>> PrepareLocally(
+      const Session& session, const GenerationRequest& request) const;
   // What is stored of one synthesized segment: its file (the audio in the request's format,
   // and its marks as JSON when the request asks for them), and those marks.
   struct EncodedSegment {

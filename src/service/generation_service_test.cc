@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -40,6 +41,14 @@ class StubEngine : public tts::Engine {
     const int call = ++synthesis_calls;
     if (before_synthesis) SWHA_RETURN_IF_ERROR(before_synthesis(call));
     return tts::PcmAudio{24000, std::vector<int16_t>(240, static_cast<int16_t>(call))};
+  }
+  // On a thread of its own, as espeak-ng's pool does: a lone segment's storage is then prepared
+  // while it runs (PendingSynthesis::UnderWay).
+  std::future<Result<tts::PcmAudio>> StartSynthesis(std::string text, tts::VoiceSelection voice,
+                                                    tts::SynthesisOptions options) override {
+    return std::async(std::launch::async,
+                      [this, text = std::move(text), voice = std::move(voice),
+                       options = std::move(options)] { return Synthesize(text, voice, options); });
   }
   Status fault;
   std::function<Status(int call)> before_synthesis;
@@ -164,18 +173,25 @@ TEST_F(GenerationServiceTest, CreateStoresEverySegmentAndMintsSignedLocalUrls) {
   EXPECT_EQ(record->segments[1].location, storage::Location::kLocal);
 }
 
+// Each fault below is tried on a lone segment (stored into the place prepared while it was
+// synthesized) and on a longer text (stored after it).
+constexpr const char* kLoneAndLonger[] = {"Hello there", "One. Two."};
+
 TEST_F(GenerationServiceTest, ASessionThatCannotBeRecordedLeavesNoAudio) {
-  catalog_.record_fault = Status::Unavailable("injected: database is down");
-  auto r = service_.Create(Principal::Anonymous(), Request("One. Two."));
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(SessionDirs(), 0u);  // no audio without a row
-  // A refusal that is not about availability is the server's fault, never the client's.
-  catalog_.record_fault = Status::AlreadyExists("injected: session id taken", "");
-  r = service_.Create(Principal::Anonymous(), Request("One. Two."));
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
-  EXPECT_EQ(SessionDirs(), 0u);
+  for (const char* text : kLoneAndLonger) {
+    SCOPED_TRACE(text);
+    catalog_.record_fault = Status::Unavailable("injected: database is down");
+    auto r = service_.Create(Principal::Anonymous(), Request(text));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(SessionDirs(), 0u);  // no audio without a row
+    // A refusal that is not about availability is the server's fault, never the client's.
+    catalog_.record_fault = Status::AlreadyExists("injected: session id taken", "");
+    r = service_.Create(Principal::Anonymous(), Request(text));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+    EXPECT_EQ(SessionDirs(), 0u);
+  }
 }
 
 TEST_F(GenerationServiceTest, TheRequestsExpiryWinsAndZeroMeansTheDefault) {
@@ -356,6 +372,7 @@ TEST_F(GenerationServiceTest, ALoneSegmentsPlaceOnDiskIsMadeBeforeItsAudioIsWait
     auto sessions = FileSystem::Default()->ListDir(root_ + "/audio");
     if (!sessions.ok() || sessions->size() != 1) return Status::Internal("no session directory");
     auto files = FileSystem::Default()->ListDir(root_ + "/audio/" + (*sessions)[0].name);
+    if (!files.ok()) return files.status();
     for (const DirEntry& f : *files) seen.push_back(f.name);
     return Status::Ok();
   };
@@ -397,13 +414,47 @@ TEST_F(GenerationServiceTest, ADiskThatFillsUpMidSessionIsTheServersFaultAndKeep
   EXPECT_TRUE(service_.Create(Principal::Anonymous(), Request("One. Two.")).ok());
 }
 
+TEST_F(GenerationServiceTest, ADiskFullUnderALoneSegmentKeepsNothing) {
+  GenerationRequest request = Request("Hello there");
+  request.marks = true;
+  for (int written : {0, 1}) {  // the audio's file fails, or the marks' file after it
+    SCOPED_TRACE(written);
+    fs_.writes_until_full = written;
+    auto r = service_.Create(Principal::Anonymous(), request);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+    EXPECT_EQ(r.status().field(), "");
+    EXPECT_EQ(SessionDirs(), 0u);
+    EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  }
+  fs_.writes_until_full = -1;
+  EXPECT_TRUE(service_.Create(Principal::Anonymous(), request).ok());
+}
+
 TEST_F(GenerationServiceTest, AReadOnlyAudioDirectoryIsTheServersFaultAndRecordsNothing) {
   fs_.read_only = true;
-  auto r = service_.Create(Principal::Anonymous(), Request("One. Two."));
+  for (const char* text : kLoneAndLonger) {
+    SCOPED_TRACE(text);
+    auto r = service_.Create(Principal::Anonymous(), Request(text));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+    EXPECT_EQ(r.status().field(), "");
+    EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+    EXPECT_EQ(SessionDirs(), 0u);
+  }
+}
+
+// A lone segment's place on disk is made before its synthesis has answered; when both fail, the
+// synthesis says why, since it may be the caller's text.
+TEST_F(GenerationServiceTest, ASynthesisThatFailsIsTheAnswerEvenWhenTheDiskFailedToo) {
+  fs_.read_only = true;
+  engine_.before_synthesis = [](int) {
+    return Status::InvalidField("text", "cannot be spoken in this language");
+  };
+  auto r = service_.Create(Principal::Anonymous(), Request("Hello there"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
-  EXPECT_EQ(r.status().field(), "");
-  EXPECT_EQ(CountRows(root_ + "/swha.db", "sessions"), 0);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().field(), "text");
   EXPECT_EQ(SessionDirs(), 0u);
 }
 

@@ -13,6 +13,12 @@ constexpr std::string_view kWriteProbeName = "write-probe";
 // One file system block, so that a full disk refuses it (a byte may fit in a partial block).
 constexpr size_t kWriteProbeSize = 4096;
 
+// Audio is written without an fsync: that would cost more than synthesizing a sentence (about
+// 4 ms against 3 ms here), audio can be made again, and a file cut short by a power failure is
+// caught when served (the WAV header states its length). Only the service reads it.
+constexpr PendingFileOptions kAudioFileOptions{.durability = Durability::kNoSync,
+                                               .owner_only = true};
+
 }  // namespace
 
 StoredSegment StoredSegmentOf(const SegmentFile& file) {
@@ -36,16 +42,6 @@ std::optional<std::string> StoredSegment::MarksS3Key() const {
 AudioStore::AudioStore(FileSystem* fs, std::string audio_dir)
     : fs_(fs), audio_dir_(std::move(audio_dir)) {}
 
-namespace {
-
-// Audio is written without an fsync: that would cost more than synthesizing a sentence (about
-// 4 ms against 3 ms here), audio can be made again, and a file cut short by a power failure is
-// caught when served (the WAV header states its length). Only the service reads it.
-constexpr PendingFileOptions kAudioFileOptions{.durability = Durability::kNoSync,
-                                               .owner_only = true};
-
-}  // namespace
-
 Result<std::unique_ptr<PreparedSession>> AudioStore::Prepare(
     const std::string& session_id, std::span<const std::string> filenames) {
   if (!IsValidSessionId(session_id)) return Status::Internal("malformed session id");
@@ -65,12 +61,9 @@ Result<std::unique_ptr<PreparedSession>> AudioStore::Prepare(
 
 Result<StoredSession> AudioStore::Publish(const std::string& session_id,
                                           std::span<const SegmentFile> files) {
-  std::vector<std::string> names;
-  for (const SegmentFile& f : files) {
-    names.push_back(f.filename);
-    if (!f.marks_json.empty()) names.push_back(MarksFilename(f.filename));
-  }
-  Result<std::unique_ptr<PreparedSession>> prepared = Prepare(session_id, names);
+  // Nothing prepared ahead: each file is opened when written, so a long session holds one open
+  // file at a time.
+  Result<std::unique_ptr<PreparedSession>> prepared = Prepare(session_id, {});
   if (!prepared.ok()) {
     // As when a write fails: a session stored in parts loses its earlier parts too.
     if (IsValidSessionId(session_id)) (void)RemoveTree(fs_, JoinPath(audio_dir_, session_id));
@@ -131,7 +124,8 @@ Status AudioStore::CheckWritable() {
   // A pending file is never committed: its temporary name is unique, and it goes when the
   // probe is destroyed, so concurrent probes and a crash mid-probe leave nothing.
   SWHA_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> probe,
-                        fs_->CreatePendingFile(JoinPath(audio_dir_, kWriteProbeName), {}));
+                        fs_->CreatePendingFile(JoinPath(audio_dir_, kWriteProbeName),
+                                               {.durability = Durability::kSync}));
   return probe->Append(std::string(kWriteProbeSize, '\0'));
 }
 

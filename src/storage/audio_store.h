@@ -77,7 +77,8 @@ class AudioStore;
 // A session's directory and files made ready before its audio exists (while it is synthesized):
 // the directory and each file's inode are what storing costs most here (ext4 allocates them), so
 // that publishing then only writes and renames. Destroyed unpublished, it leaves nothing behind:
-// its files go, and its directory too when nothing else is in it.
+// its files go, and its directory too when nothing else is in it. Holds one open file per name
+// prepared. REQUIRES: the AudioStore's FileSystem outlives it. One thread uses it.
 class PreparedSession {
  public:
   ~PreparedSession();

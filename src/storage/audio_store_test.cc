@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <atomic>
@@ -62,6 +63,9 @@ TEST_F(AudioStoreTest, PublishWritesEveryFileAndSaysItIsLocal) {
   EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_001.wav"), "bbbb");
   auto listing = FileSystem::Default()->ListDir(audio_dir_ + "/" + id);
   EXPECT_EQ(listing->size(), 3u);  // no temporary files left behind
+  struct stat st {};
+  ASSERT_EQ(::stat((audio_dir_ + "/" + id + "/segment_001.wav").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 077, 0u) << "audio is the service's alone";
 }
 
 // A segment with marks gets segment_NNN.marks.json beside it; one without, nothing more.
@@ -111,8 +115,21 @@ TEST_F(AudioStoreTest, AFailedMarksWriteLeavesNoPartialSession) {
 
 // The place made ready before the audio exists: published, the files are under their names and
 // nothing else is left; a file not prepared for is written all the same.
+// Counts the pending files made.
+class CountingFileSystem : public FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  Result<std::unique_ptr<PendingFile>> CreatePendingFile(const std::string& p,
+                                                         PendingFileOptions o) override {
+    ++created;
+    return FileSystemWrapper::CreatePendingFile(p, o);
+  }
+  std::atomic<int> created{0};
+};
+
 TEST_F(AudioStoreTest, APreparedSessionPublishesIntoItsFilesAndTheOnesNotPreparedFor) {
-  AudioStore store(FileSystem::Default(), audio_dir_);
+  CountingFileSystem fs(FileSystem::Default());
+  AudioStore store(&fs, audio_dir_);
   const std::string id = NewSessionId(clock_, "anonymous");
   const std::vector<std::string> names = {"segment_000.wav", "segment_001.wav"};
   auto prepared = store.Prepare(id, names);
@@ -130,6 +147,8 @@ TEST_F(AudioStoreTest, APreparedSessionPublishesIntoItsFilesAndTheOnesNotPrepare
   EXPECT_EQ(*FileSystem::Default()->ReadFile(audio_dir_ + "/" + id + "/segment_000.marks.json"),
             "[]");
   EXPECT_EQ(FileSystem::Default()->ListDir(audio_dir_ + "/" + id)->size(), 4u);
+  // The two prepared files were used, not made again: two more for the rest.
+  EXPECT_EQ(fs.created, 4);
 }
 
 // A synthesis that failed: the prepared files go, and the directory with them, unless it holds

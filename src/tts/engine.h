@@ -60,7 +60,8 @@ class Engine {
                                       const SynthesisOptions& options) = 0;
   // Synthesize, begun now and answered through the future, for a caller with other work to do
   // meanwhile. Here it runs when the future is asked (deferred); an engine with threads of its
-  // own (espeak-ng's pool) starts it on one of them at once.
+  // own (espeak-ng's pool) starts it on one of them at once. The future must not outlive the
+  // engine.
   virtual std::future<Result<PcmAudio>> StartSynthesis(std::string text, VoiceSelection voice,
                                                        SynthesisOptions options);
   // How many segments of one text are worth synthesizing at once: 1 for an engine that works

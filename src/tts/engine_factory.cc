@@ -1,19 +1,10 @@
 #include <spdlog/spdlog.h>
 
-#include <future>
-
 #include "storage/http_transport.h"
 #include "tts/engine.h"
 #include "tts/upstream_engine.h"
 
 namespace swha::tts {
-
-std::future<Result<PcmAudio>> Engine::StartSynthesis(std::string text, VoiceSelection voice,
-                                                     SynthesisOptions options) {
-  return std::async(std::launch::deferred,
-                    [this, text = std::move(text), voice = std::move(voice),
-                     options = std::move(options)] { return Synthesize(text, voice, options); });
-}
 
 std::string_view EngineTypeName(EngineType type) {
   switch (type) {

@@ -114,6 +114,19 @@ TEST_F(EspeakEngineTest, AStartedSynthesisRunsOnItsOwnAndGivesTheSameAudio) {
   EXPECT_GT((*direct)[0].duration_seconds, 0.4);
 }
 
+// A caller that stops waiting (its request failed meanwhile) leaves the job its own text and
+// promise: the engine finishes it and goes on serving (AddressSanitizer would see a job that
+// still borrowed the caller's).
+TEST_F(EspeakEngineTest, AStartedSynthesisNobodyWaitsForIsFinishedHarmlessly) {
+  const VoiceSelection voice{.espeak_voice = "en-us", .kokoro_voice = "af_heart"};
+  for (int i = 0; i < 4; ++i) {
+    (void)engine_->StartSynthesis("Nobody waits for this sentence.", voice, {});
+  }
+  auto after = Say("Hello world.", "af_heart", "a");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_GT((*after)[0].duration_seconds, 0.4);
+}
+
 TEST_F(EspeakEngineTest, MandarinIsReadAsMandarinNotEnglish) {
   auto segs = Say("你好世界", "zf_xiaoxiao", "z");
   ASSERT_TRUE(segs.ok()) << segs.status().ToString();

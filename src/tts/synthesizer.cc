@@ -24,6 +24,31 @@ Result<std::string> EngineText(const Language& language, std::string_view text) 
   return std::string(text);
 }
 
+// What the engine reads for segment `index` of `plan`; a text it cannot have is the caller's.
+Result<std::string> SegmentEngineText(const SynthesisPlan& plan, size_t index) {
+  Result<std::string> text = EngineText(*plan.language, plan.segments[index].graphemes);
+  if (!text.ok()) return text.status().WithField("text");
+  return text;
+}
+
+// A render that threw: the server's fault, whatever the text was.
+Status RenderFailure(const std::exception& e) {
+  return Status::Internal(std::string("rendering segment failed: ") + e.what());
+}
+
+// The plan's segments with their audio, or the first failure in text order.
+Result<std::vector<SynthesizedSegment>> SegmentsOf(SynthesisPlan plan,
+                                                   std::vector<Result<PcmAudio>> rendered) {
+  std::vector<SynthesizedSegment> out;
+  out.reserve(plan.segments.size());
+  for (size_t i = 0; i < plan.segments.size(); ++i) {
+    PcmAudio pcm;
+    SWHA_ASSIGN_OR_RETURN(pcm, std::move(rendered[i]));
+    out.push_back(SynthesizedSegment::Of(i, std::move(plan.segments[i]), std::move(pcm)));
+  }
+  return out;
+}
+
 }  // namespace
 
 Status ValidateSpeed(double speed, SpeedRange range) {
@@ -71,9 +96,8 @@ Result<SynthesisPlan> Synthesizer::Plan(const SynthesisRequest& request) const {
 }
 
 Result<PcmAudio> Synthesizer::Render(const SynthesisPlan& plan, size_t index) const {
-  auto engine_text = EngineText(*plan.language, plan.segments[index].graphemes);
-  if (!engine_text.ok()) return engine_text.status().WithField("text");
-  return engine_->Synthesize(*engine_text, plan.voice, plan.options);
+  SWHA_ASSIGN_OR_RETURN(std::string engine_text, SegmentEngineText(plan, index));
+  return engine_->Synthesize(engine_text, plan.voice, plan.options);
 }
 
 Result<PcmAudio> Synthesizer::RenderNoThrow(const SynthesisPlan& plan, size_t index) const {
@@ -81,7 +105,7 @@ Result<PcmAudio> Synthesizer::RenderNoThrow(const SynthesisPlan& plan, size_t in
   try {
     return Render(plan, index);
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("rendering segment failed: ") + e.what());
+    return RenderFailure(e);
   }
 }
 
@@ -129,29 +153,17 @@ Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(
 
 Result<std::vector<SynthesizedSegment>> Synthesizer::Synthesize(SynthesisPlan plan) const {
   std::vector<Result<PcmAudio>> rendered = RenderAll(plan);
-  std::vector<SynthesizedSegment> out;
-  out.reserve(plan.segments.size());
-  for (size_t i = 0; i < plan.segments.size(); ++i) {
-    PcmAudio pcm;
-    SWHA_ASSIGN_OR_RETURN(pcm, std::move(rendered[i]));
-    out.push_back(SynthesizedSegment::Of(i, std::move(plan.segments[i]), std::move(pcm)));
-  }
-  return out;
+  return SegmentsOf(std::move(plan), std::move(rendered));
 }
 
 PendingSynthesis Synthesizer::Start(SynthesisPlan plan) const {
   PendingSynthesis pending(this, std::move(plan));
   if (pending.plan_.segments.size() != 1) return pending;
-  const SynthesisPlan& lone = pending.plan_;
-  Result<std::string> engine_text = EngineText(*lone.language, lone.segments[0].graphemes);
-  if (!engine_text.ok()) {
-    std::promise<Result<PcmAudio>> failed;
-    failed.set_value(engine_text.status().WithField("text"));
-    pending.lone_segment_ = failed.get_future();
-    return pending;
-  }
+  Result<std::string> engine_text = SegmentEngineText(pending.plan_, 0);
+  // A text the engine cannot be given fails in Wait, as Synthesize fails it.
+  if (!engine_text.ok()) return pending;
   pending.lone_segment_ =
-      engine_->StartSynthesis(std::move(*engine_text), lone.voice, lone.options);
+      engine_->StartSynthesis(std::move(*engine_text), pending.plan_.voice, pending.plan_.options);
   return pending;
 }
 
@@ -161,24 +173,23 @@ PendingSynthesis::PendingSynthesis(const Synthesizer* synthesizer, SynthesisPlan
 PendingSynthesis::~PendingSynthesis() {
   // Only an engine's own thread can still be at work; a deferred render is left unstarted
   // (waiting for it would run it).
-  if (lone_segment_.valid() &&
-      lone_segment_.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) {
-    lone_segment_.wait();
-  }
+  if (UnderWay()) lone_segment_.wait();
+}
+
+bool PendingSynthesis::UnderWay() const {
+  return lone_segment_.valid() &&
+         lone_segment_.wait_for(std::chrono::seconds(0)) != std::future_status::deferred;
 }
 
 Result<std::vector<SynthesizedSegment>> PendingSynthesis::Wait() {
   if (!lone_segment_.valid()) return synthesizer_->Synthesize(std::move(plan_));
-  Result<PcmAudio> pcm = Status::Internal("not rendered");
+  std::vector<Result<PcmAudio>> rendered;
   try {
-    pcm = lone_segment_.get();
+    rendered.push_back(lone_segment_.get());
   } catch (const std::exception& e) {  // a deferred render runs here, on the caller's thread
-    pcm = Status::Internal(std::string("rendering segment failed: ") + e.what());
+    rendered.push_back(RenderFailure(e));
   }
-  SWHA_RETURN_IF_ERROR(pcm.status());
-  std::vector<SynthesizedSegment> out;
-  out.push_back(SynthesizedSegment::Of(0, std::move(plan_.segments[0]), std::move(*pcm)));
-  return out;
+  return SegmentsOf(std::move(plan_), std::move(rendered));
 }
 
 SegmentRenderer::SegmentRenderer(const Synthesizer* synthesizer, const SynthesisPlan* plan,

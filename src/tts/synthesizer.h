@@ -71,13 +71,18 @@ class Synthesizer;
 
 // A plan's synthesis, begun by Synthesizer::Start while its caller does other work (makes the
 // place its audio will be stored). Destruction waits for whatever the engine is still doing, so
-// no synthesis outlives its request (and the permit it holds).
+// no synthesis outlives its request (and the permit it holds). REQUIRES: the Synthesizer (and
+// its engine) outlive it. One thread uses it.
 class PendingSynthesis {
  public:
   PendingSynthesis(PendingSynthesis&&) = default;
   PendingSynthesis& operator=(PendingSynthesis&&) = delete;
   ~PendingSynthesis();
 
+  // Whether the engine is at work on it now, on a thread of its own: only then does what the
+  // caller does before Wait overlap the synthesis. False for a longer plan, and for an engine
+  // that synthesizes on the caller's thread (an upstream server's), which starts in Wait.
+  bool UnderWay() const;
   // What Synthesizer::Synthesize(plan) answers. Call once.
   Result<std::vector<SynthesizedSegment>> Wait();
 

@@ -37,7 +37,8 @@ class RandomAccessFile {
   virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
 };
 
-// Whether WriteFileAtomic waits for the data to reach the disk.
+// Whether WriteFileAtomic, CreateFileExclusive and a PendingFile wait for the data to reach
+// the disk.
 enum class Durability {
   // fsync before the rename: after a power failure the file is whole or absent.
   kSync,
