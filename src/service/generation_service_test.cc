@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <set>
@@ -363,18 +364,25 @@ class RawSqlite {
   sqlite3* db_ = nullptr;
 };
 
-// A lone segment's directory and file are made while the engine synthesizes it (the stub
-// synthesizes when its audio is asked for, so this sees the order): what storing it costs most
-// overlaps the synthesis.
+// A lone segment's directory and files are made while the engine synthesizes it: what storing
+// it costs most overlaps the synthesis. The stub's synthesis (on a thread of its own) does not
+// end until it has seen them, so a service that made them only after the audio failed this.
 TEST_F(GenerationServiceTest, ALoneSegmentsPlaceOnDiskIsMadeBeforeItsAudioIsWaitedFor) {
-  std::vector<std::string> seen;  // the session directory's entries as the synthesis starts
+  std::vector<std::string> seen;  // the session directory's entries, seen during the synthesis
   engine_.before_synthesis = [&](int) {
-    auto sessions = FileSystem::Default()->ListDir(root_ + "/audio");
-    if (!sessions.ok() || sessions->size() != 1) return Status::Internal("no session directory");
-    auto files = FileSystem::Default()->ListDir(root_ + "/audio/" + (*sessions)[0].name);
-    if (!files.ok()) return files.status();
-    for (const DirEntry& f : *files) seen.push_back(f.name);
-    return Status::Ok();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto sessions = FileSystem::Default()->ListDir(root_ + "/audio");
+      if (sessions.ok() && sessions->size() == 1) {
+        auto files = FileSystem::Default()->ListDir(root_ + "/audio/" + (*sessions)[0].name);
+        if (files.ok() && files->size() == 2) {
+          for (const DirEntry& f : *files) seen.push_back(f.name);
+          return Status::Ok();
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return Status::Internal("no session directory with two files during the synthesis");
   };
   GenerationRequest request = Request("Hello there");
   request.marks = true;
