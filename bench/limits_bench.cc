@@ -60,7 +60,6 @@ constexpr int kS3Warmup = 3;
 constexpr double kPathTarget = 0.9;       // each path at >= 0.9x its limit
 constexpr double kOverheadTarget = 1.10;  // HTTP generate / synthesizer at one client
 constexpr double kP50SlackMs = 1.0;       // S3 p50 at 1 client within 1 ms of synthesis + PUT
-constexpr double kPresignTarget = 1.5;    // presign / crypto floor
 constexpr int kSessionSegments = 10;      // the session phase's text, in sentences
 constexpr int kSessionCallsDivisor = 10;  // it costs about as many sentences: as long a phase
 
@@ -363,12 +362,7 @@ int RunLimits(const Args& args) {
             fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", session_series.P50() - floor_ms,
                         session_series.P50(), floor_ms));
   }
-  fmt::print("   presign: {:.2f} us per URL, floor {:.2f} us\n", presign.ours_us, presign.floor_us);
-  const double presign_ratio = presign.ours_us / presign.floor_us;
-  Summary(
-      "limits", "presign / SHA-256 + HMAC floor",
-      fmt::format("{:.2f}x ({:.2f} / {:.2f} us)", presign_ratio, presign.ours_us, presign.floor_us),
-      fmt::format("<= {:.1f}x", kPresignTarget), Verdict(presign_ratio <= kPresignTarget));
+  ReportPresignVsFloor("limits", presign);
   Summary("limits", "other processes' load (the gateway too), cores",
           fmt::format("{:.2f}", other_cores));
   return 0;

@@ -10,6 +10,7 @@
 //   swha_bench engine-scaling   in-process engine with 2 threads: 1 vs. 2 caller threads
 //   swha_bench all              the four, in that order
 //   swha_bench presign          S3Client::PresignGet vs. botocore, URLs/s on one thread
+//   swha_bench presign-floor    S3Client::PresignGet vs. its crypto floor, as limits measures it
 //   swha_bench s3-upload        S3AudioStore::Upload of a 10-segment session, 10 uploads at
 //                               once vs. 1 (needs a gateway: S3_ENDPOINT_URL etc.; run.sh
 //                               starts one)
@@ -490,7 +491,8 @@ int PositiveArg(const std::string& flag, const std::string& value) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|s3-upload|"
+      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|presign-floor|"
+      "s3-upload|"
       "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost|"
       "speech-stream|upstream-segments|limits|instructions-baseline "
       "[--requests N] [--rounds N] [--text TEXT] [--server-env KEY=VALUE]... [--binary PATH] "
@@ -537,6 +539,7 @@ int Main(int argc, char** argv) {
       {"memory", RunMemory},
       {"engine-scaling", RunEngineScaling},
       {"presign", RunPresign},
+      {"presign-floor", RunPresignFloor},
       {"s3-upload", RunS3Upload},
       {"auth-cost", RunCatalogBenchmark},
       {"catalog-generate", RunCatalogBenchmark},

@@ -36,7 +36,7 @@ Result<std::unique_ptr<RefreshingCredentials>> RefreshingCredentials::Start(
     made->Install(*std::move(first), now);
   } else {
     // Empty credentials sign nothing (S3Client says why); the thread keeps trying.
-    made->current_.store(std::make_shared<const storage::CredentialsSnapshot>());
+    made->SetCurrent(std::make_shared<const storage::CredentialsSnapshot>());
     std::lock_guard<std::mutex> lock(made->mu_);
     made->last_error_ = first_failure;
     made->next_retry_seconds_ = options.first_retry_seconds;
@@ -70,6 +70,17 @@ std::shared_ptr<const storage::CredentialsSnapshot> RefreshingCredentials::Curre
   return current_.load(std::memory_order_acquire);
 }
 
+bool RefreshingCredentials::IsCurrent(const storage::CredentialsSnapshot& held) const {
+  return current_address_.load(std::memory_order_acquire) == &held;
+}
+
+void RefreshingCredentials::SetCurrent(
+    std::shared_ptr<const storage::CredentialsSnapshot> snapshot) {
+  const storage::CredentialsSnapshot* address = snapshot.get();
+  current_.store(std::move(snapshot), std::memory_order_release);
+  current_address_.store(address, std::memory_order_release);
+}
+
 std::optional<int64_t> RefreshingCredentials::NextRefreshAt() const {
   std::lock_guard<std::mutex> lock(mu_);
   return due_at_;
@@ -86,7 +97,7 @@ bool RefreshingCredentials::Install(storage::CredentialsSnapshot snapshot, int64
   const std::shared_ptr<const storage::CredentialsSnapshot> old = current_.load();
   const bool newer = old == nullptr || !old->expires_at_unix || !fresh->expires_at_unix ||
                      *fresh->expires_at_unix > *old->expires_at_unix;
-  current_.store(fresh, std::memory_order_release);
+  SetCurrent(fresh);
   last_error_ = Status::Ok();
   if (!newer) {
     BackOff(fetched_at);

@@ -58,6 +58,7 @@ class RefreshingCredentials : public storage::CredentialsSource {
   RefreshingCredentials& operator=(const RefreshingCredentials&) = delete;
 
   std::shared_ptr<const storage::CredentialsSnapshot> Current() const override;
+  bool IsCurrent(const storage::CredentialsSnapshot& held) const override;
 
   // Fetches when a refresh is due by the clock; returns whether it fetched and, if so, how
   // the fetch went. The background thread calls it; tests with a manual clock do.
@@ -70,6 +71,8 @@ class RefreshingCredentials : public storage::CredentialsSource {
  private:
   RefreshingCredentials(std::unique_ptr<CredentialProvider> provider, const Clock* clock,
                         RefreshOptions options, const metrics::ServiceMetrics* metrics);
+  // Stores `snapshot` in current_ and current_address_.
+  void SetCurrent(std::shared_ptr<const storage::CredentialsSnapshot> snapshot);
   // Makes `snapshot` current; returns whether it expires later than the one it replaced.
   bool Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at);
   // After a failed or fruitless fetch: the next one after the back-off, which doubles.
@@ -85,6 +88,9 @@ class RefreshingCredentials : public storage::CredentialsSource {
   std::condition_variable wake_;
   // Read without the lock (every signature reads it); written under it.
   std::atomic<std::shared_ptr<const storage::CredentialsSnapshot>> current_;
+  // What current_ points to, for IsCurrent: a plain load, where current_'s costs a reference
+  // count. A snapshot its caller holds cannot be freed, so its address is not reused meanwhile.
+  std::atomic<const storage::CredentialsSnapshot*> current_address_{nullptr};
   std::optional<int64_t> due_at_;  // GUARDED_BY(mu_)
   double next_retry_seconds_ = 0;  // GUARDED_BY(mu_)
   Status last_error_;              // GUARDED_BY(mu_)

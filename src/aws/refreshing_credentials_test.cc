@@ -91,6 +91,9 @@ TEST_F(RefreshingCredentialsTest, DueCredentialsAreReplacedAndTheOldSnapshotStay
   EXPECT_EQ(live->Current()->credentials.access_key_id, "SECOND");
   EXPECT_EQ(before->credentials.access_key_id, "FIRST");  // a signer still holding it is fine
   EXPECT_NE(live->Current(), before);
+  // What a client that holds a snapshot asks per signature, without counting references.
+  EXPECT_FALSE(live->IsCurrent(*before));
+  EXPECT_TRUE(live->IsCurrent(*live->Current()));
   EXPECT_EQ(live->NextRefreshAt(), kNow + 3300 + 3300);
   EXPECT_EQ(Refreshes("success"), 1);
 }
@@ -153,12 +156,16 @@ TEST_F(RefreshingCredentialsTest, StartingWithoutCredentialsKeepsTrying) {
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   RefreshingCredentials& live = **made;
   EXPECT_TRUE(live.Current()->credentials.access_key_id.empty());
+  const auto empty = live.Current();
+  EXPECT_TRUE(live.IsCurrent(*empty));
   EXPECT_EQ(live.LastError().message(), "STS is down");
   EXPECT_EQ(live.NextRefreshAt(), kNow + 1);
   clock_.AdvanceSeconds(1);
   provider->Push(Temporary("LATE", kNow + 3600));
   ASSERT_TRUE(live.RefreshIfDue().value_or(Status::Internal("none")).ok());
   EXPECT_EQ(live.Current()->credentials.access_key_id, "LATE");
+  EXPECT_FALSE(live.IsCurrent(*empty));
+  EXPECT_TRUE(live.IsCurrent(*live.Current()));
   EXPECT_TRUE(live.LastError().ok());
 }
 

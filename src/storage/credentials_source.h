@@ -29,6 +29,9 @@ class CredentialsSource {
   // The credentials to sign with now. Never null, never blocks on a refresh: while a refresh
   // fails, the last good credentials are returned, even once expired (S3 then says so).
   virtual std::shared_ptr<const CredentialsSnapshot> Current() const = 0;
+  // Whether `held` (which the caller keeps alive) is what Current() returns now. Overridden to
+  // compare without touching reference counts: a client asks this once per signature.
+  virtual bool IsCurrent(const CredentialsSnapshot& held) const { return Current().get() == &held; }
   // Why the last attempt to get newer credentials failed, or OK (static keys: always OK).
   virtual Status LastError() const { return Status::Ok(); }
 };
@@ -41,6 +44,9 @@ class StaticCredentialsSource : public CredentialsSource {
       : snapshot_(std::make_shared<const CredentialsSnapshot>(
             CredentialsSnapshot{std::move(credentials), expires_at_unix})) {}
   std::shared_ptr<const CredentialsSnapshot> Current() const override { return snapshot_; }
+  bool IsCurrent(const CredentialsSnapshot& held) const override {
+    return snapshot_.get() == &held;
+  }
 
  private:
   const std::shared_ptr<const CredentialsSnapshot> snapshot_;

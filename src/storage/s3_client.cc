@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -21,6 +22,9 @@
 namespace swha::storage {
 
 namespace {
+
+// S3Client::serial_'s source.
+std::atomic<uint64_t> next_serial{1};
 
 constexpr size_t kMaxKeyBytes = 1024;           // S3's limit on an object key
 constexpr size_t kMaxUserMetadataBytes = 2048;  // S3's limit on all x-amz-meta-* together
@@ -256,7 +260,9 @@ S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock*
       host_(std::move(host)),
       base_path_(std::move(base_path)),
       virtual_hosted_(virtual_hosted),
-      base_url_(scheme_ + "://" + host_) {}
+      base_url_(scheme_ + "://" + host_),
+      object_path_prefix_(base_path_ + "/" + (virtual_hosted_ ? "" : config_.bucket + "/")),
+      serial_(next_serial.fetch_add(1, std::memory_order_relaxed)) {}
 
 std::string S3Client::BaseUrl() const { return base_url_; }
 
@@ -273,12 +279,7 @@ std::string S3Client::ObjectPath(std::string_view key) const {
 }
 
 void S3Client::AssignObjectPath(std::string_view key, std::string* path) const {
-  path->assign(base_path_);
-  *path += '/';
-  if (!virtual_hosted_) {
-    *path += config_.bucket;
-    *path += '/';
-  }
+  path->assign(object_path_prefix_);
   *path += key;
 }
 
@@ -609,6 +610,19 @@ std::shared_ptr<const S3Client::SnapshotSigner> S3Client::CurrentSigner() const 
   return fresh;
 }
 
+S3Client::PresignState& S3Client::ThisThreadsPresignState() const {
+  thread_local PresignState state;
+  if (state.client_serial != serial_) {
+    state.client_serial = serial_;
+    state.signer = CurrentSigner();
+    state.request.host = host_;
+    state.request.path = object_path_prefix_;
+  } else if (!credentials_->IsCurrent(*state.signer->snapshot)) {
+    state.signer = CurrentSigner();
+  }
+  return state;
+}
+
 Status S3Client::NoCredentialsYet(std::string_view op, std::string_view key) const {
   const Status why = credentials_->LastError();
   return Status::Unavailable(ErrorSubject(op, key) + ": no AWS credentials yet" +
@@ -623,10 +637,12 @@ Result<std::string> S3Client::Presign(std::string_view op, std::string_view meth
                                       std::string_view key, int64_t expires_seconds,
                                       int64_t* expires_at_unix) const {
   SWHA_RETURN_IF_ERROR(ValidateKey(op, key));
-  const std::shared_ptr<const SnapshotSigner> signer = CurrentSigner();
-  if (signer->snapshot->credentials.access_key_id.empty()) return NoCredentialsYet(op, key);
-  const int64_t now = clock_->NowUnixSeconds();
-  if (const std::optional<int64_t>& until = signer->snapshot->expires_at_unix) {
+  PresignState& state = ThisThreadsPresignState();
+  const SnapshotSigner& signer = *state.signer;
+  if (signer.snapshot->credentials.access_key_id.empty()) return NoCredentialsYet(op, key);
+  // A URL's date may be a few milliseconds old: S3 allows 15 minutes of skew.
+  const int64_t now = clock_->NowUnixSecondsCoarse();
+  if (const std::optional<int64_t>& until = signer.snapshot->expires_at_unix) {
     if (*until <= now) {
       return Status::Unavailable(ErrorSubject(op, key) +
                                  ": the S3 credentials have expired and were not refreshed");
@@ -634,16 +650,13 @@ Result<std::string> S3Client::Presign(std::string_view op, std::string_view meth
     // A URL signed by temporary credentials stops working when they expire, whatever it says.
     expires_seconds = std::min(expires_seconds, *until - now);
   }
-  // One per thread, reused: its strings keep their capacity, so a URL (one per segment per
-  // response) allocates nothing but itself.
-  thread_local SigningRequest signing;
-  signing.method.assign(method);
-  signing.host.assign(host_);
-  AssignObjectPath(key, &signing.path);
-  SWHA_ASSIGN_OR_RETURN(std::string url,
-                        signer->signer.PresignUrl(signing, base_url_, now, expires_seconds));
-  if (expires_at_unix != nullptr) *expires_at_unix = now + expires_seconds;
-  return url;
+  SigningRequest& request = state.request;  // host and the path's prefix are this client's
+  if (request.method != method) request.method.assign(method);
+  request.path.resize(object_path_prefix_.size());
+  request.path += key;
+  Result<std::string> url = signer.signer.PresignUrl(request, base_url_, now, expires_seconds);
+  if (url.ok() && expires_at_unix != nullptr) *expires_at_unix = now + expires_seconds;
+  return url;  // not unwrapped and wrapped again: each move of a URL showed in its profile
 }
 
 Result<std::string> S3Client::PresignGet(std::string_view key, int64_t expires_seconds,

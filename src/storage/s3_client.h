@@ -178,6 +178,17 @@ class S3Client {
   // The signer of the credentials in force now: made anew when the source has handed out new
   // credentials since the last signature.
   std::shared_ptr<const SnapshotSigner> CurrentSigner() const;
+  // What a presigned URL (one per segment per response) needs, kept per thread for the client
+  // the thread last presigned with, so that the next URL of the same client neither counts
+  // references nor copies the host and the path's prefix again.
+  struct PresignState {
+    uint64_t client_serial = 0;                    // serials start at 1
+    std::shared_ptr<const SnapshotSigner> signer;  // CurrentSigner, checked per call
+    SigningRequest request;  // host and path prefix this client's; the strings keep capacity
+  };
+  // This thread's state, made this client's and its signer current. Valid until the thread's
+  // next call.
+  PresignState& ThisThreadsPresignState() const;
   // Unavailable for `op` while the source has no credentials (its first fetch failed).
   Status NoCredentialsYet(std::string_view op, std::string_view key) const;
 
@@ -192,7 +203,11 @@ class S3Client {
   const std::string host_;       // Host header, port only when not the scheme's default
   const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
   const bool virtual_hosted_;
-  const std::string base_url_;                        // "scheme://host"
+  const std::string base_url_;            // "scheme://host"
+  const std::string object_path_prefix_;  // ObjectPath("")
+  // Names this client in ThreadSigner's cache: unlike its address, never reused by a later
+  // client (whose credentials or region may differ).
+  const uint64_t serial_;
   const metrics::ServiceMetrics* metrics_ = nullptr;  // set by Create only
 };
 

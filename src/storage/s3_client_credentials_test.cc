@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "storage/http_transport_testing.h"
 #include "storage/s3_client.h"
@@ -109,6 +111,61 @@ TEST_F(S3ClientCredentialsTest, LongTermKeysPresignForAsLongAsAsked) {
   EXPECT_EQ(expires_at, kNow + 604800);
   EXPECT_EQ(url->find("X-Amz-Security-Token"), std::string::npos);
   EXPECT_EQ(client->CredentialsExpireAt(), std::nullopt);
+}
+
+// Each thread keeps what it presigned with last, for the client it last served. A swap of the
+// credentials, another client taking turns on the thread, another method, and a client made
+// after the first is gone (perhaps at its address) each still sign as a client made afresh.
+TEST_F(S3ClientCredentialsTest, PresignedUrlsFollowTheCredentialsTheClientAndTheMethod) {
+  auto first = Make();
+  ASSERT_NE(first, nullptr);
+  auto url = first->PresignGet("a.wav", 60);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_NE(url->find("Credential=ASIAFIRST%2F"), std::string::npos) << *url;
+  source_->Set({{"ASIASECOND", "second", "token-2"}, kNow + 3600});
+  url = first->PresignGet("a.wav", 60);
+  ASSERT_TRUE(url.ok());
+  EXPECT_NE(url->find("Credential=ASIASECOND%2F"), std::string::npos) << *url;
+  EXPECT_NE(url->find("X-Amz-Security-Token=token-2"), std::string::npos) << *url;
+
+  auto made_with = [this](std::string bucket, AwsCredentials keys) {
+    S3ClientConfig c;
+    c.bucket = std::move(bucket);
+    c.endpoint_url = "http://127.0.0.1:9000";
+    c.credentials = std::move(keys);
+    auto client = S3Client::Create(std::move(c), &transport_, &clock_);
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return client.ok() ? std::move(*client) : nullptr;
+  };
+  auto other = made_with("other", {"AKIDOTHER", "other-secret", ""});
+  ASSERT_NE(other, nullptr);
+  std::vector<std::string> gets;
+  for (int turn = 0; turn < 2; ++turn) {
+    auto mine = first->PresignGet("a.wav", 60);
+    auto theirs = other->PresignGet("a.wav", 60);
+    ASSERT_TRUE(mine.ok() && theirs.ok());
+    EXPECT_NE(mine->find("/b/a.wav?"), std::string::npos) << *mine;
+    EXPECT_NE(mine->find("Credential=ASIASECOND%2F"), std::string::npos) << *mine;
+    EXPECT_NE(theirs->find("/other/a.wav?"), std::string::npos) << *theirs;
+    EXPECT_NE(theirs->find("Credential=AKIDOTHER%2F"), std::string::npos) << *theirs;
+    EXPECT_EQ(theirs->find("X-Amz-Security-Token"), std::string::npos) << *theirs;
+    gets.push_back(*mine);
+  }
+  EXPECT_EQ(gets[0], gets[1]);
+
+  auto put = first->PresignPut("a.wav", 60);
+  ASSERT_TRUE(put.ok());
+  EXPECT_NE(*put, gets[0]);
+  EXPECT_EQ(first->PresignGet("a.wav", 60).value(), gets[0]);
+  EXPECT_EQ(first->PresignPut("a.wav", 60).value(), *put);
+
+  first.reset();
+  auto later = made_with("b", {"AKIDLATER", "later-secret", ""});
+  ASSERT_NE(later, nullptr);
+  url = later->PresignGet("a.wav", 60);
+  ASSERT_TRUE(url.ok());
+  EXPECT_NE(url->find("Credential=AKIDLATER%2F"), std::string::npos) << *url;
+  EXPECT_EQ(url->find("X-Amz-Security-Token"), std::string::npos) << *url;
 }
 
 }  // namespace

@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <bit>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <tuple>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "storage/s3_uri.h"
 #include "util/crypto.h"
 #include "util/strings.h"
 
@@ -34,43 +32,39 @@ constexpr std::string_view kReservedQueryKeys[] = {
 // "20130524" from "20130524T000000Z".
 std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0, 8); }
 
-// RFC 3986's unreserved characters, ASCII only, whatever the C locale says; a table, since
-// every character of every signed path and query passes here.
-constexpr std::array<bool, 256> UnreservedTable(bool with_slash) {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '.' || c == '_' || c == '~' || (with_slash && c == '/');
+// Writes pieces one after another into a buffer sized for them beforehand: a presigned URL's
+// ~400 bytes, appended to a std::string piece by piece, cost more than the hashing they feed.
+class BufferCursor {
+ public:
+  explicit BufferCursor(char* at) : at_(at) {}
+  BufferCursor& operator<<(std::string_view piece) {
+    const size_t n = piece.size();
+    const char* from = piece.data();
+    // Most pieces are short ("GET", "3600", a host): copied in place by two overlapping moves
+    // of a fixed size, which the compiler inlines, rather than by a call to memcpy.
+    if (n >= 8 && n <= 16) {
+      std::memcpy(at_, from, 8);
+      std::memcpy(at_ + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(at_, from, 4);
+      std::memcpy(at_ + n - 4, from + n - 4, 4);
+    } else if (n > 0) {  // an empty view's data() may be null
+      std::memcpy(at_, from, n);
+    }
+    at_ += n;
+    return *this;
   }
-  return table;
-}
-constexpr std::array<bool, 256> kUnreserved = UnreservedTable(false);
-constexpr std::array<bool, 256> kUnreservedOrSlash = UnreservedTable(true);
+  BufferCursor& operator<<(char c) {
+    *at_++ = c;
+    return *this;
+  }
+  char* at() const { return at_; }
+  // Past what a function given at() wrote, up to `end`.
+  void Skip(char* end) { at_ = end; }
 
-bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
-
-#if defined(__SSE2__)
-constexpr size_t kUnreservedBlockBytes = 16;
-
-// How many of the 16 bytes at `p` come before the first one S3UriEncode escapes: the same set
-// as UnreservedTable(keep_slash), tested on all 16 at once (signed compares: bytes from 0x80
-// are negative, so never letters or digits).
-int LeadingUnreservedOf16(const char* p, bool keep_slash) {
-  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  auto between = [](__m128i v, char low, char high) {
-    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(low - 1))),
-                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(high + 1))));
-  };
-  auto equals = [&c](char mark) { return _mm_cmpeq_epi8(c, _mm_set1_epi8(mark)); };
-  // Setting bit 5 folds 'A'..'Z' onto 'a'..'z', and nothing else lands there.
-  const __m128i letter = between(_mm_or_si128(c, _mm_set1_epi8(0x20)), 'a', 'z');
-  __m128i kept = _mm_or_si128(letter, between(c, '0', '9'));
-  kept = _mm_or_si128(kept, _mm_or_si128(equals('-'), equals('.')));
-  kept = _mm_or_si128(kept, _mm_or_si128(equals('_'), equals('~')));
-  if (keep_slash) kept = _mm_or_si128(kept, equals('/'));
-  return std::countr_one(static_cast<unsigned>(_mm_movemask_epi8(kept)));
-}
-#endif
+ private:
+  char* at_;
+};
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -82,7 +76,7 @@ std::string AsciiLowercase(std::string_view s) {
 
 // RFC 9110 token characters, the only ones a header name may hold.
 bool IsTokenChar(unsigned char c) {
-  return IsUnreserved(c) ||
+  return IsS3UriUnreserved(c) ||
          std::string_view("!#$%&'*+^`|").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
@@ -94,8 +88,14 @@ bool IsValidToken(std::string_view s) {
 
 // Visible ASCII without '/': what may sit in a host or a credential scope field.
 bool IsScopeField(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 0x7F && c != '/'; });
+  // A table, not three comparisons a byte: the host is checked per presigned URL.
+  static constexpr std::array<bool, 256> kAllowed = [] {
+    std::array<bool, 256> allowed{};
+    for (int c = '!'; c < 0x7F; ++c) allowed[c] = c != '/';
+    return allowed;
+  }();
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return kAllowed[static_cast<unsigned char>(c)]; });
 }
 
 bool IsLowerHex64(std::string_view s) {
@@ -240,16 +240,6 @@ std::pair<std::string, std::string> CanonicalHeaders(const SigningRequest& reque
   return {std::move(canonical), std::move(signed_headers)};
 }
 
-// SHA-256 of what JoinCanonicalRequest would build, without building it.
-crypto::Digest256 HashCanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                                       std::string_view canonical_query,
-                                       std::string_view canonical_headers,
-                                       std::string_view signed_headers,
-                                       std::string_view payload_hash) {
-  return crypto::Sha256Of({method, "\n", canonical_uri, "\n", canonical_query, "\n",
-                           canonical_headers, "\n", signed_headers, "\n", payload_hash});
-}
-
 // The canonical request from its parts, each already canonical.
 std::string JoinCanonicalRequest(std::string_view method, std::string_view canonical_uri,
                                  std::string_view canonical_query,
@@ -276,43 +266,6 @@ std::string BuildCanonicalRequest(const SigningRequest& request) {
 }
 
 }  // namespace
-
-void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const std::array<bool, 256>& kept = keep_slash ? kUnreservedOrSlash : kUnreserved;
-  // Keys and paths are mostly unreserved characters: runs of them are appended whole.
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-#if defined(__SSE2__)
-    // Sixteen bytes at a time while they are all kept (a presigned URL's path is ~100 bytes,
-    // which byte by byte took a tenth of its time); the table finds where a run ends.
-    while (run + kUnreservedBlockBytes <= s.size()) {
-      const int kept_bytes = LeadingUnreservedOf16(s.data() + run, keep_slash);
-      run += static_cast<size_t>(kept_bytes);
-      if (kept_bytes < static_cast<int>(kUnreservedBlockBytes)) break;
-    }
-#endif
-    while (run < s.size() && kept[static_cast<unsigned char>(s[run])]) ++run;
-    out->append(s.data() + i, run - i);
-    if (run == s.size()) break;
-    const auto c = static_cast<unsigned char>(s[run]);
-    const char escaped[3] = {'%', kHex[c >> 4], kHex[c & 0xF]};
-    out->append(escaped, sizeof(escaped));
-    i = run + 1;
-  }
-}
-
-std::string S3UriEncode(std::string_view s, bool keep_slash) {
-  std::string out;
-  S3UriEncodeAppend(s, keep_slash, &out);
-  return out;
-}
-
-std::string S3CanonicalUri(std::string_view raw_path) {
-  if (raw_path.empty()) return "/";
-  return S3UriEncode(raw_path, /*keep_slash=*/true);
-}
 
 std::string S3CanonicalQueryString(const KeyValueList& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
@@ -523,7 +476,7 @@ Result<std::string> SigV4Signer::PresignUrl(const SigningRequest& request,
 Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t now_unix,
                                          int64_t expires_seconds, SignatureTrace* trace,
                                          std::optional<std::string_view> url_base) const {
-  SWHA_RETURN_IF_ERROR(config_status_);
+  if (!config_status_.ok()) return config_status_;  // not copied when OK, once per URL
   if (expires_seconds < 1 || expires_seconds > kMaxPresignExpirySeconds) {
     return Status::InvalidArgument("presigned URL expiry must be between 1 and " +
                                    std::to_string(kMaxPresignExpirySeconds) +
@@ -559,10 +512,12 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   const std::string_view date = ScopeDate(amz_date);
 
   // Written out rather than through Sign(): a presigned URL is often made per segment per
-  // request, so the URL is built in place, in one allocation, and the canonical request is
-  // hashed from views into it rather than built (see docs/performance.md). The botocore
-  // oracle and AWS's worked example check it like the header path.
-  std::string canonical_headers;  // "host:<host>\n" is hashed in pieces when it is alone
+  // request. The canonical request is written whole, into a buffer each thread reuses and
+  // sized beforehand, then hashed in one call (in seven pieces, OpenSSL compresses a block at a
+  // time). The URL is cut from it, since its path and query are the canonical request's (see
+  // docs/performance.md). The botocore oracle and AWS's worked example check it like the header
+  // path.
+  std::string canonical_headers;  // written in place when it is the host alone
   std::string signed_headers = "host";
   if (!request.headers.empty()) {
     std::tie(canonical_headers, signed_headers) = CanonicalHeaders(request);
@@ -580,80 +535,88 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     all.emplace_back("X-Amz-SignedHeaders", signed_headers);
     callers_query = S3CanonicalQueryString(all);
   }
-  const std::string expires = std::to_string(expires_seconds);
-
-  std::string out;
+  std::array<char, 20> expires_digits;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  const std::string_view expires(
+      expires_digits.data(),
+      static_cast<size_t>(
+          std::to_chars(expires_digits.begin(), expires_digits.end(), expires_seconds).ptr -
+          expires_digits.data()));
   constexpr std::string_view kSignedHeadersParam = "&X-Amz-SignedHeaders=";
   constexpr std::string_view kSignatureParam = "&X-Amz-Signature=";
-  constexpr size_t kSignatureHexChars = 64;
-  // Enough for the whole URL (each path byte at most 3 once encoded, '/' and '?' around it), so
-  // it is allocated once.
-  out.reserve((url_base ? url_base->size() + request.path.size() * 3 + 2 : 0) +
-              second->query_head.size() + expires.size() + query_security_token_.size() +
-              kSignedHeadersParam.size() + signed_headers.size() * 3 + callers_query.size() +
-              kSignatureParam.size() + kSignatureHexChars);
-  std::string uri_outside_url;  // PresignQuery hands out the query alone
-  size_t uri_at = 0;
-  if (url_base) {
-    out += *url_base;
-    uri_at = out.size();
-    if (request.path.empty()) {
-      out += '/';
-    } else {
-      S3UriEncodeAppend(request.path, /*keep_slash=*/true, &out);
-    }
-  } else {
-    uri_outside_url = S3CanonicalUri(request.path);
-  }
-  const size_t uri_end = out.size();
-  if (url_base) out += '?';
-  const size_t query_at = out.size();
-  if (request.query.empty()) {
-    // Only the signer's own parameters, whose canonical order is the order below.
-    out += second->query_head;
-    out += expires;
-    out += query_security_token_;
-    out += kSignedHeadersParam;
-    S3UriEncodeAppend(signed_headers, false, &out);
-  } else {
-    out += callers_query;
-  }
-  // Views into `out`, taken once it has stopped growing.
-  const std::string_view url = out;
-  const std::string_view canonical_uri =
-      url_base ? url.substr(uri_at, uri_end - uri_at) : std::string_view{uri_outside_url};
-  const std::string_view query = url.substr(query_at);
 
-  crypto::Digest256 request_digest;
-  if (url_base && request.headers.empty()) {
-    // The common case, in few pieces: the canonical request's "<uri>\n<query>" is the URL's
-    // "<uri>?<query>" with '\n' for '?', so it is hashed from the URL itself with that one
-    // character swapped for the moment.
-    out[uri_end] = '\n';
-    request_digest = crypto::Sha256Of({request.method, "\n", url.substr(uri_at),
-                                       "\nhost:", request.host, "\n\nhost\n", kUnsignedPayload});
-    out[uri_end] = '?';
+  // With no headers of the caller's, the host alone is signed: "&X-Amz-SignedHeaders=host"
+  // ends the query and "\nhost:<host>\n\nhost\nUNSIGNED-PAYLOAD" the request, written in
+  // three pieces rather than eight.
+  const bool host_only = request.headers.empty();
+  constexpr std::string_view kHostOnlySignedHeaders = "&X-Amz-SignedHeaders=host";
+  constexpr std::string_view kHostOnlyHeaderHead = "\nhost:";
+  constexpr std::string_view kHostOnlyTail = "\n\nhost\nUNSIGNED-PAYLOAD";
+  static_assert(kHostOnlyTail.ends_with(kUnsignedPayload));
+  thread_local std::string canonical;  // never shrunk, so never cleared again when it grows
+  const size_t most =
+      request.method.size() + 1 +
+      std::max<size_t>(1, request.path.size() * kMostEncodedBytesPerByte) + 1 +
+      (request.query.empty()
+           ? second->query_head.size() + expires.size() + query_security_token_.size() +
+                 kSignedHeadersParam.size() + signed_headers.size() * kMostEncodedBytesPerByte
+           : callers_query.size()) +
+      (host_only ? kHostOnlyHeaderHead.size() + request.host.size() + kHostOnlyTail.size()
+                 : 1 + canonical_headers.size() + 1 + signed_headers.size() + 1 +
+                       kUnsignedPayload.size());
+  if (canonical.size() < most) canonical.resize(most);
+  BufferCursor put(canonical.data());
+  put << request.method << '\n';
+  const char* const uri = put.at();
+  if (request.path.empty()) {
+    put << '/';
   } else {
-    if (request.headers.empty()) canonical_headers = "host:" + request.host + "\n";
-    request_digest = HashCanonicalRequest(request.method, canonical_uri, query, canonical_headers,
-                                          signed_headers, kUnsignedPayload);
+    put.Skip(S3UriEncodeTo(request.path, /*keep_slash=*/true, put.at()));
   }
-  char hex[64];
-  crypto::HexEncodeTo(request_digest, hex);
-  const std::string_view request_hash(hex, sizeof(hex));
+  const size_t uri_size = static_cast<size_t>(put.at() - uri);
+  put << '\n';
+  const char* const query = put.at();
+  if (!request.query.empty()) {
+    put << callers_query;
+  } else {
+    // Only the signer's own parameters, whose canonical order is the order below.
+    put << second->query_head << expires << query_security_token_;
+    if (host_only) {
+      put << kHostOnlySignedHeaders;
+    } else {
+      put << kSignedHeadersParam;
+      put.Skip(S3UriEncodeTo(signed_headers, /*keep_slash=*/false, put.at()));
+    }
+  }
+  const size_t query_size = static_cast<size_t>(put.at() - query);
+  if (host_only) {
+    put << kHostOnlyHeaderHead << request.host << kHostOnlyTail;
+  } else {
+    put << '\n' << canonical_headers << '\n' << signed_headers << '\n' << kUnsignedPayload;
+  }
+  const std::string_view canonical_request(canonical.data(),
+                                           static_cast<size_t>(put.at() - canonical.data()));
+
+  char request_hex[64];
+  crypto::HexEncodeTo(crypto::Sha256Of({canonical_request}), request_hex);
   // The string to sign: its head (algorithm, time, scope) is in the key already, then the
   // request hash.
-  const crypto::Digest256 signature = second->string_to_sign_key->Mac({request_hash});
+  const crypto::Digest256 signature =
+      second->string_to_sign_key->Mac({{request_hex, sizeof(request_hex)}});
+  char signature_hex[64];
+  crypto::HexEncodeTo(signature, signature_hex);
   if (trace != nullptr) {
-    if (canonical_headers.empty()) canonical_headers = "host:" + request.host + "\n";
-    trace->canonical_request = JoinCanonicalRequest(
-        request.method, canonical_uri, query, canonical_headers, signed_headers, kUnsignedPayload);
-    trace->string_to_sign = StringToSign(amz_date, trace->canonical_request);
+    trace->canonical_request = canonical_request;
+    trace->string_to_sign = StringToSign(amz_date, canonical_request);
+    trace->signature.assign(signature_hex, sizeof(signature_hex));
   }
-  crypto::HexEncodeTo(signature, hex);
-  out += kSignatureParam;
-  out.append(hex, sizeof(hex));
-  if (trace != nullptr) trace->signature.assign(hex, sizeof(hex));
+
+  std::string out((url_base ? url_base->size() + uri_size + 1 : 0) + query_size +
+                      kSignatureParam.size() + sizeof(signature_hex),
+                  '\0');
+  BufferCursor url(out.data());
+  if (url_base) url << *url_base << std::string_view(uri, uri_size) << '?';
+  url << std::string_view(query, query_size) << kSignatureParam
+      << std::string_view(signature_hex, sizeof(signature_hex));
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/limits.h"
+#include "storage/s3_uri.h"
 #include "util/crypto.h"
 #include "util/status.h"
 
@@ -58,15 +59,6 @@ struct SignatureTrace {
 
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr int64_t kMaxPresignExpirySeconds = kMaxUrlExpirySeconds;  // 7 days, S3's limit
-
-// S3's URI encoding: A-Za-z0-9-._~ kept, every other byte %XX with uppercase hex (so ' ' is
-// %20 and '+' is %2B); '/' kept only when `keep_slash`. Independent of the C locale.
-std::string S3UriEncode(std::string_view s, bool keep_slash);
-// The same, appended to `*out`.
-void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out);
-
-// The encoded path for the request line and the canonical request: "/" when empty.
-std::string S3CanonicalUri(std::string_view raw_path);
 
 // Encodes and sorts (by encoded key, then encoded value) `query` into "k1=v1&k2=&k3=v3". Usable
 // as the query string on the wire for a header-signed request.

@@ -388,9 +388,9 @@ TEST(SigV4SignerTest, SessionTokenIsSignedInBothModes) {
   EXPECT_NE(trace.canonical_request.find(encoded), std::string::npos);  // signed, not appended
 }
 
-// PresignUrl builds the URL and hashes views into it; PresignQuery builds the canonical
-// request whole. They must agree for every shape of request: plain, with the caller's own
-// query parameters, with extra signed headers, and with an empty path.
+// PresignUrl cuts the URL out of the canonical request; PresignQuery hands out its query
+// alone. They must agree for every shape of request: plain, with the caller's own query
+// parameters, with extra signed headers, and with an empty path.
 TEST(SigV4EncodingTest, PresignUrlIsTheBasePathAndPresignQuery) {
   const SigV4Signer& signer = ExampleSigner();
   const std::string base = "https://examplebucket.s3.amazonaws.com";

