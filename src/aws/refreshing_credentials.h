@@ -71,7 +71,9 @@ class RefreshingCredentials : public storage::CredentialsSource {
  private:
   RefreshingCredentials(std::unique_ptr<CredentialProvider> provider, const Clock* clock,
                         RefreshOptions options, const metrics::ServiceMetrics* metrics);
-  // Stores `snapshot` in current_ and current_address_.
+  // Stores `snapshot` in current_, then its address in current_address_: a reader that sees the
+  // new address sees the new current_ too. Two at once would leave the two disagreeing.
+  // REQUIRES: mu_ held, or no other thread started yet.
   void SetCurrent(std::shared_ptr<const storage::CredentialsSnapshot> snapshot);
   // Makes `snapshot` current; returns whether it expires later than the one it replaced.
   bool Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at);

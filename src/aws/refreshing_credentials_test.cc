@@ -2,10 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "metrics/registry.h"
+#include "storage/http_transport_testing.h"
+#include "storage/s3_client.h"
 
 namespace swha::aws {
 namespace {
@@ -167,6 +174,51 @@ TEST_F(RefreshingCredentialsTest, StartingWithoutCredentialsKeepsTrying) {
   EXPECT_FALSE(live.IsCurrent(*empty));
   EXPECT_TRUE(live.IsCurrent(*live.Current()));
   EXPECT_TRUE(live.LastError().ok());
+}
+
+// Threads presigning with one client while its credentials are refreshed (S3Client keeps the
+// signer per thread and asks IsCurrent per URL): every URL is signed with the old credentials
+// or the new, and every URL begun after the refresh returned, with the new. The test suite's
+// ThreadSanitizer build runs it too.
+TEST_F(RefreshingCredentialsTest, ThreadsPresigningThroughARefreshSwitchToTheNewCredentials) {
+  std::shared_ptr<RefreshingCredentials> live = Start();
+  ASSERT_NE(live, nullptr);
+  storage::S3ClientConfig config;
+  config.bucket = "b";
+  config.endpoint_url = "http://127.0.0.1:9000";
+  config.credentials_source = live;
+  storage::FakeTransport transport;
+  auto client = storage::S3Client::Create(config, &transport, &clock_);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  constexpr int kThreads = 3;
+  constexpr int kUrlsAfter = 300;
+  std::atomic<bool> refreshed{false};
+  std::atomic<int> urls_before{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int after = 0; after < kUrlsAfter;) {
+        const bool was_refreshed = refreshed.load();
+        auto url = (*client)->PresignGet("a.wav", 60);
+        const bool first = url.ok() && url->find("Credential=FIRST%2F") != std::string::npos;
+        const bool second = url.ok() && url->find("Credential=SECOND%2F") != std::string::npos;
+        if (was_refreshed ? !second : !(first || second)) wrong.fetch_add(1);
+        if (was_refreshed) {
+          ++after;
+        } else {
+          urls_before.fetch_add(1);
+        }
+      }
+    });
+  }
+  while (urls_before.load() < 100 * kThreads) std::this_thread::yield();
+  provider_->Push(Temporary("SECOND", kNow + 3300 + 3600));
+  clock_.AdvanceSeconds(3300);
+  EXPECT_TRUE(live->RefreshIfDue().value_or(Status::Internal("none")).ok());
+  refreshed.store(true);
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 // With the real clock and the background thread: credentials that last 2 s are replaced

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -17,14 +16,12 @@
 #include "config/settings.h"
 #include "storage/s3_codec.h"
 #include "util/crypto.h"
+#include "util/process_unique_id.h"
 #include "util/strings.h"
 
 namespace swha::storage {
 
 namespace {
-
-// S3Client::serial_'s source.
-std::atomic<uint64_t> next_serial{1};
 
 constexpr size_t kMaxKeyBytes = 1024;           // S3's limit on an object key
 constexpr size_t kMaxUserMetadataBytes = 2048;  // S3's limit on all x-amz-meta-* together
@@ -262,7 +259,7 @@ S3Client::S3Client(S3ClientConfig config, HttpTransport* transport, const Clock*
       virtual_hosted_(virtual_hosted),
       base_url_(scheme_ + "://" + host_),
       object_path_prefix_(base_path_ + "/" + (virtual_hosted_ ? "" : config_.bucket + "/")),
-      serial_(next_serial.fetch_add(1, std::memory_order_relaxed)) {}
+      serial_(NextProcessUniqueId()) {}
 
 std::string S3Client::BaseUrl() const { return base_url_; }
 
@@ -640,7 +637,8 @@ Result<std::string> S3Client::Presign(std::string_view op, std::string_view meth
   PresignState& state = ThisThreadsPresignState();
   const SnapshotSigner& signer = *state.signer;
   if (signer.snapshot->credentials.access_key_id.empty()) return NoCredentialsYet(op, key);
-  // A URL's date may be a few milliseconds old: S3 allows 15 minutes of skew.
+  // One coarse reading (see Clock) gives the URL's date and *expires_at_unix alike, so what we
+  // report is what S3 enforces; the URL only lives up to one kernel tick less than asked.
   const int64_t now = clock_->NowUnixSecondsCoarse();
   if (const std::optional<int64_t>& until = signer.snapshot->expires_at_unix) {
     if (*until <= now) {

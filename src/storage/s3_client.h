@@ -187,7 +187,9 @@ class S3Client {
     SigningRequest request;  // host and path prefix this client's; the strings keep capacity
   };
   // This thread's state, made this client's and its signer current. Valid until the thread's
-  // next call.
+  // next call, so nothing may presign in between. The thread keeps the last client's signer,
+  // and with it the client's secret key, in memory until it presigns with another client or
+  // ends: after its client is gone too (never logged or sent anywhere).
   PresignState& ThisThreadsPresignState() const;
   // Unavailable for `op` while the source has no credentials (its first fetch failed).
   Status NoCredentialsYet(std::string_view op, std::string_view key) const;
@@ -205,8 +207,8 @@ class S3Client {
   const bool virtual_hosted_;
   const std::string base_url_;            // "scheme://host"
   const std::string object_path_prefix_;  // ObjectPath("")
-  // Names this client in ThreadSigner's cache: unlike its address, never reused by a later
-  // client (whose credentials or region may differ).
+  // Names this client in the threads' PresignState: unlike its address, never reused by a
+  // later client (whose credentials or region may differ).
   const uint64_t serial_;
   const metrics::ServiceMetrics* metrics_ = nullptr;  // set by Create only
 };

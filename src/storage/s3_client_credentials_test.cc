@@ -168,5 +168,31 @@ TEST_F(S3ClientCredentialsTest, PresignedUrlsFollowTheCredentialsTheClientAndThe
   EXPECT_EQ(url->find("X-Amz-Security-Token"), std::string::npos) << *url;
 }
 
+// A clock whose coarse second lags its exact one by a whole second, as a coarse reading can just
+// after a second begins (by a tick, there).
+class LaggingCoarseClock : public ManualClock {
+ public:
+  using ManualClock::ManualClock;
+  int64_t NowUnixSecondsCoarse() const override { return NowUnixSeconds() - 1; }
+};
+
+// A presigned URL's date and the expiry reported beside it come from one coarse reading, so the
+// expiry reported is the one S3 enforces.
+TEST(S3ClientPresignClockTest, TheUrlsDateAndItsReportedExpiryAreOneReading) {
+  LaggingCoarseClock clock(kNow * 1000);
+  FakeTransport transport;
+  S3ClientConfig c;
+  c.bucket = "b";
+  c.endpoint_url = "http://127.0.0.1:9000";
+  c.credentials = {"AKIDLONG", "long", ""};
+  auto client = S3Client::Create(std::move(c), &transport, &clock);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  int64_t expires_at = 0;
+  auto url = (*client)->PresignGet("a.wav", 60, &expires_at);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_NE(url->find("X-Amz-Date=20261124T050232Z&"), std::string::npos) << *url;  // kNow - 1
+  EXPECT_EQ(expires_at, kNow - 1 + 60);
+}
+
 }  // namespace
 }  // namespace swha::storage

@@ -104,9 +104,18 @@ std::string S3UriEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+char* S3CanonicalUriTo(std::string_view raw_path, char* out) {
+  if (raw_path.empty()) {
+    *out = '/';
+    return out + 1;
+  }
+  return S3UriEncodeTo(raw_path, /*keep_slash=*/true, out);
+}
+
 std::string S3CanonicalUri(std::string_view raw_path) {
-  if (raw_path.empty()) return "/";
-  return S3UriEncode(raw_path, /*keep_slash=*/true);
+  std::string out(S3CanonicalUriMaxBytes(raw_path.size()), '\0');
+  out.resize(static_cast<size_t>(S3CanonicalUriTo(raw_path, out.data()) - out.data()));
+  return out;
 }
 
 }  // namespace swha::storage

@@ -16,12 +16,20 @@ bool IsS3UriUnreserved(unsigned char c);
 std::string S3UriEncode(std::string_view s, bool keep_slash);
 // The same, appended to `*out`.
 void S3UriEncodeAppend(std::string_view s, bool keep_slash, std::string* out);
-// The same into `out`, which has room for kMostEncodedBytesPerByte * s.size() bytes; returns
-// the end of what was written.
 inline constexpr size_t kMostEncodedBytesPerByte = 3;  // "%XX"
+// The same into `out`, which has room for kMostEncodedBytesPerByte * s.size() bytes; returns
+// the end of what was written. It may write anywhere in that room, past the returned end too
+// (it copies sixteen bytes at a time), so `out` must not hold anything there to keep.
 char* S3UriEncodeTo(std::string_view s, bool keep_slash, char* out);
 
 // The encoded path for the request line and the canonical request: "/" when empty.
 std::string S3CanonicalUri(std::string_view raw_path);
+// The most bytes S3CanonicalUri makes of a path of `raw_bytes`.
+inline constexpr size_t S3CanonicalUriMaxBytes(size_t raw_bytes) {
+  return raw_bytes == 0 ? 1 : raw_bytes * kMostEncodedBytesPerByte;
+}
+// S3CanonicalUri into `out`, which has room for S3CanonicalUriMaxBytes(raw_path.size()), as
+// S3UriEncodeTo has it; returns the end of what was written.
+char* S3CanonicalUriTo(std::string_view raw_path, char* out);
 
 }  // namespace swha::storage

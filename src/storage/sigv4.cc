@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +11,7 @@
 
 #include "storage/s3_uri.h"
 #include "util/crypto.h"
+#include "util/process_unique_id.h"
 #include "util/strings.h"
 
 namespace swha::storage {
@@ -34,11 +34,14 @@ std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0
 
 // Writes pieces one after another into a buffer sized for them beforehand: a presigned URL's
 // ~400 bytes, appended to a std::string piece by piece, cost more than the hashing they feed.
+// A piece that would pass the buffer's end is not written, and the cursor is no longer ok():
+// a size computed short is then an error, never memory written out of bounds.
 class BufferCursor {
  public:
-  explicit BufferCursor(char* at) : at_(at) {}
+  BufferCursor(char* begin, char* end) : at_(begin), end_(end) {}
   BufferCursor& operator<<(std::string_view piece) {
     const size_t n = piece.size();
+    if (!Fits(n)) return *this;
     const char* from = piece.data();
     // Most pieces are short ("GET", "3600", a host): copied in place by two overlapping moves
     // of a fixed size, which the compiler inlines, rather than by a call to memcpy.
@@ -55,15 +58,26 @@ class BufferCursor {
     return *this;
   }
   BufferCursor& operator<<(char c) {
-    *at_++ = c;
+    if (Fits(1)) *at_++ = c;
     return *this;
   }
+  // Where a function may write up to `n` bytes, to be passed to Skip; null when they would not
+  // fit.
+  char* Room(size_t n) { return Fits(n) ? at_ : nullptr; }
+  // Past what that function wrote, up to `written_end`.
+  void Skip(char* written_end) { at_ = written_end; }
   char* at() const { return at_; }
-  // Past what a function given at() wrote, up to `end`.
-  void Skip(char* end) { at_ = end; }
+  bool ok() const { return ok_; }
 
  private:
+  bool Fits(size_t n) {
+    ok_ = ok_ && static_cast<size_t>(end_ - at_) >= n;
+    return ok_;
+  }
+
   char* at_;
+  char* const end_;
+  bool ok_ = true;
 };
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -313,11 +327,6 @@ Status FormatAmzDateTo(int64_t unix_seconds, AmzDate* out) {
   return Status::Ok();
 }
 
-uint64_t NextSignerId() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
-
 }  // namespace
 
 Result<std::string> FormatAmzDate(int64_t unix_seconds) {
@@ -331,7 +340,7 @@ SigV4Signer::SigV4Signer(AwsCredentials credentials, std::string region, std::st
       region_(std::move(region)),
       service_(std::move(service)),
       config_status_(ValidateConfig(credentials_, region_, service_)),
-      id_(NextSignerId()) {
+      id_(NextProcessUniqueId()) {
   // The part of every presigned query that changes neither with the URL nor with the second.
   if (!credentials_.session_token.empty()) {
     query_security_token_ = "&X-Amz-Security-Token=";
@@ -476,7 +485,8 @@ Result<std::string> SigV4Signer::PresignUrl(const SigningRequest& request,
 Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t now_unix,
                                          int64_t expires_seconds, SignatureTrace* trace,
                                          std::optional<std::string_view> url_base) const {
-  if (!config_status_.ok()) return config_status_;  // not copied when OK, once per URL
+  // Not SWHA_RETURN_IF_ERROR, which would copy the OK status for every URL.
+  if (!config_status_.ok()) return config_status_;
   if (expires_seconds < 1 || expires_seconds > kMaxPresignExpirySeconds) {
     return Status::InvalidArgument("presigned URL expiry must be between 1 and " +
                                    std::to_string(kMaxPresignExpirySeconds) +
@@ -535,12 +545,13 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
     all.emplace_back("X-Amz-SignedHeaders", signed_headers);
     callers_query = S3CanonicalQueryString(all);
   }
-  std::array<char, 20> expires_digits;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  const std::string_view expires(
-      expires_digits.data(),
-      static_cast<size_t>(
-          std::to_chars(expires_digits.begin(), expires_digits.end(), expires_seconds).ptr -
-          expires_digits.data()));
+  std::array<char, 20> expires_digits{};
+  char* const expires_end =
+      std::to_chars(expires_digits.data(), expires_digits.data() + expires_digits.size(),
+                    expires_seconds)
+          .ptr;
+  const std::string_view expires(expires_digits.data(),
+                                 static_cast<size_t>(expires_end - expires_digits.data()));
   constexpr std::string_view kSignedHeadersParam = "&X-Amz-SignedHeaders=";
   constexpr std::string_view kSignatureParam = "&X-Amz-Signature=";
 
@@ -554,8 +565,7 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   static_assert(kHostOnlyTail.ends_with(kUnsignedPayload));
   thread_local std::string canonical;  // never shrunk, so never cleared again when it grows
   const size_t most =
-      request.method.size() + 1 +
-      std::max<size_t>(1, request.path.size() * kMostEncodedBytesPerByte) + 1 +
+      request.method.size() + 1 + S3CanonicalUriMaxBytes(request.path.size()) + 1 +
       (request.query.empty()
            ? second->query_head.size() + expires.size() + query_security_token_.size() +
                  kSignedHeadersParam.size() + signed_headers.size() * kMostEncodedBytesPerByte
@@ -564,13 +574,11 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
                  : 1 + canonical_headers.size() + 1 + signed_headers.size() + 1 +
                        kUnsignedPayload.size());
   if (canonical.size() < most) canonical.resize(most);
-  BufferCursor put(canonical.data());
+  BufferCursor put(canonical.data(), canonical.data() + most);
   put << request.method << '\n';
   const char* const uri = put.at();
-  if (request.path.empty()) {
-    put << '/';
-  } else {
-    put.Skip(S3UriEncodeTo(request.path, /*keep_slash=*/true, put.at()));
+  if (char* room = put.Room(S3CanonicalUriMaxBytes(request.path.size()))) {
+    put.Skip(S3CanonicalUriTo(request.path, room));
   }
   const size_t uri_size = static_cast<size_t>(put.at() - uri);
   put << '\n';
@@ -584,7 +592,9 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
       put << kHostOnlySignedHeaders;
     } else {
       put << kSignedHeadersParam;
-      put.Skip(S3UriEncodeTo(signed_headers, /*keep_slash=*/false, put.at()));
+      if (char* room = put.Room(signed_headers.size() * kMostEncodedBytesPerByte)) {
+        put.Skip(S3UriEncodeTo(signed_headers, /*keep_slash=*/false, room));
+      }
     }
   }
   const size_t query_size = static_cast<size_t>(put.at() - query);
@@ -593,6 +603,7 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   } else {
     put << '\n' << canonical_headers << '\n' << signed_headers << '\n' << kUnsignedPayload;
   }
+  if (!put.ok()) return Status::Internal("presigning: the canonical request outgrew its buffer");
   const std::string_view canonical_request(canonical.data(),
                                            static_cast<size_t>(put.at() - canonical.data()));
 
@@ -613,10 +624,11 @@ Result<std::string> SigV4Signer::Presign(const SigningRequest& request, int64_t 
   std::string out((url_base ? url_base->size() + uri_size + 1 : 0) + query_size +
                       kSignatureParam.size() + sizeof(signature_hex),
                   '\0');
-  BufferCursor url(out.data());
+  BufferCursor url(out.data(), out.data() + out.size());
   if (url_base) url << *url_base << std::string_view(uri, uri_size) << '?';
   url << std::string_view(query, query_size) << kSignatureParam
       << std::string_view(signature_hex, sizeof(signature_hex));
+  if (!url.ok()) return Status::Internal("presigning: the URL outgrew its buffer");
   return out;
 }
 
