@@ -196,6 +196,7 @@ TEST_F(RefreshingCredentialsTest, ThreadsPresigningThroughARefreshSwitchToTheNew
   std::atomic<int> urls_before{0};
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int after = 0; after < kUrlsAfter;) {
