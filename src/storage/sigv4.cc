@@ -39,7 +39,9 @@ std::string_view ScopeDate(std::string_view amz_date) { return amz_date.substr(0
 class BufferCursor {
  public:
   BufferCursor(char* begin, char* end) : at_(begin), end_(end) {}
-  BufferCursor& operator<<(std::string_view piece) {
+  // Always inlined: GCC kept it out of line, where its calls were 5 % of a URL's time (perf),
+  // and the sizes of most pieces are known where it is called.
+  [[gnu::always_inline]] BufferCursor& operator<<(std::string_view piece) {
     const size_t n = piece.size();
     if (!Fits(n)) return *this;
     const char* from = piece.data();
@@ -70,9 +72,13 @@ class BufferCursor {
   bool ok() const { return ok_; }
 
  private:
+  // Once false, ok() stays false; a later piece that fits is still written, inside the buffer.
   bool Fits(size_t n) {
-    ok_ = ok_ && static_cast<size_t>(end_ - at_) >= n;
-    return ok_;
+    if (static_cast<size_t>(end_ - at_) >= n) [[likely]] {
+      return true;
+    }
+    ok_ = false;
+    return false;
   }
 
   char* at_;
