@@ -11,6 +11,11 @@
 //              (context: what the metadata costs, gateway and client together, which is part of
 //              the S3 path's gap to its limit; the payload is hashed by both, as the bare PUT
 //              does)
+//   serial     in this process, no HTTP and no catalog: synthesize the sentence, encode its WAV,
+//              hash it and PUT it with the server's metadata, at 1, 2 and 8 clients (context:
+//              what the S3 path's work costs when done in turn, as a request must, rather than
+//              apart, as the combined limit adds it up; the gap between the two is the machine's,
+//              not the server's)
 //   s3         POST /api/v1/tts/generate with S3 storage (KEEP_LOCAL_COPY=false) at 1, 2 and 8
 //              clients, against the combined limit 1 / (1/engine + 1/put): each request must
 //              both synthesize and upload, and both use the same cores
@@ -47,6 +52,7 @@
 #include "storage/s3_client.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
+#include "util/crypto.h"
 
 namespace swha::bench {
 namespace {
@@ -226,6 +232,7 @@ int RunLimits(const Args& args) {
   std::map<int, Series> local_series;   // by clients
   std::map<int, Series> put_series;
   std::map<int, Series> meta_put_series;
+  std::map<int, Series> serial_series;
   std::map<int, Series> s3_series;
   Series session_synthesis;  // the synthesizer, the whole session's text, 1 caller
   Series session_series;     // generate S3 of that text, 1 client
@@ -264,6 +271,21 @@ int RunLimits(const Args& args) {
       });
       meta_put_series[clients].Add(m.per_second, m.latency_ms,
                                    meta_put_cpu.Per(calls + kS3Warmup * clients));
+      const CpuPerCall serial_cpu(getpid());
+      const LoopResult w = ClosedLoop(clients, calls, kS3Warmup, [&](int) {
+        const auto made = Must(synthesizer.Synthesize(request), "synthesizer");
+        const std::string audio =
+            Must(audio::EncodeAudio(audio::AudioFormat::kWav, made[0].pcm.samples,
+                                    made[0].pcm.sample_rate),
+                 "WAV");
+        const std::string sha256_hex = crypto::HexEncode(crypto::Sha256(audio));
+        const std::string key = put_prefix + std::to_string(put_counter.fetch_add(1)) + ".wav";
+        if (Status s = s3->PutObject(key, audio, "audio/wav", metadata, sha256_hex); !s.ok()) {
+          Die("PUT after synthesis: " + s.ToString());
+        }
+      });
+      serial_series[clients].Add(w.per_second, w.latency_ms,
+                                 serial_cpu.Per(calls + kS3Warmup * clients));
       const CpuPerCall s3_cpu(s3_server->pid());
       const LoadResult g = RunLoad(*s3_server, clients, calls, body, kS3Warmup);
       DieOnFailures(g);
@@ -330,6 +352,15 @@ int RunLimits(const Args& args) {
       Summary("limits", fmt::format("PUT with metadata, {}: PUT/s / bare, p50 ms", Level(clients)),
               fmt::format("{:.2f}x, {:.2f}", m.Rate() / put_series.at(clients).Rate(), m.P50()));
     }
+    for (int clients : kClientLevels) {  // context: the same work in turn, without the server
+      const Series& w = serial_series.at(clients);
+      const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
+      line(fmt::format("synthesize, then PUT, {}", Level(clients)), w, limit);
+      Summary(
+          "limits",
+          fmt::format("synthesize, then PUT, {}: calls/s / combined limit, p50 ms", Level(clients)),
+          fmt::format("{:.2f}x, {:.2f}", w.Rate() / limit, w.P50()));
+    }
     for (int clients : kClientLevels) {
       const Series& s = s3_series.at(clients);
       const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
@@ -346,6 +377,12 @@ int RunLimits(const Args& args) {
     Summary("limits", "generate S3 p50, 1 client - (synthesis + PUT p50)",
             fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", s3_p50 - floor_ms, s3_p50, floor_ms),
             fmt::format("<= {:.1f} ms", kP50SlackMs), Verdict(s3_p50 - floor_ms <= kP50SlackMs));
+    const double serial_p50 = serial_series.at(1).P50();
+    Summary(
+        "limits", "synthesize, then PUT p50, 1 client - (synthesis + PUT p50)",
+        fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", serial_p50 - floor_ms, serial_p50, floor_ms));
+    Summary("limits", "generate S3 p50, 1 client - synthesize, then PUT p50",
+            fmt::format("{:+.2f} ms ({:.2f} vs {:.2f})", s3_p50 - serial_p50, s3_p50, serial_p50));
   }
   if (with_s3) {
     // Context, not one of the targets: the pipelined session against its floor.
