@@ -170,9 +170,12 @@ TEST_F(ShutdownTest, ASignalRightAfterStartUpIsNotLost) {
 }
 
 // Earlier still: while the service is being set up (catalog, storage, engine), before the port
-// is bound. The signal waits until the server can act on it, then ends it cleanly. (`timeout
-// --foreground` passes the signal on once; without it, timeout also signals its whole process
-// group, and the server saw a second signal.)
+// is bound. The signal waits until the server can act on it, then ends it cleanly. The signal
+// goes to the server's own pid (`env` execs it), never through a wrapper: `timeout`, used here
+// before, exits at once on a signal that comes between its fork and its child's exec, and
+// left a server running for hours with no one to stop it. A watchdog ends a server that lost
+// the signal after 20 s. Its output goes nowhere, so the shell's output ends with the test, and
+// once stopped it takes its `sleep` with it.
 TEST_F(ShutdownTest, ASignalDuringSetUpIsNotLost) {
   const std::string data_dir = testing::MakeTempDir();
   for (const int delay_ms : {0, 20, 60, 150}) {
@@ -180,12 +183,15 @@ TEST_F(ShutdownTest, ASignalDuringSetUpIsNotLost) {
     const std::string delay = std::to_string(delay_ms / 1000.0);
     const std::string out = testing::RunShell(
         StrCat({"cd ", data_dir, " && env -i PATH=/usr/bin:/bin DATA_DIR=", data_dir,
-                " AWS_EC2_METADATA_DISABLED=true timeout --foreground -s KILL 20 ",
-                testing::ServerBinary(), " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep ", delay,
-                "; kill -TERM $pid; wait $pid; echo $?"}),
+                " AWS_EC2_METADATA_DISABLED=true ", testing::ServerBinary(),
+                " serve --port 0 >/dev/null 2>&1 & pid=$!; sleep ", delay,
+                "; kill -TERM $pid; (trap 'kill $nap; exit' TERM; sleep 20 & nap=$!; wait $nap;",
+                " kill -KILL $pid) >/dev/null 2>&1 & dog=$!;",
+                " wait $pid; code=$?; kill $dog 2>/dev/null; echo $code"}),
         &exit_code);
-    // 0: drained and exited; 143: the signal came before the server blocked it, and its default
-    // action ended the process. Lost, it would have run until `timeout` killed it (137).
+    // 0: drained and exited; 143: the signal came before the server blocked it (or before `env`
+    // became the server), and its default action ended the process. Lost, it would have run
+    // until the watchdog killed it (137).
     const std::string code = testing::LastLine(out);
     EXPECT_TRUE(code == "0" || code == "143")
         << "SIGTERM " << delay_ms << " ms after start: " << code;
