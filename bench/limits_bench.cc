@@ -309,7 +309,13 @@ int RunLimits(const Args& args) {
   const double other_cores = others.OtherCores();
   const PresignVsFloor presign = MeasurePresignVsFloor(rounds, 1.0);
 
-  auto engine_at = [&](int clients) { return engine_series.at(std::min(clients, cores)); };
+  auto engine_at = [&](int clients) -> const Series& {
+    return engine_series.at(std::min(clients, cores));
+  };
+  // A request with S3 must both synthesize and upload, on the same cores.
+  auto s3_limit_at = [&](int clients) {
+    return Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
+  };
   // CPU: the process doing the work (the benchmark itself for engine and PUT, the server for
   // generate), user + kernel ms per call; the gateway's CPU is not in it.
   fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7} {:>15}\n", "path", "per s", "p50 ms", "limit/s",
@@ -354,7 +360,7 @@ int RunLimits(const Args& args) {
     }
     for (int clients : kClientLevels) {  // context: the same work in turn, without the server
       const Series& w = serial_series.at(clients);
-      const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
+      const double limit = s3_limit_at(clients);
       line(fmt::format("synthesize, then PUT, {}", Level(clients)), w, limit);
       Summary(
           "limits",
@@ -363,7 +369,7 @@ int RunLimits(const Args& args) {
     }
     for (int clients : kClientLevels) {
       const Series& s = s3_series.at(clients);
-      const double limit = Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
+      const double limit = s3_limit_at(clients);
       line(fmt::format("generate S3, {}", Level(clients)), s, limit);
       const double ratio = s.Rate() / limit;
       const bool judged = clients == kS3JudgedAt;
