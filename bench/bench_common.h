@@ -171,6 +171,8 @@ int RunLipsyncBenchmark(const Args& args);
 int RunMetricsBenchmark(const Args& args);
 // speech_bench.cc: POST /v1/audio/speech streamed, first byte vs whole, and its memory.
 int RunSpeechStreamBenchmark(const Args& args);
+// espeak_rand_bench.cc: libespeak-ng's rand() from the lock-free shim against glibc's.
+int RunEspeakRandBenchmark(const Args& args);
 // upstream_bench.cc: a 10-segment generate and a 10-sentence stream through the upstream
 // engine, segments at once (ahead) vs. one at a time.
 int RunUpstreamSegmentsBenchmark(const Args& args);

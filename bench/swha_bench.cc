@@ -491,7 +491,8 @@ int PositiveArg(const std::string& flag, const std::string& value) {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: swha_bench overhead|throughput|memory|engine-scaling|all|presign|presign-floor|"
+      "usage: swha_bench overhead|throughput|memory|engine-scaling|espeak-rand|all|presign|"
+      "presign-floor|"
       "s3-upload|"
       "auth-cost|catalog-generate|session-get|batch-presign|lipsync-waits|metrics-cost|"
       "speech-stream|upstream-segments|limits|instructions-baseline "
@@ -538,6 +539,7 @@ int Main(int argc, char** argv) {
       {"throughput", RunThroughput},
       {"memory", RunMemory},
       {"engine-scaling", RunEngineScaling},
+      {"espeak-rand", RunEspeakRandBenchmark},
       {"presign", RunPresign},
       {"presign-floor", RunPresignFloor},
       {"s3-upload", RunS3Upload},
