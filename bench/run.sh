@@ -2,7 +2,7 @@
 # Builds swha_bench (RelWithDebInfo) and runs every benchmark, then prints a summary table.
 # Results and how to read them: docs/performance.md.
 #
-#   bash bench/run.sh                      # all sixteen benchmarks
+#   bash bench/run.sh                      # all seventeen benchmarks
 #   BENCHMARKS="limits instructions" bash bench/run.sh   # each hot path against its limit
 #   bash bench/run.sh --rounds 5           # extra arguments go to every swha_bench run
 #   BENCHMARKS="overhead memory" bash bench/run.sh
@@ -11,7 +11,8 @@
 # Benchmarks: limits (every hot path against its limit in one run: the engine, generate local
 # and S3 at 1/2/8 clients, bare signed PUTs, presign vs. its crypto floor) and instructions
 # (bench/instructions.sh: callgrind counts per request against the same floors), then
-# overhead throughput memory engine-scaling (the server and the engine), presign
+# overhead throughput memory engine-scaling (the server and the engine), espeak-rand
+# (espeak-ng's rand() from our lock-free shim vs. glibc's, which locks per draw), presign
 # (S3Client::PresignGet vs. botocore; python3-botocore comes from scripts/install-deps.sh) and
 # s3-upload (S3AudioStore::Upload, 10 concurrent uploads vs. 1), then the accounts and catalog
 # ones: auth-cost, catalog-generate and session-get (which start their own throw-away
@@ -28,7 +29,7 @@
 # S3_DELAY_MS to every round trip to the gateway (`tc ... netem` would do this in the kernel,
 # but this machine's kernel has no sch_netem).
 #
-# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all sixteen, in order),
+# Environment: BUILD_DIR (default: build), BENCHMARKS (default: all seventeen, in order),
 # QUIET_WAIT (seconds to wait, before each benchmark, for the machine to be idle; default
 # 120, 0 = do not wait), S3_DELAY_MS (default 10; 0 = loopback run only), S3_TEST_PORT and
 # CEPH_MON_PORT (the gateway's ports; default 17541 and 16850). Benchmarks share the
@@ -38,7 +39,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}
-benchmarks=${BENCHMARKS:-limits instructions overhead throughput memory engine-scaling presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream upstream-segments}
+benchmarks=${BENCHMARKS:-limits instructions overhead throughput memory engine-scaling espeak-rand presign s3-upload auth-cost catalog-generate session-get batch-presign lipsync-waits metrics-cost speech-stream upstream-segments}
 quiet_wait=${QUIET_WAIT:-120}
 s3_delay_ms=${S3_DELAY_MS:-10}
 
