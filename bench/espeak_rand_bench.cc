@@ -55,24 +55,23 @@ int RunEspeakRandBenchmark(const Args& args) {
   for (int r = 0; r < rounds; ++r) {
     std::vector<double> mine;
     std::vector<double> theirs;
-    std::vector<std::vector<int16_t>> shim_audio;
-    std::vector<std::vector<int16_t>> glibc_audio;
-    auto run = [&](tts::EspeakInstance& copy, std::vector<double>& ms,
-                   std::vector<std::vector<int16_t>>& audio) {
+    // The first block's audio, call by call, against which the second block's is checked.
+    std::vector<std::vector<int16_t>> first_audio;
+    auto run = [&](tts::EspeakInstance& copy, std::vector<double>& ms, bool first) {
       for (int i = 0; i < calls; ++i) {
         double t = 0;
-        audio.push_back(Speak(copy, text, &t));
+        std::vector<int16_t> audio = Speak(copy, text, &t);
         ms.push_back(t);
+        if (first) {
+          first_audio.push_back(std::move(audio));
+        } else if (audio != first_audio[static_cast<size_t>(i)]) {
+          Die("the shim's audio differs from glibc's");
+        }
       }
     };
-    if (r % 2 == 0) {
-      run(*shim, mine, shim_audio);
-      run(*glibc, theirs, glibc_audio);
-    } else {
-      run(*glibc, theirs, glibc_audio);
-      run(*shim, mine, shim_audio);
-    }
-    if (shim_audio != glibc_audio) Die("the shim's audio differs from glibc's");
+    const bool shim_first = r % 2 == 0;
+    run(shim_first ? *shim : *glibc, shim_first ? mine : theirs, true);
+    run(shim_first ? *glibc : *shim, shim_first ? theirs : mine, false);
     round_ratios.push_back(Median(theirs) / Median(mine));
     fmt::print("   round {}: shim p50 {:.3f} ms, glibc p50 {:.3f} ms, glibc / shim {:.3f}x\n",
                r + 1, Median(mine), Median(theirs), round_ratios.back());

@@ -5,7 +5,6 @@
 // scales with cores. A copy is loaded by, and only ever called from, the thread that owns it
 // (glibc sets up the copy's thread-local state for that thread). Loading a copy and calling
 // it is EspeakInstance's (espeak_instance.h); the threads and their queue are here.
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,7 +22,10 @@
 namespace swha::tts {
 namespace {
 
-// glibc allows 16 link namespaces, one of which is the main program's.
+// glibc allows 16 link namespaces, one of which is the main program's. Before that, each copy's
+// libc takes a share of the static TLS that glibc reserves: with glibc 2.36's defaults, 11
+// copies load and the 12th fails ("cannot allocate memory in static TLS block"), and the engine
+// runs the copies that loaded (a warning says so).
 constexpr int kMaxInstances = 15;
 
 // A pool of worker threads, each owning one EspeakInstance. Jobs queue FIFO.
@@ -111,13 +113,11 @@ class EspeakEngine : public Engine {
   }
 
   void WorkerMain(std::promise<Status> started) {
-    const std::vector<void*> own_values = ThreadSpecificValues();
     // Every copy, the first included, gets a namespace of its own, so it shares no state even
     // with another user of libespeak-ng in this process.
     auto inst = EspeakInstance::Load();
     if (!inst.ok()) {
       started.set_value(inst.status());
-      RestoreThreadSpecificValues(own_values);
       return;
     }
     started.set_value(Status::Ok());
@@ -132,26 +132,7 @@ class EspeakEngine : public Engine {
       }
       job(**inst);
     }
-    inst->reset();
-    RestoreThreadSpecificValues(own_values);
-  }
-
-  // glibc keeps one array of thread-specific values per thread, shared by every link namespace,
-  // while each namespace numbers its own keys. Values stored by a private copy's libraries would
-  // be handed, at thread exit, to whatever destructor the main program registered under the same
-  // key number. So the worker notes the main program's values when it starts (a sanitizer's,
-  // say, which it needs at thread exit) and puts them back as its last act.
-  static std::vector<void*> ThreadSpecificValues() {
-    std::vector<void*> values(PTHREAD_KEYS_MAX);
-    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) {
-      values[key] = pthread_getspecific(key);
-    }
-    return values;
-  }
-  static void RestoreThreadSpecificValues(const std::vector<void*>& values) {
-    for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) {
-      if (pthread_getspecific(key) != values[key]) pthread_setspecific(key, values[key]);
-    }
+    inst->reset();  // on this thread, as EspeakInstance requires
   }
 
   std::mutex mu_;

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 #include <type_traits>
+#include <vector>
 
 #include "tts/tempo.h"
 
@@ -39,6 +41,9 @@ namespace {
 
 constexpr const char* kLibraryName = "libespeak-ng.so.1";
 constexpr const char* kShimDrawsSymbol = "swha_espeak_rand_shim_draws";
+constexpr const char* kShimFileName = "swha-espeak-rand-shim";
+// memfd_create's MFD_NOEXEC_SEAL (Linux 6.3), which Debian 12's headers predate.
+constexpr unsigned kMemfdNoexecSeal = 0x0008U;
 constexpr int kDefaultWordsPerMinute = 175;
 
 // A PulseAudio server address that libpulse skips without connecting: a "{machine-id}" prefix
@@ -48,7 +53,7 @@ constexpr const char* kNoSoundServer = "{swha-tts-plays-no-audio}unix:/nonexiste
 // espeak-ng 1.51 opens an audio device at every initialisation, even for synthesis without
 // playback: each copy's libpulse looks for a sound server (and may start one), and its error
 // path frees a thread-specific value that, numbered in the copy's own namespace, can be the main
-// program's (EspeakEngine's ThreadSpecificValues; AddressSanitizer keeps one on every thread).
+// program's (ThreadSpecificValues below; AddressSanitizer keeps one on every thread).
 // This service plays nothing, so unless the operator has named a server, libpulse is given one
 // it will not try. Called as each copy loads; it acts once.
 void KeepEspeakFromSoundServers() {
@@ -74,32 +79,22 @@ struct Collector {
   int sample_rate;
 };
 
-// A path the dynamic loader can open the shim at: an in-memory file (memfd), written and sealed
-// once per process and open for its whole life. Empty when it cannot be made; copies then draw
-// from glibc's rand(), which gives the same audio, only slower.
-const std::string& RandShimPath() {
-  static const std::string path = []() -> std::string {
-    const int fd = memfd_create("swha-espeak-rand-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) {
-      spdlog::warn("espeak-ng: cannot make the rand() shim's file ({}); using glibc's rand()",
-                   std::strerror(errno));
-      return "";
-    }
-    const unsigned char* next = swha_espeak_rand_shim_begin;
-    while (next < swha_espeak_rand_shim_end) {
-      const ssize_t n = write(fd, next, static_cast<size_t>(swha_espeak_rand_shim_end - next));
-      if (n <= 0) {
-        spdlog::warn("espeak-ng: cannot write the rand() shim ({}); using glibc's rand()",
-                     std::strerror(errno));
-        close(fd);
-        return "";
-      }
-      next += n;
-    }
-    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-    return "/proc/self/fd/" + std::to_string(fd);
-  }();
-  return path;
+// glibc keeps one array of thread-specific values per thread, shared by every link namespace,
+// while each namespace numbers its own keys. Values stored by a copy's libraries would be
+// handed, at thread exit, to whatever destructor the main program registered under the same key
+// number. So a copy notes the loading thread's values before it loads (a sanitizer's, say, which
+// it needs at thread exit) and puts them back when it is destroyed.
+std::vector<void*> ThreadSpecificValues() {
+  std::vector<void*> values(PTHREAD_KEYS_MAX);
+  for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) values[key] = pthread_getspecific(key);
+  return values;
+}
+
+void RestoreThreadSpecificValues(const std::vector<void*>& values) {
+  if (values.size() < PTHREAD_KEYS_MAX) return;  // never noted
+  for (pthread_key_t key = 0; key < PTHREAD_KEYS_MAX; ++key) {
+    if (pthread_getspecific(key) != values[key]) pthread_setspecific(key, values[key]);
+  }
 }
 
 // dlmopen's error text, once read.
@@ -108,40 +103,88 @@ std::string LoaderError() {
   return err != nullptr ? err : "unknown error";
 }
 
-// The shim, loaded first into a new link namespace: whatever loads into that namespace after it
-// resolves rand() there. Null, with one warning per process, when it cannot be loaded.
-void* LoadRandShimInNewNamespace() {
-  const std::string& path = RandShimPath();
-  if (path.empty()) return nullptr;
-  void* shim = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (shim == nullptr) {
-    static std::once_flag warned;
-    std::call_once(warned, [] {
-      spdlog::warn("espeak-ng: cannot load the rand() shim ({}); using glibc's rand()",
-                   LoaderError());
-    });
+// Writes all of [begin, end) to `fd`; false (errno set) when it cannot.
+bool WriteAll(int fd, const unsigned char* begin, const unsigned char* end) {
+  while (begin < end) {
+    const ssize_t n = write(fd, begin, static_cast<size_t>(end - begin));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    begin += n;
   }
-  return shim;
+  return true;
+}
+
+// A memfd for the shim. Kernels since 6.3 can be set to refuse memfds that could be made
+// executable (vm.memfd_noexec = 2); the loader only maps the shim, never execve()s it, so one
+// sealed against execution is enough. Older kernels reject that flag (EINVAL): then without.
+int MakeShimFile() {
+  const int fd = memfd_create(kShimFileName, MFD_CLOEXEC | MFD_ALLOW_SEALING | kMemfdNoexecSeal);
+  if (fd >= 0 || errno != EINVAL) return fd;
+  return memfd_create(kShimFileName, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 }
 
 }  // namespace
 
+const std::string& EmbeddedRandShimPath() {
+  static const std::string path = []() -> std::string {
+    const int fd = MakeShimFile();
+    if (fd < 0 || !WriteAll(fd, swha_espeak_rand_shim_begin, swha_espeak_rand_shim_end)) {
+      spdlog::warn("espeak-ng: cannot make the rand() shim's file ({}); using glibc's rand()",
+                   std::strerror(errno));
+      if (fd >= 0) close(fd);
+      return "";
+    }
+    // The seals keep the file as written; a file without them loads the same.
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+      spdlog::debug("espeak-ng: the rand() shim's file is not sealed: {}", std::strerror(errno));
+    }
+    return "/proc/self/fd/" + std::to_string(fd);  // open for the process's whole life
+  }();
+  return path;
+}
+
 EspeakInstance::~EspeakInstance() {
   if (terminate_ != nullptr) terminate_();
   // The handles are deliberately not dlclose'd: unloading a namespace's libc is unsafe.
+  RestoreThreadSpecificValues(thread_values_before_);
 }
 
 Result<std::unique_ptr<EspeakInstance>> EspeakInstance::Load(Rand rand) {
+  return LoadWithRandShim(rand == Rand::kLockFree ? EmbeddedRandShimPath() : std::string());
+}
+
+Result<std::unique_ptr<EspeakInstance>> EspeakInstance::LoadWithRandShim(
+    const std::string& rand_shim_path) {
   KeepEspeakFromSoundServers();
   auto inst = std::unique_ptr<EspeakInstance>(new EspeakInstance());
-  void* shim = rand == Rand::kLockFree ? LoadRandShimInNewNamespace() : nullptr;
+  inst->thread_values_before_ = ThreadSpecificValues();  // put back by ~EspeakInstance
+  // The shim first, into a new link namespace: whatever loads into that namespace after it
+  // resolves rand() there.
+  void* shim = nullptr;
   Lmid_t namespace_id = LM_ID_NEWLM;
-  if (shim != nullptr && dlinfo(shim, RTLD_DI_LMID, &namespace_id) != 0) {
-    return Status::Unavailable("cannot find the rand() shim's link namespace: " + LoaderError());
+  std::string shim_error;
+  if (!rand_shim_path.empty()) {
+    shim = dlmopen(LM_ID_NEWLM, rand_shim_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (shim == nullptr || dlinfo(shim, RTLD_DI_LMID, &namespace_id) != 0) {
+      shim_error = LoaderError();
+      shim = nullptr;
+      namespace_id = LM_ID_NEWLM;
+    }
   }
   void* h = dlmopen(namespace_id, kLibraryName, RTLD_NOW | RTLD_LOCAL);
   if (h == nullptr) {
     return Status::Unavailable(std::string("cannot load ") + kLibraryName + ": " + LoaderError());
+  }
+  // Said only now that the copy runs without the shim: when the namespaces have run out, both
+  // loads fail, and the copy's error above is the one that matters.
+  if (!shim_error.empty()) {
+    static std::once_flag warned;
+    std::call_once(warned, [&shim_error] {
+      spdlog::warn(
+          "espeak-ng: cannot load the rand() shim ({}); using glibc's rand(), which "
+          "gives the same audio, more slowly",
+          shim_error);
+    });
   }
   bool ok = true;
   auto bind = [&ok](void* handle, auto& fn, const char* name) {
@@ -159,9 +202,9 @@ Result<std::unique_ptr<EspeakInstance>> EspeakInstance::Load(Rand rand) {
   if (!ok) return Status::Unavailable("libespeak-ng lacks an expected function");
   if (shim != nullptr) {
     bind(shim, inst->shim_draws_, kShimDrawsSymbol);
-    if (!ok) return Status::Internal("the rand() shim lacks " + std::string(kShimDrawsSymbol));
+    bind(shim, inst->shim_seed_, "srand");
+    if (!ok) return Status::Internal("the rand() shim lacks an expected function");
   }
-
   // The older entry point, because only it turns on phoneme events (in IPA): the ng ones
   // have no such option. It fails only when espeak-ng-data cannot be read.
   if (inst->initialize_(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr,
@@ -221,6 +264,12 @@ Result<PcmAudio> EspeakInstance::Synthesize(std::string_view text, const VoiceSe
 std::optional<uint64_t> EspeakInstance::LockFreeRandDraws() const {
   if (shim_draws_ == nullptr) return std::nullopt;
   return shim_draws_();
+}
+
+Status EspeakInstance::SeedLockFreeRandForTesting(unsigned seed) {
+  if (shim_seed_ == nullptr) return Status::Internal("this copy draws from glibc's rand()");
+  shim_seed_(seed);
+  return Status::Ok();
 }
 
 Status EspeakInstance::UseVoice(const std::string& name) {

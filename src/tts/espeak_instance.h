@@ -11,14 +11,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tts/engine.h"
 #include "util/status.h"
 
 namespace swha::tts {
 
-// Not thread-safe: loaded by, owned by and only ever called from one thread (glibc sets up the
-// copy's thread-local state for the thread that loads it).
+// Where the binary's copy of the rand() shim can be opened (an in-memory file, made once per
+// process), or "" when it cannot be made.
+const std::string& EmbeddedRandShimPath();
+
+// Not thread-safe: loaded by, owned by and only ever called from one thread, which also destroys
+// it (glibc sets up the copy's thread-local state for the thread that loads it, and the copy's
+// libraries leave thread-specific values on that thread, which the destructor puts back).
 class EspeakInstance {
  public:
   // Where the copy's rand() draws come from. Both give the same draws, in the same order.
@@ -29,6 +35,10 @@ class EspeakInstance {
 
   // Unavailable when libespeak-ng or espeak-ng-data is missing.
   static Result<std::unique_ptr<EspeakInstance>> Load(Rand rand = Rand::kLockFree);
+  // Load with the shim at `rand_shim_path` ("" for glibc's rand()); a shim that does not load
+  // leaves the copy on glibc's, as Load does.
+  static Result<std::unique_ptr<EspeakInstance>> LoadWithRandShim(
+      const std::string& rand_shim_path);
   ~EspeakInstance();
   EspeakInstance(const EspeakInstance&) = delete;
   EspeakInstance& operator=(const EspeakInstance&) = delete;
@@ -39,6 +49,9 @@ class EspeakInstance {
 
   // How many draws the copy has made from the shim's rand(); nullopt when it uses glibc's.
   std::optional<uint64_t> LockFreeRandDraws() const;
+  // Restarts the shim's sequence at `seed` (its srand), so a test can show that the draws shape
+  // the audio. FailedPrecondition when the copy uses glibc's rand().
+  Status SeedLockFreeRandForTesting(unsigned seed);
 
  private:
   EspeakInstance() = default;
@@ -53,7 +66,10 @@ class EspeakInstance {
   decltype(&espeak_ng_Synthesize) synth_ = nullptr;
   decltype(&espeak_TextToPhonemes) text_to_phonemes_ = nullptr;
   decltype(&espeak_ng_Terminate) terminate_ = nullptr;
-  uint64_t (*shim_draws_)() = nullptr;  // null when the copy uses glibc's rand()
+  uint64_t (*shim_draws_)() = nullptr;  // both null when the copy uses glibc's rand()
+  void (*shim_seed_)(unsigned) = nullptr;
+  // The loading thread's thread-specific values before the copy loaded (see the destructor).
+  std::vector<void*> thread_values_before_;
   int sample_rate_ = 0;
   std::string current_voice_;
 };

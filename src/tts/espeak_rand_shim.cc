@@ -1,8 +1,9 @@
 // rand() for one private copy of libespeak-ng, without glibc's lock.
 //
-// espeak-ng draws a rand() for every sample of breath noise, which every voice variant we use
-// has. glibc's rand() takes a lock around each draw (its state is shared by every thread), and
-// that cost about 6 % of the engine's time (docs/performance.md). This shared object is loaded
+// espeak-ng draws a rand() for every sample of breath noise, which the variants f2, f3, f5 and
+// Alicia have (15 of our 54 voices, the default af_heart among them). glibc's rand() takes a
+// lock around each draw (its state is shared by every thread), which cost those voices about
+// 5 % of their synthesis time (docs/performance.md). This shared object is loaded
 // first into each private copy's link namespace, so the copy's calls bind here rather than to its
 // libc. Its state is its own: one per namespace, and a namespace is only ever used by the thread
 // that owns it (src/tts/espeak_engine.cc), which is why no lock is needed.
