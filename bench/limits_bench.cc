@@ -127,16 +127,24 @@ struct Series {
   std::vector<double> p50s;
   std::vector<double> user_ms;
   std::vector<double> system_ms;
+  std::vector<double> client_ms;  // HTTP phases: the load generator's CPU per request
   void Add(double rate, const std::vector<double>& latency_ms, CpuSplit cpu) {
     rates.push_back(rate);
     p50s.push_back(Percentile(latency_ms, 50));
     user_ms.push_back(cpu.user);
     system_ms.push_back(cpu.system);
   }
+  void Add(const LoadResult& load, CpuSplit server_cpu) {
+    Add(load.RequestsPerSecond(), load.latency_ms, server_cpu);
+    client_ms.push_back(load.client_cpu_seconds * 1000.0 / load.requests);
+  }
   double Rate() const { return Median(rates); }
   double P50() const { return Median(p50s); }
   std::string Cpu() const {
     return fmt::format("{:.2f} + {:.2f}", Median(user_ms), Median(system_ms));
+  }
+  std::string ClientCpu() const {
+    return client_ms.empty() ? "-" : fmt::format("{:.2f}", Median(client_ms));
   }
 };
 
@@ -251,8 +259,7 @@ int RunLimits(const Args& args) {
       const CpuPerCall cpu(local.pid());
       const LoadResult l = RunLoad(local, clients, calls, body, kHttpWarmup);
       DieOnFailures(l);
-      local_series[clients].Add(l.RequestsPerSecond(), l.latency_ms,
-                                cpu.Per(calls + kHttpWarmup * clients));
+      local_series[clients].Add(l, cpu.Per(calls + kHttpWarmup * clients));
     }
     if (!with_s3) continue;
     for (int clients : kClientLevels) {
@@ -289,8 +296,7 @@ int RunLimits(const Args& args) {
       const CpuPerCall s3_cpu(s3_server->pid());
       const LoadResult g = RunLoad(*s3_server, clients, calls, body, kS3Warmup);
       DieOnFailures(g);
-      s3_series[clients].Add(g.RequestsPerSecond(), g.latency_ms,
-                             s3_cpu.Per(calls + kS3Warmup * clients));
+      s3_series[clients].Add(g, s3_cpu.Per(calls + kS3Warmup * clients));
       DeleteUnder(*s3, put_prefix);
       DeleteUnder(*s3, "audio/anonymous/");
     }
@@ -302,7 +308,7 @@ int RunLimits(const Args& args) {
     const CpuPerCall session_cpu(s3_server->pid());
     const LoadResult g = RunLoad(*s3_server, 1, session_calls, session_body, 1);
     DieOnFailures(g);
-    session_series.Add(g.RequestsPerSecond(), g.latency_ms, session_cpu.Per(session_calls + 1));
+    session_series.Add(g, session_cpu.Per(session_calls + 1));
     DeleteUnder(*s3, "audio/anonymous/");
     fmt::print("   round {} of {} done\n", r + 1, rounds);
   }
@@ -317,12 +323,14 @@ int RunLimits(const Args& args) {
     return Combined(engine_at(clients).Rate(), put_series.at(clients).Rate());
   };
   // CPU: the process doing the work (the benchmark itself for engine and PUT, the server for
-  // generate), user + kernel ms per call; the gateway's CPU is not in it.
-  fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7} {:>15}\n", "path", "per s", "p50 ms", "limit/s",
-             "ratio", "CPU ms/call");
+  // generate), user + kernel ms per call; the gateway's CPU is not in it. Client: for generate,
+  // the load generator's own CPU per request (this process, user + kernel), which shares the
+  // cores with the server.
+  fmt::print("   {:<34} {:>9} {:>9} {:>10} {:>7} {:>15} {:>7}\n", "path", "per s", "p50 ms",
+             "limit/s", "ratio", "CPU ms/call", "client");
   auto line = [&](const std::string& name, const Series& s, double limit) {
-    fmt::print("   {:<34} {:>9.1f} {:>9.2f} {:>10.1f} {:>6.2f}x {:>15}\n", name, s.Rate(), s.P50(),
-               limit, s.Rate() / limit, s.Cpu());
+    fmt::print("   {:<34} {:>9.1f} {:>9.2f} {:>10.1f} {:>6.2f}x {:>15} {:>7}\n", name, s.Rate(),
+               s.P50(), limit, s.Rate() / limit, s.Cpu(), s.ClientCpu());
   };
   for (const auto& [callers, s] : engine_series) {
     line(fmt::format("engine, {} caller(s)", callers), s, s.Rate());
