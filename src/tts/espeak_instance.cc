@@ -108,6 +108,7 @@ bool WriteAll(int fd, const unsigned char* begin, const unsigned char* end) {
   while (begin < end) {
     const ssize_t n = write(fd, begin, static_cast<size_t>(end - begin));
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;  // nothing written, and no error said why
     if (n <= 0) return false;
     begin += n;
   }

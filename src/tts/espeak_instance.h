@@ -24,7 +24,9 @@ const std::string& EmbeddedRandShimPath();
 
 // Not thread-safe: loaded by, owned by and only ever called from one thread, which also destroys
 // it (glibc sets up the copy's thread-local state for the thread that loads it, and the copy's
-// libraries leave thread-specific values on that thread, which the destructor puts back).
+// libraries leave thread-specific values on that thread, which the destructor puts back as they
+// were before the load). REQUIRES: copies loaded on one thread are destroyed in the reverse order
+// of their loading, or a destructor puts back values a later copy left.
 class EspeakInstance {
  public:
   // Where the copy's rand() draws come from. Both give the same draws, in the same order.
@@ -50,7 +52,7 @@ class EspeakInstance {
   // How many draws the copy has made from the shim's rand(); nullopt when it uses glibc's.
   std::optional<uint64_t> LockFreeRandDraws() const;
   // Restarts the shim's sequence at `seed` (its srand), so a test can show that the draws shape
-  // the audio. FailedPrecondition when the copy uses glibc's rand().
+  // the audio. Internal when the copy uses glibc's rand().
   Status SeedLockFreeRandForTesting(unsigned seed);
 
  private:
