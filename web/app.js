@@ -463,16 +463,14 @@ function renderSession(session) {
   remove.addEventListener('click', () => busy('sessions', remove, async () => {
     if (!window.confirm(`Delete session ${session.session_id} and its audio?`)) return;
     const answer = await api('DELETE', `/api/v1/tts/sessions/${encodeURIComponent(session.session_id)}`);
-    if (answer.message === 'Session deleted') {
-      item.remove();
-      sessionsState.loaded = sessionsState.loaded.filter((s) => s.session_id !== session.session_id);
-      fillLipsyncSessions();
-      say('sessions', `Session ${session.session_id} deleted.`);
-    } else {
-      // 207: some audio could not be removed, and the session stays listed.
-      const failures = [...(answer.local_failures || []), ...(answer.s3_failures || [])];
-      fail('sessions', new Error(`${answer.message}: ${failures.join('; ') || 'see the server log'}`));
-    }
+    // 200, or 202: deleted all the same, with some audio left for the server to remove later.
+    item.remove();
+    sessionsState.loaded = sessionsState.loaded.filter((s) => s.session_id !== session.session_id);
+    fillLipsyncSessions();
+    const left = [...(answer.local_failures || []), ...(answer.s3_failures || [])];
+    say('sessions', left.length
+      ? `Session ${session.session_id} deleted; the server removes the rest of its audio once storage answers (${left.join('; ')}).`
+      : `Session ${session.session_id} deleted.`);
   }));
   item.append(el('div', { className: 'actions' }, [urls, remove]), segments);
   return item;

@@ -110,13 +110,15 @@ int RunCatalogCheck(const config::Settings& settings, const service::CatalogChec
   PrintAll(*out, "missing-s3   ", r.missing_s3);
   PrintAll(*out, "orphan-local ", r.orphan_local);
   PrintAll(*out, "orphan-s3    ", r.orphan_s3);
+  PrintAll(*out, "removal-pending", r.removal_pending);
   PrintAll(*out, "unrepaired   ", r.unrepaired);
   *out << "checked " << r.sessions_checked << " session(s), " << r.segments_checked << " segment(s)"
        << (r.s3_checked ? ", local and S3" : ", local only (S3 is off)") << '\n';
   if (options.repair) {
     *out << "repaired: " << r.rows_removed << " row(s) without audio removed, "
          << r.local_files_removed << " orphan file(s) and " << r.s3_objects_removed
-         << " orphan object(s) deleted\n";
+         << " orphan object(s) deleted, " << r.removals_finished
+         << " pending removal(s) finished\n";
   }
   *out << (r.clean() ? "clean" : "NOT clean") << '\n';
   return r.clean() ? kExitClean : kExitFindings;

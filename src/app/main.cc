@@ -133,8 +133,8 @@ int RunServe(config::Settings settings, const std::string& host, int port) {
     std::lock_guard<std::mutex> lock(state.mu);
     state.service = nullptr;
   }
-  // The background work (the upload outbox, the lipsync poller, credential refreshes) ends here,
-  // still under the waiter's deadline if a signal started the shutdown.
+  // The background work (the upload outbox, session removals, the lipsync poller, credential
+  // refreshes) ends here, still under the waiter's deadline if a signal started the shutdown.
   (*service)->Stop();
   service->reset();
   state.done.store(true);

@@ -97,9 +97,13 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
           .max_input_chars = std::min(service::kMaxSpeechInputChars, s.max_text_length),
           .max_concurrent_streams = std::max(1, s.http_threads / 2)},
       service->synthesizer_.get(), counted, service->permits_.get());
-  service->sessions_ = std::make_unique<service::SessionService>(service->storage_->backends(),
-                                                                 catalog, service->minter_.get(),
-                                                                 clock, s.s3.presigned_url_expiry);
+  service::SessionRemovalConfig removal{.retry_interval_ms =
+                                            int64_t{s.s3.outbox_poll_seconds} * 1000};
+  removal.claim_ms = std::max(removal.claim_ms, 2 * removal.retry_interval_ms);
+  SWHA_RETURN_IF_ERROR(removal.Validate());
+  service->sessions_ = std::make_unique<service::SessionService>(
+      service->storage_->backends(), catalog, service->minter_.get(), clock,
+      s.s3.presigned_url_expiry, removal);
   service->usage_ = std::make_unique<service::UsageService>(service->storage_->backends(), catalog,
                                                             s.s3.price_per_gb_month);
   service->accounts_ = std::make_unique<service::AccountService>(
@@ -114,6 +118,11 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
   // A command must not lease the server's due jobs under an instance id that is gone a moment
   // later.
   if (role == ServiceRole::kServer) service->lipsync_->service()->StartPoller();
+  if (role == ServiceRole::kServer) {
+    // Removals that storage held up are finished by whichever instance is running.
+    service->sessions_->remover()->Start();
+    spdlog::info("session removal: {}", removal.ToString());
+  }
   if (role == ServiceRole::kServer && service->storage_->backends()->s3 != nullptr) {
     service::UploadOutboxConfig outbox{.poll_interval_ms = int64_t{s.s3.outbox_poll_seconds} * 1000,
                                        .keep_local_copy = s.keep_local_copy};
@@ -148,30 +157,47 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
         "1 while uploads go to S3, 0 while S3 is skipped after a failure (S3_RECHECK_SECONDS).",
         [s3] { return s3->availability().available ? 1.0 : 0.0; });
   }
-  if (service->outbox_ != nullptr) {
-    // Read from the catalog at each scrape: every instance reports the same shared queue. When
-    // the catalog does not answer, the series are absent rather than a reassuring 0.
-    const auto queue = [catalog, clock](bool age) {
+  // A queue in the catalog, read at each scrape: every instance reports the same shared queue.
+  // When the catalog does not answer, the series are absent rather than a reassuring 0.
+  // `read` gives its depth and the time (unix ms) its oldest entry was queued.
+  const auto add_queue_gauges = [&service, clock](std::string_view prefix, std::string_view what,
+                                                  std::string_view age_help, auto read) {
+    const auto sample = [read, clock](bool age) {
       metrics::Registry::GaugeSamples samples;
-      Result<catalog::UploadQueueStats> q = catalog->UploadQueue();
+      Result<std::pair<int64_t, std::optional<int64_t>>> q = read();
       if (!q.ok()) return samples;
-      double value = static_cast<double>(q->depth);
+      double value = static_cast<double>(q->first);
       if (age) {
-        value = q->oldest_queued_at_ms
-                    ? static_cast<double>(clock->NowUnixMillis() - *q->oldest_queued_at_ms) / 1000.0
-                    : 0.0;
+        value = q->second ? static_cast<double>(clock->NowUnixMillis() - *q->second) / 1000.0 : 0.0;
       }
       samples.push_back({{}, value});
       return samples;
     };
-    service->metrics_.AddGaugeFamily(
-        "swha_upload_outbox_depth",
-        "Segments kept locally because S3 did not take them, waiting for the upload outbox.", {},
-        [queue] { return queue(false); });
-    service->metrics_.AddGaugeFamily("swha_upload_outbox_oldest_age_seconds",
-                                     "How long the oldest segment in the upload outbox has waited.",
-                                     {}, [queue] { return queue(true); });
+    service->metrics_.AddGaugeFamily(std::string(prefix) + "_depth", std::string(what), {},
+                                     [sample] { return sample(false); });
+    service->metrics_.AddGaugeFamily(std::string(prefix) + "_oldest_age_seconds",
+                                     std::string(age_help), {}, [sample] { return sample(true); });
+  };
+  if (service->outbox_ != nullptr) {
+    add_queue_gauges(
+        "swha_upload_outbox",
+        "Segments kept locally because S3 did not take them, waiting for the upload outbox.",
+        "How long the oldest segment in the upload outbox has waited.",
+        [catalog]() -> Result<std::pair<int64_t, std::optional<int64_t>>> {
+          catalog::UploadQueueStats q;
+          SWHA_ASSIGN_OR_RETURN(q, catalog->UploadQueue());
+          return std::pair(q.depth, q.oldest_queued_at_ms);
+        });
   }
+  add_queue_gauges(
+      "swha_session_removals",
+      "Deleted sessions whose audio storage has not let go of yet, retried in the background.",
+      "How long ago the oldest of those sessions was deleted.",
+      [catalog]() -> Result<std::pair<int64_t, std::optional<int64_t>>> {
+        catalog::RemovalQueueStats q;
+        SWHA_ASSIGN_OR_RETURN(q, catalog->RemovalQueue());
+        return std::pair(q.depth, q.oldest_started_ms);
+      });
   service->stored_totals_ =
       std::make_unique<service::StoredTotalsCache>(service->usage_.get(), clock);
   const auto stored = [totals = service->stored_totals_.get()](bool bytes) {

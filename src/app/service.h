@@ -56,6 +56,7 @@ class Service {
   void Stop() {
     readiness_->MarkStopping();
     if (outbox_ != nullptr) outbox_->Stop();
+    sessions_->remover()->Stop();
     lipsync_->service()->Shutdown();
     server_->Stop();
   }

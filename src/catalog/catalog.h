@@ -77,6 +77,12 @@ struct UploadQueueStats {
   std::optional<int64_t> oldest_queued_at_ms;  // nullopt when empty
 };
 
+// The sessions being removed as a whole, for their metrics.
+struct RemovalQueueStats {
+  int64_t depth = 0;
+  std::optional<int64_t> oldest_started_ms;  // nullopt when empty
+};
+
 struct SessionRecord {
   std::string session_id;
   std::string owner;  // user id as text, or "anonymous"
@@ -90,6 +96,12 @@ struct SessionRecord {
   // lifecycle rule removed them); nullopt while they are there.
   std::optional<int64_t> audio_expired_at;
   std::vector<SegmentRecord> segments;
+};
+
+// A session being removed whose next attempt is due (ClaimDueSessionRemovals).
+struct PendingRemoval {
+  SessionRecord session;
+  int64_t attempts = 0;  // failed attempts so far
 };
 
 // What one owner's sessions keep in storage, from the catalog: a segment with copies in both
@@ -209,7 +221,9 @@ class Catalog {
   virtual Status DeleteApiKey(int64_t user_id, int64_t id) = 0;
   virtual Status TouchApiKey(int64_t id, int64_t now_unix) = 0;
 
-  // Sessions. Recorded once their audio is stored; removed after their audio.
+  // Sessions. Recorded once their audio is stored; removed after their audio. A session being
+  // removed (BeginSessionRemoval) is not there for GetSession, ListSessions and
+  // SessionsCreatedBefore.
   virtual Status RecordSession(const SessionRecord& session) = 0;
   virtual Result<SessionRecord> GetSession(std::string_view session_id) = 0;
   // `owner`'s sessions, newest first, `limit` at a time; `cursor` from the previous page.
@@ -221,6 +235,27 @@ class Catalog {
       std::optional<std::string_view> owner, int64_t cutoff_ms) = 0;
   // NotFound when it is not there (any more): of concurrent deletes, exactly one succeeds.
   virtual Status DeleteSession(std::string_view session_id) = 0;
+  // Removing a session takes three steps, so that neither a crash nor a storage failure ever
+  // leaves a row naming audio that may be gone (an S3 delete whose answer was lost may have
+  // removed everything). First this marks the session as being removed, and takes its segments
+  // out of the upload outbox, in one transaction; then its audio goes; then DeleteSession
+  // forgets the row. Returns the row read after the mark (so it holds any upload recorded
+  // before it; none can be recorded after). Its next attempt is due at `retry_at_ms`. NotFound
+  // when there is no such session, or its removal has begun already.
+  virtual Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
+                                                    int64_t retry_at_ms) = 0;
+  // Up to `limit` sessions being removed whose next attempt is due (at or before `now_ms`),
+  // most overdue first, each due again only at `claim_until_ms`: of instances asking at once,
+  // each session goes to one.
+  virtual Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
+                                                                      int64_t claim_until_ms,
+                                                                      int limit) = 0;
+  // An attempt left some audio: one more failure, the next attempt at `next_attempt_ms`.
+  virtual Status RetrySessionRemovalLater(std::string_view session_id, int64_t next_attempt_ms,
+                                          std::string_view last_error) = 0;
+  // Every session being removed, with its segments (`catalog check`).
+  virtual Result<std::vector<SessionRecord>> SessionsBeingRemoved() = 0;
+  virtual Result<RemovalQueueStats> RemovalQueue() = 0;
   // The session's S3 copies in bucket `s3_target` (as its segments record it; "" for none)
   // are gone (a bucket lifecycle rule expired them), in one transaction: those segments that
   // also had a local copy become local only; when one had no other copy, the session's
@@ -269,9 +304,6 @@ class Catalog {
   virtual Status CompleteUpload(std::string_view session_id, int index, std::string_view holder,
                                 storage::Location location, std::string_view s3_key,
                                 std::string_view s3_target) = 0;
-  // Takes a session's segments out of the outbox (a delete or cleanup about to read its row):
-  // an upload under way can no longer be recorded, so the row read next is the last word.
-  virtual Status DequeueUploads(std::string_view session_id) = 0;
   // An attempt failed: one more failure, the next attempt at `next_attempt_ms`, the lease
   // released. Nothing changes unless `holder` still holds it.
   virtual Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,

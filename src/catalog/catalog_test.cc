@@ -690,7 +690,8 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   EXPECT_EQ(moved->segments[1].s3_target, "swha-audio@us-east-1");
   EXPECT_EQ(catalog_->UploadQueue()->depth, 1);
 
-  ASSERT_TRUE(catalog_->DequeueUploads("1_7_oc").ok());
+  // A removal that begins takes the session's entries out of the queue.
+  ASSERT_TRUE(catalog_->BeginSessionRemoval("1_7_oc", 9500, 99999).ok());
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0);
   EXPECT_EQ(catalog_->CompleteUpload("1_7_oc", 0, "d", storage::Location::kS3, "k", "t").code(),
             StatusCode::kNotFound)
@@ -701,6 +702,78 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   ASSERT_TRUE(catalog_->DeleteSession("1_7_od").ok());
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0) << "entries go with their session";
   EXPECT_FALSE(catalog_->UploadQueue()->oldest_queued_at_ms.has_value());
+}
+
+// A session being removed is gone for every reader but the removal's own: until its row is
+// forgotten, it is claimed for attempts one instance at a time, and counted.
+TEST_P(CatalogTest, ASessionBeingRemovedIsHiddenClaimedRetriedAndForgotten) {
+  SessionRecord gone = NewSession("1_7_ra", "7", 1000);
+  gone.segments[1].location = storage::Location::kLocal;
+  gone.segments[1].s3_key.reset();
+  gone.segments[1].upload_pending = true;
+  ASSERT_TRUE(catalog_->RecordSession(gone).ok());
+  ASSERT_TRUE(catalog_->RecordSession(NewSession("1_7_rb", "7", 2000)).ok());
+  ASSERT_EQ(catalog_->UploadQueue()->depth, 1);
+  // An upload recorded before the removal begins is in the row it returns.
+  auto leased = catalog_->LeaseDueUploads("a", 1000, 99999, 5);
+  ASSERT_EQ(leased->size(), 1u);
+  ASSERT_TRUE(catalog_
+                  ->CompleteUpload("1_7_ra", 1, "a", storage::Location::kS3,
+                                   "audio/users/7/1_7_ra/segment_001.wav", "bucket@region")
+                  .ok());
+
+  auto marked = catalog_->BeginSessionRemoval("1_7_ra", 5000, 65000);
+  ASSERT_TRUE(marked.ok()) << marked.status().ToString();
+  EXPECT_EQ(marked->session_id, "1_7_ra");
+  ASSERT_EQ(marked->segments.size(), 2u);
+  EXPECT_EQ(marked->segments[1].location, storage::Location::kS3);
+  EXPECT_EQ(marked->segments[1].s3_key, "audio/users/7/1_7_ra/segment_001.wav");
+  EXPECT_EQ(catalog_->BeginSessionRemoval("1_7_ra", 5001, 65001).status().code(),
+            StatusCode::kNotFound)
+      << "one removal at a time";
+  EXPECT_EQ(catalog_->BeginSessionRemoval("no-such", 5001, 65001).status().code(),
+            StatusCode::kNotFound);
+
+  // Hidden from every other reader.
+  EXPECT_EQ(catalog_->GetSession("1_7_ra").status().code(), StatusCode::kNotFound);
+  auto page = catalog_->ListSessions("7", 10, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->sessions.size(), 1u);
+  EXPECT_EQ(page->sessions[0].session_id, "1_7_rb");
+  auto old = catalog_->SessionsCreatedBefore(std::nullopt, 999999);
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ((*old)[0].session_id, "1_7_rb");
+  auto removing = catalog_->SessionsBeingRemoved();
+  ASSERT_TRUE(removing.ok()) << removing.status().ToString();
+  ASSERT_EQ(removing->size(), 1u);
+  EXPECT_EQ((*removing)[0].segments.size(), 2u);
+  auto queue = catalog_->RemovalQueue();
+  ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+  EXPECT_EQ(queue->depth, 1);
+  EXPECT_EQ(queue->oldest_started_ms, 5000);
+
+  // Not due before the time the removal named; claimed by one asker at a time.
+  EXPECT_TRUE(catalog_->ClaimDueSessionRemovals(64999, 100000, 5)->empty());
+  auto first = catalog_->ClaimDueSessionRemovals(65000, 100000, 5);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].session.session_id, "1_7_ra");
+  EXPECT_EQ((*first)[0].session.segments.size(), 2u);
+  EXPECT_EQ((*first)[0].attempts, 0);
+  EXPECT_TRUE(catalog_->ClaimDueSessionRemovals(65000, 100000, 5)->empty()) << "claimed";
+  // The attempt failed: one failure, due again when it says.
+  ASSERT_TRUE(catalog_->RetrySessionRemovalLater("1_7_ra", 70000, "S3 down").ok());
+  EXPECT_TRUE(catalog_->ClaimDueSessionRemovals(69999, 100000, 5)->empty());
+  auto second = catalog_->ClaimDueSessionRemovals(70000, 100000, 5);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].attempts, 1);
+  // The next one succeeds: forgotten.
+  ASSERT_TRUE(catalog_->DeleteSession("1_7_ra").ok());
+  EXPECT_EQ(catalog_->RemovalQueue()->depth, 0);
+  EXPECT_FALSE(catalog_->RemovalQueue()->oldest_started_ms.has_value());
+  EXPECT_TRUE(catalog_->SessionsBeingRemoved()->empty());
+  EXPECT_TRUE(catalog_->ClaimDueSessionRemovals(999999, 9999999, 5)->empty());
+  EXPECT_TRUE(catalog_->GetSession("1_7_rb").ok()) << "the other session is untouched";
 }
 
 std::string CatalogParamName(const ::testing::TestParamInfo<BackendFactory>&) { return "catalog"; }

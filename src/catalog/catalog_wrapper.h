@@ -91,6 +91,23 @@ class CatalogWrapper : public Catalog {
   Result<int64_t> DeleteFinishedLipsyncJobs(std::string_view owner, int64_t cutoff_ms) override {
     return target_->DeleteFinishedLipsyncJobs(owner, cutoff_ms);
   }
+  Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
+                                            int64_t retry_at_ms) override {
+    return target_->BeginSessionRemoval(session_id, now_ms, retry_at_ms);
+  }
+  Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
+                                                              int64_t claim_until_ms,
+                                                              int limit) override {
+    return target_->ClaimDueSessionRemovals(now_ms, claim_until_ms, limit);
+  }
+  Status RetrySessionRemovalLater(std::string_view session_id, int64_t next_attempt_ms,
+                                  std::string_view last_error) override {
+    return target_->RetrySessionRemovalLater(session_id, next_attempt_ms, last_error);
+  }
+  Result<std::vector<SessionRecord>> SessionsBeingRemoved() override {
+    return target_->SessionsBeingRemoved();
+  }
+  Result<RemovalQueueStats> RemovalQueue() override { return target_->RemovalQueue(); }
   Result<std::vector<PendingUpload>> LeaseDueUploads(std::string_view holder, int64_t now_ms,
                                                      int64_t lease_until_ms, int limit) override {
     return target_->LeaseDueUploads(holder, now_ms, lease_until_ms, limit);
@@ -99,9 +116,6 @@ class CatalogWrapper : public Catalog {
                         storage::Location location, std::string_view s3_key,
                         std::string_view s3_target) override {
     return target_->CompleteUpload(session_id, index, holder, location, s3_key, s3_target);
-  }
-  Status DequeueUploads(std::string_view session_id) override {
-    return target_->DequeueUploads(session_id);
   }
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
                           int64_t next_attempt_ms, std::string_view last_error) override {

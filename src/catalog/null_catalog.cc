@@ -50,6 +50,19 @@ class NullCatalog : public Catalog {
     return std::vector<SessionRecord>{};
   }
   Status DeleteSession(std::string_view) override { return Status::NotFound("Session not found"); }
+  Result<SessionRecord> BeginSessionRemoval(std::string_view, int64_t, int64_t) override {
+    return Status::NotFound("Session not found");
+  }
+  Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t, int64_t, int) override {
+    return std::vector<PendingRemoval>{};
+  }
+  Status RetrySessionRemovalLater(std::string_view, int64_t, std::string_view) override {
+    return Status::Ok();
+  }
+  Result<std::vector<SessionRecord>> SessionsBeingRemoved() override {
+    return std::vector<SessionRecord>{};
+  }
+  Result<RemovalQueueStats> RemovalQueue() override { return RemovalQueueStats{}; }
   Status MarkS3AudioExpired(std::string_view, std::string_view, int64_t) override {
     return Status::NotFound("Session not found");
   }
@@ -83,7 +96,6 @@ class NullCatalog : public Catalog {
                         std::string_view, std::string_view) override {
     return Status::NotFound("Session not found");
   }
-  Status DequeueUploads(std::string_view) override { return Status::Ok(); }
   Status RetryUploadLater(std::string_view, int, std::string_view, int64_t,
                           std::string_view) override {
     return Status::Ok();

@@ -5,6 +5,7 @@
 #include "catalog/pg_catalog.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "catalog/rows.h"
@@ -309,9 +310,10 @@ class PostgresCatalog : public Catalog {
   }
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
-    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
-                          SelectSessions("WHERE session_id = $1", "", PgParams().Add(session_id),
-                                         "get session", nullptr));
+    SWHA_ASSIGN_OR_RETURN(
+        std::vector<SessionRecord> found,
+        SelectSessions("WHERE session_id = $1 AND " + std::string(kNotBeingRemoved), "",
+                       PgParams().Add(session_id), "get session", nullptr));
     if (found.empty()) return Status::NotFound("Session not found");
     return std::move(found.front());
   }
@@ -325,9 +327,10 @@ class PostgresCatalog : public Catalog {
     std::vector<int64_t> ids;
     SWHA_ASSIGN_OR_RETURN(
         std::vector<SessionRecord> found,
-        SelectSessions("WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3", "DESC",
-                       PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1), "list sessions",
-                       &ids));
+        SelectSessions("WHERE owner = $1 AND id < $2 AND " + std::string(kNotBeingRemoved) +
+                           " ORDER BY id DESC LIMIT $3",
+                       "DESC", PgParams().Add(owner).Add(before).Add(int64_t{limit} + 1),
+                       "list sessions", &ids));
     SessionPage page;
     // One more than a page was asked for: if it came, there is a next page.
     if (static_cast<int>(found.size()) > limit) {
@@ -343,8 +346,9 @@ class PostgresCatalog : public Catalog {
     const std::optional<std::string> owner_text =
         owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
     return SelectSessions(
-        "WHERE created_at_ms < $1 AND ($2::text IS NULL OR owner = $2::text) ORDER BY id", "",
-        PgParams().Add(cutoff_ms).Add(owner_text), "old sessions", nullptr);
+        "WHERE created_at_ms < $1 AND ($2::text IS NULL OR owner = $2::text) AND " +
+            std::string(kNotBeingRemoved) + " ORDER BY id",
+        "", PgParams().Add(cutoff_ms).Add(owner_text), "old sessions", nullptr);
   }
 
   Result<std::vector<OwnerUsage>> StorageUsage() override {
@@ -362,6 +366,98 @@ class PostgresCatalog : public Catalog {
     SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query("DELETE FROM sessions WHERE session_id = $1",
                                                    PgParams().Add(session_id), "delete session"));
     return rows.affected() == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+  Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
+                                            int64_t retry_at_ms) override {
+    {
+      SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+      // One statement: the mark and the dequeue together. An upload being recorded holds its
+      // outbox entry's lock until it commits, so the row read next (a later snapshot) holds it;
+      // after the dequeue none can be recorded.
+      SWHA_ASSIGN_OR_RETURN(
+          PgRows rows,
+          conn->Query("WITH marked AS (UPDATE sessions SET removal_started_ms = $1, "
+                      "removal_next_attempt_ms = $2 WHERE session_id = $3 AND " +
+                          std::string(kNotBeingRemoved) +
+                          " RETURNING session_id), dequeued AS (DELETE FROM upload_outbox WHERE "
+                          "session_id IN (SELECT session_id FROM marked)) "
+                          "SELECT COUNT(*) FROM marked",
+                      PgParams().Add(now_ms).Add(retry_at_ms).Add(session_id),
+                      "begin session removal"));
+      if (rows.row(0).Int(0) == 0) return Status::NotFound("Session not found");
+    }
+    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
+                          SelectSessions("WHERE session_id = $1", "", PgParams().Add(session_id),
+                                         "begin session removal", nullptr));
+    // Gone between the two statements: a concurrent removal finished it.
+    if (found.empty()) return Status::NotFound("Session not found");
+    return std::move(found.front());
+  }
+
+  Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
+                                                              int64_t claim_until_ms,
+                                                              int limit) override {
+    std::map<std::string, int64_t> attempts;
+    {
+      SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+      // SKIP LOCKED: instances claiming at the same moment take different sessions.
+      SWHA_ASSIGN_OR_RETURN(
+          PgRows rows,
+          conn->Query("UPDATE sessions SET removal_next_attempt_ms = $1 WHERE id IN (SELECT id "
+                      "FROM sessions WHERE removal_started_ms IS NOT NULL AND "
+                      "removal_next_attempt_ms <= $2 ORDER BY removal_next_attempt_ms LIMIT $3 "
+                      "FOR UPDATE SKIP LOCKED) RETURNING session_id, removal_attempts",
+                      PgParams().Add(claim_until_ms).Add(now_ms).Add(int64_t{limit}),
+                      "claim session removals"));
+      for (int i = 0; i < rows.size(); ++i) attempts[rows.row(i).Text(0)] = rows.row(i).Int(1);
+    }
+    std::vector<PendingRemoval> out;
+    if (attempts.empty()) return out;
+    std::vector<std::string> ids;
+    for (const auto& [id, count] : attempts) ids.push_back(id);
+    SWHA_ASSIGN_OR_RETURN(
+        std::vector<SessionRecord> found,
+        SelectSessions(
+            "WHERE session_id = ANY($1::text[]) ORDER BY id", "",
+            PgParams().Add(ArrayLiteral(
+                ids, [](const std::string& id) { return std::optional<std::string>(id); })),
+            "claim session removals", nullptr));
+    for (SessionRecord& session : found) {
+      const int64_t failed = attempts.at(session.session_id);
+      out.push_back({.session = std::move(session), .attempts = failed});
+    }
+    return out;
+  }
+
+  Status RetrySessionRemovalLater(std::string_view session_id, int64_t next_attempt_ms,
+                                  std::string_view last_error) override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return conn
+        ->Query(
+            "UPDATE sessions SET removal_attempts = removal_attempts + 1, "
+            "removal_next_attempt_ms = $1, removal_error = $2 WHERE session_id = $3 AND "
+            "removal_started_ms IS NOT NULL",
+            PgParams().Add(next_attempt_ms).Add(last_error).Add(session_id),
+            "retry session removal later")
+        .status();
+  }
+
+  Result<std::vector<SessionRecord>> SessionsBeingRemoved() override {
+    return SelectSessions("WHERE removal_started_ms IS NOT NULL ORDER BY id", "", PgParams(),
+                          "sessions being removed", nullptr);
+  }
+
+  Result<RemovalQueueStats> RemovalQueue() override {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    SWHA_ASSIGN_OR_RETURN(PgRows rows,
+                          conn->Query(std::string(kRemovalQueueSql), PgParams(), "removal queue"));
+    RemovalQueueStats stats;
+    if (rows.size() > 0) {
+      stats.depth = rows.row(0).Int(0);
+      stats.oldest_started_ms = rows.row(0).OptionalInt(1);
+    }
+    return stats;
   }
 
   Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
@@ -525,14 +621,6 @@ class PostgresCatalog : public Catalog {
                         .Add(holder),
                     "complete upload"));
     return rows.row(0).Int(0) == 0 ? Status::NotFound("not queued under this lease") : Status::Ok();
-  }
-
-  Status DequeueUploads(std::string_view session_id) override {
-    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    return conn
-        ->Query("DELETE FROM upload_outbox WHERE session_id = $1", PgParams().Add(session_id),
-                "dequeue uploads")
-        .status();
   }
 
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,

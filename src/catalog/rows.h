@@ -213,6 +213,13 @@ LipsyncJob ReadLipsyncJob(const Row& row) {
   return j;
 }
 
+// The condition of a session that is not being removed (Catalog::BeginSessionRemoval): the only
+// ones GetSession, ListSessions and SessionsCreatedBefore see.
+constexpr std::string_view kNotBeingRemoved = "removal_started_ms IS NULL";
+// The sessions being removed: how many, and since when the oldest (RemovalQueueStats).
+constexpr std::string_view kRemovalQueueSql =
+    "SELECT COUNT(*), MIN(removal_started_ms) FROM sessions WHERE removal_started_ms IS NOT NULL";
+
 // The upload outbox: a PendingUpload per row (ReadPendingUpload), and its depth and oldest
 // entry (UploadQueueStats); the same SQL for SQLite and PostgreSQL.
 constexpr std::string_view kPendingUploadColumns = "session_id, idx, queued_at_ms, attempts";

@@ -255,11 +255,32 @@ CREATE TABLE upload_outbox (
 CREATE INDEX upload_outbox_due ON upload_outbox (next_attempt_at_ms);
 )sql";
 
+// 8: sessions being removed. A delete marks its session first (hidden from then on), removes the
+// audio, and forgets the row last; what storage does not let go of is retried
+// (service/session_removal.h) until it goes, so no row ever names audio that may be gone.
+constexpr std::string_view kV8Sqlite = R"sql(
+ALTER TABLE sessions ADD COLUMN removal_started_ms INTEGER;
+ALTER TABLE sessions ADD COLUMN removal_next_attempt_ms INTEGER;
+ALTER TABLE sessions ADD COLUMN removal_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN removal_error TEXT;
+CREATE INDEX sessions_removal_due ON sessions (removal_next_attempt_ms)
+  WHERE removal_started_ms IS NOT NULL;
+)sql";
+
+constexpr std::string_view kV8Postgres = R"sql(
+ALTER TABLE sessions ADD COLUMN removal_started_ms BIGINT;
+ALTER TABLE sessions ADD COLUMN removal_next_attempt_ms BIGINT;
+ALTER TABLE sessions ADD COLUMN removal_attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN removal_error TEXT;
+CREATE INDEX sessions_removal_due ON sessions (removal_next_attempt_ms)
+  WHERE removal_started_ms IS NOT NULL;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1Sqlite, kV1Postgres}, Migration{2, kV2Sqlite, kV2Postgres},
     Migration{3, kV3Sqlite, kV3Postgres}, Migration{4, kV4Sqlite, kV4Postgres},
     Migration{5, kV5Sqlite, kV5Postgres}, Migration{6, kV6, kV6},
-    Migration{7, kV7Sqlite, kV7Postgres}};
+    Migration{7, kV7Sqlite, kV7Postgres}, Migration{8, kV8Sqlite, kV8Postgres}};
 
 }  // namespace
 

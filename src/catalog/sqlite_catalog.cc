@@ -209,24 +209,21 @@ class SqliteCatalog : public Catalog {
 
   Result<SessionRecord> GetSession(std::string_view session_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Statement s(&statements_,
-                "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE session_id = ?");
+    Statement s(&statements_, "SELECT " + std::string(kSessionColumns) +
+                                  " FROM sessions WHERE session_id = ? AND " +
+                                  std::string(kNotBeingRemoved));
     s.Bind(1, session_id);
-    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("get session"));
-    if (!row) return Status::NotFound("Session not found");
-    SessionRecord r = ReadSession(s);
-    SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
-    return r;
+    return OneSessionLocked(&s, "get session");
   }
 
   Result<SessionPage> ListSessions(std::string_view owner, int limit,
                                    std::optional<std::string_view> cursor) override {
     std::lock_guard<std::mutex> lock(mu_);
     SessionPage page;
-    SWHA_ASSIGN_OR_RETURN(page.next_cursor, PageLocked(kSessionColumns, "sessions", owner, limit,
-                                                       cursor, [&](const Statement& row) {
-                                                         page.sessions.push_back(ReadSession(row));
-                                                       }));
+    SWHA_ASSIGN_OR_RETURN(
+        page.next_cursor,
+        PageLocked(kSessionColumns, "sessions", kNotBeingRemoved, owner, limit, cursor,
+                   [&](const Statement& row) { page.sessions.push_back(ReadSession(row)); }));
     for (SessionRecord& r : page.sessions) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
     return page;
   }
@@ -236,20 +233,13 @@ class SqliteCatalog : public Catalog {
     std::lock_guard<std::mutex> lock(mu_);
     Statement s(&statements_,
                 "SELECT " + std::string(kSessionColumns) +
-                    " FROM sessions WHERE created_at_ms < ? AND (? IS NULL OR owner = ?)"
-                    " ORDER BY id");
+                    " FROM sessions WHERE created_at_ms < ? AND (? IS NULL OR owner = ?) AND " +
+                    std::string(kNotBeingRemoved) + " ORDER BY id");
     s.Bind(1, cutoff_ms);
     const std::optional<std::string> owner_text =
         owner ? std::optional<std::string>(std::string(*owner)) : std::nullopt;
     s.Bind(2, owner_text).Bind(3, owner_text);
-    std::vector<SessionRecord> out;
-    while (true) {
-      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("old sessions"));
-      if (!row) break;
-      out.push_back(ReadSession(s));
-    }
-    for (SessionRecord& r : out) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
-    return out;
+    return AllSessionsLocked(&s, "old sessions");
   }
 
   Result<std::vector<OwnerUsage>> StorageUsage() override {
@@ -270,6 +260,85 @@ class SqliteCatalog : public Catalog {
     s.Bind(1, session_id);
     SWHA_RETURN_IF_ERROR(s.Run("delete session"));
     return sqlite3_changes(db_) == 0 ? Status::NotFound("Session not found") : Status::Ok();
+  }
+
+  Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
+                                            int64_t retry_at_ms) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Result<SessionRecord> marked = Status::NotFound("Session not found");
+    // One writer at a time: an upload recorded before the mark is in the row read here, and
+    // none can be recorded after it (its outbox entry is gone).
+    SWHA_RETURN_IF_ERROR(InTransaction("begin session removal", [&]() -> Status {
+      Statement mark(&statements_,
+                     "UPDATE sessions SET removal_started_ms = ?1, removal_next_attempt_ms = ?2 "
+                     "WHERE session_id = ?3 AND " +
+                         std::string(kNotBeingRemoved));
+      mark.Bind(1, now_ms).Bind(2, retry_at_ms).Bind(3, session_id);
+      SWHA_RETURN_IF_ERROR(mark.Run("begin session removal"));
+      if (sqlite3_changes(db_) == 0) return Status::NotFound("Session not found");
+      Statement dequeue(&statements_, "DELETE FROM upload_outbox WHERE session_id = ?");
+      dequeue.Bind(1, session_id);
+      SWHA_RETURN_IF_ERROR(dequeue.Run("begin session removal"));
+      Statement read(&statements_, "SELECT " + std::string(kSessionColumns) +
+                                       " FROM sessions WHERE session_id = ?");
+      read.Bind(1, session_id);
+      marked = OneSessionLocked(&read, "begin session removal");
+      return marked.status();
+    }));
+    return marked;
+  }
+
+  Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
+                                                              int64_t claim_until_ms,
+                                                              int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // One statement, one writer at a time: a session claimed here is not due for another
+    // process until the claim ends.
+    Statement s(&statements_,
+                "UPDATE sessions SET removal_next_attempt_ms = ?1 WHERE id IN (SELECT id FROM "
+                "sessions WHERE removal_started_ms IS NOT NULL AND removal_next_attempt_ms <= ?2 "
+                "ORDER BY removal_next_attempt_ms LIMIT ?3) RETURNING " +
+                    std::string(kSessionColumns) + ", removal_attempts");
+    s.Bind(1, claim_until_ms).Bind(2, now_ms).Bind(3, int64_t{limit});
+    std::vector<PendingRemoval> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s.Step("claim session removals"));
+      if (!row) break;
+      out.push_back({.session = ReadSession(s), .attempts = s.Int(kSessionColumnCount)});
+    }
+    for (PendingRemoval& p : out) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&p.session));
+    return out;
+  }
+
+  Status RetrySessionRemovalLater(std::string_view session_id, int64_t next_attempt_ms,
+                                  std::string_view last_error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "UPDATE sessions SET removal_attempts = removal_attempts + 1, "
+                "removal_next_attempt_ms = ?1, removal_error = ?2 WHERE session_id = ?3 AND "
+                "removal_started_ms IS NOT NULL");
+    s.Bind(1, next_attempt_ms).Bind(2, last_error).Bind(3, session_id);
+    return s.Run("retry session removal later");
+  }
+
+  Result<std::vector<SessionRecord>> SessionsBeingRemoved() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_,
+                "SELECT " + std::string(kSessionColumns) +
+                    " FROM sessions WHERE removal_started_ms IS NOT NULL ORDER BY id");
+    return AllSessionsLocked(&s, "sessions being removed");
+  }
+
+  Result<RemovalQueueStats> RemovalQueue() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement s(&statements_, std::string(kRemovalQueueSql));
+    SWHA_ASSIGN_OR_RETURN(bool row, s.Step("removal queue"));
+    RemovalQueueStats stats;
+    if (row) {
+      stats.depth = s.Int(0);
+      stats.oldest_started_ms = s.OptionalInt(1);
+    }
+    return stats;
   }
 
   Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
@@ -335,10 +404,10 @@ class SqliteCatalog : public Catalog {
                                          std::optional<std::string_view> cursor) override {
     std::lock_guard<std::mutex> lock(mu_);
     LipsyncJobPage page;
-    SWHA_ASSIGN_OR_RETURN(page.next_cursor, PageLocked(kLipsyncJobColumns, "lipsync_jobs", owner,
-                                                       limit, cursor, [&](const Statement& row) {
-                                                         page.jobs.push_back(ReadLipsyncJob(row));
-                                                       }));
+    SWHA_ASSIGN_OR_RETURN(
+        page.next_cursor,
+        PageLocked(kLipsyncJobColumns, "lipsync_jobs", "", owner, limit, cursor,
+                   [&](const Statement& row) { page.jobs.push_back(ReadLipsyncJob(row)); }));
     Statement count(&statements_, "SELECT count(*) FROM lipsync_jobs WHERE owner = ?");
     count.Bind(1, owner);
     SWHA_ASSIGN_OR_RETURN(bool row, count.Step("count lipsync jobs"));
@@ -418,13 +487,6 @@ class SqliteCatalog : public Catalog {
           .Bind(5, int64_t{index});
       return g.Run("complete upload");
     });
-  }
-
-  Status DequeueUploads(std::string_view session_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    Statement q(&statements_, "DELETE FROM upload_outbox WHERE session_id = ?");
-    q.Bind(1, session_id);
-    return q.Run("dequeue uploads");
   }
 
   Status RetryUploadLater(std::string_view session_id, int index, std::string_view holder,
@@ -507,20 +569,23 @@ class SqliteCatalog : public Catalog {
     return Status::Ok();
   }
 
-  // One page of `owner`'s rows of `table` (whose `columns` start with its id), newest first:
-  // `limit` rows with ids below `cursor`'s, each handed to `add`. Returns the next page's
-  // cursor, nullopt on the last page. REQUIRES: mu_ held.
+  // One page of `owner`'s rows of `table` (whose `columns` start with its id) that meet
+  // `condition` ("" for all), newest first: `limit` rows with ids below `cursor`'s, each
+  // handed to `add`. Returns the next page's cursor, nullopt on the last page. REQUIRES: mu_
+  // held.
   template <typename Add>
   Result<std::optional<std::string>> PageLocked(std::string_view columns, std::string_view table,
-                                                std::string_view owner, int limit,
-                                                std::optional<std::string_view> cursor,
+                                                std::string_view condition, std::string_view owner,
+                                                int limit, std::optional<std::string_view> cursor,
                                                 const Add& add) {
     int64_t before = INT64_MAX;
     if (cursor) {
       SWHA_ASSIGN_OR_RETURN(before, ParseSessionCursor(*cursor));
     }
+    const std::string also = condition.empty() ? "" : " AND " + std::string(condition);
     Statement s(&statements_, "SELECT " + std::string(columns) + " FROM " + std::string(table) +
-                                  " WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?");
+                                  " WHERE owner = ? AND id < ?" + also +
+                                  " ORDER BY id DESC LIMIT ?");
     s.Bind(1, owner).Bind(2, before).Bind(3, int64_t{limit} + 1);
     int64_t last_id = 0;
     for (int taken = 0;; ++taken) {
@@ -591,6 +656,27 @@ class SqliteCatalog : public Catalog {
       }
     }
     return Status::Ok();
+  }
+
+  // The one session `s` selects (kSessionColumns), with its segments. REQUIRES: mu_ held.
+  Result<SessionRecord> OneSessionLocked(Statement* s, std::string_view what) {
+    SWHA_ASSIGN_OR_RETURN(bool row, s->Step(what));
+    if (!row) return Status::NotFound("Session not found");
+    SessionRecord r = ReadSession(*s);
+    SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
+    return r;
+  }
+
+  // Every session `s` selects (kSessionColumns), with its segments. REQUIRES: mu_ held.
+  Result<std::vector<SessionRecord>> AllSessionsLocked(Statement* s, std::string_view what) {
+    std::vector<SessionRecord> out;
+    while (true) {
+      SWHA_ASSIGN_OR_RETURN(bool row, s->Step(what));
+      if (!row) break;
+      out.push_back(ReadSession(*s));
+    }
+    for (SessionRecord& r : out) SWHA_RETURN_IF_ERROR(LoadSegmentsLocked(&r));
+    return out;
   }
 
   // REQUIRES: mu_ held.

@@ -103,6 +103,13 @@ class TimedCatalog : public CatalogWrapper {
     return Timed("delete_session", [&] { return CatalogWrapper::DeleteSession(session_id); });
   }
 
+  Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
+                                            int64_t retry_at_ms) override {
+    return Timed("begin_session_removal", [&] {
+      return CatalogWrapper::BeginSessionRemoval(session_id, now_ms, retry_at_ms);
+    });
+  }
+
   Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
                             int64_t now_unix) override {
     return Timed("mark_s3_audio_expired", [&] {

@@ -131,22 +131,26 @@ OperationDoc DeleteSessionDoc(const DocContext&) {
                    {{"session_id", {{"type", "string"}}},
                     {"message", {{"type", "string"}}},
                     {"local_files_removed", {{"type", "integer"}}},
-                    {"s3_objects_removed", {{"type", "integer"}}}}},
+                    {"s3_objects_removed", {{"type", "integer"}}},
+                    {"local_failures", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                    {"s3_failures", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
                   {"required", {"session_id", "message"}}};
-  return {.tag = "sessions",
-          .summary = "Delete one of the caller's sessions and its audio",
-          .access = Access::kUser,
-          .parameters = {SessionIdParam(
-              {{"deleted", TheSession()}, {"unknown", {.value = kUnknownSessionId}}})},
-          .responses = {{.status = 200,
-                         .description = "Everything is gone.",
-                         .schema = deleted,
-                         .examples = {{"deleted", {.summary = "Audio and row removed"}}}},
-                        {.status = 207,
-                         .description = "Some audio could not be removed (listed); the session "
-                                        "stays, and deleting again may finish it.",
-                         .schema = deleted},
-                        SessionNotFound("unknown")}};
+  return {
+      .tag = "sessions",
+      .summary = "Delete one of the caller's sessions and its audio",
+      .access = Access::kUser,
+      .parameters = {SessionIdParam(
+          {{"deleted", TheSession()}, {"unknown", {.value = kUnknownSessionId}}})},
+      .responses = {{.status = 200,
+                     .description = "Everything is gone.",
+                     .schema = deleted,
+                     .examples = {{"deleted", {.summary = "Audio and row removed"}}}},
+                    {.status = 202,
+                     .description = "The session is deleted (it is not listed or served from now "
+                                    "on), but storage did not let go of some of its audio yet "
+                                    "(listed): the service retries until it is gone.",
+                     .schema = deleted},
+                    SessionNotFound("unknown")}};
 }
 
 OperationDoc PresignDoc(const DocContext&) {

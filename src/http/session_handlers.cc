@@ -78,15 +78,16 @@ Response HandleDeleteSession(const ApiContext& ctx, const Request& req) {
   json out = {{"session_id", id},
               {"local_files_removed", report->local_files_removed},
               {"s3_objects_removed", report->s3_objects_removed}};
-  if (report->complete()) {
+  if (report->complete() && report->row_removed) {
     out["message"] = "Session deleted";
     return Response::Json(200, out);
   }
-  // Some audio is still there: the session stays listed, and a later delete may finish it.
-  out["message"] = "Session partly deleted; what could not be removed is listed";
+  // The session is gone for its owner all the same; what storage kept is removed in the
+  // background (service/session_removal.h).
+  out["message"] = "Session deleted; what could not be removed yet is listed, and is retried";
   out["local_failures"] = report->local_failures;
   out["s3_failures"] = report->s3_failures;
-  return Response::Json(207, out);
+  return Response::Json(202, out);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "service/session_removal.h"
 #include "storage/s3_audio_store.h"
 
 namespace swha::service {
@@ -58,6 +59,8 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   SWHA_ASSIGN_OR_RETURN(
       std::vector<catalog::SessionRecord> rows,
       catalog_->SessionsCreatedBefore(std::nullopt, std::numeric_limits<int64_t>::max()));
+  SWHA_ASSIGN_OR_RETURN(std::vector<catalog::SessionRecord> being_removed,
+                        catalog_->SessionsBeingRemoved());
 
   LocalView local;
   SWHA_ASSIGN_OR_RETURN(std::vector<storage::LocalSessionDir> dirs,
@@ -91,7 +94,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   // A catalog with no sessions beside storage that holds some is more likely the wrong
   // catalog (a DATABASE_URL missing from this shell) than a store of orphans: repair would
   // delete everything.
-  if (options.repair && !options.force && rows.empty() &&
+  if (options.repair && !options.force && rows.empty() && being_removed.empty() &&
       (!local.dirs.empty() || !s3.by_session.empty())) {
     return Status::InvalidArgument(
         "the catalog has no sessions but storage holds some: is this the service's catalog "
@@ -100,7 +103,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
 
   std::set<std::string> described;
   std::set<std::pair<std::string, std::string>> referenced;  // (bucket, key) some row names
-  for (const catalog::SessionRecord& row : rows) {
+  const auto describe = [&](const catalog::SessionRecord& row) {
     described.insert(row.session_id);
     for (const catalog::SegmentRecord& seg : row.segments) {
       if (!storage::InS3(seg.location) || !seg.s3_key) continue;
@@ -110,6 +113,27 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
         referenced.emplace(bucket, storage::SiblingKey(*seg.s3_key, *seg.marks_filename));
       }
     }
+  };
+  // Whatever a session being removed still has is the removal's to take, not an orphan.
+  for (const catalog::SessionRecord& row : being_removed) {
+    describe(row);
+    report.removal_pending.push_back(row.session_id);
+    if (!options.repair) continue;
+    const DeleteReport removed = RemoveStoredAudio(*storage_, FromRecord(row));
+    const Status forgotten =
+        removed.complete() ? catalog_->DeleteSession(row.session_id) : Status::Ok();
+    if (removed.complete() && (forgotten.ok() || forgotten.code() == StatusCode::kNotFound)) {
+      ++report.removals_finished;
+      continue;
+    }
+    report.unrepaired.push_back("session " + row.session_id + " is still being removed: " +
+                                (removed.complete() ? forgotten.message()
+                                                    : std::to_string(removed.local_failures.size() +
+                                                                     removed.s3_failures.size()) +
+                                                          " file(s) could not be removed"));
+  }
+  for (const catalog::SessionRecord& row : rows) {
+    describe(row);
     ++report.sessions_checked;
     size_t copies_expected = 0;
     size_t copies_missing = 0;

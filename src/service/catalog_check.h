@@ -35,12 +35,16 @@ struct CatalogCheckReport {
   std::vector<std::string> missing_s3;     // a row says S3, the object is not there
   std::vector<std::string> orphan_local;   // session directories no row describes ("<session>/")
   std::vector<std::string> orphan_s3;      // objects no row names
+  // Sessions deleted whose audio storage has not let go of yet (the service retries them; a
+  // repair finishes them): their leftovers are neither missing nor orphans.
+  std::vector<std::string> removal_pending;
 
   // Done by repair (when `repaired`: the check ran with repair on).
   bool repaired = false;
   int64_t rows_removed = 0;         // sessions that had no audio left anywhere
   int64_t local_files_removed = 0;  // in orphan session directories
   int64_t s3_objects_removed = 0;   // orphans
+  int64_t removals_finished = 0;    // of the removal_pending sessions
   // Rows that lost part of their audio (kept: the rest still plays), and what repair failed.
   std::vector<std::string> unrepaired;
 

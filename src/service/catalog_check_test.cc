@@ -134,6 +134,31 @@ TEST_F(CatalogCheckTest, FindsBothKindsOfInconsistencyAndRepairsWhatItCan) {
 }
 
 // A lost marks file is reported; the row keeps its audio, so repair leaves it.
+// A session deleted while storage held on to part of its audio: what is left is the removal's,
+// neither missing nor an orphan; repair finishes the removal.
+TEST_F(CatalogCheckTest, ASessionBeingRemovedIsPendingAndRepairFinishesIt) {
+  const std::string removing = MakeSession(/*recorded=*/true, kLongAgo);
+  const std::string fine = MakeSession(/*recorded=*/true, kLongAgo);
+  ASSERT_TRUE(catalog_->BeginSessionRemoval(removing, kNow * 1000, kNow * 1000).ok());
+  ASSERT_TRUE(FileSystem::Default()->RemoveFile(Path(removing, "segment_000.wav")).ok());
+
+  const CatalogCheckReport found = Run(/*repair=*/false);
+  EXPECT_EQ(found.removal_pending, std::vector<std::string>{removing});
+  EXPECT_TRUE(found.missing_local.empty());
+  EXPECT_TRUE(found.orphan_local.empty());
+  EXPECT_EQ(found.sessions_checked, 1);
+  EXPECT_TRUE(found.clean()) << "a removal under way is not an inconsistency";
+  EXPECT_TRUE(Exists(Path(removing, "segment_001.wav")));
+
+  const CatalogCheckReport repaired = Run(/*repair=*/true);
+  EXPECT_EQ(repaired.removals_finished, 1);
+  EXPECT_TRUE(repaired.clean());
+  EXPECT_FALSE(Exists(Path(removing, "segment_001.wav")));
+  EXPECT_TRUE(catalog_->SessionsBeingRemoved()->empty());
+  EXPECT_TRUE(Exists(Path(fine, "segment_000.wav")));
+  EXPECT_TRUE(Run(/*repair=*/false).removal_pending.empty());
+}
+
 TEST_F(CatalogCheckTest, LostMarksAreReportedAndTheirSessionKept) {
   const std::string marked = MakeSession(/*recorded=*/true, kLongAgo, /*marks=*/true);
   EXPECT_TRUE(Run(/*repair=*/false).clean());

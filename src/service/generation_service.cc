@@ -217,8 +217,7 @@ Status GenerationService::Record(const Session& session) const {
 }
 
 void GenerationService::Discard(const Session& session) const {
-  const DeleteReport removed =
-      RemoveStoredAudio(*storage_, session, WhenS3Fails::kRemoveLocalCopies);
+  const DeleteReport removed = RemoveStoredAudio(*storage_, session);
   // What is left has no row, so only this log knows of it (`catalog check` will too).
   for (const std::string& f : removed.local_failures) {
     spdlog::error("session {} not recorded and not removed: {}", session.session_id, f);

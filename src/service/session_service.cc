@@ -10,54 +10,6 @@
 
 namespace swha::service {
 
-DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session,
-                               WhenS3Fails when_s3_fails) {
-  DeleteReport report;
-  // S3 first: it is what fails (an outage), and a session that keeps its row must keep the
-  // audio its row names, so a failed delete leaves it whole rather than without the local files
-  // it still lists.
-  // Each bucket (primary or replica) gets one DeleteObjects for the keys it holds.
-  std::map<std::string, std::vector<std::string>> keys_by_target;
-  for (const Segment& seg : session.segments) {
-    const storage::StoredSegment& stored = seg.stored;
-    if (storage::InS3(stored.location) && stored.s3_key) {
-      keys_by_target[stored.s3_target].push_back(*stored.s3_key);
-      if (auto marks = stored.MarksS3Key()) keys_by_target[stored.s3_target].push_back(*marks);
-    }
-  }
-  for (const auto& [target, keys] : keys_by_target) {
-    if (storage.s3 == nullptr) {
-      report.s3_failures.push_back(std::to_string(keys.size()) +
-                                   " S3 object(s) not removed: S3 is not configured now");
-      continue;
-    }
-    std::vector<std::string> failures = storage.s3->RemoveObjects(keys, target);
-    report.s3_objects_removed += static_cast<int64_t>(keys.size() - failures.size());
-    report.s3_failures.insert(report.s3_failures.end(), failures.begin(), failures.end());
-  }
-  if (!report.s3_failures.empty() && when_s3_fails == WhenS3Fails::kKeepLocalCopies) {
-    return report;
-  }
-  for (const Segment& seg : session.segments) {
-    const storage::StoredSegment& stored = seg.stored;
-    std::vector<std::string> local_files;
-    // Marks are tried even for a segment in S3 only: a local copy that could not be removed
-    // when the audio went to S3 (storage/s3_audio_store.cc) goes now.
-    if (stored.marks_filename) local_files.push_back(*stored.marks_filename);
-    if (storage::HasLocalCopy(stored.location)) local_files.push_back(stored.filename);
-    for (const std::string& file : local_files) {
-      Status s = storage.local->RemoveSegment(session.session_id, file);
-      if (s.ok() || s.code() == StatusCode::kNotFound) {
-        report.local_files_removed += s.ok() ? 1 : 0;
-      } else {
-        spdlog::warn("delete {}/{}: {}", session.session_id, file, s.message());
-        report.local_failures.push_back(file + ": local file not removed");
-      }
-    }
-  }
-  return report;
-}
-
 Result<Session> SessionService::FindOwned(const Principal& principal,
                                           std::string_view session_id) const {
   const Status not_found = Status::NotFound("Session not found");
@@ -158,26 +110,10 @@ Status SessionService::NoteExpiredAudio(Session* session) const {
   return Status::Ok();
 }
 
-Result<Session> SessionService::Settled(Session session) const {
-  // Only segments still queued can move, and only an instance with S3 moves them (the outbox
-  // runs there); otherwise the row read first is final, and a delete costs no extra queries.
-  const bool queued = std::ranges::any_of(
-      session.segments, [](const Segment& seg) { return !storage::InS3(seg.stored.location); });
-  if (!queued || storage_->s3 == nullptr) return session;
-  SWHA_RETURN_IF_ERROR(catalog_->DequeueUploads(session.session_id));
-  SWHA_ASSIGN_OR_RETURN(catalog::SessionRecord record, catalog_->GetSession(session.session_id));
-  return FromRecord(std::move(record));
-}
-
 Result<DeleteReport> SessionService::Delete(const Principal& principal,
                                             std::string_view session_id) const {
-  Session session;
-  SWHA_ASSIGN_OR_RETURN(session, FindOwned(principal, session_id));
-  SWHA_ASSIGN_OR_RETURN(session, Settled(std::move(session)));
-  DeleteReport report = RemoveStoredAudio(*storage_, session);
-  if (!report.complete()) return report;
-  SWHA_RETURN_IF_ERROR(catalog_->DeleteSession(session.session_id));
-  return report;
+  SWHA_RETURN_IF_ERROR(FindOwned(principal, session_id).status());
+  return remover_.Remove(session_id);
 }
 
 Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
@@ -195,41 +131,35 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
   SWHA_ASSIGN_OR_RETURN(old, catalog_->SessionsCreatedBefore(owner, cutoff_ms));
   CleanupReport report;
   report.s3_attempted = request.cleanup_s3 && storage_->use_s3_storage;
-  for (catalog::SessionRecord& record : old) {
-    Result<Session> settled = Settled(FromRecord(std::move(record)));
-    if (!settled.ok()) {
-      if (settled.status().code() == StatusCode::kNotFound) continue;  // a concurrent delete
-      return settled.status();
-    }
-    Session session = std::move(*settled);
-    const bool has_s3_copy =
-        std::any_of(session.segments.begin(), session.segments.end(),
-                    [](const Segment& seg) { return storage::InS3(seg.stored.location); });
+  for (const catalog::SessionRecord& record : old) {
+    const bool has_s3_copy = std::ranges::any_of(
+        record.segments,
+        [](const catalog::SegmentRecord& seg) { return storage::InS3(seg.location); });
     // Without cleanup_s3 a session with S3 copies stays whole, so the catalog never describes
-    // copies that are gone.
+    // copies that are gone. (One whose queued segment the outbox uploads just now goes whole.)
     if (has_s3_copy && !request.cleanup_s3) {
       ++report.sessions_kept;
       continue;
     }
-    DeleteReport removed = RemoveStoredAudio(*storage_, session);
-    report.local_files_removed += removed.local_files_removed;
-    report.s3_objects_deleted += removed.s3_objects_removed;
-    for (const Segment& seg : session.segments) {
-      if (storage::InS3(seg.stored.location))
-        report.s3_objects_listed += seg.stored.marks_filename ? 2 : 1;
+    for (const catalog::SegmentRecord& seg : record.segments) {
+      if (storage::InS3(seg.location)) report.s3_objects_listed += seg.marks_filename ? 2 : 1;
     }
-    report.local_failures.insert(report.local_failures.end(), removed.local_failures.begin(),
-                                 removed.local_failures.end());
-    report.s3_errors.insert(report.s3_errors.end(), removed.s3_failures.begin(),
-                            removed.s3_failures.end());
-    if (!removed.complete()) continue;  // the row stays: what is left is not forgotten
-    Status deleted = catalog_->DeleteSession(session.session_id);
-    if (deleted.ok()) {
+    Result<DeleteReport> removed = remover_.Remove(record.session_id);
+    if (!removed.ok()) {
+      if (removed.status().code() == StatusCode::kNotFound) continue;  // a concurrent delete
+      return removed.status();
+    }
+    report.local_files_removed += removed->local_files_removed;
+    report.s3_objects_deleted += removed->s3_objects_removed;
+    report.local_failures.insert(report.local_failures.end(), removed->local_failures.begin(),
+                                 removed->local_failures.end());
+    report.s3_errors.insert(report.s3_errors.end(), removed->s3_failures.begin(),
+                            removed->s3_failures.end());
+    if (removed->complete() && removed->row_removed) {
       ++report.local_sessions_removed;
-    } else if (deleted.code() != StatusCode::kNotFound) {  // NotFound: a concurrent delete won
-      spdlog::error("cleanup: row of {} not removed: {}", session.session_id, deleted.message());
-      report.local_failures.push_back(session.session_id +
-                                      ": audio removed, catalog row not (details in the log)");
+    } else if (removed->complete()) {
+      report.local_failures.push_back(record.session_id +
+                                      ": audio removed, catalog row not yet (retried)");
     }
   }
   report.local_errors = static_cast<int64_t>(report.local_failures.size());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "service/session.h"
+#include "service/session_removal.h"
 #include "service/storage_backends.h"
 #include "service/url_minter.h"
 #include "util/clock.h"
@@ -31,31 +32,6 @@ struct SessionListing {
   std::vector<Session> sessions;  // newest first, without URLs
   std::optional<std::string> next_cursor;
 };
-
-// What deleting one session removed, and what it could not (the row then stays, so nothing
-// is forgotten and the delete can be tried again).
-struct DeleteReport {
-  int64_t local_files_removed = 0;
-  int64_t s3_objects_removed = 0;
-  // One line each; no server paths, no secrets.
-  std::vector<std::string> local_failures;
-  std::vector<std::string> s3_failures;
-  bool complete() const { return local_failures.empty() && s3_failures.empty(); }
-};
-
-// Which copies RemoveStoredAudio may remove when S3 fails.
-enum class WhenS3Fails {
-  // The local copies stay: the session's row stays (a 207), and must not name files that are
-  // gone. Deletes and cleanup.
-  kKeepLocalCopies,
-  // Everything that can go goes: no row names this audio (a generate whose record failed).
-  kRemoveLocalCopies,
-};
-
-// Removes every stored copy of `session`'s segments, S3 objects first; an already absent copy
-// counts as removed. Used by deletes, cleanup and a generate whose record failed.
-DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session,
-                               WhenS3Fails when_s3_fails = WhenS3Fails::kKeepLocalCopies);
 
 struct CleanupRequest {
   int64_t days_old = 7;  // 0..kMaxCleanupDays: audio last modified longer ago than this goes
@@ -127,13 +103,16 @@ class SessionService {
  public:
   // Borrowed pointers must outlive the service.
   // `default_url_expiry_seconds`: S3_PRESIGNED_URL_EXPIRY, for a Get that names none.
+  // REQUIRES: removal.Validate() is Ok.
   SessionService(const StorageBackends* storage, catalog::Catalog* catalog, const UrlMinter* minter,
-                 const Clock* clock, int64_t default_url_expiry_seconds)
+                 const Clock* clock, int64_t default_url_expiry_seconds,
+                 SessionRemovalConfig removal = {})
       : storage_(storage),
         catalog_(catalog),
         minter_(minter),
         clock_(clock),
-        default_url_expiry_seconds_(default_url_expiry_seconds) {}
+        default_url_expiry_seconds_(default_url_expiry_seconds),
+        remover_(removal, catalog, storage, clock) {}
 
   // `principal`'s sessions, newest first. Unauthenticated for an anonymous principal (anonymous
   // sessions are listed by nobody); InvalidField "limit" / "cursor".
@@ -160,26 +139,27 @@ class SessionService {
   // or its S3 copy is not there, or the time is up.
   Result<MintedUrl> MovedLocalAudio(std::string_view session_id, std::string_view filename,
                                     int64_t valid_until) const;
-  // Removes the audio first and the row last; NotFound when it is not (or no longer) there.
+  // Removes the session for good (SessionRemover::Remove): it is gone for its owner at once,
+  // and what storage did not let go of yet is retried in the background (the report says
+  // what). NotFound when it is not (or no longer) there.
   Result<DeleteReport> Delete(const Principal& principal, std::string_view session_id) const;
 
-  // Removes the sessions made more than request.days_old days ago, audio first and catalog row
-  // last: `principal`'s own, or everyone's (anonymous ones included) for a superuser.
-  // Unauthenticated for an anonymous principal; InvalidField("days_old") out of range. A
-  // session whose audio could not all be removed keeps its row and is counted as an error.
+  // Removes the sessions made more than request.days_old days ago, as Delete does:
+  // `principal`'s own, or everyone's (anonymous ones included) for a superuser.
+  // Unauthenticated for an anonymous principal; InvalidField("days_old") out of range. What
+  // storage did not let go of is counted as an error, and retried in the background.
   Result<CleanupReport> Cleanup(const Principal& principal, const CleanupRequest& request) const;
 
   // A live check of every bucket (one attempt each, reused for 2 s) when S3 is on; else not
   // configured.
   S3Check CheckS3() const;
 
+  // The background retries of removals (the server starts them).
+  SessionRemover* remover() { return &remover_; }
+
  private:
   // The session, when `principal` owns it; NotFound otherwise.
   Result<Session> FindOwned(const Principal& principal, std::string_view session_id) const;
-  // `session` as it stands once the upload outbox can no longer move it: its queued segments
-  // are dequeued and the row read again, so a delete removes what the row names at the end
-  // (an upload recorded just before is seen; one after is refused and undone by the outbox).
-  Result<Session> Settled(Session session) const;
   // A bucket lifecycle rule may have expired the session's S3 copies since it was recorded.
   // For a session past its rule's age, one of its objects is looked at (HEAD); when it is gone,
   // the catalog is told (MarkS3AudioExpired) and `session` reloaded to match. S3 that cannot
@@ -191,6 +171,7 @@ class SessionService {
   const UrlMinter* minter_;
   const Clock* clock_;
   const int64_t default_url_expiry_seconds_;
+  SessionRemover remover_;
 };
 
 }  // namespace swha::service

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <span>
 
 #include "storage/s3_audio_store.h"
@@ -81,19 +80,14 @@ UploadOutbox::UploadOutbox(UploadOutboxConfig config, catalog::Catalog* catalog,
       storage_(storage),
       clock_(clock),
       instance_id_(std::move(instance_id)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      thread_(config_.poll_interval_ms, [this] { RunOnce(); }) {}
 
-UploadOutbox::~UploadOutbox() {
-  Stop();
-  if (thread_.joinable()) thread_.join();
-}
-
-int64_t UploadOutbox::RetryDelayMs(int64_t failures) const {
-  // Doubling from one poll interval: a short outage is caught up at once, a long one is not
+int64_t RetryDelayMs(int64_t first_ms, int64_t failures) {
+  // Doubling from the first wait: a short outage is caught up at once, a long one is not
   // hammered.
   const int64_t doublings = std::clamp<int64_t>(failures - 1, 0, 16);
-  return std::min(config_.poll_interval_ms << doublings,
-                  std::max(kMaxUploadRetryMs, config_.poll_interval_ms));
+  return std::min(first_ms << doublings, std::max(kMaxRetryDelayMs, first_ms));
 }
 
 void UploadOutbox::Count(OutboxOutcome outcome) const {
@@ -113,10 +107,7 @@ int UploadOutbox::RunOnce() {
   size_t tried = 0;
   const int64_t lease_until = now + config_.lease_ms;
   for (const catalog::PendingUpload& item : *due) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) break;
-    }
+    if (thread_.stopping()) break;
     // An attempt starts only with half the lease left, more than one attempt can take with
     // every S3 retry: an entry is never uploaded by two instances at once.
     if (lease_until - clock_->NowUnixMillis() < config_.lease_ms / 2) break;
@@ -132,7 +123,8 @@ int UploadOutbox::RunOnce() {
     spdlog::warn("upload outbox: {} segment {} not in S3 yet ({} attempt(s)): {}", item.session_id,
                  item.index, failures, attempt.status().ToString());
     const Status later = catalog_->RetryUploadLater(
-        item.session_id, item.index, instance_id_, clock_->NowUnixMillis() + RetryDelayMs(failures),
+        item.session_id, item.index, instance_id_,
+        clock_->NowUnixMillis() + RetryDelayMs(config_.poll_interval_ms, failures),
         attempt.status().message());
     if (!later.ok()) {
       spdlog::warn("upload outbox: {} segment {}: cannot schedule the next attempt: {}",
@@ -237,28 +229,8 @@ Result<OutboxOutcome> UploadOutbox::Attempt(const catalog::PendingUpload& item) 
   return OutboxOutcome::kUploaded;
 }
 
-void UploadOutbox::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
-}
+void UploadOutbox::Start() { thread_.Start(); }
 
-void UploadOutbox::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-}
-
-void UploadOutbox::Loop() {
-  while (true) {
-    RunOnce();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (wake_.wait_for(lock, std::chrono::milliseconds(config_.poll_interval_ms),
-                       [this] { return stopping_; })) {
-      return;
-    }
-  }
-}
+void UploadOutbox::Stop() { thread_.Stop(); }
 
 }  // namespace swha::service

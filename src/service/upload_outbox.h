@@ -7,23 +7,24 @@
 // leaves a row that names audio that exists.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "catalog/catalog.h"
 #include "metrics/service_metrics.h"
 #include "service/storage_backends.h"
 #include "util/clock.h"
+#include "util/periodic_thread.h"
 #include "util/status.h"
 
 namespace swha::service {
 
-// The longest wait between two attempts at one segment.
-inline constexpr int64_t kMaxUploadRetryMs = 60'000;
+// The longest wait between two attempts at one segment, or at removing one session.
+inline constexpr int64_t kMaxRetryDelayMs = 60'000;
+
+// The wait after failed attempt number `failures` (1-based): `first_ms`, doubling with each
+// failure up to kMaxRetryDelayMs (or `first_ms`, when that is longer).
+int64_t RetryDelayMs(int64_t first_ms, int64_t failures);
 
 struct UploadOutboxConfig {
   int64_t poll_interval_ms = 5000;  // S3_OUTBOX_POLL_SECONDS; also the first retry's wait
@@ -47,7 +48,6 @@ class UploadOutbox {
   // process in leases. REQUIRES: config.Validate() is Ok, storage->s3 is set.
   UploadOutbox(UploadOutboxConfig config, catalog::Catalog* catalog, const StorageBackends* storage,
                const Clock* clock, std::string instance_id, const metrics::ServiceMetrics* metrics);
-  ~UploadOutbox();
   UploadOutbox(const UploadOutbox&) = delete;
   UploadOutbox& operator=(const UploadOutbox&) = delete;
 
@@ -67,9 +67,7 @@ class UploadOutbox {
   // other than NotFound counts as yes: when unsure, nothing is removed).
   bool RowNames(const catalog::PendingUpload& item, const std::string& key,
                 const std::string& target) const;
-  int64_t RetryDelayMs(int64_t failures) const;
   void Count(OutboxOutcome outcome) const;
-  void Loop();
 
   const UploadOutboxConfig config_;
   catalog::Catalog* const catalog_;
@@ -77,11 +75,7 @@ class UploadOutbox {
   const Clock* const clock_;
   const std::string instance_id_;
   const metrics::ServiceMetrics* const metrics_;
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  PeriodicThread thread_;  // last: it stops (and joins) before the members it uses go
 };
 
 }  // namespace swha::service

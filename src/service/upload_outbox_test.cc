@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "catalog/catalog_wrapper.h"
+#include "service/session_removal.h"
 #include "service/session_service.h"
 #include "storage/http_transport_testing.h"
 #include "storage/s3_audio_store.h"
@@ -252,32 +253,124 @@ TEST_F(UploadOutboxTest, AStoppingInstanceGivesBackWhatItLeasedAndDidNotTry) {
   EXPECT_TRUE(s3_.objects().empty()) << "a stopped outbox tries nothing";
 }
 
-// Deleting a session that is in S3 with its local copies, while S3 is down: S3 is tried first,
-// and the local copies stay while the row does (the delete is partial and may be tried again).
-TEST_F(UploadOutboxTest, ADeleteWhileS3IsDownKeepsTheLocalCopiesItsRowNames) {
-  RecordOutageSession(kSession);
-  UploadOutbox outbox = MakeOutbox("instance-a", /*keep_local_copy=*/true);
-  ASSERT_EQ(outbox.RunOnce(), 2);
-  auto record = catalog_->GetSession(kSession);
-  ASSERT_TRUE(record.ok());
-  const Session session = FromRecord(*record);
-  const std::string dir = root_ + "/audio/" + kSession + "/";
-  s3_.down = true;
-  const DeleteReport failed = RemoveStoredAudio(backends_, session);
-  EXPECT_FALSE(failed.s3_failures.empty());
-  EXPECT_EQ(failed.local_files_removed, 0);
-  for (const char* file : {"segment_000.wav", "segment_001.wav", "segment_001.marks.json"}) {
-    EXPECT_TRUE(FileSystem::Default()->Stat(dir + file).ok()) << file << " went with S3 down";
+// Session removal (service/session_removal.h), on a session in S3 with its local copies.
+class SessionRemovalTest : public UploadOutboxTest {
+ protected:
+  void SetUp() override {
+    UploadOutboxTest::SetUp();
+    remover_ = std::make_unique<SessionRemover>(
+        SessionRemovalConfig{.retry_interval_ms = 1000, .claim_ms = 60'000}, catalog_.get(),
+        &backends_, &clock_);
+    RecordOutageSession(kSession);
+    UploadOutbox outbox = MakeOutbox("instance-a", /*keep_local_copy=*/true);
+    ASSERT_EQ(outbox.RunOnce(), 2);
+    ASSERT_EQ(s3_.objects().size(), 3u);  // two segments and one marks file
   }
-  EXPECT_EQ(s3_.objects().size(), 3u);
+  bool AnyLocalFileLeft() const {
+    const std::string dir = root_ + "/audio/" + kSession + "/";
+    return std::ranges::any_of(
+        std::vector<std::string>{"segment_000.wav", "segment_001.wav", "segment_001.marks.json"},
+        [&](const std::string& file) { return FileSystem::Default()->Stat(dir + file).ok(); });
+  }
+  int64_t Pending() { return catalog_->RemovalQueue()->depth; }
 
+  std::unique_ptr<SessionRemover> remover_;
+};
+
+// The fault the soak found: the gateway deleted the objects and died before answering. The
+// session was put back then, naming objects that were gone. Now it stays deleted, and the
+// removal is finished once S3 answers.
+TEST_F(SessionRemovalTest, AnS3DeleteWhoseAnswerIsLostNeverBringsTheSessionBack) {
+  s3_.lose_delete_answers = true;
+  auto report = remover_->Remove(kSession);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->s3_failures.empty());
+  EXPECT_FALSE(report->row_removed);
+  EXPECT_TRUE(s3_.objects().empty()) << "S3 did act";
+  EXPECT_EQ(report->local_files_removed, 3) << "the local copies go too: no row will name them";
+  EXPECT_FALSE(AnyLocalFileLeft());
+  EXPECT_EQ(catalog_->GetSession(kSession).status().code(), StatusCode::kNotFound)
+      << "a row that names audio which may be gone is never served";
+  EXPECT_EQ(Pending(), 1);
+
+  s3_.lose_delete_answers = false;
+  EXPECT_EQ(remover_->RunOnce(), 0) << "not due before its first retry";
+  clock_.AdvanceSeconds(2);  // past the first retry and S3_RECHECK_SECONDS
+  EXPECT_EQ(remover_->RunOnce(), 1);
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_TRUE(catalog_->SessionsBeingRemoved()->empty());
+}
+
+// S3 down throughout the delete: deleted for its owner at once; the objects go once S3 is
+// back, retried with a doubling wait.
+TEST_F(SessionRemovalTest, ADeleteWhileS3IsDownFinishesOnceS3IsBack) {
+  s3_.down = true;
+  auto report = remover_->Remove(kSession);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->complete());
+  EXPECT_EQ(s3_.objects().size(), 3u);
+  EXPECT_FALSE(AnyLocalFileLeft());
+  EXPECT_EQ(catalog_->GetSession(kSession).status().code(), StatusCode::kNotFound);
+
+  clock_.AdvanceSeconds(1);
+  EXPECT_EQ(remover_->RunOnce(), 0) << "still down";
+  EXPECT_EQ(catalog_->ClaimDueSessionRemovals(clock_.NowUnixMillis() + 1999, 0, 5)->size(), 0u)
+      << "the second retry waits twice as long";
   s3_.down = false;
-  clock_.AdvanceSeconds(2);  // past S3_RECHECK_SECONDS
-  const DeleteReport done = RemoveStoredAudio(backends_, session);
-  EXPECT_TRUE(done.complete());
-  EXPECT_EQ(done.local_files_removed, 3);
-  EXPECT_EQ(done.s3_objects_removed, 3);
+  clock_.AdvanceSeconds(2);
+  EXPECT_EQ(remover_->RunOnce(), 1);
   EXPECT_TRUE(s3_.objects().empty());
+  EXPECT_EQ(Pending(), 0);
+}
+
+// A crash between the mark and the end leaves a marked row: taken up again once its claim has
+// run out, and finished.
+TEST_F(SessionRemovalTest, ARemovalCutShortByACrashIsFinishedAfterItsClaim) {
+  ASSERT_TRUE(
+      catalog_
+          ->BeginSessionRemoval(kSession, clock_.NowUnixMillis(), clock_.NowUnixMillis() + 60'000)
+          .ok());
+  EXPECT_EQ(catalog_->GetSession(kSession).status().code(), StatusCode::kNotFound);
+  clock_.AdvanceSeconds(59);
+  EXPECT_EQ(remover_->RunOnce(), 0) << "the first attempt may still be under way";
+  clock_.AdvanceSeconds(1);
+  EXPECT_EQ(remover_->RunOnce(), 1);
+  EXPECT_TRUE(s3_.objects().empty());
+  EXPECT_FALSE(AnyLocalFileLeft());
+  EXPECT_EQ(Pending(), 0);
+}
+
+// A removal that begins while the outbox is uploading one of the session's segments: the
+// upload cannot be recorded, and what it put in S3 is taken back.
+class RemovingOnLookup : public catalog::CatalogWrapper {
+ public:
+  explicit RemovingOnLookup(catalog::Catalog* target, const Clock* clock)
+      : CatalogWrapper(target), clock_(clock) {}
+  Result<catalog::SessionRecord> GetSession(std::string_view id) override {
+    auto session = CatalogWrapper::GetSession(id);
+    if (session.ok()) {
+      const int64_t now = clock_->NowUnixMillis();
+      EXPECT_TRUE(CatalogWrapper::BeginSessionRemoval(id, now, now).ok());
+    }
+    return session;
+  }
+
+ private:
+  const Clock* clock_;
+};
+
+TEST_F(UploadOutboxTest, ARemovalBegunDuringAnUploadTakesTheUploadBack) {
+  RecordOutageSession(kSession);
+  RemovingOnLookup removing(catalog_.get(), &clock_);
+  UploadOutbox outbox(UploadOutboxConfig{.poll_interval_ms = 1000}, &removing, &backends_, &clock_,
+                      "instance-a", nullptr);
+  EXPECT_EQ(outbox.RunOnce(), 0) << "dropped, not uploaded";
+  EXPECT_TRUE(s3_.objects().empty()) << "the uploaded objects were not taken back";
+  SessionRemover remover(SessionRemovalConfig{.retry_interval_ms = 1000, .claim_ms = 60'000},
+                         catalog_.get(), &backends_, &clock_);
+  EXPECT_EQ(remover.RunOnce(), 1);
+  EXPECT_TRUE(catalog_->SessionsBeingRemoved()->empty());
+  EXPECT_FALSE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());
 }
 
 // Audio no row names (a generate whose record failed) goes wherever it can, S3 down or not.
@@ -288,8 +381,7 @@ TEST_F(UploadOutboxTest, UnrecordedAudioLosesItsLocalCopiesEvenWhileS3IsDown) {
   auto record = catalog_->GetSession(kSession);
   ASSERT_TRUE(record.ok());
   s3_.down = true;
-  const DeleteReport report =
-      RemoveStoredAudio(backends_, FromRecord(*record), WhenS3Fails::kRemoveLocalCopies);
+  const DeleteReport report = RemoveStoredAudio(backends_, FromRecord(*record));
   EXPECT_FALSE(report.s3_failures.empty());
   EXPECT_EQ(report.local_files_removed, 3);
   EXPECT_FALSE(FileSystem::Default()->Stat(root_ + "/audio/" + kSession + "/segment_000.wav").ok());

@@ -52,7 +52,9 @@ class FakeTransport : public HttpTransport {
 };
 
 // S3 in memory: PUT keeps the body by URL path, HEAD answers its size and MD5 ETag, DeleteObjects
-// answers that all went. `down` refuses every connection; `tamper_heads` makes HEAD report one
+// answers that all went. `down` refuses every connection; `lose_delete_answers` carries out each
+// DeleteObjects and then fails as a connection cut before the answer would (S3 acted, the caller
+// cannot know); `tamper_heads` makes HEAD report one
 // byte fewer than was stored (an upload that S3 did not keep whole); a PUT whose path ends in
 // `refused_suffix` gets 403 AccessDenied; `before_put` (set before any request) runs first for
 // every PUT, given its path, outside the lock, so it may hold that PUT back.
@@ -91,6 +93,7 @@ class MemoryS3 : public HttpTransport {
         objects_.erase(path + "/" + request.body.substr(at + 5, end - at - 5));
       }
       r.body = "<DeleteResult/>";
+      if (lose_delete_answers) return Status::Unavailable("recv: connection reset by peer");
     }
     return r;
   }
@@ -113,6 +116,7 @@ class MemoryS3 : public HttpTransport {
 
   std::atomic<bool> down{false};
   std::atomic<bool> tamper_heads{false};
+  std::atomic<bool> lose_delete_answers{false};
   std::string refused_suffix;  // set before any request
   std::function<void(const std::string& path)> before_put;
 
