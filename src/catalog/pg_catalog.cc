@@ -415,6 +415,7 @@ class PostgresCatalog : public Catalog {
     std::vector<PendingRemoval> out;
     if (attempts.empty()) return out;
     std::vector<std::string> ids;
+    ids.reserve(attempts.size());
     for (const auto& [id, count] : attempts) ids.push_back(id);
     SWHA_ASSIGN_OR_RETURN(
         std::vector<SessionRecord> found,
