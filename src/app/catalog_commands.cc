@@ -110,7 +110,7 @@ int RunCatalogCheck(const config::Settings& settings, const service::CatalogChec
   PrintAll(*out, "missing-s3   ", r.missing_s3);
   PrintAll(*out, "orphan-local ", r.orphan_local);
   PrintAll(*out, "orphan-s3    ", r.orphan_s3);
-  PrintAll(*out, "removal-pending", r.removal_pending);
+  PrintAll(*out, "being-removed", r.removal_pending);
   PrintAll(*out, "unrepaired   ", r.unrepaired);
   *out << "checked " << r.sessions_checked << " session(s), " << r.segments_checked << " segment(s)"
        << (r.s3_checked ? ", local and S3" : ", local only (S3 is off)") << '\n';

@@ -97,9 +97,11 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
           .max_input_chars = std::min(service::kMaxSpeechInputChars, s.max_text_length),
           .max_concurrent_streams = std::max(1, s.http_threads / 2)},
       service->synthesizer_.get(), counted, service->permits_.get());
-  service::SessionRemovalConfig removal{.retry_interval_ms =
-                                            int64_t{s.s3.outbox_poll_seconds} * 1000};
-  removal.claim_ms = std::max(removal.claim_ms, 2 * removal.retry_interval_ms);
+  // Both reconcilers (session removal here, the upload outbox below) keep one schedule.
+  const int64_t reconcile_poll_ms = int64_t{s.s3.outbox_poll_seconds} * 1000;
+  const service::SessionRemovalConfig removal{
+      .retry_interval_ms = reconcile_poll_ms,
+      .claim_ms = service::ReconcilerLeaseMs(reconcile_poll_ms)};
   SWHA_RETURN_IF_ERROR(removal.Validate());
   service->sessions_ = std::make_unique<service::SessionService>(
       service->storage_->backends(), catalog, service->minter_.get(), clock,
@@ -124,9 +126,10 @@ Result<std::unique_ptr<Service>> Service::Create(const config::Settings& setting
     spdlog::info("session removal: {}", removal.ToString());
   }
   if (role == ServiceRole::kServer && service->storage_->backends()->s3 != nullptr) {
-    service::UploadOutboxConfig outbox{.poll_interval_ms = int64_t{s.s3.outbox_poll_seconds} * 1000,
-                                       .keep_local_copy = s.keep_local_copy};
-    outbox.lease_ms = std::max(outbox.lease_ms, 2 * outbox.poll_interval_ms);
+    const service::UploadOutboxConfig outbox{
+        .poll_interval_ms = reconcile_poll_ms,
+        .lease_ms = service::ReconcilerLeaseMs(reconcile_poll_ms),
+        .keep_local_copy = s.keep_local_copy};
     SWHA_RETURN_IF_ERROR(outbox.Validate());
     service->outbox_ = std::make_unique<service::UploadOutbox>(
         outbox, catalog, service->storage_->backends(), clock, crypto::RandomHex(8), counted);

@@ -245,8 +245,8 @@ class Catalog {
   virtual Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
                                                     int64_t retry_at_ms) = 0;
   // Up to `limit` sessions being removed whose next attempt is due (at or before `now_ms`),
-  // most overdue first, each due again only at `claim_until_ms`: of instances asking at once,
-  // each session goes to one.
+  // the most overdue taken first (returned in no particular order), each due again only at
+  // `claim_until_ms`: of instances asking at once, each session goes to one.
   virtual Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
                                                                       int64_t claim_until_ms,
                                                                       int limit) = 0;
@@ -262,7 +262,8 @@ class Catalog {
   // audio_expired_at becomes `now_unix` (kept once set). NotFound when the session is not there.
   virtual Status MarkS3AudioExpired(std::string_view session_id, std::string_view s3_target,
                                     int64_t now_unix) = 0;
-  // Every owner with a session that has segments, by owner, in one aggregate query.
+  // Every owner with a session that has segments (and is not being removed), by owner, in one
+  // aggregate query.
   virtual Result<std::vector<OwnerUsage>> StorageUsage() = 0;
 
   // Lipsync jobs. AlreadyExists when job_id is taken.

@@ -370,11 +370,13 @@ class PostgresCatalog : public Catalog {
 
   Result<SessionRecord> BeginSessionRemoval(std::string_view session_id, int64_t now_ms,
                                             int64_t retry_at_ms) override {
-    {
-      SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-      // One statement: the mark and the dequeue together. An upload being recorded holds its
-      // outbox entry's lock until it commits, so the row read next (a later snapshot) holds it;
-      // after the dequeue none can be recorded.
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    Result<SessionRecord> marked = Status::NotFound("Session not found");
+    // One transaction, so that a session is never marked without its row read back. The mark
+    // and the dequeue are one statement: an upload being recorded holds its outbox entry's lock
+    // until it commits, so the read (a later statement, a later snapshot under READ COMMITTED)
+    // holds it; after the dequeue none can be recorded.
+    SWHA_RETURN_IF_ERROR(conn->InTransaction("begin session removal", [&]() -> Status {
       SWHA_ASSIGN_OR_RETURN(
           PgRows rows,
           conn->Query("WITH marked AS (UPDATE sessions SET removal_started_ms = $1, "
@@ -386,13 +388,15 @@ class PostgresCatalog : public Catalog {
                       PgParams().Add(now_ms).Add(retry_at_ms).Add(session_id),
                       "begin session removal"));
       if (rows.row(0).Int(0) == 0) return Status::NotFound("Session not found");
-    }
-    SWHA_ASSIGN_OR_RETURN(std::vector<SessionRecord> found,
-                          SelectSessions("WHERE session_id = $1", "", PgParams().Add(session_id),
-                                         "begin session removal", nullptr));
-    // Gone between the two statements: a concurrent removal finished it.
-    if (found.empty()) return Status::NotFound("Session not found");
-    return std::move(found.front());
+      SWHA_ASSIGN_OR_RETURN(
+          std::vector<SessionRecord> found,
+          SelectSessionsOn(conn.get(), "WHERE session_id = $1", "", PgParams().Add(session_id),
+                           "begin session removal", nullptr));
+      if (found.empty()) return Status::Internal("a session marked for removal could not be read");
+      marked = std::move(found.front());
+      return Status::Ok();
+    }));
+    return marked;
   }
 
   Result<std::vector<PendingRemoval>> ClaimDueSessionRemovals(int64_t now_ms,
@@ -680,13 +684,20 @@ class PostgresCatalog : public Catalog {
   Result<std::vector<SessionRecord>> SelectSessions(std::string_view where, std::string_view order,
                                                     const PgParams& params, std::string_view what,
                                                     std::vector<int64_t>* ids) {
+    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
+    return SelectSessionsOn(conn.get(), where, order, params, what, ids);
+  }
+
+  // SelectSessions on `conn` (inside its transaction, if it has one).
+  static Result<std::vector<SessionRecord>> SelectSessionsOn(
+      PgConnection* conn, std::string_view where, std::string_view order, const PgParams& params,
+      std::string_view what, std::vector<int64_t>* ids) {
     const std::string sql = "WITH picked AS (SELECT " + std::string(kSessionColumns) +
                             " FROM sessions " + std::string(where) + ") SELECT picked.*, " +
                             JoinedSegmentColumns() +
                             " FROM picked LEFT JOIN segments g ON g.session_id = "
                             "picked.session_id ORDER BY picked.id " +
                             std::string(order) + ", g.idx";
-    SWHA_ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     SWHA_ASSIGN_OR_RETURN(PgRows rows, conn->Query(sql, params, what));
     std::vector<SessionRecord> out;
     int64_t current_id = 0;

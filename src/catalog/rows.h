@@ -109,6 +109,7 @@ constexpr std::string_view kStorageUsageSql =
     " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN g.location IN ('local', 'local+s3') THEN g.byte_size ELSE 0 END)"
     " FROM sessions s JOIN segments g ON g.session_id = s.session_id"
+    " WHERE s.removal_started_ms IS NULL"  // deleted sessions: gone for their owner too
     " GROUP BY s.owner ORDER BY s.owner";
 
 // OwnerUsage from a row of kStorageUsageSql (SQLite's Statement or PostgreSQL's PgRows::Row).

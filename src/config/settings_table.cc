@@ -571,8 +571,9 @@ const std::array kTable = {
         .name = "S3_OUTBOX_POLL_SECONDS",
         .section = "s3",
         .default_text = "5",
-        .meaning = "Segments kept locally because S3 did not take them are queued and tried "
-                   "again this often (doubling per failure, up to a minute) until they are in S3",
+        .meaning = "Segments kept locally because S3 did not take them, and the audio of deleted "
+                   "sessions that storage did not let go of, are tried again this often "
+                   "(doubling per failure, up to a minute) until they are in S3, or gone",
         .kind = Kind::kInteger,
         .rule = &kOutboxPollRule,
         .read = [](auto& p, auto& v, auto* s) { return Int(p, v, &s->s3.outbox_poll_seconds); }},

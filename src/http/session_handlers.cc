@@ -84,7 +84,9 @@ Response HandleDeleteSession(const ApiContext& ctx, const Request& req) {
   }
   // The session is gone for its owner all the same; what storage kept is removed in the
   // background (service/session_removal.h).
-  out["message"] = "Session deleted; what could not be removed yet is listed, and is retried";
+  out["message"] = report->complete()
+                       ? "Session deleted; its catalog entry is removed in the background"
+                       : "Session deleted; what could not be removed yet is listed, and is retried";
   out["local_failures"] = report->local_failures;
   out["s3_failures"] = report->s3_failures;
   return Response::Json(202, out);

@@ -59,8 +59,14 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
   SWHA_ASSIGN_OR_RETURN(
       std::vector<catalog::SessionRecord> rows,
       catalog_->SessionsCreatedBefore(std::nullopt, std::numeric_limits<int64_t>::max()));
+  // Read second: a session whose removal began in between is in both lists, and is the
+  // removal's (its audio may be going), not one to find missing.
   SWHA_ASSIGN_OR_RETURN(std::vector<catalog::SessionRecord> being_removed,
                         catalog_->SessionsBeingRemoved());
+  std::set<std::string> removing;
+  for (const catalog::SessionRecord& row : being_removed) removing.insert(row.session_id);
+  std::erase_if(
+      rows, [&](const catalog::SessionRecord& row) { return removing.contains(row.session_id); });
 
   LocalView local;
   SWHA_ASSIGN_OR_RETURN(std::vector<storage::LocalSessionDir> dirs,
@@ -119,18 +125,17 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
     describe(row);
     report.removal_pending.push_back(row.session_id);
     if (!options.repair) continue;
-    const DeleteReport removed = RemoveStoredAudio(*storage_, FromRecord(row));
-    const Status forgotten =
-        removed.complete() ? catalog_->DeleteSession(row.session_id) : Status::Ok();
-    if (removed.complete() && (forgotten.ok() || forgotten.code() == StatusCode::kNotFound)) {
+    const DeleteReport removed = RemoveSessionAndRow(catalog_, *storage_, FromRecord(row));
+    if (removed.complete() && removed.row_removed) {
       ++report.removals_finished;
       continue;
     }
-    report.unrepaired.push_back("session " + row.session_id + " is still being removed: " +
-                                (removed.complete() ? forgotten.message()
-                                                    : std::to_string(removed.local_failures.size() +
-                                                                     removed.s3_failures.size()) +
-                                                          " file(s) could not be removed"));
+    report.unrepaired.push_back(
+        "session " + row.session_id + " is still being removed: " +
+        (removed.complete()
+             ? std::string("its catalog row could not be removed")
+             : std::to_string(removed.local_failures.size() + removed.s3_failures.size()) +
+                   " file(s) could not be removed"));
   }
   for (const catalog::SessionRecord& row : rows) {
     describe(row);

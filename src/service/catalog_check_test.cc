@@ -133,7 +133,6 @@ TEST_F(CatalogCheckTest, FindsBothKindsOfInconsistencyAndRepairsWhatItCan) {
   EXPECT_TRUE(Run(/*repair=*/false).clean());
 }
 
-// A lost marks file is reported; the row keeps its audio, so repair leaves it.
 // A session deleted while storage held on to part of its audio: what is left is the removal's,
 // neither missing nor an orphan; repair finishes the removal.
 TEST_F(CatalogCheckTest, ASessionBeingRemovedIsPendingAndRepairFinishesIt) {
@@ -159,6 +158,7 @@ TEST_F(CatalogCheckTest, ASessionBeingRemovedIsPendingAndRepairFinishesIt) {
   EXPECT_TRUE(Run(/*repair=*/false).removal_pending.empty());
 }
 
+// A lost marks file is reported; the row keeps its audio, so repair leaves it.
 TEST_F(CatalogCheckTest, LostMarksAreReportedAndTheirSessionKept) {
   const std::string marked = MakeSession(/*recorded=*/true, kLongAgo, /*marks=*/true);
   EXPECT_TRUE(Run(/*repair=*/false).clean());

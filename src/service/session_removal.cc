@@ -5,7 +5,6 @@
 
 #include <map>
 
-#include "service/upload_outbox.h"
 #include "storage/s3_audio_store.h"
 
 namespace swha::service {
@@ -69,15 +68,21 @@ DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& se
   return report;
 }
 
+DeleteReport RemoveSessionAndRow(catalog::Catalog* catalog, const StorageBackends& storage,
+                                 const Session& session) {
+  DeleteReport report = RemoveStoredAudio(storage, session);
+  if (!report.complete()) return report;
+  const Status forgotten = catalog->DeleteSession(session.session_id);
+  report.row_removed = forgotten.ok() || forgotten.code() == StatusCode::kNotFound;
+  if (!report.row_removed) {
+    spdlog::warn("session {}: audio removed, row not yet: {}", session.session_id,
+                 forgotten.ToString());
+  }
+  return report;
+}
+
 Status SessionRemovalConfig::Validate() const {
-  if (retry_interval_ms <= 0) {
-    return Status::InvalidArgument("session removal: the retry interval must be positive");
-  }
-  if (claim_ms < retry_interval_ms) {
-    return Status::InvalidArgument("session removal: the claim must outlast a round");
-  }
-  if (batch < 1) return Status::InvalidArgument("session removal: batch must be at least 1");
-  return Status::Ok();
+  return ValidateReconciler("session removal", retry_interval_ms, claim_ms, batch);
 }
 
 std::string SessionRemovalConfig::ToString() const {
@@ -102,16 +107,7 @@ Result<DeleteReport> SessionRemover::Remove(std::string_view session_id) const {
 }
 
 DeleteReport SessionRemover::Attempt(const Session& session, int64_t failures) const {
-  DeleteReport report = RemoveStoredAudio(*storage_, session);
-  if (report.complete()) {
-    const Status forgotten = catalog_->DeleteSession(session.session_id);
-    // NotFound: another instance's attempt at the same session forgot it first.
-    report.row_removed = forgotten.ok() || forgotten.code() == StatusCode::kNotFound;
-    if (!report.row_removed) {
-      spdlog::warn("session {}: audio removed, row not yet: {}", session.session_id,
-                   forgotten.ToString());
-    }
-  }
+  DeleteReport report = RemoveSessionAndRow(catalog_, *storage_, session);
   if (report.complete() && report.row_removed) return report;
   const std::string left = DescribeLeft(report);
   spdlog::warn("session {} not wholly removed yet ({} attempt(s)): {}", session.session_id,
@@ -129,15 +125,20 @@ DeleteReport SessionRemover::Attempt(const Session& session, int64_t failures) c
 
 int SessionRemover::RunOnce() {
   const int64_t now = clock_->NowUnixMillis();
-  auto due = catalog_->ClaimDueSessionRemovals(now, now + config_.claim_ms, config_.batch);
+  const int64_t claim_until = now + config_.claim_ms;
+  auto due = catalog_->ClaimDueSessionRemovals(now, claim_until, config_.batch);
   if (!due.ok()) {
     spdlog::warn("session removal: cannot claim due removals: {}", due.status().ToString());
     return 0;
   }
   int finished = 0;
   for (catalog::PendingRemoval& item : *due) {
-    // What is not tried stays claimed until the claim runs out; a stop is rare.
-    if (thread_.stopping()) break;
+    // What is not tried stays claimed until the claim runs out (stops and hung storage are
+    // rare); no session is worked on by two instances at once.
+    if (thread_.stopping() ||
+        !EnoughLeaseLeft(claim_until, clock_->NowUnixMillis(), config_.claim_ms)) {
+      break;
+    }
     const int64_t failures = item.attempts;
     const DeleteReport report = Attempt(FromRecord(std::move(item.session)), failures);
     if (report.complete() && report.row_removed) ++finished;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "service/reconciler.h"
 #include "service/session.h"
 #include "service/storage_backends.h"
 #include "util/clock.h"
@@ -31,7 +32,7 @@ struct DeleteReport {
   // One line each; no server paths, no secrets.
   std::vector<std::string> local_failures;
   std::vector<std::string> s3_failures;
-  bool row_removed = false;  // the catalog forgot the session (RemoveSession only)
+  bool row_removed = false;  // the catalog forgot the session (RemoveSessionAndRow)
   bool complete() const { return local_failures.empty() && s3_failures.empty(); }
 };
 
@@ -40,14 +41,20 @@ struct DeleteReport {
 // removal and by a generate whose record failed (its audio has no row).
 DeleteReport RemoveStoredAudio(const StorageBackends& storage, const Session& session);
 
+// The last steps of removing `session`, which the catalog has marked (BeginSessionRemoval):
+// its audio, then, when all of it went, its row (one another attempt forgot first counts as
+// forgotten). Used by SessionRemover and by `catalog check --repair`.
+DeleteReport RemoveSessionAndRow(catalog::Catalog* catalog, const StorageBackends& storage,
+                                 const Session& session);
+
 struct SessionRemovalConfig {
   // S3_OUTBOX_POLL_SECONDS: how often due removals are looked for, and the wait before the
   // first retry (doubling with each failure, up to kMaxRetryDelayMs).
   int64_t retry_interval_ms = 5000;
-  // How long an attempt holds its session before another may take it up: twice what one can
-  // take with every S3 retry and timeout, as the upload outbox's lease.
-  int64_t claim_ms = 600'000;
-  int batch = 16;  // sessions claimed per round
+  // How long an attempt holds its session before another may take it up (a lease, as the
+  // upload outbox's): an attempt starts only while half of it is left.
+  int64_t claim_ms = kReconcilerLeaseMs;
+  int batch = kReconcilerBatch;  // sessions claimed per round
 
   Status Validate() const;
   std::string ToString() const;

@@ -136,18 +136,20 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
         record.segments,
         [](const catalog::SegmentRecord& seg) { return storage::InS3(seg.location); });
     // Without cleanup_s3 a session with S3 copies stays whole, so the catalog never describes
-    // copies that are gone. (One whose queued segment the outbox uploads just now goes whole.)
+    // copies that are gone. One whose queued segment the outbox records between this read and
+    // the removal's mark goes whole, S3 copy included: the catalog stays true, and the window
+    // is one upload wide.
     if (has_s3_copy && !request.cleanup_s3) {
       ++report.sessions_kept;
       continue;
-    }
-    for (const catalog::SegmentRecord& seg : record.segments) {
-      if (storage::InS3(seg.location)) report.s3_objects_listed += seg.marks_filename ? 2 : 1;
     }
     Result<DeleteReport> removed = remover_.Remove(record.session_id);
     if (!removed.ok()) {
       if (removed.status().code() == StatusCode::kNotFound) continue;  // a concurrent delete
       return removed.status();
+    }
+    for (const catalog::SegmentRecord& seg : record.segments) {
+      if (storage::InS3(seg.location)) report.s3_objects_listed += seg.marks_filename ? 2 : 1;
     }
     report.local_files_removed += removed->local_files_removed;
     report.s3_objects_deleted += removed->s3_objects_removed;

@@ -57,14 +57,7 @@ Status CheckUploaded(storage::S3AudioStore* s3, const std::string& key, const st
 }  // namespace
 
 Status UploadOutboxConfig::Validate() const {
-  if (poll_interval_ms <= 0) {
-    return Status::InvalidArgument("upload outbox: the poll interval must be positive");
-  }
-  if (lease_ms < poll_interval_ms) {
-    return Status::InvalidArgument("upload outbox: the lease must outlast a round");
-  }
-  if (batch < 1) return Status::InvalidArgument("upload outbox: batch must be at least 1");
-  return Status::Ok();
+  return ValidateReconciler("upload outbox", poll_interval_ms, lease_ms, batch);
 }
 
 std::string UploadOutboxConfig::ToString() const {
@@ -82,13 +75,6 @@ UploadOutbox::UploadOutbox(UploadOutboxConfig config, catalog::Catalog* catalog,
       instance_id_(std::move(instance_id)),
       metrics_(metrics),
       thread_(config_.poll_interval_ms, [this] { RunOnce(); }) {}
-
-int64_t RetryDelayMs(int64_t first_ms, int64_t failures) {
-  // Doubling from the first wait: a short outage is caught up at once, a long one is not
-  // hammered.
-  const int64_t doublings = std::clamp<int64_t>(failures - 1, 0, 16);
-  return std::min(first_ms << doublings, std::max(kMaxRetryDelayMs, first_ms));
-}
 
 void UploadOutbox::Count(OutboxOutcome outcome) const {
   if (metrics_ != nullptr) {
@@ -108,9 +94,8 @@ int UploadOutbox::RunOnce() {
   const int64_t lease_until = now + config_.lease_ms;
   for (const catalog::PendingUpload& item : *due) {
     if (thread_.stopping()) break;
-    // An attempt starts only with half the lease left, more than one attempt can take with
-    // every S3 retry: an entry is never uploaded by two instances at once.
-    if (lease_until - clock_->NowUnixMillis() < config_.lease_ms / 2) break;
+    // An entry is never uploaded by two instances at once.
+    if (!EnoughLeaseLeft(lease_until, clock_->NowUnixMillis(), config_.lease_ms)) break;
     ++tried;
     const Result<OutboxOutcome> attempt = Attempt(item);
     if (attempt.ok()) {

@@ -12,6 +12,7 @@
 
 #include "catalog/catalog.h"
 #include "metrics/service_metrics.h"
+#include "service/reconciler.h"
 #include "service/storage_backends.h"
 #include "util/clock.h"
 #include "util/periodic_thread.h"
@@ -19,20 +20,11 @@
 
 namespace swha::service {
 
-// The longest wait between two attempts at one segment, or at removing one session.
-inline constexpr int64_t kMaxRetryDelayMs = 60'000;
-
-// The wait after failed attempt number `failures` (1-based): `first_ms`, doubling with each
-// failure up to kMaxRetryDelayMs (or `first_ms`, when that is longer).
-int64_t RetryDelayMs(int64_t first_ms, int64_t failures);
-
 struct UploadOutboxConfig {
-  int64_t poll_interval_ms = 5000;  // S3_OUTBOX_POLL_SECONDS; also the first retry's wait
-  // Twice what one attempt can take with every S3 retry and timeout (audio, marks, HEAD); an
-  // attempt starts only while half of it is left.
-  int64_t lease_ms = 600'000;
-  int batch = 16;               // segments leased per round
-  bool keep_local_copy = true;  // KEEP_LOCAL_COPY
+  int64_t poll_interval_ms = 5000;        // S3_OUTBOX_POLL_SECONDS; also the first retry's wait
+  int64_t lease_ms = kReconcilerLeaseMs;  // an attempt starts only while half of it is left
+  int batch = kReconcilerBatch;           // segments leased per round
+  bool keep_local_copy = true;            // KEEP_LOCAL_COPY
 
   Status Validate() const;
   std::string ToString() const;

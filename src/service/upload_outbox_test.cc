@@ -314,22 +314,32 @@ TEST_F(SessionRemovalTest, ADeleteWhileS3IsDownFinishesOnceS3IsBack) {
 
   clock_.AdvanceSeconds(1);
   EXPECT_EQ(remover_->RunOnce(), 0) << "still down";
-  EXPECT_EQ(catalog_->ClaimDueSessionRemovals(clock_.NowUnixMillis() + 1999, 0, 5)->size(), 0u)
-      << "the second retry waits twice as long";
   s3_.down = false;
-  clock_.AdvanceSeconds(2);
+  clock_.SetUnixMillis(clock_.NowUnixMillis() + 1999);
+  EXPECT_EQ(remover_->RunOnce(), 0) << "S3 is back, but the second retry waits twice as long";
+  clock_.SetUnixMillis(clock_.NowUnixMillis() + 1);
   EXPECT_EQ(remover_->RunOnce(), 1);
   EXPECT_TRUE(s3_.objects().empty());
   EXPECT_EQ(Pending(), 0);
 }
 
-// A crash between the mark and the end leaves a marked row: taken up again once its claim has
-// run out, and finished.
+// A crash between the mark and the end (here: the failed attempt cannot schedule its retry, as
+// when the process dies there) leaves a marked row: taken up again once its claim has run out,
+// and finished.
 TEST_F(SessionRemovalTest, ARemovalCutShortByACrashIsFinishedAfterItsClaim) {
-  ASSERT_TRUE(
-      catalog_
-          ->BeginSessionRemoval(kSession, clock_.NowUnixMillis(), clock_.NowUnixMillis() + 60'000)
-          .ok());
+  class NoRetries : public catalog::CatalogWrapper {
+   public:
+    using CatalogWrapper::CatalogWrapper;
+    Status RetrySessionRemovalLater(std::string_view, int64_t, std::string_view) override {
+      return Status::Unavailable("injected: the process is gone");
+    }
+  } crashing(catalog_.get());
+  const SessionRemover cut_short(
+      SessionRemovalConfig{.retry_interval_ms = 1000, .claim_ms = 60'000}, &crashing, &backends_,
+      &clock_);
+  s3_.down = true;
+  ASSERT_TRUE(cut_short.Remove(kSession).ok());
+  s3_.down = false;
   EXPECT_EQ(catalog_->GetSession(kSession).status().code(), StatusCode::kNotFound);
   clock_.AdvanceSeconds(59);
   EXPECT_EQ(remover_->RunOnce(), 0) << "the first attempt may still be under way";

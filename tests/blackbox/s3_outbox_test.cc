@@ -2,8 +2,9 @@
 // during the outage is stored locally and queued; once the gateway is back, the upload outbox
 // puts every one of those segments in S3 with the exact bytes, the catalog says so (the session
 // is read back with presigned S3 URLs), the local copies go (KEEP_LOCAL_COPY=false), the queue
-// metrics fall to zero and `swha-tts catalog check` finds nothing wrong. One CTest test
-// (s3.outbox), on a gateway of its own.
+// metrics fall to zero and `swha-tts catalog check` finds nothing wrong. A delete during an
+// outage is finished by the service once the gateway is back. One CTest test (s3.outbox), on a
+// gateway of its own.
 #include <algorithm>
 #include <filesystem>
 #include <regex>
@@ -145,6 +146,49 @@ TEST_F(OutboxTest, EverySegmentMadeDuringAnOutageEndsUpInS3WithItsExactBytes) {
             std::string::npos)
       << metrics->body;
 
+  const auto check = StrictCatalogCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+// A delete while the gateway is down (radosgw SIGKILLed: the objects stay): 202, and the session
+// is gone for its owner at once; once the gateway is back, the service removes its objects by
+// itself, and nothing is left for `catalog check`.
+TEST_F(OutboxTest, ADeleteWhileTheGatewayIsDownIsFinishedOnceItIsBack) {
+  const std::string token = SignUp(*client_, "outbox-delete-user");
+  ASSERT_FALSE(token.empty());
+  auto user = MakeClientFor(server_.port(), token);
+  auto session = Generate(*user, kSeedRequest);
+  ASSERT_TRUE(session.has_value());
+  ASSERT_EQ(session->at("storage_type"), "s3") << session->dump(2);
+  const std::string id = session->at("session_id").get<std::string>();
+  const json urls = session->at("audio_files");
+  ASSERT_FALSE(urls.empty());
+  auto before = FetchAbsolute(urls[0].get<std::string>());
+  ASSERT_TRUE(before && before->status == 200);
+
+  ASSERT_TRUE(rgw_->KillGateway().ok());
+  auto deleted = user->Delete("/api/v1/tts/sessions/" + id);
+  ASSERT_TRUE(deleted);
+  ASSERT_EQ(deleted->status, 202) << deleted->body;
+  EXPECT_FALSE(ParseJson(deleted->body)["s3_failures"].empty()) << deleted->body;
+  auto gone = user->Get("/api/v1/tts/sessions/" + id);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404) << "a deleted session came back: " << gone->body;
+  auto again = user->Delete("/api/v1/tts/sessions/" + id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 404) << again->body;
+  EXPECT_EQ(Metric("swha_session_removals_depth"), 1);
+
+  ASSERT_TRUE(rgw_->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return Metric("swha_session_removals_depth") == 0; },
+                      std::chrono::seconds(120)))
+      << "the removal never finished\n"
+      << server_.ReadLog();
+  for (const json& url : urls) {
+    auto fetched = FetchAbsolute(url.get<std::string>());  // presigned: still valid
+    ASSERT_TRUE(fetched) << url;
+    EXPECT_EQ(fetched->status, 404) << "an object of the deleted session is still in S3: " << url;
+  }
   const auto check = StrictCatalogCheck();
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
