@@ -78,7 +78,7 @@ Response HandleDeleteSession(const ApiContext& ctx, const Request& req) {
   json out = {{"session_id", id},
               {"local_files_removed", report->local_files_removed},
               {"s3_objects_removed", report->s3_objects_removed}};
-  if (report->complete() && report->row_removed) {
+  if (report->finished()) {
     out["message"] = "Session deleted";
     return Response::Json(200, out);
   }

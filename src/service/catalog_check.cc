@@ -126,7 +126,7 @@ Result<CatalogCheckReport> CatalogChecker::Run(const CatalogCheckOptions& option
     report.removal_pending.push_back(row.session_id);
     if (!options.repair) continue;
     const DeleteReport removed = RemoveSessionAndRow(catalog_, *storage_, FromRecord(row));
-    if (removed.complete() && removed.row_removed) {
+    if (removed.finished()) {
       ++report.removals_finished;
       continue;
     }

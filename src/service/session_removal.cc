@@ -108,7 +108,7 @@ Result<DeleteReport> SessionRemover::Remove(std::string_view session_id) const {
 
 DeleteReport SessionRemover::Attempt(const Session& session, int64_t failures) const {
   DeleteReport report = RemoveSessionAndRow(catalog_, *storage_, session);
-  if (report.complete() && report.row_removed) return report;
+  if (report.finished()) return report;
   const std::string left = DescribeLeft(report);
   spdlog::warn("session {} not wholly removed yet ({} attempt(s)): {}", session.session_id,
                failures + 1, left);
@@ -141,7 +141,7 @@ int SessionRemover::RunOnce() {
     }
     const int64_t failures = item.attempts;
     const DeleteReport report = Attempt(FromRecord(std::move(item.session)), failures);
-    if (report.complete() && report.row_removed) ++finished;
+    if (report.finished()) ++finished;
   }
   return finished;
 }

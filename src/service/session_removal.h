@@ -34,6 +34,8 @@ struct DeleteReport {
   std::vector<std::string> s3_failures;
   bool row_removed = false;  // the catalog forgot the session (RemoveSessionAndRow)
   bool complete() const { return local_failures.empty() && s3_failures.empty(); }
+  // Nothing is left of the session: no audio, no row.
+  bool finished() const { return complete() && row_removed; }
 };
 
 // Removes every stored copy of `session`'s segments, S3 objects first; an already absent copy

@@ -157,7 +157,7 @@ Result<CleanupReport> SessionService::Cleanup(const Principal& principal,
                                  removed->local_failures.end());
     report.s3_errors.insert(report.s3_errors.end(), removed->s3_failures.begin(),
                             removed->s3_failures.end());
-    if (removed->complete() && removed->row_removed) {
+    if (removed->finished()) {
       ++report.local_sessions_removed;
     } else if (removed->complete()) {
       report.local_failures.push_back(record.session_id +
