@@ -316,7 +316,8 @@ class Catalog {
   virtual Result<UploadQueueStats> UploadQueue() = 0;
 };
 
-// SQLite at `path` (WAL, busy timeout, foreign keys on), migrated to the current schema.
+// SQLite at `path` (WAL, busy timeout, foreign keys on), migrated to the current schema. Its log
+// is checkpointed on a thread of its own (sqlite_checkpointer.h), not inside a commit.
 // FailedPrecondition-like Internal error when the file's schema is newer than this binary's.
 Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path);
 

@@ -7,6 +7,7 @@
 #include "catalog/catalog.h"
 #include "catalog/rows.h"
 #include "catalog/schema.h"
+#include "catalog/sqlite_checkpointer.h"
 #include "catalog/sqlite_statement.h"
 
 namespace swha::catalog {
@@ -36,8 +37,18 @@ Statement& BindUserFields(Statement* s, const User& u) {
 class SqliteCatalog : public Catalog {
  public:
   explicit SqliteCatalog(sqlite3* db) : db_(db), statements_(db) {}
-  // close_v2 waits for statements_ (destroyed after this body) to finalize its statements.
-  ~SqliteCatalog() override { sqlite3_close_v2(db_); }
+  // close_v2 waits for statements_ (destroyed after this body) to finalize its statements. The
+  // checkpointer's connection closes first: the last connection's close folds the log in.
+  ~SqliteCatalog() override {
+    checkpointer_.reset();
+    sqlite3_close_v2(db_);
+  }
+
+  // REQUIRES: called once, before the catalog is shared.
+  Status StartCheckpointer(const std::string& path) {
+    SWHA_ASSIGN_OR_RETURN(checkpointer_, SqliteCheckpointer::Start(db_, path));
+    return Status::Ok();
+  }
 
   Status Exec(std::string_view sql, std::string_view what) {
     char* error = nullptr;
@@ -695,6 +706,7 @@ class SqliteCatalog : public Catalog {
   std::mutex mu_;
   sqlite3* const db_;          // guarded by mu_
   StatementCache statements_;  // guarded by mu_
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -717,6 +729,7 @@ Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path) {
     SWHA_RETURN_IF_ERROR(catalog->Exec(pragma, "configure the catalog database"));
   }
   SWHA_RETURN_IF_ERROR(catalog->Migrate());
+  SWHA_RETURN_IF_ERROR(catalog->StartCheckpointer(path));
   return std::unique_ptr<Catalog>(std::move(catalog));
 }
 
