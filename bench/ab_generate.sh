@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Two builds of swha-tts side by side on POST /api/v1/tts/generate, from the server's own
+# metrics, which do not move with the engine's speed as timings do on a shared machine.
+#
+#   bash bench/ab_generate.sh OLD_BINARY NEW_BINARY [CLIENTS=1] [PAIRS=3] [SECONDS=8]
+#
+# Each pair runs OLD then NEW, each on a fresh DATA_DIR (SQLite catalog, local storage) and a
+# fresh server: 1 s of warm-up, then SECONDS measured with `wrk -tC -cC` posting the benchmark
+# sentence. Per run it prints wrk's req/s, p50 and p99, and from /metrics over the measured
+# span: the catalog insert's mean (`record_session`) and how many took over 1 ms, and the
+# server's time beyond synthesis per request (generate's duration sum minus synthesis seconds,
+# per request). Needs wrk and curl (scripts/install-deps.sh installs them).
+set -euo pipefail
+
+old=${1:?old binary}
+new=${2:?new binary}
+clients=${3:-1}
+pairs=${4:-3}
+seconds=${5:-8}
+port=${AB_PORT:-18191}
+url="http://127.0.0.1:$port"
+sentence="The quick brown fox jumps over the lazy dog near the river bank."
+
+work=$(mktemp -d /tmp/swha-ab-XXXXXX)
+server=""
+cleanup() {
+  if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+cat >"$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '{"text": "$sentence"}'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+
+metric() { curl -sf "$url/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+generate='{route="/api/v1/tts/generate",method="POST"}'
+record='{operation="record_session"}'
+snapshot() {
+  echo "$(metric swha_synthesis_seconds_total) $(metric "swha_http_request_duration_seconds_sum$generate")" \
+    "$(metric "swha_catalog_query_duration_seconds_sum$record")" \
+    "$(metric "swha_catalog_query_duration_seconds_count$record")" \
+    "$(metric 'swha_catalog_query_duration_seconds_bucket{operation="record_session",le="0.001"}')"
+}
+
+run() {
+  local name=$1 binary=$2 data="$work/data-$1"
+  rm -rf --one-file-system "$data"
+  mkdir -p "$data"
+  DATA_DIR=$data PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$binary" serve >"$work/$name.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
+  curl -sf "$url/health" >/dev/null || { echo "$name: the server did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
+  wrk -t"$clients" -c"$clients" -d1s -s "$work/post.lua" "$url/api/v1/tts/generate" >/dev/null
+  read -r s0 t0 r0 n0 f0 < <(snapshot)
+  out=$(wrk -t"$clients" -c"$clients" -d"${seconds}s" -s "$work/post.lua" --latency "$url/api/v1/tts/generate")
+  read -r s1 t1 r1 n1 f1 < <(snapshot)
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  if grep -q "Non-2xx" <<<"$out"; then echo "$name: some requests failed" >&2; echo "$out" >&2; exit 1; fi
+  awk -v name="$name" -v c="$clients" \
+    -v rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
+    -v p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
+    -v p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")" \
+    -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v r0="$r0" -v r1="$r1" -v n0="$n0" \
+    -v n1="$n1" -v f0="$f0" -v f1="$f1" \
+    'BEGIN { s = s1 - s0; t = t1 - t0; r = r1 - r0; n = n1 - n0; slow = (n1 - f1) - (n0 - f0)
+             printf "%-4s %d client(s): %7.1f req/s, p50 %s, p99 %s; catalog insert mean %.3f ms, %d of %d over 1 ms; beyond synthesis %.3f ms/request\n", name, c, rps, p50, p99, r / n * 1000, slow, n, (t - s) / n * 1000 }'
+}
+
+echo "== ab_generate: $clients client(s), $pairs pair(s) of ${seconds} s; old=$old new=$new"
+for _ in $(seq "$pairs"); do
+  run old "$old"
+  run new "$new"
+done
