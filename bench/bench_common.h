@@ -161,6 +161,9 @@ class PresignSubject {
 };
 // limits_bench.cc: every hot path against its limit, in one run.
 int RunLimits(const Args& args);
+// http_floor.cc: `swha_bench serve --port N`, HTTP in front of the engine and nothing else
+// (limits' floor line); prints "LISTENING 127.0.0.1:<port>" and serves until killed.
+int RunHttpFloorServer(int port);
 // instructions_bench.cc: the in-process baselines of bench/instructions.sh (under callgrind).
 int RunInstructionsBaseline(const Args& args);
 // The accounts-and-catalog benchmarks (catalog_bench.cc), by args.command.

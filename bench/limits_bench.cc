@@ -5,6 +5,10 @@
 //              request costs at the least), one engine thread per core, 1 and <cores> callers
 //   local      POST /api/v1/tts/generate, local storage, at 1, 2 and 8 clients, against the
 //              engine at min(clients, cores) callers
+//   floor      the same requests to `swha_bench serve` (http_floor.cc), cpp-httplib in front of
+//              the engine and nothing else, at 1, 2 and 8 clients (context: what HTTP and the
+//              load generator on the same cores cost before the service does anything; local
+//              is also shown against it)
 //   put        bare signed PutObjects of the same WAV with the project's S3Client (connection
 //              reuse) against the gateway, at 1, 2 and 8 clients
 //   meta put   the bare PUT with the nine x-amz-meta-* headers the server sends with a segment
@@ -158,6 +162,14 @@ bool HaveGateway() {
   return endpoint != nullptr && *endpoint != '\0';
 }
 
+// This benchmark's own binary: the HTTP floor runs as `<it> serve`.
+std::string SelfBinary() {
+  std::array<char, 4096> path{};
+  const ssize_t n = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  if (n <= 0) Die("readlink /proc/self/exe");
+  return std::string(path.data(), static_cast<size_t>(n));
+}
+
 std::string Level(int clients) {
   return fmt::format("{} client{}", clients, clients == 1 ? "" : "s");
 }
@@ -204,6 +216,9 @@ int RunLimits(const Args& args) {
       storage::SegmentMetadata(described, "segment_000.wav", 0, std::time(nullptr));
 
   RunningServer local(args, {});
+  Args floor_args = args;  // the floor is this very binary, started as the server is
+  floor_args.binary = SelfBinary();
+  RunningServer floor(floor_args, {});
   // --s3-delay-ms: every S3 line through it. Declared first, so destroyed last: the S3 server
   // still talks to S3 while it stops.
   std::unique_ptr<DelayProxy> proxy;
@@ -238,14 +253,16 @@ int RunLimits(const Args& args) {
   }
   std::map<int, Series> engine_series;  // by callers
   std::map<int, Series> local_series;   // by clients
+  std::map<int, Series> floor_series;
   std::map<int, Series> put_series;
   std::map<int, Series> meta_put_series;
   std::map<int, Series> serial_series;
   std::map<int, Series> s3_series;
   Series session_synthesis;  // the synthesizer, the whole session's text, 1 caller
   Series session_series;     // generate S3 of that text, 1 client
-  const OtherLoadMeter others(s3_server ? std::vector<pid_t>{local.pid(), s3_server->pid()}
-                                        : std::vector<pid_t>{local.pid()});
+  const OtherLoadMeter others(s3_server
+                                  ? std::vector<pid_t>{local.pid(), floor.pid(), s3_server->pid()}
+                                  : std::vector<pid_t>{local.pid(), floor.pid()});
   for (int r = 0; r < rounds; ++r) {
     for (int callers : engine_callers) {
       const CpuPerCall cpu(getpid());  // the warm-up calls are counted too, and divided by
@@ -260,6 +277,10 @@ int RunLimits(const Args& args) {
       const LoadResult l = RunLoad(local, clients, calls, body, kHttpWarmup);
       DieOnFailures(l);
       local_series[clients].Add(l, cpu.Per(calls + kHttpWarmup * clients));
+      const CpuPerCall floor_cpu(floor.pid());
+      const LoadResult f = RunLoad(floor, clients, calls, body, kHttpWarmup);
+      DieOnFailures(f);
+      floor_series[clients].Add(f, floor_cpu.Per(calls + kHttpWarmup * clients));
     }
     if (!with_s3) continue;
     for (int clients : kClientLevels) {
@@ -347,6 +368,19 @@ int RunLimits(const Args& args) {
             clients == kLocalJudgedAt ? fmt::format(">= {:.2f}x", kPathTarget) : "-",
             clients == kLocalJudgedAt ? Verdict(ratio >= kPathTarget) : "-");
   }
+  for (int clients : kClientLevels) {  // context: HTTP alone in front of the engine
+    const Series& f = floor_series.at(clients);
+    const double limit = engine_at(clients).Rate();
+    line(fmt::format("HTTP floor, {}", Level(clients)), f, limit);
+    Summary("limits", fmt::format("HTTP floor, {}: req/s / engine", Level(clients)),
+            fmt::format("{:.2f}x ({:.0f} / {:.0f})", f.Rate() / limit, f.Rate(), limit));
+    Summary("limits", fmt::format("generate local, {}: req/s / HTTP floor", Level(clients)),
+            fmt::format("{:.2f}x", local_series.at(clients).Rate() / f.Rate()));
+  }
+  Summary("limits", "HTTP floor p50 / synthesizer p50, 1 client",
+          fmt::format("{:.2f}x ({:.2f} / {:.2f} ms)",
+                      floor_series.at(1).P50() / engine_series.at(1).P50(),
+                      floor_series.at(1).P50(), engine_series.at(1).P50()));
   // One client: the time of a request against the time of its synthesis alone.
   const double overhead = local_series.at(1).P50() / engine_series.at(1).P50();
   Summary("limits", "generate local p50 / synthesizer p50, 1 client",

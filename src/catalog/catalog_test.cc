@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <latch>
 #include <thread>
 
 #include "catalog/catalog_testing.h"
@@ -702,6 +703,54 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   ASSERT_TRUE(catalog_->DeleteSession("1_7_od").ok());
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0) << "entries go with their session";
   EXPECT_FALSE(catalog_->UploadQueue()->oldest_queued_at_ms.has_value());
+}
+
+// An upload recorded while its session's removal begins, at the same instant on two
+// connections: either the upload is recorded first and the removal's row names the S3 copy (so
+// the remover deletes it), or the removal took the upload back and the upload is refused (so
+// the uploader deletes its object). Never an upload recorded that the removal did not see.
+TEST_P(CatalogTest, ARemovalRacingAnUploadsRecordAlwaysSeesWhatWasRecorded) {
+  constexpr int kRounds = 40;
+  int uploads_first = 0;
+  int removals_first = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string id = "1_7_race" + std::to_string(round);
+    SessionRecord session = NewSession(id, "7", 1000 + round);
+    session.segments[1].upload_pending = true;
+    ASSERT_TRUE(catalog_->RecordSession(session).ok());
+    auto leased = catalog_->LeaseDueUploads("up", 1000 + round, 99999, 5);
+    ASSERT_TRUE(leased.ok()) << leased.status().ToString();
+    ASSERT_EQ(leased->size(), 1u);
+    const std::string key = "audio/users/7/" + id + "/segment_001.wav";
+    std::latch go(3);
+    Status uploaded;
+    Result<SessionRecord> marked = Status::Internal("not run");
+    std::thread upload([&] {
+      go.arrive_and_wait();
+      uploaded = catalog_->CompleteUpload(id, 1, "up", storage::Location::kS3, key, "b@r");
+    });
+    std::thread removal([&] {
+      go.arrive_and_wait();
+      marked = catalog_->BeginSessionRemoval(id, 5000, 65000);
+    });
+    go.arrive_and_wait();
+    upload.join();
+    removal.join();
+    ASSERT_TRUE(marked.ok()) << marked.status().ToString();
+    ASSERT_EQ(marked->segments.size(), 2u);
+    if (uploaded.ok()) {
+      ++uploads_first;
+      EXPECT_EQ(marked->segments[1].location, storage::Location::kS3) << "round " << round;
+      EXPECT_EQ(marked->segments[1].s3_key, key) << "round " << round;
+    } else {
+      ++removals_first;
+      EXPECT_EQ(uploaded.code(), StatusCode::kNotFound) << uploaded.ToString();
+      EXPECT_EQ(marked->segments[1].location, storage::Location::kLocal) << "round " << round;
+    }
+    ASSERT_TRUE(catalog_->DeleteSession(id).ok());
+  }
+  EXPECT_EQ(uploads_first + removals_first, kRounds);
+  EXPECT_EQ(catalog_->UploadQueue()->depth, 0);
 }
 
 // A session being removed is gone for every reader but the removal's own: until its row is

@@ -105,15 +105,11 @@ TEST(SqliteCheckpointerTest, AWriterThatOutrunsTheThreadKeepsTheLogBounded) {
   // A commit adds a few frames beyond the mark before it checkpoints; the file cannot hold
   // much more than the mark (3,000 commits would be thousands of frames).
   EXPECT_LE(wal.LogFrames(), kInlinePages + 16);
-  int rows = 0;
-  sqlite3_exec(
-      wal.db(), "SELECT count(*) FROM t",
-      [](void* out, int, char** values, char**) {
-        *static_cast<int*>(out) = atoi(values[0]);
-        return 0;
-      },
-      &rows, nullptr);
-  EXPECT_EQ(rows, kCommits);
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(wal.db(), "SELECT count(*) FROM t", -1, &count, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(count, 0), kCommits);
+  sqlite3_finalize(count);
 }
 
 // Once the checkpointer is gone its connection is closed and SQLite's own checkpoint is back:
