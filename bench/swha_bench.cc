@@ -504,7 +504,9 @@ int Main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows up when piped through tee
   // The limits benchmark's HTTP floor, started as swha-tts is: `serve --port N`.
   if (argc == 4 && std::string_view(argv[1]) == "serve" && std::string_view(argv[2]) == "--port") {
-    return RunHttpFloorServer(std::atoi(argv[3]));
+    const long long port = ParseInteger(argv[3], -1);
+    if (port < 0 || port > 65535) Die("serve --port needs 0 to 65535");
+    return RunHttpFloorServer(static_cast<int>(port));
   }
   Args args;
   for (int i = 1; i < argc; ++i) {
