@@ -4,12 +4,13 @@
 #
 #   bash bench/ab_generate.sh OLD_BINARY NEW_BINARY [CLIENTS=1] [PAIRS=3] [SECONDS=8]
 #
-# Each pair runs OLD then NEW, each on a fresh DATA_DIR (SQLite catalog, local storage) and a
-# fresh server: 1 s of warm-up, then SECONDS measured with `wrk -tC -cC` posting the benchmark
-# sentence. Per run it prints wrk's req/s, p50 and p99, and from /metrics over the measured
-# span: the catalog insert's mean (`record_session`) and how many took over 1 ms, and the
-# server's time beyond synthesis per request (generate's duration sum minus synthesis seconds,
-# per request). Needs wrk and curl (scripts/install-deps.sh installs them).
+# Each pair runs both, OLD first in odd pairs and NEW first in even ones, each on a fresh
+# DATA_DIR (SQLite catalog, local storage) and a fresh server: 1 s of warm-up, then SECONDS
+# measured with `wrk -tC -cC` posting the benchmark sentence. Per run it prints wrk's req/s,
+# p50 and p99, and from /metrics over the measured span: the catalog insert's mean
+# (`record_session`) and how many took over 1 ms, and the server's time beyond synthesis
+# (generate's duration sum minus synthesis seconds, per request). Needs wrk and curl
+# (scripts/install-deps.sh installs them).
 set -euo pipefail
 
 old=${1:?old binary}
@@ -51,13 +52,20 @@ run() {
   DATA_DIR=$data PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$binary" serve >"$work/$name.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
-  curl -sf "$url/health" >/dev/null || { echo "$name: the server did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
+  # Answered by this server, not by something else on the port.
+  if ! kill -0 "$server" 2>/dev/null || ! curl -sf "$url/health" >/dev/null; then
+    echo "$name: the server did not start" >&2; cat "$work/$name.log" >&2; exit 1
+  fi
   wrk -t"$clients" -c"$clients" -d1s -s "$work/post.lua" "$url/api/v1/tts/generate" >/dev/null
   read -r s0 t0 r0 n0 f0 < <(snapshot)
   out=$(wrk -t"$clients" -c"$clients" -d"${seconds}s" -s "$work/post.lua" --latency "$url/api/v1/tts/generate")
   read -r s1 t1 r1 n1 f1 < <(snapshot)
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
-  if grep -q "Non-2xx" <<<"$out"; then echo "$name: some requests failed" >&2; echo "$out" >&2; exit 1; fi
+  if ! kill "$server" 2>/dev/null; then echo "$name: the server died during the run" >&2; cat "$work/$name.log" >&2; exit 1; fi
+  wait "$server" 2>/dev/null || true; server=""
+  if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "$name: some requests failed" >&2; echo "$out" >&2; exit 1; fi
+  for v in "$s0" "$t0" "$r0" "$n0" "$f0" "$s1" "$t1" "$r1" "$n1" "$f1"; do
+    [[ -n "$v" ]] || { echo "$name: a metric was missing from /metrics" >&2; exit 1; }
+  done
   awk -v name="$name" -v c="$clients" \
     -v rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
     -v p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
@@ -69,7 +77,11 @@ run() {
 }
 
 echo "== ab_generate: $clients client(s), $pairs pair(s) of ${seconds} s; old=$old new=$new"
-for _ in $(seq "$pairs"); do
-  run old "$old"
-  run new "$new"
+# ABBA: each build goes first in every other pair, so neither always meets the warmer machine.
+for pair in $(seq "$pairs"); do
+  if (( pair % 2 == 1 )); then
+    run old "$old"; run new "$new"
+  else
+    run new "$new"; run old "$old"
+  fi
 done

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "bench/bench_common.h"
+#include "http/connection.h"
 #include "tts/engine.h"
 #include "tts/synthesizer.h"
 
@@ -28,7 +29,12 @@ int RunHttpFloorServer(int port) {
   auto engine = Must(tts::CreateEngine({.threads = cores}), "espeak engine");
   const tts::Synthesizer synthesizer(engine.get());
   httplib::Server server;
-  server.set_tcp_nodelay(true);  // as swha-tts
+  // As swha-tts: no Nagle delay, and its keep-alive limits (stock httplib closes a connection
+  // after 5 requests, which would charge the floor a reconnection the service does not pay).
+  server.set_tcp_nodelay(true);
+  const http::ConnectionLimits limits;
+  server.set_keep_alive_max_count(limits.max_requests_per_connection);
+  server.set_keep_alive_timeout(limits.keep_alive_timeout.count());
   server.Post("/api/v1/tts/generate", [&](const httplib::Request& req, httplib::Response& res) {
     const auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {

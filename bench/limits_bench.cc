@@ -280,6 +280,11 @@ int RunLimits(const Args& args) {
       const CpuPerCall floor_cpu(floor.pid());
       const LoadResult f = RunLoad(floor, clients, calls, body, kHttpWarmup);
       DieOnFailures(f);
+      // Both on the connections their warm-up opened: neither pays a reconnection.
+      if (l.connections != 0 || f.connections != 0) {
+        Die(fmt::format("reconnected while measured: generate {}, floor {}", l.connections,
+                        f.connections));
+      }
       floor_series[clients].Add(f, floor_cpu.Per(calls + kHttpWarmup * clients));
     }
     if (!with_s3) continue;

@@ -705,14 +705,14 @@ TEST_P(CatalogTest, TheUploadOutboxQueuesLeasesCompletesAndForgets) {
   EXPECT_FALSE(catalog_->UploadQueue()->oldest_queued_at_ms.has_value());
 }
 
-// An upload recorded while its session's removal begins, at the same instant on two
-// connections: either the upload is recorded first and the removal's row names the S3 copy (so
-// the remover deletes it), or the removal took the upload back and the upload is refused (so
-// the uploader deletes its object). Never an upload recorded that the removal did not see.
+// An upload recorded while its session's removal begins, at the same instant (on PostgreSQL,
+// on two connections of the pool; SQLite's one connection takes them in turn): either the
+// upload is recorded first and the removal's row names the S3 copy (so the remover deletes
+// it), or the removal took the upload back and the upload is refused (so the uploader deletes
+// its object). Never an upload recorded that the removal did not see. On PostgreSQL both
+// orders come up within the 40 rounds.
 TEST_P(CatalogTest, ARemovalRacingAnUploadsRecordAlwaysSeesWhatWasRecorded) {
   constexpr int kRounds = 40;
-  int uploads_first = 0;
-  int removals_first = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string id = "1_7_race" + std::to_string(round);
     SessionRecord session = NewSession(id, "7", 1000 + round);
@@ -739,17 +739,14 @@ TEST_P(CatalogTest, ARemovalRacingAnUploadsRecordAlwaysSeesWhatWasRecorded) {
     ASSERT_TRUE(marked.ok()) << marked.status().ToString();
     ASSERT_EQ(marked->segments.size(), 2u);
     if (uploaded.ok()) {
-      ++uploads_first;
       EXPECT_EQ(marked->segments[1].location, storage::Location::kS3) << "round " << round;
       EXPECT_EQ(marked->segments[1].s3_key, key) << "round " << round;
     } else {
-      ++removals_first;
       EXPECT_EQ(uploaded.code(), StatusCode::kNotFound) << uploaded.ToString();
       EXPECT_EQ(marked->segments[1].location, storage::Location::kLocal) << "round " << round;
     }
     ASSERT_TRUE(catalog_->DeleteSession(id).ok());
   }
-  EXPECT_EQ(uploads_first + removals_first, kRounds);
   EXPECT_EQ(catalog_->UploadQueue()->depth, 0);
 }
 

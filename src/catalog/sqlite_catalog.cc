@@ -706,6 +706,7 @@ class SqliteCatalog : public Catalog {
   std::mutex mu_;
   sqlite3* const db_;          // guarded by mu_
   StatementCache statements_;  // guarded by mu_
+  // Set once by StartCheckpointer, before the catalog is shared; not guarded.
   std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
