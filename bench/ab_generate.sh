@@ -35,14 +35,24 @@ wrk.body = '{"text": "$sentence"}'
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
-metric() { curl -sf "$url/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 generate='{route="/api/v1/tts/generate",method="POST"}'
 record='{operation="record_session"}'
+# The five values a run compares, from one scrape, in this order; fails when one is missing.
 snapshot() {
-  echo "$(metric swha_synthesis_seconds_total) $(metric "swha_http_request_duration_seconds_sum$generate")" \
-    "$(metric "swha_catalog_query_duration_seconds_sum$record")" \
-    "$(metric "swha_catalog_query_duration_seconds_count$record")" \
-    "$(metric 'swha_catalog_query_duration_seconds_bucket{operation="record_session",le="0.001"}')"
+  curl -sf "$url/metrics" | awk -v keys="swha_synthesis_seconds_total \
+swha_http_request_duration_seconds_sum$generate \
+swha_catalog_query_duration_seconds_sum$record \
+swha_catalog_query_duration_seconds_count$record \
+swha_catalog_query_duration_seconds_bucket{operation=\"record_session\",le=\"0.001\"}" '
+    BEGIN { n = split(keys, want, " ") }
+    { value[$1] = $2 }
+    END {
+      for (i = 1; i <= n; i++) {
+        if (!(want[i] in value)) { print "missing from /metrics: " want[i] > "/dev/stderr"; exit 1 }
+        line = line (i > 1 ? " " : "") value[want[i]]
+      }
+      print line
+    }'
 }
 
 run() {
@@ -57,15 +67,15 @@ run() {
     echo "$name: the server did not start" >&2; cat "$work/$name.log" >&2; exit 1
   fi
   wrk -t"$clients" -c"$clients" -d1s -s "$work/post.lua" "$url/api/v1/tts/generate" >/dev/null
-  read -r s0 t0 r0 n0 f0 < <(snapshot)
+  local before after
+  before=$(snapshot) || exit 1
   out=$(wrk -t"$clients" -c"$clients" -d"${seconds}s" -s "$work/post.lua" --latency "$url/api/v1/tts/generate")
-  read -r s1 t1 r1 n1 f1 < <(snapshot)
+  after=$(snapshot) || exit 1
+  read -r s0 t0 r0 n0 f0 <<<"$before"
+  read -r s1 t1 r1 n1 f1 <<<"$after"
   if ! kill "$server" 2>/dev/null; then echo "$name: the server died during the run" >&2; cat "$work/$name.log" >&2; exit 1; fi
   wait "$server" 2>/dev/null || true; server=""
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "$name: some requests failed" >&2; echo "$out" >&2; exit 1; fi
-  for v in "$s0" "$t0" "$r0" "$n0" "$f0" "$s1" "$t1" "$r1" "$n1" "$f1"; do
-    [[ -n "$v" ]] || { echo "$name: a metric was missing from /metrics" >&2; exit 1; }
-  done
   awk -v name="$name" -v c="$clients" \
     -v rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
     -v p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
