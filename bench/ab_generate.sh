@@ -9,7 +9,8 @@
 # measured with `wrk -tC -cC` posting the benchmark sentence. Per run it prints wrk's req/s,
 # p50 and p99, and from /metrics over the measured span: the catalog insert's mean
 # (`record_session`) and how many took over 1 ms, and the server's time beyond synthesis
-# (generate's duration sum minus synthesis seconds, per request). Needs wrk and curl
+# (generate's duration sum minus synthesis seconds, per request); from /proc, the server's CPU
+# (user + kernel) and minor page faults per request. Needs wrk and curl
 # (scripts/install-deps.sh installs them).
 set -euo pipefail
 
@@ -55,9 +56,18 @@ swha_catalog_query_duration_seconds_bucket{operation=\"record_session\",le=\"0.0
     }'
 }
 
+# The server's minor page faults and CPU ticks (user, kernel) so far, from /proc/PID/stat: after
+# "pid (comm) ", minflt is field 10, utime and stime 14 and 15.
+ticks=$(getconf CLK_TCK)
+process_counts() {
+  sed 's/^.*) //' "/proc/$server/stat" | awk '{ print $8, $12, $13 }'
+}
+
 run() {
-  local name=$1 binary=$2 data="$work/data-$1"
-  rm -rf --one-file-system "$data"
+  local name=$1 binary=$2 data="$work/data-$1-$3"
+  # A new directory per run, all removed at exit: on ext4 without a journal, a file created in
+  # the minute after thousands were deleted costs up to 0.4 ms more (the allocator passes over
+  # each recently deleted inode), which would charge each run with the previous one's clean-up.
   mkdir -p "$data"
   DATA_DIR=$data PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$binary" serve >"$work/$name.log" 2>&1 &
   server=$!
@@ -69,10 +79,15 @@ run() {
   wrk -t"$clients" -c"$clients" -d1s -s "$work/post.lua" "$url/api/v1/tts/generate" >/dev/null
   local before after
   before=$(snapshot) || exit 1
+  local process_before process_after
+  process_before=$(process_counts)
   out=$(wrk -t"$clients" -c"$clients" -d"${seconds}s" -s "$work/post.lua" --latency "$url/api/v1/tts/generate")
+  process_after=$(process_counts)
   after=$(snapshot) || exit 1
   read -r s0 t0 r0 n0 f0 <<<"$before"
   read -r s1 t1 r1 n1 f1 <<<"$after"
+  read -r faults0 user0 kernel0 <<<"$process_before"
+  read -r faults1 user1 kernel1 <<<"$process_after"
   if ! kill "$server" 2>/dev/null; then echo "$name: the server died during the run" >&2; cat "$work/$name.log" >&2; exit 1; fi
   wait "$server" 2>/dev/null || true; server=""
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "$name: some requests failed" >&2; echo "$out" >&2; exit 1; fi
@@ -81,17 +96,18 @@ run() {
     -v p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
     -v p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")" \
     -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v r0="$r0" -v r1="$r1" -v n0="$n0" \
-    -v n1="$n1" -v f0="$f0" -v f1="$f1" \
+    -v n1="$n1" -v f0="$f0" -v f1="$f1" -v ticks="$ticks" \
+    -v faults="$((faults1 - faults0))" -v user="$((user1 - user0))" -v kernel="$((kernel1 - kernel0))" \
     'BEGIN { s = s1 - s0; t = t1 - t0; r = r1 - r0; n = n1 - n0; slow = (n1 - f1) - (n0 - f0)
-             printf "%-4s %d client(s): %7.1f req/s, p50 %s, p99 %s; catalog insert mean %.3f ms, %d of %d over 1 ms; beyond synthesis %.3f ms/request\n", name, c, rps, p50, p99, r / n * 1000, slow, n, (t - s) / n * 1000 }'
+             printf "%-4s %d client(s): %7.1f req/s, p50 %s, p99 %s; catalog insert mean %.3f ms, %d of %d over 1 ms; beyond synthesis %.3f ms/request; server CPU %.2f + %.2f ms, %.1f page faults per request\n", name, c, rps, p50, p99, r / n * 1000, slow, n, (t - s) / n * 1000, user / ticks / n * 1000, kernel / ticks / n * 1000, faults / n }'
 }
 
 echo "== ab_generate: $clients client(s), $pairs pair(s) of ${seconds} s; old=$old new=$new"
 # ABBA: each build goes first in every other pair, so neither always meets the warmer machine.
 for pair in $(seq "$pairs"); do
   if (( pair % 2 == 1 )); then
-    run old "$old"; run new "$new"
+    run old "$old" "$pair"; run new "$new" "$pair"
   else
-    run new "$new"; run old "$old"
+    run new "$new" "$pair"; run old "$old" "$pair"
   fi
 done
