@@ -9,6 +9,11 @@
 //              the engine and nothing else, at 1, 2 and 8 clients (context: what HTTP and the
 //              load generator on the same cores cost before the service does anything; local
 //              is also shown against it)
+//   store      in this process, no HTTP: synthesize the sentence, then do what a generate with
+//              local storage must (encode the WAV, hash it, store the file, record the session
+//              in a SQLite catalog; local_store_floor.h), at 1, 2 and 8 clients, against the
+//              engine (context: what that work costs before a server adds anything; with the
+//              HTTP floor it bounds what any server could reach here)
 //   put        bare signed PutObjects of the same WAV with the project's S3Client (connection
 //              reuse) against the gateway, at 1, 2 and 8 clients
 //   meta put   the bare PUT with the nine x-amz-meta-* headers the server sends with a segment
@@ -51,6 +56,7 @@
 #include "bench/bench_common.h"
 #include "bench/bench_server.h"
 #include "bench/delay_proxy.h"
+#include "bench/local_store_floor.h"
 #include "storage/http_transport.h"
 #include "storage/s3_audio_store.h"
 #include "storage/s3_client.h"
@@ -215,6 +221,7 @@ int RunLimits(const Args& args) {
   const std::map<std::string, std::string> metadata =
       storage::SegmentMetadata(described, "segment_000.wav", 0, std::time(nullptr));
 
+  LocalStoreFloor local_store;
   RunningServer local(args, {});
   Args floor_args = args;  // the floor is this very binary, started as the server is
   floor_args.binary = SelfBinary();
@@ -254,6 +261,7 @@ int RunLimits(const Args& args) {
   std::map<int, Series> engine_series;  // by callers
   std::map<int, Series> local_series;   // by clients
   std::map<int, Series> floor_series;
+  std::map<int, Series> store_series;
   std::map<int, Series> put_series;
   std::map<int, Series> meta_put_series;
   std::map<int, Series> serial_series;
@@ -271,6 +279,15 @@ int RunLimits(const Args& args) {
       });
       engine_series[callers].Add(e.per_second, e.latency_ms,
                                  cpu.Per(calls + kEngineWarmup * callers));
+    }
+    for (int clients : kClientLevels) {
+      const CpuPerCall store_cpu(getpid());
+      const LoopResult w = ClosedLoop(clients, calls, kEngineWarmup, [&](int) {
+        const auto made = Must(synthesizer.Synthesize(request), "synthesizer");
+        local_store.Store(made[0]);
+      });
+      store_series[clients].Add(w.per_second, w.latency_ms,
+                                store_cpu.Per(calls + kEngineWarmup * clients));
     }
     for (int clients : kClientLevels) {
       const CpuPerCall cpu(local.pid());
@@ -382,6 +399,20 @@ int RunLimits(const Args& args) {
     Summary("limits", fmt::format("generate local, {}: req/s / HTTP floor", Level(clients)),
             fmt::format("{:.2f}x", local_series.at(clients).Rate() / f.Rate()));
   }
+  for (int clients : kClientLevels) {  // context: the local path's own work, without HTTP
+    const Series& w = store_series.at(clients);
+    const double limit = engine_at(clients).Rate();
+    line(fmt::format("synthesize, then store, {}", Level(clients)), w, limit);
+    Summary("limits", fmt::format("synthesize, then store, {}: calls/s / engine", Level(clients)),
+            fmt::format("{:.2f}x ({:.0f} / {:.0f})", w.Rate() / limit, w.Rate(), limit));
+    Summary("limits",
+            fmt::format("generate local, {}: req/s / synthesize, then store", Level(clients)),
+            fmt::format("{:.2f}x", local_series.at(clients).Rate() / w.Rate()));
+  }
+  Summary("limits", "synthesize, then store p50 / synthesizer p50, 1 client",
+          fmt::format("{:.2f}x ({:.2f} / {:.2f} ms)",
+                      store_series.at(1).P50() / engine_series.at(1).P50(),
+                      store_series.at(1).P50(), engine_series.at(1).P50()));
   Summary("limits", "HTTP floor p50 / synthesizer p50, 1 client",
           fmt::format("{:.2f}x ({:.2f} / {:.2f} ms)",
                       floor_series.at(1).P50() / engine_series.at(1).P50(),

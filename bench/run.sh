@@ -9,7 +9,8 @@
 #   BENCHMARKS="presign s3-upload" bash bench/run.sh
 #
 # Benchmarks: limits (every hot path against its limit in one run: the engine, generate local
-# and S3 at 1/2/8 clients, bare signed PUTs, presign vs. its crypto floor) and instructions
+# and S3 at 1/2/8 clients, an HTTP floor, the local path's work without HTTP, bare signed PUTs,
+# presign vs. its crypto floor) and instructions
 # (bench/instructions.sh: callgrind counts per request against the same floors), then
 # overhead throughput memory engine-scaling (the server and the engine), espeak-rand
 # (espeak-ng's rand() from our lock-free shim vs. glibc's, which locks per draw), presign
