@@ -12,6 +12,15 @@
 # (generate's duration sum minus synthesis seconds, per request); from /proc, the server's CPU
 # (user + kernel) and minor page faults per request. Needs wrk and curl
 # (scripts/install-deps.sh installs them).
+#
+# The servers' data go under AB_DATA_ROOT (default /tmp), a directory per run, all removed at
+# exit. On ext4 without a journal (this project's test machine), a file or directory created
+# within 1-6 minutes of many deletions costs more: the inode allocator passes over each inode
+# freed in that time (recently_deleted in fs/ext4/ialloc.c), up to 0.4 ms per inode here after
+# 15,000 deletions. Deleting between runs would charge each run with the one before it; and a
+# second invocation started within 6 minutes of the first pays for the first's clean-up, OLD
+# more than NEW (OLD goes first). Point AB_DATA_ROOT at tmpfs or a journaled file system, or
+# wait, to keep that out. A run at 2 clients writes about 0.7 GB.
 set -euo pipefail
 
 old=${1:?old binary}
@@ -23,7 +32,7 @@ port=${AB_PORT:-18191}
 url="http://127.0.0.1:$port"
 sentence="The quick brown fox jumps over the lazy dog near the river bank."
 
-work=$(mktemp -d /tmp/swha-ab-XXXXXX)
+work=$(mktemp -d "${AB_DATA_ROOT:-/tmp}/swha-ab-XXXXXX")
 server=""
 cleanup() {
   if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
@@ -64,10 +73,8 @@ process_counts() {
 }
 
 run() {
-  local name=$1 binary=$2 data="$work/data-$1-$3"
-  # A new directory per run, all removed at exit: on ext4 without a journal, a file created in
-  # the minute after thousands were deleted costs up to 0.4 ms more (the allocator passes over
-  # each recently deleted inode), which would charge each run with the previous one's clean-up.
+  local name=$1 binary=$2
+  local data="$work/data-$name-$3"  # kept until exit (see the top)
   mkdir -p "$data"
   DATA_DIR=$data PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$binary" serve >"$work/$name.log" 2>&1 &
   server=$!
@@ -99,7 +106,7 @@ run() {
     -v n1="$n1" -v f0="$f0" -v f1="$f1" -v ticks="$ticks" \
     -v faults="$((faults1 - faults0))" -v user="$((user1 - user0))" -v kernel="$((kernel1 - kernel0))" \
     'BEGIN { s = s1 - s0; t = t1 - t0; r = r1 - r0; n = n1 - n0; slow = (n1 - f1) - (n0 - f0)
-             printf "%-4s %d client(s): %7.1f req/s, p50 %s, p99 %s; catalog insert mean %.3f ms, %d of %d over 1 ms; beyond synthesis %.3f ms/request; server CPU %.2f + %.2f ms, %.1f page faults per request\n", name, c, rps, p50, p99, r / n * 1000, slow, n, (t - s) / n * 1000, user / ticks / n * 1000, kernel / ticks / n * 1000, faults / n }'
+             printf "%-4s %d client(s): %7.1f req/s, p50 %s, p99 %s; catalog insert mean %.3f ms, %d of %d over 1 ms; beyond synthesis %.3f ms/request; server CPU user %.2f + kernel %.2f ms, %.1f page faults per request\n", name, c, rps, p50, p99, r / n * 1000, slow, n, (t - s) / n * 1000, user / ticks / n * 1000, kernel / ticks / n * 1000, faults / n }'
 }
 
 echo "== ab_generate: $clients client(s), $pairs pair(s) of ${seconds} s; old=$old new=$new"

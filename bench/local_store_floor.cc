@@ -7,6 +7,7 @@
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/file_system.h"
+#include "util/strings.h"
 
 namespace swha::bench {
 
@@ -20,22 +21,32 @@ LocalStoreFloor::~LocalStoreFloor() {
   testing::RemoveDirRecursively(dir_);
 }
 
-void LocalStoreFloor::Store(const tts::SynthesizedSegment& segment) {
+void LocalStoreFloor::Generate(const tts::Synthesizer& synthesizer,
+                               const tts::SynthesisRequest& request) {
+  tts::SynthesisPlan plan = Must(synthesizer.Plan(request), "planning");
+  catalog::SessionRecord record;
+  record.session_id = storage::NewSessionId(*Clock::Real(), "anonymous");
+  tts::PendingSynthesis pending = synthesizer.Start(std::move(plan));
+  const std::string filename = storage::SegmentFilename(0);
+  const std::unique_ptr<storage::PreparedSession> prepared =
+      Must(store_.Prepare(record.session_id, {&filename, 1}), "preparing the session's file");
+  std::vector<tts::SynthesizedSegment> made = Must(pending.Wait(), "synthesizer");
+  if (made.size() != 1) Die("the text must be one segment");
+  const tts::SynthesizedSegment& segment = made[0];
   storage::SegmentFile file;
-  file.filename = storage::SegmentFilename(segment.index);
+  file.filename = filename;
   file.bytes = Must(
       audio::EncodeAudio(audio::AudioFormat::kWav, segment.pcm.samples, segment.pcm.sample_rate),
       "WAV");
   file.sha256_hex = crypto::HexEncode(crypto::Sha256(file.bytes));
-  catalog::SessionRecord record;
-  record.session_id = storage::NewSessionId(*Clock::Real(), "anonymous");
+  (void)Must(prepared->Publish({&file, 1}), "storing the WAV");
   record.owner = "anonymous";
   record.created_at_ms = Clock::Real()->NowUnixMillis();
-  record.voice = "af_heart";
-  record.language_code = "a";
-  record.split_pattern = tts::kDefaultSplitPattern;
-  record.text_length = static_cast<int64_t>(segment.graphemes.size());
-  (void)Must(store_.Publish(record.session_id, {&file, 1}), "storing the WAV");
+  record.voice = request.voice;
+  record.language_code = request.language_code;
+  record.speed = request.speed;
+  record.split_pattern = request.split_pattern;
+  record.text_length = static_cast<int64_t>(Utf8Length(request.text));
   record.segments.push_back({.index = segment.index,
                              .filename = file.filename,
                              .graphemes = segment.graphemes,

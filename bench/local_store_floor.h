@@ -1,10 +1,10 @@
-// The local path's own work done in this process, with no HTTP in front: what a generate with
-// local storage must do once its sentence is synthesized. It encodes the WAV, hashes it (the
-// response and the catalog carry the SHA-256), stores the file, and records the session in a
-// SQLite catalog, through the server's own AudioStore and catalog. The limits benchmark's
-// "synthesize, then store" line runs it after each synthesis. Against the engine it says what
-// that work costs before any server adds its own; together with the HTTP floor it bounds what
-// a server could reach on the machine.
+// A generate with local storage done in this process, with no HTTP in front: only what such a
+// generate cannot skip, in the server's order (GenerationService::SynthesizeThenStore). The
+// engine synthesizes the sentence while this thread makes the session's directory and pending
+// file. Then the WAV is encoded and hashed (the response and the catalog carry its SHA-256),
+// the file written and renamed, and the session recorded in a SQLite catalog, through the
+// server's own AudioStore and catalog. Left out: parsing, validation, the URL's HMAC, the JSON,
+// metrics and the access log. The limits benchmark's "synthesize, then store" line.
 #pragma once
 
 #include <memory>
@@ -16,7 +16,7 @@
 
 namespace swha::bench {
 
-// Thread-safe: Store may be called from any number of threads.
+// Thread-safe: Generate may be called from any number of threads.
 class LocalStoreFloor {
  public:
   // A fresh temporary directory, holding the audio and the catalog's database.
@@ -26,8 +26,8 @@ class LocalStoreFloor {
   LocalStoreFloor(const LocalStoreFloor&) = delete;
   LocalStoreFloor& operator=(const LocalStoreFloor&) = delete;
 
-  // Stores `segment` as a one-segment session of its own, as a generate does. Dies on failure.
-  void Store(const tts::SynthesizedSegment& segment);
+  // Stores `request`, a text of one segment, as a session of its own. Dies on failure.
+  void Generate(const tts::Synthesizer& synthesizer, const tts::SynthesisRequest& request);
 
  private:
   const std::string dir_;
