@@ -67,7 +67,7 @@ RefreshingCredentials::~RefreshingCredentials() {
 }
 
 std::shared_ptr<const storage::CredentialsSnapshot> RefreshingCredentials::Current() const {
-  return current_.load(std::memory_order_acquire);
+  return current_.Load();
 }
 
 bool RefreshingCredentials::IsCurrent(const storage::CredentialsSnapshot& held) const {
@@ -77,7 +77,7 @@ bool RefreshingCredentials::IsCurrent(const storage::CredentialsSnapshot& held) 
 void RefreshingCredentials::SetCurrent(
     std::shared_ptr<const storage::CredentialsSnapshot> snapshot) {
   const storage::CredentialsSnapshot* address = snapshot.get();
-  current_.store(std::move(snapshot), std::memory_order_release);
+  current_.Store(std::move(snapshot));
   current_address_.store(address, std::memory_order_release);
 }
 
@@ -94,7 +94,7 @@ Status RefreshingCredentials::LastError() const {
 bool RefreshingCredentials::Install(storage::CredentialsSnapshot snapshot, int64_t fetched_at) {
   auto fresh = std::make_shared<const storage::CredentialsSnapshot>(std::move(snapshot));
   std::lock_guard<std::mutex> lock(mu_);
-  const std::shared_ptr<const storage::CredentialsSnapshot> old = current_.load();
+  const std::shared_ptr<const storage::CredentialsSnapshot> old = current_.Load();
   const bool newer = old == nullptr || !old->expires_at_unix || !fresh->expires_at_unix ||
                      *fresh->expires_at_unix > *old->expires_at_unix;
   SetCurrent(fresh);

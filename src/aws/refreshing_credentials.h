@@ -18,6 +18,7 @@
 #include "metrics/service_metrics.h"
 #include "storage/credentials_source.h"
 #include "util/clock.h"
+#include "util/locked_shared_ptr.h"
 #include "util/status.h"
 
 namespace swha::aws {
@@ -88,8 +89,8 @@ class RefreshingCredentials : public storage::CredentialsSource {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  // Read without the lock (every signature reads it); written under it.
-  std::atomic<std::shared_ptr<const storage::CredentialsSnapshot>> current_;
+  // Read without mu_ (every signature reads it: it has a lock of its own); written under mu_.
+  LockedSharedPtr<const storage::CredentialsSnapshot> current_;
   // What current_ points to, for IsCurrent: a plain load, where current_'s costs a reference
   // count. A snapshot its caller holds cannot be freed, so its address is not reused meanwhile.
   std::atomic<const storage::CredentialsSnapshot*> current_address_{nullptr};

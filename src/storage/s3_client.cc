@@ -598,12 +598,12 @@ Result<std::string> S3Client::GetBucketAccelerateStatus() const {
 }
 
 std::shared_ptr<const S3Client::SnapshotSigner> S3Client::CurrentSigner() const {
-  std::shared_ptr<const SnapshotSigner> last = signer_.load(std::memory_order_acquire);
+  std::shared_ptr<const SnapshotSigner> last = signer_.Load();
   std::shared_ptr<const CredentialsSnapshot> now = credentials_->Current();
   if (last->snapshot == now) return last;
   // Two threads may both make one after a refresh; either is right, and the next call agrees.
   auto fresh = std::make_shared<const SnapshotSigner>(std::move(now), config_.region);
-  signer_.store(fresh, std::memory_order_release);
+  signer_.Store(fresh);
   return fresh;
 }
 

@@ -9,7 +9,6 @@
 // Internal. No message ever contains the secret key, a signature or a presigned URL.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,6 +23,7 @@
 #include "storage/http_transport.h"
 #include "storage/sigv4.h"
 #include "util/clock.h"
+#include "util/locked_shared_ptr.h"
 #include "util/retry.h"
 #include "util/status.h"
 
@@ -200,7 +200,7 @@ class S3Client {
   const RetryPolicy retry_;
   const std::shared_ptr<const CredentialsSource> credentials_;
   // The last signer made; replaced (never changed) when the credentials change.
-  mutable std::atomic<std::shared_ptr<const SnapshotSigner>> signer_;
+  mutable LockedSharedPtr<const SnapshotSigner> signer_;
   const std::string scheme_;     // "http" or "https"
   const std::string host_;       // Host header, port only when not the scheme's default
   const std::string base_path_;  // endpoint's own path prefix, "" or "/base"
